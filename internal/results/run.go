@@ -1,0 +1,118 @@
+// Package results defines fanbench's result records and the files that hold
+// them: runs.jsonl (one Run per line, appended and flushed as each run ends),
+// results.bench (Go benchmark format) and env.json (the environment record).
+package results
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Status values of a Run.
+const (
+	StatusOK      = "ok"      // the run finished and its answer matched the reference
+	StatusFailed  = "failed"  // the run failed; Reason says why
+	StatusSkipped = "skipped" // the run was not started; Reason says why (e.g. memory guard)
+)
+
+// Cell identifies one point of an experiment's matrix. Two runs of the same
+// cell differ only by repetition.
+type Cell struct {
+	Mode     string            `json:"mode"`     // "goroutine" or "process"
+	Strategy string            `json:"strategy"` // readall, ranges, mmap, chan, shm, ceiling, or "ref:NAME" for a reference command
+	Workload string            `json:"workload"` // count or parse
+	Size     int64             `json:"size"`     // fixture size in bytes
+	SizeName string            `json:"size_name"`
+	Workers  int               `json:"workers"`
+	Knobs    map[string]string `json:"knobs,omitempty"` // every other parameter: buf, chancap, pool, advice, GOGC, GOMEMLIMIT, GOMAXPROCS, cache...
+}
+
+// Memory is a process's own view of its memory, in bytes, read from
+// /proc/self/status (VmHWM, RssAnon, RssFile) and /proc/self/smaps_rollup
+// (Pss, Pss_Anon, Pss_File) at the end of the measured work.
+type Memory struct {
+	PeakRSS int64 `json:"peak_rss"` // VmHWM: the process's own high-water mark
+	RSSAnon int64 `json:"rss_anon"`
+	RSSFile int64 `json:"rss_file"`
+	RSSShm  int64 `json:"rss_shmem"`
+	PSS     int64 `json:"pss"`
+	PSSAnon int64 `json:"pss_anon"`
+	PSSFile int64 `json:"pss_file"`
+	PSSShm  int64 `json:"pss_shmem"`
+}
+
+// Runtime holds Go runtime/metrics figures for the measured work.
+type Runtime struct {
+	AllocBytes   int64   `json:"alloc_bytes"`   // /gc/heap/allocs:bytes
+	AllocObjects int64   `json:"alloc_objects"` // /gc/heap/allocs:objects
+	GCCycles     int64   `json:"gc_cycles"`     // /gc/cycles/total:gc-cycles
+	GCCPUSec     float64 `json:"gc_cpu_sec"`    // /cpu/classes/gc/total:cpu-seconds
+	MutexWaitSec float64 `json:"mutex_wait_sec,omitempty"`
+}
+
+// Usage is what the launcher learns from wait4 about the child it started.
+type Usage struct {
+	WallSec  float64 `json:"wall_sec"` // launcher-side wall time, start to reap
+	UserSec  float64 `json:"user_sec"`
+	SysSec   float64 `json:"sys_sec"`
+	MinFlt   int64   `json:"minflt"`
+	MajFlt   int64   `json:"majflt"`
+	NVCSw    int64   `json:"nvcsw"`
+	NIvCSw   int64   `json:"nivcsw"`
+	MaxRSSRU int64   `json:"maxrss_rusage_crosscheck"` // ru_maxrss in bytes: a cross-check only, it can carry the launcher's peak
+}
+
+// Sample is one point of a sampled memory timeline.
+type Sample struct {
+	TMs float64 `json:"t_ms"`          // milliseconds since the run started
+	RSS int64   `json:"rss"`           // whole-tree RSS in bytes
+	PSS int64   `json:"pss,omitempty"` // whole-tree PSS in bytes, when sampled
+}
+
+// TreePeak is the peak memory of a whole process tree, labelled by how it was
+// obtained: "cgroup-v2-memory.peak", "cgroup-v1-max_usage", "sum-vmhwm" (an
+// upper bound) or "sampled-rss" / "sampled-pss" (lower bounds).
+type TreePeak struct {
+	Bytes  int64  `json:"bytes"`
+	Source string `json:"source"`
+}
+
+// Run is one repetition of one cell: one line of runs.jsonl.
+type Run struct {
+	Experiment string    `json:"experiment"`
+	Cell       Cell      `json:"cell"`
+	Rep        int       `json:"rep"`   // repetition index within the cell, from 0
+	Order      int       `json:"order"` // position in the shuffled run order
+	Warmup     bool      `json:"warmup,omitempty"`
+	Status     string    `json:"status"`
+	Reason     string    `json:"reason,omitempty"`
+	StderrTail string    `json:"stderr_tail,omitempty"`
+	Start      time.Time `json:"start"`
+
+	ElapsedSec float64         `json:"elapsed_sec"` // the measured phase, timed inside the run
+	Bytes      int64           `json:"bytes"`       // bytes processed (the fixture size)
+	Answer     json.RawMessage `json:"answer,omitempty"`
+	Verified   bool            `json:"verified"`
+
+	Memory        Memory             `json:"memory"`
+	Runtime       Runtime            `json:"runtime"`
+	Usage         Usage              `json:"usage"`
+	Workers       []Memory           `json:"workers,omitempty"` // process mode: each child's own figures
+	TreePeaks     []TreePeak         `json:"tree_peaks,omitempty"`
+	CacheState    string             `json:"cache_state,omitempty"` // warm or cold
+	Residency     float64            `json:"residency"`             // fraction of the fixture in page cache before the run (-1 unknown)
+	ResidencyOK   bool               `json:"residency_ok"`
+	SampleEveryMs float64            `json:"sample_every_ms,omitempty"`
+	Samples       []Sample           `json:"samples,omitempty"`
+	Extra         map[string]float64 `json:"extra,omitempty"` // strategy-specific counters: copy-B, chunks, messages...
+}
+
+// Verdict is the outcome of one experiment claim, written to claims.json.
+type Verdict struct {
+	Claim    string  `json:"claim"`    // the claim as the spec states it
+	Pass     bool    `json:"pass"`     // whether it held
+	Measured string  `json:"measured"` // the figures it was judged on, in words
+	Value    float64 `json:"value"`    // the measured left-hand side
+	Limit    float64 `json:"limit"`    // the bound it was compared with
+	Error    string  `json:"error,omitempty"`
+}
