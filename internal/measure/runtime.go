@@ -1,0 +1,80 @@
+package measure
+
+import (
+	"runtime/metrics"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// Names of the runtime/metrics read by ReadRuntime.
+const (
+	metricAllocBytes   = "/gc/heap/allocs:bytes"
+	metricAllocObjects = "/gc/heap/allocs:objects"
+	metricGCCycles     = "/gc/cycles/total:gc-cycles"
+	metricGCCPU        = "/cpu/classes/gc/total:cpu-seconds"
+	metricMutexWait    = "/sync/mutex/wait/total:seconds"
+)
+
+// RuntimeSnapshot is a point-in-time reading of the Go runtime's cumulative
+// counters, taken with runtime/metrics (which, unlike runtime.ReadMemStats,
+// does not stop the world). Subtract two snapshots with Since to get the
+// figures for the work between them. A metric the running Go version does not
+// support reads as 0.
+type RuntimeSnapshot struct {
+	AllocBytes   uint64  // /gc/heap/allocs:bytes: cumulative bytes allocated on the heap
+	AllocObjects uint64  // /gc/heap/allocs:objects: cumulative heap objects allocated
+	GCCycles     uint64  // /gc/cycles/total:gc-cycles: completed GC cycles
+	GCCPUSec     float64 // /cpu/classes/gc/total:cpu-seconds: estimated CPU time spent in GC
+	MutexWaitSec float64 // /sync/mutex/wait/total:seconds: time goroutines spent blocked on sync.Mutex/RWMutex and runtime locks
+}
+
+// ReadRuntime takes a RuntimeSnapshot of the calling process.
+func ReadRuntime() RuntimeSnapshot {
+	s := []metrics.Sample{
+		{Name: metricAllocBytes},
+		{Name: metricAllocObjects},
+		{Name: metricGCCycles},
+		{Name: metricGCCPU},
+		{Name: metricMutexWait},
+	}
+	metrics.Read(s)
+	return RuntimeSnapshot{
+		AllocBytes:   sampleUint(s[0].Value),
+		AllocObjects: sampleUint(s[1].Value),
+		GCCycles:     sampleUint(s[2].Value),
+		GCCPUSec:     sampleFloat(s[3].Value),
+		MutexWaitSec: sampleFloat(s[4].Value),
+	}
+}
+
+func sampleUint(v metrics.Value) uint64 {
+	switch v.Kind() {
+	case metrics.KindUint64:
+		return v.Uint64()
+	case metrics.KindFloat64:
+		return uint64(v.Float64())
+	}
+	return 0 // KindBad: unsupported by this Go version
+}
+
+func sampleFloat(v metrics.Value) float64 {
+	switch v.Kind() {
+	case metrics.KindFloat64:
+		return v.Float64()
+	case metrics.KindUint64:
+		return float64(v.Uint64())
+	}
+	return 0
+}
+
+// Since returns the runtime figures accumulated from the earlier snapshot b
+// to a: a minus b, field by field.
+func (a RuntimeSnapshot) Since(b RuntimeSnapshot) results.Runtime {
+	return results.Runtime{
+		AllocBytes:   int64(a.AllocBytes - b.AllocBytes),
+		AllocObjects: int64(a.AllocObjects - b.AllocObjects),
+		GCCycles:     int64(a.GCCycles - b.GCCycles),
+		GCCPUSec:     a.GCCPUSec - b.GCCPUSec,
+		MutexWaitSec: a.MutexWaitSec - b.MutexWaitSec,
+	}
+}
