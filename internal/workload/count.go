@@ -1,0 +1,61 @@
+package workload
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// countPartial counts lines and bytes.
+type countPartial struct {
+	Lines int64 `json:"lines"`
+	Bytes int64 `json:"bytes"`
+}
+
+func (c *countPartial) Add(buf []byte) {
+	c.Lines += int64(bytes.Count(buf, []byte{'\n'}))
+	if n := len(buf); n > 0 && buf[n-1] != '\n' {
+		c.Lines++ // the file's unterminated last line
+	}
+	c.Bytes += int64(len(buf))
+}
+
+func (c *countPartial) Merge(o Partial) {
+	oc := o.(*countPartial)
+	c.Lines += oc.Lines
+	c.Bytes += oc.Bytes
+}
+
+func (c *countPartial) Answer() Answer {
+	return Answer{Workload: "count", Lines: c.Lines, Bytes: c.Bytes}
+}
+
+func (c *countPartial) Encode(w io.Writer) error { return json.NewEncoder(w).Encode(c) }
+func (c *countPartial) Decode(r io.Reader) error {
+	if err := json.NewDecoder(r).Decode(c); err != nil {
+		return fmt.Errorf("decode count partial: %w", err)
+	}
+	return nil
+}
+
+// referenceCount reads line by line with bufio.Reader.
+func referenceCount(r io.Reader) (Answer, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	a := Answer{Workload: "count"}
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			a.Lines++
+			a.Bytes += int64(len(line))
+		}
+		if errors.Is(err, io.EOF) {
+			return a, nil
+		}
+		if err != nil {
+			return a, fmt.Errorf("reference count: %w", err)
+		}
+	}
+}

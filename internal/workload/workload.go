@@ -1,0 +1,90 @@
+// Package workload defines what a worker does with its bytes, and a plain
+// single-threaded reference for each workload that every strategy's answer
+// must match exactly.
+package workload
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Answer is a workload's result over a whole file. Two runs agree exactly
+// when their Answers are ==.
+type Answer struct {
+	Workload string `json:"workload"`
+	Lines    int64  `json:"lines"`              // lines, counting an unterminated last line
+	Bytes    int64  `json:"bytes"`              // bytes seen
+	Records  int64  `json:"records,omitempty"`  // parse: well-formed records
+	Bad      int64  `json:"bad,omitempty"`      // parse: non-empty lines that are not records
+	Stations int    `json:"stations,omitempty"` // parse: distinct names
+	Digest   string `json:"digest,omitempty"`   // parse: hash of the sorted name=min/mean/max table
+}
+
+// String prints the answer on one line.
+func (a Answer) String() string {
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+// Partial is one worker's running result. Add is called with whole lines
+// only: buf starts at a line start and ends just after a '\n' or at the end
+// of the file. Partials of disjoint parts of a file merge into the answer
+// for their union.
+type Partial interface {
+	Add(buf []byte)
+	Merge(other Partial)
+	Answer() Answer
+	// Encode and Decode carry a partial between processes.
+	Encode(w io.Writer) error
+	Decode(r io.Reader) error
+}
+
+// Workload is a named computation over lines with its reference.
+type Workload struct {
+	Name string
+	Doc  string
+	// New returns an empty partial.
+	New func() Partial
+	// Reference computes the answer over r with the simplest correct code,
+	// sharing nothing with the fast path.
+	Reference func(r io.Reader) (Answer, error)
+}
+
+// All lists the workloads.
+var All = []Workload{
+	{Name: "count", Doc: "lines and bytes: a pure memory scan (bytes.Count)", New: func() Partial { return &countPartial{} }, Reference: referenceCount},
+	{Name: "parse", Doc: "name;temp records aggregated to min/mean/max per name (1BRC)", New: func() Partial { return newParsePartial() }, Reference: referenceParse},
+	{Name: "none", Doc: "does nothing: measures the harness's fixed cost", New: func() Partial { return &nonePartial{} }, Reference: func(io.Reader) (Answer, error) { return Answer{Workload: "none"}, nil }},
+}
+
+// Lookup finds a workload by name.
+func Lookup(name string) (Workload, error) {
+	for _, w := range All {
+		if w.Name == name {
+			return w, nil
+		}
+	}
+	return Workload{}, fmt.Errorf("unknown workload %q (want one of %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the workload names, sorted.
+func Names() []string {
+	var n []string
+	for _, w := range All {
+		n = append(n, w.Name)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// nonePartial ignores its input: the empty workload for overhead runs.
+type nonePartial struct{}
+
+func (*nonePartial) Add([]byte)               {}
+func (*nonePartial) Merge(Partial)            {}
+func (*nonePartial) Answer() Answer           { return Answer{Workload: "none"} }
+func (*nonePartial) Encode(w io.Writer) error { _, err := io.WriteString(w, "{}\n"); return err }
+func (*nonePartial) Decode(r io.Reader) error { var v struct{}; return json.NewDecoder(r).Decode(&v) }
