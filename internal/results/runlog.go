@@ -162,6 +162,7 @@ func readRuns(r io.Reader, name string) (runs []Run, dropped int, err error) {
 		pendingLine int
 		pendingNL   bool // whether pending ended with a newline
 		lineNo      int
+		blankTail   bool // the input ends with blanks and no newline
 	)
 	decode := func(line []byte, n int) (Run, error) {
 		var run Run
@@ -198,20 +199,25 @@ func readRuns(r io.Reader, name string) (runs []Run, dropped int, err error) {
 			} else if !hasNL {
 				// A final fragment of blanks is the remains of a torn
 				// write too: the writer never emits blank lines.
-				dropped++
+				blankTail = true
 			}
 		}
 		if rerr != nil { // io.EOF
 			break
 		}
 	}
+	torn := blankTail
 	if pending != nil {
 		run, err := decode(pending, pendingLine)
 		if err != nil || !pendingNL {
-			dropped++
+			torn = true
 		} else {
 			runs = append(runs, run)
 		}
+	}
+	if torn {
+		// One crash tears at most one write: count it once.
+		dropped = 1
 	}
 	return runs, dropped, nil
 }
