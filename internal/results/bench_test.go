@@ -1,0 +1,275 @@
+package results
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchproc"
+)
+
+func TestFormatSize(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{0, "0B"}, {100, "100B"}, {1023, "1023B"}, {1024, "1KiB"}, {512 << 10, "512KiB"},
+		{16 << 20, "16MiB"}, {1 << 30, "1GiB"}, {3 << 29, "1536MiB"}, {1<<30 + 1, "1073741825B"},
+		{5 << 40, "5TiB"}, {-2048, "-2KiB"},
+	}
+	for _, tt := range tests {
+		if got := FormatSize(tt.n); got != tt.want {
+			t.Errorf("FormatSize(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestBenchName(t *testing.T) {
+	base := Cell{Mode: "process", Strategy: "mmap", Workload: "count", Size: 1 << 30, Workers: 4}
+	withKnobs := func(k map[string]string) Cell { c := base; c.Knobs = k; return c }
+	tests := []struct {
+		name string
+		cell Cell
+		want string
+	}{
+		{"plain", base, "Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4"},
+		{"knobs sorted", withKnobs(map[string]string{"pool": "on", "buf": "64KiB", "GOGC": "50"}),
+			"Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4/GOGC=50/buf=64KiB/pool=on"},
+		{"unsafe characters", withKnobs(map[string]string{"a=b": "x y/z"}),
+			"Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4/a_b=x_y_z"},
+		{"trailing negative number", withKnobs(map[string]string{"GOGC": "-1"}),
+			"Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4/GOGC=−1"},
+		{"size name when size unknown", Cell{Mode: "goroutine", Strategy: "ref:wc", Workload: "count", SizeName: "tiny", Workers: 1},
+			"Fanout/mode=goroutine/strategy=ref:wc/workload=count/size=tiny/workers=1"},
+		{"small size", Cell{Mode: "goroutine", Strategy: "chan", Workload: "parse", Size: 100, Workers: 16},
+			"Fanout/mode=goroutine/strategy=chan/workload=parse/size=100B/workers=16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := BenchName(tt.cell)
+			if got != tt.want {
+				t.Fatalf("BenchName = %q, want %q", got, tt.want)
+			}
+			// The name must come back from a benchmark file whole, with
+			// no part mistaken for a GOMAXPROCS suffix.
+			_, parts := benchfmt.Name(got).Parts()
+			for _, p := range parts {
+				if p[0] == '-' {
+					t.Errorf("name part %q read as GOMAXPROCS", p)
+				}
+			}
+		})
+	}
+}
+
+func TestTreePeakUnitMapping(t *testing.T) {
+	// Every source named in the TreePeak documentation must map.
+	for source, want := range map[string]string{
+		"cgroup-v2-memory.peak": "tree-peak-cgroup-B",
+		"cgroup-v1-max_usage":   "tree-peak-cgroup-B",
+		"sum-vmhwm":             "tree-peak-sumhwm-B",
+		"sampled-rss":           "tree-peak-sampled-rss-B",
+		"sampled-pss":           "tree-peak-sampled-pss-B",
+	} {
+		if got, ok := TreePeakUnit(source); !ok || got != want {
+			t.Errorf("TreePeakUnit(%q) = %q, %v; want %q", source, got, ok, want)
+		}
+	}
+	if _, ok := TreePeakUnit("guess"); ok {
+		t.Error("an unknown source mapped to a unit")
+	}
+}
+
+func testEnv() Environment {
+	seed := int64(42)
+	return Environment{
+		Time:       time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC),
+		Experiment: "fanout-basic", Seed: &seed,
+		GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", GOGC: "100", GOMAXPROCS: 8,
+		Kernel: "Linux 6.8.0 #1 SMP", CPUModel: "Test CPU @ 3.0GHz", CPUCores: 4, CPUThreads: 8,
+		MemTotal: 16 << 30, THP: "madvise", Commit: "abc123",
+		Fixtures: []FixtureEnv{{Path: "/f/a", FSType: "ext4"}, {Path: "/f/b", FSType: "ext4"}},
+	}
+}
+
+// testRuns returns 6 OK runs of two strategies, a warm-up, a failure and a
+// skipped run.
+func testRuns() []Run {
+	var runs []Run
+	for i := range 6 {
+		for j, strat := range []string{"mmap", "readall"} {
+			r := sampleRun(2*i + j)
+			r.Cell.Strategy = strat
+			r.Cell.Knobs = nil
+			r.Runtime = Runtime{AllocBytes: 1 << 20, AllocObjects: 100, GCCycles: 2}
+			r.Memory.RSSAnon, r.Memory.RSSFile = 10<<20, 90<<20
+			r.Memory.PSSAnon, r.Memory.PSSFile = 10<<20, 20<<20
+			r.TreePeaks = []TreePeak{{Bytes: 400 << 20, Source: "cgroup-v2-memory.peak"}, {Bytes: 500 << 20, Source: "sum-vmhwm"}}
+			runs = append(runs, r)
+		}
+	}
+	warm := sampleRun(100)
+	warm.Warmup = true
+	failed := sampleRun(101)
+	failed.Status, failed.Reason = StatusFailed, "answer mismatch:\nwant 10 lines, got 9"
+	skipped := sampleRun(102)
+	skipped.Status, skipped.Reason = StatusSkipped, "memory guard"
+	return append(runs, warm, failed, skipped)
+}
+
+func TestWriteBench(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteBench(&buf, testEnv(), testRuns()); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+
+	// The environment comes first, as file configuration.
+	for _, line := range []string{"goos: linux\n", "goarch: amd64\n", "cpu: Test CPU @ 3.0GHz\n", "go: go1.26.8\n",
+		"kernel: Linux 6.8.0 #1 SMP\n", "commit: abc123\n", "gogc: 100\n", "fs: ext4\n", "seed: 42\n",
+		"experiment: fanout-basic\n", "date: 2026-05-06T07:08:09Z\n"} {
+		if i := strings.Index(out, line); i < 0 || i > strings.Index(out, "BenchmarkFanout") {
+			t.Errorf("config line %q missing or after the first result", line)
+		}
+	}
+	if strings.Contains(out, "pkg:") {
+		t.Error("results.bench has a pkg line")
+	}
+	for _, w := range []string{
+		"# warning: Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4/advice=sequential run order=101 rep=2 failed: answer mismatch:; want 10 lines, got 9\n",
+		"run order=102 rep=0 skipped: memory guard\n",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing warning %q in\n%s", w, out)
+		}
+	}
+
+	r := benchfmt.NewReader(strings.NewReader(out), "results.bench")
+	n := 0
+	units := map[string]int{}
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Errorf("syntax error: %v", rec)
+		case *benchfmt.Result:
+			n++
+			if rec.Iters != 1 {
+				t.Errorf("iterations = %d, want 1", rec.Iters)
+			}
+			if got := rec.GetConfig("goos"); got != "linux" {
+				t.Errorf("goos config = %q", got)
+			}
+			for _, v := range rec.Values {
+				units[v.Unit]++
+				if v.OrigUnit != "" {
+					t.Errorf("unit %q was rewritten to %q on reading", v.OrigUnit, v.Unit)
+				}
+			}
+			if v, _ := rec.Value("sec/op"); v <= 0 {
+				t.Errorf("sec/op = %v", v)
+			}
+			if v, _ := rec.Value("peak-PSS-B"); v != 40<<20 {
+				t.Errorf("peak-PSS-B = %v, want the sampled 40 MiB (above the 30 MiB end-of-run PSS)", v)
+			}
+			if v, _ := rec.Value("B/s"); v <= 0 {
+				t.Errorf("B/s = %v", v)
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 12 {
+		t.Errorf("read %d results, want 12 (warm-up, failed and skipped runs left out)", n)
+	}
+	for _, u := range []string{"sec/op", "B/s", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
+		"pss-file-B", "alloc-B", "allocs", "gc-cycles", "minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sumhwm-B"} {
+		if units[u] != 12 {
+			t.Errorf("unit %s on %d results, want 12", u, units[u])
+		}
+	}
+
+	// benchstat's -col /strategy must find the strategy in every name.
+	proj, err := (&benchproc.ProjectionParser{}).Parse("/strategy", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = benchfmt.NewReader(strings.NewReader(out), "results.bench")
+	strategies := map[string]bool{}
+	for r.Scan() {
+		if res, ok := r.Result().(*benchfmt.Result); ok {
+			strategies[proj.Project(res).StringValues()] = true
+		}
+	}
+	if len(strategies) != 2 || !strategies["mmap"] || !strategies["readall"] {
+		t.Errorf("-col /strategy finds %v, want mmap and readall", strategies)
+	}
+}
+
+func TestWriteBenchLeavesOutUnmeasured(t *testing.T) {
+	r := Run{Status: StatusOK, Cell: Cell{Mode: "goroutine", Strategy: "ranges", Workload: "count", Size: 1 << 20, Workers: 2},
+		ElapsedSec: 0.25, Bytes: 1 << 20,
+		CacheState: "warm", Residency: 0.5,
+		TreePeaks: []TreePeak{{Bytes: 1, Source: "mystery"}}}
+	noTime := r
+	noTime.ElapsedSec = 0
+	var buf bytes.Buffer
+	if err := WriteBench(&buf, Environment{GOOS: "linux"}, []Run{r, noTime}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	want := "BenchmarkFanout/mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=2 1 0.25 sec/op 4.194304e+06 B/s\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("want result line %q in\n%s", want, out)
+	}
+	for _, w := range []string{`tree peak from unknown source "mystery": left out`, "cache state warm not reached (residency 0.500)", "status ok but no elapsed time"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing warning %q in\n%s", w, out)
+		}
+	}
+}
+
+func TestWriteBenchNoSuccessfulRuns(t *testing.T) {
+	failed := sampleRun(0)
+	failed.Status, failed.Reason = StatusFailed, "timeout"
+	var buf bytes.Buffer
+	if err := WriteBench(&buf, testEnv(), []Run{failed}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.HasPrefix(out, "goos: linux\n") || !strings.Contains(out, "# warning: no successful runs\n") || !strings.Contains(out, "failed: timeout") {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+}
+
+// TestBenchstat runs the real benchstat over a written file when the
+// module's benchstat builds here (it is slow, so only without -short).
+func TestBenchstat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds benchstat")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	path := filepath.Join(t.TempDir(), BenchFile)
+	d := Dir{Path: filepath.Dir(path)}
+	if err := d.WriteBench(testEnv(), testRuns()); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", "golang.org/x/perf/cmd/benchstat", "-col", "/strategy", path)
+	cmd.Env = os.Environ()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Skipf("benchstat did not run here: %v\n%s", err, out)
+	}
+	for _, want := range []string{"mmap", "readall", "vs base", "sec/op", "peak-PSS-B", "tree-peak-cgroup-B"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("benchstat output lacks %q:\n%s", want, out)
+		}
+	}
+}
