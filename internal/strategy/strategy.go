@@ -1,0 +1,169 @@
+// Package strategy holds the ways of delivering a file's bytes to workers,
+// declared as one plain table so that a new strategy is one more row.
+package strategy
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/split"
+	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// Knobs are a strategy's tuning parameters. Every run records them.
+type Knobs struct {
+	BufSize  int    // ranges: read buffer per worker; chan: chunk size. Bytes.
+	ChanCap  int    // chan: channel capacity in chunks
+	Pool     bool   // chan: recycle chunk buffers instead of allocating one per chunk
+	Advice   string // mmap: madvise advice: normal, sequential, random, willneed, hugepage
+	Populate bool   // mmap: MAP_POPULATE (fault every page in at map time)
+	Split    string // readall, ranges, mmap, ceiling: static (one part per worker) or dynamic (segments claimed from a counter)
+	Segment  int    // dynamic split: segment size in bytes
+}
+
+// DefaultKnobs are the knobs a run uses unless told otherwise.
+func DefaultKnobs() Knobs {
+	return Knobs{BufSize: 1 << 20, ChanCap: 4, Pool: true, Advice: "normal", Split: "static", Segment: 8 << 20}
+}
+
+// Map renders the knobs as key=value pairs for results.
+func (k Knobs) Map() map[string]string {
+	return map[string]string{
+		"buf": units.FormatSize(int64(k.BufSize)), "chancap": strconv.Itoa(k.ChanCap),
+		"pool": strconv.FormatBool(k.Pool), "advice": k.Advice, "populate": strconv.FormatBool(k.Populate),
+		"split": k.Split, "segment": units.FormatSize(int64(k.Segment)),
+	}
+}
+
+// Validate reports the first knob out of range, naming it.
+func (k Knobs) Validate() error {
+	switch {
+	case k.BufSize < 64:
+		return fmt.Errorf("knob buf: %d bytes is below the minimum of 64B", k.BufSize)
+	case k.ChanCap < 0:
+		return fmt.Errorf("knob chancap: %d is negative", k.ChanCap)
+	case k.Segment < 64:
+		return fmt.Errorf("knob segment: %d bytes is below the minimum of 64B", k.Segment)
+	case k.Split != "static" && k.Split != "dynamic":
+		return fmt.Errorf("knob split: %q is not static or dynamic", k.Split)
+	}
+	if _, ok := madvice[k.Advice]; !ok {
+		return fmt.Errorf("knob advice: %q is not one of %s", k.Advice, strings.Join(adviceNames(), ", "))
+	}
+	return nil
+}
+
+// Job is one strategy invocation: a file, a workload, a worker count.
+type Job struct {
+	Path     string
+	Workload workload.Workload
+	Workers  int
+	Knobs    Knobs
+	// AtPeak, if set, is called once after the work is done but before the
+	// strategy releases its memory (buffers, mappings), outside the timed
+	// phase: the moment to read end-of-run PSS.
+	AtPeak func()
+}
+
+// atPeak calls j.AtPeak if it is set.
+func (j Job) atPeak() {
+	if j.AtPeak != nil {
+		j.AtPeak()
+	}
+}
+
+// Result is what a strategy produced and what it cost.
+type Result struct {
+	Answer  workload.Answer
+	Elapsed time.Duration      // the measured phase (for ceiling: the scan only)
+	Extra   map[string]float64 // strategy counters: copy-B, chunks, reads...
+}
+
+// Func runs a strategy.
+type Func func(j Job) (Result, error)
+
+// Strategy is one row of the table.
+type Strategy struct {
+	Name      string
+	Doc       string
+	Goroutine Func // workers are goroutines in this process
+}
+
+// All is the table of strategies.
+var All = []Strategy{
+	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices", Goroutine: readAll},
+	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer", Goroutine: ranges},
+	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices", Goroutine: mmapShared},
+	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers", Goroutine: chanCopies},
+	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed)", Goroutine: ceiling},
+}
+
+// Lookup finds a strategy by name.
+func Lookup(name string) (Strategy, error) {
+	for _, s := range All {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Strategy{}, fmt.Errorf("unknown strategy %q (want one of %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the strategy names in table order.
+func Names() []string {
+	var n []string
+	for _, s := range All {
+		n = append(n, s.Name)
+	}
+	return n
+}
+
+// scanParallel runs the workload over data with W goroutines, statically
+// (one newline-aligned part each) or dynamically (segments claimed from a
+// shared counter), and merges their partials.
+func scanParallel(data []byte, j Job) workload.Answer {
+	parts := j.Workers
+	if j.Knobs.Split == "dynamic" {
+		parts = max(1, (len(data)+j.Knobs.Segment-1)/j.Knobs.Segment)
+	}
+	rs := split.Bytes(data, parts)
+	var next atomic.Int64
+	partials := make([]workload.Partial, j.Workers)
+	var wg sync.WaitGroup
+	for w := range partials {
+		p := j.Workload.New()
+		partials[w] = p
+		wg.Go(func() {
+			if j.Knobs.Split != "dynamic" {
+				p.Add(data[rs[w].Off:rs[w].End()])
+				return
+			}
+			for i := next.Add(1) - 1; i < int64(len(rs)); i = next.Add(1) - 1 {
+				p.Add(data[rs[i].Off:rs[i].End()])
+			}
+		})
+	}
+	wg.Wait()
+	return merge(partials)
+}
+
+func merge(ps []workload.Partial) workload.Answer {
+	for _, p := range ps[1:] {
+		ps[0].Merge(p)
+	}
+	return ps[0].Answer()
+}
+
+func adviceNames() []string {
+	var n []string
+	for k := range madvice {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}

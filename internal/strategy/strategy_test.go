@@ -1,0 +1,128 @@
+package strategy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// EdgeInputs are the inputs every strategy must get exactly right.
+var EdgeInputs = map[string]string{
+	"empty":                    "",
+	"one byte":                 "x",
+	"only newlines":            "\n\n\n\n\n",
+	"no trailing nl":           "Hamburg;12.0\nBulawayo;8.9\nHamburg;-3.4",
+	"crlf":                     "Hamburg;12.0\r\nBulawayo;8.9\r\nZürich;-1.0\r\n",
+	"line longer than buffer":  "Hamburg;12.0\n" + strings.Repeat("Ü", 300) + ";1.0\nBulawayo;8.9\n",
+	"fewer lines than workers": "a;1.0\nb;2.0\n",
+	"many lines":               strings.Repeat("Hamburg;12.0\nBulawayo;8.9\nPalembang;38.8\n", 500),
+}
+
+func writeInputs(t *testing.T) map[string]string {
+	dir := t.TempDir()
+	paths := map[string]string{}
+	for name, in := range EdgeInputs {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		if err := os.WriteFile(p, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths[name] = p
+	}
+	// A generated fixture spanning several buffers and segments.
+	s, err := fixture.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _, err := s.Ensure(300<<10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths["fixture"] = f.Path
+	return paths
+}
+
+func knobVariants() map[string]Knobs {
+	small := DefaultKnobs()
+	small.BufSize = 64
+	small.ChanCap = 1
+	dyn := DefaultKnobs()
+	dyn.Split, dyn.Segment, dyn.BufSize = "dynamic", 4096, 1000
+	nopool := DefaultKnobs()
+	nopool.Pool, nopool.BufSize = false, 512
+	adv := DefaultKnobs()
+	adv.Advice, adv.Populate = "sequential", true
+	return map[string]Knobs{"default": DefaultKnobs(), "small buffers": small, "dynamic": dyn, "no pool": nopool, "advice": adv}
+}
+
+func TestStrategiesMatchReference(t *testing.T) {
+	paths := writeInputs(t)
+	for input, path := range paths {
+		for _, w := range workload.All {
+			ref, err := fixture.ReferenceOf(path, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range All {
+				for kname, k := range knobVariants() {
+					for _, workers := range []int{1, 2, 3, 8, 64} {
+						res, err := s.Goroutine(Job{Path: path, Workload: w, Workers: workers, Knobs: k})
+						if err != nil {
+							t.Fatalf("%s/%s/%s/%s/%d: %v", s.Name, w.Name, input, kname, workers, err)
+						}
+						if res.Answer != ref {
+							t.Errorf("%s/%s/%s/%s/%d workers: got %v, want %v", s.Name, w.Name, input, kname, workers, res.Answer, ref)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestAtPeakCalledOnce(t *testing.T) {
+	paths := writeInputs(t)
+	w, _ := workload.Lookup("count")
+	for _, s := range All {
+		calls := 0
+		if _, err := s.Goroutine(Job{Path: paths["fixture"], Workload: w, Workers: 2, Knobs: DefaultKnobs(), AtPeak: func() { calls++ }}); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 1 {
+			t.Errorf("%s called AtPeak %d times", s.Name, calls)
+		}
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	w, _ := workload.Lookup("count")
+	for _, s := range All {
+		_, err := s.Goroutine(Job{Path: "/nonexistent/file", Workload: w, Workers: 2, Knobs: DefaultKnobs()})
+		if err == nil || !strings.Contains(err.Error(), "/nonexistent/file") {
+			t.Errorf("%s: error %v should name the file", s.Name, err)
+		}
+	}
+}
+
+func TestKnobsValidate(t *testing.T) {
+	bad := []func(*Knobs){
+		func(k *Knobs) { k.BufSize = 1 },
+		func(k *Knobs) { k.ChanCap = -1 },
+		func(k *Knobs) { k.Split = "diagonal" },
+		func(k *Knobs) { k.Advice = "dontcare" },
+		func(k *Knobs) { k.Segment = 0 },
+	}
+	for i, mutate := range bad {
+		k := DefaultKnobs()
+		mutate(&k)
+		if k.Validate() == nil {
+			t.Errorf("case %d: %+v accepted", i, k)
+		}
+	}
+	if err := DefaultKnobs().Validate(); err != nil {
+		t.Error(err)
+	}
+}
