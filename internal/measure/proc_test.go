@@ -169,8 +169,8 @@ func TestMalformed(t *testing.T) {
 
 func TestParseStatPPid(t *testing.T) {
 	for in, want := range map[string]int{
-		"1 (init) S 0 1 1":               0,
-		"77 (a) b (c)) R 42 77 1 0":      42,
+		"1 (init) S 0 1 1":                0,
+		"77 (a) b (c)) R 42 77 1 0":       42,
 		"9 (tab\tand space ) S 8 9 9 0 0": 8,
 	} {
 		got, err := parseStatPPid("stat", []byte(in))

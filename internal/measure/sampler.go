@@ -1,7 +1,10 @@
 package measure
 
 import (
+	"fmt"
+	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -107,8 +110,9 @@ func (s *Sampler) loop() {
 	cpu0 := threadCPU()
 	res := SamplerResult{Every: s.every, PSSEvery: s.pssEvery}
 	var lastPSS time.Time
+	w := &treeWalker{fs: s.fs}
 	take := func(now time.Time) {
-		pids, err := s.fs.Tree(s.root)
+		pids, err := w.tree(s.root)
 		if err != nil {
 			return // root gone
 		}
@@ -158,4 +162,73 @@ func threadCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// treeWalker finds a process tree repeatedly, as cheaply as it can. Where
+// the kernel offers /proc/PID/task/*/children it uses FS.Tree. Otherwise it
+// lists /proc at each call but reads /proc/PID/stat only for pids it has not
+// seen before, keeping their parent pids (a process's parent changes only
+// when the parent dies, which takes it out of the tree anyway).
+type treeWalker struct {
+	fs       FS
+	fallback bool
+	ppid     map[int]int
+}
+
+func (w *treeWalker) tree(root int) ([]int, error) {
+	if !w.fallback {
+		_, ok, err := w.fs.childrenFiles(root)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return w.fs.Tree(root)
+		}
+		w.fallback = true
+	}
+	if _, err := os.Stat(w.fs.path(strconv.Itoa(root))); err != nil {
+		return nil, fmt.Errorf("stat %s: %w", w.fs.path(strconv.Itoa(root)), err)
+	}
+	d, err := os.Open(w.fs.root())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", w.fs.root(), err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", w.fs.root(), err)
+	}
+	next := make(map[int]int, len(names))
+	kids := make(map[int][]int)
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
+		if err != nil || pid <= 0 {
+			continue
+		}
+		pp, ok := w.ppid[pid]
+		if !ok {
+			statName := w.fs.path(name, "stat")
+			data, err := os.ReadFile(statName)
+			if err != nil {
+				continue // exited meanwhile
+			}
+			if pp, err = parseStatPPid(statName, data); err != nil {
+				continue
+			}
+		}
+		next[pid] = pp
+		kids[pp] = append(kids[pp], pid)
+	}
+	w.ppid = next
+	out := []int{root}
+	for i := 0; i < len(out); i++ {
+		c := kids[out[i]]
+		slices.Sort(c)
+		for _, k := range c {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out, nil
 }

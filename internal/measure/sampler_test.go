@@ -1,0 +1,108 @@
+package measure
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func TestSamplerFixture(t *testing.T) {
+	ps := int64(os.Getpagesize())
+	wantRSS := (100 + 10 + 20 + 30) * ps
+	wantPSS := int64(200+20+40+60) * kB
+	for _, root := range []string{"testdata/proc", "testdata/proc-nochildren"} {
+		t.Run(root, func(t *testing.T) {
+			s := StartSampler(NewFS(root), 100, time.Millisecond, 50*time.Millisecond)
+			time.Sleep(30 * time.Millisecond)
+			r := s.Stop()
+			if r2 := s.Stop(); r2.Count != r.Count {
+				t.Errorf("second Stop differs: %d vs %d samples", r2.Count, r.Count)
+			}
+			if r.Count < 3 || len(r.Samples) != r.Count {
+				t.Fatalf("Count = %d, len(Samples) = %d", r.Count, len(r.Samples))
+			}
+			if root == "testdata/proc-nochildren" {
+				wantRSS = 4 * ps // every statm there holds 1 page
+				wantPSS = 4 * kB
+			}
+			if r.MaxRSS != wantRSS {
+				t.Errorf("MaxRSS = %d, want %d", r.MaxRSS, wantRSS)
+			}
+			// PSS is limited to MinPSSEvery: the first sample only (and perhaps none else in 30 ms).
+			if r.PSSEvery != MinPSSEvery || r.PSSCount < 1 || r.PSSCount > 2 || r.MaxPSS != wantPSS {
+				t.Errorf("PSSEvery %v PSSCount %d MaxPSS %d, want %v, 1, %d", r.PSSEvery, r.PSSCount, r.MaxPSS, MinPSSEvery, wantPSS)
+			}
+			if r.Samples[0].PSS != wantPSS || r.Samples[1].PSS != 0 {
+				t.Errorf("PSS not on first sample only: %+v", r.Samples[:2])
+			}
+			for i := 1; i < len(r.Samples); i++ {
+				if r.Samples[i].TMs < r.Samples[i-1].TMs {
+					t.Fatalf("time goes back at %d: %+v", i, r.Samples[i-1:i+1])
+				}
+			}
+			if tp := r.TreePeaks(); len(tp) != 2 || tp[0].Source != SourceSampledRSS || tp[1].Bytes != wantPSS {
+				t.Errorf("TreePeaks = %+v", tp)
+			}
+		})
+	}
+}
+
+func TestSamplerMissingRoot(t *testing.T) {
+	s := StartSampler(NewFS("testdata/proc"), 999, 0, 0)
+	time.Sleep(25 * time.Millisecond)
+	r := s.Stop()
+	if r.Count != 0 || r.Every != DefaultSampleEvery || r.PSSEvery != 0 || r.TreePeaks() != nil {
+		t.Errorf("sampler of a missing pid: %+v", r)
+	}
+}
+
+func TestSamplerStopsPromptly(t *testing.T) {
+	s := StartSampler(NewFS(""), os.Getpid(), time.Hour, 0)
+	start := time.Now()
+	r := s.Stop()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Stop took %v", d)
+	}
+	if r.Count != 2 { // the first sample and the last
+		t.Errorf("Count = %d, want 2", r.Count)
+	}
+}
+
+func TestSamplerLive(t *testing.T) {
+	if _, err := os.Stat("/proc/self/smaps_rollup"); err != nil {
+		t.Skipf("skipping: no smaps_rollup: %v", err)
+	}
+	h := startHelper(t, "alloc", "MB=64", "STEPS=4", "STEP_MS=60")
+	s := StartSampler(NewFS(""), h.cmd.Process.Pid, 5*time.Millisecond, 100*time.Millisecond)
+	h.in.Write([]byte("g"))
+	h.waitFor(t, "done")
+	time.Sleep(MinPSSEvery + 30*time.Millisecond) // let a PSS sample see the full size
+	if err := h.finish(t); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Stop() // the process is gone by now: must not error or record a bogus sample
+	if r.MaxRSS < 64*mib || r.MaxRSS > 200*mib {
+		t.Errorf("MaxRSS = %.1f MiB, want ≥ 64 MiB", float64(r.MaxRSS)/mib)
+	}
+	if r.MaxPSS < 60*mib || r.MaxPSS > r.MaxRSS {
+		t.Errorf("MaxPSS = %.1f MiB (MaxRSS %.1f MiB)", float64(r.MaxPSS)/mib, float64(r.MaxRSS)/mib)
+	}
+	// The steps show up as a rising timeline.
+	var levels int
+	var last int64
+	for _, smp := range r.Samples {
+		if smp.RSS >= last+12*mib {
+			levels++
+			last = smp.RSS
+		}
+	}
+	if levels < 4 {
+		t.Errorf("saw %d rising steps of RSS, want ≥ 4", levels)
+	}
+	if r.Count < 20 {
+		t.Errorf("only %d samples in %v", r.Count, r.Elapsed)
+	}
+	t.Logf("%d samples (%d with PSS) in %v, max RSS %.1f MiB, max PSS %.1f MiB, sampler CPU %v (%.2f%% of one core)",
+		r.Count, r.PSSCount, r.Elapsed.Round(time.Millisecond), float64(r.MaxRSS)/mib, float64(r.MaxPSS)/mib,
+		r.CPU, 100*r.CPU.Seconds()/r.Elapsed.Seconds())
+}
