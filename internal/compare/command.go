@@ -1,0 +1,111 @@
+package compare
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// UsageError is a Command failure caused by bad input: a bad flag or
+// argument, or a results file that cannot be read. Callers exit with
+// status 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrRegression is returned by Command when a gated metric regressed (and
+// --report-only was not given). Callers exit with status 1; the report,
+// verdict included, is already written.
+var ErrRegression = errors.New("regression beyond tolerance")
+
+// CommandUsage is the synopsis of Command's arguments.
+const CommandUsage = "compare OLD NEW [--gate 'sec/op:+10%,peak-RSS-B:+5%'] [--format text|markdown|json] [--alpha 0.05] [--report-only]"
+
+// Command runs "fanbench compare": args are OLD and NEW (results folders or
+// .bench files) and flags, in any order. It writes the report to stdout and
+// returns nil, ErrRegression, or a *UsageError; flag help goes to stderr.
+func Command(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	gateFlag := fs.String("gate", "", "comma-separated `UNIT:±N%` limits; a gated metric that gets significantly worse by more than N% fails (e.g. 'sec/op:+10%,B/s:-10%')")
+	formatFlag := fs.String("format", "text", "output `format`: text, markdown or json")
+	alpha := fs.Float64("alpha", 0.05, "significance level: a change counts only when p < `alpha`")
+	reportOnly := fs.Bool("report-only", false, "print the report and verdict but exit 0 even on regressions")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: fanbench %s\n", CommandUsage)
+		fmt.Fprintln(stderr, "Exit status: 0 pass, 1 a gated metric regressed, 2 bad input.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("%v", err)
+	}
+	if len(pos) != 2 {
+		return usagef("want two arguments, OLD and NEW, got %d (usage: fanbench %s)", len(pos), CommandUsage)
+	}
+	gates, err := ParseGates(*gateFlag)
+	if err != nil {
+		return usagef("--gate: %v", err)
+	}
+	format, err := ParseFormat(*formatFlag)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	if !(*alpha > 0 && *alpha < 1) {
+		return usagef("--alpha: %v is not between 0 and 1", *alpha)
+	}
+	old, err := Load(pos[0])
+	if err != nil {
+		return usagef("OLD: %v", err)
+	}
+	new, err := Load(pos[1])
+	if err != nil {
+		return usagef("NEW: %v", err)
+	}
+	rep, err := Compare(old, new, Options{Gates: gates, Alpha: *alpha, ReportOnly: *reportOnly})
+	if err != nil {
+		return usagef("--gate: %v", err)
+	}
+	if err := rep.Write(stdout, format); err != nil {
+		return err
+	}
+	if rep.Failed() && !*reportOnly {
+		return ErrRegression
+	}
+	return nil
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments, which it returns. Everything after "--" is
+// positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if strings.HasPrefix(rest[0], "-") && rest[0] != "-" {
+			// flag.Parse stopped at a flag-like argument it did not
+			// consume: only "--" does that, handled above.
+			return nil, fmt.Errorf("cannot parse argument %q", rest[0])
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

@@ -1,0 +1,325 @@
+// Package compare compares two sets of fanbench results metric by metric
+// and gates on regressions: a continuous-integration check that, unlike
+// benchstat, decides. Each sample is summarized by its median with a
+// confidence interval and two samples are compared with the Mann-Whitney U
+// test (golang.org/x/perf/benchmath, assuming nothing about distributions).
+package compare
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// Options configures a comparison.
+type Options struct {
+	// Gates are the metrics that can fail the comparison, with their
+	// tolerances. Metrics without a gate are reported only.
+	Gates []Gate
+	// Alpha is the significance level: a change counts only when its
+	// p-value is below Alpha. Zero means 0.05.
+	Alpha float64
+	// Confidence is the confidence level of the intervals around the
+	// medians. Zero means 0.95.
+	Confidence float64
+	// ReportOnly marks a report whose regressions must not fail the
+	// caller; it changes only the wording of the verdict.
+	ReportOnly bool
+}
+
+// Stat summarizes one sample.
+type Stat struct {
+	// N is the number of measurements.
+	N int
+	// Median is the sample's median.
+	Median float64
+	// Lo and Hi bound the confidence interval around Median; they are
+	// infinite when the sample is too small for an interval.
+	Lo, Hi float64
+}
+
+// Row is one benchmark's comparison in one metric.
+type Row struct {
+	// Name is the benchmark name, without the "Benchmark" prefix.
+	Name string
+	// Old and New summarize the two samples; one is nil when the
+	// benchmark has this metric on one side only.
+	Old, New *Stat
+	// Delta is the relative change of the median, New/Old-1 (NaN when a
+	// side is missing; ±Inf when the old median is 0).
+	Delta float64
+	// P is the Mann-Whitney U test's p-value (NaN when a side is missing).
+	P float64
+	// Significant reports whether P < alpha.
+	Significant bool
+	// Regression reports whether the metric is gated and the change is
+	// significant and worse than the gate's tolerance.
+	Regression bool
+	// Notes are benchmath's warnings about the samples or the test, such
+	// as too few samples for an interval or for significance.
+	Notes []string
+}
+
+// Geomean summarizes a metric over the benchmarks present on both sides.
+type Geomean struct {
+	// Cells is the number of benchmarks it is taken over.
+	Cells int
+	// Old and New are the geometric means of the medians; NaN when some
+	// median is not positive.
+	Old, New float64
+	// Delta is New/Old-1.
+	Delta float64
+}
+
+// Metric is the comparison of one unit across all benchmarks.
+type Metric struct {
+	// Unit is the metric's unit.
+	Unit string
+	// Gate is the metric's gate, or nil if it is not gated.
+	Gate *Gate
+	// Rows has one entry per benchmark measured in this unit on either
+	// side: OLD's order first, then benchmarks only NEW has.
+	Rows []Row
+	// Geomean is nil when no benchmark has the metric on both sides.
+	Geomean *Geomean
+}
+
+// Report is the outcome of a comparison.
+type Report struct {
+	// Old and New name the compared files.
+	Old, New string
+	// Alpha and Confidence are the levels used.
+	Alpha, Confidence float64
+	// Gates are the gates applied.
+	Gates []Gate
+	// ReportOnly is Options.ReportOnly.
+	ReportOnly bool
+	// Metrics has one entry per unit, in order of first appearance.
+	Metrics []Metric
+	// MissingInNew lists the benchmarks OLD has and NEW lacks entirely.
+	MissingInNew []string
+	// NewInNew lists the benchmarks only NEW has.
+	NewInNew []string
+	// Regressions lists every regression, in report order.
+	Regressions []Regression
+}
+
+// Regression is one gated metric of one benchmark that got significantly
+// worse than its tolerance.
+type Regression struct {
+	Unit  string
+	Name  string
+	Delta float64
+	P     float64
+}
+
+// Failed reports whether any gated metric regressed.
+func (r *Report) Failed() bool { return len(r.Regressions) > 0 }
+
+// Compare compares two result sets. It fails only when a gate names a unit
+// that neither set measures, since such a gate could never fail.
+func Compare(old, new *Set, opt Options) (*Report, error) {
+	if opt.Alpha == 0 {
+		opt.Alpha = 0.05
+	}
+	if opt.Confidence == 0 {
+		opt.Confidence = 0.95
+	}
+	if !(opt.Alpha > 0 && opt.Alpha < 1) || !(opt.Confidence > 0 && opt.Confidence < 1) {
+		return nil, fmt.Errorf("alpha %v and confidence %v must be between 0 and 1", opt.Alpha, opt.Confidence)
+	}
+	units := old.Units()
+	for _, u := range new.units {
+		if !slices.Contains(units, u) {
+			units = append(units, u)
+		}
+	}
+	gates := map[string]*Gate{}
+	for i := range opt.Gates {
+		g := &opt.Gates[i]
+		if !slices.Contains(units, g.Unit) {
+			return nil, fmt.Errorf("gated unit %q is in neither %s nor %s (units: %s)", g.Unit, old.Path, new.Path, strings.Join(units, ", "))
+		}
+		gates[g.Unit] = g
+	}
+	r := &Report{Old: old.Path, New: new.Path, Alpha: opt.Alpha, Confidence: opt.Confidence,
+		Gates: opt.Gates, ReportOnly: opt.ReportOnly}
+
+	names := old.Names()
+	for _, n := range new.names {
+		if _, ok := old.samples[n]; !ok {
+			names = append(names, n)
+			r.NewInNew = append(r.NewInNew, n)
+		}
+	}
+	for _, n := range old.names {
+		if _, ok := new.samples[n]; !ok {
+			r.MissingInNew = append(r.MissingInNew, n)
+		}
+	}
+
+	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	for _, unit := range units {
+		m := Metric{Unit: unit, Gate: gates[unit]}
+		for _, name := range names {
+			ov, nv := old.samples[name][unit], new.samples[name][unit]
+			if len(ov) == 0 && len(nv) == 0 {
+				continue
+			}
+			row := Row{Name: name, Delta: math.NaN(), P: math.NaN()}
+			var os, ns *benchmath.Sample
+			if len(ov) > 0 {
+				os = benchmath.NewSample(slices.Clone(ov), thresholds)
+				row.Old = summarize(os, opt.Confidence, &row.Notes)
+			}
+			if len(nv) > 0 {
+				ns = benchmath.NewSample(slices.Clone(nv), thresholds)
+				row.New = summarize(ns, opt.Confidence, &row.Notes)
+			}
+			if os != nil && ns != nil {
+				c := benchmath.AssumeNothing.Compare(os, ns)
+				row.P = c.P
+				row.Significant = c.P < opt.Alpha
+				addNotes(&row.Notes, c.Warnings)
+				row.Delta = relChange(row.Old.Median, row.New.Median)
+				if g := m.Gate; g != nil && row.Significant && worse(unit, row.Delta, g.Tolerance) {
+					row.Regression = true
+					r.Regressions = append(r.Regressions, Regression{Unit: unit, Name: name, Delta: row.Delta, P: row.P})
+				}
+			}
+			m.Rows = append(m.Rows, row)
+		}
+		m.Geomean = geomean(m.Rows)
+		r.Metrics = append(r.Metrics, m)
+	}
+	return r, nil
+}
+
+func summarize(s *benchmath.Sample, confidence float64, notes *[]string) *Stat {
+	sum := benchmath.AssumeNothing.Summary(s, confidence)
+	addNotes(notes, sum.Warnings)
+	return &Stat{N: len(s.Values), Median: sum.Center, Lo: sum.Lo, Hi: sum.Hi}
+}
+
+func addNotes(notes *[]string, errs []error) {
+	for _, e := range errs {
+		if msg := e.Error(); !slices.Contains(*notes, msg) {
+			*notes = append(*notes, msg)
+		}
+	}
+}
+
+// relChange is new/old-1, with a zero old value giving ±Inf (or 0 if new
+// is zero too).
+func relChange(old, new float64) float64 {
+	if old == new {
+		return 0
+	}
+	if old == 0 {
+		return math.Copysign(math.Inf(1), new)
+	}
+	return new/old - 1
+}
+
+// worse reports whether a relative change delta of unit is a worsening
+// beyond tol.
+func worse(unit string, delta, tol float64) bool {
+	if LowerIsWorse(unit) {
+		return delta < -tol
+	}
+	return delta > tol
+}
+
+func geomean(rows []Row) *Geomean {
+	g := &Geomean{}
+	var so, sn float64
+	positive := true
+	for _, r := range rows {
+		if r.Old == nil || r.New == nil {
+			continue
+		}
+		g.Cells++
+		if r.Old.Median <= 0 || r.New.Median <= 0 {
+			positive = false
+			continue
+		}
+		so += math.Log(r.Old.Median)
+		sn += math.Log(r.New.Median)
+	}
+	if g.Cells == 0 {
+		return nil
+	}
+	if !positive {
+		g.Old, g.New, g.Delta = math.NaN(), math.NaN(), math.NaN()
+		return g
+	}
+	g.Old, g.New = math.Exp(so/float64(g.Cells)), math.Exp(sn/float64(g.Cells))
+	g.Delta = relChange(g.Old, g.New)
+	return g
+}
+
+// Verdict is the one-line outcome, "verdict: PASS (...)" or
+// "verdict: FAIL (...)", naming up to three regressions.
+func (r *Report) Verdict() string {
+	var b strings.Builder
+	if r.Failed() {
+		b.WriteString("verdict: FAIL (")
+		b.WriteString(plural(len(r.Regressions), "regression", "regressions"))
+		b.WriteString(": ")
+		const show = 3
+		for i, g := range r.Regressions {
+			if i == show {
+				fmt.Fprintf(&b, "; and %d more", len(r.Regressions)-show)
+				break
+			}
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%s %s %s p=%.3f", g.Unit, g.Name, pctString(g.Delta, 1), g.P)
+		}
+	} else if len(r.Gates) == 0 {
+		b.WriteString("verdict: PASS (no gated metrics: nothing can fail without --gate")
+	} else {
+		fmt.Fprintf(&b, "verdict: PASS (no significant regression beyond tolerance in %s",
+			plural(len(r.Gates), "gated metric", "gated metrics"))
+	}
+	for _, m := range r.Metrics {
+		if m.Gate != nil && m.Geomean == nil {
+			fmt.Fprintf(&b, "; gated %s is on one side only", m.Unit)
+		}
+	}
+	if n := len(r.MissingInNew); n > 0 {
+		fmt.Fprintf(&b, "; %s missing in NEW", plural(n, "cell", "cells"))
+	}
+	if n := len(r.NewInNew); n > 0 {
+		fmt.Fprintf(&b, "; %s new in NEW", plural(n, "cell", "cells"))
+	}
+	b.WriteString(")")
+	if r.ReportOnly && r.Failed() {
+		b.WriteString(" [report only: not failing]")
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// pctString writes a relative change as a signed percentage.
+func pctString(delta float64, prec int) string {
+	switch {
+	case math.IsNaN(delta):
+		return "?"
+	case math.IsInf(delta, 1):
+		return "+∞%"
+	case math.IsInf(delta, -1):
+		return "-∞%"
+	}
+	return fmt.Sprintf("%+.*f%%", prec, delta*100)
+}
