@@ -1,0 +1,725 @@
+package chart
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// Chart kinds, the prefixes of figure file names.
+const (
+	KindThroughput = "throughput"
+	KindMemory     = "memory"
+	KindSpeedup    = "speedup"
+	KindEfficiency = "efficiency"
+	KindTimeline   = "timeline"
+	KindAlloc      = "alloc"
+	KindModes      = "modes"
+)
+
+// Builder makes one kind of figure for every facet where it has something
+// to show.
+type Builder func(d *Dataset) ([]*Figure, error)
+
+// Builders lists every chart kind in report order.
+var Builders = []struct {
+	Kind  string
+	Build Builder
+}{
+	{KindThroughput, Throughput},
+	{KindMemory, Memory},
+	{KindSpeedup, Speedup},
+	{KindEfficiency, Efficiency},
+	{KindTimeline, Timeline},
+	{KindAlloc, AllocGC},
+	{KindModes, Modes},
+}
+
+// All builds every figure the dataset supports, in report order.
+func All(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, b := range Builders {
+		fs, err := b.Build(d)
+		if err != nil {
+			return nil, fmt.Errorf("%s charts: %w", b.Kind, err)
+		}
+		figs = append(figs, fs...)
+	}
+	return figs, nil
+}
+
+// Dashes of the memory metrics in the peak-memory chart.
+var (
+	dashRSS  []vg.Length
+	dashPSS  = []vg.Length{vg.Points(4), vg.Points(2)}
+	dashTree = []vg.Length{vg.Points(1), vg.Points(1.5)}
+)
+
+// maxCPULen bounds the CPU model in titles.
+const maxCPULen = 48
+
+// subtitle is the second title line: the fixed parameters, the statistics and the machine.
+func (d *Dataset) subtitle(parts ...string) string {
+	m := d.Machine.String()
+	if len([]rune(m)) > maxCPULen {
+		m = string([]rune(m)[:maxCPULen-1]) + "…"
+	}
+	return strings.Join(append(parts, m), " · ")
+}
+
+// nReps describes the repetition counts of a set of summaries: "6 runs" or "5–6 runs".
+func nReps(ss []Summary) string {
+	lo, hi := math.MaxInt, 0
+	for _, s := range ss {
+		lo, hi = min(lo, s.N), max(hi, s.N)
+	}
+	switch {
+	case hi == 0:
+		return "no runs"
+	case lo == hi:
+		return fmt.Sprintf("median of %d runs, bars 95%% CI", lo)
+	default:
+		return fmt.Sprintf("median of %d–%d runs, bars 95%% CI", lo, hi)
+	}
+}
+
+// workersWord is "1 worker" or "8 workers".
+func workersWord(w int) string {
+	if w == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", w)
+}
+
+// seriesEntry is a legend entry for a strategy series drawn as a line with markers.
+func seriesEntry(label string, st Style, thumbs []plot.Thumbnailer) LegendEntry {
+	if thumbs == nil {
+		thumbs = []plot.Thumbnailer{lineThumb(lineStyle(st.Color, 1.2)), glyphThumb(st)}
+	}
+	return LegendEntry{Label: label, Thumbs: thumbs}
+}
+
+// pickWorkers returns w if the series has runs at (size, w) for any size,
+// else the series' largest worker count.
+func (d *Dataset) pickWorkers(f Facet, s Series, w int) int {
+	best := 0
+	for _, p := range d.Points(f, s) {
+		if p.Workers == w {
+			return w
+		}
+		best = max(best, p.Workers)
+	}
+	return best
+}
+
+// Throughput charts throughput against file size, one line per strategy, at
+// the facet's largest worker count. Facets with a single size are skipped.
+func Throughput(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		sizes := d.Sizes(f)
+		if len(sizes) < 2 {
+			continue
+		}
+		ws := d.Workers(f)
+		W := ws[len(ws)-1]
+		p := newPlot("", "file size (log scale)", "throughput (GB/s)")
+		logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+		p.X.Tick.Marker = Log2BytesTicks{}
+		p.Y.Tick.Marker = UnitTicks{}
+		p.Y.Min = 0
+		fig := &Figure{Name: KindThroughput + "_" + f.Slug(), Kind: KindThroughput}
+		series := d.Series(f)
+		var all []Summary
+		for i, s := range series {
+			w := d.pickWorkers(f, s, W)
+			var pts errPoints
+			for _, size := range sizes {
+				sum, ok := d.Summary(f, s, Point{size, w}, MetricThroughput)
+				if !ok {
+					continue
+				}
+				all = append(all, sum)
+				pts = append(pts, pointOf(dodge(float64(size), i, len(series), 0.05), sum, 1))
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			st := StrategyStyle(s.Strategy)
+			th, err := addSeries(p, st, pts, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+			}
+			label := s.Label()
+			if w != W {
+				label += " (" + workersWord(w) + ")"
+			}
+			fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
+		}
+		fig.Title = fmt.Sprintf("Throughput vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
+		fig.Caption = fmt.Sprintf("Bytes processed per second (decimal GB/s) against the fixture size for %s, with %s.", f, workersWord(W))
+		fig.Panels = []*plot.Plot{p}
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// Memory charts peak memory against worker count at the facet's largest
+// size: each strategy's peak RSS (VmHWM, solid), PSS (dashed) and, where
+// recorded, the whole process tree's peak (dotted, labelled by source).
+// Facets with a single worker count are skipped.
+func Memory(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		ws := d.Workers(f)
+		if len(ws) < 2 {
+			continue
+		}
+		sizes := d.Sizes(f)
+		size := sizes[len(sizes)-1]
+		series := d.Series(f)
+		// Find the byte unit first, so ticks and the axis title agree.
+		peak, low := 0.0, math.Inf(1)
+		var runsAll []results.Run
+		for _, s := range series {
+			for _, w := range ws {
+				runs := d.Runs(f, s, Point{size, w})
+				runsAll = append(runsAll, runs...)
+				for _, m := range []Metric{MetricPeakRSS, MetricPSS, MetricTreePeak} {
+					for _, v := range values(runs, m) {
+						peak = math.Max(peak, v)
+						low = math.Min(low, v)
+					}
+				}
+			}
+		}
+		if peak == 0 {
+			continue
+		}
+		unit, uname := ByteUnit(peak)
+		p := newPlot("", "workers (log scale)", "peak memory ("+uname+")")
+		logRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
+		p.X.Tick.Marker = Log2Ticks{}
+		if low > 0 && peak/low > 20 {
+			// Peaks spanning orders of magnitude: a log axis keeps the
+			// small ones readable.
+			p.Y.Label.Text = "peak memory (log scale)"
+			logRange(&p.Y, low, peak)
+			p.Y.Tick.Marker = Log2BytesTicks{MaxLabels: 7}
+		} else {
+			p.Y.Tick.Marker = UnitTicks{Unit: unit}
+			p.Y.Min = 0
+		}
+		fig := &Figure{Name: KindMemory + "_" + f.Slug(), Kind: KindMemory}
+		sources := treePeakSources(runsAll)
+		metrics := []struct {
+			m      Metric
+			dashes []vg.Length
+		}{{MetricPeakRSS, dashRSS}, {MetricPSS, dashPSS}, {MetricTreePeak, dashTree}}
+		used := make([]bool, len(metrics))
+		var all []Summary
+		for i, s := range series {
+			st := StrategyStyle(s.Strategy)
+			drawn := false
+			for mi, m := range metrics {
+				var pts errPoints
+				for _, w := range ws {
+					sum, ok := d.Summary(f, s, Point{size, w}, m.m)
+					if !ok {
+						continue
+					}
+					all = append(all, sum)
+					pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
+				}
+				if len(pts) == 0 {
+					continue
+				}
+				if _, err := addSeries(p, st, pts, m.dashes); err != nil {
+					return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+				}
+				used[mi], drawn = true, true
+			}
+			if drawn {
+				fig.Legend = append(fig.Legend, seriesEntry(s.Label(), st, nil))
+			}
+		}
+		names := []string{"peak RSS (VmHWM)", "PSS", "tree peak (" + strings.Join(sources, ", ") + ")"}
+		if f.Mode == "process" {
+			names[0], names[1] = "parent peak RSS", "parent PSS"
+		}
+		for mi, m := range metrics {
+			if used[mi] {
+				fig.Legend = append(fig.Legend, LegendEntry{Label: names[mi], Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, m.dashes...))}})
+			}
+		}
+		fig.Title = fmt.Sprintf("Peak memory vs workers — %s\n%s", f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
+		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM), proportional set size and, where recorded, the whole process tree's peak against the worker count for %s, on the %s fixture.", f, FormatBytes(float64(size)))
+		fig.Panels = []*plot.Plot{p}
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// Speedup charts each strategy's speed-up against worker count at the
+// facet's largest size: the median time at the smallest worker count
+// divided by each repetition's time at W, with the ideal linear speed-up.
+func Speedup(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		ws := d.Workers(f)
+		if len(ws) < 2 {
+			continue
+		}
+		sizes := d.Sizes(f)
+		size := sizes[len(sizes)-1]
+		p := newPlot("", "workers (log scale)", "speed-up (×, log scale)")
+		logRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
+		p.X.Tick.Marker = Log2Ticks{}
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = Log2Ticks{}
+		fig := &Figure{Name: KindSpeedup + "_" + f.Slug(), Kind: KindSpeedup}
+		series := d.Series(f)
+		var all []Summary
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i, s := range series {
+			var pts errPoints
+			base := math.NaN()
+			for _, w := range ws {
+				runs := d.Runs(f, s, Point{size, w})
+				t := values(runs, MetricTime)
+				if len(t) == 0 {
+					continue
+				}
+				if math.IsNaN(base) {
+					base = Summarize(t).Center
+				}
+				sp := make([]float64, len(t))
+				for j, v := range t {
+					sp[j] = base / v
+				}
+				sum := Summarize(sp)
+				all = append(all, sum)
+				pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
+				lo, hi = math.Min(lo, sum.Center-sum.ErrLow()), math.Max(hi, sum.Center+sum.ErrHigh())
+			}
+			if len(pts) < 2 {
+				continue
+			}
+			st := StrategyStyle(s.Strategy)
+			th, err := addSeries(p, st, pts, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+			}
+			fig.Legend = append(fig.Legend, seriesEntry(s.Label(), st, th))
+		}
+		if len(fig.Legend) == 0 {
+			continue
+		}
+		ideal := plotter.XYs{}
+		for _, w := range ws {
+			ideal = append(ideal, plotter.XY{X: float64(w), Y: float64(w) / float64(ws[0])})
+		}
+		ils := lineStyle(color.Gray{Y: 0x70}, 1, vg.Points(5), vg.Points(3))
+		th, err := addPlainLine(p, ideal, ils)
+		if err != nil {
+			return nil, fmt.Errorf("%s ideal: %w", fig.Name, err)
+		}
+		fig.Legend = append(fig.Legend, LegendEntry{Label: "ideal (linear)", Thumbs: []plot.Thumbnailer{th}})
+		lo = math.Min(lo, 1)
+		hi = math.Max(hi, float64(ws[len(ws)-1])/float64(ws[0]))
+		p.Y.Min, p.Y.Max = lo/math.Pow(2, 0.25), hi*math.Pow(2, 0.25)
+		fig.Title = fmt.Sprintf("Speed-up vs workers — %s\n%s", f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
+		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", workersWord(ws[0]), f, FormatBytes(float64(size)))
+		fig.Panels = []*plot.Plot{p}
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// ceilingSeries returns the ceiling series measured for a workload and
+// cache state (in goroutine mode), preferring the one without knobs.
+func (d *Dataset) ceilingSeries(workload, cache string) (Facet, Series, bool) {
+	cf := Facet{Workload: workload, Mode: "goroutine", Cache: cache}
+	var found []Series
+	for _, s := range d.Series(cf) {
+		if IsCeiling(s.Strategy) {
+			found = append(found, s)
+		}
+	}
+	if len(found) == 0 {
+		return cf, Series{}, false
+	}
+	return cf, found[0], true
+}
+
+// Efficiency charts each strategy's throughput as a fraction of the ceiling
+// pseudo-strategy measured in the same results (same workload, cache state,
+// size and workers, goroutine mode), against file size at the facet's
+// largest worker count. Each repetition's throughput is divided by the
+// ceiling's median throughput.
+func Efficiency(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		cf, cs, ok := d.ceilingSeries(f.Workload, f.Cache)
+		if !ok {
+			continue
+		}
+		sizes := d.Sizes(f)
+		if len(sizes) < 2 {
+			continue
+		}
+		ws := d.Workers(f)
+		W := ws[len(ws)-1]
+		p := newPlot("", "file size (log scale)", "throughput as a share of the ceiling")
+		logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+		p.X.Tick.Marker = Log2BytesTicks{}
+		p.Y.Tick.Marker = PercentTicks{}
+		p.Y.Min = 0
+		fig := &Figure{Name: KindEfficiency + "_" + f.Slug(), Kind: KindEfficiency}
+		var all []Summary
+		series := d.Series(f)
+		for i, s := range series {
+			if IsCeiling(s.Strategy) {
+				continue
+			}
+			w := d.pickWorkers(f, s, W)
+			var pts errPoints
+			for _, size := range sizes {
+				ceil, ok := d.Summary(cf, cs, Point{size, w}, MetricThroughput)
+				if !ok || ceil.Center <= 0 {
+					continue
+				}
+				tp := values(d.Runs(f, s, Point{size, w}), MetricThroughput)
+				if len(tp) == 0 {
+					continue
+				}
+				for j := range tp {
+					tp[j] /= ceil.Center
+				}
+				sum := Summarize(tp)
+				all = append(all, sum)
+				pts = append(pts, pointOf(dodge(float64(size), i, len(series), 0.05), sum, 1))
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			st := StrategyStyle(s.Strategy)
+			th, err := addSeries(p, st, pts, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+			}
+			label := s.Label()
+			if w != W {
+				label += " (" + workersWord(w) + ")"
+			}
+			fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
+		}
+		if len(fig.Legend) == 0 {
+			continue
+		}
+		p.Add(hline{Y: 1, Style: lineStyle(StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
+		p.Y.Max = math.Max(p.Y.Max, 1.1)
+		fig.Title = fmt.Sprintf("Share of the ceiling vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
+		fig.Caption = fmt.Sprintf("Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers) for %s, with %s.", f, workersWord(W))
+		fig.Panels = []*plot.Plot{p}
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// Timeline charts sampled whole-tree RSS over time for the facet's largest
+// size and worker count, one line per strategy, from the repetition with the
+// median time. Facets without sampled runs at that cell are skipped.
+func Timeline(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		sizes, ws := d.Sizes(f), d.Workers(f)
+		pt := Point{sizes[len(sizes)-1], ws[len(ws)-1]}
+		type tl struct {
+			s   Series
+			run results.Run
+		}
+		var lines []tl
+		var maxT, maxB float64
+		for _, s := range d.Series(f) {
+			r, ok := representative(d.Runs(f, s, pt))
+			if !ok {
+				continue
+			}
+			lines = append(lines, tl{s, r})
+			for _, smp := range r.Samples {
+				maxT = math.Max(maxT, smp.TMs)
+				maxB = math.Max(maxB, float64(max(smp.RSS, smp.PSS)))
+			}
+		}
+		if len(lines) == 0 || maxB == 0 {
+			continue
+		}
+		tu, tname := timeUnit(maxT)
+		bu, bname := ByteUnit(maxB)
+		p := newPlot("", "time since run start ("+tname+")", "whole-tree RSS ("+bname+")")
+		p.X.Tick.Marker = UnitTicks{Unit: 1}
+		p.Y.Tick.Marker = UnitTicks{Unit: bu}
+		p.X.Min, p.Y.Min = 0, 0
+		fig := &Figure{Name: KindTimeline + "_" + f.Slug(), Kind: KindTimeline}
+		havePSS := false
+		for _, l := range lines {
+			st := StrategyStyle(l.s.Strategy)
+			var rss, pss plotter.XYs
+			for _, smp := range l.run.Samples {
+				rss = append(rss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.RSS)})
+				if smp.PSS > 0 {
+					pss = append(pss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.PSS)})
+				}
+			}
+			line, err := addPlainLine(p, rss, lineStyle(st.Color, 1.2))
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", fig.Name, l.s.Label(), err)
+			}
+			if len(pss) > 1 {
+				havePSS = true
+				if _, err := addPlainLine(p, pss, lineStyle(st.Color, 1, dashPSS...)); err != nil {
+					return nil, fmt.Errorf("%s %s PSS: %w", fig.Name, l.s.Label(), err)
+				}
+			}
+			// A few markers along the line identify the strategy in grey print.
+			var marks plotter.XYs
+			step := max(1, len(rss)/6)
+			for i := step / 2; i < len(rss); i += step {
+				marks = append(marks, rss[i])
+			}
+			sc, err := plotter.NewScatter(marks)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s markers: %w", fig.Name, l.s.Label(), err)
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+			p.Add(sc)
+			fig.Legend = append(fig.Legend, seriesEntry(fmt.Sprintf("%s (%s)", l.s.Label(), FormatSeconds(l.run.ElapsedSec)), st, []plot.Thumbnailer{line, sc}))
+		}
+		if havePSS {
+			p.Y.Label.Text = "whole-tree memory (" + bname + ")"
+			fig.Legend = append(fig.Legend,
+				LegendEntry{Label: "RSS", Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2))}},
+				LegendEntry{Label: "PSS", Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, dashPSS...))}})
+		}
+		every := lines[0].run.SampleEveryMs
+		sampling := "sampled"
+		if every > 0 {
+			sampling = fmt.Sprintf("sampled every %s ms", trimFloat(every, 3))
+		}
+		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), "median-time run, "+sampling))
+		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		fig.Panels = []*plot.Plot{p}
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// barPanel makes a bar chart of one metric over strategies.
+func barPanel(title, yLabel string, names []string, bars []bar, unit float64) *plot.Plot {
+	p := newPlot(title, "", yLabel)
+	nominalX(p, names, 2)
+	p.Y.Tick.Marker = UnitTicks{Unit: unit}
+	p.Y.Min = 0
+	p.Add(barSet{Bars: bars, Width: 0.7})
+	return p
+}
+
+// AllocGC charts the Go heap bytes allocated and the GC cycles of each
+// strategy (reference commands, which are not Go programs, are left out) at
+// the facet's largest size and worker count, as two bar panels.
+func AllocGC(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		sizes, ws := d.Sizes(f), d.Workers(f)
+		pt := Point{sizes[len(sizes)-1], ws[len(ws)-1]}
+		var names []string
+		var alloc, gc []bar
+		var all []Summary
+		var maxAlloc, maxGC float64
+		for _, s := range d.Series(f) {
+			if IsReference(s.Strategy) {
+				continue
+			}
+			a, ok1 := d.Summary(f, s, pt, MetricAlloc)
+			g, ok2 := d.Summary(f, s, pt, MetricGC)
+			if !ok1 || !ok2 {
+				continue
+			}
+			st := StrategyStyle(s.Strategy)
+			x := float64(len(names))
+			names = append(names, s.Label())
+			alloc = append(alloc, bar{X: x, Sum: a, Fill: st.Color, Edge: st.Color})
+			gc = append(gc, bar{X: x, Sum: g, Fill: st.Color, Edge: st.Color})
+			all = append(all, a, g)
+			maxAlloc = math.Max(maxAlloc, math.Max(a.Center, a.Hi))
+			maxGC = math.Max(maxGC, g.Center)
+		}
+		if len(names) < 2 || maxAlloc <= 0 && maxGC <= 0 {
+			continue
+		}
+		bu, bname := ByteUnit(maxAlloc)
+		who := ""
+		if f.Mode == "process" {
+			who = " (parent)"
+		}
+		fig := &Figure{Name: KindAlloc + "_" + f.Slug(), Kind: KindAlloc}
+		fig.Panels = []*plot.Plot{
+			barPanel("heap allocated"+who, "allocated ("+bname+")", names, alloc, bu),
+			barPanel("GC cycles"+who, "GC cycles", names, gc, 1),
+		}
+		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
+		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// peakOfMode is the peak memory figure compared across modes: the process's
+// VmHWM in goroutine mode, the whole tree's best recorded peak in process
+// mode (the parent's VmHWM when no tree peak was recorded).
+func peakOfMode(mode string) Metric {
+	if mode != "process" {
+		return MetricPeakRSS
+	}
+	return Metric{Name: "tree-peak", Unit: "B", Of: func(r results.Run) (float64, bool) {
+		if tp, ok := TreePeakOf(r); ok {
+			return float64(tp.Bytes), true
+		}
+		return MetricPeakRSS.Of(r)
+	}}
+}
+
+// Modes compares goroutine mode with process mode for each strategy present
+// in both, as grouped bars of time and of peak memory, at the largest size
+// and worker count the two modes share. Workloads measured in one mode only
+// are skipped.
+func Modes(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	seen := map[[2]string]bool{}
+	for _, f := range d.Facets() {
+		key := [2]string{f.Workload, f.Cache}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		gf := Facet{Workload: f.Workload, Mode: "goroutine", Cache: f.Cache}
+		pf := Facet{Workload: f.Workload, Mode: "process", Cache: f.Cache}
+		if d.cells[gf] == nil || d.cells[pf] == nil {
+			continue
+		}
+		pt, ok := sharedPoint(d, gf, pf)
+		if !ok {
+			continue
+		}
+		var names []string
+		var timeBars, memBars []bar
+		var all []Summary
+		var maxMem float64
+		var procRuns []results.Run
+		for _, s := range d.Series(gf) {
+			if len(d.Runs(pf, s, pt)) == 0 || len(d.Runs(gf, s, pt)) == 0 {
+				continue
+			}
+			st := StrategyStyle(s.Strategy)
+			x := float64(len(names))
+			ok := true
+			var tb, mb []bar
+			for i, mf := range []Facet{gf, pf} {
+				t, ok1 := d.Summary(mf, s, pt, MetricTime)
+				m, ok2 := d.Summary(mf, s, pt, peakOfMode(mf.Mode))
+				if !ok1 || !ok2 {
+					ok = false
+					break
+				}
+				fill := st.Color
+				if i == 1 {
+					fill = tint(st.Color, 0.6)
+				}
+				xo := x - 0.19 + 0.38*float64(i)
+				tb = append(tb, bar{X: xo, Sum: t, Fill: fill, Edge: st.Color})
+				mb = append(mb, bar{X: xo, Sum: m, Fill: fill, Edge: st.Color})
+				all = append(all, t, m)
+				maxMem = math.Max(maxMem, math.Max(m.Center, m.Hi))
+			}
+			if !ok {
+				continue
+			}
+			procRuns = append(procRuns, d.Runs(pf, s, pt)...)
+			names = append(names, s.Label())
+			timeBars = append(timeBars, tb...)
+			memBars = append(memBars, mb...)
+		}
+		if len(names) == 0 {
+			continue
+		}
+		bu, bname := ByteUnit(maxMem)
+		tp := newPlot("time", "", "time (s)")
+		nominalX(tp, names, 2)
+		tp.Y.Tick.Marker = UnitTicks{}
+		tp.Y.Min = 0
+		tp.Add(barSet{Bars: timeBars, Width: 0.36})
+		mp := newPlot("peak memory", "", "peak memory ("+bname+")")
+		nominalX(mp, names, 2)
+		mp.Y.Tick.Marker = UnitTicks{Unit: bu}
+		mp.Y.Min = 0
+		mp.Add(barSet{Bars: memBars, Width: 0.36})
+		src := "parent VmHWM"
+		if s := treePeakSources(procRuns); len(s) > 0 {
+			src = "whole-tree peak, " + strings.Join(s, ", ")
+		}
+		g := color.Gray{Y: 0x60}
+		fig := &Figure{
+			Name:   KindModes + "_" + slug(f.Workload) + "_" + slug(f.Cache),
+			Kind:   KindModes,
+			Panels: []*plot.Plot{tp, mp},
+			Legend: []LegendEntry{
+				{Label: "goroutine mode (memory: VmHWM)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
+				{Label: "process mode (memory: " + src + ")", Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
+			},
+		}
+		fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", f.Workload, f.Cache, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
+		fig.Caption = fmt.Sprintf("Time and peak memory of each strategy with goroutine workers (dark) and child-process workers (light) for workload %s, %s cache, on the %s fixture with %s.", f.Workload, f.Cache, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// sharedPoint is the largest (size, then workers) point measured in both facets.
+func sharedPoint(d *Dataset, a, b Facet) (Point, bool) {
+	in := func(f Facet) map[Point]bool {
+		m := map[Point]bool{}
+		for _, s := range d.Series(f) {
+			for _, p := range d.Points(f, s) {
+				m[p] = true
+			}
+		}
+		return m
+	}
+	pa, pb := in(a), in(b)
+	var common []Point
+	for p := range pa {
+		if pb[p] {
+			common = append(common, p)
+		}
+	}
+	if len(common) == 0 {
+		return Point{}, false
+	}
+	sort.Slice(common, func(i, j int) bool {
+		if common[i].Size != common[j].Size {
+			return common[i].Size > common[j].Size
+		}
+		return common[i].Workers > common[j].Workers
+	})
+	return common[0], true
+}

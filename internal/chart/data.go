@@ -1,0 +1,419 @@
+package chart
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// Confidence is the confidence level of every interval fanbench draws.
+const Confidence = 0.95
+
+// Summary is the median of a metric over a cell's repetitions with its
+// confidence interval, as benchstat computes it (benchmath.AssumeNothing).
+type Summary struct {
+	Center, Lo, Hi float64
+	N              int // number of repetitions
+}
+
+// Summarize returns the median of values and its 95% confidence interval.
+// With too few values for an interval at that level, Lo and Hi are
+// infinite (benchstat prints "±∞"). values is not modified.
+func Summarize(values []float64) Summary {
+	if len(values) == 0 {
+		return Summary{Center: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
+	}
+	v := append([]float64(nil), values...)
+	s := benchmath.AssumeNothing.Summary(benchmath.NewSample(v, &benchmath.DefaultThresholds), Confidence)
+	return Summary{Center: s.Center, Lo: s.Lo, Hi: s.Hi, N: len(values)}
+}
+
+// HasCI reports whether the interval is finite.
+func (s Summary) HasCI() bool {
+	return !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) && !math.IsNaN(s.Lo) && !math.IsNaN(s.Hi)
+}
+
+// ErrLow and ErrHigh are the distances from the median to the interval's
+// ends, 0 when the interval is not finite (no error bar is drawn then).
+func (s Summary) ErrLow() float64 {
+	if !s.HasCI() {
+		return 0
+	}
+	return s.Center - s.Lo
+}
+
+// ErrHigh: see ErrLow.
+func (s Summary) ErrHigh() float64 {
+	if !s.HasCI() {
+		return 0
+	}
+	return s.Hi - s.Center
+}
+
+// PctRange is the interval's half-width as a percentage of the median in the
+// benchstat style: "3%", "∞" without an interval, "?" when it spans zero.
+func (s Summary) PctRange() string {
+	return benchmath.Summary{Center: s.Center, Lo: s.Lo, Hi: s.Hi}.PctRangeString()
+}
+
+// Facet is one chart's slice of the results: a workload in a mode with a
+// page-cache state.
+type Facet struct {
+	Workload string
+	Mode     string
+	Cache    string
+}
+
+// Slug is the facet as a file-name fragment: "count_goroutine_warm".
+func (f Facet) Slug() string {
+	return slug(f.Workload) + "_" + slug(f.Mode) + "_" + slug(f.Cache)
+}
+
+// String describes the facet in words for titles.
+func (f Facet) String() string {
+	return fmt.Sprintf("workload %s, %s mode, %s cache", f.Workload, f.Mode, f.Cache)
+}
+
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-':
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// Series identifies one line of a chart: a strategy with one setting of the
+// other knobs (empty when the results hold a single setting).
+type Series struct {
+	Strategy string
+	Knobs    string // "k=v k=v", sorted, without the cache knob
+}
+
+// Label is the series' legend text.
+func (s Series) Label() string {
+	if s.Knobs == "" {
+		return s.Strategy
+	}
+	return s.Strategy + " (" + s.Knobs + ")"
+}
+
+// Point is one cell within a facet and series: a size and a worker count.
+type Point struct {
+	Size    int64
+	Workers int
+}
+
+// Machine describes the machine that produced the results, for titles; the
+// report also prints the whole environment record.
+type Machine struct {
+	CPU   string // CPU model
+	Cores int    // logical CPUs
+}
+
+// String is the machine in a few words for chart titles: "AMD EPYC 7B13, 2 cores".
+func (m Machine) String() string {
+	cpu := strings.Join(strings.Fields(m.CPU), " ")
+	if cpu == "" {
+		cpu = "unknown CPU"
+	}
+	if m.Cores > 0 {
+		return fmt.Sprintf("%s, %d cores", cpu, m.Cores)
+	}
+	return cpu
+}
+
+// Dataset is the successful, non-warm-up runs of one results folder grouped
+// by facet, series and point, ready to chart.
+type Dataset struct {
+	Experiment string
+	Machine    Machine
+	// Skipped counts runs left out: failed, skipped and warm-up runs.
+	Skipped int
+
+	cells map[Facet]map[Series]map[Point][]results.Run
+}
+
+// NewDataset groups runs by cell, keeping only those with status ok that are
+// not warm-up runs. It fails when no run is left or the runs name more than
+// one experiment.
+func NewDataset(runs []results.Run, m Machine) (*Dataset, error) {
+	d := &Dataset{Machine: m, cells: map[Facet]map[Series]map[Point][]results.Run{}}
+	for _, r := range runs {
+		if r.Status != results.StatusOK || r.Warmup || r.ElapsedSec <= 0 {
+			d.Skipped++
+			continue
+		}
+		if d.Experiment == "" {
+			d.Experiment = r.Experiment
+		} else if r.Experiment != d.Experiment {
+			return nil, fmt.Errorf("runs of two experiments, %q and %q, in one results set", d.Experiment, r.Experiment)
+		}
+		f := Facet{Workload: r.Cell.Workload, Mode: r.Cell.Mode, Cache: cacheState(r)}
+		s := Series{Strategy: r.Cell.Strategy, Knobs: knobString(r.Cell.Knobs)}
+		p := Point{Size: r.Cell.Size, Workers: r.Cell.Workers}
+		if d.cells[f] == nil {
+			d.cells[f] = map[Series]map[Point][]results.Run{}
+		}
+		if d.cells[f][s] == nil {
+			d.cells[f][s] = map[Point][]results.Run{}
+		}
+		d.cells[f][s][p] = append(d.cells[f][s][p], r)
+	}
+	if len(d.cells) == 0 {
+		return nil, fmt.Errorf("no successful measured runs among %d runs", len(runs))
+	}
+	d.dropUniformKnobs()
+	if d.Experiment == "" {
+		d.Experiment = "unnamed"
+	}
+	return d, nil
+}
+
+// cacheState is the run's page-cache state: the recorded one, else the
+// cache knob, else "unknown".
+func cacheState(r results.Run) string {
+	if r.CacheState != "" {
+		return r.CacheState
+	}
+	if c := r.Cell.Knobs["cache"]; c != "" {
+		return c
+	}
+	return "unknown"
+}
+
+// knobString renders the knobs other than the cache state, sorted.
+func knobString(k map[string]string) string {
+	var parts []string
+	for name, v := range k {
+		if name == "cache" {
+			continue
+		}
+		parts = append(parts, name+"="+v)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+// Facets returns the facets in a stable order: by workload, mode, cache.
+func (d *Dataset) Facets() []Facet {
+	fs := make([]Facet, 0, len(d.cells))
+	for f := range d.cells {
+		fs = append(fs, f)
+	}
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Workload != b.Workload {
+			return a.Workload < b.Workload
+		}
+		if a.Mode != b.Mode {
+			return a.Mode < b.Mode
+		}
+		return a.Cache < b.Cache
+	})
+	return fs
+}
+
+// Series returns a facet's series in legend order.
+func (d *Dataset) Series(f Facet) []Series {
+	ss := make([]Series, 0, len(d.cells[f]))
+	for s := range d.cells[f] {
+		ss = append(ss, s)
+	}
+	sortSeries(ss)
+	return ss
+}
+
+func sortSeries(ss []Series) {
+	sort.Slice(ss, func(i, j int) bool {
+		if ss[i].Strategy != ss[j].Strategy {
+			return lessStrategy(ss[i].Strategy, ss[j].Strategy)
+		}
+		return ss[i].Knobs < ss[j].Knobs
+	})
+}
+
+// Points returns the points of one series, by size then workers.
+func (d *Dataset) Points(f Facet, s Series) []Point {
+	ps := make([]Point, 0, len(d.cells[f][s]))
+	for p := range d.cells[f][s] {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Size != ps[j].Size {
+			return ps[i].Size < ps[j].Size
+		}
+		return ps[i].Workers < ps[j].Workers
+	})
+	return ps
+}
+
+// Runs returns the repetitions of one cell.
+func (d *Dataset) Runs(f Facet, s Series, p Point) []results.Run { return d.cells[f][s][p] }
+
+// Sizes and Workers return the distinct sizes and worker counts of a facet,
+// ascending.
+func (d *Dataset) Sizes(f Facet) []int64 {
+	set := map[int64]bool{}
+	for _, ps := range d.cells[f] {
+		for p := range ps {
+			set[p.Size] = true
+		}
+	}
+	out := make([]int64, 0, len(set))
+	for v := range set {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Workers: see Sizes.
+func (d *Dataset) Workers(f Facet) []int {
+	set := map[int]bool{}
+	for _, ps := range d.cells[f] {
+		for p := range ps {
+			set[p.Workers] = true
+		}
+	}
+	out := make([]int, 0, len(set))
+	for v := range set {
+		out = append(out, v)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// Metric is one measured quantity of a run.
+type Metric struct {
+	Name string                            // short name, as in results.bench where there is one
+	Unit string                            // "s", "GB/s", "B", "" for counts
+	Of   func(results.Run) (float64, bool) // the value, false when the run lacks it
+}
+
+// The metrics fanbench charts and tabulates.
+var (
+	MetricTime       = Metric{"sec/op", "s", func(r results.Run) (float64, bool) { return r.ElapsedSec, r.ElapsedSec > 0 }}
+	MetricThroughput = Metric{"GB/s", "GB/s", throughput}
+	MetricPeakRSS    = Metric{"peak-RSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PeakRSS), r.Memory.PeakRSS > 0 }}
+	MetricPSS        = Metric{"PSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PSS), r.Memory.PSS > 0 }}
+	MetricTreePeak   = Metric{"tree-peak", "B", func(r results.Run) (float64, bool) { tp, ok := TreePeakOf(r); return float64(tp.Bytes), ok }}
+	MetricAlloc      = Metric{"alloc", "B", func(r results.Run) (float64, bool) { return float64(r.Runtime.AllocBytes), true }}
+	MetricGC         = Metric{"gc-cycles", "", func(r results.Run) (float64, bool) { return float64(r.Runtime.GCCycles), true }}
+)
+
+// throughput is bytes processed per second in decimal GB/s.
+func throughput(r results.Run) (float64, bool) {
+	b := r.Bytes
+	if b <= 0 {
+		b = r.Cell.Size
+	}
+	if b <= 0 || r.ElapsedSec <= 0 {
+		return 0, false
+	}
+	return float64(b) / r.ElapsedSec / 1e9, true
+}
+
+// treePeakPreference orders tree-peak sources from most to least exact.
+var treePeakPreference = []string{"cgroup-v2-memory.peak", "cgroup-v1-max_usage", "sum-vmhwm", "sampled-pss", "sampled-rss"}
+
+// TreePeakOf returns the best whole-tree peak a run recorded: a cgroup
+// figure before the sum of the workers' VmHWM (an upper bound) before a
+// sampled total (a lower bound).
+func TreePeakOf(r results.Run) (results.TreePeak, bool) {
+	best, bestRank := results.TreePeak{}, len(treePeakPreference)+1
+	for _, tp := range r.TreePeaks {
+		if tp.Bytes <= 0 {
+			continue
+		}
+		rank := len(treePeakPreference)
+		for i, s := range treePeakPreference {
+			if s == tp.Source {
+				rank = i
+			}
+		}
+		if rank < bestRank {
+			best, bestRank = tp, rank
+		}
+	}
+	return best, bestRank <= len(treePeakPreference)
+}
+
+// values extracts a metric from runs, skipping runs that lack it.
+func values(runs []results.Run, m Metric) []float64 {
+	var v []float64
+	for _, r := range runs {
+		if x, ok := m.Of(r); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
+			v = append(v, x)
+		}
+	}
+	return v
+}
+
+// Summary summarizes a metric over one cell's repetitions; ok is false when
+// no repetition has the metric.
+func (d *Dataset) Summary(f Facet, s Series, p Point, m Metric) (Summary, bool) {
+	v := values(d.Runs(f, s, p), m)
+	if len(v) == 0 {
+		return Summary{}, false
+	}
+	return Summarize(v), true
+}
+
+// treePeakSources lists the sources of the tree peaks used for a set of runs.
+func treePeakSources(runs []results.Run) []string {
+	set := map[string]bool{}
+	for _, r := range runs {
+		if tp, ok := TreePeakOf(r); ok {
+			set[tp.Source] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// representative returns the repetition whose time is the median (the lower
+// middle one for an even count), preferring runs that carry a memory
+// timeline: the nearest to the median among those.
+func representative(runs []results.Run) (results.Run, bool) {
+	rs := append([]results.Run(nil), runs...)
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].ElapsedSec < rs[j].ElapsedSec })
+	mid := (len(rs) - 1) / 2
+	for dist := 0; dist < len(rs); dist++ {
+		for _, i := range []int{mid - dist, mid + dist} {
+			if i >= 0 && i < len(rs) && len(rs[i].Samples) > 0 {
+				return rs[i], true
+			}
+		}
+	}
+	return results.Run{}, false
+}
+
+// dropUniformKnobs clears the knob text of series whose strategy has a
+// single knob setting in its facet: the legend names knobs only where they
+// tell series apart.
+func (d *Dataset) dropUniformKnobs() {
+	for f, bySeries := range d.cells {
+		variants := map[string]int{}
+		for s := range bySeries {
+			variants[s.Strategy]++
+		}
+		for s, pts := range bySeries {
+			if s.Knobs != "" && variants[s.Strategy] == 1 {
+				delete(bySeries, s)
+				bySeries[Series{Strategy: s.Strategy}] = pts
+			}
+		}
+		d.cells[f] = bySeries
+	}
+}

@@ -1,0 +1,275 @@
+package chart
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// genFixture rewrites the synthetic results folder under testdata from the
+// model below: go test ./internal/chart -run TestGenFixture -genfixture
+var genFixture = flag.Bool("genfixture", false, "regenerate the synthetic results fixture in testdata/results")
+
+// fixtureDir is the committed synthetic results folder.
+var fixtureDir = filepath.Join("testdata", "results", "synthetic", "20250102T030405Z")
+
+// model is a made-up but plausible machine: what each strategy costs.
+type model struct {
+	rng *rand.Rand
+}
+
+const (
+	base    = 9 * MiB // a Go process's own resident baseline
+	childMB = 6 * MiB // a child process's baseline
+)
+
+// scanRate is how fast W goroutines scan bytes already in memory (bytes/s).
+func scanRate(workload string, w int) float64 {
+	per, limit := 7e9, 22e9
+	if workload == "parse" {
+		per, limit = 0.55e9, 4e9
+	}
+	return math.Min(per*math.Pow(float64(w), 0.92), limit)
+}
+
+// timeOf models the measured time of a cell in seconds.
+func (m *model) timeOf(c results.Cell) float64 {
+	S, W := float64(c.Size), c.Workers
+	scan := S / scanRate(c.Workload, W)
+	var t float64
+	switch c.Strategy {
+	case "ceiling":
+		t = scan
+	case "readall":
+		t = S/2.6e9 + scan
+	case "ranges":
+		t = math.Max(S/math.Min(3.1e9*math.Pow(float64(W), 0.8), 11e9), scan*1.05)
+	case "mmap":
+		t = math.Max(S/math.Min(4.2e9*math.Pow(float64(W), 0.85), 16e9), scan*1.1)
+	case "chan":
+		t = math.Max(S/2.2e9, scan*1.2)
+	case "shm":
+		t = S/2.4e9 + scan*1.02
+	case "ref:wc":
+		t = S / 1.9e9
+	}
+	t += 0.0004 // start-up inside the measured phase
+	if c.Mode == "process" && c.Strategy != "ref:wc" {
+		t += 0.0025 * float64(W) // fork+exec of the children
+		if c.Strategy == "readall" || c.Strategy == "chan" {
+			t += S / 5e9 // bytes pushed through pipes
+		}
+	}
+	return t
+}
+
+// noise is multiplicative log-normal noise with an occasional slow outlier.
+func (m *model) noise(sigma float64) float64 {
+	f := math.Exp(m.rng.NormFloat64() * sigma)
+	if m.rng.Float64() < 0.04 {
+		f *= 1.12
+	}
+	return f
+}
+
+// memOf models a run's own memory, its tree peak, and Go allocation.
+func (m *model) memOf(c results.Cell) (mem results.Memory, tree int64, alloc int64) {
+	S, W := c.Size, int64(c.Workers)
+	proc := c.Mode == "process"
+	var rssAnon, rssFile, shm int64
+	switch c.Strategy {
+	case "ceiling", "readall":
+		rssAnon, alloc = S, S+W*64*KiB
+		if proc {
+			tree = 2*S + W*childMB + base
+		}
+	case "ranges":
+		rssAnon, alloc = W*MiB, W*MiB+W*16*KiB
+		if proc {
+			rssAnon, alloc = 64*KiB, 64*KiB
+			tree = base + W*(childMB+MiB)
+		}
+	case "mmap":
+		rssFile, alloc = S, W*8*KiB
+		if proc {
+			rssFile, alloc = 0, 32*KiB
+			tree = base + W*childMB + S/8
+		}
+	case "chan":
+		rssAnon, alloc = (W+8)*MiB, S+W*32*KiB
+		if proc {
+			rssAnon = 4 * MiB
+			tree = base + 4*MiB + W*(childMB+2*MiB)
+		}
+	case "shm":
+		shm, alloc = S, W*8*KiB
+		if proc {
+			tree = base + S + W*childMB
+		}
+	case "ref:wc":
+		return results.Memory{PeakRSS: 2 * MiB, RSSAnon: 512 * KiB, RSSFile: 1536 * KiB, PSS: 1 * MiB}, 0, 0
+	}
+	j := func(v int64) int64 { return int64(float64(v) * (1 + 0.004*m.rng.NormFloat64())) }
+	mem = results.Memory{
+		RSSAnon: j(rssAnon + base/2), RSSFile: j(rssFile + base/2), RSSShm: shm,
+		PSSAnon: j(rssAnon + base/2), PSSFile: j(rssFile/max(1, int64(1)) + base/4), PSSShm: shm,
+	}
+	mem.PeakRSS = mem.RSSAnon + mem.RSSFile + mem.RSSShm + j(MiB)
+	mem.PSS = mem.PSSAnon + mem.PSSFile + mem.PSSShm
+	if proc && tree > 0 {
+		tree = j(tree)
+	}
+	return mem, tree, alloc
+}
+
+// samples models a whole-tree RSS timeline for a run of t seconds.
+func (m *model) samples(c results.Cell, t float64, peak int64) []results.Sample {
+	const n = 40
+	var out []results.Sample
+	for i := 0; i <= n; i++ {
+		frac := float64(i) / n
+		var level float64
+		switch c.Strategy {
+		case "readall", "shm", "ceiling":
+			level = math.Min(1, frac/0.55)
+		case "mmap":
+			level = math.Min(1, frac*1.05)
+		case "chan":
+			level = 0.6 + 0.4*math.Abs(math.Sin(frac*25))
+		case "ranges":
+			level = math.Min(1, frac*12)
+		default:
+			level = 1
+		}
+		rss := float64(base) + (float64(peak)-base)*level*(1+0.01*m.rng.NormFloat64())
+		out = append(out, results.Sample{TMs: math.Round(frac*t*1e4) / 10, RSS: int64(rss)})
+	}
+	return out
+}
+
+func TestGenFixture(t *testing.T) {
+	if !*genFixture {
+		t.Skip("run with -genfixture to rewrite the synthetic results fixture")
+	}
+	m := &model{rng: rand.New(rand.NewPCG(1, 2))}
+	sizes := []int64{1 * MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1 * GiB}
+	workers := []int{1, 2, 4, 8}
+	type plan struct {
+		workload, mode string
+		strategies     []string
+		sizes          []int64
+	}
+	plans := []plan{
+		{"count", "goroutine", []string{"readall", "ranges", "mmap", "chan", "shm", "ceiling"}, sizes},
+		{"count", "process", []string{"readall", "ranges", "mmap", "chan", "shm", "ref:wc"}, sizes},
+		{"parse", "goroutine", []string{"readall", "ranges", "mmap", "ceiling"}, []int64{16 * MiB, 256 * MiB, 1 * GiB}},
+	}
+	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	var runs []results.Run
+	order := 0
+	for _, p := range plans {
+		for _, strat := range p.strategies {
+			for _, size := range p.sizes {
+				for _, w := range workers {
+					if strat == "ref:wc" && w != 1 {
+						continue
+					}
+					c := results.Cell{Mode: p.mode, Strategy: strat, Workload: p.workload, Size: size,
+						SizeName: results.FormatSize(size), Workers: w,
+						Knobs: map[string]string{"cache": "warm", "GOGC": "100"}}
+					if strat == "ranges" || strat == "chan" {
+						c.Knobs["buf"] = "1MiB"
+					}
+					for rep := -1; rep < 6; rep++ {
+						tt := m.timeOf(c) * m.noise(0.035)
+						mem, tree, alloc := m.memOf(c)
+						r := results.Run{
+							Experiment: "synthetic", Cell: c, Rep: max(rep, 0), Order: order,
+							Warmup: rep < 0, Status: results.StatusOK, Start: start.Add(time.Duration(order) * time.Second),
+							ElapsedSec: r7(tt), Bytes: size, Verified: true,
+							Memory: mem, CacheState: "warm", Residency: 1, ResidencyOK: true,
+							Runtime: results.Runtime{AllocBytes: alloc, AllocObjects: alloc / 4096,
+								GCCycles: int64(math.Round(float64(alloc) / float64(mem.PeakRSS+4*MiB) * 1.8)), GCCPUSec: r7(tt * 0.02)},
+							Usage: results.Usage{WallSec: r7(tt + 0.004), UserSec: r7(tt * float64(w) * 0.9), SysSec: r7(tt * 0.1),
+								MinFlt: size / 4096 / 8, MaxRSSRU: mem.PeakRSS},
+						}
+						if strat == "ref:wc" {
+							r.Runtime = results.Runtime{}
+						}
+						if tree > 0 {
+							r.TreePeaks = []results.TreePeak{
+								{Bytes: tree, Source: "cgroup-v2-memory.peak"},
+								{Bytes: tree + int64(w)*MiB, Source: "sum-vmhwm"},
+							}
+						}
+						if size == 1*GiB && w == 8 && rep >= 0 && p.workload == "count" {
+							peak := mem.PeakRSS
+							if tree > 0 {
+								peak = tree
+							}
+							r.SampleEveryMs = 10
+							r.Samples = m.samples(c, tt, peak)
+						}
+						if rep == 2 && size == 64*MiB && w == 4 && strat == "chan" && p.mode == "process" {
+							r.Status, r.Reason = results.StatusFailed, "answer mismatch: lines 1048575 != 1048576"
+						}
+						runs = append(runs, r)
+						order++
+					}
+				}
+			}
+		}
+	}
+	if err := os.MkdirAll(fixtureDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(fixtureDir, "runs.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriter(f)
+	enc := json.NewEncoder(bw)
+	for _, r := range runs {
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	seed := int64(42)
+	env := results.Environment{
+		Time: start, Hostname: "bench-1", Experiment: "synthetic", Seed: &seed,
+		GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 16, NumCPU: 16,
+		Kernel: "Linux 6.8.0-45-generic #45-Ubuntu SMP", Machine: "x86_64",
+		CPUModel: "AMD EPYC 7B13 64-Core Processor", CPUCores: 8, CPUThreads: 16,
+		MemTotal: 64 * GiB, MemAvailable: 58 * GiB, THP: "madvise",
+		Fixtures: []results.FixtureEnv{{Path: "fixtures/count-1GiB.txt", Size: GiB, FSType: "ext4", Checksum: "sha256:3f1c0d9e"}},
+		Commit:   "b2c1c66", CommitSource: "git",
+	}
+	if err := results.WriteEnv(filepath.Join(fixtureDir, "env.json"), env); err != nil {
+		t.Fatal(err)
+	}
+	claims := []results.Verdict{
+		{Claim: "ranges peak RSS at 1GiB/8 workers < 0.1 × readall", Pass: true, Measured: "ranges 17 MiB vs readall 1.0 GiB (ratio 0.016)", Value: 0.016, Limit: 0.1},
+		{Claim: "mmap PSS in process mode < readall tree peak / 4", Pass: true, Measured: "mmap tree 185 MiB vs readall 2.1 GiB", Value: 0.086, Limit: 0.25},
+		{Claim: "chan throughput ≥ 80% of ceiling at 1GiB/8 workers", Pass: false, Measured: "chan 2.2 GB/s vs ceiling 14.3 GB/s (15%)", Value: 0.15, Limit: 0.8},
+	}
+	if err := results.WriteClaims(filepath.Join(fixtureDir, "claims.json"), claims); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// r7 rounds to 7 decimals, to keep the fixture small.
+func r7(v float64) float64 { return math.Round(v*1e7) / 1e7 }

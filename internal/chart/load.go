@@ -1,0 +1,73 @@
+package chart
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// Results is everything read from one results folder.
+type Results struct {
+	// Dir is the folder's path.
+	Dir string
+	// Data is the successful, measured runs, grouped for charts.
+	Data *Dataset
+	// Env is the environment record (env.json).
+	Env results.Environment
+	// Claims are the experiment's verdicts (claims.json); nil when the folder has none.
+	Claims []results.Verdict
+	// Torn counts torn lines ReadRuns dropped from the end of runs.jsonl.
+	Torn int
+}
+
+// MachineOf extracts the chart-title description of a machine from its
+// environment record.
+func MachineOf(env results.Environment) Machine {
+	cores := env.CPUCores
+	if cores == 0 {
+		cores = env.CPUThreads
+	}
+	if cores == 0 {
+		cores = env.NumCPU
+	}
+	return Machine{CPU: env.CPUModel, Cores: cores}
+}
+
+// Load reads a results folder: runs.jsonl and env.json must exist,
+// claims.json may be absent.
+func Load(dir string) (*Results, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("results folder %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("results folder %s: not a directory", dir)
+	}
+	runsPath := filepath.Join(dir, results.RunsFile)
+	runs, torn, err := results.ReadRuns(runsPath)
+	if err != nil {
+		return nil, fmt.Errorf("results folder %s: %w", dir, err)
+	}
+	env, err := results.ReadEnv(filepath.Join(dir, results.EnvFile))
+	if err != nil {
+		return nil, fmt.Errorf("results folder %s: %w", dir, err)
+	}
+	d, err := NewDataset(runs, MachineOf(env))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", runsPath, err)
+	}
+	res := &Results{Dir: dir, Data: d, Env: env, Torn: torn}
+	claims, err := results.ReadClaims(filepath.Join(dir, results.ClaimsFile))
+	switch {
+	case err == nil:
+		res.Claims = claims
+	case errors.Is(err, fs.ErrNotExist):
+	default:
+		return nil, fmt.Errorf("results folder %s: %w", dir, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,206 @@
+package chart
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// xyErr is a plotted median with its interval as distances below and above.
+type xyErr struct{ X, Y, Lo, Hi float64 }
+
+// errPoints adapts []xyErr to plotter.XYer and plotter.YErrorer.
+type errPoints []xyErr
+
+func (e errPoints) Len() int                    { return len(e) }
+func (e errPoints) XY(i int) (float64, float64) { return e[i].X, e[i].Y }
+func (e errPoints) YError(i int) (float64, float64) {
+	return e[i].Lo, e[i].Hi
+}
+
+// pointOf turns a summary at x into a plotted point, scaled by f.
+func pointOf(x float64, s Summary, f float64) xyErr {
+	return xyErr{X: x, Y: s.Center * f, Lo: s.ErrLow() * f, Hi: s.ErrHigh() * f}
+}
+
+// addSeries draws one series as a line through its medians with the
+// strategy's marker and 95% CI error bars, and returns its legend thumbnails.
+func addSeries(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length) ([]plot.Thumbnailer, error) {
+	if len(pts) == 0 {
+		return nil, nil
+	}
+	line, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, fmt.Errorf("line: %w", err)
+	}
+	line.LineStyle = lineStyle(st.Color, 1.2, dashes...)
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil, fmt.Errorf("markers: %w", err)
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+	eb, err := plotter.NewYErrorBars(pts)
+	if err != nil {
+		return nil, fmt.Errorf("error bars: %w", err)
+	}
+	eb.LineStyle = lineStyle(st.Color, 0.8)
+	eb.CapWidth = vg.Points(4)
+	p.Add(line, eb, sc)
+	return []plot.Thumbnailer{line, sc}, nil
+}
+
+// addPlainLine draws a line without markers or error bars (ideal lines,
+// timelines) and returns its thumbnail.
+func addPlainLine(p *plot.Plot, xys plotter.XYs, ls draw.LineStyle) (plot.Thumbnailer, error) {
+	line, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, fmt.Errorf("line: %w", err)
+	}
+	line.LineStyle = ls
+	p.Add(line)
+	return line, nil
+}
+
+// lineThumb is a legend thumbnail of a bare line style.
+func lineThumb(ls draw.LineStyle) plot.Thumbnailer { return &plotter.Line{LineStyle: ls} }
+
+// glyphThumb is a legend thumbnail of a marker.
+func glyphThumb(st Style) plot.Thumbnailer {
+	return &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}}
+}
+
+// boxThumb is a legend thumbnail of a bar: a filled box with an edge.
+type boxThumb struct{ Fill, Edge color.Color }
+
+// Thumbnail implements plot.Thumbnailer.
+func (b boxThumb) Thumbnail(c *draw.Canvas) {
+	r := vg.Rectangle{
+		Min: vg.Point{X: c.Min.X + vg.Points(3), Y: c.Min.Y},
+		Max: vg.Point{X: c.Max.X - vg.Points(3), Y: c.Max.Y},
+	}
+	c.SetColor(b.Fill)
+	c.Fill(r.Path())
+	c.SetLineStyle(lineStyle(b.Edge, 0.8))
+	c.Stroke(r.Path())
+}
+
+// bar is one bar of a bar chart: a median with its interval.
+type bar struct {
+	X          float64 // centre, in data units
+	Sum        Summary
+	Fill, Edge color.Color
+}
+
+// barSet draws bars from zero to each median with 95% CI whiskers. Bars are
+// Width data units wide, so grouped bars can be placed by data coordinates.
+type barSet struct {
+	Bars  []bar
+	Width float64
+}
+
+// Plot implements plot.Plotter.
+func (b barSet) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, br := range b.Bars {
+		x0, x1 := trX(br.X-b.Width/2), trX(br.X+b.Width/2)
+		y0, y1 := trY(math.Max(0, p.Y.Min)), trY(br.Sum.Center)
+		r := vg.Rectangle{Min: vg.Point{X: x0, Y: y0}, Max: vg.Point{X: x1, Y: y1}}
+		c.SetColor(br.Fill)
+		c.Fill(r.Path())
+		c.SetLineStyle(lineStyle(br.Edge, 0.8))
+		c.Stroke(r.Path())
+		if br.Sum.HasCI() && br.Sum.Hi > br.Sum.Lo {
+			xm := trX(br.X)
+			lo, hi := trY(br.Sum.Lo), trY(br.Sum.Hi)
+			cap := (x1 - x0) / 4
+			ls := lineStyle(color.Gray{Y: 0x20}, 0.8)
+			c.StrokeLine2(ls, xm, lo, xm, hi)
+			c.StrokeLine2(ls, xm-cap, lo, xm+cap, lo)
+			c.StrokeLine2(ls, xm-cap, hi, xm+cap, hi)
+		}
+	}
+}
+
+// DataRange implements plot.DataRanger: from zero to the highest interval end.
+func (b barSet) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), 0, 0
+	for _, br := range b.Bars {
+		xmin = math.Min(xmin, br.X-b.Width/2)
+		xmax = math.Max(xmax, br.X+b.Width/2)
+		top := br.Sum.Center
+		if br.Sum.HasCI() {
+			top = math.Max(top, br.Sum.Hi)
+		}
+		ymax = math.Max(ymax, top)
+	}
+	return xmin, xmax, ymin, ymax
+}
+
+// hline draws a horizontal reference line across the whole data area with a
+// small label at its right end.
+type hline struct {
+	Y     float64
+	Style draw.LineStyle
+	Label string
+}
+
+// Plot implements plot.Plotter.
+func (h hline) Plot(c draw.Canvas, p *plot.Plot) {
+	_, trY := p.Transforms(&c)
+	y := trY(h.Y)
+	c.StrokeLine2(h.Style, c.Min.X, y, c.Max.X, y)
+	if h.Label != "" {
+		sty := textStyle(tickSize-0.5, false)
+		sty.Color = h.Style.Color
+		sty.XAlign = draw.XRight
+		sty.YAlign = draw.YBottom
+		c.FillText(sty, vg.Point{X: c.Max.X - vg.Points(2), Y: y + vg.Points(1.5)}, h.Label)
+	}
+}
+
+// DataRange implements plot.DataRanger: only the line's height.
+func (h hline) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return math.Inf(1), math.Inf(-1), h.Y, h.Y
+}
+
+// nominalX labels integer x positions with names, for bar charts in a
+// figure of the given number of panels. Labels too wide for their slot are
+// set smaller and slanted so neighbours do not overlap.
+func nominalX(p *plot.Plot, names []string, panels int) {
+	ticks := make([]plot.Tick, len(names))
+	for i, n := range names {
+		ticks[i] = plot.Tick{Value: float64(i), Label: n}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Tick.Length = 0
+	p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
+	// The data area is roughly the panel less the y axis.
+	slot := (Width/vg.Length(panels) - vg.Points(70)) / vg.Length(len(names))
+	widest := vg.Length(0)
+	for _, n := range names {
+		widest = max(widest, p.X.Tick.Label.Width(n))
+	}
+	if widest > slot*0.9 {
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YTop
+	}
+}
+
+// logRange pads a positive range by a fraction of a power of two on each
+// side so markers at the ends sit inside the axis.
+func logRange(a *plot.Axis, lo, hi float64) {
+	a.Scale = plot.LogScale{}
+	a.Min, a.Max = lo/math.Pow(2, 0.3), hi*math.Pow(2, 0.3)
+}
+
+// dodge shifts series i of n sideways on a log2 axis by a fraction of a
+// power of two, so error bars at the same x do not hide each other.
+func dodge(x float64, i, n int, step float64) float64 {
+	return x * math.Pow(2, (float64(i)-float64(n-1)/2)*step)
+}

@@ -1,0 +1,204 @@
+package chart
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+)
+
+// Binary byte units.
+const (
+	KiB = 1 << 10
+	MiB = 1 << 20
+	GiB = 1 << 30
+	TiB = 1 << 40
+)
+
+// FormatBytes prints a byte count in the largest binary unit not above it,
+// with at most three significant digits: "1 MiB", "256 MiB", "1.5 GiB".
+func FormatBytes(b float64) string {
+	units := []struct {
+		name string
+		size float64
+	}{{"TiB", TiB}, {"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}}
+	for _, u := range units {
+		if math.Abs(b) >= u.size {
+			return trimFloat(b/u.size, 3) + " " + u.name
+		}
+	}
+	return trimFloat(b, 3) + " B"
+}
+
+// trimFloat prints v with sig significant digits and no trailing zeros.
+func trimFloat(v float64, sig int) string {
+	if v == 0 {
+		return "0"
+	}
+	digits := sig - 1 - int(math.Floor(math.Log10(math.Abs(v))))
+	if digits < 0 {
+		digits = 0
+	}
+	s := strconv.FormatFloat(v, 'f', digits, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// ByteUnit picks the binary unit to show byte values up to max in: MiB below
+// 1 GiB, else GiB (KiB below 1 MiB). It returns the unit's size and name.
+func ByteUnit(max float64) (float64, string) {
+	switch {
+	case max >= GiB:
+		return GiB, "GiB"
+	case max >= MiB:
+		return MiB, "MiB"
+	default:
+		return KiB, "KiB"
+	}
+}
+
+// Log2BytesTicks marks a log-scale byte axis at powers of two, labelled in
+// binary units ("1 MiB", "16 MiB", "1 GiB"). It labels at most MaxLabels
+// powers (every 2nd or 4th... power when the range is wide) and puts
+// unlabelled minor ticks on the others.
+type Log2BytesTicks struct {
+	MaxLabels int // 0 means 6
+}
+
+// Ticks implements plot.Ticker.
+func (t Log2BytesTicks) Ticks(min, max float64) []plot.Tick {
+	return log2Ticks(min, max, t.MaxLabels, FormatBytes)
+}
+
+// Log2Ticks marks a log-scale axis of counts (workers, speed-up) at powers of
+// two, labelled as plain numbers.
+type Log2Ticks struct {
+	MaxLabels int // 0 means 6
+}
+
+// Ticks implements plot.Ticker.
+func (t Log2Ticks) Ticks(min, max float64) []plot.Tick {
+	return log2Ticks(min, max, t.MaxLabels, func(v float64) string { return trimFloat(v, 3) })
+}
+
+func log2Ticks(min, max float64, maxLabels int, label func(float64) string) []plot.Tick {
+	if maxLabels <= 0 {
+		maxLabels = 6
+	}
+	if min <= 0 || max <= min {
+		return nil
+	}
+	lo := int(math.Ceil(math.Log2(min) - 1e-9))
+	hi := int(math.Floor(math.Log2(max) + 1e-9))
+	if hi < lo {
+		// No power of two inside: label the ends.
+		return []plot.Tick{{Value: min, Label: label(min)}, {Value: max, Label: label(max)}}
+	}
+	stride := 1
+	for (hi-lo)/stride+1 > maxLabels {
+		stride *= 2
+	}
+	var ticks []plot.Tick
+	for e := lo; e <= hi; e++ {
+		v := math.Ldexp(1, e)
+		if ((e%stride)+stride)%stride == 0 {
+			ticks = append(ticks, plot.Tick{Value: v, Label: label(v)})
+		} else {
+			ticks = append(ticks, plot.Tick{Value: v})
+		}
+	}
+	return ticks
+}
+
+// UnitTicks marks a linear axis with round numbers of Unit, labelled as
+// plain numbers in that unit (the axis title names the unit), optionally
+// followed by Suffix. Unit 0 means 1.
+type UnitTicks struct {
+	Unit   float64
+	Suffix string
+}
+
+// Ticks implements plot.Ticker.
+func (t UnitTicks) Ticks(min, max float64) []plot.Tick {
+	u := t.Unit
+	if u == 0 {
+		u = 1
+	}
+	var ticks []plot.Tick
+	for _, tk := range niceTicks(min/u, max/u, 5) {
+		if tk.Label != "" {
+			tk.Label += t.Suffix
+		}
+		tk.Value *= u
+		ticks = append(ticks, tk)
+	}
+	return ticks
+}
+
+// niceTicks returns about n labelled ticks at round steps (1, 2, 2.5 or 5
+// times a power of ten) covering [min, max], with a minor tick between
+// each pair.
+func niceTicks(min, max float64, n int) []plot.Tick {
+	if !(max > min) {
+		return []plot.Tick{{Value: min, Label: trimFloat(min, 6)}}
+	}
+	raw := (max - min) / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for i := math.Ceil(min/step - 1e-9); i*step <= max+step*1e-9; i++ {
+		v := i * step
+		if math.Abs(v) < step*1e-9 {
+			v = 0
+		}
+		ticks = append(ticks, plot.Tick{Value: v, Label: trimFloat(v, 6)})
+		if m := v + step/2; m <= max {
+			ticks = append(ticks, plot.Tick{Value: m})
+		}
+	}
+	if first := math.Ceil(min/step-1e-9) * step; first-step/2 >= min {
+		ticks = append(ticks, plot.Tick{Value: first - step/2})
+	}
+	return ticks
+}
+
+// PercentTicks marks a linear axis of fractions as percentages ("25%").
+type PercentTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (PercentTicks) Ticks(min, max float64) []plot.Tick {
+	return UnitTicks{Unit: 0.01, Suffix: "%"}.Ticks(min, max)
+}
+
+// timeUnit picks seconds or milliseconds for a time axis whose largest value,
+// in milliseconds, is maxMs. It returns milliseconds per unit and the name.
+func timeUnit(maxMs float64) (float64, string) {
+	if maxMs >= 2000 {
+		return 1000, "s"
+	}
+	return 1, "ms"
+}
+
+// FormatSeconds prints a duration in seconds with a fitting unit: "850 µs",
+// "12.3 ms", "1.52 s".
+func FormatSeconds(s float64) string {
+	switch a := math.Abs(s); {
+	case a == 0:
+		return "0 s"
+	case a < 1e-3:
+		return trimFloat(s*1e6, 3) + " µs"
+	case a < 1:
+		return trimFloat(s*1e3, 3) + " ms"
+	default:
+		return trimFloat(s, 3) + " s"
+	}
+}
