@@ -1,0 +1,169 @@
+// Package runner turns experiment specs into runs: it executes one run in
+// this process (Exec, behind `fanbench exec`), launches runs as fresh child
+// processes and measures them from outside, and drives whole experiments.
+package runner
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// ExecOptions describe one run in this process.
+type ExecOptions struct {
+	Path     string
+	Mode     string // goroutine (process mode: see the process strategies)
+	Strategy string
+	Workload string
+	Workers  int
+	Knobs    strategy.Knobs
+	// Verify computes the reference answer after measuring, and compares.
+	Verify bool
+	// Expect, if set, is the reference answer to compare with (no recompute).
+	Expect *workload.Answer
+	// Profile, if set, is a path prefix for PREFIX.cpu.pprof and PREFIX.heap.pprof.
+	Profile string
+}
+
+// ExecReport is what one run reports about itself: the JSON object that
+// `fanbench exec` prints and the launcher reads.
+type ExecReport struct {
+	Mode       string             `json:"mode"`
+	Strategy   string             `json:"strategy"`
+	Workload   string             `json:"workload"`
+	Workers    int                `json:"workers"`
+	Knobs      map[string]string  `json:"knobs"`
+	File       string             `json:"file"`
+	Size       int64              `json:"size"`
+	Answer     workload.Answer    `json:"answer"`
+	Reference  *workload.Answer   `json:"reference,omitempty"`
+	Verified   bool               `json:"verified"`
+	ElapsedSec float64            `json:"elapsed_sec"`
+	Memory     results.Memory     `json:"memory"`
+	Runtime    results.Runtime    `json:"runtime"`
+	Workers_   []results.Memory   `json:"worker_memory,omitempty"`
+	Extra      map[string]float64 `json:"extra,omitempty"`
+	GOMAXPROCS int                `json:"gomaxprocs"`
+	GOGC       string             `json:"gogc"`
+	GOMEMLIMIT string             `json:"gomemlimit"`
+	MemoryErr  string             `json:"memory_error,omitempty"`
+}
+
+// Exec runs one strategy once in this process and reports the answer and
+// the process's own figures. Memory is read at the strategy's peak point
+// (before it releases buffers or mappings); VmHWM is read last.
+func Exec(o ExecOptions) (ExecReport, error) {
+	rep := ExecReport{Mode: o.Mode, Strategy: o.Strategy, Workload: o.Workload, Workers: o.Workers,
+		Knobs: o.Knobs.Map(), File: o.Path, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		GOGC: os.Getenv("GOGC"), GOMEMLIMIT: os.Getenv("GOMEMLIMIT")}
+	if rep.Mode == "" {
+		rep.Mode = "goroutine"
+	}
+	if rep.Mode != "goroutine" {
+		return rep, fmt.Errorf("mode %q: only goroutine is available in exec", o.Mode)
+	}
+	if o.Workers < 1 {
+		return rep, fmt.Errorf("workers: %d, want at least 1", o.Workers)
+	}
+	if err := o.Knobs.Validate(); err != nil {
+		return rep, err
+	}
+	s, err := strategy.Lookup(o.Strategy)
+	if err != nil {
+		return rep, err
+	}
+	w, err := workload.Lookup(o.Workload)
+	if err != nil {
+		return rep, err
+	}
+	st, err := os.Stat(o.Path)
+	if err != nil {
+		return rep, fmt.Errorf("file: %w", err)
+	}
+	if st.IsDir() {
+		return rep, fmt.Errorf("file %s: is a directory", o.Path)
+	}
+	rep.Size = st.Size()
+
+	proc := measure.NewFS("")
+	if o.Profile != "" {
+		stop, err := startCPUProfile(o.Profile + ".cpu.pprof")
+		if err != nil {
+			return rep, err
+		}
+		defer stop()
+	}
+	atPeak := func() {
+		m, err := proc.SelfMemory()
+		if err != nil {
+			rep.MemoryErr = err.Error()
+		}
+		rep.Memory = m
+	}
+	before := measure.ReadRuntime()
+	res, err := s.Goroutine(strategy.Job{Path: o.Path, Workload: w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak})
+	after := measure.ReadRuntime()
+	if err != nil {
+		return rep, err
+	}
+	rep.Runtime = after.Since(before)
+	rep.Answer, rep.ElapsedSec, rep.Extra = res.Answer, res.Elapsed.Seconds(), res.Extra
+	if stt, err := proc.Status("self"); err == nil {
+		rep.Memory.PeakRSS = max(rep.Memory.PeakRSS, stt.VmHWM)
+	}
+	if o.Profile != "" {
+		if err := writeHeapProfile(o.Profile + ".heap.pprof"); err != nil {
+			return rep, err
+		}
+	}
+	switch {
+	case o.Expect != nil:
+		rep.Reference = o.Expect
+	case o.Verify:
+		debug.FreeOSMemory()
+		ref, err := fixture.ReferenceOf(o.Path, w)
+		if err != nil {
+			return rep, err
+		}
+		rep.Reference = &ref
+	}
+	if rep.Reference != nil {
+		rep.Verified = *rep.Reference == rep.Answer
+		if !rep.Verified {
+			return rep, fmt.Errorf("wrong answer: got %v, reference %v", rep.Answer, *rep.Reference)
+		}
+	}
+	return rep, nil
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	return nil
+}
