@@ -93,11 +93,12 @@ func TestCgroupPeak(t *testing.T) {
 
 func TestCgroupCloseKills(t *testing.T) {
 	cg := newTestCgroup(t)
-	h := startHelper(t, "spawn")
-	if err := cg.AddPID(h.cmd.Process.Pid); err != nil {
+	h := newHelper(t, "spawn")
+	// Born inside, so the grandchild it starts at once is inside too.
+	if err := cg.Start(h.cmd); err != nil {
 		t.Fatal(err)
 	}
-	// The grandchild is started after the move, so it is born inside.
+	h.cleanup(t)
 	grand, err := strconv.Atoi(h.line(t))
 	if err != nil {
 		t.Fatal(err)
