@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/fanbench/fanbench/internal/chart"
+)
+
+func init() {
+	register("plot", "draw charts (PNG and SVG) from a results folder", cmdPlot)
+	register("report", "write charts, report.md and a self-contained index.html from a results folder", cmdReport)
+}
+
+// cmdPlot is `fanbench plot RESULTS_DIR [--out plots/]`.
+func cmdPlot(stdout, stderr io.Writer, args []string) error {
+	res, out, err := loadForCharts("plot", stderr, args)
+	if err != nil {
+		return err
+	}
+	_, paths, err := chart.Plot(res, out)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return err
+}
+
+// cmdReport is `fanbench report RESULTS_DIR [--out plots/]`.
+func cmdReport(stdout, stderr io.Writer, args []string) error {
+	res, out, err := loadForCharts("report", stderr, args)
+	if err != nil {
+		return err
+	}
+	paths, err := chart.Report(res, out)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return err
+}
+
+// loadForCharts parses `NAME RESULTS_DIR [--out DIR]` (flags before or after
+// the folder) and loads the results folder.
+func loadForCharts(name string, stderr io.Writer, args []string) (*chart.Results, string, error) {
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	out := fset.String("out", "plots", "output root; charts go to OUT/EXPERIMENT/")
+	fset.Usage = func() {
+		fmt.Fprintf(stderr, "usage: fanbench %s RESULTS_DIR [--out plots/]\n", name)
+		fset.PrintDefaults()
+	}
+	var pos []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, "", err
+			}
+			return nil, "", usagef("%v", err)
+		}
+		if fset.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fset.Arg(0))
+		args = fset.Args()[1:]
+	}
+	if len(pos) != 1 {
+		return nil, "", usagef("want one RESULTS_DIR, got %d arguments (usage: fanbench %s RESULTS_DIR [--out plots/])", len(pos), name)
+	}
+	res, err := chart.Load(pos[0])
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, "", usagef("%v", err)
+		}
+		return nil, "", usagef("%v", err)
+	}
+	return res, *out, nil
+}
