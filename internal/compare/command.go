@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // UsageError is a Command failure caused by bad input: a bad flag or
@@ -99,11 +98,6 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
 			return append(pos, rest...), nil
-		}
-		if strings.HasPrefix(rest[0], "-") && rest[0] != "-" {
-			// flag.Parse stopped at a flag-like argument it did not
-			// consume: only "--" does that, handled above.
-			return nil, fmt.Errorf("cannot parse argument %q", rest[0])
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]

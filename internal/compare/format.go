@@ -137,7 +137,8 @@ func notes(m *Metric) []string {
 	return out
 }
 
-func (r *Report) header() []string {
+// header returns the report's preamble as key/value pairs.
+func (r *Report) header() [][2]string {
 	gates := "none"
 	if len(r.Gates) > 0 {
 		var gs []string
@@ -146,11 +147,11 @@ func (r *Report) header() []string {
 		}
 		gates = strings.Join(gs, ", ")
 	}
-	return []string{
-		"old: " + r.Old,
-		"new: " + r.New,
-		fmt.Sprintf("medians with %g%% confidence intervals; delta and p from a Mann-Whitney U test, ~ when p >= alpha=%g", r.Confidence*100, r.Alpha),
-		"gates: " + gates,
+	return [][2]string{
+		{"old", r.Old},
+		{"new", r.New},
+		{"method", fmt.Sprintf("medians with %g%% confidence intervals; delta and p from a Mann-Whitney U test, ~ when p >= alpha=%g", r.Confidence*100, r.Alpha)},
+		{"gates", gates},
 	}
 }
 
@@ -159,7 +160,7 @@ func (r *Report) header() []string {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, h := range r.header() {
-		b.WriteString(h + "\n")
+		b.WriteString(h[0] + ": " + h[1] + "\n")
 	}
 	for i := range r.Metrics {
 		m := &r.Metrics[i]
@@ -229,7 +230,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "## fanbench compare: %s\n\n", title)
 	for _, h := range r.header() {
-		k, v, _ := strings.Cut(h, ": ")
+		k, v := h[0], h[1]
 		if k == "old" || k == "new" {
 			v = mdCode(v)
 		} else {
