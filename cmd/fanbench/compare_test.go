@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var updateCompare = flag.Bool("update-compare", false, "rewrite testdata/compare/*.stdout")
+
+// TestCompareCommand drives "fanbench compare" through run, checking exit
+// statuses and, for reports, golden stdout files.
+func TestCompareCommand(t *testing.T) {
+	dir := filepath.Join("testdata", "compare")
+	old, new := filepath.Join(dir, "old.bench"), filepath.Join(dir, "new.bench")
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stderr string // substring of stderr; stdout is compared with NAME.stdout when stderr is ""
+	}{
+		{"pass", []string{"compare", old, old, "--gate", "sec/op:+10%,peak-RSS-B:+5%"}, 0, ""},
+		{"fail", []string{"compare", old, new, "--gate", "sec/op:+10%,peak-RSS-B:+5%"}, 1, ""},
+		{"fail-markdown", []string{"compare", "--format", "markdown", old, new, "--gate", "B/s:-10%"}, 1, ""},
+		{"report-only", []string{"compare", "--report-only", old, new, "--gate", "sec/op:+10%"}, 0, ""},
+		{"bad-gate", []string{"compare", old, new, "--gate", "sec/op:+10"}, 2, `fanbench compare: --gate: bad token "sec/op:+10": tolerance "+10" is not a percentage like +10%` + "\n"},
+		{"missing-file", []string{"compare", old, filepath.Join(dir, "absent.bench")}, 2, "fanbench compare: NEW: stat "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if got := run(&stdout, &stderr, tt.args); got != tt.status {
+				t.Errorf("exit status %d, want %d; stderr: %s", got, tt.status, stderr.String())
+			}
+			if tt.stderr != "" {
+				if !strings.Contains(stderr.String(), tt.stderr) || strings.Count(stderr.String(), "\n") != 1 {
+					t.Errorf("stderr = %q, want one line containing %q", stderr.String(), tt.stderr)
+				}
+				return
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("unexpected stderr: %s", stderr.String())
+			}
+			golden := filepath.Join(dir, tt.name+".stdout")
+			if *updateCompare {
+				if err := os.WriteFile(golden, stdout.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update-compare)", err)
+			}
+			if !bytes.Equal(stdout.Bytes(), want) {
+				t.Errorf("stdout differs from %s:\n%s", golden, stdout.String())
+			}
+		})
+	}
+}
