@@ -1,0 +1,280 @@
+package chart_test
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"gonum.org/v1/plot/cmpimg"
+
+	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// golden lists each example with the files it writes; go test -regen
+// rewrites the testdata/*_golden.* references.
+var golden = []struct {
+	name    string
+	example func()
+	file    string
+}{
+	{"throughput", Example_throughput, "throughput_count_goroutine_warm"},
+	{"memory", Example_memory, "memory_count_process_warm"},
+	{"speedup", Example_speedup, "speedup_count_goroutine_warm"},
+	{"efficiency", Example_efficiency, "efficiency_count_process_warm"},
+	{"timeline", Example_timeline, "timeline_count_goroutine_warm"},
+	{"alloc", Example_allocGC, "alloc_count_goroutine_warm"},
+	{"modes", Example_modes, "modes_count_warm"},
+}
+
+func TestGolden(t *testing.T) {
+	for _, g := range golden {
+		t.Run(g.name, func(t *testing.T) {
+			cmpimg.CheckPlot(g.example, t, g.file+".png", g.file+".svg")
+		})
+	}
+}
+
+func loadFixture(t *testing.T) *chart.Results {
+	t.Helper()
+	res, err := chart.Load(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestLoadFixture(t *testing.T) {
+	res := loadFixture(t)
+	if res.Data.Experiment != "synthetic" {
+		t.Errorf("experiment = %q", res.Data.Experiment)
+	}
+	if got := res.Data.Machine.String(); got != "AMD EPYC 7B13 64-Core Processor, 8 cores" {
+		t.Errorf("machine = %q", got)
+	}
+	// 67 cells with a warm-up each, plus one failed run.
+	if want := 319; res.Data.Skipped != want {
+		t.Errorf("skipped = %d, want %d", res.Data.Skipped, want)
+	}
+	if len(res.Claims) != 3 {
+		t.Errorf("claims = %d, want 3", len(res.Claims))
+	}
+	if n := len(res.Data.Facets()); n != 3 {
+		t.Errorf("facets = %d, want 3", n)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := chart.Load(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing folder: err = %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, results.RunsFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, results.EnvFile), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.Load(dir); err == nil || !strings.Contains(err.Error(), "no successful") {
+		t.Errorf("empty runs: err = %v", err)
+	}
+}
+
+func TestAllFigures(t *testing.T) {
+	res := loadFixture(t)
+	figs, err := chart.All(res.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range figs {
+		names[f.Name] = true
+	}
+	for _, want := range []string{
+		"throughput_parse_goroutine_warm", "memory_count_goroutine_warm", "timeline_count_process_warm",
+		"efficiency_parse_goroutine_warm", "modes_count_warm",
+	} {
+		if !names[want] {
+			t.Errorf("missing figure %s", want)
+		}
+	}
+	// parse was measured in goroutine mode only and without timelines.
+	for _, absent := range []string{"modes_parse_warm", "timeline_parse_goroutine_warm"} {
+		if names[absent] {
+			t.Errorf("unexpected figure %s", absent)
+		}
+	}
+}
+
+// srcHref finds src and href attribute values.
+var srcHref = regexp.MustCompile(`(?i)\b(?:src|href)\s*=\s*"([^"]*)"`)
+
+var (
+	reportOnce sync.Once
+	reportDir  string
+	reportFigs int
+	reportErr  error
+)
+
+// writeReport renders the fixture's report once for the tests that read it.
+func writeReport(t *testing.T) (dir string, figs int) {
+	t.Helper()
+	reportOnce.Do(func() {
+		res, err := chart.Load(fixture)
+		if err != nil {
+			reportErr = err
+			return
+		}
+		root, err := os.MkdirTemp("", "chart-report-")
+		if err != nil {
+			reportErr = err
+			return
+		}
+		paths, err := chart.Report(res, root)
+		if err != nil {
+			reportErr = err
+			return
+		}
+		for _, p := range paths {
+			if _, err := os.Stat(p); err != nil {
+				reportErr = err
+				return
+			}
+			if strings.HasSuffix(p, ".png") {
+				reportFigs++
+			}
+		}
+		reportDir = chart.PlotDir(root, res.Data)
+	})
+	if reportErr != nil {
+		t.Fatal(reportErr)
+	}
+	return reportDir, reportFigs
+}
+
+func TestReportLinks(t *testing.T) {
+	dir, figs := writeReport(t)
+	html, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := srcHref.FindAllStringSubmatch(string(html), -1)
+	if len(refs) == 0 {
+		t.Fatal("index.html has no src or href")
+	}
+	dataURIs := 0
+	for _, m := range refs {
+		ref := m[1]
+		switch {
+		case strings.HasPrefix(ref, "data:image/png;base64,"):
+			dataURIs++
+		case strings.Contains(ref, "://") || strings.HasPrefix(ref, "//"):
+			t.Errorf("index.html needs the network: %q", ref)
+		case strings.HasPrefix(ref, "#"):
+		default:
+			if _, err := os.Stat(filepath.Join(dir, ref)); err != nil {
+				t.Errorf("index.html links a missing file: %v", err)
+			}
+		}
+	}
+	if dataURIs != figs {
+		t.Errorf("index.html embeds %d images, want %d", dataURIs, figs)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"**FAIL** | chan throughput", "**PASS**", "mmap is fastest", "ranges uses least", "cpu_model | AMD EPYC"} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+}
+
+// findChromium returns a Chromium binary, or "".
+func findChromium() string {
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, n := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func chromiumArgs(t *testing.T, extra ...string) []string {
+	return append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir()}, extra...)
+}
+
+func TestReportInBrowser(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		t.Skip("no chromium at /usr/bin/chromium or in PATH: cannot render index.html headless")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the headless-browser render")
+	}
+	dir, figs := writeReport(t)
+	page := "file://" + filepath.Join(dir, "index.html")
+
+	shot := filepath.Join(t.TempDir(), "out.png")
+	cmd := exec.Command(bin, chromiumArgs(t, "--screenshot="+shot, "--window-size=1200,2000", page)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium screenshot: %v\n%s", err, out)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if n := distinctColors(img); n < 50 {
+		t.Errorf("screenshot looks blank: %d distinct colours", n)
+	}
+
+	cmd = exec.Command(bin, chromiumArgs(t, "--dump-dom", page)...)
+	var dom bytes.Buffer
+	cmd.Stdout = &dom
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium --dump-dom: %v", err)
+	}
+	imgs := regexp.MustCompile(`<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]{100,}`).FindAllString(dom.String(), -1)
+	if len(imgs) != figs {
+		t.Errorf("rendered DOM has %d embedded <img>, want %d", len(imgs), figs)
+	}
+}
+
+// distinctColors counts the colours of a sample of an image's pixels.
+func distinctColors(img image.Image) int {
+	seen := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	return len(seen)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if reportDir != "" {
+		os.RemoveAll(filepath.Dir(reportDir))
+	}
+	os.Exit(code)
+}
