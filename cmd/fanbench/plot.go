@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 
 	"github.com/fanbench/fanbench/internal/chart"
 )
@@ -70,9 +69,7 @@ func loadForCharts(name string, stderr io.Writer, args []string) (*chart.Results
 	}
 	res, err := chart.Load(pos[0])
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "", usagef("%v", err)
-		}
+		// A folder that is missing or is not a readable results folder is bad input.
 		return nil, "", usagef("%v", err)
 	}
 	return res, *out, nil

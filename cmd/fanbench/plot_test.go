@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var chartFixture = filepath.Join("..", "..", "internal", "chart", "testdata", "results", "synthetic", "20250102T030405Z")
+
+func TestPlotCommand(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	// Flags may come after the folder.
+	if code := run(&stdout, &stderr, []string{"report", chartFixture, "--out", out}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Fields(stdout.String())
+	var html, svg bool
+	for _, p := range lines {
+		if !strings.HasPrefix(p, filepath.Join(out, "synthetic")+string(filepath.Separator)) {
+			t.Errorf("path %s is not under OUT/EXPERIMENT", p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("printed path: %v", err)
+		}
+		html = html || strings.HasSuffix(p, "index.html")
+		svg = svg || strings.HasSuffix(p, ".svg")
+	}
+	if !html || !svg {
+		t.Errorf("report wrote no index.html or SVG:\n%s", stdout.String())
+	}
+}
+
+func TestPlotCommandBadInput(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope")
+	for _, args := range [][]string{
+		{"plot"},
+		{"plot", missing},
+		{"report", "a", "b"},
+		{"plot", "--bogus", chartFixture},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(&stdout, &stderr, args); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+		if len(args) == 2 && args[1] == missing && !strings.Contains(stderr.String(), missing) {
+			t.Errorf("%q: error does not name the folder: %s", args, stderr.String())
+		}
+	}
+}
