@@ -36,20 +36,24 @@ type ExecOptions struct {
 // ExecReport is what one run reports about itself: the JSON object that
 // `fanbench exec` prints and the launcher reads.
 type ExecReport struct {
-	Mode       string             `json:"mode"`
-	Strategy   string             `json:"strategy"`
-	Workload   string             `json:"workload"`
-	Workers    int                `json:"workers"`
-	Knobs      map[string]string  `json:"knobs"`
-	File       string             `json:"file"`
-	Size       int64              `json:"size"`
-	Answer     workload.Answer    `json:"answer"`
-	Reference  *workload.Answer   `json:"reference,omitempty"`
-	Verified   bool               `json:"verified"`
-	ElapsedSec float64            `json:"elapsed_sec"`
-	Memory     results.Memory     `json:"memory"`
-	Runtime    results.Runtime    `json:"runtime"`
-	Workers_   []results.Memory   `json:"worker_memory,omitempty"`
+	Mode       string            `json:"mode"`
+	Strategy   string            `json:"strategy"`
+	Workload   string            `json:"workload"`
+	Workers    int               `json:"workers"`
+	Knobs      map[string]string `json:"knobs"`
+	File       string            `json:"file"`
+	Size       int64             `json:"size"`
+	Answer     workload.Answer   `json:"answer"`
+	Reference  *workload.Answer  `json:"reference,omitempty"`
+	Verified   bool              `json:"verified"`
+	ElapsedSec float64           `json:"elapsed_sec"`
+	Memory     results.Memory    `json:"memory"`
+	Runtime    results.Runtime   `json:"runtime"`
+	// WorkerMemory holds each child's own figures in process mode.
+	WorkerMemory []results.Memory `json:"worker_memory,omitempty"`
+	// TreeSumHWM is the sum of every process's VmHWM in process mode: an
+	// upper bound of the whole tree's peak.
+	TreeSumHWM int64              `json:"tree_sum_vmhwm,omitempty"`
 	Extra      map[string]float64 `json:"extra,omitempty"`
 	GOMAXPROCS int                `json:"gomaxprocs"`
 	GOGC       string             `json:"gogc"`

@@ -1,0 +1,235 @@
+package runner
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
+)
+
+// cellRuns groups successful measured runs by cell.
+type cellRuns struct {
+	cell results.Cell
+	runs []results.Run
+}
+
+func groupRuns(runs []results.Run) []*cellRuns {
+	var groups []*cellRuns
+	byName := map[string]*cellRuns{}
+	for _, r := range runs {
+		if r.Warmup || r.Status != results.StatusOK {
+			continue
+		}
+		n := results.BenchName(r.Cell)
+		g := byName[n]
+		if g == nil {
+			g = &cellRuns{cell: r.Cell}
+			byName[n] = g
+			groups = append(groups, g)
+		}
+		g.runs = append(g.runs, r)
+	}
+	return groups
+}
+
+// field returns a cell's value for a claim field or knob, as text.
+func field(c results.Cell, key string) string {
+	switch key {
+	case "mode":
+		return c.Mode
+	case "strategy":
+		return c.Strategy
+	case "workload":
+		return c.Workload
+	case "size":
+		return c.SizeName
+	case "workers":
+		return strconv.Itoa(c.Workers)
+	}
+	return c.Knobs[key]
+}
+
+// normalize renders a claim value the way field does (sizes canonically).
+func normalize(key string, v any) string {
+	s := knobText(v)
+	if key == "size" {
+		if n, err := units.ParseSize(s); err == nil {
+			return units.FormatSize(n)
+		}
+	}
+	return s
+}
+
+func matches(c results.Cell, where map[string]any) bool {
+	for k, v := range where {
+		if s := normalize(k, v); s != "*" && field(c, k) != s {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *cellRuns) stat(metric, stat string) (float64, int, bool) {
+	var vals []float64
+	for _, r := range g.runs {
+		if v, ok := results.Metrics(r)[metric]; ok {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) == 0 {
+		return 0, 0, false
+	}
+	sort.Float64s(vals)
+	switch stat {
+	case "min":
+		return vals[0], len(vals), true
+	case "max":
+		return vals[len(vals)-1], len(vals), true
+	}
+	n := len(vals)
+	if n%2 == 1 {
+		return vals[n/2], n, true
+	}
+	return (vals[n/2-1] + vals[n/2]) / 2, n, true
+}
+
+// EvaluateClaims judges each claim against the runs: a claim holds when it
+// holds for every cell its Where selects, and fails when it selects none.
+func EvaluateClaims(claims []ClaimSpec, runs []results.Run) []results.Verdict {
+	groups := groupRuns(runs)
+	var out []results.Verdict
+	for _, c := range claims {
+		out = append(out, evaluate(c, groups)...)
+	}
+	return out
+}
+
+func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
+	var out []results.Verdict
+	for _, g := range groups {
+		if !matches(g.cell, c.Where) {
+			continue
+		}
+		v := results.Verdict{Claim: c.Text + " [" + results.BenchName(g.cell) + "]"}
+		val, n, ok := g.stat(c.Metric, c.Stat)
+		if !ok {
+			v.Error = fmt.Sprintf("no %s figure for this cell", c.Metric)
+			v.Measured = v.Error
+			out = append(out, v)
+			continue
+		}
+		v.Value = val
+		var bound float64
+		var boundText string
+		switch {
+		case c.Value != nil:
+			bound = *c.Value
+			boundText = formatMetric(c.Metric, bound)
+		case c.Of == "size":
+			bound = c.Ratio * float64(g.cell.Size)
+			boundText = fmt.Sprintf("%g × size %s = %s", c.Ratio, g.cell.SizeName, formatMetric(c.Metric, bound))
+		default:
+			other, err := vsCell(g.cell, c.Vs, groups)
+			if err != nil {
+				v.Error, v.Measured = err.Error(), err.Error()
+				out = append(out, v)
+				continue
+			}
+			ov, _, ok := other.stat(c.VsMetric, c.Stat)
+			if !ok {
+				v.Error = fmt.Sprintf("no %s figure for %s", c.VsMetric, results.BenchName(other.cell))
+				v.Measured = v.Error
+				out = append(out, v)
+				continue
+			}
+			bound = c.Ratio * ov
+			boundText = fmt.Sprintf("%g × %s of %s (%s) = %s", c.Ratio, c.VsMetric, results.BenchName(other.cell),
+				formatMetric(c.VsMetric, ov), formatMetric(c.Metric, bound))
+		}
+		v.Limit = bound
+		v.Pass = compareOp(val, c.Op, bound)
+		v.Measured = fmt.Sprintf("%s %s = %s (n=%d) %s %s", c.Stat, c.Metric, formatMetric(c.Metric, val), n, c.Op, boundText)
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		out = append(out, results.Verdict{Claim: c.Text, Error: "no measured cell matches its where clause",
+			Measured: "no measured cell matches its where clause"})
+	}
+	return out
+}
+
+// vsCell finds the single cell equal to base with the overrides applied.
+// The base fields (mode, strategy, workload, size, workers) always take part;
+// knobs only when named in vs; "*" matches anything.
+func vsCell(base results.Cell, vs map[string]any, groups []*cellRuns) (*cellRuns, error) {
+	want := map[string]string{}
+	for _, k := range claimFields {
+		want[k] = field(base, k)
+	}
+	for k, v := range vs {
+		want[k] = normalize(k, v)
+	}
+	var found []*cellRuns
+	for _, g := range groups {
+		ok := true
+		for k, v := range want {
+			if v != "*" && field(g.cell, k) != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			found = append(found, g)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no measured cell to compare with (%s)", describe(want))
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("%d cells match the comparison (%s): narrow vs", len(found), describe(want))
+}
+
+func describe(m map[string]string) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, k+"="+v)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
+}
+
+func compareOp(a float64, op string, b float64) bool {
+	switch op {
+	case ">=":
+		return a >= b
+	case "<=":
+		return a <= b
+	case ">":
+		return a > b
+	case "<":
+		return a < b
+	}
+	return false
+}
+
+// formatMetric prints a value in its unit's human form.
+func formatMetric(metric string, v float64) string {
+	switch {
+	case strings.HasSuffix(metric, "-B"):
+		return units.HumanSize(v)
+	case metric == "B/s":
+		return fmt.Sprintf("%.2f GB/s", v/1e9)
+	case strings.HasSuffix(metric, "sec/op") || strings.HasSuffix(metric, "-sec"):
+		return fmt.Sprintf("%.4gs", v)
+	case math.Abs(v) >= 1e6:
+		return fmt.Sprintf("%.4g", v)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}

@@ -1,0 +1,465 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/shirou/gopsutil/v4/mem"
+
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// Options configure one experiment invocation.
+type Options struct {
+	Spec        *Spec
+	ResultsRoot string    // results/ : the folder is ResultsRoot/<experiment>/<UTC time>
+	Dir         string    // an explicit results folder (overrides ResultsRoot)
+	Resume      bool      // continue the runs recorded in Dir
+	FixtureDir  string    // fixtures/data
+	Self        string    // the fanbench binary that runs `exec` (default os.Executable)
+	Force       bool      // run cells the memory guard would skip
+	Progress    io.Writer // progress display (stderr)
+	Terminal    bool      // Progress is a terminal: draw a bar
+	Log         io.Writer // plain result lines (stdout)
+}
+
+// Summary is what an experiment produced.
+type Summary struct {
+	Dir      string
+	Runs     int
+	Failed   int
+	Skipped  int
+	Verdicts []results.Verdict
+	Elapsed  time.Duration
+}
+
+// SpecCopyName is the spec saved in each results folder, for resume and provenance.
+const SpecCopyName = "spec.toml"
+
+// Run executes an experiment: fixtures, references, the planned runs (each a
+// fresh child process), results files and claims. Results are appended run by
+// run, so an interruption loses at most the run under way.
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	start := time.Now()
+	spec := o.Spec
+	if o.Self == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find the fanbench binary: %w", err)
+		}
+		o.Self = self
+	}
+	dirPath := o.Dir
+	if dirPath == "" {
+		dirPath = filepath.Join(o.ResultsRoot, spec.Name, time.Now().UTC().Format("20060102T150405Z"))
+	}
+	dir, err := results.CreateDir(dirPath)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockDir(dir.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	sum := &Summary{Dir: dir.Path}
+
+	var done map[string]bool
+	var prior []results.Run
+	if o.Resume {
+		prior, _, err = dir.ReadRuns()
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", dir.Path, err)
+		}
+		done = map[string]bool{}
+		for _, r := range prior {
+			done[runKey(r.Cell, r.Rep, r.Warmup)] = true
+		}
+	} else if err := os.WriteFile(filepath.Join(dir.Path, SpecCopyName), spec.src, 0o644); err != nil {
+		return nil, fmt.Errorf("save spec copy: %w", err)
+	}
+
+	cells := spec.Cells()
+	store, err := fixture.Open(o.FixtureDir)
+	if err != nil {
+		return nil, err
+	}
+	fixtures := map[int64]*fixture.Fixture{}
+	refs := map[string]workload.Answer{}
+	for _, c := range cells {
+		f := fixtures[c.Size]
+		if f == nil {
+			fmt.Fprintf(o.Progress, "fixture %s: ", units.FormatSize(c.Size))
+			var status fixture.Status
+			if f, status, err = store.Ensure(c.Size, spec.FixtureSeed); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(o.Progress, "%s %s\n", status, f.Path)
+			fixtures[c.Size] = f
+		}
+		key := c.SizeName + "/" + c.Workload
+		if _, ok := refs[key]; !ok {
+			w, _ := workload.Lookup(c.Workload)
+			if refs[key], err = store.Reference(f, w); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	var paths []string
+	for _, f := range fixtures {
+		paths = append(paths, f.Path)
+	}
+	env := results.CollectEnvironment(paths...)
+	env.Experiment = spec.Name
+	seed := spec.Seed
+	env.Seed = &seed
+	for i := range env.Fixtures {
+		for _, f := range fixtures {
+			if f.Path == env.Fixtures[i].Path {
+				env.Fixtures[i].Checksum = "sha256:" + f.SHA256
+			}
+		}
+	}
+	if !o.Resume {
+		if err := dir.WriteEnv(env); err != nil {
+			return nil, err
+		}
+	} else if old, err := dir.ReadEnv(); err == nil {
+		env = old
+	}
+
+	log, err := dir.OpenRunLog()
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+
+	plan := Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	todo := 0
+	for _, p := range plan {
+		if !done[runKey(cells[p.Cell].Cell, p.Rep, p.Warmup)] {
+			todo++
+		}
+	}
+	prog := newProgress(o, todo)
+	all := append([]results.Run(nil), prior...)
+	var interrupted error
+	for order, p := range plan {
+		c := cells[p.Cell]
+		if done[runKey(c.Cell, p.Rep, p.Warmup)] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			interrupted = err
+			break
+		}
+		prog.describe(c, p)
+		r := runOne(ctx, o, spec, c, p, fixtures[c.Size], refs[c.SizeName+"/"+c.Workload])
+		r.Order = order
+		if ctx.Err() != nil && r.Status != results.StatusOK {
+			// Interrupted mid-run: not recorded, so --resume runs it again.
+			interrupted = ctx.Err()
+			break
+		}
+		if err := log.Append(r); err != nil {
+			return sum, fmt.Errorf("record run: %w", err)
+		}
+		all = append(all, r)
+		prog.done(c, p, r)
+	}
+	prog.finish()
+
+	for _, r := range all {
+		switch {
+		case r.Warmup:
+		case r.Status == results.StatusFailed:
+			sum.Failed++
+		case r.Status == results.StatusSkipped:
+			sum.Skipped++
+		default:
+			sum.Runs++
+		}
+	}
+	if err := dir.WriteBench(env, all); err != nil {
+		return sum, err
+	}
+	if interrupted != nil {
+		sum.Elapsed = time.Since(start)
+		return sum, fmt.Errorf("interrupted: %d runs recorded in %s; continue with --resume %s", len(all), dir.Path, dir.Path)
+	}
+	sum.Verdicts = EvaluateClaims(spec.Claims, all)
+	if err := dir.WriteClaims(sum.Verdicts); err != nil {
+		return sum, err
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+// runKey identifies a planned run among recorded ones.
+func runKey(c results.Cell, rep int, warmup bool) string {
+	return results.BenchName(c) + "#" + strconv.Itoa(rep) + "#" + strconv.FormatBool(warmup)
+}
+
+// runOne prepares the cache, launches one run and turns what it learned into a record.
+func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fixture.Fixture, ref workload.Answer) results.Run {
+	r := results.Run{Experiment: spec.Name, Cell: c.Cell, Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
+		Bytes: c.Size, CacheState: spec.Cache, Residency: -1, SampleEveryMs: float64(spec.SampleEvery.Milliseconds())}
+	fail := func(format string, args ...any) results.Run {
+		r.Status, r.Reason = results.StatusFailed, fmt.Sprintf(format, args...)
+		return r
+	}
+	if est, avail := estimatePeak(c), memAvailable(); !o.Force && avail > 0 && est > avail*8/10 {
+		r.Status = results.StatusSkipped
+		r.Reason = fmt.Sprintf("memory guard: estimated peak %s exceeds 80%% of MemAvailable %s (use --force to run it)",
+			units.HumanSize(float64(est)), units.HumanSize(float64(avail)))
+		return r
+	}
+	// A damaged fixture is never measured: size is checked before every run.
+	if st, err := os.Stat(f.Path); err != nil || st.Size() != f.Size {
+		return fail("fixture %s changed since it was verified (size or presence)", f.Path)
+	}
+	res, ok, err := prepareCache(f.Path, spec.Cache)
+	if err != nil {
+		return fail("cache %s: %v", spec.Cache, err)
+	}
+	r.Residency, r.ResidencyOK = res, ok
+
+	var l Launch
+	if c.Ref != nil {
+		l.Args = expand(c.Ref.Command, f.Path, c)
+	} else {
+		refJSON, _ := json.Marshal(ref)
+		l.Args = append([]string{o.Self, "exec", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
+			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON)}, knobArgs(c)...)
+		l.Args = append(l.Args, f.Path)
+	}
+	l.Env, l.Timeout, l.Cgroup, l.Name = c.Env, spec.Timeout.Duration, *spec.Cgroup, c.Strategy
+	l.SampleEvery, l.PSSEvery = spec.SampleEvery.Duration, spec.PSSEvery.Duration
+	out := l.Run(ctx)
+	r.Usage, r.TreePeaks, r.Samples, r.StderrTail = out.Usage, out.TreePeaks, out.Samples, out.StderrTail
+	if out.Sampler.Count > 0 {
+		r.Extra = map[string]float64{"sampler-cpu-sec": out.Sampler.CPU.Seconds(), "samples": float64(out.Sampler.Count)}
+	}
+	if out.Err != nil {
+		return fail("%v%s", out.Err, lastLine(out.StderrTail))
+	}
+	r.StderrTail = ""
+	if c.Ref != nil {
+		r.ElapsedSec = out.Usage.WallSec
+		r.Status = results.StatusOK
+		if c.Ref.Verify == "lines" {
+			n, err := firstNumber(out.Stdout)
+			if err != nil || n != ref.Lines {
+				return fail("reference %s printed %q, want %d lines", c.Ref.Name, strings.TrimSpace(string(out.Stdout)), ref.Lines)
+			}
+			r.Verified = true
+		}
+		return r
+	}
+	var rep ExecReport
+	if err := json.Unmarshal(lastJSONLine(out.Stdout), &rep); err != nil {
+		return fail("exec printed no report: %v", err)
+	}
+	r.ElapsedSec, r.Memory, r.Runtime, r.Workers = rep.ElapsedSec, rep.Memory, rep.Runtime, rep.WorkerMemory
+	r.Answer, _ = json.Marshal(rep.Answer)
+	r.Verified = rep.Verified
+	for k, v := range rep.Extra {
+		if r.Extra == nil {
+			r.Extra = map[string]float64{}
+		}
+		r.Extra[k] = v
+	}
+	if rep.TreeSumHWM > 0 {
+		r.TreePeaks = append(r.TreePeaks, results.TreePeak{Bytes: rep.TreeSumHWM, Source: "sum-vmhwm"})
+	}
+	if !rep.Verified {
+		return fail("answer not verified against the reference")
+	}
+	r.Status = results.StatusOK
+	return r
+}
+
+// knobArgs renders a cell's strategy knobs as exec flags.
+func knobArgs(c Cell) []string {
+	k := c.Knobs
+	return []string{"--buf", units.FormatSize(int64(k.BufSize)), "--chancap", strconv.Itoa(k.ChanCap),
+		"--pool=" + strconv.FormatBool(k.Pool), "--advice", k.Advice, "--populate=" + strconv.FormatBool(k.Populate),
+		"--split", k.Split, "--segment", units.FormatSize(int64(k.Segment))}
+}
+
+// prepareCache brings the fixture into the spec's cache state and reports
+// its residency and whether the state was reached (warm ≥ 95%, cold ≤ 5%).
+func prepareCache(path, state string) (float64, bool, error) {
+	if state == "cold" {
+		if err := measure.Evict(path); err != nil {
+			return -1, false, err
+		}
+		res, err := measure.Residency(path)
+		return res, err == nil && res <= 0.05, err
+	}
+	res, err := measure.Residency(path)
+	if err == nil && res >= 0.999 {
+		return res, true, nil
+	}
+	if err := measure.Warm(path); err != nil {
+		return -1, false, err
+	}
+	res, err = measure.Residency(path)
+	return res, err == nil && res >= 0.95, err
+}
+
+// estimatePeak is a deliberately generous guess of a cell's whole-tree
+// anonymous memory, for the memory guard.
+func estimatePeak(c Cell) int64 {
+	const base = 64 << 20
+	size, w := c.Size, int64(c.Workers)
+	buf := int64(c.Knobs.BufSize)
+	gcFactor := int64(1)
+	for _, e := range c.Env {
+		if e == "GOGC=off" {
+			gcFactor = 2
+		}
+	}
+	switch {
+	case c.Ref != nil:
+		return base + size
+	case c.Mode == "process" && c.Strategy == "readall":
+		return (w+1)*base + 2*size*gcFactor
+	case c.Mode == "process" && c.Strategy == "shm":
+		return (w+1)*base + size
+	case c.Mode == "process":
+		return (w+1)*base + w*4*buf
+	case c.Strategy == "readall" || c.Strategy == "ceiling" || c.Strategy == "shm":
+		return base + size*gcFactor
+	case c.Strategy == "chan":
+		return base + int64(c.Knobs.ChanCap+c.Workers+1)*buf*gcFactor
+	default:
+		return base + w*2*buf
+	}
+}
+
+func memAvailable() int64 {
+	vm, err := mem.VirtualMemory()
+	if err != nil {
+		return 0
+	}
+	return int64(vm.Available)
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return ": " + s
+}
+
+func lastJSONLine(b []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte{'\n'})
+	for i := len(lines) - 1; i >= 0; i-- {
+		if bytes.HasPrefix(lines[i], []byte{'{'}) {
+			return lines[i]
+		}
+	}
+	return nil
+}
+
+var numberRE = regexp.MustCompile(`[0-9]+`)
+
+func firstNumber(b []byte) (int64, error) {
+	m := numberRE.Find(b)
+	if m == nil {
+		return 0, errors.New("no number")
+	}
+	return strconv.ParseInt(string(m), 10, 64)
+}
+
+// lockDir takes an exclusive lock on a results folder for this process.
+func lockDir(dir string) (func(), error) {
+	p := filepath.Join(dir, ".lock")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(p)
+		f.Close()
+		return nil, fmt.Errorf("results folder %s is in use by another fanbench run (pid %s)", dir, strings.TrimSpace(string(b)))
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	return func() { f.Close(); os.Remove(p) }, nil
+}
+
+// progress shows the run under way: a bar with ETA on a terminal, plain
+// lines elsewhere.
+type progress struct {
+	o     Options
+	bar   *progressbar.ProgressBar
+	total int
+	n     int
+}
+
+func newProgress(o Options, total int) *progress {
+	p := &progress{o: o, total: total}
+	if o.Terminal && o.Progress != nil {
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(o.Progress), progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true), progressbar.OptionFullWidth(),
+			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	return p
+}
+
+func (p *progress) describe(c Cell, pl Planned) {
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("%s rep %d", c.Name(), pl.Rep))
+	}
+}
+
+func (p *progress) done(c Cell, pl Planned, r results.Run) {
+	p.n++
+	if p.bar != nil {
+		p.bar.Add(1)
+	}
+	if p.o.Log == nil || (p.bar != nil && p.o.Log == p.o.Progress) {
+		return
+	}
+	what := fmt.Sprintf("%.3fs", r.ElapsedSec)
+	if r.Status != results.StatusOK {
+		what = r.Status + ": " + r.Reason
+	}
+	kind := "rep " + strconv.Itoa(pl.Rep)
+	if pl.Warmup {
+		kind = "warm-up"
+	}
+	if p.bar == nil {
+		fmt.Fprintf(p.o.Log, "[%d/%d] %s %s %s\n", p.n, p.total, c.Name(), kind, what)
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+		fmt.Fprintln(p.o.Progress)
+	}
+}

@@ -1,0 +1,179 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// Launch describes one child process to start and measure from outside.
+type Launch struct {
+	Args        []string      // argv; Args[0] is looked up in PATH
+	Env         []string      // extra environment (KEY=VALUE), on top of the launcher's
+	Timeout     time.Duration // the whole process group is killed past it (0: none)
+	SampleEvery time.Duration // RSS sampling interval (0: no sampler)
+	PSSEvery    time.Duration // PSS sampling interval (0: no PSS sampling)
+	Cgroup      bool          // run in a fresh cgroup and record its peak
+	Name        string        // cgroup name hint
+}
+
+// Outcome is what the launcher learned about a finished child.
+type Outcome struct {
+	Stdout     []byte
+	StderrTail string
+	Usage      results.Usage
+	TreePeaks  []results.TreePeak
+	Samples    []results.Sample
+	Sampler    measure.SamplerResult
+	CgroupNote string // why no cgroup figure exists, when it does not
+	Err        error  // start failure, non-zero exit, signal or timeout
+}
+
+// stderrTailBytes is how much of a failed child's stderr is kept.
+const stderrTailBytes = 2048
+
+// tailBuffer keeps the last n bytes written to it.
+type tailBuffer struct {
+	n   int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.n {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.n:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	b := t.buf
+	if len(b) > t.n {
+		b = b[len(b)-t.n:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// Run starts the child in its own process group (and cgroup), samples its
+// tree, waits for it with a timeout, and collects wait4's figures. It never
+// leaves the child's process group or cgroup behind.
+func (l Launch) Run(ctx context.Context) Outcome {
+	var out Outcome
+	if l.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.Timeout)
+		defer cancel()
+	}
+	cmd := exec.Command(l.Args[0], l.Args[1:]...)
+	cmd.Env = append(cmd.Environ(), l.Env...)
+	var stdout bytes.Buffer
+	stderr := &tailBuffer{n: stderrTailBytes}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 2 * time.Second // a leaked grandchild holding stdout cannot hang Wait
+
+	var cg *measure.Cgroup
+	if l.Cgroup {
+		var err error
+		cg, err = measure.NewRunCgroup(cgroupName(l.Name))
+		if err != nil {
+			out.CgroupNote = err.Error()
+			cg = nil
+		} else {
+			defer cg.Close()
+		}
+	}
+	start := time.Now()
+	var err error
+	if cg != nil {
+		err = cg.Start(cmd)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
+		out.Err = fmt.Errorf("start %s: %w", l.Args[0], err)
+		return out
+	}
+	var sampler *measure.Sampler
+	if l.SampleEvery > 0 {
+		sampler = measure.StartSampler(measure.NewFS(""), cmd.Process.Pid, l.SampleEvery, l.PSSEvery)
+	}
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	var timedOut, cancelled bool
+	select {
+	case err = <-waitErr:
+	case <-ctx.Done():
+		timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+		cancelled = !timedOut
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if cg != nil {
+			cg.Close()
+		}
+		err = <-waitErr
+	}
+	wall := time.Since(start)
+	if sampler != nil {
+		out.Sampler = sampler.Stop()
+		out.Samples = out.Sampler.Samples
+		out.TreePeaks = append(out.TreePeaks, out.Sampler.TreePeaks()...)
+	}
+	// Anything the child left in its process group goes too.
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if cg != nil {
+		if peak, source, perr := cg.Peak(); perr == nil {
+			out.TreePeaks = append([]results.TreePeak{{Bytes: peak, Source: source}}, out.TreePeaks...)
+		} else {
+			out.CgroupNote = perr.Error()
+		}
+	}
+	if cmd.ProcessState != nil {
+		out.Usage = measure.UsageFromState(cmd.ProcessState, wall)
+	}
+	out.Stdout = stdout.Bytes()
+	out.StderrTail = stderr.String()
+	switch {
+	case timedOut:
+		out.Err = fmt.Errorf("timed out after %v: process group killed", l.Timeout)
+	case cancelled:
+		out.Err = fmt.Errorf("interrupted: process group killed")
+	case err != nil:
+		out.Err = describeExit(err)
+	}
+	return out
+}
+
+// describeExit turns a Wait error into a short reason.
+func describeExit(err error) error {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return fmt.Errorf("killed by signal %v", ws.Signal())
+		}
+		return fmt.Errorf("exit status %d", ee.ExitCode())
+	}
+	return err
+}
+
+func cgroupName(hint string) string {
+	var b strings.Builder
+	b.WriteString("fanbench-")
+	for _, r := range hint {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			b.WriteRune(r)
+		}
+		if b.Len() > 40 {
+			break
+		}
+	}
+	fmt.Fprintf(&b, "-%d", time.Now().UnixNano())
+	return b.String()
+}

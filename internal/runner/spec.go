@@ -1,0 +1,430 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// Spec is an experiment: a committed TOML file under experiments/ naming a
+// matrix, repetitions, cache state, reference commands and the claims its
+// results are expected to satisfy.
+type Spec struct {
+	Name        string   `toml:"name"`
+	Description string   `toml:"description"`
+	Repetitions int      `toml:"repetitions"`  // per cell; at least 6 gives benchstat a confidence interval
+	Warmup      int      `toml:"warmup"`       // unrecorded-in-statistics runs per cell before the measured ones
+	Seed        int64    `toml:"seed"`         // shuffles the run order; recorded
+	Cache       string   `toml:"cache"`        // warm or cold
+	Timeout     Duration `toml:"timeout"`      // per run; the whole process group is killed past it
+	SampleEvery Duration `toml:"sample_every"` // RSS sampling interval (0 disables)
+	PSSEvery    Duration `toml:"pss_every"`    // PSS sampling interval (at least 100ms; 0 disables)
+	FixtureSeed uint64   `toml:"fixture_seed"`
+	Cgroup      *bool    `toml:"cgroup"` // measure each run's tree peak in a fresh cgroup (default true)
+
+	Matrix     []Matrix    `toml:"matrix"`
+	References []Reference `toml:"reference"`
+	Claims     []ClaimSpec `toml:"claim"`
+
+	// Path is the spec file the Spec was read from.
+	Path string `toml:"-"`
+	src  []byte
+}
+
+// Matrix is one block of cells: the cross product of its lists. A spec's
+// cells are the union of its matrices.
+type Matrix struct {
+	Modes      []string         `toml:"modes"`
+	Strategies []string         `toml:"strategies"`
+	Workloads  []string         `toml:"workloads"`
+	Sizes      []string         `toml:"sizes"`
+	Workers    []int            `toml:"workers"`
+	Knobs      map[string][]any `toml:"knobs"`
+}
+
+// Reference is an external command measured by the same launcher as the
+// strategies, so that tools users know sit in the same table. Placeholders
+// {file}, {size} and {workers} are replaced in every argument.
+type Reference struct {
+	Name     string   `toml:"name"`
+	Command  []string `toml:"command"`
+	Workload string   `toml:"workload"` // which workload's table it joins (default count)
+	Sizes    []string `toml:"sizes"`    // default: every size of the matrices
+	Workers  []int    `toml:"workers"`  // default [1]; only meaningful with {workers}
+	// Verify, if "lines", checks that the first number the command prints
+	// equals the fixture's line count.
+	Verify string `toml:"verify"`
+}
+
+// ClaimSpec is an expectation about the experiment's own results: for every
+// cell matching Where, the Stat (median by default) of Metric compared by Op
+// with a bound: Value, or Ratio × the cell's size (Of = "size"), or Ratio ×
+// the same statistic of the cell obtained by overriding Where's fields with Vs.
+type ClaimSpec struct {
+	Text     string         `toml:"text"`
+	Metric   string         `toml:"metric"`
+	Where    map[string]any `toml:"where"`
+	Vs       map[string]any `toml:"vs"`
+	VsMetric string         `toml:"vs_metric"`
+	Of       string         `toml:"of"`
+	Op       string         `toml:"op"`
+	Ratio    float64        `toml:"ratio"`
+	Value    *float64       `toml:"value"`
+	Stat     string         `toml:"stat"`
+}
+
+// Duration is a TOML string such as "10ms" or "2m".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration %q: want e.g. 10ms, 30s, 5m", string(b))
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q: negative", string(b))
+	}
+	d.Duration = v
+	return nil
+}
+
+// SpecError is a problem in a spec file, located at a line.
+type SpecError struct {
+	Path  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *SpecError) Error() string {
+	loc := e.Path
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// knob names a spec may vary, beyond the strategy knobs.
+var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}
+var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment"}
+
+// LoadSpec reads and validates a spec file, applying defaults.
+func LoadSpec(path string) (*Spec, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &SpecError{Path: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
+	}
+	return ParseSpec(path, src)
+}
+
+// ParseSpec parses and validates spec text; path names it in errors.
+func ParseSpec(path string, src []byte) (*Spec, error) {
+	s := &Spec{Path: path, src: src}
+	md, err := toml.Decode(string(src), s)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &SpecError{Path: path, Line: pe.Position.Line, Field: pe.LastKey, Msg: oneLine(pe.Message)}
+		}
+		return nil, &SpecError{Path: path, Msg: oneLine(err.Error())}
+	}
+	for _, k := range md.Undecoded() {
+		// Knob tables are decoded into maps: their keys are checked below.
+		return nil, s.errAt(k.String(), "unknown key")
+	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// lineOf finds the line where a dotted key (or its last part) is assigned
+// or opened as a table, for error messages.
+func (s *Spec) lineOf(key string) int {
+	parts := strings.Split(key, ".")
+	last := parts[len(parts)-1]
+	assign := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(last) + `"?\s*=`)
+	inline := regexp.MustCompile(`[{,]\s*"?` + regexp.QuoteMeta(last) + `"?\s*=`)
+	table := regexp.MustCompile(`^\s*\[\[?\s*` + regexp.QuoteMeta(key) + `\s*\]`)
+	sc := bufio.NewScanner(bytes.NewReader(s.src))
+	n, found := 0, 0
+	for sc.Scan() {
+		n++
+		l := sc.Text()
+		if table.MatchString(l) || assign.MatchString(l) || inline.MatchString(l) {
+			found = n
+			break
+		}
+	}
+	return found
+}
+
+func (s *Spec) errAt(field, format string, args ...any) error {
+	return &SpecError{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// validate checks every field and applies defaults.
+func (s *Spec) validate() error {
+	if s.Name == "" {
+		return s.errAt("name", "missing (give the experiment a name)")
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9_.-]+$`).MatchString(s.Name) {
+		return s.errAt("name", "%q: use letters, digits, '.', '_' and '-' only", s.Name)
+	}
+	if s.Repetitions == 0 {
+		s.Repetitions = 6
+	}
+	if s.Repetitions < 1 {
+		return s.errAt("repetitions", "%d, want at least 1", s.Repetitions)
+	}
+	if s.Warmup < 0 {
+		return s.errAt("warmup", "%d, want 0 or more", s.Warmup)
+	}
+	if s.Cache == "" {
+		s.Cache = "warm"
+	}
+	if s.Cache != "warm" && s.Cache != "cold" {
+		return s.errAt("cache", "%q, want warm or cold", s.Cache)
+	}
+	if s.Timeout.Duration == 0 {
+		s.Timeout.Duration = 5 * time.Minute
+	}
+	if s.SampleEvery.Duration == 0 && !s.defined("sample_every") {
+		s.SampleEvery.Duration = 10 * time.Millisecond
+	}
+	if s.PSSEvery.Duration == 0 && !s.defined("pss_every") {
+		s.PSSEvery.Duration = 100 * time.Millisecond
+	}
+	if s.PSSEvery.Duration > 0 && s.PSSEvery.Duration < 100*time.Millisecond {
+		return s.errAt("pss_every", "%v: smaps_rollup costs milliseconds at GiB RSS, want at least 100ms", s.PSSEvery.Duration)
+	}
+	if s.FixtureSeed == 0 {
+		s.FixtureSeed = 1
+	}
+	if s.Cgroup == nil {
+		t := true
+		s.Cgroup = &t
+	}
+	if len(s.Matrix) == 0 {
+		return s.errAt("matrix", "missing: add at least one [[matrix]] block")
+	}
+	for i := range s.Matrix {
+		if err := s.validateMatrix(&s.Matrix[i]); err != nil {
+			return err
+		}
+	}
+	for i := range s.References {
+		r := &s.References[i]
+		if r.Name == "" {
+			return s.errAt("reference", "reference %d: name missing", i+1)
+		}
+		if len(r.Command) == 0 {
+			return s.errAt("command", "reference %q: command missing", r.Name)
+		}
+		if r.Workload == "" {
+			r.Workload = "count"
+		}
+		if _, err := workload.Lookup(r.Workload); err != nil {
+			return s.errAt("workload", "reference %q: %v", r.Name, err)
+		}
+		for _, sz := range r.Sizes {
+			if _, err := units.ParseSize(sz); err != nil {
+				return s.errAt("sizes", "reference %q: %v", r.Name, err)
+			}
+		}
+		if len(r.Workers) == 0 {
+			r.Workers = []int{1}
+		}
+		if r.Verify != "" && r.Verify != "lines" {
+			return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
+		}
+	}
+	for i := range s.Claims {
+		if err := s.validateClaim(&s.Claims[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Spec) defined(key string) bool {
+	return regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(key) + `\s*=`).Match(s.src)
+}
+
+func (s *Spec) validateMatrix(m *Matrix) error {
+	if len(m.Modes) == 0 {
+		m.Modes = []string{"goroutine"}
+	}
+	for _, mode := range m.Modes {
+		if mode != "goroutine" && mode != "process" {
+			return s.errAt("modes", "%q, want goroutine or process", mode)
+		}
+	}
+	if len(m.Strategies) == 0 {
+		return s.errAt("strategies", "missing in a [[matrix]] block")
+	}
+	for _, st := range m.Strategies {
+		if _, err := strategy.Lookup(st); err != nil {
+			return s.errAt("strategies", "%v", err)
+		}
+	}
+	if len(m.Workloads) == 0 {
+		m.Workloads = []string{"count"}
+	}
+	for _, w := range m.Workloads {
+		if _, err := workload.Lookup(w); err != nil {
+			return s.errAt("workloads", "%v", err)
+		}
+	}
+	if len(m.Sizes) == 0 {
+		return s.errAt("sizes", "missing in a [[matrix]] block")
+	}
+	for _, sz := range m.Sizes {
+		if _, err := units.ParseSize(sz); err != nil {
+			return s.errAt("sizes", "%v", err)
+		}
+	}
+	if len(m.Workers) == 0 {
+		return s.errAt("workers", "missing in a [[matrix]] block")
+	}
+	for _, w := range m.Workers {
+		if w < 1 {
+			return s.errAt("workers", "%d, want at least 1", w)
+		}
+	}
+	for k, vals := range m.Knobs {
+		if !slices.Contains(strategyKnobs, k) && !slices.Contains(envKnobs, k) {
+			return s.errAt(k, "unknown knob (want one of %s)", strings.Join(append(slices.Clone(strategyKnobs), envKnobs...), ", "))
+		}
+		if len(vals) == 0 {
+			return s.errAt(k, "empty list of values")
+		}
+		for _, v := range vals {
+			if _, err := applyKnob(strategy.DefaultKnobs(), k, fmt.Sprint(v)); err != nil {
+				return s.errAt(k, "%v", err)
+			}
+		}
+	}
+	return nil
+}
+
+var claimFields = []string{"mode", "strategy", "workload", "size", "workers"}
+
+func (s *Spec) validateClaim(c *ClaimSpec) error {
+	if c.Text == "" {
+		return s.errAt("claim", "a [[claim]] has no text")
+	}
+	if c.Metric == "" {
+		return s.errAt("metric", "claim %q: metric missing (e.g. peak-RSS-B, B/s, sec/op)", c.Text)
+	}
+	if c.VsMetric == "" {
+		c.VsMetric = c.Metric
+	}
+	switch c.Op {
+	case ">=", "<=", ">", "<":
+	default:
+		return s.errAt("op", "claim %q: %q, want >=, <=, > or <", c.Text, c.Op)
+	}
+	if c.Stat == "" {
+		c.Stat = "median"
+	}
+	if c.Stat != "median" && c.Stat != "min" && c.Stat != "max" {
+		return s.errAt("stat", "claim %q: %q, want median, min or max", c.Text, c.Stat)
+	}
+	bounds := 0
+	if c.Value != nil {
+		bounds++
+	}
+	if c.Of != "" {
+		if c.Of != "size" {
+			return s.errAt("of", "claim %q: %q, want size", c.Text, c.Of)
+		}
+		bounds++
+	}
+	if len(c.Vs) > 0 {
+		bounds++
+	}
+	if bounds != 1 {
+		return s.errAt("claim", "claim %q: give exactly one of value, of = \"size\", or vs", c.Text)
+	}
+	if c.Value == nil && c.Ratio == 0 {
+		return s.errAt("ratio", "claim %q: ratio missing", c.Text)
+	}
+	for _, m := range []map[string]any{c.Where, c.Vs} {
+		for k := range m {
+			if !slices.Contains(claimFields, k) && !slices.Contains(strategyKnobs, k) && !slices.Contains(envKnobs, k) && k != "cache" {
+				return s.errAt(k, "claim %q: unknown field (want %s or a knob)", c.Text, strings.Join(claimFields, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+// applyKnob sets one strategy knob from its text form.
+func applyKnob(k strategy.Knobs, name, val string) (strategy.Knobs, error) {
+	var err error
+	switch name {
+	case "buf", "segment":
+		var n int64
+		if n, err = units.ParseSize(val); err == nil {
+			if name == "buf" {
+				k.BufSize = int(n)
+			} else {
+				k.Segment = int(n)
+			}
+		}
+	case "chancap":
+		k.ChanCap, err = strconv.Atoi(val)
+	case "pool":
+		k.Pool, err = strconv.ParseBool(val)
+	case "populate":
+		k.Populate, err = strconv.ParseBool(val)
+	case "advice":
+		k.Advice = val
+	case "split":
+		k.Split = val
+	case "GOGC":
+		if val != "off" {
+			_, err = strconv.Atoi(val)
+		}
+	case "GOMEMLIMIT":
+		if val != "off" && !regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`).MatchString(val) {
+			err = fmt.Errorf("want a size such as 512MiB or off")
+		}
+	case "GOMAXPROCS":
+		var n int
+		if n, err = strconv.Atoi(val); err == nil && n < 1 {
+			err = fmt.Errorf("want at least 1")
+		}
+	default:
+		return k, fmt.Errorf("unknown knob %q", name)
+	}
+	if err != nil {
+		return k, fmt.Errorf("knob %s=%q: %v", name, val, err)
+	}
+	if slices.Contains(strategyKnobs, name) {
+		if err := k.Validate(); err != nil {
+			return k, err
+		}
+	}
+	return k, nil
+}
