@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/split"
 	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -83,6 +84,14 @@ type Result struct {
 	Answer  workload.Answer
 	Elapsed time.Duration      // the measured phase (for ceiling: the scan only)
 	Extra   map[string]float64 // strategy counters: copy-B, chunks, reads...
+	// Workers holds, in process mode, each worker child's own figures
+	// (VmHWM, RssAnon, RssFile, Pss...), read by the child after its work
+	// and before it released its buffer or mapping, in worker order.
+	// Goroutine mode leaves it nil.
+	Workers []results.Memory
+	// MemoryErr says, in process mode, why a worker's figures are missing
+	// (the first such worker); empty when all were read.
+	MemoryErr string
 }
 
 // Func runs a strategy.
@@ -93,15 +102,49 @@ type Strategy struct {
 	Name      string
 	Doc       string
 	Goroutine Func // workers are goroutines in this process
+	// Process runs the workers as child processes (re-executed fanbench
+	// workers, see WorkerMain); nil when the strategy has no process form.
+	Process Func
 }
 
-// All is the table of strategies.
+// Modes are the worker modes, in the order runs report them.
+var Modes = []string{"goroutine", "process"}
+
+// Form returns the strategy's function for mode "goroutine" or "process",
+// or an error naming what is missing.
+func (s Strategy) Form(mode string) (Func, error) {
+	var f Func
+	switch mode {
+	case "goroutine":
+		f = s.Goroutine
+	case "process":
+		f = s.Process
+	default:
+		return nil, fmt.Errorf("mode %q: want one of %s", mode, strings.Join(Modes, ", "))
+	}
+	if f == nil {
+		return nil, fmt.Errorf("strategy %s has no mode=%s form", s.Name, mode)
+	}
+	return f, nil
+}
+
+// All is the table of strategies. ceiling's process form is its goroutine
+// form on purpose: the ceiling is the workload over bytes already in one
+// process's memory with W goroutines, the same yardstick for both modes
+// (it reports no worker children).
 var All = []Strategy{
-	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices", Goroutine: readAll},
-	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer", Goroutine: ranges},
-	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices", Goroutine: mmapShared},
-	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers", Goroutine: chanCopies},
-	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed)", Goroutine: ceiling},
+	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
+		Goroutine: readAll, Process: readAllProcess},
+	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer; process: each child gets path, offset and length",
+		Goroutine: ranges, Process: rangesProcess},
+	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices; process: each child maps the file and scans its range",
+		Goroutine: mmapShared, Process: mmapProcess},
+	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers; process: the parent streams chunks into the children's stdin pipes",
+		Goroutine: chanCopies, Process: chanProcess},
+	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
+		Goroutine: shmGoroutine, Process: shmProcess},
+	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed); process mode runs the same goroutine form",
+		Goroutine: ceiling, Process: ceiling},
 }
 
 // Lookup finds a strategy by name.

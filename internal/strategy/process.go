@@ -1,0 +1,307 @@
+package strategy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// Process mode: every worker is a child process, a re-executed fanbench
+// (`fanbench worker ARGS`, no shell) running WorkerMain. A child learns
+// everything from its argv, its stdin pipe, the fds it inherits
+// (exec.Cmd.ExtraFiles) and the file itself; there is no other shared
+// state. Each child prints one JSON object on stdout (its encoded partial
+// and its own memory figures, read after its work and before it releases
+// its buffer or mapping); the parent decodes and merges the partials.
+//
+// Faults: the parent Waits every child it started, whatever happens. The
+// first child to fail (non-zero exit, panic, signal) fails the run with the
+// tail of that child's stderr, and the parent kills the others at once.
+// Children get Pdeathsig SIGKILL so that they die with the parent (Linux
+// sends it when the thread that started them exits; the Go runtime does not
+// retire threads that run ordinary goroutines, so in practice this is the
+// parent's death).
+
+// WorkerCommand returns the command that starts one process-mode worker
+// with the given worker arguments (the flags WorkerMain parses). The
+// default re-executes this program as `os.Executable() worker ARGS`, with no
+// shell. Tests replace it to re-execute the test binary. The caller sets
+// Stdin, Stdout, Stderr, ExtraFiles and SysProcAttr on the returned command
+// (Env and the rest are left as WorkerCommand made them).
+var WorkerCommand = defaultWorkerCommand
+
+func defaultWorkerCommand(args []string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("worker command: %w", err)
+	}
+	return exec.Command(exe, append([]string{"worker"}, args...)...), nil
+}
+
+// stderrTail is how much of a failed worker's stderr goes into the error.
+const stderrTail = 2 << 10
+
+// feedGrace is how long a failed write into a worker's stdin waits for a
+// worker to report its own failure (the usual cause: it died) before the
+// write error itself fails the run.
+const feedGrace = time.Second
+
+// errStopped is what feeds return when the run is being torn down.
+var errStopped = errors.New("stopped: another worker failed")
+
+// childSpec describes one worker child.
+type childSpec struct {
+	args  []string   // worker flags (WorkerMain's)
+	files []*os.File // inherited as fd 3, 4, ... (exec.Cmd.ExtraFiles)
+	// feed writes the child's stdin; the pipe is closed when it returns.
+	// nil: the child's stdin is /dev/null. stop is closed when the run is
+	// being torn down; a feed blocked elsewhere than on the pipe must watch it.
+	feed func(w io.Writer, stop <-chan struct{}) error
+}
+
+// workerReport is the one JSON object a worker prints on stdout.
+type workerReport struct {
+	Index     int             `json:"index"`
+	Partial   json.RawMessage `json:"partial"`
+	Bytes     int64           `json:"bytes"`            // bytes handed to the workload
+	Reads     int64           `json:"reads,omitempty"`  // range: pread calls
+	Chunks    int64           `json:"chunks,omitempty"` // stream: chunks cut from stdin
+	Memory    results.Memory  `json:"memory"`
+	MemoryErr string          `json:"memory_error,omitempty"`
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+// Write keeps the tail of p appended to what was kept before.
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+// String returns the kept tail.
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// child is one started worker process.
+type child struct {
+	idx    int
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout bytes.Buffer
+	stderr tailBuffer
+}
+
+// failure wraps a child's error with its pid and the tail of its stderr.
+func (c *child) failure(name string, err error) error {
+	tail := bytes.TrimSpace([]byte(c.stderr.String()))
+	if len(tail) == 0 {
+		return fmt.Errorf("%s: worker %d (pid %d): %w (stderr empty)", name, c.idx, c.cmd.Process.Pid, err)
+	}
+	return fmt.Errorf("%s: worker %d (pid %d): %w; stderr tail:\n%s", name, c.idx, c.cmd.Process.Pid, err, tail)
+}
+
+type childExit struct {
+	idx int
+	err error
+}
+
+type feedResult struct {
+	idx int // -1: the producer
+	err error
+}
+
+// runWorkers starts one child per spec, runs their feeds (and produce, if
+// set) and waits for all of them. It returns the children's reports in
+// spec order, or the first failure. Every started child is waited for
+// before it returns; on a failure the remaining children are killed.
+func runWorkers(name string, specs []childSpec, produce func(stop <-chan struct{}) error) ([]workerReport, error) {
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	var children []*child
+	exits := make(chan childExit, len(specs))
+	killAll := func() {
+		stopOnce.Do(func() { close(stop) })
+		for _, c := range children {
+			c.cmd.Process.Kill() // ErrProcessDone for the ones already reaped: nothing to do
+		}
+	}
+	defer stopOnce.Do(func() { close(stop) })
+
+	for i, sp := range specs {
+		c, err := startChild(i, sp)
+		if err != nil {
+			killAll()
+			for range children {
+				<-exits
+			}
+			return nil, fmt.Errorf("%s: start worker %d: %w", name, i, err)
+		}
+		children = append(children, c)
+		go func() { exits <- childExit{c.idx, c.cmd.Wait()} }()
+	}
+
+	feeds := make(chan feedResult, len(specs)+1)
+	pendingFeeds := 0
+	for i, sp := range specs {
+		if sp.feed == nil {
+			continue
+		}
+		pendingFeeds++
+		c := children[i]
+		go func() {
+			err := sp.feed(c.stdin, stop)
+			if cerr := c.stdin.Close(); err == nil && cerr != nil && !errors.Is(cerr, os.ErrClosed) {
+				err = cerr
+			}
+			feeds <- feedResult{c.idx, err}
+		}()
+	}
+	if produce != nil {
+		pendingFeeds++
+		go func() { feeds <- feedResult{-1, produce(stop)} }()
+	}
+
+	var cause, feedErr error
+	var grace <-chan time.Time
+	for pendingExits := len(children); pendingExits > 0 || pendingFeeds > 0; {
+		select {
+		case e := <-exits:
+			pendingExits--
+			if e.err != nil && cause == nil {
+				cause = children[e.idx].failure(name, e.err)
+				killAll()
+			}
+		case f := <-feeds:
+			pendingFeeds--
+			if f.err == nil || feedErr != nil {
+				continue
+			}
+			if f.idx < 0 {
+				feedErr = fmt.Errorf("%s: reader: %w", name, f.err)
+			} else {
+				feedErr = fmt.Errorf("%s: write to worker %d's stdin: %w", name, f.idx, f.err)
+			}
+			if cause == nil {
+				grace = time.After(feedGrace)
+			}
+		case <-grace:
+			grace = nil
+			if cause == nil {
+				cause = feedErr
+				killAll()
+			}
+		}
+	}
+	if cause == nil {
+		cause = feedErr
+	}
+	if cause != nil {
+		return nil, cause
+	}
+
+	reps := make([]workerReport, len(children))
+	for i, c := range children {
+		if err := json.Unmarshal(c.stdout.Bytes(), &reps[i]); err != nil {
+			return nil, c.failure(name, fmt.Errorf("bad report on stdout (%d bytes): %w", c.stdout.Len(), err))
+		}
+		if reps[i].Index != i {
+			return nil, c.failure(name, fmt.Errorf("report is for worker %d", reps[i].Index))
+		}
+	}
+	return reps, nil
+}
+
+// startChild starts one worker with its stdout captured, the tail of its
+// stderr kept, and Pdeathsig set.
+func startChild(i int, sp childSpec) (*child, error) {
+	cmd, err := WorkerCommand(sp.args)
+	if err != nil {
+		return nil, err
+	}
+	c := &child{idx: i, cmd: cmd, stderr: tailBuffer{max: stderrTail}}
+	cmd.Stdout = &c.stdout
+	cmd.Stderr = &c.stderr
+	cmd.ExtraFiles = sp.files
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	if sp.feed != nil {
+		if c.stdin, err = cmd.StdinPipe(); err != nil {
+			return nil, fmt.Errorf("stdin pipe: %w", err)
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// mergeReports decodes the workers' partials and merges them into the
+// answer, checking that the workers saw size bytes in all. It also returns
+// the workers' memory figures and the first memory error.
+func mergeReports(name string, w workload.Workload, reps []workerReport, size int64) (workload.Answer, []results.Memory, string, error) {
+	partials := make([]workload.Partial, len(reps))
+	mems := make([]results.Memory, len(reps))
+	var memErr string
+	var seen int64
+	for i, r := range reps {
+		p := w.New()
+		if err := p.Decode(bytes.NewReader(r.Partial)); err != nil {
+			return workload.Answer{}, nil, "", fmt.Errorf("%s: worker %d: %w", name, i, err)
+		}
+		partials[i] = p
+		mems[i] = r.Memory
+		if r.MemoryErr != "" && memErr == "" {
+			memErr = fmt.Sprintf("worker %d: %s", i, r.MemoryErr)
+		}
+		seen += r.Bytes
+	}
+	if seen != size {
+		return workload.Answer{}, nil, "", fmt.Errorf("%s: workers saw %d bytes in all, the file has %d", name, seen, size)
+	}
+	return merge(partials), mems, memErr, nil
+}
+
+// processKnobs rejects what process mode cannot do.
+func processKnobs(name string, j Job) error {
+	if j.Workers < 1 {
+		return fmt.Errorf("%s: workers: %d, want at least 1", name, j.Workers)
+	}
+	if j.Knobs.Split == "dynamic" {
+		return fmt.Errorf("%s: mode=process supports split=static only (worker processes share no counter to claim segments from)", name)
+	}
+	return nil
+}
+
+// workerArgs are the flags every worker gets.
+func workerArgs(role string, j Job, idx int, extra ...string) []string {
+	return append([]string{"--role", role, "--workload", j.Workload.Name, "--index", strconv.Itoa(idx)}, extra...)
+}
+
+// itoa64 formats an int64 for argv.
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,134 @@
+package strategy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/split"
+	"golang.org/x/sys/unix"
+)
+
+// shmGoroutine is shm's goroutine form: goroutines share the process's
+// memory anyway, so it reads the file into memory once and scans it like
+// readall, and costs what readall costs.
+func shmGoroutine(j Job) (Result, error) {
+	start := time.Now()
+	data, err := os.ReadFile(j.Path)
+	if err != nil {
+		return Result{}, fmt.Errorf("shm: %w", err)
+	}
+	a := scanParallel(data, j)
+	elapsed := time.Since(start)
+	j.atPeak()
+	runtime.KeepAlive(data)
+	return Result{Answer: a, Elapsed: elapsed, Extra: map[string]float64{"copy-B": float64(len(data))}}, nil
+}
+
+// shmProcess is shm's process form: the parent copies the file once into a
+// memfd (read into a buf-sized buffer, write into the memfd, so the parent
+// never maps the pages and its RSS stays small), seals it against writes
+// and size changes, and passes it to every child as fd 3 (ExtraFiles). Each
+// child maps it PROT_READ, MAP_SHARED and scans its newline-aligned range.
+// One copy in RAM however many workers: the pages are shmem, in the
+// children's RssShmem as they touch them and split between them by PSS.
+// The parent holds the memfd until after AtPeak.
+func shmProcess(j Job) (Result, error) {
+	const name = "shm"
+	if err := processKnobs(name, j); err != nil {
+		return Result{}, err
+	}
+	start := time.Now()
+	mf, size, err := fileToMemfd(j.Path, j.Knobs.BufSize)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", name, err)
+	}
+	defer mf.Close()
+	rs, err := split.File(mf, size, j.Workers)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", name, err)
+	}
+	specs := make([]childSpec, j.Workers)
+	for i, r := range rs {
+		specs[i] = childSpec{files: []*os.File{mf}, args: workerArgs(roleMemfd, j, i, "--fd", "3",
+			"--size", itoa64(size), "--off", itoa64(r.Off), "--len", itoa64(r.Len))}
+	}
+	reps, err := runWorkers(name, specs, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	a, mems, memErr, err := mergeReports(name, j.Workload, reps, size)
+	if err != nil {
+		return Result{}, err
+	}
+	elapsed := time.Since(start)
+	j.atPeak()
+	return Result{Answer: a, Elapsed: elapsed, Workers: mems, MemoryErr: memErr,
+		Extra: map[string]float64{"copy-B": float64(size)}}, nil
+}
+
+// fileToMemfd copies a file into a new sealed memfd through a buffer of
+// bufSize bytes and returns the memfd (close-on-exec; ExtraFiles clears
+// that in the children) and its size.
+func fileToMemfd(path string, bufSize int) (*os.File, int64, error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer src.Close()
+	fd, err := unix.MemfdCreate("fanbench-shm", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, 0, fmt.Errorf("memfd_create: %w", err)
+	}
+	mf := os.NewFile(uintptr(fd), "memfd:fanbench-shm")
+	// Plain Read/Write loops: io.Copy would try copy_file_range and
+	// sendfile, whose behaviour into tmpfs varies by kernel.
+	buf := make([]byte, bufSize)
+	var size int64
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			if _, err := mf.Write(buf[:n]); err != nil {
+				mf.Close()
+				return nil, 0, fmt.Errorf("write memfd: %w", err)
+			}
+			size += int64(n)
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			mf.Close()
+			return nil, 0, fmt.Errorf("read %s: %w", path, rerr)
+		}
+	}
+	seals := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
+	if _, err := unix.FcntlInt(mf.Fd(), unix.F_ADD_SEALS, seals); err != nil {
+		mf.Close()
+		return nil, 0, fmt.Errorf("seal memfd: %w", err)
+	}
+	return mf, size, nil
+}
+
+// mapMemfd maps size bytes of fd read-only and shared; size 0 maps nothing.
+func mapMemfd(fd int, size int64) ([]byte, func() error, error) {
+	if size == 0 {
+		return nil, func() error { return nil }, nil
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, nil, fmt.Errorf("fstat fd %d: %w", fd, err)
+	}
+	if st.Size != size {
+		return nil, nil, fmt.Errorf("fd %d holds %d bytes, want %d", fd, st.Size, size)
+	}
+	data, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mmap fd %d (%s bytes): %w", fd, strconv.FormatInt(size, 10), err)
+	}
+	return data, func() error { return unix.Munmap(data) }, nil
+}

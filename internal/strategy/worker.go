@@ -1,0 +1,227 @@
+package strategy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/split"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// Worker roles: how a process-mode child gets its bytes.
+const (
+	roleStdin  = "stdin"  // readall: exactly --len bytes on stdin, read fully into memory
+	roleStream = "stream" // chan: newline-aligned chunks on stdin until EOF
+	roleRange  = "range"  // ranges: pread --off/--len of --path through a --buf buffer
+	roleMmap   = "mmap"   // mmap: map --path, scan --off/--len
+	roleMemfd  = "memfd"  // shm: map inherited --fd (--size bytes), scan --off/--len
+)
+
+// workerFault, when set, makes WorkerMain misbehave on purpose: "kind" or
+// "kind:index" (only worker index misbehaves), kind one of panic, exit,
+// kill (SIGKILL itself) or slow (sleep on every chunk). The fault fires at
+// the worker's first chunk of work, or before it reports if it has none.
+// Only this package's tests set it (from FANBENCH_WORKER_FAULT in the
+// re-executed test binary); `fanbench worker` never does.
+var workerFault string
+
+// WorkerMain is a process-mode worker child: `fanbench worker ARGS`. It
+// parses its flags (role, workload, index and the role's range, buffer and
+// mmap flags), gets its bytes from stdin, the file or an inherited fd as
+// its role says, runs the workload, reads its own memory figures (after the
+// work, before it releases its buffer or mapping) and writes one JSON
+// report with its encoded partial on stdout.
+func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	role := fs.String("role", "", "stdin, stream, range, mmap or memfd")
+	wname := fs.String("workload", "", "workload name")
+	index := fs.Int("index", -1, "worker index")
+	path := fs.String("path", "", "range, mmap: the file")
+	off := fs.Int64("off", 0, "range, mmap, memfd: first byte")
+	length := fs.Int64("len", 0, "stdin, range, mmap, memfd: byte count")
+	size := fs.Int64("size", 0, "memfd: bytes in the memfd")
+	fd := fs.Int("fd", 3, "memfd: the inherited descriptor")
+	bufSize := fs.Int("buf", 1<<20, "range, stream: buffer size")
+	pool := fs.Bool("pool", false, "stream: recycle the chunk buffer")
+	k := DefaultKnobs()
+	fs.StringVar(&k.Advice, "advice", k.Advice, "mmap: madvise advice")
+	fs.BoolVar(&k.Populate, "populate", false, "mmap: MAP_POPULATE")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("worker flags: %w", err)
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("worker flags: unexpected arguments %q", fs.Args())
+	}
+	w, err := workload.Lookup(*wname)
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	if *index < 0 {
+		return errors.New("worker: --index missing")
+	}
+	if *off < 0 || *length < 0 || *bufSize < 1 {
+		return fmt.Errorf("worker %d: bad range or buffer: off %d len %d buf %d", *index, *off, *length, *bufSize)
+	}
+	p := w.New()
+	flt := newFault(workerFault, *index)
+	rep := workerReport{Index: *index}
+	add := func(b []byte) {
+		flt.fire()
+		p.Add(b)
+		rep.Bytes += int64(len(b))
+	}
+	// release frees the worker's buffer or mapping; it runs after the
+	// memory figures are read.
+	release := func() error { return nil }
+	switch *role {
+	case roleStdin:
+		buf := make([]byte, *length)
+		if _, err := io.ReadFull(stdin, buf); err != nil {
+			return fmt.Errorf("worker %d: read %d bytes from stdin: %w", *index, *length, err)
+		}
+		if n, err := stdin.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
+			return fmt.Errorf("worker %d: stdin holds more than the %d bytes announced (%v)", *index, *length, err)
+		}
+		add(buf)
+		release = func() error { buf = nil; return nil }
+	case roleStream:
+		c := &Chunker{R: stdin, Size: *bufSize}
+		if *pool {
+			c.Free = make(chan []byte, 1)
+		}
+		for {
+			chunk, err := c.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("worker %d: stdin: %w", *index, err)
+			}
+			add(chunk)
+			c.Release(chunk)
+		}
+		rep.Chunks = c.Chunks
+	case roleRange:
+		f, err := os.Open(*path)
+		if err != nil {
+			return fmt.Errorf("worker %d: %w", *index, err)
+		}
+		defer f.Close()
+		rr := RangeReader{File: f, Buf: make([]byte, *bufSize)}
+		if err := rr.Read(split.Range{Off: *off, Len: *length}, add); err != nil {
+			return fmt.Errorf("worker %d: %s: %w", *index, *path, err)
+		}
+		rep.Reads = rr.Reads
+	case roleMmap:
+		if err := k.Validate(); err != nil {
+			return fmt.Errorf("worker %d: %w", *index, err)
+		}
+		data, unmap, err := mapFile(*path, k)
+		if err != nil {
+			return fmt.Errorf("worker %d: %w", *index, err)
+		}
+		release = unmap
+		if *off+*length > int64(len(data)) {
+			unmap()
+			return fmt.Errorf("worker %d: range %d+%d is past the end of %s (%d bytes)", *index, *off, *length, *path, len(data))
+		}
+		add(data[*off : *off+*length])
+	case roleMemfd:
+		data, unmap, err := mapMemfd(*fd, *size)
+		if err != nil {
+			return fmt.Errorf("worker %d: %w", *index, err)
+		}
+		release = unmap
+		if *off+*length > int64(len(data)) {
+			unmap()
+			return fmt.Errorf("worker %d: range %d+%d is past the end of the memfd (%d bytes)", *index, *off, *length, len(data))
+		}
+		add(data[*off : *off+*length])
+	default:
+		return fmt.Errorf("worker %d: unknown role %q", *index, *role)
+	}
+	flt.fire()
+	mem, merr := measure.NewFS("").SelfMemory()
+	if merr != nil {
+		rep.MemoryErr = merr.Error()
+	}
+	rep.Memory = mem
+	var pb bytes.Buffer
+	if err := p.Encode(&pb); err != nil {
+		release()
+		return fmt.Errorf("worker %d: encode partial: %w", *index, err)
+	}
+	rep.Partial = pb.Bytes()
+	out, err := json.Marshal(rep)
+	if err != nil {
+		release()
+		return fmt.Errorf("worker %d: report: %w", *index, err)
+	}
+	if _, err := stdout.Write(append(out, '\n')); err != nil {
+		release()
+		return fmt.Errorf("worker %d: write report: %w", *index, err)
+	}
+	if err := release(); err != nil {
+		return fmt.Errorf("worker %d: release: %w", *index, err)
+	}
+	return nil
+}
+
+// fault is an injected misbehaviour (see workerFault).
+type fault struct {
+	kind  string
+	index int
+	fired bool
+}
+
+// newFault parses a workerFault spec for worker index; the zero fault does
+// nothing.
+func newFault(spec string, index int) *fault {
+	if spec == "" {
+		return &fault{}
+	}
+	kind, at, found := strings.Cut(spec, ":")
+	if found {
+		if n, err := strconv.Atoi(at); err != nil || n != index {
+			return &fault{}
+		}
+	}
+	return &fault{kind: kind, index: index}
+}
+
+// fire misbehaves as told: panic, exit and kill at the first call, slow at
+// every call.
+func (f *fault) fire() {
+	if f.kind == "slow" {
+		time.Sleep(2 * time.Millisecond)
+		return
+	}
+	if f.kind == "" || f.fired {
+		return
+	}
+	f.fired = true
+	switch f.kind {
+	case "panic":
+		panic(fmt.Sprintf("worker %d: injected fault", f.index))
+	case "exit":
+		fmt.Fprintf(os.Stderr, "worker %d: injected exit\n", f.index)
+		os.Exit(3)
+	case "kill":
+		fmt.Fprintf(os.Stderr, "worker %d: injected SIGKILL\n", f.index)
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		time.Sleep(time.Hour) // the signal is on its way
+	default:
+		fmt.Fprintf(os.Stderr, "worker %d: unknown fault %q ignored\n", f.index, f.kind)
+	}
+}
