@@ -1,0 +1,64 @@
+# fanbench: make bench runs the default experiment; make test runs the tests.
+SHELL := /bin/bash
+GO        ?= go
+FANBENCH  := bin/fanbench
+BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat
+EXPERIMENT ?= experiments/default.toml
+
+.PHONY: all build test bench bench-suite fixtures plots report ci-bench baseline compare fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(FANBENCH) ./cmd/fanbench
+
+# gofmt check, go vet, and the race-enabled tests (fuzz seed corpora included).
+test:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -race -short ./...
+
+# The default experiment: fixtures, runs, results folder, benchstat summary, charts and report.
+bench: build
+	$(FANBENCH) run $(EXPERIMENT) | tee /tmp/fanbench-run.$$$$.log; \
+	status=$${PIPESTATUS[0]}; \
+	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-run.$$$$.log); rm -f /tmp/fanbench-run.$$$$.log; \
+	if [ -n "$$dir" ]; then \
+	  $(BENCHSTAT) -col /strategy -filter '/workload:count' $$dir/results.bench | head -60; \
+	  $(FANBENCH) plot $$dir && $(FANBENCH) report $$dir; \
+	fi; exit $$status
+
+# The Go benchmark suites over the strategies, into results/suite/<time>/results.bench.
+bench-suite:
+	@dir=results/suite/$$(date -u +%Y%m%dT%H%M%SZ); mkdir -p $$dir; \
+	$(GO) test -run '^$$' -bench . -count $${COUNT:-6} ./bench | tee $$dir/results.bench; \
+	$(BENCHSTAT) -col /strategy $$dir/results.bench
+
+fixtures: build
+	$(FANBENCH) gen --size 16MiB --size 256MiB --size 1GiB
+
+# Charts and the report of the newest results folder.
+plots: build
+	@dir=$$(ls -td results/*/*/ | grep -v baselines | head -1); $(FANBENCH) plot $$dir && $(FANBENCH) report $$dir
+
+# The CI experiment and a comparison against the committed baseline.
+compare: build
+	$(FANBENCH) run --advisory-claims --results results experiments/ci.toml | tee /tmp/fanbench-ci.log; \
+	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-ci.log); \
+	$(FANBENCH) compare $(COMPARE_FLAGS) results/baselines/ci $$dir
+
+baseline: build
+	$(FANBENCH) run --advisory-claims --results /tmp/fanbench-baseline experiments/ci.toml | tee /tmp/fanbench-ci.log; \
+	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-ci.log); \
+	rm -rf results/baselines/ci && mkdir -p results/baselines/ci && \
+	cp $$dir/results.bench $$dir/env.json $$dir/claims.json results/baselines/ci/ && echo "baseline: results/baselines/ci"
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime $${FUZZTIME:-1m} ./internal/split
+	$(GO) test -run '^$$' -fuzz FuzzWorkloads -fuzztime $${FUZZTIME:-1m} ./internal/workload
+	$(GO) test -run '^$$' -fuzz FuzzParseSize -fuzztime $${FUZZTIME:-1m} ./internal/units
+	$(GO) test -run '^$$' -fuzz FuzzReadRuns -fuzztime $${FUZZTIME:-1m} ./internal/results
+
+clean:
+	rm -rf bin plots
