@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
 )
 
 // genFixture rewrites the synthetic results folder under testdata from the
@@ -183,7 +184,7 @@ func TestGenFixture(t *testing.T) {
 						continue
 					}
 					c := results.Cell{Mode: p.mode, Strategy: strat, Workload: p.workload, Size: size,
-						SizeName: results.FormatSize(size), Workers: w,
+						SizeName: units.FormatSize(size), Workers: w,
 						Knobs: map[string]string{"cache": "warm", "GOGC": "100"}}
 					if strat == "ranges" || strat == "chan" {
 						c.Knobs["buf"] = "1MiB"

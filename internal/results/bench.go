@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/fanbench/fanbench/internal/units"
 )
 
 // Units written to results.bench. Byte units end in "-B" so that benchstat
@@ -67,7 +69,7 @@ func BenchName(c Cell) string {
 	}
 	size := c.SizeName
 	if c.Size > 0 || size == "" {
-		size = FormatSize(c.Size)
+		size = units.FormatSize(c.Size)
 	}
 	part("mode", c.Mode)
 	part("strategy", c.Strategy)
@@ -108,23 +110,6 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// FormatSize writes a byte count exactly, in the largest binary unit that
-// divides it: 100B, 512KiB, 16MiB, 1GiB, 1536MiB.
-func FormatSize(n int64) string {
-	sign := ""
-	u := uint64(n)
-	if n < 0 {
-		sign, u = "-", uint64(-n)
-	}
-	suffixes := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := 0
-	for u != 0 && u%1024 == 0 && i < len(suffixes)-1 {
-		u /= 1024
-		i++
-	}
-	return sign + strconv.FormatUint(u, 10) + suffixes[i]
 }
 
 // WriteBench writes runs to w in the Go benchmark format, readable by

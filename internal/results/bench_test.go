@@ -13,22 +13,6 @@ import (
 	"golang.org/x/perf/benchproc"
 )
 
-func TestFormatSize(t *testing.T) {
-	tests := []struct {
-		n    int64
-		want string
-	}{
-		{0, "0B"}, {100, "100B"}, {1023, "1023B"}, {1024, "1KiB"}, {512 << 10, "512KiB"},
-		{16 << 20, "16MiB"}, {1 << 30, "1GiB"}, {3 << 29, "1536MiB"}, {1<<30 + 1, "1073741825B"},
-		{5 << 40, "5TiB"}, {-2048, "-2KiB"},
-	}
-	for _, tt := range tests {
-		if got := FormatSize(tt.n); got != tt.want {
-			t.Errorf("FormatSize(%d) = %q, want %q", tt.n, got, tt.want)
-		}
-	}
-}
-
 func TestBenchName(t *testing.T) {
 	base := Cell{Mode: "process", Strategy: "mmap", Workload: "count", Size: 1 << 30, Workers: 4}
 	withKnobs := func(k map[string]string) Cell { c := base; c.Knobs = k; return c }
