@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -40,8 +39,16 @@ type Spec struct {
 	Claims     []ClaimSpec `toml:"claim"`
 
 	// Path is the spec file the Spec was read from.
-	Path string `toml:"-"`
-	src  []byte
+	Path  string `toml:"-"`
+	src   []byte
+	block block // the [[matrix]], [[reference]] or [[claim]] being validated
+}
+
+// block names one array-of-tables entry of a spec: errors found while
+// validating it point into it, not at the first block with the same key.
+type block struct {
+	kind  string // matrix, reference or claim; "" outside any block
+	index int    // from 0, in file order
 }
 
 // Matrix is one block of cells: the cross product of its lists. A spec's
@@ -141,7 +148,21 @@ func ParseSpec(path string, src []byte) (*Spec, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &SpecError{Path: path, Line: pe.Position.Line, Field: pe.LastKey, Msg: oneLine(pe.Message)}
+			line := pe.Position.Line
+			if st := pe.Position.Start; st > 0 && st <= len(src) {
+				// The parser counts an offending '\n' as the next line.
+				line = 1 + bytes.Count(src[:st], []byte{'\n'})
+			}
+			field := pe.LastKey
+			if field == "" {
+				field = s.keyAt(line)
+			}
+			return nil, &SpecError{Path: path, Line: line, Field: field, Msg: oneLine(pe.Message)}
+		}
+		// Type mismatches come as "toml: line N (last key "K"): msg".
+		if m := decodeErrRE.FindStringSubmatch(oneLine(err.Error())); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return nil, &SpecError{Path: path, Line: line, Field: m[2], Msg: m[3]}
 		}
 		return nil, &SpecError{Path: path, Msg: oneLine(err.Error())}
 	}
@@ -157,25 +178,84 @@ func ParseSpec(path string, src []byte) (*Spec, error) {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+var (
+	decodeErrRE = regexp.MustCompile(`^toml: (?:line ([0-9]+) )?\(last key "([^"]*)"\): (.*)$`)
+	headerRE    = regexp.MustCompile(`^\s*\[`)
+	keyAtRE     = regexp.MustCompile(`^\s*(?:\[\[?\s*)?"?([A-Za-z0-9_.-]+)`)
+)
+
+// keyAt is the key assigned or the table opened on a line (from 1), for
+// syntax errors that the TOML parser reports without a key.
+func (s *Spec) keyAt(line int) string {
+	lines := strings.Split(string(s.src), "\n")
+	if line < 1 || line > len(lines) {
+		return ""
+	}
+	if m := keyAtRE.FindStringSubmatch(lines[line-1]); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// span returns the lines [from, to) (from 0) where a key of the current
+// block, or of the top level outside blocks, can be: from a [[kind]]
+// header (the index-th) to the next table header other than a [kind.x]
+// subtable; the top level ends at the first table header.
+func (s *Spec) span(lines []string) (from, to int, ok bool) {
+	if s.block.kind == "" {
+		for i, l := range lines {
+			if headerRE.MatchString(l) {
+				return 0, i, true
+			}
+		}
+		return 0, len(lines), true
+	}
+	head := regexp.MustCompile(`^\s*\[\[\s*` + regexp.QuoteMeta(s.block.kind) + `\s*\]\]`)
+	sub := regexp.MustCompile(`^\s*\[\s*` + regexp.QuoteMeta(s.block.kind) + `\.`)
+	n := 0
+	from = -1
+	for i, l := range lines {
+		switch {
+		case from < 0 && head.MatchString(l):
+			if n == s.block.index {
+				from = i
+			}
+			n++
+		case from >= 0 && headerRE.MatchString(l) && !sub.MatchString(l):
+			return from, i, true
+		}
+	}
+	return from, len(lines), from >= 0
+}
+
 // lineOf finds the line where a dotted key (or its last part) is assigned
-// or opened as a table, for error messages.
+// or opened as a table, for error messages. Inside a block (see Spec.block)
+// it looks in that block only, and falls back to the block's header line;
+// an undotted key outside blocks is looked for at the top level only.
 func (s *Spec) lineOf(key string) int {
 	parts := strings.Split(key, ".")
 	last := parts[len(parts)-1]
 	assign := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(last) + `"?\s*=`)
 	inline := regexp.MustCompile(`[{,]\s*"?` + regexp.QuoteMeta(last) + `"?\s*=`)
 	table := regexp.MustCompile(`^\s*\[\[?\s*` + regexp.QuoteMeta(key) + `\s*\]`)
-	sc := bufio.NewScanner(bytes.NewReader(s.src))
-	n, found := 0, 0
-	for sc.Scan() {
-		n++
-		l := sc.Text()
-		if table.MatchString(l) || assign.MatchString(l) || inline.MatchString(l) {
-			found = n
-			break
+	lines := strings.Split(string(s.src), "\n")
+	from, to := 0, len(lines)
+	if s.block.kind != "" || len(parts) == 1 {
+		var ok bool
+		if from, to, ok = s.span(lines); !ok {
+			from, to = 0, len(lines)
 		}
 	}
-	return found
+	for i := from; i < to; i++ {
+		l := lines[i]
+		if table.MatchString(l) || assign.MatchString(l) || inline.MatchString(l) {
+			return i + 1
+		}
+	}
+	if s.block.kind != "" && from < len(lines) && to > from {
+		return from + 1
+	}
+	return 0
 }
 
 func (s *Spec) errAt(field, format string, args ...any) error {
@@ -228,11 +308,13 @@ func (s *Spec) validate() error {
 		return s.errAt("matrix", "missing: add at least one [[matrix]] block")
 	}
 	for i := range s.Matrix {
+		s.block = block{"matrix", i}
 		if err := s.validateMatrix(&s.Matrix[i]); err != nil {
 			return err
 		}
 	}
 	for i := range s.References {
+		s.block = block{"reference", i}
 		r := &s.References[i]
 		if r.Name == "" {
 			return s.errAt("reference", "reference %d: name missing", i+1)
@@ -259,10 +341,12 @@ func (s *Spec) validate() error {
 		}
 	}
 	for i := range s.Claims {
+		s.block = block{"claim", i}
 		if err := s.validateClaim(&s.Claims[i]); err != nil {
 			return err
 		}
 	}
+	s.block = block{}
 	return nil
 }
 

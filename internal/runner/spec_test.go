@@ -1,0 +1,159 @@
+package runner
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// matrix is a valid [[matrix]] block (lines 2-6 when it follows a one-line
+// name).
+const matrix = `[[matrix]]
+strategies = ["readall"]
+sizes = ["1MiB"]
+workers = [1]
+`
+
+// specErrorTests are invalid specs with the exact one-line error each must
+// give: file:line: field: message. Line numbers count from the first line
+// of src.
+var specErrorTests = []struct {
+	name string
+	src  string
+	want string
+}{
+	{"unknown top-level key", "name = \"t\"\nbogus = 1\n" + matrix,
+		`exp.toml:2: bogus: unknown key`},
+	{"unknown key in matrix", "name = \"t\"\n" + matrix + "colour = \"red\"\n",
+		`exp.toml:6: matrix.colour: unknown key`},
+	{"unknown key in claim", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\nflavour = 2\n",
+		`exp.toml:11: claim.flavour: unknown key`},
+	{"bad size", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"64MiB\", \"1GB\"]\nworkers = [1]\n",
+		`exp.toml:4: sizes: size "1GB": want a whole number of B, KiB, MiB, GiB or TiB (e.g. 256MiB)`},
+	{"zero workers", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [1, 0]\n",
+		`exp.toml:5: workers: 0, want at least 1`},
+	{"zero workers in the second matrix", "name = \"t\"\n" + matrix + "[[matrix]]\nstrategies = [\"ranges\"]\nsizes = [\"1MiB\"]\nworkers = [0]\n",
+		`exp.toml:9: workers: 0, want at least 1`},
+	{"unknown strategy", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\", \"teleport\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
+		`exp.toml:3: strategies: unknown strategy "teleport" (want one of readall, ranges, mmap, chan, shm, ceiling)`},
+	{"unknown workload", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nworkloads = [\"sort\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
+		`exp.toml:4: workloads: unknown workload "sort" (want one of count, none, parse)`},
+	{"unknown knob", "name = \"t\"\n" + matrix + "knobs = { turbo = [true] }\n",
+		`exp.toml:6: turbo: unknown knob (want one of buf, chancap, pool, advice, populate, split, segment, GOGC, GOMEMLIMIT, GOMAXPROCS)`},
+	{"bad knob value", "name = \"t\"\n" + matrix + "knobs = { buf = [\"1\"] }\n",
+		`exp.toml:6: buf: knob buf: 1 bytes is below the minimum of 64B`},
+	{"bad knob value in a knobs subtable", "name = \"t\"\n" + matrix + "[matrix.knobs]\nchancap = [\"many\"]\n",
+		`exp.toml:7: chancap: knob chancap="many": strconv.Atoi: parsing "many": invalid syntax`},
+	{"bad cache", "name = \"t\"\ncache = \"lukewarm\"\n" + matrix,
+		`exp.toml:2: cache: "lukewarm", want warm or cold`},
+	{"bad op in the second claim", "name = \"t\"\n" + matrix +
+		"[[claim]]\ntext = \"a\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\n" +
+		"[[claim]]\ntext = \"b\"\nmetric = \"sec/op\"\nop = \"==\"\nvalue = 1.0\n",
+		`exp.toml:14: op: claim "b": "==", want >=, <=, > or <`},
+	{"claim with two bounds", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\nof = \"size\"\nratio = 2.0\n",
+		`exp.toml:6: claim: claim "x": give exactly one of value, of = "size", or vs`},
+	{"unknown where field", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\nwhere = { colour = \"red\" }\n",
+		`exp.toml:11: colour: claim "x": unknown field (want mode, strategy, workload, size, workers or a knob)`},
+	{"missing sizes points at its block", "name = \"t\"\n" + matrix + "[[matrix]]\nstrategies = [\"ranges\"]\nworkers = [1]\n",
+		`exp.toml:6: sizes: missing in a [[matrix]] block`},
+	{"TOML syntax error in a value", "name = \"t\"\nseed = 12x\n" + matrix,
+		`exp.toml:2: seed: expected a top-level item to end with a newline, comment, or EOF, but got 'x' instead`},
+	{"TOML syntax error in a table header", "name = \"t\"\n[[matrix]\nstrategies = [\"readall\"]\n",
+		`exp.toml:2: matrix: expected end of table array name delimiter ']', but got '\n' instead`},
+	{"TOML type mismatch", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [\"two\"]\n",
+		`exp.toml:5: matrix.workers: incompatible types: TOML value has type string; destination has type integer`},
+	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
+		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
+}
+
+// specErrRE is the shape every located spec error must have.
+var specErrRE = regexp.MustCompile(`^[^:\n]+\.toml:[1-9][0-9]*: [A-Za-z_.]+: \S.*$`)
+
+func TestParseSpecErrors(t *testing.T) {
+	for _, tt := range specErrorTests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := ParseSpec("exp.toml", []byte(tt.src))
+			if err == nil {
+				t.Fatalf("ParseSpec accepted the spec: %+v", s)
+			}
+			var se *SpecError
+			if !errors.As(err, &se) {
+				t.Fatalf("error is %T, want *SpecError: %v", err, err)
+			}
+			got := oneLineErr(t, err)
+			if got != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", got, tt.want)
+			}
+			if !specErrRE.MatchString(got) {
+				t.Errorf("error %q does not have the form file:line: field: msg", got)
+			}
+			if se.Path != "exp.toml" || se.Line < 1 || se.Field == "" {
+				t.Errorf("SpecError %+v: want path, line and field", *se)
+			}
+		})
+	}
+}
+
+func TestLoadSpecErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.toml")
+	_, err := LoadSpec(missing)
+	if err == nil {
+		t.Fatal("LoadSpec of a missing file succeeded")
+	}
+	if got, want := oneLineErr(t, err), missing+": cannot read: no such file or directory"; got != want {
+		t.Errorf("missing file:\n got %s\nwant %s", got, want)
+	}
+	// A file on disk reports its own path.
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1GB\"]\nworkers = [1]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadSpec(bad)
+	if got, want := oneLineErr(t, err), bad+`:4: sizes: size "1GB": want a whole number of B, KiB, MiB, GiB or TiB (e.g. 256MiB)`; got != want {
+		t.Errorf("bad size on disk:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestLoadSpecDefaults(t *testing.T) {
+	s, err := ParseSpec("min.toml", []byte("name = \"min\"\n"+matrix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Repetitions != 6 || s.Warmup != 0 || s.Cache != "warm" || s.Timeout.Duration != 5*time.Minute ||
+		s.SampleEvery.Duration != 10*time.Millisecond || s.PSSEvery.Duration != 100*time.Millisecond ||
+		s.FixtureSeed != 1 || s.Cgroup == nil || !*s.Cgroup {
+		t.Errorf("defaults: %+v", s)
+	}
+	if m := s.Matrix[0]; len(m.Modes) != 1 || m.Modes[0] != "goroutine" || len(m.Workloads) != 1 || m.Workloads[0] != "count" {
+		t.Errorf("matrix defaults: %+v", m)
+	}
+	// sample_every = "0s" given explicitly turns the sampler off.
+	s, err = ParseSpec("min.toml", []byte("name = \"min\"\nsample_every = \"0s\"\npss_every = \"0s\"\n"+matrix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SampleEvery.Duration != 0 || s.PSSEvery.Duration != 0 {
+		t.Errorf("explicit 0s sampling: sample_every %v pss_every %v", s.SampleEvery, s.PSSEvery)
+	}
+}
+
+func TestCommittedSpecsLoad(t *testing.T) {
+	paths, err := filepath.Glob("../../experiments/*.toml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no experiments: %v", err)
+	}
+	for _, p := range paths {
+		s, err := LoadSpec(p)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if len(s.Cells()) == 0 {
+			t.Errorf("%s: no cells", p)
+		}
+	}
+}
