@@ -1,0 +1,283 @@
+package history
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/compare"
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// InputError is an Add or Plot failure caused by the caller's input rather
+// than by the system: a results folder or history file that cannot be read
+// or is malformed, a bad gate, a folder already recorded. Command-line
+// callers exit with status 2 on it.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(format string, args ...any) error {
+	return &InputError{Err: fmt.Errorf(format, args...)}
+}
+
+// Summarize builds the entry of a results folder without recording it: the
+// summaries come from the folder's results.bench (read with benchfmt) and
+// the commit, time, machine and experiment from its env.json. An
+// experiment missing from env.json is taken from the folder's parent
+// folder name (results/EXPERIMENT/TIME). Errors are *InputError.
+func Summarize(resultsDir string) (Entry, error) {
+	dir, err := results.OpenDir(resultsDir)
+	if err != nil {
+		return Entry{}, &InputError{Err: err}
+	}
+	set, err := compare.Load(dir.BenchPath())
+	if err != nil {
+		return Entry{}, inputErr("results folder %s: %w", resultsDir, err)
+	}
+	env, err := dir.ReadEnv()
+	if err != nil {
+		return Entry{}, inputErr("results folder %s: %w", resultsDir, err)
+	}
+	cores := env.CPUCores
+	if cores == 0 {
+		cores = env.CPUThreads
+	}
+	e := Entry{
+		Commit:     env.Commit,
+		Time:       env.Time,
+		Machine:    Machine{Hostname: env.Hostname, CPUModel: env.CPUModel, Cores: cores},
+		Experiment: env.Experiment,
+		Results:    filepath.Clean(resultsDir),
+		Cells:      map[string]map[string]Stat{},
+	}
+	if e.Experiment == "" {
+		abs, err := filepath.Abs(resultsDir)
+		if err == nil {
+			e.Experiment = filepath.Base(filepath.Dir(abs))
+		}
+	}
+	for _, name := range set.Names() {
+		for _, unit := range set.Units() {
+			vals := set.Values(name, unit)
+			if len(vals) == 0 {
+				continue
+			}
+			s := chart.Summarize(vals) // benchmath.AssumeNothing.Summary at 95%
+			if math.IsNaN(s.Center) || math.IsInf(s.Center, 0) {
+				continue
+			}
+			if e.Cells[name] == nil {
+				e.Cells[name] = map[string]Stat{}
+			}
+			e.Cells[name][unit] = Stat{Median: s.Center, Lo: s.Lo, Hi: s.Hi, N: s.N}
+		}
+	}
+	return e, nil
+}
+
+// Add summarizes the results folder resultsDir (see Summarize) and appends
+// the entry as one JSON line to the history file at historyPath, creating
+// the file and its folder if needed; the line is synced to disk before Add
+// returns. A torn last line left in the file by an earlier crash is cut off
+// first, so that the new line is not glued to it.
+//
+// gates, when not empty, is a gate specification as for fanbench compare
+// ("sec/op:+10%,B/s:-10%"). The entry is then compared with the previous
+// entry of the same experiment: when that entry's results folder still
+// exists, with compare.Compare (Mann-Whitney U test, alpha 0.05) on both
+// folders' results.bench; otherwise on the recorded medians alone, without
+// a significance test. GateFired lists the regressions and GateNote says
+// which way they were judged. A fired gate is recorded, not an error.
+//
+// Errors caused by the input (unreadable folder or history, bad gate, a
+// folder already recorded) are *InputError.
+func Add(historyPath, resultsDir string, gates string) (Entry, error) {
+	gs, err := compare.ParseGates(gates)
+	if err != nil {
+		return Entry{}, inputErr("gate %q: %w", gates, err)
+	}
+	e, err := Summarize(resultsDir)
+	if err != nil {
+		return Entry{}, err
+	}
+	if len(e.Cells) == 0 {
+		return Entry{}, inputErr("results folder %s: no finite measurements in %s", resultsDir, results.BenchFile)
+	}
+	if len(gs) > 0 {
+		e.Gate = gates
+	}
+
+	if dir := filepath.Dir(historyPath); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return Entry{}, fmt.Errorf("history folder: %w", err)
+		}
+	}
+	f, err := os.OpenFile(historyPath, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return Entry{}, fmt.Errorf("open history: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return Entry{}, fmt.Errorf("read history %s: %w", historyPath, err)
+	}
+	old, goodEnd, dropped, err := parse(data, historyPath)
+	if err != nil {
+		return Entry{}, inputErr("read history: %w", err)
+	}
+	for i, o := range old {
+		if o.Results == e.Results && o.Time.Equal(e.Time) && o.Commit == e.Commit {
+			return Entry{}, inputErr("results folder %s is already in %s (entry %d)", resultsDir, historyPath, i+1)
+		}
+	}
+	if len(gs) > 0 {
+		if err := judge(&e, previous(old, e.Experiment), gs); err != nil {
+			return Entry{}, err
+		}
+	}
+
+	line, err := json.Marshal(e)
+	if err != nil {
+		return Entry{}, fmt.Errorf("encode history entry: %w", err)
+	}
+	line = append(line, '\n')
+	if dropped > 0 || goodEnd < int64(len(data)) {
+		if err := f.Truncate(goodEnd); err != nil {
+			return Entry{}, fmt.Errorf("cut torn last line of %s: %w", historyPath, err)
+		}
+	}
+	if _, err := f.WriteAt(line, goodEnd); err != nil {
+		return Entry{}, fmt.Errorf("append to %s: %w", historyPath, err)
+	}
+	if err := f.Sync(); err != nil {
+		return Entry{}, fmt.Errorf("sync %s: %w", historyPath, err)
+	}
+	if err := f.Close(); err != nil {
+		return Entry{}, fmt.Errorf("close %s: %w", historyPath, err)
+	}
+	return e, nil
+}
+
+// previous returns the last entry of experiment in entries, or nil.
+func previous(entries []Entry, experiment string) *Entry {
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].Experiment == experiment {
+			return &entries[i]
+		}
+	}
+	return nil
+}
+
+// judge applies gates to e against prev, filling GateNote and GateFired.
+func judge(e *Entry, prev *Entry, gates []compare.Gate) error {
+	if prev == nil {
+		e.GateNote = fmt.Sprintf("no earlier entry of experiment %s: nothing to compare with", e.Experiment)
+		return nil
+	}
+	var note string
+	prevSet, perr := compare.Load(prev.Results)
+	if perr == nil {
+		newSet, err := compare.Load(e.Results)
+		if err != nil {
+			return inputErr("results folder %s: %w", e.Results, err)
+		}
+		rep, err := compare.Compare(prevSet, newSet, compare.Options{Gates: gates})
+		if err != nil {
+			return inputErr("gate %q: %w", e.Gate, err)
+		}
+		for _, r := range rep.Regressions {
+			e.GateFired = append(e.GateFired, firedLine(r.Unit, r.Name, pct(r.Delta), fmt.Sprintf("p=%.3f", r.P)))
+		}
+		note = fmt.Sprintf("Mann-Whitney U test (alpha %.2g) against %s (commit %s)", rep.Alpha, prev.Results, prev.Short())
+	} else {
+		why := "cannot be read"
+		if errors.Is(perr, fs.ErrNotExist) {
+			why = "is gone"
+		}
+		if err := mediansOnly(e, prev, gates); err != nil {
+			return err
+		}
+		note = fmt.Sprintf("medians only, no significance test: the previous results folder %s (commit %s) %s", prev.Results, prev.Short(), why)
+	}
+	if prev.Machine != e.Machine {
+		note += fmt.Sprintf("; the previous entry was measured on another machine (%s)", prev.Machine)
+	}
+	e.GateNote = note
+	return nil
+}
+
+// mediansOnly fires a gate for every cell whose median worsened beyond the
+// gate's tolerance since prev.
+func mediansOnly(e *Entry, prev *Entry, gates []compare.Gate) error {
+	names := make([]string, 0, len(e.Cells))
+	for n := range e.Cells {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, g := range gates {
+		if !hasUnit(e, g.Unit) && !hasUnit(prev, g.Unit) {
+			return inputErr("gate %q: gated unit %q is in neither %s nor the previous entry (%s)", e.Gate, g.Unit, e.Results, prev.Results)
+		}
+		for _, n := range names {
+			cur, ok1 := e.Cells[n][g.Unit]
+			before, ok2 := prev.Cells[n][g.Unit]
+			if !ok1 || !ok2 {
+				continue
+			}
+			d := relChange(before.Median, cur.Median)
+			worse := d > g.Tolerance
+			if compare.LowerIsWorse(g.Unit) {
+				worse = d < -g.Tolerance
+			}
+			if worse {
+				e.GateFired = append(e.GateFired, firedLine(g.Unit, n, pct(d), "medians-only"))
+			}
+		}
+	}
+	return nil
+}
+
+func hasUnit(e *Entry, unit string) bool {
+	for _, m := range e.Cells {
+		if _, ok := m[unit]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// relChange is new/old-1, ±Inf when old is 0 (0 when both are).
+func relChange(old, new float64) float64 {
+	if old == new {
+		return 0
+	}
+	if old == 0 {
+		return math.Copysign(math.Inf(1), new)
+	}
+	return new/old - 1
+}
+
+// pct writes a relative change as a signed percentage: "+30.0%".
+func pct(d float64) string {
+	switch {
+	case math.IsInf(d, 1):
+		return "+∞%"
+	case math.IsInf(d, -1):
+		return "-∞%"
+	case math.IsNaN(d):
+		return "?"
+	}
+	return strings.Replace(fmt.Sprintf("%+.1f%%", d*100), "+-", "-", 1)
+}

@@ -1,0 +1,260 @@
+// Package history keeps the performance history of fanbench results across
+// commits, for continuous integration: one line of results/history.jsonl
+// per results folder, holding each benchmark's median and 95% confidence
+// interval per metric, and charts of those medians over the entries.
+//
+// Unlike a history of single numbers, every point carries fanbench's
+// statistics (benchmath's distribution-free summary), and an entry added
+// with a gate records which cells regressed against the previous entry of
+// the same experiment (internal/compare's Mann-Whitney test when the
+// previous results folder still exists).
+package history
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"time"
+)
+
+// DefaultPath is the conventional history file of a repository's results.
+const DefaultPath = "results/history.jsonl"
+
+// Entry is the summary of one results folder: one line of history.jsonl.
+type Entry struct {
+	// Commit is the source revision the results were measured at, as
+	// env.json records it ("-dirty" appended for a modified work tree).
+	Commit string `json:"commit"`
+	// Time is when the results' environment was recorded.
+	Time time.Time `json:"time"`
+	// Machine is the machine the results were measured on.
+	Machine Machine `json:"machine"`
+	// Experiment is the experiment the results belong to.
+	Experiment string `json:"experiment"`
+	// Results is the results folder's path as it was given to Add.
+	Results string `json:"results"`
+	// Cells holds the summaries by benchmark name (without the
+	// "Benchmark" prefix) and then by unit (sec/op, B/s, peak-RSS-B, ...).
+	Cells map[string]map[string]Stat `json:"cells"`
+	// Gate is the gate specification the entry was added with, if any
+	// (e.g. "sec/op:+10%").
+	Gate string `json:"gate,omitempty"`
+	// GateNote says how the gate was judged: against which results, with
+	// a significance test or on medians only, or why nothing was compared.
+	GateNote string `json:"gate_note,omitempty"`
+	// GateFired lists the gated metrics that regressed against the
+	// previous entry, one "UNIT CELL CHANGE [DETAIL]" line each (e.g.
+	// "sec/op Fanout/mode=goroutine/... +30.0% p=0.000"); see Entry.Fired.
+	GateFired []string `json:"gate_fired,omitempty"`
+}
+
+// Machine identifies the machine an entry was measured on.
+type Machine struct {
+	// Hostname is the machine's host name.
+	Hostname string `json:"hostname"`
+	// CPUModel is the CPU model name.
+	CPUModel string `json:"cpu_model"`
+	// Cores is the number of physical cores (logical CPUs when the core
+	// count is unknown).
+	Cores int `json:"cores"`
+}
+
+// String describes the machine in a few words for chart titles:
+// "vm: Intel(R) Xeon(R) Processor, 2 cores".
+func (m Machine) String() string {
+	cpu := strings.Join(strings.Fields(m.CPUModel), " ")
+	if cpu == "" {
+		cpu = "unknown CPU"
+	}
+	if m.Cores > 0 {
+		cpu = fmt.Sprintf("%s, %d cores", cpu, m.Cores)
+	}
+	if m.Hostname == "" {
+		return cpu
+	}
+	return m.Hostname + ": " + cpu
+}
+
+// Stat summarizes one cell's sample of one metric: its median with a 95%
+// confidence interval (benchmath.AssumeNothing).
+type Stat struct {
+	// Median is the sample's median.
+	Median float64
+	// Lo and Hi bound the confidence interval. They are -Inf and +Inf when
+	// the sample is too small for an interval; history.jsonl writes them
+	// as null then.
+	Lo, Hi float64
+	// N is the number of measurements.
+	N int
+}
+
+// HasCI reports whether the interval is finite.
+func (s Stat) HasCI() bool {
+	return !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) && !math.IsNaN(s.Lo) && !math.IsNaN(s.Hi)
+}
+
+type statJSON struct {
+	Median float64  `json:"median"`
+	Lo     *float64 `json:"lo"`
+	Hi     *float64 `json:"hi"`
+	N      int      `json:"n"`
+}
+
+// MarshalJSON implements json.Marshaler: an infinite bound is written as
+// null, since JSON has no infinity.
+func (s Stat) MarshalJSON() ([]byte, error) {
+	finite := func(v float64) *float64 {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil
+		}
+		return &v
+	}
+	if math.IsInf(s.Median, 0) || math.IsNaN(s.Median) {
+		return nil, fmt.Errorf("median %v is not a finite number", s.Median)
+	}
+	return json.Marshal(statJSON{Median: s.Median, Lo: finite(s.Lo), Hi: finite(s.Hi), N: s.N})
+}
+
+// UnmarshalJSON implements json.Unmarshaler: a null bound reads as the
+// infinity on its side.
+func (s *Stat) UnmarshalJSON(data []byte) error {
+	var j statJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*s = Stat{Median: j.Median, Lo: math.Inf(-1), Hi: math.Inf(1), N: j.N}
+	if j.Lo != nil {
+		s.Lo = *j.Lo
+	}
+	if j.Hi != nil {
+		s.Hi = *j.Hi
+	}
+	return nil
+}
+
+// Fired reports whether the gate fired for unit in the named cell when
+// the entry was added.
+func (e Entry) Fired(unit, cell string) bool {
+	for _, f := range e.GateFired {
+		if u, c, ok := parseFired(f); ok && u == unit && c == cell {
+			return true
+		}
+	}
+	return false
+}
+
+// firedLine formats one GateFired line. Units and benchmark names carry no
+// white space (results.BenchName and compare.ParseGates make sure of it),
+// so the line splits back on blanks.
+func firedLine(unit, cell, change, detail string) string {
+	s := unit + " " + cell + " " + change
+	if detail != "" {
+		s += " " + detail
+	}
+	return s
+}
+
+// parseFired splits a GateFired line into its unit and cell.
+func parseFired(s string) (unit, cell string, ok bool) {
+	f := strings.Fields(s)
+	if len(f) < 2 {
+		return "", "", false
+	}
+	return f[0], f[1], true
+}
+
+// Short is the entry's commit abbreviated for tick labels: seven hex
+// digits, with "*" for a dirty work tree, or "?" when unknown.
+func (e Entry) Short() string {
+	c, dirty := strings.CutSuffix(e.Commit, "-dirty")
+	if c == "" {
+		return "?"
+	}
+	if len(c) > 7 {
+		c = c[:7]
+	}
+	if dirty {
+		c += "*"
+	}
+	return c
+}
+
+// Read reads every entry of the history file at path, in file order. A torn
+// last line (one without its final newline, or not valid JSON, as a crash
+// mid-append leaves it) is dropped; an unreadable line anywhere else is
+// corruption and makes Read fail with an error naming path:line.
+func Read(path string) ([]Entry, error) {
+	entries, _, err := ReadTorn(path)
+	return entries, err
+}
+
+// ReadTorn is Read that also reports how many torn lines (0 or 1) it
+// dropped from the end of the file.
+func ReadTorn(path string) (entries []Entry, dropped int, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read history: %w", err)
+	}
+	entries, _, dropped, err = parse(data, path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read history: %w", err)
+	}
+	return entries, dropped, nil
+}
+
+// parse decodes history lines. goodEnd is the offset just after the last
+// line that is kept (where an append may safely start); blank lines are
+// skipped. The last non-blank line is dropped when torn; any other bad line
+// is an error naming name:line.
+func parse(data []byte, name string) (entries []Entry, goodEnd int64, dropped int, err error) {
+	lastNonSpace := len(bytes.TrimRight(data, " \t\r\n"))
+	lineNo := 0
+	for off := 0; off < len(data); {
+		lineNo++
+		next, hasNL := len(data), false
+		if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+			next, hasNL = off+i+1, true
+		}
+		line := data[off:next]
+		if len(bytes.TrimSpace(line)) == 0 {
+			if !hasNL {
+				// A final fragment of blanks is the remains of a torn
+				// append: the writer never emits blank lines.
+				return entries, goodEnd, 1, nil
+			}
+			goodEnd = int64(next)
+			off = next
+			continue
+		}
+		e, derr := decodeLine(line)
+		if derr == nil && !hasNL {
+			derr = errors.New("no final newline")
+		}
+		if derr != nil {
+			if next >= lastNonSpace {
+				return entries, goodEnd, 1, nil
+			}
+			return nil, 0, 0, fmt.Errorf("%s:%d: %w", name, lineNo, derr)
+		}
+		entries = append(entries, e)
+		goodEnd = int64(next)
+		off = next
+	}
+	return entries, goodEnd, 0, nil
+}
+
+func decodeLine(line []byte) (Entry, error) {
+	var e Entry
+	trimmed := bytes.TrimSpace(line)
+	if trimmed[0] != '{' {
+		return Entry{}, errors.New("not a JSON object")
+	}
+	if err := json.Unmarshal(trimmed, &e); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
