@@ -1,0 +1,220 @@
+package runner
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/strategy"
+)
+
+func mustSpec(t *testing.T, src string) *Spec {
+	t.Helper()
+	s, err := ParseSpec("cells.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func cellNames(cells []Cell) []string {
+	var names []string
+	for _, c := range cells {
+		names = append(names, c.Name())
+	}
+	return names
+}
+
+func TestCellsExpansion(t *testing.T) {
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+modes = ["goroutine", "process"]
+strategies = ["readall", "ceiling"]
+workloads = ["count", "parse"]
+sizes = ["1MiB", "2MiB"]
+workers = [1, 2, 4]
+`)
+	cells := s.Cells()
+	// goroutine: 2 strategies × 2 workloads × 2 sizes × 3 workers = 24;
+	// process: ceiling is not expanded, so 1 × 2 × 2 × 3 = 12.
+	if len(cells) != 36 {
+		t.Fatalf("%d cells, want 36:\n%s", len(cells), strings.Join(cellNames(cells), "\n"))
+	}
+	count := map[string]int{}
+	for _, c := range cells {
+		count[c.Mode+"/"+c.Strategy]++
+		if c.Mode == "process" && c.Strategy == "ceiling" {
+			t.Errorf("ceiling expanded in process mode: %s", c.Name())
+		}
+		if c.Knobs != strategy.DefaultKnobs() || len(c.Cell.Knobs) != 0 || len(c.Env) != 0 {
+			t.Errorf("%s: knobs %+v %v env %v, want defaults and none varied", c.Name(), c.Knobs, c.Cell.Knobs, c.Env)
+		}
+		if c.SizeName != "1MiB" && c.SizeName != "2MiB" || (c.SizeName == "1MiB") != (c.Size == 1<<20) {
+			t.Errorf("%s: size %d %q", c.Name(), c.Size, c.SizeName)
+		}
+	}
+	want := map[string]int{"goroutine/readall": 12, "goroutine/ceiling": 12, "process/readall": 12}
+	if !reflect.DeepEqual(count, want) {
+		t.Errorf("cells per mode/strategy %v, want %v", count, want)
+	}
+	// The order is stable.
+	if again := cellNames(s.Cells()); !slices.Equal(again, cellNames(cells)) {
+		t.Error("Cells is not stable from one call to the next")
+	}
+}
+
+func TestCellsKnobCrossProduct(t *testing.T) {
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+strategies = ["chan"]
+sizes = ["1MiB"]
+workers = [2]
+knobs = { buf = ["64KiB", "1MiB"], chancap = [1, 8], GOGC = ["off", 100] }
+`)
+	cells := s.Cells()
+	if len(cells) != 8 {
+		t.Fatalf("%d cells, want 2×2×2 = 8:\n%s", len(cells), strings.Join(cellNames(cells), "\n"))
+	}
+	seen := map[string]bool{}
+	for _, c := range cells {
+		combo := fmt.Sprintf("buf=%s chancap=%s GOGC=%s", c.Cell.Knobs["buf"], c.Cell.Knobs["chancap"], c.Cell.Knobs["GOGC"])
+		seen[combo] = true
+		wantBuf := map[string]int{"64KiB": 64 << 10, "1MiB": 1 << 20}[c.Cell.Knobs["buf"]]
+		if c.Knobs.BufSize != wantBuf || fmt.Sprint(c.Knobs.ChanCap) != c.Cell.Knobs["chancap"] {
+			t.Errorf("%s: strategy knobs %+v do not match %s", c.Name(), c.Knobs, combo)
+		}
+		if want := []string{"GOGC=" + c.Cell.Knobs["GOGC"]}; !slices.Equal(c.Env, want) {
+			t.Errorf("%s: env %v, want %v", c.Name(), c.Env, want)
+		}
+		if !strings.Contains(c.Name(), "/GOGC="+c.Cell.Knobs["GOGC"]) || !strings.Contains(c.Name(), "/buf="+c.Cell.Knobs["buf"]) {
+			t.Errorf("name %s does not carry its knobs", c.Name())
+		}
+	}
+	if len(seen) != 8 {
+		t.Errorf("%d distinct knob combinations, want 8: %v", len(seen), seen)
+	}
+}
+
+func TestCellsDuplicatesRemoved(t *testing.T) {
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+strategies = ["readall", "ranges"]
+sizes = ["1MiB", "2MiB"]
+workers = [1]
+
+[[matrix]]
+strategies = ["ranges", "mmap"]
+sizes = ["1024KiB"]
+workers = [1, 2]
+`)
+	cells := s.Cells()
+	// First block: 4 cells. Second: ranges/1MiB/1 duplicates the first
+	// block's (1024KiB is 1MiB); the other 3 are new.
+	if len(cells) != 7 {
+		t.Fatalf("%d cells, want 7:\n%s", len(cells), strings.Join(cellNames(cells), "\n"))
+	}
+	names := map[string]bool{}
+	for _, n := range cellNames(cells) {
+		if names[n] {
+			t.Errorf("duplicate cell %s", n)
+		}
+		names[n] = true
+	}
+	if !names["Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=2"] {
+		t.Errorf("missing the second block's cells: %v", names)
+	}
+}
+
+func TestCellsReferences(t *testing.T) {
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+strategies = ["readall"]
+sizes = ["1MiB", "4MiB"]
+workers = [1, 2]
+
+[[matrix]]
+strategies = ["ranges"]
+sizes = ["2MiB", "4MiB"]
+workers = [1]
+
+[[reference]]
+name = "wc"
+command = ["wc", "-l", "{file}"]
+verify = "lines"
+
+[[reference]]
+name = "par"
+command = ["par", "-j{workers}", "--size={size}", "{file}"]
+sizes = ["2MiB"]
+workers = [1, 3]
+`)
+	var refs []Cell
+	for _, c := range s.Cells() {
+		if c.Ref != nil {
+			refs = append(refs, c)
+		}
+	}
+	// wc: every size of the matrices (1, 4, 2 MiB) with workers [1];
+	// par: its own size × its workers.
+	want := []string{
+		"Fanout/mode=external/strategy=ref:wc/workload=count/size=1MiB/workers=1",
+		"Fanout/mode=external/strategy=ref:wc/workload=count/size=4MiB/workers=1",
+		"Fanout/mode=external/strategy=ref:wc/workload=count/size=2MiB/workers=1",
+		"Fanout/mode=external/strategy=ref:par/workload=count/size=2MiB/workers=1",
+		"Fanout/mode=external/strategy=ref:par/workload=count/size=2MiB/workers=3",
+	}
+	if got := cellNames(refs); !slices.Equal(got, want) {
+		t.Fatalf("reference cells:\n got %q\nwant %q", got, want)
+	}
+	last := refs[len(refs)-1]
+	if got, want := expand(last.Ref.Command, "/f.txt", last), []string{"par", "-j3", "--size=2097152", "/f.txt"}; !slices.Equal(got, want) {
+		t.Errorf("expand: got %q, want %q", got, want)
+	}
+	if refs[0].Ref.Verify != "lines" || refs[0].Ref.Workload != "count" {
+		t.Errorf("wc reference: %+v", *refs[0].Ref)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	const ncells, reps, warmup = 5, 3, 2
+	plan := Plan(ncells, reps, warmup, 42)
+	if len(plan) != ncells*(reps+warmup) {
+		t.Fatalf("%d planned runs, want %d", len(plan), ncells*(reps+warmup))
+	}
+	type key struct{ cell, rep int }
+	seen := map[key]int{}
+	for i, p := range plan {
+		if p.Warmup != (i < ncells*warmup) {
+			t.Errorf("run %d %+v: warm-ups must come first, all of them", i, p)
+		}
+		if p.Warmup != (p.Rep < 0) || p.Rep < -warmup || p.Rep >= reps || p.Cell < 0 || p.Cell >= ncells {
+			t.Errorf("run %d %+v out of range", i, p)
+		}
+		seen[key{p.Cell, p.Rep}]++
+	}
+	for c := 0; c < ncells; c++ {
+		for r := -warmup; r < reps; r++ {
+			if n := seen[key{c, r}]; n != 1 {
+				t.Errorf("cell %d rep %d planned %d times, want once", c, r, n)
+			}
+		}
+	}
+	if again := Plan(ncells, reps, warmup, 42); !reflect.DeepEqual(again, plan) {
+		t.Error("Plan differs for the same seed")
+	}
+	other := Plan(ncells, reps, warmup, 43)
+	if reflect.DeepEqual(other[ncells*warmup:], plan[ncells*warmup:]) {
+		t.Error("Plan is the same for seeds 42 and 43")
+	}
+	// The measured runs are shuffled, not in cell order.
+	inOrder := Plan(ncells, reps, 0, 42)
+	sorted := slices.IsSortedFunc(inOrder, func(a, b Planned) int { return (a.Rep*ncells + a.Cell) - (b.Rep*ncells + b.Cell) })
+	if sorted {
+		t.Error("measured runs are not shuffled")
+	}
+	if p := Plan(0, 6, 1, 1); len(p) != 0 {
+		t.Errorf("no cells: %d runs", len(p))
+	}
+}

@@ -1,0 +1,173 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
+)
+
+// synthRuns builds successful measured runs of one cell with the given
+// peak RSS values (bytes) and elapsed times (seconds).
+func synthRuns(strat string, size int64, knobs map[string]string, peaks []int64, secs []float64) []results.Run {
+	c := results.Cell{Mode: "goroutine", Strategy: strat, Workload: "count", Size: size,
+		SizeName: units.FormatSize(size), Workers: 2, Knobs: knobs}
+	var runs []results.Run
+	for i := range peaks {
+		runs = append(runs, results.Run{Cell: c, Rep: i, Status: results.StatusOK, Verified: true,
+			ElapsedSec: secs[i], Bytes: size, Memory: results.Memory{PeakRSS: peaks[i]}})
+	}
+	return runs
+}
+
+func claimRuns() []results.Run {
+	const size = 16 << 20
+	var runs []results.Run
+	runs = append(runs, synthRuns("readall", size, nil, []int64{20 * mib, 18 * mib, 19 * mib, 30 * mib}, []float64{0.4, 0.2, 0.3, 0.1})...)
+	runs = append(runs, synthRuns("ranges", size, nil, []int64{4 * mib, 5 * mib, 6 * mib}, []float64{0.2, 0.2, 0.2})...)
+	// Runs that must not count: a warm-up with a huge peak, a failure.
+	w := synthRuns("readall", size, nil, []int64{900 * mib}, []float64{9})[0]
+	w.Warmup, w.Rep = true, -1
+	f := synthRuns("readall", size, nil, []int64{1}, []float64{99})[0]
+	f.Status, f.Reason = results.StatusFailed, "boom"
+	return append(runs, w, f)
+}
+
+func val(v float64) *float64 { return &v }
+
+func TestEvaluateClaims(t *testing.T) {
+	runs := claimRuns()
+	tests := []struct {
+		name      string
+		claim     ClaimSpec
+		n         int
+		pass      bool
+		value     float64
+		limit     float64
+		errSubstr string
+	}{
+		{"value bound holds", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<=", Value: val(5 * mib), Stat: "median"},
+			1, true, 5 * mib, 5 * mib, ""},
+		{"value bound fails", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<", Value: val(5 * mib), Stat: "median"},
+			1, false, 5 * mib, 5 * mib, ""},
+		{"median of an even count", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">", Value: val(0), Stat: "median"},
+			1, true, 19.5 * mib, 0, ""},
+		{"min", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">=", Value: val(18 * mib), Stat: "min"},
+			1, true, 18 * mib, 18 * mib, ""},
+		{"max (warm-up and failed runs left out)", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: "<", Value: val(31 * mib), Stat: "max"},
+			1, true, 30 * mib, 31 * mib, ""},
+		{"min of sec/op", ClaimSpec{Metric: "sec/op", Where: map[string]any{"strategy": "readall"}, Op: "<", Value: val(0.15), Stat: "min"},
+			1, true, 0.1, 0.15, ""},
+		{"of size", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall", "size": "16384KiB"}, Of: "size", Op: ">=", Ratio: 1.2, Stat: "median"},
+			1, true, 19.5 * mib, 1.2 * 16 * mib, ""},
+		{"of size fails", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Of: "size", Op: ">=", Ratio: 0.9, Stat: "median"},
+			1, false, 5 * mib, 0.9 * 16 * mib, ""},
+		{"vs another cell", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 0.3, Stat: "median"},
+			1, true, 5 * mib, 0.3 * 19.5 * mib, ""},
+		{"vs another cell fails", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 0.2, Stat: "median"},
+			1, false, 5 * mib, 0.2 * 19.5 * mib, ""},
+		{"vs with another metric", ClaimSpec{Metric: "sec/op", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "sec/op", Op: "<=", Ratio: 1, Stat: "max"},
+			1, true, 0.2, 0.4, ""},
+		{"where matches every cell", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"workers": 2}, Op: "<", Value: val(25 * mib), Stat: "median"},
+			2, true, 0, 25 * mib, ""},
+		{"where matches nothing", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "mmap"}, Op: "<", Value: val(1), Stat: "median"},
+			1, false, 0, 0, "no measured cell matches"},
+		{"vs matches nothing", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "mmap"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"},
+			1, false, 0, 0, "no measured cell to compare with"},
+		{"metric not measured", ClaimSpec{Metric: "peak-PSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<", Value: val(1), Stat: "median"},
+			1, false, 0, 0, "no peak-PSS-B figure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.claim.Text = tt.name
+			vs := EvaluateClaims([]ClaimSpec{tt.claim}, runs)
+			if len(vs) != tt.n {
+				t.Fatalf("%d verdicts, want %d: %+v", len(vs), tt.n, vs)
+			}
+			for _, v := range vs {
+				t.Logf("%v %s: %s", v.Pass, v.Claim, v.Measured)
+				if v.Pass != tt.pass {
+					t.Errorf("pass = %v, want %v (%s)", v.Pass, tt.pass, v.Measured)
+				}
+				if tt.errSubstr != "" {
+					if !strings.Contains(v.Error, tt.errSubstr) {
+						t.Errorf("error %q, want it to contain %q", v.Error, tt.errSubstr)
+					}
+					continue
+				}
+				if v.Error != "" {
+					t.Errorf("unexpected error %q", v.Error)
+				}
+				if tt.n == 1 && v.Value != tt.value {
+					t.Errorf("value %g, want %g", v.Value, tt.value)
+				}
+				if !within(v.Limit, tt.limit, 1e-9*tt.limit) {
+					t.Errorf("limit %g, want %g", v.Limit, tt.limit)
+				}
+				if !strings.HasPrefix(v.Claim, tt.name+" [Fanout/") {
+					t.Errorf("verdict names no cell: %q", v.Claim)
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluateClaimsAmbiguousVs(t *testing.T) {
+	const size = 16 << 20
+	var runs []results.Run
+	runs = append(runs, synthRuns("ranges", size, nil, []int64{4 * mib}, []float64{0.2})...)
+	runs = append(runs, synthRuns("readall", size, map[string]string{"GOGC": "off"}, []int64{40 * mib}, []float64{0.2})...)
+	runs = append(runs, synthRuns("readall", size, map[string]string{"GOGC": "100"}, []int64{20 * mib}, []float64{0.2})...)
+	c := ClaimSpec{Text: "ranges under readall", Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"},
+		Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"}
+	vs := EvaluateClaims([]ClaimSpec{c}, runs)
+	if len(vs) != 1 || vs[0].Pass || !strings.Contains(vs[0].Error, "2 cells match the comparison") {
+		t.Fatalf("ambiguous vs: %+v", vs)
+	}
+	// Naming the knob in vs makes it unambiguous.
+	c.Vs = map[string]any{"strategy": "readall", "GOGC": "100"}
+	vs = EvaluateClaims([]ClaimSpec{c}, runs)
+	if len(vs) != 1 || !vs[0].Pass || vs[0].Error != "" || vs[0].Limit != 20*mib {
+		t.Fatalf("vs with GOGC=100: %+v", vs)
+	}
+}
+
+// TestClaimsFromSpec evaluates the claims as a spec states them (defaults
+// applied by ParseSpec), the way the driver does.
+func TestClaimsFromSpec(t *testing.T) {
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+strategies = ["readall", "ranges"]
+sizes = ["16MiB"]
+workers = [2]
+
+[[claim]]
+text = "readall holds the file"
+metric = "peak-RSS-B"
+where = { strategy = "readall", size = "16MiB" }
+of = "size"
+op = ">="
+ratio = 0.9
+
+[[claim]]
+text = "ranges needs well under readall's peak"
+metric = "peak-RSS-B"
+where = { strategy = "ranges" }
+vs = { strategy = "readall" }
+op = "<"
+ratio = 0.7
+`)
+	vs := EvaluateClaims(s.Claims, claimRuns())
+	if len(vs) != 2 {
+		t.Fatalf("%d verdicts: %+v", len(vs), vs)
+	}
+	for _, v := range vs {
+		if !v.Pass || v.Error != "" {
+			t.Errorf("%s: %s (error %q)", v.Claim, v.Measured, v.Error)
+		}
+		if !strings.Contains(v.Measured, "median peak-RSS-B") {
+			t.Errorf("default stat is not the median: %s", v.Measured)
+		}
+	}
+}
