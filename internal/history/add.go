@@ -28,6 +28,18 @@ func (e *InputError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *InputError) Unwrap() error { return e.Err }
 
+// Errors wrapped in the InputErrors of the option they concern, for
+// callers that report the option (errors.Is).
+var (
+	// ErrGate marks a bad gate specification, or a gate on a unit that
+	// neither side measures.
+	ErrGate = errors.New("bad gate")
+	// ErrCells marks a cell selection that matches no benchmark.
+	ErrCells = errors.New("no cell selected")
+	// ErrMetric marks a requested metric that no entry has.
+	ErrMetric = errors.New("unknown metric")
+)
+
 func inputErr(format string, args ...any) error {
 	return &InputError{Err: fmt.Errorf(format, args...)}
 }
@@ -106,7 +118,7 @@ func Summarize(resultsDir string) (Entry, error) {
 func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 	gs, err := compare.ParseGates(gates)
 	if err != nil {
-		return Entry{}, inputErr("gate %q: %w", gates, err)
+		return Entry{}, inputErr("%w %q: %w", ErrGate, gates, err)
 	}
 	e, err := Summarize(resultsDir)
 	if err != nil {
@@ -195,7 +207,7 @@ func judge(e *Entry, prev *Entry, gates []compare.Gate) error {
 		}
 		rep, err := compare.Compare(prevSet, newSet, compare.Options{Gates: gates})
 		if err != nil {
-			return inputErr("gate %q: %w", e.Gate, err)
+			return inputErr("%w %q: %w", ErrGate, e.Gate, err)
 		}
 		for _, r := range rep.Regressions {
 			e.GateFired = append(e.GateFired, firedLine(r.Unit, r.Name, pct(r.Delta), fmt.Sprintf("p=%.3f", r.P)))
@@ -228,7 +240,7 @@ func mediansOnly(e *Entry, prev *Entry, gates []compare.Gate) error {
 	sort.Strings(names)
 	for _, g := range gates {
 		if !hasUnit(e, g.Unit) && !hasUnit(prev, g.Unit) {
-			return inputErr("gate %q: gated unit %q is in neither %s nor the previous entry (%s)", e.Gate, g.Unit, e.Results, prev.Results)
+			return inputErr("%w %q: gated unit %q is in neither %s nor the previous entry (%s)", ErrGate, e.Gate, g.Unit, e.Results, prev.Results)
 		}
 		for _, n := range names {
 			cur, ok1 := e.Cells[n][g.Unit]

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/fanbench/fanbench/internal/history"
+)
+
+func init() {
+	register("history", "record results folders in history.jsonl and chart the history (add, plot)", cmdHistory)
+}
+
+const historyUsage = `usage: fanbench history add [--history results/history.jsonl] [--gate SPEC] RESULTS_DIR
+       fanbench history plot [--history results/history.jsonl] [--out plots/history] [--cells REGEXP] [--max-cells 10] [--metrics sec/op,B/s]`
+
+// cmdHistory is `fanbench history add|plot ...`.
+func cmdHistory(stdout, stderr io.Writer, args []string) error {
+	if len(args) == 0 {
+		return usagef("want a subcommand, add or plot (%s)", strings.ReplaceAll(historyUsage, "\n", ";"))
+	}
+	switch args[0] {
+	case "add":
+		return historyAdd(stdout, stderr, args[1:])
+	case "plot":
+		return historyPlot(stdout, stderr, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stderr, historyUsage)
+		return nil
+	}
+	return usagef("unknown subcommand %q: want add or plot", args[0])
+}
+
+// historyAdd is `fanbench history add [--history FILE] [--gate SPEC] RESULTS_DIR`.
+func historyAdd(stdout, stderr io.Writer, args []string) error {
+	fset := flag.NewFlagSet("history add", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	path := fset.String("history", history.DefaultPath, "history `file` to append to")
+	gate := fset.String("gate", "", "comma-separated `UNIT:±N%` limits checked against the previous entry of the experiment (e.g. 'sec/op:+10%'); a fired gate is recorded, not fatal")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, historyUsage)
+		fset.PrintDefaults()
+	}
+	pos, err := parseHistoryFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("history add: want one RESULTS_DIR, got %d arguments", len(pos))
+	}
+	e, err := history.Add(*path, pos[0], *gate)
+	if err != nil {
+		var ie *history.InputError
+		switch {
+		case errors.Is(err, history.ErrGate):
+			return usagef("--gate: %v", err)
+		case errors.As(err, &ie):
+			return usagef("%v", err)
+		}
+		return err
+	}
+	fmt.Fprintln(stdout, *path)
+	fmt.Fprintf(stdout, "added %s commit %s (%d cells) from %s\n", e.Experiment, e.Short(), len(e.Cells), e.Results)
+	if e.GateNote != "" {
+		fmt.Fprintf(stdout, "gate %s: %s\n", e.Gate, e.GateNote)
+	}
+	for _, f := range e.GateFired {
+		fmt.Fprintf(stdout, "gate fired: %s\n", f)
+	}
+	return nil
+}
+
+// historyPlot is `fanbench history plot [--history FILE] [--out DIR] [--cells REGEXP]`.
+func historyPlot(stdout, stderr io.Writer, args []string) error {
+	fset := flag.NewFlagSet("history plot", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	path := fset.String("history", history.DefaultPath, "history `file` to chart")
+	out := fset.String("out", "plots/history", "output `folder` for the PNG and SVG charts")
+	cells := fset.String("cells", "", "`regexp` of the benchmark names to draw (default: workers=2 at the largest size, plus cells whose gate fired)")
+	maxCells := fset.Int("max-cells", history.DefaultMaxCells, "draw at most `N` cells per chart")
+	metrics := fset.String("metrics", "", "comma-separated `units` to chart (default: "+strings.Join(history.DefaultMetrics, ",")+")")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, historyUsage)
+		fset.PrintDefaults()
+	}
+	pos, err := parseHistoryFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("history plot: unexpected argument %q (the history file is given with --history)", pos[0])
+	}
+	opt := history.PlotOptions{MaxCells: *maxCells}
+	if *maxCells < 1 {
+		return usagef("--max-cells: %d is not a positive number", *maxCells)
+	}
+	if *cells != "" {
+		re, err := regexp.Compile(*cells)
+		if err != nil {
+			return usagef("--cells: %v", err)
+		}
+		opt.Cells = re
+	}
+	for _, m := range strings.Split(*metrics, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			opt.Metrics = append(opt.Metrics, m)
+		}
+	}
+	entries, torn, err := history.ReadTorn(*path)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if torn > 0 {
+		fmt.Fprintf(stderr, "fanbench history: warning: %s: dropped a torn last line\n", *path)
+	}
+	paths, err := history.Plot(entries, *out, opt)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	if err != nil {
+		var ie *history.InputError
+		switch {
+		case errors.Is(err, history.ErrCells):
+			return usagef("--cells: %v", err)
+		case errors.Is(err, history.ErrMetric):
+			return usagef("--metrics: %v", err)
+		case errors.As(err, &ie):
+			return usagef("%s: %v", *path, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// parseHistoryFlags parses flags before or after the positional arguments,
+// which it returns.
+func parseHistoryFlags(fset *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &exitError{code: 0}
+			}
+			return nil, usagef("%v", err)
+		}
+		if fset.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fset.Arg(0))
+		args = fset.Args()[1:]
+	}
+}

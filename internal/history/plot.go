@@ -1,0 +1,660 @@
+package history
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	stdfnt "golang.org/x/image/font"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
+)
+
+// DefaultMetrics are the units Plot charts when PlotOptions.Metrics is
+// empty, each only if some entry has it. Units whose gate fired in some
+// entry are charted too.
+var DefaultMetrics = []string{
+	results.UnitSecPerOp,
+	results.UnitBytesPerS,
+	results.UnitPeakRSS,
+	results.UnitPeakPSS,
+	"tree-peak-cgroup-B",
+}
+
+// DefaultMaxCells is the number of lines a chart draws at most when
+// PlotOptions.MaxCells is 0.
+const DefaultMaxCells = 10
+
+// PlotOptions configures Plot. The zero value draws the default metrics of
+// the default cells.
+type PlotOptions struct {
+	// Cells selects the cells to draw by benchmark name (without the
+	// "Benchmark" prefix). Nil means the default: cells with workers=2
+	// (when any has it) at the largest size among them, plus every cell
+	// whose gate fired in the charted metric.
+	Cells *regexp.Regexp
+	// MaxCells caps the lines per chart; 0 means DefaultMaxCells. When more
+	// cells are selected, those with a fired gate come first, then real
+	// strategies before the ceiling and reference commands, then those
+	// present in the most entries.
+	MaxCells int
+	// Metrics lists the units to chart; empty means DefaultMetrics. A unit
+	// named here that no entry has is an error.
+	Metrics []string
+}
+
+// Plot draws the history as one chart per experiment and metric and saves
+// each as PNG and SVG in outDir (created if needed), named
+// EXPERIMENT_UNIT (sec/op becomes sec_per_op). It returns the paths
+// written. Errors caused by the input (no entries, no cell or metric
+// selected) are *InputError.
+func Plot(entries []Entry, outDir string, opt PlotOptions) ([]string, error) {
+	figs, err := Figures(entries, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("history plots folder: %w", err)
+	}
+	var paths []string
+	for _, f := range figs {
+		ps, err := f.Save(outDir)
+		paths = append(paths, ps...)
+		if err != nil {
+			return paths, fmt.Errorf("history plot: %w", err)
+		}
+	}
+	return paths, nil
+}
+
+// Figures builds the charts Plot saves, without writing them.
+func Figures(entries []Entry, opt PlotOptions) ([]*chart.Figure, error) {
+	if len(entries) == 0 {
+		return nil, inputErr("history has no entries")
+	}
+	if opt.MaxCells <= 0 {
+		opt.MaxCells = DefaultMaxCells
+	}
+	var exps []string
+	byExp := map[string][]Entry{}
+	for _, e := range entries {
+		if _, ok := byExp[e.Experiment]; !ok {
+			exps = append(exps, e.Experiment)
+		}
+		byExp[e.Experiment] = append(byExp[e.Experiment], e)
+	}
+	var figs []*chart.Figure
+	for _, u := range opt.Metrics {
+		if !hasUnitAny(entries, u) {
+			return nil, inputErr("%w: %q is in no history entry", ErrMetric, u)
+		}
+	}
+	for _, exp := range exps {
+		ents := byExp[exp]
+		for _, unit := range metricsOf(ents, opt.Metrics) {
+			cells, matched := selectCells(ents, unit, opt)
+			if len(cells) == 0 {
+				continue
+			}
+			f, err := figure(exp, ents, unit, cells, matched)
+			if err != nil {
+				return nil, fmt.Errorf("history chart of %s %s: %w", exp, unit, err)
+			}
+			figs = append(figs, f)
+		}
+	}
+	if len(figs) == 0 {
+		if opt.Cells != nil {
+			return nil, inputErr("%w: %q matches no benchmark of the history", ErrCells, opt.Cells)
+		}
+		return nil, inputErr("history has none of the metrics %s", strings.Join(DefaultMetrics, ", "))
+	}
+	return figs, nil
+}
+
+func hasUnitAny(entries []Entry, unit string) bool {
+	for i := range entries {
+		if hasUnit(&entries[i], unit) {
+			return true
+		}
+	}
+	return false
+}
+
+// metricsOf returns the units to chart for one experiment's entries: the
+// requested ones it has, or the default ones it has followed by units
+// whose gate fired.
+func metricsOf(ents []Entry, requested []string) []string {
+	var out []string
+	add := func(u string) {
+		if !contains(out, u) && hasUnitAny(ents, u) {
+			out = append(out, u)
+		}
+	}
+	if len(requested) > 0 {
+		for _, u := range requested {
+			add(u)
+		}
+		return out
+	}
+	for _, u := range DefaultMetrics {
+		add(u)
+	}
+	for _, e := range ents {
+		for _, f := range e.GateFired {
+			if u, _, ok := parseFired(f); ok {
+				add(u)
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// nameParts splits a benchmark name such as
+// Fanout/mode=goroutine/strategy=mmap/workload=count/size=16MiB/workers=2
+// into its key=value parts, in order.
+func nameParts(name string) (keys []string, vals map[string]string) {
+	vals = map[string]string{}
+	for _, p := range strings.Split(name, "/") {
+		if k, v, ok := strings.Cut(p, "="); ok {
+			keys = append(keys, k)
+			vals[k] = v
+		}
+	}
+	return keys, vals
+}
+
+// selectCells picks the cells to draw in one chart of unit, in legend
+// order, and says how many matched before the MaxCells cap.
+func selectCells(ents []Entry, unit string, opt PlotOptions) (shown []string, matched int) {
+	present := map[string]int{} // cell → entries that have it in unit
+	fired := map[string]bool{}
+	for _, e := range ents {
+		for name, m := range e.Cells {
+			if _, ok := m[unit]; ok {
+				present[name]++
+				if e.Fired(unit, name) {
+					fired[name] = true
+				}
+			}
+		}
+	}
+	var cand []string
+	for name := range present {
+		if opt.Cells == nil || opt.Cells.MatchString(name) {
+			cand = append(cand, name)
+		}
+	}
+	if opt.Cells == nil {
+		cand = defaultCells(cand, fired)
+	}
+	sort.Slice(cand, func(i, j int) bool {
+		a, b := cand[i], cand[j]
+		if fired[a] != fired[b] {
+			return fired[a]
+		}
+		if minor(a) != minor(b) {
+			return minor(b)
+		}
+		if present[a] != present[b] {
+			return present[a] > present[b]
+		}
+		return a < b
+	})
+	matched = len(cand)
+	if len(cand) > opt.MaxCells {
+		cand = cand[:opt.MaxCells]
+	}
+	sort.Slice(cand, func(i, j int) bool {
+		if minor(cand[i]) != minor(cand[j]) {
+			return minor(cand[j])
+		}
+		return cand[i] < cand[j]
+	})
+	return cand, matched
+}
+
+// minor reports whether a cell measures a reference command or the
+// ceiling pseudo-strategy, which give way to real strategies when cells
+// must be left out.
+func minor(cell string) bool {
+	_, v := nameParts(cell)
+	return chart.IsReference(v["strategy"]) || chart.IsCeiling(v["strategy"])
+}
+
+// defaultCells keeps the cells with workers=2 (if any cell has it) at the
+// largest size among those (if any size parses), plus the fired ones.
+func defaultCells(cells []string, fired map[string]bool) []string {
+	keep := func(from []string, pred func(map[string]string) bool) []string {
+		var out []string
+		for _, c := range from {
+			if _, v := nameParts(c); pred(v) {
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 {
+			return from
+		}
+		return out
+	}
+	picked := keep(cells, func(v map[string]string) bool { return v["workers"] == "2" })
+	var largest int64 = -1
+	for _, c := range picked {
+		_, v := nameParts(c)
+		if n, err := units.ParseSize(v["size"]); err == nil && n > largest {
+			largest = n
+		}
+	}
+	if largest >= 0 {
+		picked = keep(picked, func(v map[string]string) bool {
+			n, err := units.ParseSize(v["size"])
+			return err == nil && n == largest
+		})
+	}
+	for _, c := range cells {
+		if fired[c] && !contains(picked, c) {
+			picked = append(picked, c)
+		}
+	}
+	return picked
+}
+
+// labels names each cell by the parts that differ between the cells shown
+// (strategy, workload and mode values bare, other parts as key=value), and
+// describes the parts they share.
+func labels(cells []string) (label map[string]string, variant map[string]string, shared string) {
+	label, variant = map[string]string{}, map[string]string{}
+	var order []string
+	parts := map[string]map[string]string{}
+	for _, c := range cells {
+		keys, v := nameParts(c)
+		parts[c] = v
+		for _, k := range keys {
+			if !contains(order, k) {
+				order = append(order, k)
+			}
+		}
+	}
+	var varying, same []string
+	for _, k := range order {
+		first, differs := parts[cells[0]][k], false
+		for _, c := range cells[1:] {
+			if parts[c][k] != first {
+				differs = true
+			}
+		}
+		if differs {
+			varying = append(varying, k)
+		} else if first != "" {
+			same = append(same, k+"="+first)
+		}
+	}
+	for _, c := range cells {
+		var l, vr []string
+		for _, k := range varying {
+			val := parts[c][k]
+			if val == "" {
+				continue
+			}
+			s := k + "=" + val
+			if k == "strategy" || k == "workload" || k == "mode" {
+				s = val
+			}
+			l = append(l, s)
+			if k != "strategy" {
+				vr = append(vr, s)
+			}
+		}
+		if len(l) == 0 {
+			if s := parts[c]["strategy"]; s != "" {
+				l = []string{s}
+			} else {
+				l = []string{c}
+			}
+		}
+		label[c] = strings.Join(l, " ")
+		variant[c] = strings.Join(vr, " ")
+	}
+	return label, variant, strings.Join(same, " ")
+}
+
+// dashes distinguish cells of the same strategy that differ otherwise.
+var dashes = [][]vg.Length{nil, {vg.Points(5), vg.Points(2.5)}, {vg.Points(1.5), vg.Points(1.5)}, {vg.Points(6), vg.Points(2), vg.Points(1.5), vg.Points(2)}}
+
+// gateRed is the colour of the rings around points where a gate fired.
+var gateRed = color.NRGBA{R: 0xE0, G: 0x10, B: 0x10, A: 0xFF}
+
+// figure draws one experiment's history of one metric.
+func figure(exp string, ents []Entry, unit string, cells []string, matched int) (*chart.Figure, error) {
+	label, variant, shared := labels(cells)
+
+	// Scale: the largest value shown picks the display unit.
+	var maxV, minV = 0.0, math.Inf(1)
+	for _, e := range ents {
+		for _, c := range cells {
+			if s, ok := e.Cells[c][unit]; ok {
+				top, bottom := s.Median, s.Median
+				if s.HasCI() {
+					top, bottom = s.Hi, s.Lo
+				}
+				maxV = math.Max(maxV, top)
+				minV = math.Min(minV, bottom)
+			}
+		}
+	}
+	factor, axis := yScale(unit, maxV)
+	logY := minV > 0 && maxV/minV > 10
+
+	p := newPlot()
+	p.Y.Label.Text = axis
+	xLabel := "commit, oldest to newest"
+	for _, e := range ents {
+		if strings.HasSuffix(e.Commit, "-dirty") {
+			xLabel += " (* = uncommitted changes)"
+			break
+		}
+	}
+	p.X.Label.Text = xLabel
+	commitTicks(p, ents)
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+		p.Y.Min, p.Y.Max = minV/factor/1.15, maxV/factor*1.15
+	} else {
+		p.Y.Tick.Marker = chart.UnitTicks{}
+		p.Y.Min, p.Y.Max = 0, maxV/factor*1.05
+		if maxV == 0 {
+			p.Y.Max = 1
+		}
+	}
+
+	var legend []chart.LegendEntry
+	variants := map[string]int{}
+	var ringPts plotter.XYs
+	step := math.Min(0.05, 0.3/float64(len(cells)))
+	for i, c := range cells {
+		strategy := label[c]
+		if _, v := nameParts(c); v["strategy"] != "" {
+			strategy = v["strategy"]
+		}
+		st := chart.StrategyStyle(strategy)
+		if _, ok := variants[variant[c]]; !ok {
+			variants[variant[c]] = len(variants)
+		}
+		ls := draw.LineStyle{Color: st.Color, Width: vg.Points(1.2), Dashes: dashes[variants[variant[c]]%len(dashes)]}
+		dx := (float64(i) - float64(len(cells)-1)/2) * step
+		var pts errPoints
+		for x, e := range ents {
+			s, ok := e.Cells[c][unit]
+			if !ok {
+				continue
+			}
+			pt := errPoint{X: float64(x) + dx, Y: s.Median / factor}
+			if s.HasCI() {
+				pt.Lo, pt.Hi = (s.Median-s.Lo)/factor, (s.Hi-s.Median)/factor
+			}
+			pts = append(pts, pt)
+			if e.Fired(unit, c) {
+				ringPts = append(ringPts, plotter.XY{X: pt.X, Y: pt.Y})
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		line, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, fmt.Errorf("line: %w", err)
+		}
+		line.LineStyle = ls
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return nil, fmt.Errorf("error bars: %w", err)
+		}
+		eb.LineStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(0.8)}
+		eb.CapWidth = vg.Points(4)
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, fmt.Errorf("markers: %w", err)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+		p.Add(line, eb, sc)
+		legend = append(legend, chart.LegendEntry{Label: label[c], Thumbs: []plot.Thumbnailer{line, sc}})
+	}
+	if len(ringPts) > 0 {
+		rings, err := plotter.NewScatter(ringPts)
+		if err != nil {
+			return nil, fmt.Errorf("gate rings: %w", err)
+		}
+		rings.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(6), Shape: ring{Width: vg.Points(1.5)}}
+		p.Add(rings)
+		legend = append(legend, chart.LegendEntry{Label: "gate fired", Thumbs: []plot.Thumbnailer{rings}})
+	}
+
+	sub := machines(ents)
+	cellLine := "95% CI error bars"
+	if shared != "" {
+		cellLine = shared + " · " + cellLine
+	}
+	if matched > len(cells) {
+		cellLine += fmt.Sprintf(" · %d of %d cells shown", len(cells), matched)
+	}
+	return &chart.Figure{
+		Name:  slug(exp) + "_" + slug(unit),
+		Kind:  "history",
+		Title: fmt.Sprintf("%s history: median %s per commit", exp, unit) + "\n" + sub + "\n" + cellLine,
+		Panels: []*plot.Plot{
+			p,
+		},
+		Legend:  legend,
+		Caption: fmt.Sprintf("Median %s of each cell of %s per history entry, with 95%% confidence intervals; red rings mark gates that fired against the previous entry.", unit, exp),
+	}, nil
+}
+
+// machines describes the machines of the entries for a title line.
+func machines(ents []Entry) string {
+	var ms []string
+	for _, e := range ents {
+		if s := e.Machine.String(); !contains(ms, s) {
+			ms = append(ms, s)
+		}
+	}
+	switch {
+	case len(ms) == 1:
+		return ms[0]
+	case len(ms) <= 2:
+		return strings.Join(ms, "; ")
+	default:
+		return fmt.Sprintf("%d machines (latest %s)", len(ms), ents[len(ents)-1].Machine)
+	}
+}
+
+// yScale picks the display unit of a metric whose largest value is max and
+// returns the factor to divide values by and the axis title.
+func yScale(unit string, max float64) (float64, string) {
+	switch {
+	case unit == results.UnitSecPerOp || strings.HasSuffix(unit, "-sec") || strings.HasSuffix(unit, "sec"):
+		switch {
+		case max >= 1:
+			return 1, unit + " (s)"
+		case max >= 1e-3:
+			return 1e-3, unit + " (ms)"
+		default:
+			return 1e-6, unit + " (µs)"
+		}
+	case unit == results.UnitBytesPerS:
+		f, name := chart.ByteUnit(max)
+		return f, unit + " (" + name + "/s)"
+	case strings.HasSuffix(unit, "-B"):
+		f, name := chart.ByteUnit(max)
+		return f, unit + " (" + name + ")"
+	}
+	return 1, unit
+}
+
+// slug turns a unit or experiment into a file-name fragment: "sec/op"
+// becomes "sec_per_op".
+func slug(s string) string {
+	s = strings.ReplaceAll(s, "/", "_per_")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// Type sizes, as in the chart package's figures.
+const (
+	labelSize = 9.5
+	tickSize  = 8.5
+)
+
+func sansStyle(size vg.Length) text.Style {
+	return text.Style{
+		Color:   color.Black,
+		Font:    font.From(font.Font{Typeface: "Liberation", Variant: "Sans", Weight: stdfnt.WeightNormal}, size),
+		Handler: text.Plain{Fonts: font.DefaultCache},
+	}
+}
+
+// newPlot returns a plot with the type and axes of fanbench figures: the
+// figure draws the title and legend.
+func newPlot() *plot.Plot {
+	p := plot.New()
+	p.TextHandler = text.Plain{Fonts: font.DefaultCache}
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle = sansStyle(labelSize)
+		a.Label.Padding = vg.Points(3)
+		a.Tick.Label = sansStyle(tickSize)
+		a.Padding = vg.Points(4)
+		a.Tick.Length = vg.Points(4)
+	}
+	p.X.Label.TextStyle.XAlign, p.X.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
+	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XCenter, draw.YTop
+	p.Y.Label.TextStyle.XAlign, p.Y.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
+	p.Y.Tick.Label.XAlign, p.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	grid := plotter.NewGrid()
+	grid.Vertical = draw.LineStyle{Color: color.Gray{Y: 0xEE}, Width: vg.Points(0.5)}
+	grid.Horizontal = draw.LineStyle{Color: color.Gray{Y: 0xE4}, Width: vg.Points(0.5)}
+	p.Add(grid)
+	return p
+}
+
+// commitTicks labels entry positions 0..n-1 with short commit hashes,
+// slanted when they would collide and thinned out when even slanted
+// labels would overlap.
+func commitTicks(p *plot.Plot, ents []Entry) {
+	n := len(ents)
+	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
+	// The data area is roughly the figure width less the y axis.
+	slot := (chart.Width - vg.Points(70)) / vg.Length(n)
+	widest := vg.Length(0)
+	for _, e := range ents {
+		widest = max(widest, p.X.Tick.Label.Width(e.Short()))
+	}
+	every := 1
+	if widest > slot*0.9 {
+		p.X.Tick.Label.Rotation = math.Pi / 4
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YTop
+		if h := p.X.Tick.Label.Height("0") * 1.6; h > slot {
+			every = int(math.Ceil(float64(h / slot)))
+		}
+	}
+	ticks := make([]plot.Tick, n)
+	for i, e := range ents {
+		ticks[i] = plot.Tick{Value: float64(i)}
+		// Always label the newest entry; count back from it.
+		if (n-1-i)%every == 0 {
+			ticks[i].Label = e.Short()
+		}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+}
+
+// logTicks labels a log axis at 1, 2 and 5 times powers of ten (only powers
+// of ten over a wide range), with minor ticks at the other integers.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	if !(min > 0 && max > min) {
+		return nil
+	}
+	lo, hi := int(math.Floor(math.Log10(min))), int(math.Ceil(math.Log10(max)))
+	labelled := []float64{1, 2, 5}
+	if hi-lo > 3 {
+		labelled = []float64{1}
+	}
+	var ticks []plot.Tick
+	for e := lo; e <= hi; e++ {
+		for m := 1.0; m < 10; m++ {
+			v := m * math.Pow(10, float64(e))
+			if v < min || v > max {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if contains64(labelled, m) {
+				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+func contains64(list []float64, v float64) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// errPoint is a plotted median with its interval as distances below and
+// above.
+type errPoint struct{ X, Y, Lo, Hi float64 }
+
+// errPoints adapts []errPoint to plotter.XYer and plotter.YErrorer.
+type errPoints []errPoint
+
+func (e errPoints) Len() int                        { return len(e) }
+func (e errPoints) XY(i int) (float64, float64)     { return e[i].X, e[i].Y }
+func (e errPoints) YError(i int) (float64, float64) { return e[i].Lo, e[i].Hi }
+
+// ring is a circle outline of a chosen line width (draw.RingGlyph's is
+// fixed at half a point, too thin to catch the eye).
+type ring struct{ Width vg.Length }
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (r ring) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: r.Width})
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X + sty.Radius, Y: pt.Y})
+	p.Arc(pt, sty.Radius, 0, 2*math.Pi)
+	p.Close()
+	c.Stroke(p)
+}
