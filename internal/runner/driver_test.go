@@ -1,0 +1,275 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+const e2eSpec = `name = "e2e"
+repetitions = 2
+warmup = 1
+seed = 7
+timeout = "1m"
+sample_every = "5ms"
+
+[[matrix]]
+strategies = ["readall", "ranges"]
+sizes = ["64KiB"]
+workers = [2]
+
+[[claim]]
+text = "ranges stays under 1 GiB"
+metric = "peak-RSS-B"
+where = { strategy = "ranges" }
+op = "<"
+value = 1073741824.0
+`
+
+// gateWriter collects what is written to it; the first Write blocks until
+// release is closed, after signalling started.
+type gateWriter struct {
+	started, release chan struct{}
+	once             sync.Once
+	mu               sync.Mutex
+	buf              bytes.Buffer
+}
+
+func newGate() *gateWriter {
+	return &gateWriter{started: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (g *gateWriter) Write(p []byte) (int, error) {
+	g.once.Do(func() { close(g.started); <-g.release })
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buf.Write(p)
+}
+
+func (g *gateWriter) lines() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return strings.Split(strings.TrimSpace(g.buf.String()), "\n")
+}
+
+func keyOf(r results.Run) string { return runKey(r.Cell, r.Rep, r.Warmup) }
+
+func runKeys(runs []results.Run) []string {
+	var keys []string
+	for _, r := range runs {
+		keys = append(keys, keyOf(r))
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TestDriverEndToEnd runs a tiny experiment through runner.Run: results
+// files, the results-folder lock, and resuming after lost records.
+func TestDriverEndToEnd(t *testing.T) {
+	self := fanbenchBin(t)
+	spec, err := ParseSpec("e2e.toml", []byte(e2eSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	dirPath := filepath.Join(tmp, "results", "e2e", "run1")
+	opts := Options{Spec: spec, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: self, Progress: io.Discard}
+	cells := spec.Cells()
+	plan := Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	if len(cells) != 2 || len(plan) != 6 {
+		t.Fatalf("%d cells, %d planned runs; want 2 and 6", len(cells), len(plan))
+	}
+
+	// First run; while it holds the folder (blocked in its first log
+	// line), a second run on the same folder must fail.
+	log1 := newGate()
+	o1 := opts
+	o1.Log = log1
+	type result struct {
+		sum *Summary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sum, err := Run(context.Background(), o1)
+		done <- result{sum, err}
+	}()
+	select {
+	case <-log1.started:
+	case r := <-done:
+		t.Fatalf("first run ended before logging a run: %+v %v", r.sum, r.err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("first run logged nothing in 60s")
+	}
+	o2 := opts
+	o2.Log = io.Discard
+	_, err2 := Run(context.Background(), o2)
+	close(log1.release)
+	if err2 == nil || !strings.Contains(err2.Error(), "in use") {
+		t.Errorf("second run on a folder in use: err = %v, want \"in use\"", err2)
+	}
+	r1 := <-done
+	if r1.err != nil {
+		t.Fatalf("first run: %v", r1.err)
+	}
+	sum := r1.sum
+	t.Logf("summary: %+v", *sum)
+	if sum.Dir != dirPath || sum.Runs != 4 || sum.Failed != 0 || sum.Skipped != 0 || len(sum.Verdicts) != 1 || !sum.Verdicts[0].Pass {
+		t.Errorf("summary %+v: want 4 measured runs, none failed or skipped, one passing claim", *sum)
+	}
+	if got := log1.lines(); len(got) != len(plan) {
+		t.Errorf("%d log lines, want %d:\n%s", len(got), len(plan), strings.Join(got, "\n"))
+	}
+	if _, err := os.Stat(filepath.Join(dirPath, ".lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock file left behind: %v", err)
+	}
+
+	dir, err := results.OpenDir(dirPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, dropped, err := dir.ReadRuns()
+	if err != nil || dropped != 0 {
+		t.Fatalf("runs.jsonl: %v, %d dropped", err, dropped)
+	}
+	if len(runs) != len(plan) {
+		t.Fatalf("runs.jsonl has %d records, want %d", len(runs), len(plan))
+	}
+	var wantKeys []string
+	for _, p := range plan {
+		wantKeys = append(wantKeys, runKey(cells[p.Cell].Cell, p.Rep, p.Warmup))
+	}
+	slices.Sort(wantKeys)
+	firstKeys := runKeys(runs)
+	if !slices.Equal(firstKeys, wantKeys) {
+		t.Errorf("recorded runs:\n%s\nwant the plan:\n%s", strings.Join(firstKeys, "\n"), strings.Join(wantKeys, "\n"))
+	}
+	sampled := 0
+	for i, r := range runs {
+		if r.Status != results.StatusOK || !r.Verified {
+			t.Errorf("run %d %s: status %s, verified %v, reason %q", i, keyOf(r), r.Status, r.Verified, r.Reason)
+		}
+		if r.Order != i || r.Experiment != "e2e" || r.Bytes != 64<<10 || r.SampleEveryMs != 5 {
+			t.Errorf("run %d: order %d experiment %q bytes %d sample_every_ms %g", i, r.Order, r.Experiment, r.Bytes, r.SampleEveryMs)
+		}
+		if r.Memory.PeakRSS <= 0 || r.Usage.WallSec <= 0 || r.ElapsedSec <= 0 {
+			t.Errorf("run %d: no figures: memory %+v usage %+v elapsed %g", i, r.Memory, r.Usage, r.ElapsedSec)
+		}
+		if len(r.Samples) > 0 {
+			sampled++
+		}
+	}
+	if sampled == 0 {
+		t.Error("no run has memory samples with sample_every = 5ms")
+	}
+	for i, r := range runs[:len(cells)*spec.Warmup] {
+		if !r.Warmup {
+			t.Errorf("run %d is not a warm-up: warm-ups come first", i)
+		}
+	}
+
+	// results.bench: valid benchmark format with the expected units.
+	f, err := os.Open(dir.BenchPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	br := benchfmt.NewReader(f, dir.BenchPath())
+	units := map[string]bool{}
+	nres := 0
+	for br.Scan() {
+		switch rec := br.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Errorf("results.bench: %v", rec)
+		case *benchfmt.Result:
+			nres++
+			for _, v := range rec.Values {
+				units[v.Unit] = true
+			}
+			if !strings.HasPrefix(string(rec.Name), "Fanout/mode=goroutine/strategy=r") {
+				t.Errorf("results.bench: unexpected name %s", rec.Name)
+			}
+		}
+	}
+	if err := br.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if nres != 4 {
+		t.Errorf("results.bench has %d results, want the 4 measured runs", nres)
+	}
+	for _, u := range []string{"sec/op", "B/s", "peak-RSS-B", "alloc-B"} {
+		if !units[u] {
+			t.Errorf("results.bench lacks unit %s (has %v)", u, units)
+		}
+	}
+	env, err := dir.ReadEnv()
+	if err != nil {
+		t.Fatalf("env.json: %v", err)
+	}
+	if env.Experiment != "e2e" || env.Seed == nil || *env.Seed != 7 {
+		t.Errorf("env.json: experiment %q seed %v", env.Experiment, env.Seed)
+	}
+	verdicts, err := dir.ReadClaims()
+	if err != nil || len(verdicts) != 1 || !verdicts[0].Pass {
+		t.Errorf("claims.json: %+v, %v", verdicts, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dirPath, SpecCopyName)); err != nil || string(b) != e2eSpec {
+		t.Errorf("spec copy: %v %q", err, b)
+	}
+
+	// Lose the last 3 records; resuming re-runs exactly those.
+	raw, err := os.ReadFile(dir.RunsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	kept := strings.Join(lines[:len(lines)-3], "")
+	if err := os.WriteFile(dir.RunsPath(), []byte(kept), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lost := runKeys(runs[len(runs)-3:])
+	log3 := newGate()
+	close(log3.release)
+	o3 := opts
+	o3.Resume, o3.Log = true, log3
+	sum3, err := Run(context.Background(), o3)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	relog := log3.lines()
+	if len(relog) != 3 {
+		t.Errorf("resume ran %d runs, want 3:\n%s", len(relog), strings.Join(relog, "\n"))
+	}
+	after, _, err := dir.ReadRuns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runKeys(after); !slices.Equal(got, firstKeys) {
+		t.Errorf("after resume the runs are:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(firstKeys, "\n"))
+	}
+	if got := runKeys(after[len(after)-3:]); !slices.Equal(got, lost) {
+		t.Errorf("resume re-ran %v, want the lost %v", got, lost)
+	}
+	raw2, _ := os.ReadFile(dir.RunsPath())
+	if !strings.HasPrefix(string(raw2), kept) {
+		t.Error("resume rewrote the records it kept")
+	}
+	if sum3.Runs != 4 || sum3.Failed != 0 || len(sum3.Verdicts) != 1 {
+		t.Errorf("resume summary %+v", *sum3)
+	}
+}
