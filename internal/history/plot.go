@@ -394,6 +394,10 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 	variants := map[string]int{}
 	var ringPts plotter.XYs
 	step := math.Min(0.05, 0.3/float64(len(cells)))
+	radius := vg.Points(2.6)
+	if len(ents) > 30 {
+		radius = vg.Points(1.8) // crowded: smaller markers
+	}
 	for i, c := range cells {
 		strategy := label[c]
 		if _, v := nameParts(c); v["strategy"] != "" {
@@ -438,7 +442,7 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 		if err != nil {
 			return nil, fmt.Errorf("markers: %w", err)
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+		sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: radius, Shape: st.Glyph}
 		p.Add(line, eb, sc)
 		legend = append(legend, chart.LegendEntry{Label: label[c], Thumbs: []plot.Thumbnailer{line, sc}})
 	}
