@@ -38,19 +38,14 @@ func cmdHistory(stdout, stderr io.Writer, args []string) error {
 // historyAdd is `fanbench history add [--history FILE] [--gate SPEC] RESULTS_DIR`.
 func historyAdd(stdout, stderr io.Writer, args []string) error {
 	fset := flag.NewFlagSet("history add", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	path := fset.String("history", history.DefaultPath, "history `file` to append to")
 	gate := fset.String("gate", "", "comma-separated `UNIT:±N%` limits checked against the previous entry of the experiment (e.g. 'sec/op:+10%'); a fired gate is recorded, not fatal")
-	fset.Usage = func() {
-		fmt.Fprintln(stderr, historyUsage)
-		fset.PrintDefaults()
-	}
-	pos, err := parseHistoryFlags(fset, args)
+	pos, err := parseHistoryFlags(fset, stderr, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("history add: want one RESULTS_DIR, got %d arguments", len(pos))
+		return usagef("add: want one RESULTS_DIR argument, got %d", len(pos))
 	}
 	e, err := history.Add(*path, pos[0], *gate)
 	if err != nil {
@@ -77,22 +72,17 @@ func historyAdd(stdout, stderr io.Writer, args []string) error {
 // historyPlot is `fanbench history plot [--history FILE] [--out DIR] [--cells REGEXP]`.
 func historyPlot(stdout, stderr io.Writer, args []string) error {
 	fset := flag.NewFlagSet("history plot", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	path := fset.String("history", history.DefaultPath, "history `file` to chart")
 	out := fset.String("out", "plots/history", "output `folder` for the PNG and SVG charts")
 	cells := fset.String("cells", "", "`regexp` of the benchmark names to draw (default: workers=2 at the largest size, plus cells whose gate fired)")
 	maxCells := fset.Int("max-cells", history.DefaultMaxCells, "draw at most `N` cells per chart")
 	metrics := fset.String("metrics", "", "comma-separated `units` to chart (default: "+strings.Join(history.DefaultMetrics, ",")+")")
-	fset.Usage = func() {
-		fmt.Fprintln(stderr, historyUsage)
-		fset.PrintDefaults()
-	}
-	pos, err := parseHistoryFlags(fset, args)
+	pos, err := parseHistoryFlags(fset, stderr, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
-		return usagef("history plot: unexpected argument %q (the history file is given with --history)", pos[0])
+		return usagef("plot: unexpected argument %q (the history file is given with --history)", pos[0])
 	}
 	opt := history.PlotOptions{MaxCells: *maxCells}
 	if *maxCells < 1 {
@@ -137,12 +127,20 @@ func historyPlot(stdout, stderr io.Writer, args []string) error {
 }
 
 // parseHistoryFlags parses flags before or after the positional arguments,
-// which it returns.
-func parseHistoryFlags(fset *flag.FlagSet, args []string) ([]string, error) {
+// which it returns. A bad flag is a one-line usage error; -h prints the
+// usage and flags to stderr.
+func parseHistoryFlags(fset *flag.FlagSet, stderr io.Writer, args []string) ([]string, error) {
+	fset.SetOutput(io.Discard)
+	fset.Usage = func() {
+		fmt.Fprintln(fset.Output(), historyUsage)
+		fset.PrintDefaults()
+	}
 	var pos []string
 	for {
 		if err := fset.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fset.SetOutput(stderr)
+				fset.Usage()
 				return nil, &exitError{code: 0}
 			}
 			return nil, usagef("%v", err)

@@ -114,7 +114,7 @@ func Summarize(resultsDir string) (Entry, error) {
 // which way they were judged. A fired gate is recorded, not an error.
 //
 // Errors caused by the input (unreadable folder or history, bad gate, a
-// folder already recorded) are *InputError.
+// folder whose env.json is already recorded) are *InputError.
 func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 	gs, err := compare.ParseGates(gates)
 	if err != nil {
@@ -150,7 +150,9 @@ func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 		return Entry{}, inputErr("read history: %w", err)
 	}
 	for i, o := range old {
-		if o.Results == e.Results && o.Time.Equal(e.Time) && o.Commit == e.Commit {
+		// The same environment record means the same results, whatever
+		// path they are reached by.
+		if o.Experiment == e.Experiment && o.Time.Equal(e.Time) && o.Commit == e.Commit && o.Machine == e.Machine {
 			return Entry{}, inputErr("results folder %s is already in %s (entry %d)", resultsDir, historyPath, i+1)
 		}
 	}

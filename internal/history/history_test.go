@@ -161,11 +161,21 @@ func TestAddReadGate(t *testing.T) {
 		t.Errorf("short commits %q %q", got[0].Short(), got[2].Short())
 	}
 
-	// Adding the same folder twice is refused.
-	_, err = Add(hist, dirs[2], "")
-	var ie *InputError
-	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "already in") {
-		t.Errorf("second add of the same folder: %v", err)
+	// Adding the same results twice is refused, also by another path.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, dirs[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{dirs[2], dirs[2] + "/", rel} {
+		_, err = Add(hist, d, "")
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "already in") {
+			t.Errorf("second add of %s: %v", d, err)
+		}
 	}
 }
 

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// historyResults writes a synthetic results folder under root whose
+// elapsed times are scaled by slow, with 8 repetitions of two cells.
+func historyResults(t *testing.T, root, commit string, slow float64) string {
+	t.Helper()
+	d, err := results.CreateDir(filepath.Join(root, "ci", commit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []results.Run
+	for _, s := range []string{"ranges", "mmap"} {
+		c := results.Cell{Mode: "goroutine", Strategy: s, Workload: "count", Size: 16 << 20, Workers: 2}
+		for rep := 0; rep < 8; rep++ {
+			runs = append(runs, results.Run{Experiment: "ci", Cell: c, Rep: rep, Status: results.StatusOK,
+				ElapsedSec: 0.01 * slow * (1 + 0.01*float64(rep%4)), Bytes: c.Size,
+				Memory: results.Memory{PeakRSS: 20 << 20}})
+		}
+	}
+	env := results.Environment{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Hostname: "h", Experiment: "ci", Commit: commit}
+	if err := d.WriteEnv(env); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteBench(env, runs); err != nil {
+		t.Fatal(err)
+	}
+	return d.Path
+}
+
+func TestHistoryCommand(t *testing.T) {
+	root := t.TempDir()
+	hist := filepath.Join(root, "results", "history.jsonl")
+	out := filepath.Join(root, "plots", "history")
+	first := historyResults(t, root, "aaaaaaa1", 1)
+	second := historyResults(t, root, "bbbbbbb2", 1.3)
+
+	steps := []struct {
+		args       []string
+		wantStdout []string
+	}{
+		{[]string{"history", "add", "--history", hist, first}, []string{hist, "added ci commit aaaaaaa"}},
+		// Flags may follow the folder.
+		{[]string{"history", "add", second, "--history", hist, "--gate", "sec/op:+10%"},
+			[]string{hist, "Mann-Whitney", "gate fired: sec/op Fanout/mode=goroutine/strategy=mmap/", "gate fired: sec/op Fanout/mode=goroutine/strategy=ranges/"}},
+		{[]string{"history", "plot", "--history", hist, "--out", out},
+			[]string{filepath.Join(out, "ci_sec_per_op.png"), filepath.Join(out, "ci_sec_per_op.svg"), filepath.Join(out, "ci_peak-RSS-B.svg")}},
+	}
+	for _, s := range steps {
+		var stdout, stderr bytes.Buffer
+		if code := run(&stdout, &stderr, s.args); code != 0 {
+			t.Fatalf("%q: exit %d: %s", s.args, code, stderr.String())
+		}
+		for _, w := range s.wantStdout {
+			if !strings.Contains(stdout.String(), w) {
+				t.Errorf("%q: stdout lacks %q:\n%s", s.args, w, stdout.String())
+			}
+		}
+		if s.args[1] == "plot" {
+			for _, p := range strings.Fields(stdout.String()) {
+				if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+					t.Errorf("printed path %s: %v", p, err)
+				}
+			}
+		}
+	}
+}
+
+func TestHistoryCommandBadInput(t *testing.T) {
+	root := t.TempDir()
+	dir := historyResults(t, root, "aaaaaaa1", 1)
+	hist := filepath.Join(root, "history.jsonl")
+	var stdout, stderr bytes.Buffer
+	if code := run(&stdout, &stderr, []string{"history", "add", "--history", hist, dir}); code != 0 {
+		t.Fatalf("add: exit %d: %s", code, stderr.String())
+	}
+	corrupt := filepath.Join(root, "corrupt.jsonl")
+	if err := os.WriteFile(corrupt, []byte("nonsense\n{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(root, "nope")
+	tests := []struct {
+		args []string
+		want string // the error line names this
+	}{
+		{[]string{"history"}, "subcommand"},
+		{[]string{"history", "frob"}, "frob"},
+		{[]string{"history", "add", "--history", hist}, "RESULTS_DIR"},
+		{[]string{"history", "add", "--history", hist, dir, dir}, "RESULTS_DIR"},
+		{[]string{"history", "add", "--history", hist, missing}, missing},
+		{[]string{"history", "add", "--history", hist, "--gate", "sec/op:ten", dir}, "--gate"},
+		{[]string{"history", "add", "--history", hist, "--bogus", dir}, "bogus"},
+		{[]string{"history", "add", "--history", hist, dir}, "already in"},
+		{[]string{"history", "add", "--history", corrupt, dir}, corrupt + ":1"},
+		{[]string{"history", "plot", "--history", missing}, missing},
+		{[]string{"history", "plot", "--history", corrupt}, corrupt + ":1"},
+		{[]string{"history", "plot", "--history", hist, "extra"}, "extra"},
+		{[]string{"history", "plot", "--history", hist, "--cells", "("}, "--cells"},
+		{[]string{"history", "plot", "--history", hist, "--cells", "nothing-matches"}, "--cells"},
+		{[]string{"history", "plot", "--history", hist, "--metrics", "frobs"}, "--metrics"},
+		{[]string{"history", "plot", "--history", hist, "--max-cells", "0"}, "--max-cells"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := run(&stdout, &stderr, tt.args)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2 (stderr %s)", tt.args, code, stderr.String())
+			continue
+		}
+		msg := stderr.String()
+		if !strings.HasPrefix(msg, "fanbench history: ") || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, tt.want) {
+			t.Errorf("%q: want one error line naming %q, got %q", tt.args, tt.want, msg)
+		}
+	}
+	// The failed commands left the history as it was.
+	data, err := os.ReadFile(hist)
+	if err != nil || strings.Count(string(data), "\n") != 1 {
+		t.Errorf("history after bad input: %d lines, %v", strings.Count(string(data), "\n"), err)
+	}
+}
