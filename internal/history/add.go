@@ -23,6 +23,7 @@ import (
 // callers exit with status 2 on it.
 type InputError struct{ Err error }
 
+// Error returns the underlying error's message.
 func (e *InputError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.
@@ -50,17 +51,23 @@ func inputErr(format string, args ...any) error {
 // experiment missing from env.json is taken from the folder's parent
 // folder name (results/EXPERIMENT/TIME). Errors are *InputError.
 func Summarize(resultsDir string) (Entry, error) {
+	e, _, err := summarize(resultsDir)
+	return e, err
+}
+
+// summarize is Summarize that also returns the results.bench samples.
+func summarize(resultsDir string) (Entry, *compare.Set, error) {
 	dir, err := results.OpenDir(resultsDir)
 	if err != nil {
-		return Entry{}, &InputError{Err: err}
+		return Entry{}, nil, &InputError{Err: err}
 	}
 	set, err := compare.Load(dir.BenchPath())
 	if err != nil {
-		return Entry{}, inputErr("results folder %s: %w", resultsDir, err)
+		return Entry{}, nil, inputErr("results folder %s: %w", resultsDir, err)
 	}
 	env, err := dir.ReadEnv()
 	if err != nil {
-		return Entry{}, inputErr("results folder %s: %w", resultsDir, err)
+		return Entry{}, nil, inputErr("results folder %s: %w", resultsDir, err)
 	}
 	cores := env.CPUCores
 	if cores == 0 {
@@ -96,7 +103,7 @@ func Summarize(resultsDir string) (Entry, error) {
 			e.Cells[name][unit] = Stat{Median: s.Center, Lo: s.Lo, Hi: s.Hi, N: s.N}
 		}
 	}
-	return e, nil
+	return e, set, nil
 }
 
 // Add summarizes the results folder resultsDir (see Summarize) and appends
@@ -120,7 +127,7 @@ func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 	if err != nil {
 		return Entry{}, inputErr("%w %q: %w", ErrGate, gates, err)
 	}
-	e, err := Summarize(resultsDir)
+	e, set, err := summarize(resultsDir)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -157,7 +164,7 @@ func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 		}
 	}
 	if len(gs) > 0 {
-		if err := judge(&e, previous(old, e.Experiment), gs); err != nil {
+		if err := judge(&e, set, previous(old, e.Experiment), gs); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -194,8 +201,9 @@ func previous(entries []Entry, experiment string) *Entry {
 	return nil
 }
 
-// judge applies gates to e against prev, filling GateNote and GateFired.
-func judge(e *Entry, prev *Entry, gates []compare.Gate) error {
+// judge applies gates to e (whose samples are newSet) against prev,
+// filling GateNote and GateFired.
+func judge(e *Entry, newSet *compare.Set, prev *Entry, gates []compare.Gate) error {
 	if prev == nil {
 		e.GateNote = fmt.Sprintf("no earlier entry of experiment %s: nothing to compare with", e.Experiment)
 		return nil
@@ -203,10 +211,6 @@ func judge(e *Entry, prev *Entry, gates []compare.Gate) error {
 	var note string
 	prevSet, perr := compare.Load(prev.Results)
 	if perr == nil {
-		newSet, err := compare.Load(e.Results)
-		if err != nil {
-			return inputErr("results folder %s: %w", e.Results, err)
-		}
 		rep, err := compare.Compare(prevSet, newSet, compare.Options{Gates: gates})
 		if err != nil {
 			return inputErr("%w %q: %w", ErrGate, e.Gate, err)

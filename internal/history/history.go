@@ -35,7 +35,10 @@ type Entry struct {
 	Machine Machine `json:"machine"`
 	// Experiment is the experiment the results belong to.
 	Experiment string `json:"experiment"`
-	// Results is the results folder's path as it was given to Add.
+	// Results is the results folder's path as it was given to Add. A
+	// relative path is relative to Add's working directory, so add entries
+	// from one directory (the repository root): a later gated Add looks
+	// for the previous entry's folder there.
 	Results string `json:"results"`
 	// Cells holds the summaries by benchmark name (without the
 	// "Benchmark" prefix) and then by unit (sec/op, B/s, peak-RSS-B, ...).

@@ -211,11 +211,15 @@ func TestGateMediansOnly(t *testing.T) {
 	if err := os.RemoveAll(dirs[2]); err != nil {
 		t.Fatal(err)
 	}
-	e, err = Add(hist, slow, "B/s:-20%")
+	e, err = Add(hist, slow, "sec/op:+20%,B/s:-20%")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "B/s " + results.BenchName(cellA) + " -23.1% medians-only"; !slices.Equal(e.GateFired, []string{want}) {
+	want := []string{
+		"sec/op " + results.BenchName(cellA) + " +30.0% medians-only",
+		"B/s " + results.BenchName(cellA) + " -23.1% medians-only",
+	}
+	if !slices.Equal(e.GateFired, want) {
 		t.Errorf("fired %q, want %q", e.GateFired, want)
 	}
 	// A gate on a unit neither side has cannot fire: bad input.
@@ -250,6 +254,7 @@ func TestTornAndCorrupt(t *testing.T) {
 	}{
 		{"clean", string(good), 2, 0, ""},
 		{"torn half line", string(good) + lines[0][:len(lines[0])/2], 2, 1, ""},
+		{"torn tail longer than a new line", string(good) + "{\"commit\": \"" + strings.Repeat("x", 50000), 2, 1, ""},
 		{"valid line without newline", string(good) + strings.TrimSuffix(lines[0], "\n"), 2, 1, ""},
 		{"invalid last line", string(good) + "{\"commit\": \n", 2, 1, ""},
 		{"blank tail", string(good) + "   ", 2, 1, ""},
