@@ -5,7 +5,7 @@ FANBENCH  := bin/fanbench
 BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat
 EXPERIMENT ?= experiments/default.toml
 
-.PHONY: all build test bench bench-suite fixtures plots report ci-bench baseline compare fuzz clean
+.PHONY: all build test bench bench-suite fixtures plots baseline compare history fuzz clean
 
 all: build
 
@@ -53,6 +53,14 @@ baseline: build
 	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-ci.log); \
 	rm -rf results/baselines/ci && mkdir -p results/baselines/ci && \
 	cp $$dir/results.bench $$dir/env.json $$dir/claims.json results/baselines/ci/ && echo "baseline: results/baselines/ci"
+
+# Record the newest results folder in results/history.jsonl, gated against
+# the previous entry of its experiment, and chart the history.
+HISTORY_FLAGS ?= --gate 'sec/op:+10%'
+
+history: build
+	@dir=$$(ls -td results/*/*/ | grep -v baselines | head -1); \
+	$(FANBENCH) history add $(HISTORY_FLAGS) $$dir && $(FANBENCH) history plot
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime $${FUZZTIME:-1m} ./internal/split
