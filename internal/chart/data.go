@@ -169,11 +169,37 @@ func NewDataset(runs []results.Run, m Machine) (*Dataset, error) {
 	if len(d.cells) == 0 {
 		return nil, fmt.Errorf("no successful measured runs among %d runs", len(runs))
 	}
+	d.joinReferences()
 	d.dropUniformKnobs()
 	if d.Experiment == "" {
 		d.Experiment = "unnamed"
 	}
 	return d, nil
+}
+
+// joinReferences moves reference commands (mode "external") into every
+// goroutine- and process-mode facet of the same workload and cache state, so
+// that `wc -l` sits beside the strategies it is a reference for. A reference
+// with no such facet keeps a facet of its own.
+func (d *Dataset) joinReferences() {
+	for f, series := range d.cells {
+		if f.Mode != "external" {
+			continue
+		}
+		joined := false
+		for g := range d.cells {
+			if g.Mode == "external" || g.Workload != f.Workload || g.Cache != f.Cache {
+				continue
+			}
+			for s, pts := range series {
+				d.cells[g][s] = pts
+			}
+			joined = true
+		}
+		if joined {
+			delete(d.cells, f)
+		}
+	}
 }
 
 // cacheState is the run's page-cache state: the recorded one, else the
