@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/fanbench/fanbench/internal/runner"
 	"github.com/fanbench/fanbench/internal/strategy"
@@ -63,7 +65,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.Strategy, "strategy", "", "strategy: readall, ranges, mmap, chan, ceiling")
 	fs.StringVar(&o.Workload, "workload", "count", "workload: count, parse, none")
 	fs.IntVar(&o.Workers, "workers", 1, "number of workers")
-	fs.StringVar(&o.Mode, "mode", "goroutine", "goroutine")
+	fs.StringVar(&o.Mode, "mode", "goroutine", "goroutine (workers are goroutines) or process (workers are child processes)")
 	fs.BoolVar(&o.Verify, "verify", false, "compute the reference answer after measuring and compare (exit 1 on mismatch)")
 	expect := fs.String("expect", "", "reference answer as JSON to compare with")
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
@@ -77,6 +79,9 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	o.Path = fs.Arg(0)
 	if _, err := strategy.Lookup(o.Strategy); err != nil {
 		return usagef("flag -strategy: %v", err)
+	}
+	if !slices.Contains(strategy.Modes, o.Mode) {
+		return usagef("flag -mode: %q, want one of %s", o.Mode, strings.Join(strategy.Modes, ", "))
 	}
 	if _, err := workload.Lookup(o.Workload); err != nil {
 		return usagef("flag -workload: %v", err)

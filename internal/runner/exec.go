@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
+	"strings"
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/measure"
@@ -20,7 +22,7 @@ import (
 // ExecOptions describe one run in this process.
 type ExecOptions struct {
 	Path     string
-	Mode     string // goroutine (process mode: see the process strategies)
+	Mode     string // goroutine (workers are goroutines) or process (workers are child processes)
 	Strategy string
 	Workload string
 	Workers  int
@@ -71,8 +73,8 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	if rep.Mode == "" {
 		rep.Mode = "goroutine"
 	}
-	if rep.Mode != "goroutine" {
-		return rep, fmt.Errorf("mode %q: only goroutine is available in exec", o.Mode)
+	if !slices.Contains(strategy.Modes, rep.Mode) {
+		return rep, fmt.Errorf("mode %q: want one of %s", o.Mode, strings.Join(strategy.Modes, ", "))
 	}
 	if o.Workers < 1 {
 		return rep, fmt.Errorf("workers: %d, want at least 1", o.Workers)
@@ -81,6 +83,13 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		return rep, err
 	}
 	s, err := strategy.Lookup(o.Strategy)
+	if err != nil {
+		return rep, err
+	}
+	// In process mode the parent's AtPeak comes after the children have
+	// reported (see strategy's process forms); Memory and Runtime are the
+	// parent's own, WorkerMemory the children's.
+	run, err := s.Form(rep.Mode)
 	if err != nil {
 		return rep, err
 	}
@@ -113,7 +122,7 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		rep.Memory = m
 	}
 	before := measure.ReadRuntime()
-	res, err := s.Goroutine(strategy.Job{Path: o.Path, Workload: w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak})
+	res, err := run(strategy.Job{Path: o.Path, Workload: w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak})
 	after := measure.ReadRuntime()
 	if err != nil {
 		return rep, err
@@ -122,6 +131,16 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	rep.Answer, rep.ElapsedSec, rep.Extra = res.Answer, res.Elapsed.Seconds(), res.Extra
 	if stt, err := proc.Status("self"); err == nil {
 		rep.Memory.PeakRSS = max(rep.Memory.PeakRSS, stt.VmHWM)
+	}
+	if rep.Mode == "process" {
+		rep.WorkerMemory = res.Workers
+		rep.TreeSumHWM = rep.Memory.PeakRSS
+		for _, m := range res.Workers {
+			rep.TreeSumHWM += m.PeakRSS
+		}
+		if res.MemoryErr != "" && rep.MemoryErr == "" {
+			rep.MemoryErr = res.MemoryErr
+		}
 	}
 	if o.Profile != "" {
 		if err := writeHeapProfile(o.Profile + ".heap.pprof"); err != nil {

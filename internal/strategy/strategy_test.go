@@ -58,6 +58,26 @@ func knobVariants() map[string]Knobs {
 	return map[string]Knobs{"default": DefaultKnobs(), "small buffers": small, "dynamic": dyn, "no pool": nopool, "advice": adv}
 }
 
+// processKnobVariants are the knob variants that change what a
+// strategy's process form does (each run starts up to 8 children, so the
+// others are left out); dynamic split is refused in process mode.
+func processKnobVariants(strategy string) map[string]Knobs {
+	all := knobVariants()
+	pick := map[string][]string{
+		"readall": {"default"},
+		"ranges":  {"default", "small buffers"},            // read buffer
+		"mmap":    {"default", "advice"},                   // madvise, populate
+		"chan":    {"default", "small buffers", "no pool"}, // chunk size, chancap, pool, across pipes
+		"shm":     {"default", "small buffers"},            // memfd copy buffer
+		"ceiling": {"default"},
+	}[strategy]
+	out := map[string]Knobs{}
+	for _, n := range pick {
+		out[n] = all[n]
+	}
+	return out
+}
+
 func TestStrategiesMatchReference(t *testing.T) {
 	paths := writeInputs(t)
 	for input, path := range paths {
@@ -67,14 +87,30 @@ func TestStrategiesMatchReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, s := range All {
-				for kname, k := range knobVariants() {
-					for _, workers := range []int{1, 2, 3, 8, 64} {
-						res, err := s.Goroutine(Job{Path: path, Workload: w, Workers: workers, Knobs: k})
-						if err != nil {
-							t.Fatalf("%s/%s/%s/%s/%d: %v", s.Name, w.Name, input, kname, workers, err)
-						}
-						if res.Answer != ref {
-							t.Errorf("%s/%s/%s/%s/%d workers: got %v, want %v", s.Name, w.Name, input, kname, workers, res.Answer, ref)
+				for _, mode := range Modes {
+					run, err := s.Form(mode)
+					if err != nil {
+						t.Fatal(err)
+					}
+					variants, workerCounts := knobVariants(), []int{1, 2, 3, 8, 64}
+					if mode == "process" {
+						variants, workerCounts = processKnobVariants(s.Name), []int{1, 2, 3, 8}
+					}
+					if len(variants) == 0 {
+						t.Fatalf("%s: no knob variants for mode=%s", s.Name, mode)
+					}
+					for kname, k := range variants {
+						for _, workers := range workerCounts {
+							res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k})
+							if err != nil {
+								t.Fatalf("%s/%s/%s/%s/%s/%d: %v", mode, s.Name, w.Name, input, kname, workers, err)
+							}
+							if res.Answer != ref {
+								t.Errorf("%s/%s/%s/%s/%s/%d workers: got %v, want %v", mode, s.Name, w.Name, input, kname, workers, res.Answer, ref)
+							}
+							if mode == "process" && s.Name != "ceiling" && len(res.Workers) != workers {
+								t.Errorf("%s/%s/%s/%s/%s/%d workers: %d worker figures", mode, s.Name, w.Name, input, kname, workers, len(res.Workers))
+							}
 						}
 					}
 				}

@@ -1,0 +1,273 @@
+package strategy
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// TestMain doubles as the process-mode worker: process-mode tests
+// re-execute this test binary with FANBENCH_WORKER=1, and it then runs
+// WorkerMain instead of the tests. FANBENCH_WORKER_FAULT injects a fault
+// (see workerFault). After the tests it fails if goroutines or child
+// processes (running or zombie) are left over.
+func TestMain(m *testing.M) {
+	if os.Getenv("FANBENCH_WORKER") == "1" {
+		workerFault = os.Getenv("FANBENCH_WORKER_FAULT")
+		if err := WorkerMain(os.Stdin, os.Stdout, os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	WorkerCommand = testWorkerCommand
+	code := m.Run()
+	if code == 0 {
+		if kids, err := childProcesses(); err != nil || len(kids) > 0 {
+			fmt.Fprintf(os.Stderr, "child processes left after the tests: %v (%v)\n", kids, err)
+			code = 1
+		}
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left after the tests: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// testWorkerCommand re-executes the test binary as a worker.
+func testWorkerCommand(args []string) (*exec.Cmd, error) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1")
+	return cmd, nil
+}
+
+// childProcesses lists this process's children, zombies included.
+func childProcesses() ([]int, error) {
+	return measure.NewFS("").Children(os.Getpid())
+}
+
+// noChildren fails the test if this process has any child left.
+func noChildren(t *testing.T) {
+	t.Helper()
+	kids, err := childProcesses()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kids) > 0 {
+		t.Fatalf("child processes left: %v", kids)
+	}
+}
+
+// processStrategies are the strategies whose process form starts children.
+func processStrategies() []Strategy {
+	var ss []Strategy
+	for _, s := range All {
+		if s.Name != "ceiling" {
+			ss = append(ss, s)
+		}
+	}
+	return ss
+}
+
+func TestForm(t *testing.T) {
+	for _, s := range All {
+		for _, mode := range Modes {
+			if f, err := s.Form(mode); err != nil || f == nil {
+				t.Errorf("%s mode=%s: %v", s.Name, mode, err)
+			}
+		}
+	}
+	noProc := Strategy{Name: "goroutine-only", Goroutine: readAll}
+	if _, err := noProc.Form("process"); err == nil || !strings.Contains(err.Error(), "goroutine-only has no mode=process form") {
+		t.Errorf("missing process form: error %v", err)
+	}
+	if _, err := All[0].Form("thread"); err == nil || !strings.Contains(err.Error(), `mode "thread"`) {
+		t.Errorf("unknown mode: error %v", err)
+	}
+}
+
+func TestProcessWorkerMemory(t *testing.T) {
+	paths := writeInputs(t)
+	w, _ := workload.Lookup("count")
+	for _, s := range All {
+		calls := 0
+		res, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: DefaultKnobs(), AtPeak: func() { calls++ }})
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		if calls != 1 {
+			t.Errorf("%s called AtPeak %d times", s.Name, calls)
+		}
+		if s.Name == "ceiling" {
+			if res.Workers != nil {
+				t.Errorf("ceiling reported worker children: %v", res.Workers)
+			}
+			continue
+		}
+		if len(res.Workers) != 3 || res.MemoryErr != "" {
+			t.Fatalf("%s: %d worker figures (%s), want 3", s.Name, len(res.Workers), res.MemoryErr)
+		}
+		for i, m := range res.Workers {
+			if m.PeakRSS <= 0 || m.PSS <= 0 || m.RSSAnon <= 0 || m.PeakRSS < m.RSSAnon+m.RSSFile+m.RSSShm {
+				t.Errorf("%s worker %d: implausible figures %+v", s.Name, i, m)
+			}
+		}
+		if s.Name == "shm" {
+			for i, m := range res.Workers {
+				if m.RSSShm == 0 {
+					t.Errorf("shm worker %d: no shmem pages mapped: %+v", i, m)
+				}
+			}
+		}
+	}
+	noChildren(t)
+}
+
+func TestProcessRejectsDynamicSplit(t *testing.T) {
+	paths := writeInputs(t)
+	w, _ := workload.Lookup("count")
+	k := DefaultKnobs()
+	k.Split = "dynamic"
+	for _, s := range processStrategies() {
+		_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 2, Knobs: k})
+		if err == nil || !strings.Contains(err.Error(), "split=static only") {
+			t.Errorf("%s: error %v, want the dynamic split refused", s.Name, err)
+		}
+	}
+}
+
+func TestProcessMissingFile(t *testing.T) {
+	w, _ := workload.Lookup("count")
+	for _, s := range All {
+		_, err := s.Process(Job{Path: "/nonexistent/file", Workload: w, Workers: 2, Knobs: DefaultKnobs()})
+		if err == nil || !strings.Contains(err.Error(), "/nonexistent/file") {
+			t.Errorf("%s: error %v should name the file", s.Name, err)
+		}
+	}
+	noChildren(t)
+}
+
+// TestProcessFaults kills, panics or exits one worker of three mid-run: the
+// run must fail quickly, name the worker, carry its stderr tail, and leave
+// no child behind, for every strategy.
+func TestProcessFaults(t *testing.T) {
+	paths := writeInputs(t)
+	w, _ := workload.Lookup("parse")
+	want := map[string][]string{
+		"panic": {"worker 1", "exit status 2", "panic: worker 1: injected fault"},
+		"exit":  {"worker 1", "exit status 3", "worker 1: injected exit"},
+		"kill":  {"worker 1", "signal: killed", "worker 1: injected SIGKILL"},
+	}
+	k := DefaultKnobs()
+	k.BufSize, k.ChanCap = 4096, 1 // chan: the fault hits while the parent is still streaming
+	for _, s := range processStrategies() {
+		for kind, frags := range want {
+			t.Run(s.Name+"/"+kind, func(t *testing.T) {
+				t.Setenv("FANBENCH_WORKER_FAULT", kind+":1")
+				start := time.Now()
+				_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: k})
+				if took := time.Since(start); took > 10*time.Second {
+					t.Errorf("failure took %v", took)
+				}
+				if err == nil {
+					t.Fatal("run succeeded despite the fault")
+				}
+				for _, f := range frags {
+					if !strings.Contains(err.Error(), f) {
+						t.Errorf("error lacks %q:\n%v", f, err)
+					}
+				}
+				noChildren(t)
+			})
+		}
+	}
+}
+
+// TestProcessSlowWorker makes one worker slow: every strategy must still
+// finish with the right answer, and chan must not deadlock while that
+// worker's pipe is full.
+func TestProcessSlowWorker(t *testing.T) {
+	paths := writeInputs(t)
+	w, _ := workload.Lookup("parse")
+	ref, err := fixture.ReferenceOf(paths["fixture"], w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FANBENCH_WORKER_FAULT", "slow:0")
+	k := DefaultKnobs()
+	k.BufSize, k.ChanCap = 1024, 1
+	for _, s := range processStrategies() {
+		res, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: k})
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		if res.Answer != ref {
+			t.Errorf("%s: got %v, want %v", s.Name, res.Answer, ref)
+		}
+	}
+	noChildren(t)
+}
+
+// TestProcessKillsBlockedSiblings: when one chan worker dies, its
+// siblings are blocked reading stdin from a parent that will not write any
+// more; the parent must kill them rather than wait.
+func TestProcessKillsBlockedSiblings(t *testing.T) {
+	paths := writeInputs(t)
+	w, _ := workload.Lookup("count")
+	chanS, _ := Lookup("chan")
+	t.Setenv("FANBENCH_WORKER_FAULT", "exit:0")
+	k := DefaultKnobs()
+	k.BufSize, k.ChanCap = 64, 0
+	start := time.Now()
+	_, err := chanS.Process(Job{Path: paths["fixture"], Workload: w, Workers: 8, Knobs: k})
+	if err == nil || !strings.Contains(err.Error(), "worker 0: injected exit") {
+		t.Fatalf("error %v, want worker 0's exit", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("failure took %v", took)
+	}
+	noChildren(t)
+}
+
+func TestTailBuffer(t *testing.T) {
+	tb := tailBuffer{max: 8}
+	for _, s := range []string{"abc", "defgh", "ijklmnopq", "r"} {
+		tb.Write([]byte(s))
+	}
+	if got := tb.String(); got != "klmnopqr" {
+		t.Errorf("tail %q, want %q", got, "klmnopqr")
+	}
+}
+
+func TestWorkerMainBadArgs(t *testing.T) {
+	for _, args := range [][]string{
+		{"--role", "stdin", "--workload", "nope", "--index", "0"},
+		{"--role", "teleport", "--workload", "count", "--index", "0"},
+		{"--role", "stdin", "--workload", "count"},
+		{"--role", "range", "--workload", "count", "--index", "0", "--path", "/nonexistent/file", "--len", "10"},
+		{"--bogus"},
+	} {
+		var out strings.Builder
+		if err := WorkerMain(strings.NewReader(""), &out, args); err == nil {
+			t.Errorf("%q: accepted", args)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%q: wrote a report %q", args, out.String())
+		}
+	}
+	// stdin holding more than announced is an error, not a silent loss.
+	var out strings.Builder
+	if err := WorkerMain(strings.NewReader("a\nb\n"), &out, []string{"--role", "stdin", "--workload", "count", "--index", "0", "--len", "2"}); err == nil {
+		t.Error("extra stdin bytes accepted")
+	}
+}
