@@ -44,10 +44,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// testWorkerCommand re-executes the test binary as a worker.
+// testWorkerCommand re-executes the test binary as a worker. Under -race
+// a binary sleeps atexit_sleep_ms (1s by default) before exiting: workers
+// are told not to, or every process-mode run would take a second.
 func testWorkerCommand(args []string) (*exec.Cmd, error) {
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1")
+	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	return cmd, nil
 }
 
