@@ -4,14 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // stat aggregates one name's temperatures, in tenths of a degree.
@@ -47,17 +51,41 @@ func (s *stat) merge(o stat) {
 	s.Count += o.Count
 }
 
-// slot is one entry of parsePartial's open-addressing table.
+// slot is one entry of parsePartial's open-addressing table: 64 bytes, one
+// cache line. key0 and key1 hold the name's first 16 bytes zero-padded, so
+// a name of at most 16 bytes is compared without touching its string.
 type slot struct {
-	hash uint64
-	name string
-	stat
+	hash       uint64
+	key0, key1 uint64
+	name       string // "" marks an empty slot; a name never holds ';' or '\n'
+	sum        int64
+	count      int64
+	min, max   int32
+}
+
+func (s *slot) stat() stat {
+	return stat{Min: int64(s.min), Max: int64(s.max), Sum: s.sum, Count: s.count}
+}
+
+func (s *slot) merge(o stat) {
+	if o.Count == 0 {
+		return
+	}
+	if s.count == 0 || int32(o.Min) < s.min {
+		s.min = int32(o.Min)
+	}
+	if s.count == 0 || int32(o.Max) > s.max {
+		s.max = int32(o.Max)
+	}
+	s.sum += o.Sum
+	s.count += o.Count
 }
 
 // parsePartial aggregates records in an open-addressing hash table keyed by
 // the name's bytes, so a line costs no allocation: only a new name allocates.
 type parsePartial struct {
-	slots   []slot
+	slots   []slot // power-of-two length, at most half full
+	shift   uint   // 64 - log2(len(slots)): a hash's home slot is hash>>shift
 	used    int
 	lines   int64
 	bytes   int64
@@ -65,45 +93,294 @@ type parsePartial struct {
 	bad     int64
 }
 
-func newParsePartial() *parsePartial { return &parsePartial{slots: make([]slot, 1<<10)} }
+const initialSlotsLog2 = 10
 
+func newParsePartial() *parsePartial {
+	return &parsePartial{slots: make([]slot, 1<<initialSlotsLog2), shift: 64 - initialSlotsLog2}
+}
+
+// SWAR constants: a byte repeated in every lane of a word.
 const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
+	lanes1  = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+	semis   = ';' * lanes1
+	nls     = '\n' * lanes1
 )
 
+// zeroLanes sets the high bit of the lowest zero byte of x. Bytes above it
+// may be flagged falsely, so only the lowest set bit is meaningful.
+func zeroLanes(x uint64) uint64 { return (x - lanes1) &^ x & lanes80 }
+
+// The name hash mixes the name as 8-byte little-endian words, zero-padded:
+// the first two words always (the second is zero for names shorter than 8
+// bytes), then for names of 16 bytes or more each further full word and a
+// last, partial word of 0..7 bytes (even when empty), and finally the
+// length. nameKeys and scan compute it the same way; a hash's home slot is
+// its top bits.
+const (
+	hashSeed = 0x243f6a8885a308d3
+	hashMul  = 0x9e3779b97f4a7c15
+	hashFin  = 0xff51afd7ed558ccd
+)
+
+func hashWord(h, w uint64) uint64 { return (h ^ w) * hashMul }
+
+func hashFinish(h uint64, n int) uint64 {
+	h = (h ^ uint64(n)) * hashFin
+	return h ^ h>>29
+}
+
+// nameKeys returns the hash of name and its first 16 bytes, zero-padded.
+func nameKeys(name []byte) (h, key0, key1 uint64) {
+	var head [16]byte
+	copy(head[:], name)
+	key0 = binary.LittleEndian.Uint64(head[:8])
+	key1 = binary.LittleEndian.Uint64(head[8:])
+	h = hashWord(hashWord(hashSeed, key0), key1)
+	if len(name) >= 16 {
+		j := 16
+		for ; j+8 <= len(name); j += 8 {
+			h = hashWord(h, binary.LittleEndian.Uint64(name[j:]))
+		}
+		var tail uint64
+		for k := len(name) - 1; k >= j; k-- {
+			tail = tail<<8 | uint64(name[k])
+		}
+		h = hashWord(h, tail)
+	}
+	return hashFinish(h, len(name)), key0, key1
+}
+
+// load reads the 8 bytes at p+i as a little-endian word, without a bounds
+// check: the caller has checked that they are inside one slice or string.
+func load(p unsafe.Pointer, i int) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, i))[:])
+}
+
+// z*gatherMul>>56 packs the high bits of z's bytes (z's other bits clear)
+// into one byte, byte k's into bit k.
+const gatherMul = 0x0002040810204081
+
+// nameMasks[n] keeps the first n bytes of a name's two head words.
+var nameMasks = func() (t [16][2]uint64) {
+	for n := range t {
+		for b := 0; b < n; b++ {
+			t[n][b/8] |= 0xff << (8 * (b % 8))
+		}
+	}
+	return t
+}()
+
+// Add aggregates whole lines: scan takes the lines it can, and addLine the
+// one scan stops at.
 func (p *parsePartial) Add(buf []byte) {
 	p.bytes += int64(len(buf))
-	for len(buf) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			line, buf = buf[:i], buf[i+1:]
+	for i := 0; i < len(buf); {
+		if i = p.scan(buf, i); i == len(buf) {
+			break
+		}
+		start := i
+		if k := bytes.IndexByte(buf[start:], '\n'); k >= 0 {
+			i = start + k + 1
+			p.addLine(buf[start : start+k])
 		} else {
-			line, buf = buf, nil
+			i = len(buf)
+			p.addLine(buf[start:])
 		}
 		p.lines++
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
-		if len(line) == 0 {
-			continue
-		}
-		p.addLine(line)
 	}
 }
 
-// addLine parses `name;-12.3`: a non-empty name without ';', then an
-// optional '-', one or two digits, '.', one digit.
-func (p *parsePartial) addLine(line []byte) {
-	h := uint64(fnvOffset)
-	semi := -1
-	for i, c := range line {
-		if c == ';' {
-			semi = i
+// scan is the fast path. From the line starting at s it takes lines that
+// are exactly name;-?d{1,2}.d\n with a non-empty name already in the table,
+// and returns the start of the first line that is not (or len(buf)). It
+// stops early, too, where its 8-byte loads would leave buf: in the last 64
+// bytes at most.
+//
+// The lines come from a bitmap of the '\n's of 64 bytes at a time, so that
+// where a line starts does not wait on parsing the one before. A line is
+// read from its end: the temperature from the word before its '\n', which
+// places the ';' before it, and then the name from the words at its start.
+// The name need not be checked for a ';': no name in the table holds one,
+// so such a line misses and goes to addLine. No branch depends on where the
+// ';' is (but for names of 16 bytes or more). scan calls nothing, so that its state
+// stays in registers: a new name, a bad line or the end of buf return to
+// Add.
+func (p *parsePartial) scan(buf []byte, s int) int {
+	slots := p.slots
+	mask := uint64(len(slots) - 1)
+	shift := p.shift & 63
+	ptr := unsafe.Pointer(unsafe.SliceData(buf))
+	var records int64
+	base := s - 64 // the bitmap's first byte
+	var bm uint64
+	if s < 0 {
+		return s
+	}
+	for {
+		for bm == 0 {
+			if base += 64; base+64 > len(buf) {
+				goto done
+			}
+			// The '\n's of buf[base:base+64] as a bitmap: bit k for
+			// byte base+k. zeroLanes' false positives can add a bit for
+			// a 0x0b just after a '\n' (or after such a 0x0b): that
+			// "line" ends without a digit, so it goes to addLine.
+			x0, x1 := load(ptr, base)^nls, load(ptr, base+8)^nls
+			x2, x3 := load(ptr, base+16)^nls, load(ptr, base+24)^nls
+			x4, x5 := load(ptr, base+32)^nls, load(ptr, base+40)^nls
+			x6, x7 := load(ptr, base+48)^nls, load(ptr, base+56)^nls
+			z0, z1 := (x0-lanes1)&^x0&lanes80, (x1-lanes1)&^x1&lanes80
+			z2, z3 := (x2-lanes1)&^x2&lanes80, (x3-lanes1)&^x3&lanes80
+			z4, z5 := (x4-lanes1)&^x4&lanes80, (x5-lanes1)&^x5&lanes80
+			z6, z7 := (x6-lanes1)&^x6&lanes80, (x7-lanes1)&^x7&lanes80
+			bm = z0*gatherMul>>56 | z1*gatherMul>>56<<8 | z2*gatherMul>>56<<16 |
+				z3*gatherMul>>56<<24 | z4*gatherMul>>56<<32 | z5*gatherMul>>56<<40 |
+				z6*gatherMul>>56<<48 | z7*gatherMul&(0xff<<56)
+		}
+		e := base + bits.TrailingZeros64(bm) // the line is buf[s:e]
+		bm &= bm - 1
+		if e < 8 {
 			break
 		}
-		h = (h ^ uint64(c)) * fnvPrime
+
+		// The temperature, from the word that ends the line, read
+		// backwards: r's byte k is buf[e-1-k]. Expect D.D (D a digit),
+		// then an optional tens digit, an optional '-', and ';'.
+		r := bits.ReverseBytes64(load(ptr, e-8))
+		x := r ^ 0x302e30 // bytes 0 and 2: digit values if valid; byte 1: 0
+		d3 := r>>24&0xff - '0'
+		var tens, neg uint64
+		if d3 < 10 {
+			tens = 1
+		}
+		rk := r >> (24 + 8*tens)
+		if rk&0xff == '-' {
+			neg = 1
+		}
+		if x&0xf0fff0|(x+0x060006)&0xf000f0|(rk>>(8*neg)&0xff^';') != 0 {
+			break
+		}
+		val := int64(x&0xf) + 10*int64(x>>16&0xf) + 100*int64(d3&-tens)
+		val = (val ^ -int64(neg)) + int64(neg)
+		semi := e - 4 - int(tens) - int(neg)
+
+		// The name: buf[s:semi], its first 16 bytes zero-padded in
+		// key0 and key1.
+		n := semi - s
+		if n <= 0 || s+16 > len(buf) {
+			break
+		}
+		var key0, key1, h uint64
+		if n < 16 {
+			m := &nameMasks[n]
+			key0, key1 = load(ptr, s)&m[0], load(ptr, s+8)&m[1]
+			h = hashWord(hashWord(hashSeed, key0), key1)
+		} else {
+			key0, key1 = load(ptr, s), load(ptr, s+8)
+			h = hashWord(hashWord(hashSeed, key0), key1)
+			j := s + 16
+			for ; j+8 <= semi; j += 8 {
+				h = hashWord(h, load(ptr, j))
+			}
+			var tail uint64 // buf[j:semi], 0..7 bytes
+			if k := semi - j; k > 0 {
+				tail = load(ptr, semi-8) >> (64 - 8*k)
+			}
+			h = hashWord(h, tail)
+		}
+		h = hashFinish(h, n)
+
+		// The table.
+		var st *slot
+		for idx := h >> shift; ; idx = (idx + 1) & mask {
+			st = &slots[idx&mask]
+			if st.key0 == key0 && st.key1 == key1 && len(st.name) == n {
+				if n <= 16 || sameTail(st.name, ptr, s, n) {
+					break
+				}
+			} else if len(st.name) == 0 {
+				// A new name, or no name at all: if buf[s:semi] holds
+				// a ';' the line is bad, and the table holds no such
+				// name. addLine decides.
+				goto done
+			}
+		}
+		v32 := int32(val)
+		st.min = min(st.min, v32)
+		st.max = max(st.max, v32)
+		st.sum += val
+		st.count++
+		records++
+		s = e + 1
 	}
+done:
+	p.lines += records
+	p.records += records
+	return s
+}
+
+// sameTail reports whether name[16:] equals the n-16 bytes at p+i+16,
+// where len(name) == n > 16, comparing words (the last one overlapping).
+func sameTail(name string, p unsafe.Pointer, i, n int) bool {
+	sp := unsafe.Pointer(unsafe.StringData(name))
+	for j := 16; ; j += 8 {
+		if j > n-8 {
+			j = n - 8
+		}
+		if load(sp, j) != load(p, i+j) {
+			return false
+		}
+		if j+8 >= n {
+			return true
+		}
+	}
+}
+
+// insert fills the empty slot idx with a new name, growing the table first
+// if it would become more than a quarter full. The slot's min and max are
+// set so that the caller's first record sets them.
+func (p *parsePartial) insert(idx, h, key0, key1 uint64, name []byte) *slot {
+	if 4*(p.used+1) > len(p.slots) {
+		p.grow()
+		return p.find(h, key0, key1, name)
+	}
+	s := &p.slots[idx]
+	*s = slot{hash: h, key0: key0, key1: key1, name: string(name), min: math.MaxInt32, max: math.MinInt32}
+	p.used++
+	return s
+}
+
+// find finds or inserts name's slot.
+func (p *parsePartial) find(h, key0, key1 uint64, name []byte) *slot {
+	mask := uint64(len(p.slots) - 1)
+	for idx := h >> p.shift; ; idx = (idx + 1) & mask {
+		s := &p.slots[idx]
+		if len(s.name) == 0 {
+			return p.insert(idx, h, key0, key1, name)
+		}
+		if s.hash == h && s.name == string(name) {
+			return s
+		}
+	}
+}
+
+func (p *parsePartial) lookup(name []byte) *slot {
+	h, key0, key1 := nameKeys(name)
+	return p.find(h, key0, key1, name)
+}
+
+// addLine takes one line without its '\n' by the grammar, byte by byte: one
+// trailing '\r' is stripped, an empty line is skipped, the name runs to the
+// first ';' and must be non-empty, and the rest must be -?d{1,2}.d.
+func (p *parsePartial) addLine(line []byte) {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(line) == 0 {
+		return
+	}
+	semi := bytes.IndexByte(line, ';')
 	if semi <= 0 {
 		p.bad++
 		return
@@ -114,7 +391,8 @@ func (p *parsePartial) addLine(line []byte) {
 		return
 	}
 	p.records++
-	p.lookup(h, line[:semi]).add(t)
+	s := p.lookup(line[:semi])
+	s.merge(stat{Min: t, Max: t, Sum: t, Count: 1})
 }
 
 // parseTenths reads -?d{1,2}.d as tenths.
@@ -140,34 +418,21 @@ func parseTenths(b []byte) (int64, bool) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// lookup finds or inserts name's slot.
-func (p *parsePartial) lookup(h uint64, name []byte) *stat {
-	mask := uint64(len(p.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := &p.slots[i]
-		if s.name == "" {
-			if 2*(p.used+1) > len(p.slots) {
-				p.grow()
-				return p.lookup(h, name)
-			}
-			s.hash, s.name = h, string(name)
-			p.used++
-			return &s.stat
-		}
-		if s.hash == h && s.name == string(name) {
-			return &s.stat
-		}
-	}
-}
-
 func (p *parsePartial) grow() {
 	old := p.slots
 	p.slots = make([]slot, 2*len(old))
-	p.used = 0
-	for _, s := range old {
-		if s.name != "" {
-			p.lookup(s.hash, []byte(s.name)).merge(s.stat)
+	p.shift--
+	mask := uint64(len(p.slots) - 1)
+	for i := range old {
+		o := &old[i]
+		if len(o.name) == 0 {
+			continue
 		}
+		idx := o.hash >> p.shift
+		for len(p.slots[idx].name) != 0 {
+			idx = (idx + 1) & mask
+		}
+		p.slots[idx] = *o
 	}
 }
 
@@ -177,18 +442,19 @@ func (p *parsePartial) Merge(o Partial) {
 	p.bytes += op.bytes
 	p.records += op.records
 	p.bad += op.bad
-	for _, s := range op.slots {
-		if s.name != "" {
-			p.lookup(s.hash, []byte(s.name)).merge(s.stat)
+	for i := range op.slots {
+		s := &op.slots[i]
+		if len(s.name) != 0 {
+			p.find(s.hash, s.key0, s.key1, []byte(s.name)).merge(s.stat())
 		}
 	}
 }
 
 func (p *parsePartial) table() map[string]stat {
 	m := make(map[string]stat, p.used)
-	for _, s := range p.slots {
-		if s.name != "" {
-			m[s.name] = s.stat
+	for i := range p.slots {
+		if s := &p.slots[i]; len(s.name) != 0 {
+			m[s.name] = s.stat()
 		}
 	}
 	return m
@@ -220,11 +486,11 @@ func (p *parsePartial) Decode(r io.Reader) error {
 	*p = *newParsePartial()
 	p.lines, p.bytes, p.records, p.bad = wp.Lines, wp.Bytes, wp.Records, wp.Bad
 	for name, s := range wp.Table {
-		h := uint64(fnvOffset)
-		for i := 0; i < len(name); i++ {
-			h = (h ^ uint64(name[i])) * fnvPrime
+		// scan relies on no name holding a ';' or a '\n'.
+		if name == "" || strings.ContainsAny(name, ";\n") {
+			return fmt.Errorf("decode parse partial: bad name %q", name)
 		}
-		p.lookup(h, []byte(name)).merge(s)
+		p.lookup([]byte(name)).merge(s)
 	}
 	return nil
 }
