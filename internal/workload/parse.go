@@ -84,7 +84,7 @@ func (s *slot) merge(o stat) {
 // parsePartial aggregates records in an open-addressing hash table keyed by
 // the name's bytes, so a line costs no allocation: only a new name allocates.
 type parsePartial struct {
-	slots   []slot // power-of-two length, at most half full
+	slots   []slot // power-of-two length, at most a quarter full
 	shift   uint   // 64 - log2(len(slots)): a hash's home slot is hash>>shift
 	used    int
 	lines   int64
