@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +32,9 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	WorkerCommand = testWorkerCommand
+	if path := os.Getenv("FANBENCH_TEST_PARENT"); path != "" {
+		os.Exit(parentMain(path))
+	}
 	code := m.Run()
 	if code == 0 {
 		if kids, err := childProcesses(); err != nil || len(kids) > 0 {
@@ -220,25 +225,28 @@ func TestProcessSlowWorker(t *testing.T) {
 	noChildren(t)
 }
 
-// TestProcessKillsBlockedSiblings: when one chan worker dies, its
-// siblings are blocked reading stdin from a parent that will not write any
-// more; the parent must kill them rather than wait.
-func TestProcessKillsBlockedSiblings(t *testing.T) {
+// TestProcessKillsSiblings: when one worker dies while its siblings hang,
+// the parent must kill the siblings rather than wait for them, and report
+// the worker that died.
+func TestProcessKillsSiblings(t *testing.T) {
 	paths := writeInputs(t)
 	w, _ := workload.Lookup("count")
-	chanS, _ := Lookup("chan")
-	t.Setenv("FANBENCH_WORKER_FAULT", "exit:0")
 	k := DefaultKnobs()
 	k.BufSize, k.ChanCap = 64, 0
-	start := time.Now()
-	_, err := chanS.Process(Job{Path: paths["fixture"], Workload: w, Workers: 8, Knobs: k})
-	if err == nil || !strings.Contains(err.Error(), "worker 0: injected exit") {
-		t.Fatalf("error %v, want worker 0's exit", err)
+	for _, s := range processStrategies() {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Setenv("FANBENCH_WORKER_FAULT", "exit:2,hang")
+			start := time.Now()
+			_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 4, Knobs: k})
+			if err == nil || !strings.Contains(err.Error(), "worker 2: injected exit") {
+				t.Fatalf("error %v, want worker 2's exit", err)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("failure took %v", took)
+			}
+			noChildren(t)
+		})
 	}
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("failure took %v", took)
-	}
-	noChildren(t)
 }
 
 func TestTailBuffer(t *testing.T) {
@@ -272,4 +280,74 @@ func TestWorkerMainBadArgs(t *testing.T) {
 	if err := WorkerMain(strings.NewReader("a\nb\n"), &out, []string{"--role", "stdin", "--workload", "count", "--index", "0", "--len", "2"}); err == nil {
 		t.Error("extra stdin bytes accepted")
 	}
+}
+
+// parentMain is a process-mode parent for TestNoOrphans: it runs mmap with
+// two workers on path (the test makes them hang) and is killed meanwhile.
+func parentMain(path string) int {
+	w, _ := workload.Lookup("count")
+	mm, _ := Lookup("mmap")
+	_, err := mm.Process(Job{Path: path, Workload: w, Workers: 2, Knobs: DefaultKnobs()})
+	fmt.Fprintln(os.Stderr, "parent: run ended:", err)
+	return 1
+}
+
+// TestNoOrphans SIGKILLs a process-mode parent whose workers hang: the
+// workers must die with it (Pdeathsig), not live on as orphans.
+func TestNoOrphans(t *testing.T) {
+	paths := writeInputs(t)
+	t.Setenv("FANBENCH_WORKER_FAULT", "hang")
+	parent := exec.Command(os.Args[0])
+	parent.Env = append(os.Environ(), "FANBENCH_TEST_PARENT="+paths["fixture"])
+	var stderr strings.Builder
+	parent.Stderr = &stderr
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proc := measure.NewFS("")
+	var workers []int
+	for deadline := time.Now().Add(10 * time.Second); len(workers) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			parent.Process.Kill()
+			parent.Wait()
+			t.Fatalf("parent started %d workers in 10s; stderr: %s", len(workers), stderr.String())
+		}
+		workers, _ = proc.Children(parent.Process.Pid)
+	}
+	if err := parent.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	parent.Wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var alive []int
+		for _, pid := range workers {
+			if st := procState(pid); st != "" && st != "Z" {
+				alive = append(alive, pid)
+			}
+		}
+		if len(alive) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			for _, pid := range alive {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Fatalf("workers %v outlived their killed parent", alive)
+		}
+	}
+	noChildren(t)
+}
+
+// procState is the state letter of /proc/PID/stat ("R", "S", "Z"...), or ""
+// when the process is gone.
+func procState(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	_, rest, ok := strings.Cut(string(b), ") ")
+	if !ok || rest == "" {
+		return ""
+	}
+	return rest[:1]
 }

@@ -27,9 +27,11 @@ const (
 	roleMemfd  = "memfd"  // shm: map inherited --fd (--size bytes), scan --off/--len
 )
 
-// workerFault, when set, makes WorkerMain misbehave on purpose: "kind" or
-// "kind:index" (only worker index misbehaves), kind one of panic, exit,
-// kill (SIGKILL itself) or slow (sleep on every chunk). The fault fires at
+// workerFault, when set, makes WorkerMain misbehave on purpose: a comma
+// separated list of "kind" or "kind:index" (only worker index misbehaves;
+// the first entry that applies wins), kind one of panic, exit,
+// kill (SIGKILL itself), hang (sleep for an hour) or slow (sleep on every
+// chunk). The fault fires at
 // the worker's first chunk of work, or before it reports if it has none.
 // Only this package's tests set it (from FANBENCH_WORKER_FAULT in the
 // re-executed test binary); `fanbench worker` never does.
@@ -188,20 +190,23 @@ type fault struct {
 // newFault parses a workerFault spec for worker index; the zero fault does
 // nothing.
 func newFault(spec string, index int) *fault {
-	if spec == "" {
-		return &fault{}
-	}
-	kind, at, found := strings.Cut(spec, ":")
-	if found {
-		if n, err := strconv.Atoi(at); err != nil || n != index {
-			return &fault{}
+	for _, one := range strings.Split(spec, ",") {
+		kind, at, found := strings.Cut(one, ":")
+		if kind == "" {
+			continue
 		}
+		if found {
+			if n, err := strconv.Atoi(at); err != nil || n != index {
+				continue
+			}
+		}
+		return &fault{kind: kind, index: index}
 	}
-	return &fault{kind: kind, index: index}
+	return &fault{}
 }
 
-// fire misbehaves as told: panic, exit and kill at the first call, slow at
-// every call.
+// fire misbehaves as told: panic, exit, kill and hang at the first call,
+// slow at every call.
 func (f *fault) fire() {
 	if f.kind == "slow" {
 		time.Sleep(2 * time.Millisecond)
@@ -217,6 +222,9 @@ func (f *fault) fire() {
 	case "exit":
 		fmt.Fprintf(os.Stderr, "worker %d: injected exit\n", f.index)
 		os.Exit(3)
+	case "hang":
+		fmt.Fprintf(os.Stderr, "worker %d: injected hang\n", f.index)
+		time.Sleep(time.Hour)
 	case "kill":
 		fmt.Fprintf(os.Stderr, "worker %d: injected SIGKILL\n", f.index)
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
