@@ -37,7 +37,7 @@ func main() {
 	mib := flag.Int("mib", 0, "MiB to allocate and touch")
 	spawn := flag.Bool("spawn", false, "start a sleeping copy of this program first")
 	setsid := flag.Bool("setsid", false, "with -spawn: start the copy in a new session (its own process group)")
-	hold := flag.Duration("hold", 0, "sleep this long after reporting")
+	hold := flag.Duration("hold", 0, "sleep this long after reporting, the touched memory still resident")
 	flag.Parse()
 
 	rep := Report{PID: os.Getpid(), PGID: syscall.Getpgrp(), MiB: *mib, Cgroup: memCgroup()}
@@ -63,12 +63,12 @@ func main() {
 	if rep.HWMAfter, rep.RSSAfter, err = status(); err != nil {
 		fail(err)
 	}
-	runtime.KeepAlive(buf)
 	b, _ := json.Marshal(rep)
 	os.Stdout.Write(append(b, '\n'))
 	if *hold > 0 {
 		time.Sleep(*hold)
 	}
+	runtime.KeepAlive(buf) // touched memory stays resident while holding
 }
 
 // status returns VmHWM and VmRSS from /proc/self/status, in bytes.
