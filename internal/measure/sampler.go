@@ -122,6 +122,9 @@ func (s *Sampler) loop() {
 				smp.RSS += v
 			}
 		}
+		if smp.RSS == 0 {
+			return // the tree has exited and awaits reaping: nothing to record
+		}
 		if s.pssEvery > 0 && (lastPSS.IsZero() || now.Sub(lastPSS) >= s.pssEvery) {
 			lastPSS = now
 			for _, pid := range pids {
