@@ -111,24 +111,19 @@ const (
 // may be flagged falsely, so only the lowest set bit is meaningful.
 func zeroLanes(x uint64) uint64 { return (x - lanes1) &^ x & lanes80 }
 
-// The name hash mixes the name as 8-byte little-endian words, zero-padded:
-// the first two words always (the second is zero for names shorter than 8
-// bytes), then for names of 16 bytes or more each further full word and a
-// last, partial word of 0..7 bytes (even when empty), and finally the
-// length. nameKeys and scan compute it the same way; a hash's home slot is
-// its top bits.
+// The name hash mixes the length and then the name as 8-byte little-endian
+// words, zero-padded: the first two words always (the second is zero for
+// names shorter than 8 bytes), then for names of 16 bytes or more each
+// further full word and a last, partial word of 0..7 bytes (even when
+// empty). Each word is mixed by a multiply, so the top bits depend on every
+// bit: a hash's home slot is its top bits. nameKeys and scan compute it the
+// same way.
 const (
 	hashSeed = 0x243f6a8885a308d3
 	hashMul  = 0x9e3779b97f4a7c15
-	hashFin  = 0xff51afd7ed558ccd
 )
 
 func hashWord(h, w uint64) uint64 { return (h ^ w) * hashMul }
-
-func hashFinish(h uint64, n int) uint64 {
-	h = (h ^ uint64(n)) * hashFin
-	return h ^ h>>29
-}
 
 // nameKeys returns the hash of name and its first 16 bytes, zero-padded.
 func nameKeys(name []byte) (h, key0, key1 uint64) {
@@ -136,7 +131,7 @@ func nameKeys(name []byte) (h, key0, key1 uint64) {
 	copy(head[:], name)
 	key0 = binary.LittleEndian.Uint64(head[:8])
 	key1 = binary.LittleEndian.Uint64(head[8:])
-	h = hashWord(hashWord(hashSeed, key0), key1)
+	h = hashWord(hashWord(hashSeed^uint64(len(name)), key0), key1)
 	if len(name) >= 16 {
 		j := 16
 		for ; j+8 <= len(name); j += 8 {
@@ -148,7 +143,7 @@ func nameKeys(name []byte) (h, key0, key1 uint64) {
 		}
 		h = hashWord(h, tail)
 	}
-	return hashFinish(h, len(name)), key0, key1
+	return h, key0, key1
 }
 
 // load reads the 8 bytes at p+i as a little-endian word, without a bounds
@@ -275,10 +270,10 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 		if n < 16 {
 			m := &nameMasks[n]
 			key0, key1 = load(ptr, s)&m[0], load(ptr, s+8)&m[1]
-			h = hashWord(hashWord(hashSeed, key0), key1)
+			h = hashWord(hashWord(hashSeed^uint64(n), key0), key1)
 		} else {
 			key0, key1 = load(ptr, s), load(ptr, s+8)
-			h = hashWord(hashWord(hashSeed, key0), key1)
+			h = hashWord(hashWord(hashSeed^uint64(n), key0), key1)
 			j := s + 16
 			for ; j+8 <= semi; j += 8 {
 				h = hashWord(h, load(ptr, j))
@@ -289,7 +284,6 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 			}
 			h = hashWord(h, tail)
 		}
-		h = hashFinish(h, n)
 
 		// The table.
 		var st *slot
