@@ -37,20 +37,6 @@ func (s *stat) add(t int64) {
 	s.Count++
 }
 
-func (s *stat) merge(o stat) {
-	if o.Count == 0 {
-		return
-	}
-	if s.Count == 0 || o.Min < s.Min {
-		s.Min = o.Min
-	}
-	if s.Count == 0 || o.Max > s.Max {
-		s.Max = o.Max
-	}
-	s.Sum += o.Sum
-	s.Count += o.Count
-}
-
 // slot is one entry of parsePartial's open-addressing table: 64 bytes, one
 // cache line. key0 and key1 hold the name's first 16 bytes zero-padded, so
 // a name of at most 16 bytes is compared without touching its string.
