@@ -37,6 +37,9 @@ type Options struct {
 	Progress    io.Writer // progress display (stderr)
 	Terminal    bool      // Progress is a terminal: draw a bar
 	Log         io.Writer // plain result lines (stdout)
+
+	memAvailable func() int64    // MemAvailable for the memory guard (default: the machine's)
+	beforeRun    func(order int) // test hook: called before each run is launched
 }
 
 // Summary is what an experiment produced.
@@ -101,6 +104,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	fixtures := map[int64]*fixture.Fixture{}
+	stamps := map[string]fixtureStamp{} // each fixture as verified: checked before every run
 	refs := map[string]workload.Answer{}
 	for _, c := range cells {
 		f := fixtures[c.Size]
@@ -112,6 +116,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			}
 			fmt.Fprintf(o.Progress, "%s %s\n", status, f.Path)
 			fixtures[c.Size] = f
+			if stamps[f.Path], err = stampOf(f.Path); err != nil {
+				return nil, err
+			}
 		}
 		key := c.SizeName + "/" + c.Workload
 		if _, ok := refs[key]; !ok {
@@ -171,7 +178,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			break
 		}
 		prog.describe(c, p)
-		r := runOne(ctx, o, spec, c, p, fixtures[c.Size], refs[c.SizeName+"/"+c.Workload])
+		if o.beforeRun != nil {
+			o.beforeRun(order)
+		}
+		f := fixtures[c.Size]
+		r := runOne(ctx, o, spec, c, p, f, stamps[f.Path], refs[c.SizeName+"/"+c.Workload])
 		r.Order = order
 		if ctx.Err() != nil && r.Status != results.StatusOK {
 			// Interrupted mid-run: not recorded, so --resume runs it again.
@@ -218,22 +229,27 @@ func runKey(c results.Cell, rep int, warmup bool) string {
 }
 
 // runOne prepares the cache, launches one run and turns what it learned into a record.
-func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fixture.Fixture, ref workload.Answer) results.Run {
+func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fixture.Fixture, stamp fixtureStamp, ref workload.Answer) results.Run {
 	r := results.Run{Experiment: spec.Name, Cell: c.Cell, Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
 		Bytes: c.Size, CacheState: spec.Cache, Residency: -1, SampleEveryMs: float64(spec.SampleEvery.Milliseconds())}
 	fail := func(format string, args ...any) results.Run {
 		r.Status, r.Reason = results.StatusFailed, fmt.Sprintf(format, args...)
 		return r
 	}
-	if est, avail := estimatePeak(c), memAvailable(); !o.Force && avail > 0 && est > avail*8/10 {
-		r.Status = results.StatusSkipped
-		r.Reason = fmt.Sprintf("memory guard: estimated peak %s exceeds 80%% of MemAvailable %s (use --force to run it)",
-			units.HumanSize(float64(est)), units.HumanSize(float64(avail)))
+	avail := o.memAvailable
+	if avail == nil {
+		avail = memAvailable
+	}
+	if why := memoryGuard(c, avail(), o.Force); why != "" {
+		r.Status, r.Reason = results.StatusSkipped, why
 		return r
 	}
-	// A damaged fixture is never measured: size is checked before every run.
-	if st, err := os.Stat(f.Path); err != nil || st.Size() != f.Size {
-		return fail("fixture %s changed since it was verified (size or presence)", f.Path)
+	// A damaged fixture is never measured: its size and mtime, recorded
+	// when its checksum was verified, are checked before every run.
+	if now, err := stampOf(f.Path); err != nil {
+		return fail("fixture %s: %v", f.Path, err)
+	} else if now.Size != stamp.Size || !now.MTime.Equal(stamp.MTime) {
+		return fail("fixture %s changed since it was verified: %s, was %s", f.Path, now, stamp)
 	}
 	res, ok, err := prepareCache(f.Path, spec.Cache)
 	if err != nil {
@@ -252,6 +268,7 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fi
 	}
 	l.Env, l.Timeout, l.Cgroup, l.Name = c.Env, spec.Timeout.Duration, *spec.Cgroup, c.Strategy
 	l.SampleEvery, l.PSSEvery = spec.SampleEvery.Duration, spec.PSSEvery.Duration
+	l.MemLimit = spec.MemLimit
 	out := l.Run(ctx)
 	r.Usage, r.TreePeaks, r.Samples, r.StderrTail = out.Usage, out.TreePeaks, out.Samples, out.StderrTail
 	if out.Sampler.Count > 0 {
@@ -325,6 +342,37 @@ func prepareCache(path, state string) (float64, bool, error) {
 	return res, err == nil && res >= 0.95, err
 }
 
+// fixtureStamp is what is checked of a fixture before each run: cheap
+// enough to do every time, and changed by any write or truncation.
+type fixtureStamp struct {
+	Size  int64
+	MTime time.Time
+}
+
+func (s fixtureStamp) String() string {
+	return fmt.Sprintf("size %d, mtime %s", s.Size, s.MTime.UTC().Format(time.RFC3339Nano))
+}
+
+func stampOf(path string) (fixtureStamp, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fixtureStamp{}, err
+	}
+	return fixtureStamp{Size: st.Size(), MTime: st.ModTime()}, nil
+}
+
+// memoryGuard returns why a cell must not run on a machine with avail bytes
+// of MemAvailable (its estimated peak exceeds 80% of it), or "" if it may
+// (or force is set, or avail is unknown).
+func memoryGuard(c Cell, avail int64, force bool) string {
+	est := estimatePeak(c)
+	if force || avail <= 0 || est <= avail*8/10 {
+		return ""
+	}
+	return fmt.Sprintf("memory guard: estimated peak %s exceeds 80%% of MemAvailable %s (use --force to run it)",
+		units.HumanSize(float64(est)), units.HumanSize(float64(avail)))
+}
+
 // estimatePeak is a deliberately generous guess of a cell's whole-tree
 // anonymous memory, for the memory guard.
 func estimatePeak(c Cell) int64 {
@@ -363,10 +411,18 @@ func memAvailable() int64 {
 	return int64(vm.Available)
 }
 
+// lastLine is the line of a failed child's stderr that best says why, as
+// ": line": a Go panic or fatal error message (not the stack under it), or
+// else the last line; "" for no stderr.
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			return ": " + strings.TrimSpace(l)
+		}
 	}
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
 		s = s[i+1:]

@@ -5,13 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
 )
 
 // Launch describes one child process to start and measure from outside.
@@ -23,6 +27,11 @@ type Launch struct {
 	PSSEvery    time.Duration // PSS sampling interval (0: no PSS sampling)
 	Cgroup      bool          // run in a fresh cgroup and record its peak
 	Name        string        // cgroup name hint
+	// MemLimit caps the child's memory in bytes (0: none): the run cgroup's
+	// limit, or RLIMIT_AS set on the started child when there is no cgroup.
+	// RLIMIT_AS counts address space, not memory: a Go child reserves over
+	// 1 GiB of it at start, so give such a child at least 2 GiB.
+	MemLimit int64
 }
 
 // Outcome is what the launcher learned about a finished child.
@@ -34,7 +43,8 @@ type Outcome struct {
 	Samples    []results.Sample
 	Sampler    measure.SamplerResult
 	CgroupNote string // why no cgroup figure exists, when it does not
-	Err        error  // start failure, non-zero exit, signal or timeout
+	OOMKilled  bool   // the child was killed for reaching MemLimit
+	Err        error  // start failure, non-zero exit, signal, OOM kill or timeout
 }
 
 // stderrTailBytes is how much of a failed child's stderr is kept.
@@ -89,8 +99,16 @@ func (l Launch) Run(ctx context.Context) Outcome {
 			cg = nil
 		} else {
 			defer cg.Close()
+			if l.MemLimit > 0 {
+				if err := cg.SetLimit(l.MemLimit); err != nil {
+					out.CgroupNote = err.Error()
+					cg.Close()
+					cg = nil
+				}
+			}
 		}
 	}
+	rlimitAS := l.MemLimit > 0 && cg == nil
 	start := time.Now()
 	var err error
 	if cg != nil {
@@ -101,6 +119,17 @@ func (l Launch) Run(ctx context.Context) Outcome {
 	if err != nil {
 		out.Err = fmt.Errorf("start %s: %w", l.Args[0], err)
 		return out
+	}
+	if rlimitAS {
+		// No cgroup: cap the child's address space right after it starts
+		// (what it mapped before this is not counted against the limit).
+		lim := unix.Rlimit{Cur: uint64(l.MemLimit), Max: uint64(l.MemLimit)}
+		if err := unix.Prlimit(cmd.Process.Pid, unix.RLIMIT_AS, &lim, nil); err != nil {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			out.Err = fmt.Errorf("set RLIMIT_AS %s on %s: %w", units.FormatSize(l.MemLimit), l.Args[0], err)
+			return out
+		}
 	}
 	var sampler *measure.Sampler
 	if l.SampleEvery > 0 {
@@ -138,6 +167,9 @@ func (l Launch) Run(ctx context.Context) Outcome {
 	if cmd.ProcessState != nil {
 		out.Usage = measure.UsageFromState(cmd.ProcessState, wall)
 	}
+	if l.MemLimit > 0 && !timedOut && !cancelled && err != nil {
+		out.OOMKilled = oomKilled(cg, cmd.ProcessState, l.MemLimit, out.TreePeaks)
+	}
 	out.Stdout = stdout.Bytes()
 	out.StderrTail = stderr.String()
 	switch {
@@ -145,10 +177,38 @@ func (l Launch) Run(ctx context.Context) Outcome {
 		out.Err = fmt.Errorf("timed out after %v: process group killed", l.Timeout)
 	case cancelled:
 		out.Err = fmt.Errorf("interrupted: process group killed")
+	case out.OOMKilled:
+		out.Err = fmt.Errorf("OOM-killed (memory limit %s)", units.FormatSize(l.MemLimit))
+	case err != nil && rlimitAS:
+		out.Err = fmt.Errorf("%v (under RLIMIT_AS %s)", describeExit(err), units.FormatSize(l.MemLimit))
 	case err != nil:
 		out.Err = describeExit(err)
 	}
 	return out
+}
+
+// oomKilled reports whether a child that failed under a memory limit was
+// killed for reaching it: its cgroup counted an OOM kill, or it died of
+// SIGKILL with the tree's peak at the limit.
+func oomKilled(cg *measure.Cgroup, st *os.ProcessState, limit int64, peaks []results.TreePeak) bool {
+	if cg != nil {
+		if n, err := cg.OOMKills(); err == nil && n > 0 {
+			return true
+		}
+	}
+	if st == nil {
+		return false
+	}
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		return false
+	}
+	for _, p := range peaks {
+		if p.Bytes >= limit*9/10 {
+			return true
+		}
+	}
+	return false
 }
 
 // describeExit turns a Wait error into a short reason.

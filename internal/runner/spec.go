@@ -33,6 +33,10 @@ type Spec struct {
 	PSSEvery    Duration `toml:"pss_every"`    // PSS sampling interval (at least 100ms; 0 disables)
 	FixtureSeed uint64   `toml:"fixture_seed"`
 	Cgroup      *bool    `toml:"cgroup"` // measure each run's tree peak in a fresh cgroup (default true)
+	// MemoryLimit caps each run's memory (e.g. "2GiB"): a cgroup limit, or
+	// RLIMIT_AS when no cgroup can be made. Empty or "0": no limit.
+	MemoryLimit string `toml:"memory_limit"`
+	MemLimit    int64  `toml:"-"` // MemoryLimit in bytes
 
 	Matrix     []Matrix    `toml:"matrix"`
 	References []Reference `toml:"reference"`
@@ -296,6 +300,16 @@ func (s *Spec) validate() error {
 	}
 	if s.PSSEvery.Duration > 0 && s.PSSEvery.Duration < 100*time.Millisecond {
 		return s.errAt("pss_every", "%v: smaps_rollup costs milliseconds at GiB RSS, want at least 100ms", s.PSSEvery.Duration)
+	}
+	if s.MemoryLimit != "" {
+		n, err := units.ParseSize(s.MemoryLimit)
+		if err != nil {
+			return s.errAt("memory_limit", "%v", err)
+		}
+		if n > 0 && n < 16<<20 {
+			return s.errAt("memory_limit", "%s is below the minimum of 16MiB", s.MemoryLimit)
+		}
+		s.MemLimit = n
 	}
 	if s.FixtureSeed == 0 {
 		s.FixtureSeed = 1

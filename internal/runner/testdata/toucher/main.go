@@ -4,7 +4,7 @@
 // sleeping copy of itself (a grandchild of the launcher; with -setsid in a
 // new session, out of the launcher's process group), and -hold keeps it
 // alive afterwards, so that the tests can check that a timeout kills the
-// whole tree.
+// whole tree. -panic makes it panic at once, for the driver's failure tests.
 package main
 
 import (
@@ -38,7 +38,11 @@ func main() {
 	spawn := flag.Bool("spawn", false, "start a sleeping copy of this program first")
 	setsid := flag.Bool("setsid", false, "with -spawn: start the copy in a new session (its own process group)")
 	hold := flag.Duration("hold", 0, "sleep this long after reporting, the touched memory still resident")
+	panicMsg := flag.String("panic", "", "panic with this message instead of doing anything else")
 	flag.Parse()
+	if *panicMsg != "" {
+		panic(*panicMsg)
+	}
 
 	rep := Report{PID: os.Getpid(), PGID: syscall.Getpgrp(), MiB: *mib, Cgroup: memCgroup()}
 	if *spawn {
