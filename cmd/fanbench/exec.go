@@ -62,7 +62,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 		fs.PrintDefaults()
 	}
 	var o runner.ExecOptions
-	fs.StringVar(&o.Strategy, "strategy", "", "strategy: readall, ranges, mmap, chan, ceiling")
+	fs.StringVar(&o.Strategy, "strategy", "", "strategy: readall, ranges, mmap, chan, shm, ceiling")
 	fs.StringVar(&o.Workload, "workload", "count", "workload: count, parse, none")
 	fs.IntVar(&o.Workers, "workers", 1, "number of workers")
 	fs.StringVar(&o.Mode, "mode", "goroutine", "goroutine (workers are goroutines) or process (workers are child processes)")
