@@ -2,6 +2,7 @@ package chart_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"go.uber.org/goleak"
 	"gonum.org/v1/plot/cmpimg"
 
 	"github.com/fanbench/fanbench/internal/chart"
@@ -275,6 +277,13 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if reportDir != "" {
 		os.RemoveAll(filepath.Dir(reportDir))
+	}
+	// No goroutine (of the concurrent figure rendering) outlives the tests.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left after the tests: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }

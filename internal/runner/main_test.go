@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // binDir holds the helper binaries the tests build: fanbench itself (the
@@ -25,6 +27,13 @@ func TestMain(m *testing.M) {
 	binDir = d
 	code := m.Run()
 	os.RemoveAll(d)
+	// Launch, the sampler and the driver end every goroutine they start.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left after the tests: %v\n", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 

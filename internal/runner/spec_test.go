@@ -65,6 +65,10 @@ var specErrorTests = []struct {
 		`exp.toml:2: matrix: expected end of table array name delimiter ']', but got '\n' instead`},
 	{"TOML type mismatch", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [\"two\"]\n",
 		`exp.toml:5: matrix.workers: incompatible types: TOML value has type string; destination has type integer`},
+	{"bad memory limit", "name = \"t\"\nmemory_limit = \"2GB\"\n" + matrix,
+		`exp.toml:2: memory_limit: size "2GB": want a whole number of B, KiB, MiB, GiB or TiB (e.g. 256MiB)`},
+	{"memory limit too small", "name = \"t\"\nmemory_limit = \"1MiB\"\n" + matrix,
+		`exp.toml:2: memory_limit: 1MiB is below the minimum of 16MiB`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
@@ -130,6 +134,12 @@ func TestLoadSpecDefaults(t *testing.T) {
 	}
 	if m := s.Matrix[0]; len(m.Modes) != 1 || m.Modes[0] != "goroutine" || len(m.Workloads) != 1 || m.Workloads[0] != "count" {
 		t.Errorf("matrix defaults: %+v", m)
+	}
+	if s.MemoryLimit != "" || s.MemLimit != 0 {
+		t.Errorf("default memory limit %q (%d), want none", s.MemoryLimit, s.MemLimit)
+	}
+	if s, err := ParseSpec("lim.toml", []byte("name = \"lim\"\nmemory_limit = \"2GiB\"\n"+matrix)); err != nil || s.MemLimit != 2<<30 {
+		t.Errorf("memory_limit = \"2GiB\": %v, %+v", err, s)
 	}
 	// sample_every = "0s" given explicitly turns the sampler off.
 	s, err = ParseSpec("min.toml", []byte("name = \"min\"\nsample_every = \"0s\"\npss_every = \"0s\"\n"+matrix))
