@@ -69,6 +69,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&o.Verify, "verify", false, "compute the reference answer after measuring and compare (exit 1 on mismatch)")
 	expect := fs.String("expect", "", "reference answer as JSON to compare with")
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
+	spikeSize := fs.String("spike", "", "allocate and touch SIZE for 30ms before the work (a short peak for sampler studies)")
 	kf := addKnobFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
@@ -92,6 +93,13 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	var err error
 	if o.Knobs, err = kf.knobs(); err != nil {
 		return err
+	}
+	if *spikeSize != "" {
+		n, err := units.ParseSize(*spikeSize)
+		if err != nil {
+			return usagef("flag -spike: %v", err)
+		}
+		o.Spike = n
 	}
 	if *expect != "" {
 		var a workload.Answer

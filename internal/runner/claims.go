@@ -134,7 +134,10 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 			bound = c.Ratio * float64(g.cell.Size)
 			boundText = fmt.Sprintf("%g × size %s = %s", c.Ratio, g.cell.SizeName, formatMetric(c.Metric, bound))
 		default:
-			other, err := vsCell(g.cell, c.Vs, groups)
+			other, err := g, error(nil)
+			if !c.sameCell {
+				other, err = vsCell(g.cell, c.Vs, groups)
+			}
 			if err != nil {
 				v.Error, v.Measured = err.Error(), err.Error()
 				out = append(out, v)

@@ -264,10 +264,17 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fi
 		refJSON, _ := json.Marshal(ref)
 		l.Args = append([]string{o.Self, "exec", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
 			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON)}, knobArgs(c)...)
+		if v, ok := c.Cell.Knobs["spike"]; ok {
+			l.Args = append(l.Args, "--spike", v)
+		}
 		l.Args = append(l.Args, f.Path)
 	}
 	l.Env, l.Timeout, l.Cgroup, l.Name = c.Env, spec.Timeout.Duration, *spec.Cgroup, c.Strategy
 	l.SampleEvery, l.PSSEvery = spec.SampleEvery.Duration, spec.PSSEvery.Duration
+	if v, ok := c.Cell.Knobs["sample_every"]; ok {
+		l.SampleEvery, _ = time.ParseDuration(v) // validated in LoadSpec
+		r.SampleEveryMs = float64(l.SampleEvery) / float64(time.Millisecond)
+	}
 	l.MemLimit = spec.MemLimit
 	out := l.Run(ctx)
 	r.Usage, r.TreePeaks, r.Samples, r.StderrTail = out.Usage, out.TreePeaks, out.Samples, out.StderrTail

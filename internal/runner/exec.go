@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/measure"
@@ -33,6 +34,26 @@ type ExecOptions struct {
 	Expect *workload.Answer
 	// Profile, if set, is a path prefix for PREFIX.cpu.pprof and PREFIX.heap.pprof.
 	Profile string
+	// Spike, if positive, allocates and touches that many bytes for
+	// SpikeHold before the measured work, then returns them to the OS: a
+	// short peak that VmHWM keeps and a slow RSS sampler misses.
+	Spike int64
+}
+
+// SpikeHold is how long a Spike's memory is held.
+const SpikeHold = 30 * time.Millisecond
+
+// spike allocates n bytes, touches every page, holds them for SpikeHold and
+// gives them back to the OS.
+func spike(n int64) {
+	b := make([]byte, n)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	time.Sleep(SpikeHold)
+	runtime.KeepAlive(b)
+	b = nil
+	debug.FreeOSMemory()
 }
 
 // ExecReport is what one run reports about itself: the JSON object that
@@ -120,6 +141,9 @@ func Exec(o ExecOptions) (ExecReport, error) {
 			rep.MemoryErr = err.Error()
 		}
 		rep.Memory = m
+	}
+	if o.Spike > 0 {
+		spike(o.Spike)
 	}
 	before := measure.ReadRuntime()
 	res, err := run(strategy.Job{Path: o.Path, Workload: w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak})

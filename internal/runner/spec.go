@@ -95,6 +95,8 @@ type ClaimSpec struct {
 	Ratio    float64        `toml:"ratio"`
 	Value    *float64       `toml:"value"`
 	Stat     string         `toml:"stat"`
+	// sameCell: vs_metric without vs compares two metrics of the same cell.
+	sameCell bool
 }
 
 // Duration is a TOML string such as "10ms" or "2m".
@@ -135,6 +137,16 @@ func (e *SpecError) Error() string {
 // knob names a spec may vary, beyond the strategy knobs.
 var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}
 var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment"}
+
+// runKnobs are interpreted by the launcher (sample_every: the RSS sampling
+// interval of the run) or by exec (spike: a short-lived allocation of that
+// size before the measured work, which a slow sampler misses).
+var runKnobs = []string{"sample_every", "spike"}
+
+// isKnob reports whether a spec may vary k.
+func isKnob(k string) bool {
+	return slices.Contains(strategyKnobs, k) || slices.Contains(envKnobs, k) || slices.Contains(runKnobs, k)
+}
 
 // LoadSpec reads and validates a spec file, applying defaults.
 func LoadSpec(path string) (*Spec, error) {
@@ -410,8 +422,8 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 		}
 	}
 	for k, vals := range m.Knobs {
-		if !slices.Contains(strategyKnobs, k) && !slices.Contains(envKnobs, k) {
-			return s.errAt(k, "unknown knob (want one of %s)", strings.Join(append(slices.Clone(strategyKnobs), envKnobs...), ", "))
+		if !isKnob(k) {
+			return s.errAt(k, "unknown knob (want one of %s)", strings.Join(slices.Concat(strategyKnobs, envKnobs, runKnobs), ", "))
 		}
 		if len(vals) == 0 {
 			return s.errAt(k, "empty list of values")
@@ -434,6 +446,7 @@ func (s *Spec) validateClaim(c *ClaimSpec) error {
 	if c.Metric == "" {
 		return s.errAt("metric", "claim %q: metric missing (e.g. peak-RSS-B, B/s, sec/op)", c.Text)
 	}
+	c.sameCell = c.VsMetric != "" && len(c.Vs) == 0
 	if c.VsMetric == "" {
 		c.VsMetric = c.Metric
 	}
@@ -458,18 +471,18 @@ func (s *Spec) validateClaim(c *ClaimSpec) error {
 		}
 		bounds++
 	}
-	if len(c.Vs) > 0 {
+	if len(c.Vs) > 0 || c.sameCell {
 		bounds++
 	}
 	if bounds != 1 {
-		return s.errAt("claim", "claim %q: give exactly one of value, of = \"size\", or vs", c.Text)
+		return s.errAt("claim", "claim %q: give exactly one of value, of = \"size\", vs, or vs_metric alone", c.Text)
 	}
 	if c.Value == nil && c.Ratio == 0 {
 		return s.errAt("ratio", "claim %q: ratio missing", c.Text)
 	}
 	for _, m := range []map[string]any{c.Where, c.Vs} {
 		for k := range m {
-			if !slices.Contains(claimFields, k) && !slices.Contains(strategyKnobs, k) && !slices.Contains(envKnobs, k) && k != "cache" {
+			if !slices.Contains(claimFields, k) && !isKnob(k) && k != "cache" {
 				return s.errAt(k, "claim %q: unknown field (want %s or a knob)", c.Text, strings.Join(claimFields, ", "))
 			}
 		}
@@ -500,6 +513,13 @@ func applyKnob(k strategy.Knobs, name, val string) (strategy.Knobs, error) {
 		k.Advice = val
 	case "split":
 		k.Split = val
+	case "sample_every":
+		var d time.Duration
+		if d, err = time.ParseDuration(val); err == nil && d < 0 {
+			err = fmt.Errorf("negative")
+		}
+	case "spike":
+		_, err = units.ParseSize(val)
 	case "GOGC":
 		if val != "off" {
 			_, err = strconv.Atoi(val)
