@@ -373,18 +373,57 @@ workers = [1]
 	}
 }
 
-// TestRunResultsNotWritable: a results root that cannot be created (under a
-// file, which stops root too) gives one clear line and exit status 1.
+// TestRunResultsNotWritable: a results root that cannot be written gives
+// one clear line naming the path and exit status 1, and writes nothing:
+// a root under a file (which stops root too), a read-only file system (a
+// read-only bind mount in a private mount namespace), and --resume of a
+// folder on it.
 func TestRunResultsNotWritable(t *testing.T) {
 	tmp := t.TempDir()
 	specPath := writeFile(t, filepath.Join(tmp, "s.toml"), "name = \"ro\"\n"+matrix)
-	res := runCLI(t, nil, "run", "--results", "/dev/null/results", "--fixtures", filepath.Join(tmp, "fx"), specPath)
-	if res.code != 1 || res.stderr != "fanbench run: create results folder: mkdir /dev/null: not a directory\n" {
-		t.Errorf("exit %d, stderr %q: want 1 and one line naming the folder", res.code, res.stderr)
-	}
-	if _, err := os.Stat(filepath.Join(tmp, "fx")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("fixtures made although no results folder could be (%v)", err)
-	}
+	t.Run("under-a-file", func(t *testing.T) {
+		fx := filepath.Join(tmp, "fx1")
+		res := runCLI(t, nil, "run", "--results", "/dev/null/results", "--fixtures", fx, specPath)
+		if res.code != 1 || res.stderr != "fanbench run: create results folder: mkdir /dev/null: not a directory\n" {
+			t.Errorf("exit %d, stderr %q: want 1 and one line naming the folder", res.code, res.stderr)
+		}
+		if _, err := os.Stat(fx); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("fixtures made although no results folder could be (%v)", err)
+		}
+	})
+	t.Run("read-only", func(t *testing.T) {
+		if _, err := exec.LookPath("unshare"); err != nil {
+			t.Skip("no unshare")
+		}
+		root := filepath.Join(tmp, "ro")
+		old := writeFile(t, filepath.Join(root, "ro", "old", SpecCopyName), "name = \"ro\"\n"+matrix)
+		oldDir := filepath.Dir(old)
+		runs := writeFile(t, filepath.Join(oldDir, results.RunsFile), "{\"experiment\":\"ro\",\"rep\":0}\n{\"experiment\":\"ro\",\"rep\"")
+		// fanbench runs with root mounted read-only over itself.
+		ro := []string{"unshare", "-m", "sh", "-c", `mount --bind -o ro "$0" "$0" && exec "$@"`, root}
+		if out, err := exec.Command(ro[0], append(ro[1:], "true")...).CombinedOutput(); err != nil {
+			t.Skipf("no read-only bind mount here: %v %s", err, out)
+		}
+		fx := filepath.Join(tmp, "fx2")
+		res := runCLI(t, ro, "run", "--results", root, "--fixtures", fx, specPath)
+		if res.code != 1 || !strings.HasPrefix(res.stderr, "fanbench run: create results folder: mkdir "+filepath.Join(root, "ro")+"/") ||
+			!strings.HasSuffix(res.stderr, ": read-only file system\n") || strings.Count(res.stderr, "\n") != 1 {
+			t.Errorf("new folder: exit %d, stderr %q: want 1 and one line naming the folder", res.code, res.stderr)
+		}
+		res = runCLI(t, ro, "run", "--resume", oldDir, "--fixtures", fx)
+		if want := "fanbench run: lock " + oldDir + ": open " + filepath.Join(oldDir, ".lock") + ": read-only file system\n"; res.code != 1 || res.stderr != want {
+			t.Errorf("resume: exit %d, stderr %q: want 1 and %q", res.code, res.stderr, want)
+		}
+		if b := mustRead(t, runs); !strings.HasSuffix(string(b), "\"rep\"") {
+			t.Errorf("runs.jsonl changed: %q", b)
+		}
+		if _, err := os.Stat(fx); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("fixtures made although no results folder could be (%v)", err)
+		}
+		if ents, _ := os.ReadDir(filepath.Join(root, "ro")); len(ents) != 1 {
+			t.Errorf("results root: %v, want only the old folder", ents)
+		}
+	})
 }
 
 // TestRunDiskFull fills the disk as far as fanbench can tell: RLIMIT_FSIZE
