@@ -69,7 +69,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&o.Verify, "verify", false, "compute the reference answer after measuring and compare (exit 1 on mismatch)")
 	expect := fs.String("expect", "", "reference answer as JSON to compare with")
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
-	spikeSize := fs.String("spike", "", "allocate and touch SIZE for 30ms before the work (a short peak for sampler studies)")
+	spikeSize := fs.String("spike", "", "allocate and touch SIZE for 10ms before the work (a short peak for sampler studies)")
 	kf := addKnobFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)

@@ -41,7 +41,7 @@ type ExecOptions struct {
 }
 
 // SpikeHold is how long a Spike's memory is held.
-const SpikeHold = 30 * time.Millisecond
+const SpikeHold = 10 * time.Millisecond
 
 // spike allocates n bytes, touches every page, holds them for SpikeHold and
 // gives them back to the OS.
