@@ -3,6 +3,7 @@ package workload
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,29 @@ func (c *countPartial) Decode(r io.Reader) error {
 	if err := json.NewDecoder(r).Decode(c); err != nil {
 		return fmt.Errorf("decode count partial: %w", err)
 	}
+	return nil
+}
+
+// Reset zeroes the counts.
+func (c *countPartial) Reset() { *c = countPartial{} }
+
+// AppendBinary appends lines and bytes as uvarints.
+func (c *countPartial) AppendBinary(b []byte) ([]byte, error) {
+	return binary.AppendUvarint(binary.AppendUvarint(b, uint64(c.Lines)), uint64(c.Bytes)), nil
+}
+
+// MergeBinary adds the counts in AppendBinary's form.
+func (c *countPartial) MergeBinary(data []byte) error {
+	d := wireReader{b: data}
+	lines, n := d.uvarint(), d.uvarint()
+	if d.err == nil && len(d.b) != 0 {
+		d.err = fmt.Errorf("%d bytes left over", len(d.b))
+	}
+	if d.err != nil {
+		return fmt.Errorf("count partial: %w", d.err)
+	}
+	c.Lines += int64(lines)
+	c.Bytes += int64(n)
 	return nil
 }
 

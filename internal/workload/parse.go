@@ -69,10 +69,17 @@ func (s *slot) merge(o stat) {
 
 // parsePartial aggregates records in an open-addressing hash table keyed by
 // the name's bytes, so a line costs no allocation: only a new name allocates.
+//
+// Reset keeps the names in the table with no records (count 0), so that a
+// partial reused for batch after batch (internal/collect) stays on the fast
+// path and allocates nothing; touched lists the slots that hold records, so
+// that Merge, encoding and Reset cost what the partial holds, not the
+// table's size.
 type parsePartial struct {
-	slots   []slot // power-of-two length, at most a quarter full
-	shift   uint   // 64 - log2(len(slots)): a hash's home slot is hash>>shift
-	used    int
+	slots   []slot  // power-of-two length, at most a quarter full
+	shift   uint    // 64 - log2(len(slots)): a hash's home slot is hash>>shift
+	used    int     // slots holding a name
+	touched []int32 // the slots with count > 0, each once, in no order
 	lines   int64
 	bytes   int64
 	records int64
@@ -286,6 +293,11 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 				goto done
 			}
 		}
+		if st.count == 0 {
+			// A name kept by Reset, with no record yet: addLine lists
+			// it in touched.
+			goto done
+		}
 		v32 := int32(val)
 		st.min = min(st.min, v32)
 		st.max = max(st.max, v32)
@@ -345,9 +357,40 @@ func (p *parsePartial) find(h, key0, key1 uint64, name []byte) *slot {
 	}
 }
 
+// findString is find for a name held as a string: a new slot shares it.
+func (p *parsePartial) findString(h, key0, key1 uint64, name string) *slot {
+	mask := uint64(len(p.slots) - 1)
+	for idx := h >> p.shift; ; idx = (idx + 1) & mask {
+		s := &p.slots[idx]
+		if len(s.name) == 0 {
+			if 4*(p.used+1) > len(p.slots) {
+				p.grow()
+				return p.findString(h, key0, key1, name)
+			}
+			*s = slot{hash: h, key0: key0, key1: key1, name: name, min: math.MaxInt32, max: math.MinInt32}
+			p.used++
+			return s
+		}
+		if s.hash == h && s.name == name {
+			return s
+		}
+	}
+}
+
 func (p *parsePartial) lookup(name []byte) *slot {
 	h, key0, key1 := nameKeys(name)
 	return p.find(h, key0, key1, name)
+}
+
+// add merges st into slot s, listing s in touched if it held no record.
+func (p *parsePartial) add(s *slot, st stat) {
+	if st.Count == 0 {
+		return
+	}
+	if s.count == 0 {
+		p.touched = append(p.touched, int32((uintptr(unsafe.Pointer(s))-uintptr(unsafe.Pointer(unsafe.SliceData(p.slots))))/unsafe.Sizeof(slot{})))
+	}
+	s.merge(st)
 }
 
 // addLine takes one line without its '\n' by the grammar, byte by byte: one
@@ -371,8 +414,7 @@ func (p *parsePartial) addLine(line []byte) {
 		return
 	}
 	p.records++
-	s := p.lookup(line[:semi])
-	s.merge(stat{Min: t, Max: t, Sum: t, Count: 1})
+	p.add(p.lookup(line[:semi]), stat{Min: t, Max: t, Sum: t, Count: 1})
 }
 
 // parseTenths reads -?d{1,2}.d as tenths.
@@ -403,6 +445,7 @@ func (p *parsePartial) grow() {
 	p.slots = make([]slot, 2*len(old))
 	p.shift--
 	mask := uint64(len(p.slots) - 1)
+	p.touched = p.touched[:0]
 	for i := range old {
 		o := &old[i]
 		if len(o.name) == 0 {
@@ -413,6 +456,9 @@ func (p *parsePartial) grow() {
 			idx = (idx + 1) & mask
 		}
 		p.slots[idx] = *o
+		if o.count > 0 {
+			p.touched = append(p.touched, int32(idx))
+		}
 	}
 }
 
@@ -422,27 +468,118 @@ func (p *parsePartial) Merge(o Partial) {
 	p.bytes += op.bytes
 	p.records += op.records
 	p.bad += op.bad
-	for i := range op.slots {
+	for _, i := range op.touched {
 		s := &op.slots[i]
-		if len(s.name) != 0 {
-			p.find(s.hash, s.key0, s.key1, []byte(s.name)).merge(s.stat())
-		}
+		p.add(p.findString(s.hash, s.key0, s.key1, s.name), s.stat())
 	}
 }
 
 func (p *parsePartial) table() map[string]stat {
-	m := make(map[string]stat, p.used)
-	for i := range p.slots {
-		if s := &p.slots[i]; len(s.name) != 0 {
-			m[s.name] = s.stat()
-		}
+	m := make(map[string]stat, len(p.touched))
+	for _, i := range p.touched {
+		s := &p.slots[i]
+		m[s.name] = s.stat()
 	}
 	return m
 }
 
 func (p *parsePartial) Answer() Answer {
 	return Answer{Workload: "parse", Lines: p.lines, Bytes: p.bytes, Records: p.records, Bad: p.bad,
-		Stations: p.used, Digest: digest(p.table())}
+		Stations: len(p.touched), Digest: digest(p.table())}
+}
+
+// Reset empties p for reuse: the names stay in the table with no records.
+func (p *parsePartial) Reset() {
+	for _, i := range p.touched {
+		s := &p.slots[i]
+		s.min, s.max, s.sum, s.count = math.MaxInt32, math.MinInt32, 0, 0
+	}
+	p.touched = p.touched[:0]
+	p.lines, p.bytes, p.records, p.bad = 0, 0, 0, 0
+}
+
+// shardOf is the shard, of n, that a name with hash h belongs to.
+func shardOf(h uint64, n int) int { return int(uint32(h>>32) % uint32(n)) }
+
+// Shards reports the shards, of n (at most 64), that p's names fall in.
+func (p *parsePartial) Shards(n int) uint64 {
+	var m uint64
+	for _, i := range p.touched {
+		m |= 1 << shardOf(p.slots[i].hash, n)
+	}
+	return m
+}
+
+// MergeShard merges into p the names of o that fall in shard i of n, and
+// o's counters if counters is set.
+func (p *parsePartial) MergeShard(o Partial, i, n int, counters bool) {
+	op := o.(*parsePartial)
+	if counters {
+		p.lines += op.lines
+		p.bytes += op.bytes
+		p.records += op.records
+		p.bad += op.bad
+	}
+	for _, k := range op.touched {
+		if s := &op.slots[k]; shardOf(s.hash, n) == i {
+			p.add(p.findString(s.hash, s.key0, s.key1, s.name), s.stat())
+		}
+	}
+}
+
+// AppendBinary appends p's compact form: the four counters, the number of
+// names, then each name (length, bytes) with its min, max, sum and count,
+// all as varints.
+func (p *parsePartial) AppendBinary(b []byte) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(p.lines))
+	b = binary.AppendUvarint(b, uint64(p.bytes))
+	b = binary.AppendUvarint(b, uint64(p.records))
+	b = binary.AppendUvarint(b, uint64(p.bad))
+	b = binary.AppendUvarint(b, uint64(len(p.touched)))
+	for _, i := range p.touched {
+		s := &p.slots[i]
+		b = binary.AppendUvarint(b, uint64(len(s.name)))
+		b = append(b, s.name...)
+		b = binary.AppendVarint(b, int64(s.min))
+		b = binary.AppendVarint(b, int64(s.max))
+		b = binary.AppendVarint(b, s.sum)
+		b = binary.AppendUvarint(b, uint64(s.count))
+	}
+	return b, nil
+}
+
+// MergeBinary merges into p a partial in AppendBinary's form, checking
+// every field: a torn or foreign message is an error, never a wrong answer.
+func (p *parsePartial) MergeBinary(data []byte) error {
+	d := wireReader{b: data}
+	lines, nbytes, records, bad, n := d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
+	if d.err != nil {
+		return fmt.Errorf("parse partial: header: %w", d.err)
+	}
+	if n > uint64(len(data)) {
+		return fmt.Errorf("parse partial: %d names in %d bytes", n, len(data))
+	}
+	for k := uint64(0); k < n; k++ {
+		name := d.bytes(d.uvarint())
+		st := stat{Min: d.varint(), Max: d.varint(), Sum: d.varint(), Count: int64(d.uvarint())}
+		switch {
+		case d.err != nil:
+			return fmt.Errorf("parse partial: name %d of %d: %w", k+1, n, d.err)
+		case len(name) == 0 || bytes.ContainsAny(name, ";\n"):
+			return fmt.Errorf("parse partial: bad name %q", name)
+		case st.Count <= 0 || st.Min > st.Max || st.Min < math.MinInt32 || st.Max > math.MaxInt32:
+			return fmt.Errorf("parse partial: %q: bad stat %+v", name, st)
+		}
+		p.add(p.lookup(name), st)
+	}
+	if len(d.b) != 0 {
+		return fmt.Errorf("parse partial: %d bytes left over", len(d.b))
+	}
+	p.lines += int64(lines)
+	p.bytes += int64(nbytes)
+	p.records += int64(records)
+	p.bad += int64(bad)
+	return nil
 }
 
 // wirePartial is parsePartial's encoded form.
@@ -470,7 +607,7 @@ func (p *parsePartial) Decode(r io.Reader) error {
 		if name == "" || strings.ContainsAny(name, ";\n") {
 			return fmt.Errorf("decode parse partial: bad name %q", name)
 		}
-		p.lookup([]byte(name)).merge(s)
+		p.add(p.lookup([]byte(name)), s)
 	}
 	return nil
 }
