@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 
@@ -129,10 +130,17 @@ func (e *SpecError) Error() string {
 		loc += ":" + strconv.Itoa(e.Line)
 	}
 	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+		field := e.Field
+		if strings.IndexFunc(field, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+			field = strconv.Quote(field) // a quoted TOML key may hold anything, newlines included
+		}
+		return lineBreaks.Replace(fmt.Sprintf("%s: %s: %s", loc, field, e.Msg))
 	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
+	return lineBreaks.Replace(fmt.Sprintf("%s: %s", loc, e.Msg))
 }
+
+// lineBreaks keeps a SpecError on one line whatever the spec holds.
+var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // knob names a spec may vary, beyond the strategy knobs.
 var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}

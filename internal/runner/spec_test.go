@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -164,6 +165,25 @@ func TestCommittedSpecsLoad(t *testing.T) {
 		}
 		if len(s.Cells()) == 0 {
 			t.Errorf("%s: no cells", p)
+		}
+	}
+}
+
+// TestSpecErrorOneLine: a quoted TOML key may hold a line break; the error
+// naming it stays one line (found by FuzzParseSpec).
+func TestSpecErrorOneLine(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"name = \"t\"\n" + matrix + "knobs = { \"a\\nb\" = [1] }\n", `exp.toml:2: "a\nb": unknown knob (want one of `},
+		{"name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\nwhere = { \"c\\rd\" = 1 }\n",
+			`exp.toml:6: "c\rd": claim "x": unknown field`},
+	}
+	for _, tt := range tests {
+		_, err := ParseSpec("exp.toml", []byte(tt.src))
+		if err == nil {
+			t.Fatalf("accepted %q", tt.src)
+		}
+		if got := oneLineErr(t, err); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("error %q, want it to start with %q", got, tt.want)
 		}
 	}
 }
