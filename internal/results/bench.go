@@ -30,6 +30,10 @@ const (
 	UnitMinFlt    = "minflt"    // minor page faults (wait4)
 	UnitMajFlt    = "majflt"    // major page faults (wait4)
 	UnitWallSec   = "wall-sec"  // launcher-side wall time, start to reap
+	// UnitPSSSum is the run's own end-of-run PSS plus each process-mode
+	// worker's PSS read at its own peak: how much RAM the tree's copies
+	// account for, with shared pages divided among their sharers.
+	UnitPSSSum = "pss-sum-B"
 )
 
 // treePeakUnits maps each TreePeak.Source to the unit its figure is written
@@ -232,6 +236,13 @@ func benchValues(r *Run) (vals []benchfmt.Value, skipped []string) {
 	addMem(UnitRSSFile, r.Memory.RSSFile)
 	addMem(UnitPSSAnon, r.Memory.PSSAnon)
 	addMem(UnitPSSFile, r.Memory.PSSFile)
+	if len(r.Workers) > 0 {
+		sum := r.Memory.PSS
+		for _, w := range r.Workers {
+			sum += w.PSS
+		}
+		addMem(UnitPSSSum, sum)
+	}
 	if r.Runtime.AllocBytes > 0 || r.Runtime.AllocObjects > 0 {
 		add(UnitAllocB, float64(r.Runtime.AllocBytes))
 		add(UnitAllocs, float64(r.Runtime.AllocObjects))
