@@ -86,6 +86,13 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	var done map[string]bool
 	var prior []results.Run
 	if o.Resume {
+		changed, err := loadPlan(dir.Path, spec)
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", dir.Path, err)
+		}
+		if changed != "" {
+			fmt.Fprintln(o.Progress, changed)
+		}
 		prior, _, err = dir.ReadRuns()
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", dir.Path, err)
@@ -96,6 +103,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	} else if err := os.WriteFile(filepath.Join(dir.Path, SpecCopyName), spec.src, 0o644); err != nil {
 		return nil, fmt.Errorf("save spec copy: %w", err)
+	} else if err := savePlan(dir.Path, spec); err != nil {
+		return nil, err
 	}
 
 	cells := spec.Cells()

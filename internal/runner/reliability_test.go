@@ -739,3 +739,63 @@ command = [%q, "0.2"]
 		})
 	}
 }
+
+// TestResumeKeepsRecordedPlan: --resume plans the runs the experiment began
+// with, even when they came from a --reps override that the spec copy does
+// not hold: the same runs, in the same order, none twice.
+func TestResumeKeepsRecordedPlan(t *testing.T) {
+	src := `name = "plan"
+repetitions = 3
+seed = 9
+sample_every = "0s"
+cgroup = false
+
+[[matrix]]
+strategies = ["readall"]
+sizes = ["64KiB"]
+workers = [1]
+
+[[reference]]
+name = "wc"
+command = ["wc", "-l", "{file}"]
+verify = "lines"
+`
+	spec := mustSpec(t, src)
+	spec.Repetitions = 2 // as fanbench run --reps 2 does
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "results")
+	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := readRunsOK(t, dir)
+	want := plannedKeys(t, spec)
+	if len(first) != 4 || !slices.Equal(runKeys(first), want) {
+		t.Fatalf("first run: %v, want %v", runKeys(first), want)
+	}
+	// Lose the last record, then resume from the spec copy as the CLI does.
+	raw := mustRead(t, filepath.Join(dir, results.RunsFile))
+	cut := bytes.LastIndexByte(raw[:len(raw)-1], '\n') + 1
+	if err := os.WriteFile(filepath.Join(dir, results.RunsFile), raw[:cut], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	o.Spec, o.Resume, o.Progress = again, true, &progress
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	final, _ := readRunsOK(t, dir)
+	if !slices.Equal(runKeys(final), want) {
+		t.Errorf("after resume: %v, want %v", runKeys(final), want)
+	}
+	if len(final) == 4 && (keyOf(final[3]) != keyOf(first[3]) || final[3].Order != first[3].Order) {
+		t.Errorf("resume ran %s (order %d), want the lost %s (order %d)", keyOf(final[3]), final[3].Order, keyOf(first[3]), first[3].Order)
+	}
+	if !strings.Contains(progress.String(), "resume: repetitions 2, warm-ups 0, seed 9 as recorded (not 3, 0, 9)") {
+		t.Errorf("progress %q: want the recorded plan named", progress.String())
+	}
+}
