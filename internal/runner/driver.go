@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,7 +95,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			fmt.Fprintln(o.Progress, changed)
 		}
 		prior, _, err = dir.ReadRuns()
-		if err != nil {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) { // none: interrupted before the first run
 			return nil, fmt.Errorf("resume %s: %w", dir.Path, err)
 		}
 		done = map[string]bool{}
@@ -118,6 +119,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	for _, c := range cells {
 		f := fixtures[c.Size]
 		if f == nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("interrupted before the first run; continue with --resume %s", dir.Path)
+			}
 			fmt.Fprintf(o.Progress, "fixture %s: ", units.FormatSize(c.Size))
 			var status fixture.Status
 			if f, status, err = store.Ensure(c.Size, spec.FixtureSeed); err != nil {
@@ -159,6 +163,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	} else if old, err := dir.ReadEnv(); err == nil {
 		env = old
+	} else if err := dir.WriteEnv(env); err != nil { // none: interrupted before it was written
+		return nil, err
 	}
 
 	log, err := dir.OpenRunLog()

@@ -799,3 +799,48 @@ verify = "lines"
 		t.Errorf("progress %q: want the recorded plan named", progress.String())
 	}
 }
+
+// TestResumeAfterEarlyInterrupt: an experiment interrupted before its first
+// run (here: before fixtures) leaves a folder that --resume completes.
+func TestResumeAfterEarlyInterrupt(t *testing.T) {
+	spec := mustSpec(t, `name = "early"
+repetitions = 2
+sample_every = "0s"
+cgroup = false
+[[reference]]
+name = "wc"
+command = ["wc", "-l", "{file}"]
+verify = "lines"
+[[matrix]]
+strategies = ["readall"]
+sizes = ["64KiB"]
+workers = [1]
+`)
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "results")
+	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, o); err == nil || !strings.Contains(err.Error(), "interrupted before the first run; continue with --resume "+dir) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, results.RunsFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("runs.jsonl: %v, want none yet", err)
+	}
+	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Spec, o.Resume = again, true
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	runs, _ := readRunsOK(t, dir)
+	if sum.Runs != 4 || !slices.Equal(runKeys(runs), plannedKeys(t, spec)) {
+		t.Errorf("after resume: %+v, runs %v", *sum, runKeys(runs))
+	}
+	if _, err := results.ReadEnv(filepath.Join(dir, results.EnvFile)); err != nil {
+		t.Errorf("env.json after resume: %v", err)
+	}
+}
