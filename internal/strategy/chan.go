@@ -8,8 +8,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"github.com/fanbench/fanbench/internal/workload"
 )
 
 // Chunker reads a stream sequentially into newline-aligned chunks: each
@@ -96,6 +94,10 @@ func (c *Chunker) Release(b []byte) { c.release(b) }
 // to W workers; each chunk is a copy owned by one worker at a time.
 func chanCopies(j Job) (Result, error) {
 	start := time.Now()
+	col, err := newCollector("chan", j)
+	if err != nil {
+		return Result{}, err
+	}
 	f, err := os.Open(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("chan: %w", err)
@@ -106,14 +108,13 @@ func chanCopies(j Job) (Result, error) {
 	if j.Knobs.Pool {
 		c.Free = make(chan []byte, j.Knobs.ChanCap+j.Workers+1)
 	}
-	partials := make([]workload.Partial, j.Workers)
 	var wg sync.WaitGroup
-	for w := range partials {
-		p := j.Workload.New()
-		partials[w] = p
+	for w := range j.Workers {
+		sink := col.Sink(w)
 		wg.Go(func() {
+			defer sink.Close()
 			for chunk := range ch {
-				p.Add(chunk)
+				sink.Add(chunk)
 				c.Release(chunk)
 			}
 		})
@@ -134,8 +135,11 @@ func chanCopies(j Job) (Result, error) {
 	if readErr != nil {
 		return Result{}, fmt.Errorf("chan %s: %w", j.Path, readErr)
 	}
-	a := merge(partials)
+	a, extra, err := finish("chan", col, map[string]float64{"chunks": float64(c.Chunks), "copy-B": float64(c.CopiedB)})
+	if err != nil {
+		return Result{}, err
+	}
 	elapsed := time.Since(start)
 	j.atPeak()
-	return Result{Answer: a, Elapsed: elapsed, Extra: map[string]float64{"chunks": float64(c.Chunks), "copy-B": float64(c.CopiedB)}}, nil
+	return Result{Answer: a, Elapsed: elapsed, Extra: extra}, nil
 }

@@ -55,11 +55,15 @@ func mmapShared(j Job) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	a := scanParallel(data, j)
+	a, extra, err := scanParallel("mmap", data, j, nil)
+	if err != nil {
+		unmap()
+		return Result{}, err
+	}
 	elapsed := time.Since(start)
 	j.atPeak()
 	if err := unmap(); err != nil {
 		return Result{}, fmt.Errorf("munmap: %w", err)
 	}
-	return Result{Answer: a, Elapsed: elapsed}, nil
+	return Result{Answer: a, Elapsed: elapsed, Extra: extra}, nil
 }

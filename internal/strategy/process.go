@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -68,15 +69,22 @@ type childSpec struct {
 	// nil: the child's stdin is /dev/null. stop is closed when the run is
 	// being torn down; a feed blocked elsewhere than on the pipe must watch it.
 	feed func(w io.Writer, stop <-chan struct{}) error
+	// closeAfterStart are the parent's copies of files passed to this
+	// child: runWorkers closes them once every child has started, so that
+	// a pipe or socket ends when the child holding it does.
+	closeAfterStart []*os.File
 }
 
 // workerReport is the one JSON object a worker prints on stdout.
 type workerReport struct {
 	Index     int             `json:"index"`
+	Role      string          `json:"role,omitempty"` // manager for collect=manager's manager; else empty
 	Partial   json.RawMessage `json:"partial"`
-	Bytes     int64           `json:"bytes"`            // bytes handed to the workload
-	Reads     int64           `json:"reads,omitempty"`  // range: pread calls
-	Chunks    int64           `json:"chunks,omitempty"` // stream: chunks cut from stdin
+	Bytes     int64           `json:"bytes"`               // bytes handed to the workload
+	Reads     int64           `json:"reads,omitempty"`     // range: pread calls
+	Chunks    int64           `json:"chunks,omitempty"`    // stream: chunks cut from stdin
+	Messages  int64           `json:"messages,omitempty"`  // collect channel, manager: updates sent
+	IPCBytes  int64           `json:"ipc_bytes,omitempty"` // collect channel, manager: bytes sent and acknowledgements read
 	Memory    results.Memory  `json:"memory"`
 	MemoryErr string          `json:"memory_error,omitempty"`
 }
@@ -162,6 +170,11 @@ func runWorkers(name string, specs []childSpec, produce func(stop <-chan struct{
 		}
 		children = append(children, c)
 		go func() { exits <- childExit{c.idx, c.cmd.Wait()} }()
+	}
+	for _, sp := range specs {
+		for _, f := range sp.closeAfterStart {
+			f.Close()
+		}
 	}
 
 	feeds := make(chan feedResult, len(specs)+1)
@@ -261,10 +274,53 @@ func startChild(i int, sp childSpec) (*child, error) {
 	return c, nil
 }
 
-// mergeReports decodes the workers' partials and merges them into the
-// answer, checking that the workers saw size bytes in all. It also returns
-// the workers' memory figures and the first memory error.
-func mergeReports(name string, w workload.Workload, reps []workerReport, size int64) (workload.Answer, []results.Memory, string, error) {
+// merge merges the partials into the first and returns its answer.
+func merge(ps []workload.Partial) workload.Answer {
+	for _, p := range ps[1:] {
+		ps[0].Merge(p)
+	}
+	return ps[0].Answer()
+}
+
+// processRun is what runCollected returns.
+type processRun struct {
+	answer  workload.Answer
+	workers []results.Memory // the children's figures, in child order (the manager last)
+	memErr  string
+	extra   map[string]float64
+	reps    []workerReport
+}
+
+// runCollected runs the workers (specs, and produce if set) with the job's
+// collect knob (startCollect), then merges the children's partials and
+// what the parent collected, checking that the workers saw size bytes in
+// all; extra gains the coordination counts.
+func runCollected(name string, j Job, specs []childSpec, produce func(stop <-chan struct{}) error, size int64, extra map[string]float64) (processRun, error) {
+	specs, col, err := startCollect(name, j, specs)
+	if err != nil {
+		return processRun{}, err
+	}
+	reps, err := runWorkers(name, specs, produce)
+	if err != nil {
+		col.finish(name, nil, nil) // ends the receiver's goroutines; the run's error is err
+		return processRun{}, err
+	}
+	own, extra, err := col.finish(name, reps, extra)
+	if err != nil {
+		return processRun{}, err
+	}
+	a, mems, memErr, err := mergeReports(name, j.Workload, reps, size, own)
+	if err != nil {
+		return processRun{}, err
+	}
+	return processRun{answer: a, workers: mems, memErr: memErr, extra: extra, reps: reps}, nil
+}
+
+// mergeReports decodes the children's partials and merges them, and own
+// (what the parent collected itself, if not nil), into the answer,
+// checking that the workers saw size bytes in all. It also returns the
+// children's memory figures and the first memory error.
+func mergeReports(name string, w workload.Workload, reps []workerReport, size int64, own workload.Partial) (workload.Answer, []results.Memory, string, error) {
 	partials := make([]workload.Partial, len(reps))
 	mems := make([]results.Memory, len(reps))
 	var memErr string
@@ -284,6 +340,9 @@ func mergeReports(name string, w workload.Workload, reps []workerReport, size in
 	if seen != size {
 		return workload.Answer{}, nil, "", fmt.Errorf("%s: workers saw %d bytes in all, the file has %d", name, seen, size)
 	}
+	if own != nil {
+		partials = append(partials, own)
+	}
 	return merge(partials), mems, memErr, nil
 }
 
@@ -294,6 +353,9 @@ func processKnobs(name string, j Job) error {
 	}
 	if j.Knobs.Split == "dynamic" {
 		return fmt.Errorf("%s: mode=process supports split=static only (worker processes share no counter to claim segments from)", name)
+	}
+	if err := collect.Check(j.Knobs.Collect, "process"); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

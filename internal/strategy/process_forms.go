@@ -42,19 +42,15 @@ func readAllProcess(j Job) (Result, error) {
 			feed: func(w io.Writer, _ <-chan struct{}) error { _, err := w.Write(part); return err },
 		}
 	}
-	reps, err := runWorkers(name, specs, nil)
-	if err != nil {
-		return Result{}, err
-	}
-	a, mems, memErr, err := mergeReports(name, j.Workload, reps, int64(len(data)))
+	pr, err := runCollected(name, j, specs, nil, int64(len(data)),
+		map[string]float64{"copy-B": float64(len(data)), "pipe-B": float64(len(data))})
 	if err != nil {
 		return Result{}, err
 	}
 	elapsed := time.Since(start)
 	j.atPeak()
 	runtime.KeepAlive(data)
-	return Result{Answer: a, Elapsed: elapsed, Workers: mems, MemoryErr: memErr,
-		Extra: map[string]float64{"copy-B": float64(len(data)), "pipe-B": float64(len(data))}}, nil
+	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
 
 // fileRanges splits a file into W newline-aligned ranges, reading only
@@ -93,22 +89,18 @@ func rangesProcess(j Job) (Result, error) {
 		specs[i] = childSpec{args: workerArgs(roleRange, j, i, "--path", j.Path, "--off", itoa64(r.Off),
 			"--len", itoa64(r.Len), "--buf", strconv.Itoa(j.Knobs.BufSize))}
 	}
-	reps, err := runWorkers(name, specs, nil)
-	if err != nil {
-		return Result{}, err
-	}
-	a, mems, memErr, err := mergeReports(name, j.Workload, reps, size)
+	pr, err := runCollected(name, j, specs, nil, size, map[string]float64{})
 	if err != nil {
 		return Result{}, err
 	}
 	elapsed := time.Since(start)
 	j.atPeak()
 	var reads int64
-	for _, r := range reps {
+	for _, r := range pr.reps {
 		reads += r.Reads
 	}
-	return Result{Answer: a, Elapsed: elapsed, Workers: mems, MemoryErr: memErr,
-		Extra: map[string]float64{"reads": float64(reads)}}, nil
+	pr.extra["reads"] = float64(reads)
+	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
 
 // mmapProcess: each child maps the same file (PROT_READ, MAP_SHARED, with
@@ -129,17 +121,13 @@ func mmapProcess(j Job) (Result, error) {
 		specs[i] = childSpec{args: workerArgs(roleMmap, j, i, "--path", j.Path, "--off", itoa64(r.Off),
 			"--len", itoa64(r.Len), "--advice", j.Knobs.Advice, "--populate="+strconv.FormatBool(j.Knobs.Populate))}
 	}
-	reps, err := runWorkers(name, specs, nil)
-	if err != nil {
-		return Result{}, err
-	}
-	a, mems, memErr, err := mergeReports(name, j.Workload, reps, size)
+	pr, err := runCollected(name, j, specs, nil, size, nil)
 	if err != nil {
 		return Result{}, err
 	}
 	elapsed := time.Since(start)
 	j.atPeak()
-	return Result{Answer: a, Elapsed: elapsed, Workers: mems, MemoryErr: memErr}, nil
+	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
 
 // chanProcess: one reader in the parent (Chunker) cuts newline-aligned
@@ -208,16 +196,12 @@ func chanProcess(j Job) (Result, error) {
 		specs[i] = childSpec{feed: feed, args: workerArgs(roleStream, j, i,
 			"--buf", strconv.Itoa(j.Knobs.BufSize), "--pool="+strconv.FormatBool(j.Knobs.Pool))}
 	}
-	reps, err := runWorkers(name, specs, produce)
-	if err != nil {
-		return Result{}, err
-	}
-	a, mems, memErr, err := mergeReports(name, j.Workload, reps, st.Size())
+	pr, err := runCollected(name, j, specs, produce, st.Size(), map[string]float64{})
 	if err != nil {
 		return Result{}, err
 	}
 	elapsed := time.Since(start)
 	j.atPeak()
-	return Result{Answer: a, Elapsed: elapsed, Workers: mems, MemoryErr: memErr,
-		Extra: map[string]float64{"chunks": float64(c.Chunks), "copy-B": float64(c.CopiedB), "pipe-B": float64(st.Size())}}, nil
+	pr.extra["chunks"], pr.extra["copy-B"], pr.extra["pipe-B"] = float64(c.Chunks), float64(c.CopiedB), float64(st.Size())
+	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }

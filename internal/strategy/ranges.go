@@ -11,13 +11,16 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/split"
-	"github.com/fanbench/fanbench/internal/workload"
 )
 
 // ranges gives each worker its own newline-aligned byte range, read with
 // pread through one small reusable buffer.
 func ranges(j Job) (Result, error) {
 	start := time.Now()
+	col, err := newCollector("ranges", j)
+	if err != nil {
+		return Result{}, err
+	}
 	f, err := os.Open(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("ranges: %w", err)
@@ -36,20 +39,19 @@ func ranges(j Job) (Result, error) {
 		return Result{}, fmt.Errorf("ranges %s: %w", j.Path, err)
 	}
 	var next atomic.Int64
-	partials := make([]workload.Partial, j.Workers)
 	errs := make([]error, j.Workers)
 	var reads atomic.Int64
 	var wg sync.WaitGroup
-	for w := range partials {
-		p := j.Workload.New()
-		partials[w] = p
+	for w := range j.Workers {
+		sink := col.Sink(w)
 		wg.Go(func() {
+			defer sink.Close()
 			rr := RangeReader{File: f, Buf: make([]byte, j.Knobs.BufSize)}
 			if j.Knobs.Split != "dynamic" {
-				errs[w] = rr.Read(rs[w], p.Add)
+				errs[w] = rr.Read(rs[w], sink.Add)
 			} else {
 				for i := next.Add(1) - 1; i < int64(len(rs)) && errs[w] == nil; i = next.Add(1) - 1 {
-					errs[w] = rr.Read(rs[i], p.Add)
+					errs[w] = rr.Read(rs[i], sink.Add)
 				}
 			}
 			reads.Add(rr.Reads)
@@ -59,10 +61,13 @@ func ranges(j Job) (Result, error) {
 	if err := errors.Join(errs...); err != nil {
 		return Result{}, fmt.Errorf("ranges %s: %w", j.Path, err)
 	}
-	a := merge(partials)
+	a, extra, err := finish("ranges", col, map[string]float64{"reads": float64(reads.Load())})
+	if err != nil {
+		return Result{}, err
+	}
 	elapsed := time.Since(start)
 	j.atPeak()
-	return Result{Answer: a, Elapsed: elapsed, Extra: map[string]float64{"reads": float64(reads.Load())}}, nil
+	return Result{Answer: a, Elapsed: elapsed, Extra: extra}, nil
 }
 
 // RangeReader reads a newline-aligned range with pread through Buf and hands

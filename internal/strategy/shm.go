@@ -22,11 +22,14 @@ func shmGoroutine(j Job) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("shm: %w", err)
 	}
-	a := scanParallel(data, j)
+	a, extra, err := scanParallel("shm", data, j, map[string]float64{"copy-B": float64(len(data))})
+	if err != nil {
+		return Result{}, err
+	}
 	elapsed := time.Since(start)
 	j.atPeak()
 	runtime.KeepAlive(data)
-	return Result{Answer: a, Elapsed: elapsed, Extra: map[string]float64{"copy-B": float64(len(data))}}, nil
+	return Result{Answer: a, Elapsed: elapsed, Extra: extra}, nil
 }
 
 // shmProcess is shm's process form: the parent copies the file once into a
@@ -57,18 +60,13 @@ func shmProcess(j Job) (Result, error) {
 		specs[i] = childSpec{files: []*os.File{mf}, args: workerArgs(roleMemfd, j, i, "--fd", "3",
 			"--size", itoa64(size), "--off", itoa64(r.Off), "--len", itoa64(r.Len))}
 	}
-	reps, err := runWorkers(name, specs, nil)
-	if err != nil {
-		return Result{}, err
-	}
-	a, mems, memErr, err := mergeReports(name, j.Workload, reps, size)
+	pr, err := runCollected(name, j, specs, nil, size, map[string]float64{"copy-B": float64(size)})
 	if err != nil {
 		return Result{}, err
 	}
 	elapsed := time.Since(start)
 	j.atPeak()
-	return Result{Answer: a, Elapsed: elapsed, Workers: mems, MemoryErr: memErr,
-		Extra: map[string]float64{"copy-B": float64(size)}}, nil
+	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
 
 // fileToMemfd copies a file into a new sealed memfd through a buffer of

@@ -4,6 +4,7 @@ package strategy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/split"
 	"github.com/fanbench/fanbench/internal/units"
@@ -26,11 +28,17 @@ type Knobs struct {
 	Populate bool   // mmap: MAP_POPULATE (fault every page in at map time)
 	Split    string // readall, ranges, mmap, ceiling: static (one part per worker) or dynamic (segments claimed from a counter)
 	Segment  int    // dynamic split: segment size in bytes
+	// Collect is how the workers' results are combined: partials, mutex,
+	// sharded, channel or manager (see internal/collect). mutex and
+	// sharded need mode=goroutine, manager mode=process.
+	Collect string
+	Batch   int // collect (but partials): lines per update; 1 is one update per record
 }
 
 // DefaultKnobs are the knobs a run uses unless told otherwise.
 func DefaultKnobs() Knobs {
-	return Knobs{BufSize: 1 << 20, ChanCap: 4, Pool: true, Advice: "normal", Split: "static", Segment: 8 << 20}
+	return Knobs{BufSize: 1 << 20, ChanCap: 4, Pool: true, Advice: "normal", Split: "static", Segment: 8 << 20,
+		Collect: collect.Partials, Batch: collect.DefaultBatch}
 }
 
 // Map renders the knobs as key=value pairs for results.
@@ -39,6 +47,7 @@ func (k Knobs) Map() map[string]string {
 		"buf": units.FormatSize(int64(k.BufSize)), "chancap": strconv.Itoa(k.ChanCap),
 		"pool": strconv.FormatBool(k.Pool), "advice": k.Advice, "populate": strconv.FormatBool(k.Populate),
 		"split": k.Split, "segment": units.FormatSize(int64(k.Segment)),
+		"collect": k.Collect, "batch": strconv.Itoa(k.Batch),
 	}
 }
 
@@ -53,6 +62,10 @@ func (k Knobs) Validate() error {
 		return fmt.Errorf("knob segment: %d bytes is below the minimum of 64B", k.Segment)
 	case k.Split != "static" && k.Split != "dynamic":
 		return fmt.Errorf("knob split: %q is not static or dynamic", k.Split)
+	case !slices.Contains(collect.Names, k.Collect):
+		return fmt.Errorf("knob collect: %q is not one of %s", k.Collect, strings.Join(collect.Names, ", "))
+	case k.Batch < 1:
+		return fmt.Errorf("knob batch: %d lines, want at least 1", k.Batch)
 	}
 	if _, ok := madvice[k.Advice]; !ok {
 		return fmt.Errorf("knob advice: %q is not one of %s", k.Advice, strings.Join(adviceNames(), ", "))
@@ -166,40 +179,61 @@ func Names() []string {
 	return n
 }
 
+// collectConfig is the job's collect configuration.
+func collectConfig(j Job) collect.Config {
+	return collect.Config{How: j.Knobs.Collect, Workload: j.Workload, Workers: j.Workers, Batch: j.Knobs.Batch, Queue: j.Knobs.ChanCap}
+}
+
+// newCollector returns the goroutine-mode collector of job j, the error
+// naming the strategy.
+func newCollector(name string, j Job) (*collect.Collector, error) {
+	c, err := collect.New(collectConfig(j))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// finish combines the workers' results once every sink is closed, and
+// records the collector's coordination counts in extra.
+func finish(name string, c *collect.Collector, extra map[string]float64) (workload.Answer, map[string]float64, error) {
+	p, st, err := c.Finish()
+	if err != nil {
+		return workload.Answer{}, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return p.Answer(), st.Extra(extra), nil
+}
+
 // scanParallel runs the workload over data with W goroutines, statically
 // (one newline-aligned part each) or dynamically (segments claimed from a
-// shared counter), and merges their partials.
-func scanParallel(data []byte, j Job) workload.Answer {
+// shared counter), and combines their results as the collect knob says.
+func scanParallel(name string, data []byte, j Job, extra map[string]float64) (workload.Answer, map[string]float64, error) {
+	col, err := newCollector(name, j)
+	if err != nil {
+		return workload.Answer{}, nil, err
+	}
 	parts := j.Workers
 	if j.Knobs.Split == "dynamic" {
 		parts = max(1, (len(data)+j.Knobs.Segment-1)/j.Knobs.Segment)
 	}
 	rs := split.Bytes(data, parts)
 	var next atomic.Int64
-	partials := make([]workload.Partial, j.Workers)
 	var wg sync.WaitGroup
-	for w := range partials {
-		p := j.Workload.New()
-		partials[w] = p
+	for w := range j.Workers {
+		sink := col.Sink(w)
 		wg.Go(func() {
+			defer sink.Close()
 			if j.Knobs.Split != "dynamic" {
-				p.Add(data[rs[w].Off:rs[w].End()])
+				sink.Add(data[rs[w].Off:rs[w].End()])
 				return
 			}
 			for i := next.Add(1) - 1; i < int64(len(rs)); i = next.Add(1) - 1 {
-				p.Add(data[rs[i].Off:rs[i].End()])
+				sink.Add(data[rs[i].Off:rs[i].End()])
 			}
 		})
 	}
 	wg.Wait()
-	return merge(partials)
-}
-
-func merge(ps []workload.Partial) workload.Answer {
-	for _, p := range ps[1:] {
-		ps[0].Merge(p)
-	}
-	return ps[0].Answer()
+	return finish(name, col, extra)
 }
 
 func adviceNames() []string {

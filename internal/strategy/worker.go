@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/split"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -25,6 +26,9 @@ const (
 	roleRange  = "range"  // ranges: pread --off/--len of --path through a --buf buffer
 	roleMmap   = "mmap"   // mmap: map --path, scan --off/--len
 	roleMemfd  = "memfd"  // shm: map inherited --fd (--size bytes), scan --off/--len
+	// roleManager is collect=manager's manager: it serves --workers
+	// sockets inherited as fds 3, 4, ... and reports the aggregate.
+	roleManager = "manager"
 )
 
 // workerFault, when set, makes WorkerMain misbehave on purpose: a comma
@@ -59,6 +63,10 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	k := DefaultKnobs()
 	fs.StringVar(&k.Advice, "advice", k.Advice, "mmap: madvise advice")
 	fs.BoolVar(&k.Populate, "populate", false, "mmap: MAP_POPULATE")
+	fs.StringVar(&k.Collect, "collect", k.Collect, "partials, channel or manager")
+	fs.IntVar(&k.Batch, "batch", k.Batch, "collect: lines per update")
+	collectFD := fs.Int("collect-fd", -1, "collect channel, manager: the inherited pipe or socket")
+	workers := fs.Int("workers", 0, "manager: the number of workers")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("worker flags: %w", err)
 	}
@@ -75,12 +83,23 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	if *off < 0 || *length < 0 || *bufSize < 1 {
 		return fmt.Errorf("worker %d: bad range or buffer: off %d len %d buf %d", *index, *off, *length, *bufSize)
 	}
+	if *role == roleManager {
+		p, err := managerMain(w, *index, *workers, k.Batch)
+		if err != nil {
+			return err
+		}
+		return writeReport(stdout, workerReport{Index: *index, Role: roleManager}, p, func() error { return nil })
+	}
 	p := w.New()
+	sink, err := workerSink(w, k, *index, *collectFD, p)
+	if err != nil {
+		return err
+	}
 	flt := newFault(workerFault, *index)
 	rep := workerReport{Index: *index}
 	add := func(b []byte) {
 		flt.fire()
-		p.Add(b)
+		sink.Add(b)
 		rep.Bytes += int64(len(b))
 	}
 	// release frees the worker's buffer or mapping; it runs after the
@@ -154,6 +173,50 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 		return fmt.Errorf("worker %d: unknown role %q", *index, *role)
 	}
 	flt.fire()
+	if err := sink.Close(); err != nil {
+		release()
+		return fmt.Errorf("worker %d: %w", *index, err)
+	}
+	if ws, ok := sink.(*collect.WireSink); ok {
+		rep.Messages, rep.IPCBytes = ws.Stats().Messages, ws.Stats().IPCBytes
+	}
+	return writeReport(stdout, rep, p, release)
+}
+
+// workerSink is where a worker's lines go: its own partial p (partials),
+// or messages down the inherited pipe or socket fd (channel, manager).
+func workerSink(w workload.Workload, k Knobs, index, fd int, p workload.Partial) (collect.Sink, error) {
+	if err := collect.Check(k.Collect, "process"); err != nil {
+		return nil, fmt.Errorf("worker %d: %w", index, err)
+	}
+	if k.Collect == collect.Partials {
+		return ownSink{p}, nil
+	}
+	if fd < 3 {
+		return nil, fmt.Errorf("worker %d: collect %s: --collect-fd missing", index, k.Collect)
+	}
+	f := os.NewFile(uintptr(fd), "collect")
+	if f == nil {
+		return nil, fmt.Errorf("worker %d: collect %s: fd %d is not open", index, k.Collect, fd)
+	}
+	s, err := collect.NewWireSink(collect.Config{How: k.Collect, Workload: w, Workers: 1, Batch: k.Batch}, index, f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("worker %d: %w", index, err)
+	}
+	return s, nil
+}
+
+// ownSink is collect=partials in a worker: its own partial, reported at
+// the end.
+type ownSink struct{ workload.Partial }
+
+// Close does nothing: the partial goes into the report.
+func (ownSink) Close() error { return nil }
+
+// writeReport reads the child's memory figures, then writes rep with p
+// encoded as one JSON line on stdout, then calls release.
+func writeReport(stdout io.Writer, rep workerReport, p workload.Partial, release func() error) error {
 	mem, merr := measure.NewFS("").SelfMemory()
 	if merr != nil {
 		rep.MemoryErr = merr.Error()
@@ -162,20 +225,20 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	var pb bytes.Buffer
 	if err := p.Encode(&pb); err != nil {
 		release()
-		return fmt.Errorf("worker %d: encode partial: %w", *index, err)
+		return fmt.Errorf("worker %d: encode partial: %w", rep.Index, err)
 	}
 	rep.Partial = pb.Bytes()
 	out, err := json.Marshal(rep)
 	if err != nil {
 		release()
-		return fmt.Errorf("worker %d: report: %w", *index, err)
+		return fmt.Errorf("worker %d: report: %w", rep.Index, err)
 	}
 	if _, err := stdout.Write(append(out, '\n')); err != nil {
 		release()
-		return fmt.Errorf("worker %d: write report: %w", *index, err)
+		return fmt.Errorf("worker %d: write report: %w", rep.Index, err)
 	}
 	if err := release(); err != nil {
-		return fmt.Errorf("worker %d: release: %w", *index, err)
+		return fmt.Errorf("worker %d: release: %w", rep.Index, err)
 	}
 	return nil
 }

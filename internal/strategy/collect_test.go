@@ -1,0 +1,109 @@
+package strategy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// TestCollectMatchesReference: every collect value, per record and per
+// batch, gives the reference answer for every workload, edge input and
+// worker count, in each mode it applies to; values that do not apply to a
+// mode are refused, naming the mode.
+func TestCollectMatchesReference(t *testing.T) {
+	paths := writeInputs(t)
+	procStrategies := map[string]bool{"mmap": true, "chan": true} // a pull and a push form; each run starts children
+	for input, path := range paths {
+		for _, w := range workload.All {
+			ref, err := fixture.ReferenceOf(path, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, how := range collect.Names {
+				for _, batch := range []int{1, 7, 1024} {
+					for _, mode := range Modes {
+						for _, s := range All {
+							if mode == "process" && (!procStrategies[s.Name] || batch == 1024) {
+								continue
+							}
+							run, _ := s.Form(mode)
+							for _, workers := range []int{1, 2, 8} {
+								k := DefaultKnobs()
+								k.Collect, k.Batch, k.BufSize, k.ChanCap = how, batch, 4096, 1
+								name := strings.Join([]string{mode, s.Name, w.Name, input, how}, "/")
+								res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k})
+								if applies := collect.Check(how, modeOf(s, mode)); applies != nil {
+									if err == nil || !strings.Contains(err.Error(), "collect "+how+": needs mode=") {
+										t.Errorf("%s: error %v, want collect %s refused", name, err, how)
+									}
+									continue
+								}
+								if err != nil {
+									t.Fatalf("%s/batch %d/%d workers: %v", name, batch, workers, err)
+								}
+								if res.Answer != ref {
+									t.Errorf("%s/batch %d/%d workers: got %v, want %v", name, batch, workers, res.Answer, ref)
+								}
+								if how != collect.Partials && ref.Lines > 0 && res.Extra["messages"] < 1 {
+									t.Errorf("%s/batch %d/%d workers: no messages counted: %v", name, batch, workers, res.Extra)
+								}
+								if how == collect.Partials && res.Extra["messages"] != 0 {
+									t.Errorf("%s: partials counted messages: %v", name, res.Extra)
+								}
+								if mode == "process" && s.Name != "ceiling" {
+									want := workers
+									if how == collect.Manager {
+										want++ // the manager's own figures
+									}
+									if len(res.Workers) != want {
+										t.Errorf("%s: %d children's figures, want %d", name, len(res.Workers), want)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	noChildren(t)
+}
+
+// modeOf is the mode a strategy's form really runs in: ceiling's process
+// form is its goroutine form.
+func modeOf(s Strategy, mode string) string {
+	if s.Name == "ceiling" {
+		return "goroutine"
+	}
+	return mode
+}
+
+// TestCollectMessageCounts: per-record updates send one message per line,
+// batches of 7 one per 7 lines of each worker (rounded up).
+func TestCollectMessageCounts(t *testing.T) {
+	paths := writeInputs(t)
+	w, _ := workload.Lookup("parse")
+	ref, _ := fixture.ReferenceOf(paths["many lines"], w)
+	for _, c := range []struct{ mode, how string }{{"goroutine", "mutex"}, {"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
+		s, _ := Lookup("mmap")
+		run, _ := s.Form(c.mode)
+		for _, batch := range []int{1, 7} {
+			k := DefaultKnobs()
+			k.Collect, k.Batch = c.how, batch
+			res, err := run(Job{Path: paths["many lines"], Workload: w, Workers: 1, Knobs: k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := float64((ref.Lines + int64(batch) - 1) / int64(batch)); res.Extra["messages"] != want {
+				t.Errorf("%s/%s/batch %d: %v messages, want %v", c.mode, c.how, batch, res.Extra["messages"], want)
+			}
+			if ipc := res.Extra["ipc-B"]; (c.mode == "process") != (ipc > 0) {
+				t.Errorf("%s/%s: ipc-B %v", c.mode, c.how, ipc)
+			}
+		}
+	}
+	noChildren(t)
+}
