@@ -184,7 +184,7 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 				row.P = c.P
 				row.Significant = c.P < opt.Alpha
 				addNotes(&row.Notes, c.Warnings)
-				row.Delta = relChange(row.Old.Median, row.New.Median)
+				row.Delta = RelChange(row.Old.Median, row.New.Median)
 				if g := m.Gate; g != nil && row.Significant && worse(unit, row.Delta, g.Tolerance) {
 					row.Regression = true
 					r.Regressions = append(r.Regressions, Regression{Unit: unit, Name: name, Delta: row.Delta, P: row.P})
@@ -212,9 +212,9 @@ func addNotes(notes *[]string, errs []error) {
 	}
 }
 
-// relChange is new/old-1, with a zero old value giving ±Inf (or 0 if new
-// is zero too).
-func relChange(old, new float64) float64 {
+// RelChange is the relative change new/old-1, with a zero old value giving
+// ±Inf (or 0 if new is zero too).
+func RelChange(old, new float64) float64 {
 	if old == new {
 		return 0
 	}
@@ -257,7 +257,7 @@ func geomean(rows []Row) *Geomean {
 		return g
 	}
 	g.Old, g.New = math.Exp(so/float64(g.Cells)), math.Exp(sn/float64(g.Cells))
-	g.Delta = relChange(g.Old, g.New)
+	g.Delta = RelChange(g.Old, g.New)
 	return g
 }
 

@@ -254,7 +254,7 @@ func mediansOnly(e *Entry, prev *Entry, gates []compare.Gate) error {
 			if !ok1 || !ok2 {
 				continue
 			}
-			d := relChange(before.Median, cur.Median)
+			d := compare.RelChange(before.Median, cur.Median)
 			worse := d > g.Tolerance
 			if compare.LowerIsWorse(g.Unit) {
 				worse = d < -g.Tolerance
@@ -274,17 +274,6 @@ func hasUnit(e *Entry, unit string) bool {
 		}
 	}
 	return false
-}
-
-// relChange is new/old-1, ±Inf when old is 0 (0 when both are).
-func relChange(old, new float64) float64 {
-	if old == new {
-		return 0
-	}
-	if old == 0 {
-		return math.Copysign(math.Inf(1), new)
-	}
-	return new/old - 1
 }
 
 // pct writes a relative change as a signed percentage: "+30.0%".
