@@ -35,6 +35,8 @@ func addKnobFlags(fs *flag.FlagSet) *knobFlags {
 	fs.BoolVar(&kf.k.Populate, "populate", kf.k.Populate, "mmap: MAP_POPULATE")
 	fs.StringVar(&kf.k.Split, "split", kf.k.Split, "static (a part per worker) or dynamic (segments claimed from a counter)")
 	fs.StringVar(&kf.segment, "segment", kf.segment, "dynamic split: segment size")
+	fs.StringVar(&kf.k.Collect, "collect", kf.k.Collect, "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)")
+	fs.IntVar(&kf.k.Batch, "batch", kf.k.Batch, "collect (but partials): lines per update (1: one update per record)")
 	return kf
 }
 
