@@ -144,7 +144,7 @@ var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // knob names a spec may vary, beyond the strategy knobs.
 var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}
-var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment"}
+var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment", "collect", "batch"}
 
 // runKnobs are interpreted by the launcher (sample_every: the RSS sampling
 // interval of the run) or by exec (spike: a short-lived allocation of that
@@ -521,6 +521,10 @@ func applyKnob(k strategy.Knobs, name, val string) (strategy.Knobs, error) {
 		k.Advice = val
 	case "split":
 		k.Split = val
+	case "collect":
+		k.Collect = val
+	case "batch":
+		k.Batch, err = strconv.Atoi(val)
 	case "sample_every":
 		var d time.Duration
 		if d, err = time.ParseDuration(val); err == nil && d < 0 {
