@@ -34,6 +34,15 @@ const (
 	// worker's PSS read at its own peak: how much RAM the tree's copies
 	// account for, with shared pages divided among their sharers.
 	UnitPSSSum = "pss-sum-B"
+	// Coordination costs of collecting the workers' results (the collect
+	// knob): time goroutines spent blocked on locks in the run's own
+	// process (runtime/metrics /sync/mutex/wait/total:seconds), updates
+	// sent to a shared aggregate, collector or manager, and the bytes of
+	// those updates that crossed a process boundary (Run.Extra's
+	// "messages" and "ipc-B").
+	UnitLockWait = "lock-wait-sec"
+	UnitMessages = "messages"
+	UnitIPCBytes = "ipc-B"
 )
 
 // treePeakUnits maps each TreePeak.Source to the unit its figure is written
@@ -247,6 +256,12 @@ func benchValues(r *Run) (vals []benchfmt.Value, skipped []string) {
 		add(UnitAllocB, float64(r.Runtime.AllocBytes))
 		add(UnitAllocs, float64(r.Runtime.AllocObjects))
 		add(UnitGCCycles, float64(r.Runtime.GCCycles))
+		add(UnitLockWait, r.Runtime.MutexWaitSec)
+	}
+	for _, unit := range []string{UnitMessages, UnitIPCBytes} {
+		if v, ok := r.Extra[unit]; ok {
+			add(unit, v)
+		}
 	}
 	if r.Usage.WallSec > 0 {
 		add(UnitMinFlt, float64(r.Usage.MinFlt))

@@ -172,7 +172,7 @@ func TestWriteBench(t *testing.T) {
 		t.Errorf("read %d results, want 12 (warm-up, failed and skipped runs left out)", n)
 	}
 	for _, u := range []string{"sec/op", "B/s", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
-		"pss-file-B", "alloc-B", "allocs", "gc-cycles", "minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sumhwm-B"} {
+		"pss-file-B", "alloc-B", "allocs", "gc-cycles", "lock-wait-sec", "minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sumhwm-B"} {
 		if units[u] != 12 {
 			t.Errorf("unit %s on %d results, want 12", u, units[u])
 		}
