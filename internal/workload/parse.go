@@ -280,8 +280,10 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 
 		// The table.
 		var st *slot
+		var at uint64
 		for idx := h >> shift; ; idx = (idx + 1) & mask {
-			st = &slots[idx&mask]
+			at = idx & mask
+			st = &slots[at]
 			if st.key0 == key0 && st.key1 == key1 && len(st.name) == n {
 				if n <= 16 || sameTail(st.name, ptr, s, n) {
 					break
@@ -294,9 +296,9 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 			}
 		}
 		if st.count == 0 {
-			// A name kept by Reset, with no record yet: addLine lists
-			// it in touched.
-			goto done
+			// A name kept by Reset, with no record yet (its min and
+			// max are reset so that this record sets them).
+			p.touched = append(p.touched, int32(at))
 		}
 		v32 := int32(val)
 		st.min = min(st.min, v32)
