@@ -66,7 +66,7 @@ func BenchmarkFanout(b *testing.B) {
 		}
 		for _, s := range strategy.All {
 			for _, w := range workload.All {
-				if w.Name == "none" {
+				if w.Name == "none" || !s.Runs(w.Name) {
 					continue
 				}
 				ref, err := store.Reference(f, w)

@@ -25,8 +25,8 @@ type Cell struct {
 func (c Cell) Name() string { return results.BenchName(c.Cell) }
 
 // Cells expands the spec's matrices and references into cells, in a stable
-// order, without duplicates. Ceiling is a goroutine-mode measure and is not
-// expanded in process mode.
+// order, without duplicates. Ceiling and pread are goroutine-mode
+// yardsticks and are not expanded in process mode.
 func (s *Spec) Cells() []Cell {
 	var cells []Cell
 	seen := map[string]bool{}
@@ -52,7 +52,7 @@ func (s *Spec) Cells() []Cell {
 			sort.Strings(env)
 			for _, mode := range m.Modes {
 				for _, st := range m.Strategies {
-					if mode == "process" && st == "ceiling" {
+					if mode == "process" && (st == "ceiling" || st == "pread") {
 						continue
 					}
 					for _, w := range m.Workloads {

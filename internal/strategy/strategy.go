@@ -118,6 +118,14 @@ type Strategy struct {
 	// Process runs the workers as child processes (re-executed fanbench
 	// workers, see WorkerMain); nil when the strategy has no process form.
 	Process Func
+	// Workloads, if set, are the only workloads the strategy runs (the
+	// pread yardstick: count); others fail with an error naming them.
+	Workloads []string
+}
+
+// Runs reports whether the strategy runs the named workload.
+func (s Strategy) Runs(workload string) bool {
+	return s.Workloads == nil || slices.Contains(s.Workloads, workload)
 }
 
 // Modes are the worker modes, in the order runs report them.
@@ -144,7 +152,9 @@ func (s Strategy) Form(mode string) (Func, error) {
 // All is the table of strategies. ceiling's process form is its goroutine
 // form on purpose: the ceiling is the workload over bytes already in one
 // process's memory with W goroutines, the same yardstick for both modes
-// (it reports no worker children).
+// (it reports no worker children). pread is the other yardstick: the plain
+// pread-and-scan loop ranges is judged against, goroutine mode and the
+// count workload only.
 var All = []Strategy{
 	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
 		Goroutine: readAll, Process: readAllProcess},
@@ -158,6 +168,8 @@ var All = []Strategy{
 		Goroutine: shmGoroutine, Process: shmProcess},
 	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed); process mode runs the same goroutine form",
 		Goroutine: ceiling, Process: ceiling},
+	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
+		Goroutine: preadScan, Workloads: []string{"count"}},
 }
 
 // Lookup finds a strategy by name.
