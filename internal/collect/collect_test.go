@@ -282,4 +282,3 @@ func noChildren(t *testing.T) {
 		t.Fatalf("child processes left: %v", kids)
 	}
 }
-
