@@ -38,18 +38,19 @@ func (c Config) check(mode string) error {
 // Each worker gets its own Sink; once every sink is closed, Finish returns
 // the combined partial.
 type Collector struct {
-	cfg      Config
-	partials []workload.Partial // partials: one per worker
-	mu       sync.Mutex         // mutex: guards shared
-	shared   workload.Partial
-	shards   []shard // sharded
-	ch       chan workload.Partial
-	free     chan workload.Partial // channel: scratch partials for reuse
-	done     chan struct{}         // channel: closed when the collector goroutine has merged everything
-	open     sync.WaitGroup        // channel: sinks not yet closed
-	messages atomic.Int64
-	errMu    sync.Mutex
-	err      error // the first sink failure
+	cfg       Config
+	partials  []workload.Partial // partials: one per worker
+	mu        sync.Mutex         // mutex: guards shared
+	shared    workload.Partial
+	shards    []shard // sharded
+	ch        chan workload.Partial
+	free      chan workload.Partial // channel: scratch partials for reuse
+	done      chan struct{}         // channel: closed when the collector goroutine has merged everything
+	open      sync.WaitGroup        // channel: sinks not yet closed
+	startOnce sync.Once             // channel: starts the goroutines at the first Sink
+	messages  atomic.Int64
+	errMu     sync.Mutex
+	err       error // the first sink failure
 }
 
 // shard is one of sharded's aggregates, padded to its own cache lines.
@@ -81,19 +82,30 @@ func New(cfg Config) (*Collector, error) {
 		c.ch = make(chan workload.Partial, cfg.Queue)
 		c.free = make(chan workload.Partial, cfg.Queue+2*cfg.Workers)
 		c.done = make(chan struct{})
-		c.open.Add(cfg.Workers)
-		go c.receive()
-		go func() { c.open.Wait(); close(c.ch) }()
 	}
 	return c, nil
 }
 
-// Sink returns worker w's sink (w from 0 to Workers-1), once per worker.
+// start starts channel's collector goroutine, and the one that closes the
+// channel once every sink is closed, at the first Sink: a collector whose
+// run failed before it handed out sinks leaves no goroutine behind.
+func (c *Collector) start() {
+	c.open.Add(c.cfg.Workers)
+	go c.receive()
+	go func() { c.open.Wait(); close(c.ch) }()
+}
+
+// Sink returns worker w's sink (w from 0 to Workers-1), once per worker;
+// every sink handed out must be closed, and all Workers of them before
+// Finish.
 func (c *Collector) Sink(w int) Sink {
 	if c.cfg.How == Partials {
 		p := c.cfg.Workload.New()
 		c.partials[w] = p
 		return ownSink{p}
+	}
+	if c.cfg.How == Channel {
+		c.startOnce.Do(c.start)
 	}
 	b := &batcher{scratch: c.cfg.Workload.New(), n: c.cfg.Batch}
 	s := &localSink{c: c, w: w, b: b}

@@ -22,7 +22,7 @@ import (
 // Knobs are a strategy's tuning parameters. Every run records them.
 type Knobs struct {
 	BufSize  int    // ranges: read buffer per worker; chan: chunk size. Bytes.
-	ChanCap  int    // chan: channel capacity in chunks
+	ChanCap  int    // chan: channel capacity in chunks; collect=channel: its queue's capacity in batches
 	Pool     bool   // chan: recycle chunk buffers instead of allocating one per chunk
 	Advice   string // mmap: madvise advice: normal, sequential, random, willneed, hugepage
 	Populate bool   // mmap: MAP_POPULATE (fault every page in at map time)
