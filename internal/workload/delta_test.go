@@ -110,11 +110,10 @@ func TestMergeShard(t *testing.T) {
 				first := true
 				for i := range n {
 					if mask&(1<<i) == 0 {
-						if q := w.New().(Keyed); true {
-							q.MergeShard(p, i, n, false)
-							if q.Answer().Stations != 0 {
-								t.Errorf("%s/%d: shard %d not in the mask %b has keys", name, n, i, mask)
-							}
+						q := w.New().(Keyed)
+						q.MergeShard(p, i, n, false)
+						if q.Answer().Stations != 0 {
+							t.Errorf("%s/%d: shard %d not in the mask %b has keys", name, n, i, mask)
 						}
 						continue
 					}
