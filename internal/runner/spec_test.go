@@ -39,7 +39,7 @@ var specErrorTests = []struct {
 	{"zero workers in the second matrix", "name = \"t\"\n" + matrix + "[[matrix]]\nstrategies = [\"ranges\"]\nsizes = [\"1MiB\"]\nworkers = [0]\n",
 		`exp.toml:9: workers: 0, want at least 1`},
 	{"unknown strategy", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\", \"teleport\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
-		`exp.toml:3: strategies: unknown strategy "teleport" (want one of readall, ranges, mmap, chan, shm, ceiling)`},
+		`exp.toml:3: strategies: unknown strategy "teleport" (want one of readall, ranges, mmap, chan, shm, ceiling, pread)`},
 	{"unknown workload", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nworkloads = [\"sort\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
 		`exp.toml:4: workloads: unknown workload "sort" (want one of count, none, parse)`},
 	{"unknown knob", "name = \"t\"\n" + matrix + "knobs = { turbo = [true] }\n",
