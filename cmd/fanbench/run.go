@@ -56,6 +56,9 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	if *reps > 0 {
 		spec.Repetitions = *reps
 	}
+	// A closed pipe on stdout (e.g. `| tee` killed by Ctrl-C) must not kill the
+	// run before it records what it has: writes then fail instead.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	isTerm := false
