@@ -46,7 +46,10 @@ var workerFault string
 // mmap flags), gets its bytes from stdin, the file or an inherited fd as
 // its role says, runs the workload, reads its own memory figures (after the
 // work, before it releases its buffer or mapping) and writes one JSON
-// report with its encoded partial on stdout.
+// report with its encoded partial on stdout. With --collect channel or
+// manager its lines go, a --batch at a time, as messages down the pipe or
+// socket --collect-fd instead, and its reported partial is empty; role
+// manager is collect=manager's manager (see managerMain).
 func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
