@@ -29,7 +29,7 @@ func readAllProcess(j Job) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
-	data, err := os.ReadFile(j.Path)
+	data, err := readFile(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}

@@ -18,7 +18,7 @@ import (
 // readall, and costs what readall costs.
 func shmGoroutine(j Job) (Result, error) {
 	start := time.Now()
-	data, err := os.ReadFile(j.Path)
+	data, err := readFile(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("shm: %w", err)
 	}
