@@ -25,7 +25,9 @@ bench: build
 	status=$${PIPESTATUS[0]}; \
 	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-run.$$$$.log); rm -f /tmp/fanbench-run.$$$$.log; \
 	if [ -n "$$dir" ]; then \
-	  $(BENCHSTAT) -col /strategy -filter '/workload:count' $$dir/results.bench | head -60; \
+	  $(BENCHSTAT) -col /strategy $$dir/results.bench > $$dir/benchstat.txt; \
+	  $(BENCHSTAT) -col /strategy -filter '/workload:count' $$dir/results.bench > $$dir/benchstat-count.txt; \
+	  head -40 $$dir/benchstat-count.txt; echo "full table: $$dir/benchstat.txt"; \
 	  $(FANBENCH) plot $$dir && $(FANBENCH) report $$dir; \
 	fi; exit $$status
 
