@@ -4,6 +4,9 @@ GO        ?= go
 FANBENCH  := bin/fanbench
 BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat
 EXPERIMENT ?= experiments/default.toml
+# make bench reports claims without failing on them (timing claims depend on
+# how busy the machine is); CLAIMS_FLAGS= makes a failed claim fail the target.
+CLAIMS_FLAGS ?= --advisory-claims
 
 .PHONY: all build test bench bench-suite fixtures plots baseline compare history fuzz clean
 
@@ -21,7 +24,7 @@ test:
 
 # The default experiment: fixtures, runs, results folder, benchstat summary, charts and report.
 bench: build
-	$(FANBENCH) run $(EXPERIMENT) | tee /tmp/fanbench-run.$$$$.log; \
+	$(FANBENCH) run $(CLAIMS_FLAGS) $(EXPERIMENT) | tee /tmp/fanbench-run.$$$$.log; \
 	status=$${PIPESTATUS[0]}; \
 	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-run.$$$$.log); rm -f /tmp/fanbench-run.$$$$.log; \
 	if [ -n "$$dir" ]; then \
