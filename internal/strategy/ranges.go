@@ -30,11 +30,7 @@ func ranges(j Job) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ranges: %w", err)
 	}
-	parts := j.Workers
-	if j.Knobs.Split == "dynamic" {
-		parts = int(max(1, (st.Size()+int64(j.Knobs.Segment)-1)/int64(j.Knobs.Segment)))
-	}
-	rs, err := split.File(f, st.Size(), parts)
+	rs, err := split.File(f, st.Size(), j.parts(st.Size()))
 	if err != nil {
 		return Result{}, fmt.Errorf("ranges %s: %w", j.Path, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"time"
 
@@ -16,21 +15,7 @@ import (
 // shmGoroutine is shm's goroutine form: goroutines share the process's
 // memory anyway, so it reads the file into memory once and scans it like
 // readall, and costs what readall costs.
-func shmGoroutine(j Job) (Result, error) {
-	start := time.Now()
-	data, err := readFile(j.Path)
-	if err != nil {
-		return Result{}, fmt.Errorf("shm: %w", err)
-	}
-	a, extra, err := scanParallel("shm", data, j, map[string]float64{"copy-B": float64(len(data))})
-	if err != nil {
-		return Result{}, err
-	}
-	elapsed := time.Since(start)
-	j.atPeak()
-	runtime.KeepAlive(data)
-	return Result{Answer: a, Elapsed: elapsed, Extra: extra}, nil
-}
+func shmGoroutine(j Job) (Result, error) { return readAllAs("shm", j) }
 
 // shmProcess is shm's process form: the parent copies the file once into a
 // memfd (read into a buf-sized buffer, write into the memfd, so the parent

@@ -85,6 +85,16 @@ type Job struct {
 	AtPeak func()
 }
 
+// parts is how many newline-aligned parts a size-byte input is cut into:
+// one per worker for a static split, one per segment for a dynamic one.
+func (j Job) parts(size int64) int {
+	if j.Knobs.Split != "dynamic" {
+		return j.Workers
+	}
+	seg := int64(j.Knobs.Segment)
+	return int(max(1, (size+seg-1)/seg))
+}
+
 // atPeak calls j.AtPeak if it is set.
 func (j Job) atPeak() {
 	if j.AtPeak != nil {
@@ -224,11 +234,7 @@ func scanParallel(name string, data []byte, j Job, extra map[string]float64) (wo
 	if err != nil {
 		return workload.Answer{}, nil, err
 	}
-	parts := j.Workers
-	if j.Knobs.Split == "dynamic" {
-		parts = max(1, (len(data)+j.Knobs.Segment-1)/j.Knobs.Segment)
-	}
-	rs := split.Bytes(data, parts)
+	rs := split.Bytes(data, j.parts(int64(len(data))))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range j.Workers {
