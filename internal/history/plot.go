@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,7 +141,7 @@ func hasUnitAny(entries []Entry, unit string) bool {
 func metricsOf(ents []Entry, requested []string) []string {
 	var out []string
 	add := func(u string) {
-		if !contains(out, u) && hasUnitAny(ents, u) {
+		if !slices.Contains(out, u) && hasUnitAny(ents, u) {
 			out = append(out, u)
 		}
 	}
@@ -161,15 +162,6 @@ func metricsOf(ents []Entry, requested []string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // nameParts splits a benchmark name such as
@@ -274,7 +266,7 @@ func defaultCells(cells []string, fired map[string]bool) []string {
 		})
 	}
 	for _, c := range cells {
-		if fired[c] && !contains(picked, c) {
+		if fired[c] && !slices.Contains(picked, c) {
 			picked = append(picked, c)
 		}
 	}
@@ -292,7 +284,7 @@ func labels(cells []string) (label map[string]string, variant map[string]string,
 		keys, v := nameParts(c)
 		parts[c] = v
 		for _, k := range keys {
-			if !contains(order, k) {
+			if !slices.Contains(order, k) {
 				order = append(order, k)
 			}
 		}
@@ -480,7 +472,7 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 func machines(ents []Entry) string {
 	var ms []string
 	for _, e := range ents {
-		if s := e.Machine.String(); !contains(ms, s) {
+		if s := e.Machine.String(); !slices.Contains(ms, s) {
 			ms = append(ms, s)
 		}
 	}
@@ -620,22 +612,13 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 				continue
 			}
 			t := plot.Tick{Value: v}
-			if contains64(labelled, m) {
+			if slices.Contains(labelled, m) {
 				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
 			}
 			ticks = append(ticks, t)
 		}
 	}
 	return ticks
-}
-
-func contains64(list []float64, v float64) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // errPoint is a plotted median with its interval as distances below and

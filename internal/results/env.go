@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -274,7 +275,7 @@ func (e Environment) benchConfig() []benchfmt.Config {
 	add("thp", e.THP)
 	var fs []string
 	for _, f := range e.Fixtures {
-		if f.FSType != "" && !contains(fs, f.FSType) {
+		if f.FSType != "" && !slices.Contains(fs, f.FSType) {
 			fs = append(fs, f.FSType)
 		}
 	}
@@ -287,15 +288,6 @@ func (e Environment) benchConfig() []benchfmt.Config {
 		add("date", e.Time.UTC().Format(time.RFC3339))
 	}
 	return cfg
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // writeJSONAtomic writes v as indented JSON to a temporary file in path's
