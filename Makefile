@@ -15,11 +15,12 @@ all: build
 build:
 	$(GO) build -o $(FANBENCH) ./cmd/fanbench
 
-# gofmt check, go vet, and the race-enabled tests (fuzz seed corpora included).
+# gofmt check, go vet, go.mod tidy, and the race-enabled tests (fuzz seed corpora included).
 test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 	$(GO) test -race -short ./...
 
 # The default experiment: fixtures, runs, results folder, benchstat summary, charts and report.

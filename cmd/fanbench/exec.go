@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/runner"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/units"
@@ -73,13 +74,14 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
 	spikeSize := fs.String("spike", "", "allocate and touch SIZE for 10ms before the work (a short peak for sampler studies)")
 	kf := addKnobFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
+	pos, err := cli.Parse(fs, args)
+	if err != nil {
+		return flagError(err)
 	}
-	if fs.NArg() != 1 {
-		return usagef("want exactly one FILE argument, got %d", fs.NArg())
+	if len(pos) != 1 {
+		return usagef("want exactly one FILE argument, got %d", len(pos))
 	}
-	o.Path = fs.Arg(0)
+	o.Path = pos[0]
 	if _, err := strategy.Lookup(o.Strategy); err != nil {
 		return usagef("flag -strategy: %v", err)
 	}
@@ -92,7 +94,6 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	if o.Workers < 1 {
 		return usagef("flag -workers: %d, want at least 1", o.Workers)
 	}
-	var err error
 	if o.Knobs, err = kf.knobs(); err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/fanbench/fanbench/internal/cli"
+
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/units"
 )
@@ -16,15 +18,20 @@ func init() {
 func cmdGen(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: fanbench gen --size SIZE [--size SIZE ...] [--seed N] [--dir fixtures/data]")
+		fs.PrintDefaults()
+	}
 	var sizes multiFlag
 	fs.Var(&sizes, "size", "fixture size, e.g. 256MiB (repeatable)")
 	seed := fs.Uint64("seed", fixture.DefaultSeed, "generator seed")
 	dir := fs.String("dir", fixture.DefaultDir, "fixture folder")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
+	pos, err := cli.Parse(fs, args)
+	if err != nil {
+		return flagError(err)
 	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+	if len(pos) != 0 {
+		return usagef("unexpected argument %q", pos[0])
 	}
 	if len(sizes) == 0 {
 		return usagef("flag -size: required (e.g. --size 256MiB)")

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/history"
 )
 
@@ -30,7 +31,7 @@ func cmdHistory(stdout, stderr io.Writer, args []string) error {
 		return historyPlot(stdout, stderr, args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stderr, historyUsage)
-		return nil
+		return cli.ErrHelp
 	}
 	return usagef("unknown subcommand %q: want add or plot", args[0])
 }
@@ -135,20 +136,14 @@ func parseHistoryFlags(fset *flag.FlagSet, stderr io.Writer, args []string) ([]s
 		fmt.Fprintln(fset.Output(), historyUsage)
 		fset.PrintDefaults()
 	}
-	var pos []string
-	for {
-		if err := fset.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fset.SetOutput(stderr)
-				fset.Usage()
-				return nil, &exitError{code: 0}
-			}
-			return nil, usagef("%v", err)
-		}
-		if fset.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fset.Arg(0))
-		args = fset.Args()[1:]
+	pos, err := cli.Parse(fset, args)
+	if errors.Is(err, cli.ErrHelp) {
+		fset.SetOutput(stderr)
+		fset.Usage()
+		return nil, err
 	}
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return pos, nil
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/fanbench/fanbench/internal/cli"
 )
 
 // command is one fanbench subcommand.
@@ -32,6 +34,16 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
+// flagError turns an error of cli.Parse into the command's result: help
+// (usage already printed) passes through to exit 0, anything else is a
+// usage error.
+func flagError(err error) error {
+	if errors.Is(err, cli.ErrHelp) {
+		return err
+	}
+	return usagef("%v", err)
+}
+
 // exitError carries a chosen exit status (e.g. 1 for a failed claim or gate).
 type exitError struct {
 	code int
@@ -46,12 +58,16 @@ func main() {
 
 // run executes one fanbench invocation and returns its exit status.
 func run(stdout, stderr io.Writer, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && len(args) == 1) {
 		usage(stderr)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "help" {
+		// "fanbench help CMD [SUB]" is "fanbench CMD [SUB] --help".
+		args = append(args[1:], "--help")
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -59,7 +75,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return 2
 	}
 	err := cmd.run(stdout, stderr, args[1:])
-	if err == nil {
+	if err == nil || errors.Is(err, cli.ErrHelp) {
 		return 0
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/fanbench/fanbench/internal/cli"
 
 	"github.com/fanbench/fanbench/internal/chart"
 )
@@ -50,19 +51,9 @@ func loadForCharts(name string, stderr io.Writer, args []string) (*chart.Results
 		fmt.Fprintf(stderr, "usage: fanbench %s RESULTS_DIR [--out plots/]\n", name)
 		fset.PrintDefaults()
 	}
-	var pos []string
-	for {
-		if err := fset.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, "", err
-			}
-			return nil, "", usagef("%v", err)
-		}
-		if fset.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fset.Arg(0))
-		args = fset.Args()[1:]
+	pos, err := cli.Parse(fset, args)
+	if err != nil {
+		return nil, "", flagError(err)
 	}
 	if len(pos) != 1 {
 		return nil, "", usagef("want one RESULTS_DIR, got %d arguments (usage: fanbench %s RESULTS_DIR [--out plots/])", len(pos), name)

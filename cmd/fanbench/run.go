@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/runner"
 )
@@ -34,15 +35,16 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	force := fs.Bool("force", false, "run cells the memory guard would skip")
 	advisory := fs.Bool("advisory-claims", false, "report failed claims without failing the command")
 	reps := fs.Int("reps", 0, "override the spec's repetitions")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
+	pos, err := cli.Parse(fs, args)
+	if err != nil {
+		return flagError(err)
 	}
 	var specPath string
 	switch {
-	case *resume != "" && fs.NArg() == 0:
+	case *resume != "" && len(pos) == 0:
 		specPath = filepath.Join(*resume, runner.SpecCopyName)
-	case *resume == "" && fs.NArg() == 1:
-		specPath = fs.Arg(0)
+	case *resume == "" && len(pos) == 1:
+		specPath = pos[0]
 	default:
 		return usagef("want one spec file, or --resume RESULTS_DIR alone")
 	}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/fanbench/fanbench/internal/cli"
 )
 
 // UsageError is a Command failure caused by bad input: a bad flag or
@@ -41,10 +43,10 @@ func Command(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintln(stderr, "Exit status: 0 pass, 1 a gated metric regressed, 2 bad input.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cli.Parse(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
+		if errors.Is(err, cli.ErrHelp) {
+			return err
 		}
 		return usagef("%v", err)
 	}
@@ -81,25 +83,4 @@ func Command(stdout, stderr io.Writer, args []string) error {
 		return ErrRegression
 	}
 	return nil
-}
-
-// parseInterleaved parses flags that may come before, between or after the
-// positional arguments, which it returns. Everything after "--" is
-// positional.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanbench/fanbench/internal/cli"
+
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -441,7 +443,7 @@ func TestCommand(t *testing.T) {
 	tests := []struct {
 		name     string
 		args     []string
-		wantErr  string // "usage: ..." for a *UsageError, "regression", or ""
+		wantErr  string // "usage: ..." for a *UsageError, "regression", "help", or ""
 		wantOut  string // substring of stdout
 		lastLine string // prefix of stdout's last line
 	}{
@@ -463,7 +465,7 @@ func TestCommand(t *testing.T) {
 		{"missing OLD", []string{filepath.Join(oldDir, "nope"), slowDir}, "usage: OLD: stat ", "", ""},
 		{"folder without results.bench", []string{t.TempDir(), slowDir}, "usage: OLD: open ", "", ""},
 		{"corrupt NEW", []string{oldDir, badFile}, "usage: NEW: " + badFile + ":1: parsing measurement", "", ""},
-		{"help", []string{"-h"}, "", "", ""},
+		{"help", []string{"-h"}, "help", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -477,6 +479,11 @@ func TestCommand(t *testing.T) {
 				}
 				if strings.Contains(ue.Msg, "\n") {
 					t.Errorf("usage error spans lines: %q", ue.Msg)
+				}
+				return
+			case tt.wantErr == "help":
+				if !errors.Is(err, cli.ErrHelp) || !strings.Contains(stderr.String(), "usage: fanbench compare") {
+					t.Fatalf("err = %v, stderr %q; want cli.ErrHelp and the usage", err, stderr.String())
 				}
 				return
 			case tt.wantErr == "regression":
