@@ -77,16 +77,18 @@ type childSpec struct {
 
 // workerReport is the one JSON object a worker prints on stdout.
 type workerReport struct {
-	Index     int             `json:"index"`
-	Role      string          `json:"role,omitempty"` // manager for collect=manager's manager; else empty
-	Partial   json.RawMessage `json:"partial"`
-	Bytes     int64           `json:"bytes"`               // bytes handed to the workload
-	Reads     int64           `json:"reads,omitempty"`     // range: pread calls
-	Chunks    int64           `json:"chunks,omitempty"`    // stream: chunks cut from stdin
-	Messages  int64           `json:"messages,omitempty"`  // collect channel, manager: updates sent
-	IPCBytes  int64           `json:"ipc_bytes,omitempty"` // collect channel, manager: bytes sent and acknowledgements read
-	Memory    results.Memory  `json:"memory"`
-	MemoryErr string          `json:"memory_error,omitempty"`
+	Index int    `json:"index"`
+	Role  string `json:"role,omitempty"` // manager for collect=manager's manager; else empty
+	// Partial is the worker's partial in workload.Partial's AppendBinary
+	// form (base64 in the JSON): names travel as bytes, whatever they hold.
+	Partial   []byte         `json:"partial"`
+	Bytes     int64          `json:"bytes"`               // bytes handed to the workload
+	Reads     int64          `json:"reads,omitempty"`     // range: pread calls
+	Chunks    int64          `json:"chunks,omitempty"`    // stream: chunks cut from stdin
+	Messages  int64          `json:"messages,omitempty"`  // collect channel, manager: updates sent
+	IPCBytes  int64          `json:"ipc_bytes,omitempty"` // collect channel, manager: bytes sent and acknowledgements read
+	Memory    results.Memory `json:"memory"`
+	MemoryErr string         `json:"memory_error,omitempty"`
 }
 
 // tailBuffer keeps the last max bytes written to it.
@@ -327,8 +329,8 @@ func mergeReports(name string, w workload.Workload, reps []workerReport, size in
 	var seen int64
 	for i, r := range reps {
 		p := w.New()
-		if err := p.Decode(bytes.NewReader(r.Partial)); err != nil {
-			return workload.Answer{}, nil, "", fmt.Errorf("%s: worker %d: %w", name, i, err)
+		if err := p.MergeBinary(r.Partial); err != nil {
+			return workload.Answer{}, nil, "", fmt.Errorf("%s: worker %d: decode partial: %w", name, i, err)
 		}
 		partials[i] = p
 		mems[i] = r.Memory

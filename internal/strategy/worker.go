@@ -1,7 +1,6 @@
 package strategy
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -225,12 +224,12 @@ func writeReport(stdout io.Writer, rep workerReport, p workload.Partial, release
 		rep.MemoryErr = merr.Error()
 	}
 	rep.Memory = mem
-	var pb bytes.Buffer
-	if err := p.Encode(&pb); err != nil {
+	pb, err := p.AppendBinary(nil)
+	if err != nil {
 		release()
 		return fmt.Errorf("worker %d: encode partial: %w", rep.Index, err)
 	}
-	rep.Partial = pb.Bytes()
+	rep.Partial = pb
 	out, err := json.Marshal(rep)
 	if err != nil {
 		release()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +11,8 @@ import (
 
 // countPartial counts lines and bytes.
 type countPartial struct {
-	Lines int64 `json:"lines"`
-	Bytes int64 `json:"bytes"`
+	Lines int64
+	Bytes int64
 }
 
 func (c *countPartial) Add(buf []byte) {
@@ -32,14 +31,6 @@ func (c *countPartial) Merge(o Partial) {
 
 func (c *countPartial) Answer() Answer {
 	return Answer{Workload: "count", Lines: c.Lines, Bytes: c.Bytes}
-}
-
-func (c *countPartial) Encode(w io.Writer) error { return json.NewEncoder(w).Encode(c) }
-func (c *countPartial) Decode(r io.Reader) error {
-	if err := json.NewDecoder(r).Decode(c); err != nil {
-		return fmt.Errorf("decode count partial: %w", err)
-	}
-	return nil
 }
 
 // Reset zeroes the counts.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -581,36 +580,6 @@ func (p *parsePartial) MergeBinary(data []byte) error {
 	p.bytes += int64(nbytes)
 	p.records += int64(records)
 	p.bad += int64(bad)
-	return nil
-}
-
-// wirePartial is parsePartial's encoded form.
-type wirePartial struct {
-	Lines   int64           `json:"lines"`
-	Bytes   int64           `json:"bytes"`
-	Records int64           `json:"records"`
-	Bad     int64           `json:"bad"`
-	Table   map[string]stat `json:"table"`
-}
-
-func (p *parsePartial) Encode(w io.Writer) error {
-	return json.NewEncoder(w).Encode(wirePartial{p.lines, p.bytes, p.records, p.bad, p.table()})
-}
-
-func (p *parsePartial) Decode(r io.Reader) error {
-	var wp wirePartial
-	if err := json.NewDecoder(r).Decode(&wp); err != nil {
-		return fmt.Errorf("decode parse partial: %w", err)
-	}
-	*p = *newParsePartial()
-	p.lines, p.bytes, p.records, p.bad = wp.Lines, wp.Bytes, wp.Records, wp.Bad
-	for name, s := range wp.Table {
-		// scan relies on no name holding a ';' or a '\n'.
-		if name == "" || strings.ContainsAny(name, ";\n") {
-			return fmt.Errorf("decode parse partial: bad name %q", name)
-		}
-		p.add(p.lookup([]byte(name)), s)
-	}
 	return nil
 }
 

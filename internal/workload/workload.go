@@ -39,16 +39,15 @@ type Partial interface {
 	Add(buf []byte)
 	Merge(other Partial)
 	Answer() Answer
-	// Encode and Decode carry a partial between processes.
-	Encode(w io.Writer) error
-	Decode(r io.Reader) error
 
 	// Reset empties the partial for reuse, in time proportional to what
 	// it holds: collectors (internal/collect) reuse one partial per batch.
 	Reset()
 	// AppendBinary appends a compact encoding of the partial to b, and
-	// MergeBinary merges such an encoding into the partial: the messages
-	// collectors send between processes, cheaper than Encode/Decode.
+	// MergeBinary merges such an encoding into the partial: the one form in
+	// which partials cross a process boundary (collectors' messages and
+	// process-mode workers' reports). Names travel as their bytes, so a
+	// name that is not valid UTF-8 arrives as it left.
 	AppendBinary(b []byte) ([]byte, error)
 	MergeBinary(data []byte) error
 }
@@ -156,12 +155,10 @@ func Names() []string {
 // nonePartial ignores its input: the empty workload for overhead runs.
 type nonePartial struct{}
 
-func (*nonePartial) Add([]byte)               {}
-func (*nonePartial) Merge(Partial)            {}
-func (*nonePartial) Answer() Answer           { return Answer{Workload: "none"} }
-func (*nonePartial) Encode(w io.Writer) error { _, err := io.WriteString(w, "{}\n"); return err }
-func (*nonePartial) Decode(r io.Reader) error { var v struct{}; return json.NewDecoder(r).Decode(&v) }
-func (*nonePartial) Reset()                   {}
+func (*nonePartial) Add([]byte)     {}
+func (*nonePartial) Merge(Partial)  {}
+func (*nonePartial) Answer() Answer { return Answer{Workload: "none"} }
+func (*nonePartial) Reset()         {}
 
 // AppendBinary appends nothing: none has no state.
 func (*nonePartial) AppendBinary(b []byte) ([]byte, error) { return b, nil }
