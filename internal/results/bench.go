@@ -67,7 +67,8 @@ func TreePeakUnit(source string) (unit string, ok bool) {
 // BenchName is the benchmark name of a cell in results.bench, without the
 // "Benchmark" prefix the format adds:
 // Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4 then
-// /key=value for each knob in key order. Characters the format cannot carry
+// /key=value for each knob in key order, then /arm=NAME in an A/B
+// comparison (so `benchstat -col /arm` compares the arms). Characters the format cannot carry
 // in a name part (white space, '/', and '=' in keys) become '_'. A name that
 // would end in "-DIGITS" would be read back as a GOMAXPROCS suffix, so that
 // '-' is written as U+2212 (−).
@@ -96,6 +97,9 @@ func BenchName(c Cell) string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		part(k, c.Knobs[k])
+	}
+	if c.Arm != "" {
+		part("arm", c.Arm)
 	}
 	name := b.String()
 	if i := strings.LastIndexByte(name, '-'); i >= 0 && i < len(name)-1 && allDigits(name[i+1:]) {

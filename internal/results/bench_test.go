@@ -30,6 +30,8 @@ func TestBenchName(t *testing.T) {
 			"Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4/GOGC=−1"},
 		{"size name when size unknown", Cell{Mode: "goroutine", Strategy: "ref:wc", Workload: "count", SizeName: "tiny", Workers: 1},
 			"Fanout/mode=goroutine/strategy=ref:wc/workload=count/size=tiny/workers=1"},
+		{"arm after the knobs", func() Cell { c := withKnobs(map[string]string{"buf": "64KiB"}); c.Arm = "head"; return c }(),
+			"Fanout/mode=process/strategy=mmap/workload=count/size=1GiB/workers=4/buf=64KiB/arm=head"},
 		{"small size", Cell{Mode: "goroutine", Strategy: "chan", Workload: "parse", Size: 100, Workers: 16},
 			"Fanout/mode=goroutine/strategy=chan/workload=parse/size=100B/workers=16"},
 	}

@@ -25,6 +25,9 @@ type Cell struct {
 	SizeName string            `json:"size_name"`
 	Workers  int               `json:"workers"`
 	Knobs    map[string]string `json:"knobs,omitempty"` // every other parameter: buf, chancap, pool, advice, GOGC, GOMEMLIMIT, GOMAXPROCS, cache...
+	// Arm names the build that ran the cell in an A/B comparison (base or
+	// head); empty outside one.
+	Arm string `json:"arm,omitempty"`
 }
 
 // Memory is a process's own view of its memory, in bytes, read from

@@ -135,6 +135,14 @@ type Planned struct {
 	Cell   int // index into the cells
 	Rep    int // repetition, from 0; warm-ups count from -Warmup
 	Warmup bool
+	Arm    string // in an A/B comparison, the arm (Options.Arms) that runs it
+}
+
+// cellOf is the cell p runs, named by its arm.
+func (p Planned) cellOf(cells []Cell) Cell {
+	c := cells[p.Cell]
+	c.Cell.Arm = p.Arm
+	return c
 }
 
 // Plan orders the runs: every cell's warm-up runs first (in cell order),

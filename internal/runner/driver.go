@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,8 +40,21 @@ type Options struct {
 	Terminal    bool      // Progress is a terminal: draw a bar
 	Log         io.Writer // plain result lines (stdout)
 
+	// Arms, in an A/B comparison, are the builds that run the planned
+	// runs naming them (Planned.Arm), by arm name; each record names its arm.
+	Arms map[string]Arm
+	// Plan, when set, replaces the spec's plan of runs over its cells (an
+	// A/B comparison plans adjacent pairs, round by round).
+	Plan func(cells []Cell) []Planned
+
 	memAvailable func() int64    // MemAvailable for the memory guard (default: the machine's)
 	beforeRun    func(order int) // test hook: called before each run is launched
+}
+
+// Arm is one build of an A/B comparison.
+type Arm struct {
+	Binary string   // the fanbench binary that runs `exec` for this arm
+	Env    []string // extra environment of its runs (KEY=VALUE)
 }
 
 // Summary is what an experiment produced.
@@ -174,9 +188,15 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	defer log.Close()
 
 	plan := Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	if o.Plan != nil {
+		plan = o.Plan(cells)
+	}
 	todo := 0
 	for _, p := range plan {
-		if !done[runKey(cells[p.Cell].Cell, p.Rep, p.Warmup)] {
+		if _, ok := o.Arms[p.Arm]; p.Arm != "" && !ok {
+			return nil, fmt.Errorf("planned run of %s names arm %q, which has no build", cells[p.Cell].Name(), p.Arm)
+		}
+		if !done[runKey(p.cellOf(cells).Cell, p.Rep, p.Warmup)] {
 			todo++
 		}
 	}
@@ -184,7 +204,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	all := append([]results.Run(nil), prior...)
 	var interrupted error
 	for order, p := range plan {
-		c := cells[p.Cell]
+		c := p.cellOf(cells)
 		if done[runKey(c.Cell, p.Rep, p.Warmup)] {
 			continue
 		}
@@ -197,7 +217,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			o.beforeRun(order)
 		}
 		f := fixtures[c.Size]
-		r := runOne(ctx, o, spec, c, p, f, stamps[f.Path], refs[c.SizeName+"/"+c.Workload])
+		ro := o
+		if a, ok := o.Arms[p.Arm]; ok {
+			ro.Self, c.Env = a.Binary, append(slices.Clip(c.Env), a.Env...)
+		}
+		r := runOne(ctx, ro, spec, c, p, f, stamps[f.Path], refs[c.SizeName+"/"+c.Workload])
 		r.Order = order
 		if ctx.Err() != nil && r.Status != results.StatusOK {
 			// Interrupted mid-run: not recorded, so --resume runs it again.
