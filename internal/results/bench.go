@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,6 +45,25 @@ const (
 	UnitMessages = "messages"
 	UnitIPCBytes = "ipc-B"
 )
+
+// runUnits are the units benchValues may write for a run, other than the
+// tree-peak units of treePeakUnits.
+var runUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitPeakRSS, UnitPeakPSS, UnitRSSAnon, UnitRSSFile,
+	UnitPSSAnon, UnitPSSFile, UnitPSSSum, UnitAllocB, UnitAllocs, UnitGCCycles, UnitLockWait, UnitMessages,
+	UnitIPCBytes, UnitMinFlt, UnitMajFlt, UnitWallSec}
+
+// Units returns every unit a run's results may carry in results.bench (and
+// in Metrics), in a fixed order: what a claim or a gate can name.
+func Units() []string {
+	out := slices.Clone(runUnits)
+	for _, u := range treePeakUnits {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	slices.Sort(out[len(runUnits):])
+	return out
+}
 
 // treePeakUnits maps each TreePeak.Source to the unit its figure is written
 // under. Both cgroup versions measure the same thing (the cgroup's peak

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -256,6 +257,33 @@ func TestBenchstat(t *testing.T) {
 	for _, want := range []string{"mmap", "readall", "vs base", "sec/op", "peak-PSS-B", "tree-peak-cgroup-B"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("benchstat output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestUnitsCatalogue checks Units against the list of units the README's
+// Results section names (written out by hand here), and that a run with
+// every figure measured writes no unit outside it.
+func TestUnitsCatalogue(t *testing.T) {
+	want := []string{"sec/op", "B/s", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
+		"pss-file-B", "pss-sum-B", "alloc-B", "allocs", "gc-cycles", "lock-wait-sec", "messages", "ipc-B",
+		"minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sampled-pss-B",
+		"tree-peak-sampled-rss-B", "tree-peak-sumhwm-B"}
+	got := Units()
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Units() = %v\nwant %v", got, want)
+	}
+	r := sampleRun(1)
+	r.Runtime = Runtime{AllocBytes: 1, AllocObjects: 1, GCCycles: 1, MutexWaitSec: 1}
+	r.Memory = Memory{PeakRSS: 1, RSSAnon: 1, RSSFile: 1, PSS: 1, PSSAnon: 1, PSSFile: 1}
+	r.Workers = []Memory{{PSS: 1}}
+	r.Extra = map[string]float64{"messages": 1, "ipc-B": 1}
+	for _, src := range []string{"cgroup-v1-max_usage", "sum-vmhwm", "sampled-rss", "sampled-pss"} {
+		r.TreePeaks = append(r.TreePeaks, TreePeak{Bytes: 1, Source: src})
+	}
+	for u := range Metrics(r) {
+		if !slices.Contains(got, u) {
+			t.Errorf("Metrics writes %q, which Units does not list", u)
 		}
 	}
 }

@@ -85,7 +85,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	dirPath := o.Dir
 	if dirPath == "" {
-		dirPath = filepath.Join(o.ResultsRoot, spec.Name, time.Now().UTC().Format("20060102T150405Z"))
+		var err error
+		if dirPath, err = experimentDir(o.ResultsRoot, spec.Name, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	dir, err := results.CreateDir(dirPath)
 	if err != nil {
@@ -260,6 +263,21 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// experimentDir is the results folder ROOT/NAME/<UTC time> of an
+// experiment started at t. It refuses a name that would put the folder
+// anywhere but inside root (LoadSpec already refuses such names; this
+// guards every other way a Spec is made).
+func experimentDir(root, name string, t time.Time) (string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		return "", fmt.Errorf("experiment name %q: want one folder name other than . and ..", name)
+	}
+	dir := filepath.Join(root, name, t.UTC().Format("20060102T150405Z"))
+	if rel, err := filepath.Rel(root, dir); err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("experiment name %q: results folder %s is not inside the results root %s", name, dir, root)
+	}
+	return dir, nil
 }
 
 // runKey identifies a planned run among recorded ones.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -294,6 +295,13 @@ func (s *Spec) validate() error {
 	if !regexp.MustCompile(`^[A-Za-z0-9_.-]+$`).MatchString(s.Name) {
 		return s.errAt("name", "%q: use letters, digits, '.', '_' and '-' only", s.Name)
 	}
+	if s.Name == "." || s.Name == ".." {
+		// The name is a folder under the results root: one component that stays in it.
+		return s.errAt("name", "%q names a folder outside the experiment's own: use letters, digits, '.', '_' and '-'", s.Name)
+	}
+	if s.Repetitions == 0 && s.defined("repetitions") {
+		return s.errAt("repetitions", "0, want at least 1 (leave it out for the default, 6)")
+	}
 	if s.Repetitions == 0 {
 		s.Repetitions = 6
 	}
@@ -374,9 +382,13 @@ func (s *Spec) validate() error {
 			return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
 		}
 	}
+	planned := s.plannedGroups()
 	for i := range s.Claims {
 		s.block = block{"claim", i}
 		if err := s.validateClaim(&s.Claims[i]); err != nil {
+			return err
+		}
+		if err := s.claimSelects(&s.Claims[i], planned); err != nil {
 			return err
 		}
 	}
@@ -455,6 +467,12 @@ func (s *Spec) validateClaim(c *ClaimSpec) error {
 		return s.errAt("metric", "claim %q: metric missing (e.g. peak-RSS-B, B/s, sec/op)", c.Text)
 	}
 	c.sameCell = c.VsMetric != "" && len(c.Vs) == 0
+	if !slices.Contains(results.Units(), c.Metric) {
+		return s.errAt("metric", "claim %q: unknown metric %q (want one of %s)", c.Text, c.Metric, strings.Join(results.Units(), ", "))
+	}
+	if c.VsMetric != "" && !slices.Contains(results.Units(), c.VsMetric) {
+		return s.errAt("vs_metric", "claim %q: unknown metric %q (want one of %s)", c.Text, c.VsMetric, strings.Join(results.Units(), ", "))
+	}
 	if c.VsMetric == "" {
 		c.VsMetric = c.Metric
 	}
@@ -494,6 +512,38 @@ func (s *Spec) validateClaim(c *ClaimSpec) error {
 				return s.errAt(k, "claim %q: unknown field (want %s or a knob)", c.Text, strings.Join(claimFields, ", "))
 			}
 		}
+	}
+	return nil
+}
+
+// plannedGroups is the spec's cells as claims see them, without runs.
+func (s *Spec) plannedGroups() []*cellRuns {
+	var groups []*cellRuns
+	for _, c := range s.Cells() {
+		groups = append(groups, &cellRuns{cell: c.Cell})
+	}
+	return groups
+}
+
+// claimSelects checks, before any run, that a claim's where clause selects
+// some planned cell and that each selected cell has the one cell its vs
+// compares with: a claim about cells the matrix never makes could only
+// fail after the whole experiment.
+func (s *Spec) claimSelects(c *ClaimSpec, planned []*cellRuns) error {
+	n := 0
+	for _, g := range planned {
+		if !matches(g.cell, c.Where) {
+			continue
+		}
+		n++
+		if len(c.Vs) > 0 {
+			if _, err := vsCell(g.cell, c.Vs, planned); err != nil {
+				return s.errAt("vs", "claim %q: for %s: %v", c.Text, results.BenchName(g.cell), err)
+			}
+		}
+	}
+	if n == 0 {
+		return s.errAt("where", "claim %q: selects no cell of the matrix", c.Text)
 	}
 	return nil
 }
