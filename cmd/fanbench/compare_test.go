@@ -60,3 +60,36 @@ func TestCompareCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareGateMissing: NEW lacking a gated cell (here: every readall
+// run failed, so readall is gone from missing.bench) fails the gate with
+// exit 1 and lists the cell; --allow-missing passes it.
+func TestCompareGateMissing(t *testing.T) {
+	dir := filepath.Join("testdata", "compare")
+	old, missing := filepath.Join(dir, "old.bench"), filepath.Join(dir, "missing.bench")
+	readall := "Fanout/mode=process/strategy=readall/workload=count/size=1GiB/workers=4"
+	for _, tt := range []struct {
+		args    []string
+		status  int
+		verdict string
+	}{
+		{[]string{"compare", old, missing, "--gate", "sec/op:+10%"}, 1,
+			"verdict: FAIL (1 gated figure missing: sec/op " + readall + ": not in NEW; 1 cell missing in NEW)"},
+		{[]string{"compare", missing, old, "--gate", "sec/op:+10%"}, 1,
+			"verdict: FAIL (1 gated figure missing: sec/op " + readall + ": not in OLD; 1 cell new in NEW)"},
+		{[]string{"compare", "--allow-missing", old, missing, "--gate", "sec/op:+10%"}, 0,
+			"verdict: PASS (no significant regression beyond tolerance in 1 gated metric; 1 cell missing in NEW)"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if got := run(&stdout, &stderr, tt.args); got != tt.status {
+			t.Errorf("%v: exit status %d, want %d; stderr: %s", tt.args, got, tt.status, stderr.String())
+		}
+		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+		if last := lines[len(lines)-1]; last != tt.verdict {
+			t.Errorf("%v: verdict\n got %s\nwant %s", tt.args, last, tt.verdict)
+		}
+		if !strings.Contains(stdout.String(), "\n  sec/op "+readall+": not in ") {
+			t.Errorf("%v: the missing cell is not listed:\n%s", tt.args, stdout.String())
+		}
+	}
+}

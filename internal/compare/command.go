@@ -26,7 +26,7 @@ func usagef(format string, args ...any) error {
 var ErrRegression = errors.New("regression beyond tolerance")
 
 // CommandUsage is the synopsis of Command's arguments.
-const CommandUsage = "compare OLD NEW [--gate 'sec/op:+10%,peak-RSS-B:+5%'] [--format text|markdown|json] [--alpha 0.05] [--report-only]"
+const CommandUsage = "compare OLD NEW [--gate 'sec/op:+10%,peak-RSS-B:+5%'] [--format text|markdown|json] [--alpha 0.05] [--report-only] [--allow-missing]"
 
 // Command runs "fanbench compare": args are OLD and NEW (results folders or
 // .bench files) and flags, in any order. It writes the report to stdout and
@@ -38,9 +38,10 @@ func Command(stdout, stderr io.Writer, args []string) error {
 	formatFlag := fs.String("format", "text", "output `format`: text, markdown or json")
 	alpha := fs.Float64("alpha", 0.05, "significance level: a change counts only when p < `alpha`")
 	reportOnly := fs.Bool("report-only", false, "print the report and verdict but exit 0 even on regressions")
+	allowMissing := fs.Bool("allow-missing", false, "do not fail when a gated metric is missing on one side for some cells (they are still listed)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fanbench %s\n", CommandUsage)
-		fmt.Fprintln(stderr, "Exit status: 0 pass, 1 a gated metric regressed, 2 bad input.")
+		fmt.Fprintln(stderr, "Exit status: 0 pass, 1 a gated metric regressed or is missing on one side, 2 bad input.")
 		fs.PrintDefaults()
 	}
 	pos, err := cli.Parse(fs, args)
@@ -72,7 +73,7 @@ func Command(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return usagef("NEW: %v", err)
 	}
-	rep, err := Compare(old, new, Options{Gates: gates, Alpha: *alpha, ReportOnly: *reportOnly})
+	rep, err := Compare(old, new, Options{Gates: gates, Alpha: *alpha, ReportOnly: *reportOnly, AllowMissing: *allowMissing})
 	if err != nil {
 		return usagef("--gate: %v", err)
 	}

@@ -28,6 +28,12 @@ type Options struct {
 	// ReportOnly marks a report whose regressions must not fail the
 	// caller; it changes only the wording of the verdict.
 	ReportOnly bool
+	// AllowMissing lets a gated metric be absent on one side for some
+	// benchmarks (or altogether) without failing: the gaps are still
+	// listed. Without it a gap fails the comparison, since a gate cannot
+	// judge what is not there (a strategy whose every run fails vanishes
+	// from NEW).
+	AllowMissing bool
 }
 
 // Stat summarizes one sample.
@@ -105,7 +111,23 @@ type Report struct {
 	NewInNew []string
 	// Regressions lists every regression, in report order.
 	Regressions []Regression
+	// GatedMissing lists every benchmark that has a gated metric on one
+	// side only, in report order.
+	GatedMissing []Missing
+	// AllowMissing is Options.AllowMissing.
+	AllowMissing bool
 }
+
+// Missing is a gated metric of one benchmark that one side lacks.
+type Missing struct {
+	Unit string
+	Name string
+	// In is the side that lacks it: "OLD" or "NEW".
+	In string
+}
+
+// String is "sec/op NAME: not in NEW".
+func (m Missing) String() string { return m.Unit + " " + m.Name + ": not in " + m.In }
 
 // Regression is one gated metric of one benchmark that got significantly
 // worse than its tolerance.
@@ -116,8 +138,11 @@ type Regression struct {
 	P     float64
 }
 
-// Failed reports whether any gated metric regressed.
-func (r *Report) Failed() bool { return len(r.Regressions) > 0 }
+// Failed reports whether any gated metric regressed, or is missing on one
+// side without AllowMissing.
+func (r *Report) Failed() bool { return len(r.Regressions) > 0 || r.missingFails() }
+
+func (r *Report) missingFails() bool { return len(r.GatedMissing) > 0 && !r.AllowMissing }
 
 // Compare compares two result sets. It fails only when a gate names a unit
 // that neither set measures, since such a gate could never fail.
@@ -146,7 +171,7 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 		gates[g.Unit] = g
 	}
 	r := &Report{Old: old.Path, New: new.Path, Alpha: opt.Alpha, Confidence: opt.Confidence,
-		Gates: opt.Gates, ReportOnly: opt.ReportOnly}
+		Gates: opt.Gates, ReportOnly: opt.ReportOnly, AllowMissing: opt.AllowMissing}
 
 	names := old.Names()
 	for _, n := range new.names {
@@ -189,6 +214,12 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 					row.Regression = true
 					r.Regressions = append(r.Regressions, Regression{Unit: unit, Name: name, Delta: row.Delta, P: row.P})
 				}
+			} else if m.Gate != nil {
+				in := "NEW"
+				if os == nil {
+					in = "OLD"
+				}
+				r.GatedMissing = append(r.GatedMissing, Missing{Unit: unit, Name: name, In: in})
 			}
 			m.Rows = append(m.Rows, row)
 		}
@@ -267,19 +298,22 @@ func (r *Report) Verdict() string {
 	var b strings.Builder
 	if r.Failed() {
 		b.WriteString("verdict: FAIL (")
-		b.WriteString(plural(len(r.Regressions), "regression", "regressions"))
-		b.WriteString(": ")
-		const show = 3
-		for i, g := range r.Regressions {
-			if i == show {
-				fmt.Fprintf(&b, "; and %d more", len(r.Regressions)-show)
-				break
+		var parts []string
+		if len(r.Regressions) > 0 {
+			var regs []string
+			for _, g := range r.Regressions {
+				regs = append(regs, fmt.Sprintf("%s %s %s p=%.3f", g.Unit, g.Name, pctString(g.Delta, 1), g.P))
 			}
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			fmt.Fprintf(&b, "%s %s %s p=%.3f", g.Unit, g.Name, pctString(g.Delta, 1), g.P)
+			parts = append(parts, plural(len(regs), "regression", "regressions")+": "+firstFew(regs))
 		}
+		if r.missingFails() {
+			var miss []string
+			for _, m := range r.GatedMissing {
+				miss = append(miss, m.String())
+			}
+			parts = append(parts, plural(len(miss), "gated figure", "gated figures")+" missing: "+firstFew(miss))
+		}
+		b.WriteString(strings.Join(parts, "; "))
 	} else if len(r.Gates) == 0 {
 		b.WriteString("verdict: PASS (no gated metrics: nothing can fail without --gate")
 	} else {
@@ -302,6 +336,15 @@ func (r *Report) Verdict() string {
 		b.WriteString(" [report only: not failing]")
 	}
 	return b.String()
+}
+
+// firstFew joins up to three items with "; ", then says how many more.
+func firstFew(items []string) string {
+	const show = 3
+	if len(items) <= show {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:show], "; ") + fmt.Sprintf("; and %d more", len(items)-show)
 }
 
 func plural(n int, one, many string) string {

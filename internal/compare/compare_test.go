@@ -320,17 +320,20 @@ func TestGolden(t *testing.T) {
 	oldData, newData := goldenScenario()
 	old, new := mustRead(t, oldData, "old.bench"), mustRead(t, newData, "new.bench")
 	for _, tt := range []struct {
-		golden string
-		format Format
-		gates  string
+		golden       string
+		format       Format
+		gates        string
+		allowMissing bool
 	}{
-		{"fail.txt.golden", Text, "sec/op:+10%,peak-RSS-B:+5%,B/s:-10%"},
-		{"fail.md.golden", Markdown, "sec/op:+10%,peak-RSS-B:+5%,B/s:-10%"},
-		{"pass.txt.golden", Text, "sec/op:+50%,peak-RSS-B:+10%"},
-		{"nogates.md.golden", Markdown, ""},
+		{"fail.txt.golden", Text, "sec/op:+10%,peak-RSS-B:+5%,B/s:-10%", false},
+		{"fail.md.golden", Markdown, "sec/op:+10%,peak-RSS-B:+5%,B/s:-10%", false},
+		{"missing.txt.golden", Text, "sec/op:+50%,peak-RSS-B:+10%", false},
+		{"missing.md.golden", Markdown, "sec/op:+50%,peak-RSS-B:+10%", false},
+		{"pass.txt.golden", Text, "sec/op:+50%,peak-RSS-B:+10%", true},
+		{"nogates.md.golden", Markdown, "", false},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
-			rep, err := Compare(old, new, Options{Gates: mustGates(t, tt.gates)})
+			rep, err := Compare(old, new, Options{Gates: mustGates(t, tt.gates), AllowMissing: tt.allowMissing})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -502,6 +505,54 @@ func TestCommand(t *testing.T) {
 			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 			if last := lines[len(lines)-1]; !strings.HasPrefix(last, tt.lastLine) {
 				t.Errorf("last line = %q, want prefix %q", last, tt.lastLine)
+			}
+		})
+	}
+}
+
+// TestGateFailsOnMissing: a gate cannot judge what one side lacks, so a
+// gated figure missing on either side (a cell gone from NEW, a gated unit
+// NEW no longer reports, a cell only NEW has) fails the comparison and is
+// listed, unless AllowMissing; ungated figures missing never fail.
+func TestGateFailsOnMissing(t *testing.T) {
+	cellB := strings.Replace(cellA, "mmap", "chan", 1)
+	same := noisy(1, 0.01, 6)
+	tests := []struct {
+		name     string
+		old, new data
+		gates    string
+		allow    bool
+		failed   bool
+		missing  string // the GatedMissing entries, worked out by hand
+	}{
+		{"cell gone from NEW", data{cellA: {"sec/op": same}, cellB: {"sec/op": same}}, data{cellA: {"sec/op": same}},
+			"sec/op:+10%", false, true, "[sec/op " + cellB + ": not in NEW]"},
+		{"cell gone from NEW, allowed", data{cellA: {"sec/op": same}, cellB: {"sec/op": same}}, data{cellA: {"sec/op": same}},
+			"sec/op:+10%", true, false, "[sec/op " + cellB + ": not in NEW]"},
+		{"gated unit gone from NEW", data{cellA: {"sec/op": same, "peak-RSS-B": same}}, data{cellA: {"sec/op": same}},
+			"peak-RSS-B:+5%", false, true, "[peak-RSS-B " + cellA + ": not in NEW]"},
+		{"cell only in NEW", data{cellA: {"sec/op": same}}, data{cellA: {"sec/op": same}, cellB: {"sec/op": same}},
+			"sec/op:+10%", false, true, "[sec/op " + cellB + ": not in OLD]"},
+		{"ungated unit gone from NEW", data{cellA: {"sec/op": same, "allocs": same}}, data{cellA: {"sec/op": same}},
+			"sec/op:+10%", false, false, "[]"},
+		{"nothing missing", data{cellA: {"sec/op": same}}, data{cellA: {"sec/op": same}},
+			"sec/op:+10%", false, false, "[]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Compare(mustRead(t, tt.old, "old"), mustRead(t, tt.new, "new"),
+				Options{Gates: mustGates(t, tt.gates), AllowMissing: tt.allow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Failed() != tt.failed {
+				t.Errorf("Failed() = %v, want %v; verdict %s", rep.Failed(), tt.failed, rep.Verdict())
+			}
+			if got := fmt.Sprint(rep.GatedMissing); got != tt.missing {
+				t.Errorf("GatedMissing = %s, want %s", got, tt.missing)
+			}
+			if v := rep.Verdict(); tt.failed != strings.HasPrefix(v, "verdict: FAIL (1 gated figure missing: ") {
+				t.Errorf("verdict %q", v)
 			}
 		})
 	}

@@ -75,9 +75,11 @@ func (r *Report) tableCells(m *Metric) (rows []cells, geo *cells) {
 		case row.New == nil:
 			c.delta = "missing in NEW"
 			c.p = fmt.Sprintf("n=%d+0", row.Old.N)
+			c.gate = r.missingGate(m)
 		case row.Old == nil:
 			c.delta = "new in NEW"
 			c.p = fmt.Sprintf("n=0+%d", row.New.N)
+			c.gate = r.missingGate(m)
 		default:
 			c.delta = "~"
 			if row.Significant {
@@ -107,6 +109,17 @@ func (r *Report) tableCells(m *Metric) (rows []cells, geo *cells) {
 		}
 	}
 	return rows, geo
+}
+
+// missingGate is the gate column of a row that has metric m on one side only.
+func (r *Report) missingGate(m *Metric) string {
+	switch {
+	case m.Gate == nil:
+		return ""
+	case r.AllowMissing:
+		return "missing (allowed)"
+	}
+	return "MISSING"
 }
 
 // metricTitle is "sec/op" or "sec/op (gate: +10%)".
@@ -182,7 +195,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	lists := []struct {
 		title string
 		names []string
-	}{{"missing in NEW (only in OLD)", r.MissingInNew}, {"new in NEW (not in OLD)", r.NewInNew}}
+	}{{"missing in NEW (only in OLD)", r.MissingInNew}, {"new in NEW (not in OLD)", r.NewInNew},
+		{r.missingTitle(), r.missingLines()}}
 	for _, l := range lists {
 		if len(l.names) == 0 {
 			continue
@@ -199,6 +213,22 @@ func (r *Report) WriteText(w io.Writer) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// missingTitle heads the list of gated figures that one side lacks.
+func (r *Report) missingTitle() string {
+	if r.AllowMissing {
+		return "gated figures missing on one side (allowed by --allow-missing)"
+	}
+	return "gated figures missing on one side (each fails the gate; --allow-missing accepts them)"
+}
+
+func (r *Report) missingLines() []string {
+	var out []string
+	for _, m := range r.GatedMissing {
+		out = append(out, m.String())
+	}
+	return out
 }
 
 func trimLineEnds(s string) string {
@@ -225,8 +255,11 @@ func mdCode(s string) string {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	title := "PASS"
-	if r.Failed() {
+	switch {
+	case len(r.Regressions) > 0:
 		title = fmt.Sprintf("FAIL: %s", plural(len(r.Regressions), "regression", "regressions"))
+	case r.Failed():
+		title = fmt.Sprintf("FAIL: %s missing", plural(len(r.GatedMissing), "gated figure", "gated figures"))
 	}
 	fmt.Fprintf(&b, "## fanbench compare: %s\n\n", title)
 	for _, h := range r.header() {
@@ -274,6 +307,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "- %s\n", mdCode(n))
 		}
 	}
+	if len(r.GatedMissing) > 0 {
+		t := r.missingTitle()
+		fmt.Fprintf(&b, "\n**%s**\n\n", strings.ToUpper(t[:1])+t[1:])
+		for _, m := range r.GatedMissing {
+			fmt.Fprintf(&b, "- %s %s: not in %s\n", mdEscape(m.Unit), mdCode(m.Name), m.In)
+		}
+	}
 	b.WriteString("\n" + r.Verdict() + "\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -294,6 +334,8 @@ type (
 		MissingInNew []string         `json:"missing_in_new"`
 		NewInNew     []string         `json:"new_in_new"`
 		Regressions  []jsonRegression `json:"regressions"`
+		GatedMissing []jsonMissing    `json:"gated_missing"`
+		AllowMissing bool             `json:"allow_missing"`
 		Pass         bool             `json:"pass"`
 		ReportOnly   bool             `json:"report_only"`
 		Verdict      string           `json:"verdict"`
@@ -332,6 +374,11 @@ type (
 		New      *float64 `json:"new"`
 		DeltaPct *float64 `json:"delta_pct"`
 	}
+	jsonMissing struct {
+		Unit string `json:"unit"`
+		Name string `json:"name"`
+		In   string `json:"missing_in"` // "OLD" or "NEW"
+	}
 	jsonRegression struct {
 		Unit     string   `json:"unit"`
 		Name     string   `json:"name"`
@@ -358,8 +405,9 @@ func jsonStatOf(s *Stat) *jsonStat {
 func (r *Report) WriteJSON(w io.Writer) error {
 	jr := jsonReport{Old: r.Old, New: r.New, Alpha: r.Alpha, Confidence: r.Confidence,
 		Gates: []jsonGate{}, Metrics: []jsonMetric{}, MissingInNew: append([]string{}, r.MissingInNew...),
-		NewInNew: append([]string{}, r.NewInNew...), Regressions: []jsonRegression{},
-		Pass: !r.Failed(), ReportOnly: r.ReportOnly, Verdict: strings.TrimPrefix(r.Verdict(), "verdict: ")}
+		NewInNew: append([]string{}, r.NewInNew...), Regressions: []jsonRegression{}, GatedMissing: []jsonMissing{},
+		AllowMissing: r.AllowMissing,
+		Pass:         !r.Failed(), ReportOnly: r.ReportOnly, Verdict: strings.TrimPrefix(r.Verdict(), "verdict: ")}
 	for _, g := range r.Gates {
 		worse := "higher"
 		if LowerIsWorse(g.Unit) {
@@ -387,6 +435,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}
 	for _, g := range r.Regressions {
 		jr.Regressions = append(jr.Regressions, jsonRegression{Unit: g.Unit, Name: g.Name, DeltaPct: finite(g.Delta * 100), P: g.P})
+	}
+	for _, m := range r.GatedMissing {
+		jr.GatedMissing = append(jr.GatedMissing, jsonMissing{Unit: m.Unit, Name: m.Name, In: m.In})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -218,6 +218,9 @@ func judge(e *Entry, newSet *compare.Set, prev *Entry, gates []compare.Gate) err
 		for _, r := range rep.Regressions {
 			e.GateFired = append(e.GateFired, firedLine(r.Unit, r.Name, pct(r.Delta), fmt.Sprintf("p=%.3f", r.P)))
 		}
+		for _, m := range rep.GatedMissing {
+			e.GateFired = append(e.GateFired, missingLine(m.Unit, m.Name, m.In == "NEW"))
+		}
 		note = fmt.Sprintf("Mann-Whitney U test (alpha %.2g) against %s (commit %s)", rep.Alpha, prev.Results, prev.Short())
 	} else {
 		why := "cannot be read"
@@ -243,6 +246,11 @@ func mediansOnly(e *Entry, prev *Entry, gates []compare.Gate) error {
 	for n := range e.Cells {
 		names = append(names, n)
 	}
+	for n := range prev.Cells {
+		if _, ok := e.Cells[n]; !ok {
+			names = append(names, n)
+		}
+	}
 	sort.Strings(names)
 	for _, g := range gates {
 		if !hasUnit(e, g.Unit) && !hasUnit(prev, g.Unit) {
@@ -251,7 +259,12 @@ func mediansOnly(e *Entry, prev *Entry, gates []compare.Gate) error {
 		for _, n := range names {
 			cur, ok1 := e.Cells[n][g.Unit]
 			before, ok2 := prev.Cells[n][g.Unit]
+			if !ok1 && !ok2 {
+				continue
+			}
 			if !ok1 || !ok2 {
+				// A gate cannot judge a figure one side lacks: it fires.
+				e.GateFired = append(e.GateFired, missingLine(g.Unit, n, !ok1))
 				continue
 			}
 			d := compare.RelChange(before.Median, cur.Median)
@@ -265,6 +278,15 @@ func mediansOnly(e *Entry, prev *Entry, gates []compare.Gate) error {
 		}
 	}
 	return nil
+}
+
+// missingLine is the GateFired line of a gated figure that one side lacks:
+// the new entry (inNew) or the previous one.
+func missingLine(unit, cell string, inNew bool) string {
+	if inNew {
+		return firedLine(unit, cell, "missing", "(not in this entry)")
+	}
+	return firedLine(unit, cell, "missing", "(not in the previous entry)")
 }
 
 func hasUnit(e *Entry, unit string) bool {

@@ -507,3 +507,38 @@ func TestLogTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestGateFiresOnMissing: a gated figure that the new entry lacks (every
+// run of cell B failed, so B is gone) fires the gate, whether it is judged
+// with a significance test or on medians only (the previous folder gone).
+func TestGateFiresOnMissing(t *testing.T) {
+	b := results.BenchName(cellB)
+	var withoutB []results.Run
+	for _, r := range runsFor(nil) {
+		if results.BenchName(r.Cell) != b {
+			withoutB = append(withoutB, r)
+		}
+	}
+	for _, mediansOnly := range []bool{false, true} {
+		root := t.TempDir()
+		hist := filepath.Join(root, "history.jsonl")
+		full := writeResults(t, root, "full", "1111111aaaa", t0, runsFor(nil))
+		if _, err := Add(hist, full, ""); err != nil {
+			t.Fatal(err)
+		}
+		if mediansOnly {
+			if err := os.RemoveAll(full); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gone := writeResults(t, root, "gone", "2222222bbbb", t0.Add(time.Hour), withoutB)
+		e, err := Add(hist, gone, "sec/op:+10%")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"sec/op " + b + " missing (not in this entry)"}
+		if !slices.Equal(e.GateFired, want) || !e.Fired("sec/op", b) {
+			t.Errorf("medians only %v: fired %q, want %q (note %s)", mediansOnly, e.GateFired, want, e.GateNote)
+		}
+	}
+}
