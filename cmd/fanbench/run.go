@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
@@ -35,6 +37,8 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	force := fs.Bool("force", false, "run cells the memory guard would skip")
 	advisory := fs.Bool("advisory-claims", false, "report failed claims without failing the command")
 	reps := fs.Int("reps", 0, "override the spec's repetitions")
+	dryRun := fs.Bool("dry-run", false, "print the plan (cells, runs, fixtures against free space, the memory guard's refusals, estimated duration) and write nothing")
+	yes := fs.Bool("yes", false, fmt.Sprintf("start a large plan (over %v or %d runs) without asking", runner.ConfirmDuration, runner.ConfirmRuns))
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
 		return flagError(err)
@@ -58,6 +62,24 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	if *reps > 0 {
 		spec.Repetitions = *reps
 	}
+	var plan *runner.RunPlan
+	if *resume == "" {
+		if plan, err = runner.BuildPlan(spec, *fixtures, *resultsRoot, *force, nil); err != nil {
+			return err
+		}
+		if *dryRun {
+			plan.Write(stdout)
+			fmt.Fprintln(stdout, "dry run: nothing was run or written")
+			return nil
+		}
+		if why, large := plan.NeedsConfirmation(); large && !*yes {
+			if err := confirm(stdin, stderr, why); err != nil {
+				return err
+			}
+		}
+	} else if *dryRun {
+		return usagef("--dry-run plans a new experiment: give a spec file, not --resume")
+	}
 	// A closed pipe on stdout (e.g. `| tee` killed by Ctrl-C) must not kill the
 	// run before it records what it has: writes then fail instead.
 	signal.Ignore(syscall.SIGPIPE)
@@ -68,7 +90,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		isTerm = term.IsTerminal(int(f.Fd()))
 	}
 	sum, err := runner.Run(ctx, runner.Options{Spec: spec, ResultsRoot: *resultsRoot, Dir: *resume, Resume: *resume != "",
-		FixtureDir: *fixtures, Force: *force, Progress: stderr, Terminal: isTerm, Log: stdout})
+		FixtureDir: *fixtures, Force: *force, RunPlan: plan, Progress: stderr, Terminal: isTerm, Log: stdout})
 	if err != nil {
 		if ctx.Err() != nil {
 			return &exitError{code: 130, msg: err.Error()}
@@ -95,6 +117,24 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	}
 	if len(errs) > 0 {
 		return &exitError{code: 1, msg: errors.Join(errs...).Error()}
+	}
+	return nil
+}
+
+// stdin is where `run` reads its confirmation (a variable for tests).
+var stdin io.Reader = os.Stdin
+
+// confirm asks on a terminal whether to start a large plan; elsewhere it
+// refuses in one line, pointing at --yes.
+func confirm(in io.Reader, stderr io.Writer, why string) error {
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &exitError{code: 1, msg: fmt.Sprintf("this plan is large (%s): give --yes to start it (--dry-run shows it)", why)}
+	}
+	fmt.Fprintf(stderr, "This plan is large (%s); --dry-run shows it. Start it? [y/N] ", why)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		return &exitError{code: 1, msg: "not started"}
 	}
 	return nil
 }

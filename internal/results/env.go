@@ -100,6 +100,9 @@ type FixtureEnv struct {
 	// Checksum is the fixture's checksum as the fixture package records it;
 	// CollectEnvironment leaves it for the caller to fill in.
 	Checksum string `json:"checksum,omitempty"`
+	// Input is the name of a user's own input file (the input=NAME of its
+	// cells); empty for a generated fixture.
+	Input string `json:"input,omitempty"`
 }
 
 // CollectEnvironment records the environment of the current process and

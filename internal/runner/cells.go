@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -19,6 +20,21 @@ type Cell struct {
 	Knobs strategy.Knobs // the strategy knobs in full (Cell.Knobs holds only those the spec varies)
 	Env   []string       // GOGC=..., GOMEMLIMIT=..., GOMAXPROCS=... for the run's process
 	Ref   *Reference     // set for a reference command
+	// File is the user's input file the cell reads (Knobs["input"] names
+	// it); "" for a generated fixture of the cell's size.
+	File string
+}
+
+// InputKnob is the cell knob naming a user's input file.
+const InputKnob = "input"
+
+// CacheState is the page-cache state the cell runs in: its cache knob, or
+// else the spec's.
+func (c Cell) CacheState(spec *Spec) string {
+	if v := c.Cell.Knobs["cache"]; v != "" {
+		return v
+	}
+	return spec.Cache
 }
 
 // Name is the cell's benchmark name.
@@ -65,6 +81,17 @@ func (s *Spec) Cells() []Cell {
 							for _, n := range m.Workers {
 								add(Cell{Cell: results.Cell{Mode: mode, Strategy: st, Workload: w, Size: size,
 									SizeName: units.FormatSize(size), Workers: n, Knobs: combo}, Knobs: knobs, Env: env})
+							}
+						}
+						for _, in := range m.inputs {
+							withInput := maps.Clone(combo)
+							if withInput == nil {
+								withInput = map[string]string{}
+							}
+							withInput[InputKnob] = in.Name
+							for _, n := range m.Workers {
+								add(Cell{Cell: results.Cell{Mode: mode, Strategy: st, Workload: w, Size: in.Size,
+									SizeName: units.FormatSize(in.Size), Workers: n, Knobs: withInput}, Knobs: knobs, Env: env, File: in.Path})
 							}
 						}
 					}

@@ -20,11 +20,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/shirou/gopsutil/v4/mem"
 
-	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
-	"github.com/fanbench/fanbench/internal/workload"
 )
 
 // Options configure one experiment invocation.
@@ -36,6 +34,7 @@ type Options struct {
 	FixtureDir  string    // fixtures/data
 	Self        string    // the fanbench binary that runs `exec` (default os.Executable)
 	Force       bool      // run cells the memory guard would skip
+	RunPlan     *RunPlan  // the plan built by BuildPlan with the same options (nil: Run builds it)
 	Progress    io.Writer // progress display (stderr)
 	Terminal    bool      // Progress is a terminal: draw a bar
 	Log         io.Writer // plain result lines (stdout)
@@ -83,6 +82,20 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 		o.Self = self
 	}
+	var plan *RunPlan
+	if !o.Resume {
+		// Decided before anything is written: what runs, what the memory
+		// guard refuses, which fixtures are needed and whether they fit.
+		if plan = o.RunPlan; plan == nil {
+			var err error
+			if plan, err = BuildPlan(spec, o.FixtureDir, o.ResultsRoot, o.Force, o.memAvailable); err != nil {
+				return nil, err
+			}
+		}
+		if err := plan.CheckSpace(); err != nil {
+			return nil, err
+		}
+	}
 	dirPath := o.Dir
 	if dirPath == "" {
 		var err error
@@ -119,60 +132,34 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		for _, r := range prior {
 			done[runKey(r.Cell, r.Rep, r.Warmup)] = true
 		}
+		if plan, err = BuildPlan(spec, o.FixtureDir, "", o.Force, o.memAvailable); err != nil {
+			return nil, err
+		}
+		if err := plan.CheckSpace(); err != nil {
+			return nil, err
+		}
 	} else if err := os.WriteFile(filepath.Join(dir.Path, SpecCopyName), spec.src, 0o644); err != nil {
 		return nil, fmt.Errorf("save spec copy: %w", err)
 	} else if err := savePlan(dir.Path, spec); err != nil {
 		return nil, err
 	}
 
-	cells := spec.Cells()
-	store, err := fixture.Open(o.FixtureDir)
+	cells := plan.Cells
+	in, err := prepareInputs(ctx, o, plan)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted before the first run; continue with --resume %s", dir.Path)
+		}
 		return nil, err
 	}
-	fixtures := map[int64]*fixture.Fixture{}
-	stamps := map[string]fixtureStamp{} // each fixture as verified: checked before every run
-	refs := map[string]workload.Answer{}
-	for _, c := range cells {
-		f := fixtures[c.Size]
-		if f == nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("interrupted before the first run; continue with --resume %s", dir.Path)
-			}
-			fmt.Fprintf(o.Progress, "fixture %s: ", units.FormatSize(c.Size))
-			var status fixture.Status
-			if f, status, err = store.Ensure(c.Size, spec.FixtureSeed); err != nil {
-				return nil, err
-			}
-			fmt.Fprintf(o.Progress, "%s %s\n", status, f.Path)
-			fixtures[c.Size] = f
-			if stamps[f.Path], err = stampOf(f.Path); err != nil {
-				return nil, err
-			}
-		}
-		key := c.SizeName + "/" + c.Workload
-		if _, ok := refs[key]; !ok {
-			w, _ := workload.Lookup(c.Workload)
-			if refs[key], err = store.Reference(f, w); err != nil {
-				return nil, err
-			}
-		}
-	}
 
-	var paths []string
-	for _, f := range fixtures {
-		paths = append(paths, f.Path)
-	}
-	env := results.CollectEnvironment(paths...)
+	env := results.CollectEnvironment(in.paths...)
 	env.Experiment = spec.Name
 	seed := spec.Seed
 	env.Seed = &seed
 	for i := range env.Fixtures {
-		for _, f := range fixtures {
-			if f.Path == env.Fixtures[i].Path {
-				env.Fixtures[i].Checksum = "sha256:" + f.SHA256
-			}
-		}
+		env.Fixtures[i].Checksum = in.checksums[env.Fixtures[i].Path]
+		env.Fixtures[i].Input = in.names[env.Fixtures[i].Path]
 	}
 	if !o.Resume {
 		if err := dir.WriteEnv(env); err != nil {
@@ -190,12 +177,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	defer log.Close()
 
-	plan := Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed)
 	if o.Plan != nil {
-		plan = o.Plan(cells)
+		plan.Order = o.Plan(cells)
 	}
 	todo := 0
-	for _, p := range plan {
+	for _, p := range plan.Order {
 		if _, ok := o.Arms[p.Arm]; p.Arm != "" && !ok {
 			return nil, fmt.Errorf("planned run of %s names arm %q, which has no build", cells[p.Cell].Name(), p.Arm)
 		}
@@ -206,7 +192,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	prog := newProgress(o, todo)
 	all := append([]results.Run(nil), prior...)
 	var interrupted error
-	for order, p := range plan {
+	for order, p := range plan.Order {
 		c := p.cellOf(cells)
 		if done[runKey(c.Cell, p.Rep, p.Warmup)] {
 			continue
@@ -219,12 +205,17 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		if o.beforeRun != nil {
 			o.beforeRun(order)
 		}
-		f := fixtures[c.Size]
 		ro := o
 		if a, ok := o.Arms[p.Arm]; ok {
 			ro.Self, c.Env = a.Binary, append(slices.Clip(c.Env), a.Env...)
 		}
-		r := runOne(ctx, ro, spec, c, p, f, stamps[f.Path], refs[c.SizeName+"/"+c.Workload])
+		var r results.Run
+		if why := plan.Skips[p.Cell]; why != "" {
+			r = newRun(spec, c, p)
+			r.Status, r.Reason = results.StatusSkipped, why
+		} else {
+			r = runOne(ctx, ro, spec, c, p, in.path(c), in.stamps[in.path(c)], in.refs[in.refKey(c)])
+		}
 		r.Order = order
 		if ctx.Err() != nil && r.Status != results.StatusOK {
 			// Interrupted mid-run: not recorded, so --resume runs it again.
@@ -286,9 +277,8 @@ func runKey(c results.Cell, rep int, warmup bool) string {
 }
 
 // runOne prepares the cache, launches one run and turns what it learned into a record.
-func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fixture.Fixture, stamp fixtureStamp, ref workload.Answer) results.Run {
-	r := results.Run{Experiment: spec.Name, Cell: c.Cell, Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
-		Bytes: c.Size, CacheState: spec.Cache, Residency: -1, SampleEveryMs: float64(spec.SampleEvery.Milliseconds())}
+func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path string, stamp fixtureStamp, ref inputRef) results.Run {
+	r := newRun(spec, c, p)
 	fail := func(format string, args ...any) results.Run {
 		r.Status, r.Reason = results.StatusFailed, fmt.Sprintf(format, args...)
 		return r
@@ -301,30 +291,37 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fi
 		r.Status, r.Reason = results.StatusSkipped, why
 		return r
 	}
-	// A damaged fixture is never measured: its size and mtime, recorded
-	// when its checksum was verified, are checked before every run.
-	if now, err := stampOf(f.Path); err != nil {
-		return fail("fixture %s: %v", f.Path, err)
-	} else if now.Size != stamp.Size || !now.MTime.Equal(stamp.MTime) {
-		return fail("fixture %s changed since it was verified: %s, was %s", f.Path, now, stamp)
+	// A damaged fixture or input is never measured: its size and mtime,
+	// recorded when its checksum was taken, are checked before every run.
+	what := "fixture"
+	if c.File != "" {
+		what = "input"
 	}
-	res, ok, err := prepareCache(f.Path, spec.Cache)
+	if now, err := stampOf(path); err != nil {
+		return fail("%s %s: %v", what, path, err)
+	} else if now.Size != stamp.Size || !now.MTime.Equal(stamp.MTime) {
+		return fail("%s %s changed since it was verified: %s, was %s", what, path, now, stamp)
+	}
+	if ref.err != "" {
+		return fail("%s", ref.err)
+	}
+	res, ok, err := prepareCache(path, r.CacheState)
 	if err != nil {
-		return fail("cache %s: %v", spec.Cache, err)
+		return fail("cache %s: %v", r.CacheState, err)
 	}
 	r.Residency, r.ResidencyOK = res, ok
 
 	var l Launch
 	if c.Ref != nil {
-		l.Args = expand(c.Ref.Command, f.Path, c)
+		l.Args = expand(c.Ref.Command, path, c)
 	} else {
-		refJSON, _ := json.Marshal(ref)
+		refJSON, _ := json.Marshal(ref.answer)
 		l.Args = append([]string{o.Self, "exec", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
 			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON)}, knobArgs(c)...)
 		if v, ok := c.Cell.Knobs["spike"]; ok {
 			l.Args = append(l.Args, "--spike", v)
 		}
-		l.Args = append(l.Args, f.Path)
+		l.Args = append(l.Args, path)
 	}
 	l.Env, l.Timeout, l.Cgroup, l.Name = c.Env, spec.Timeout.Duration, *spec.Cgroup, c.Strategy
 	l.SampleEvery, l.PSSEvery = spec.SampleEvery.Duration, spec.PSSEvery.Duration
@@ -347,8 +344,8 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, f *fi
 		r.Status = results.StatusOK
 		if c.Ref.Verify == "lines" {
 			n, err := firstNumber(out.Stdout)
-			if err != nil || n != ref.Lines {
-				return fail("reference %s printed %q, want %d lines", c.Ref.Name, strings.TrimSpace(string(out.Stdout)), ref.Lines)
+			if err != nil || n != ref.answer.Lines {
+				return fail("reference %s printed %q, want %d lines", c.Ref.Name, strings.TrimSpace(string(out.Stdout)), ref.answer.Lines)
 			}
 			r.Verified = true
 		}

@@ -331,13 +331,13 @@ workers = [4]
 	// decided before anything is looked at or started; with Force it goes on
 	// (here to the fixture check, as no 16 GiB fixture exists).
 	o := Options{memAvailable: func() int64 { return machine }}
-	f := &fixture.Fixture{Path: filepath.Join(t.TempDir(), "absent"), Size: 16 << 30}
-	r := runOne(context.Background(), o, spec, big, Planned{Rep: 0}, f, fixtureStamp{}, workload.Answer{})
+	absent := filepath.Join(t.TempDir(), "absent")
+	r := runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{})
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "exceeds 80% of MemAvailable 24 GiB (use --force to run it)") {
 		t.Errorf("guarded run: %s %q", r.Status, r.Reason)
 	}
 	o.Force = true
-	r = runOne(context.Background(), o, spec, big, Planned{Rep: 0}, f, fixtureStamp{}, workload.Answer{})
+	r = runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{})
 	if r.Status != results.StatusFailed || !strings.HasPrefix(r.Reason, "fixture ") {
 		t.Errorf("forced run: %s %q, want it past the guard", r.Status, r.Reason)
 	}

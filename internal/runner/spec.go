@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -60,12 +61,26 @@ type block struct {
 // Matrix is one block of cells: the cross product of its lists. A spec's
 // cells are the union of its matrices.
 type Matrix struct {
-	Modes      []string         `toml:"modes"`
-	Strategies []string         `toml:"strategies"`
-	Workloads  []string         `toml:"workloads"`
-	Sizes      []string         `toml:"sizes"`
-	Workers    []int            `toml:"workers"`
-	Knobs      map[string][]any `toml:"knobs"`
+	Modes      []string `toml:"modes"`
+	Strategies []string `toml:"strategies"`
+	Workloads  []string `toml:"workloads"`
+	Sizes      []string `toml:"sizes"`
+	Workers    []int    `toml:"workers"`
+	// Files names the user's own input files (paths relative to the folder
+	// fanbench runs in), beside or instead of Sizes: each is a cell
+	// dimension, input=NAME (its base name) in benchmark names.
+	Files []string         `toml:"files"`
+	Knobs map[string][]any `toml:"knobs"`
+
+	inputs []Input // Files, checked and resolved when the spec is loaded
+}
+
+// Input is one of the user's own files named by a matrix's files list, as
+// found when the spec was loaded.
+type Input struct {
+	Name string // base name: the input=NAME part of benchmark names
+	Path string // absolute path
+	Size int64  // bytes when the spec was loaded
 }
 
 // Reference is an external command measured by the same launcher as the
@@ -148,9 +163,10 @@ var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}
 var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment", "collect", "batch"}
 
 // runKnobs are interpreted by the launcher (sample_every: the RSS sampling
-// interval of the run) or by exec (spike: a short-lived allocation of that
-// size before the measured work, which a slow sampler misses).
-var runKnobs = []string{"sample_every", "spike"}
+// interval of the run; cache: the page-cache state, warm or cold, overriding
+// the spec's cache for the cell) or by exec (spike: a short-lived allocation
+// of that size before the measured work, which a slow sampler misses).
+var runKnobs = []string{"sample_every", "spike", "cache"}
 
 // isKnob reports whether a spec may vary k.
 func isKnob(k string) bool {
@@ -425,8 +441,11 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 			return s.errAt("workloads", "%v", err)
 		}
 	}
-	if len(m.Sizes) == 0 {
-		return s.errAt("sizes", "missing in a [[matrix]] block")
+	if len(m.Sizes) == 0 && len(m.Files) == 0 {
+		return s.errAt("sizes", "missing in a [[matrix]] block (give sizes, files or both)")
+	}
+	if err := s.resolveFiles(m); err != nil {
+		return err
 	}
 	for _, sz := range m.Sizes {
 		if _, err := units.ParseSize(sz); err != nil {
@@ -457,7 +476,42 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	return nil
 }
 
-var claimFields = []string{"mode", "strategy", "workload", "size", "workers"}
+// claimFields are the cell fields a claim's where and vs may name (besides
+// knobs, cache among them); a vs comparison keeps all of them but those it
+// overrides. input is a user file's name ("" for generated fixtures).
+var claimFields = []string{"mode", "strategy", "workload", "size", "workers", "input"}
+
+// resolveFiles checks a matrix's files: each must be a readable regular,
+// non-empty file, and two different files may not share a base name (it
+// names their cells).
+func (s *Spec) resolveFiles(m *Matrix) error {
+	m.inputs = nil
+	for _, f := range m.Files {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return s.errAt("files", "%q: %v", f, err)
+		}
+		st, err := os.Stat(abs)
+		switch {
+		case err != nil:
+			return s.errAt("files", "%q: %v", f, errors.Unwrap(err))
+		case !st.Mode().IsRegular():
+			return s.errAt("files", "%q: not a regular file (%s)", f, st.Mode().Type())
+		case st.Size() == 0:
+			return s.errAt("files", "%q: empty file", f)
+		}
+		in := Input{Name: filepath.Base(abs), Path: abs, Size: st.Size()}
+		for _, mm := range s.Matrix {
+			for _, o := range mm.inputs {
+				if o.Name == in.Name && o.Path != in.Path {
+					return s.errAt("files", "%q and %q have the same name %q: the name identifies an input's cells", o.Path, in.Path, in.Name)
+				}
+			}
+		}
+		m.inputs = append(m.inputs, in)
+	}
+	return nil
+}
 
 func (s *Spec) validateClaim(c *ClaimSpec) error {
 	if c.Text == "" {
@@ -508,7 +562,7 @@ func (s *Spec) validateClaim(c *ClaimSpec) error {
 	}
 	for _, m := range []map[string]any{c.Where, c.Vs} {
 		for k := range m {
-			if !slices.Contains(claimFields, k) && !isKnob(k) && k != "cache" {
+			if !slices.Contains(claimFields, k) && !isKnob(k) {
 				return s.errAt(k, "claim %q: unknown field (want %s or a knob)", c.Text, strings.Join(claimFields, ", "))
 			}
 		}
@@ -582,6 +636,10 @@ func applyKnob(k strategy.Knobs, name, val string) (strategy.Knobs, error) {
 		}
 	case "spike":
 		_, err = units.ParseSize(val)
+	case "cache":
+		if val != "warm" && val != "cold" {
+			err = fmt.Errorf("want warm or cold")
+		}
 	case "GOGC":
 		if val != "off" {
 			_, err = strconv.Atoi(val)

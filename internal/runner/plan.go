@@ -1,0 +1,470 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// RunPlan is what an experiment will do, decided before anything is
+// written: its cells, the order of its runs, which cells the memory guard
+// refuses (and why), the fixtures the remaining cells need, and an
+// estimate of the time it takes. `fanbench run --dry-run` prints it;
+// Run follows it, so only the fixtures of cells that run are made.
+type RunPlan struct {
+	Spec  *Spec
+	Cells []Cell
+	Order []Planned
+	// Skips holds, per cell, the memory guard's reason for refusing it, or
+	// "" when it runs.
+	Skips []string
+	// MemAvailable is the MemAvailable the guard judged against (0: unknown).
+	MemAvailable int64
+	// Fixtures are the generated fixtures the running cells read, by size.
+	Fixtures []FixtureNeed
+	// Inputs are the user's files the running cells read.
+	Inputs []Input
+	// FixtureDir is where fixtures are looked for and generated.
+	FixtureDir string
+	// Free is the free space of FixtureDir's file system (-1: unknown).
+	Free int64
+	// Estimate is the expected duration, and how it was obtained.
+	Estimate Estimate
+}
+
+// FixtureNeed is one generated fixture a plan needs.
+type FixtureNeed struct {
+	Size    int64
+	Path    string
+	Present bool // recorded and of the right size: only its checksum is verified
+}
+
+// Estimate is a plan's expected duration.
+type Estimate struct {
+	Runs     time.Duration // the measured and warm-up runs that are not skipped
+	Prepare  time.Duration // generating and verifying fixtures, reference answers
+	FromPast int           // runs estimated from past results of the same cell
+	Modelled int           // runs estimated by the rough model
+}
+
+// Total is the whole estimated duration.
+func (e Estimate) Total() time.Duration { return e.Runs + e.Prepare }
+
+// Thresholds above which `fanbench run` asks before it starts.
+const (
+	ConfirmDuration = time.Hour
+	ConfirmRuns     = 10000
+)
+
+// Rough model for runs with no past results, and for preparing fixtures
+// (stated in the dry-run output). The rates are conservative figures of
+// this project's machine: warm runs process ~1 GB/s, cold ones read at
+// ~0.5 GB/s, parse scans ~0.5 GB/s per run; generation writes ~100 MB/s on
+// a busy 2-core machine, verification and references read ~0.5 GB/s.
+const (
+	modelRunFixed  = 50 * time.Millisecond
+	modelWarmRate  = 1e9
+	modelColdRate  = 0.5e9
+	modelParseRate = 0.5e9
+	modelGenRate   = 100e6
+	modelReadRate  = 0.5e9
+)
+
+// RoughModel describes the model in words, for the dry-run output.
+const RoughModel = "50ms + size at 1 GB/s per warm run (0.5 GB/s cold or parse); generation 100 MB/s, verification and references 0.5 GB/s"
+
+// NeedsConfirmation reports whether the plan is large enough that `run`
+// should ask before starting it, and says why.
+func (p *RunPlan) NeedsConfirmation() (string, bool) {
+	n := p.RunCount()
+	if n > ConfirmRuns || p.Estimate.Total() > ConfirmDuration {
+		return fmt.Sprintf("%d runs, estimated %s", n, roundDuration(p.Estimate.Total())), true
+	}
+	return "", false
+}
+
+// RunCount is the number of runs that will be launched (skipped cells excluded).
+func (p *RunPlan) RunCount() int {
+	n := 0
+	for _, o := range p.Order {
+		if p.Skips[o.Cell] == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// BuildPlan decides an experiment's plan without writing anything: the
+// memory guard judges every cell first (force runs them all), then the
+// fixtures of the cells that run are looked up in fixtureDir, and the
+// duration is estimated from past results under resultsRoot ("" for none).
+// avail is MemAvailable (nil: the machine's).
+func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail func() int64) (*RunPlan, error) {
+	if avail == nil {
+		avail = memAvailable
+	}
+	p := &RunPlan{Spec: spec, Cells: spec.Cells(), FixtureDir: fixtureDir, MemAvailable: avail()}
+	p.Order = Plan(len(p.Cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	p.Skips = make([]string, len(p.Cells))
+	sizes := map[int64]bool{}
+	files := map[string]bool{}
+	for i, c := range p.Cells {
+		if why := memoryGuard(c, p.MemAvailable, force); why != "" {
+			p.Skips[i] = why
+			continue
+		}
+		if c.File != "" {
+			files[c.File] = true
+		} else {
+			sizes[c.Size] = true
+		}
+	}
+	for _, m := range spec.Matrix {
+		for _, in := range m.inputs {
+			if files[in.Path] && !slices.ContainsFunc(p.Inputs, func(o Input) bool { return o.Path == in.Path }) {
+				p.Inputs = append(p.Inputs, in)
+			}
+		}
+	}
+	for size := range sizes {
+		present, err := fixture.Present(fixtureDir, size, spec.FixtureSeed)
+		if err != nil {
+			return nil, err
+		}
+		p.Fixtures = append(p.Fixtures, FixtureNeed{Size: size, Present: present,
+			Path: filepath.Join(fixtureDir, fixture.FileName(size, spec.FixtureSeed))})
+	}
+	sort.Slice(p.Fixtures, func(i, j int) bool { return p.Fixtures[i].Size < p.Fixtures[j].Size })
+	p.Free = -1
+	if free, err := fixture.FreeSpace(fixtureDir); err == nil {
+		p.Free = free
+	}
+	p.Estimate = p.estimate(pastWallTimes(resultsRoot))
+	return p, nil
+}
+
+// Generate is the number of bytes of fixtures the plan has to generate.
+func (p *RunPlan) Generate() int64 {
+	var n int64
+	for _, f := range p.Fixtures {
+		if !f.Present {
+			n += f.Size
+		}
+	}
+	return n
+}
+
+// CheckSpace fails, naming the folder and the figures, when the fixtures to
+// generate do not fit in the free space with generation's reserve.
+func (p *RunPlan) CheckSpace() error {
+	need := p.Generate()
+	if need == 0 || p.Free < 0 || need+fixture.DiskMargin <= p.Free {
+		return nil
+	}
+	return fmt.Errorf("fixtures to generate need %s (+%s kept in reserve) but %s has only %s free",
+		units.HumanSize(float64(need)), units.HumanSize(fixture.DiskMargin), p.FixtureDir, units.HumanSize(float64(p.Free)))
+}
+
+// pastKey identifies a cell's runs across results folders: its benchmark
+// name and its page-cache state.
+func pastKey(c results.Cell, cache string) string { return results.BenchName(c) + "#" + cache }
+
+// pastWallTimes reads every runs.jsonl under root/<experiment>/<time>/ and
+// returns, per cell and cache state, the launcher wall times of its
+// successful runs. Unreadable folders are ignored: this is an estimate.
+func pastWallTimes(root string) map[string][]float64 {
+	out := map[string][]float64{}
+	if root == "" {
+		return out
+	}
+	paths, _ := filepath.Glob(filepath.Join(root, "*", "*", results.RunsFile))
+	for _, path := range paths {
+		runs, _, err := results.ReadRuns(path)
+		if err != nil {
+			continue
+		}
+		for _, r := range runs {
+			if r.Status == results.StatusOK && r.Usage.WallSec > 0 {
+				k := pastKey(r.Cell, r.CacheState)
+				out[k] = append(out[k], r.Usage.WallSec)
+			}
+		}
+	}
+	return out
+}
+
+func (p *RunPlan) estimate(past map[string][]float64) Estimate {
+	var e Estimate
+	perCell := make([]time.Duration, len(p.Cells))
+	fromPast := make([]bool, len(p.Cells))
+	for i, c := range p.Cells {
+		cache := c.CacheState(p.Spec)
+		if v := past[pastKey(c.Cell, cache)]; len(v) > 0 {
+			perCell[i] = time.Duration(median(v) * float64(time.Second))
+			fromPast[i] = true
+			continue
+		}
+		rate := modelWarmRate
+		if cache == "cold" {
+			rate = modelColdRate
+		}
+		if c.Workload == "parse" {
+			rate = min(rate, modelParseRate)
+		}
+		perCell[i] = modelRunFixed + time.Duration(float64(c.Size)/rate*float64(time.Second))
+	}
+	for _, o := range p.Order {
+		if p.Skips[o.Cell] != "" {
+			continue
+		}
+		e.Runs += perCell[o.Cell]
+		if fromPast[o.Cell] {
+			e.FromPast++
+		} else {
+			e.Modelled++
+		}
+	}
+	for _, f := range p.Fixtures {
+		if !f.Present {
+			e.Prepare += time.Duration(float64(f.Size) / modelGenRate * float64(time.Second))
+		}
+		e.Prepare += time.Duration(float64(f.Size) / modelReadRate * float64(time.Second)) // checksum or first reference
+	}
+	for _, in := range p.Inputs {
+		e.Prepare += time.Duration(float64(in.Size) / modelReadRate * float64(time.Second))
+	}
+	return e
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// roundDuration rounds d for people: to seconds under an hour, else to minutes.
+func roundDuration(d time.Duration) time.Duration {
+	if d < time.Hour {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Minute)
+}
+
+// Write prints the plan for people: what would run, what would be
+// generated against the free space, what the memory guard refuses and why,
+// and how long it is expected to take.
+func (p *RunPlan) Write(w io.Writer) {
+	spec := p.Spec
+	skipped := 0
+	for _, s := range p.Skips {
+		if s != "" {
+			skipped++
+		}
+	}
+	fmt.Fprintf(w, "plan: %s (experiment %q)\n", spec.Path, spec.Name)
+	fmt.Fprintf(w, "cells: %d (%d to run, %d refused by the memory guard)\n", len(p.Cells), len(p.Cells)-skipped, skipped)
+	fmt.Fprintf(w, "runs: %d to launch (%d repetitions + %d warm-ups per cell, seed %d)\n",
+		p.RunCount(), spec.Repetitions, spec.Warmup, spec.Seed)
+	free := "free space unknown"
+	if p.Free >= 0 {
+		free = units.HumanSize(float64(p.Free)) + " free"
+	}
+	fmt.Fprintf(w, "fixtures in %s (%s):\n", p.FixtureDir, free)
+	if len(p.Fixtures) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, f := range p.Fixtures {
+		what := "present (checksum verified before the runs)"
+		if !f.Present {
+			what = "to generate, " + units.HumanSize(float64(f.Size))
+		}
+		fmt.Fprintf(w, "  %-8s %s: %s\n", units.FormatSize(f.Size), f.Path, what)
+	}
+	space := "fits"
+	if err := p.CheckSpace(); err != nil {
+		space = "DOES NOT FIT: " + err.Error()
+	}
+	fmt.Fprintf(w, "  to generate: %s; %s\n", units.HumanSize(float64(p.Generate())), space)
+	if len(p.Inputs) > 0 {
+		fmt.Fprintln(w, "inputs (your files):")
+		for _, in := range p.Inputs {
+			fmt.Fprintf(w, "  input=%s %s: %s\n", in.Name, in.Path, units.HumanSize(float64(in.Size)))
+		}
+	}
+	if skipped > 0 {
+		avail := "unknown"
+		if p.MemAvailable > 0 {
+			avail = units.HumanSize(float64(p.MemAvailable))
+		}
+		fmt.Fprintf(w, "refused by the memory guard (MemAvailable %s; --force runs them):\n", avail)
+		for i, s := range p.Skips {
+			if s != "" {
+				fmt.Fprintf(w, "  %s: %s\n", p.Cells[i].Name(), s)
+			}
+		}
+	}
+	e := p.Estimate
+	var how []string
+	if e.FromPast > 0 {
+		how = append(how, fmt.Sprintf("%d runs from past results of the same cells", e.FromPast))
+	}
+	if e.Modelled > 0 {
+		how = append(how, fmt.Sprintf("%d runs by a rough model", e.Modelled))
+	}
+	fmt.Fprintf(w, "estimated duration: %s (runs %s: %s; fixtures and references %s)\n",
+		roundDuration(e.Total()), roundDuration(e.Runs), strings.Join(how, ", "), roundDuration(e.Prepare))
+	if e.Modelled > 0 || len(p.Fixtures) > 0 {
+		fmt.Fprintf(w, "rough model: %s\n", RoughModel)
+	}
+	if why, ok := p.NeedsConfirmation(); ok {
+		fmt.Fprintf(w, "large: %s; `fanbench run` asks before starting it, or takes --yes\n", why)
+	}
+}
+
+// inputs are the files a plan's running cells read, made ready: fixtures
+// generated or verified, user files checksummed, reference answers
+// computed, and each file's stamp for the check before every run.
+type inputs struct {
+	fixtures  map[int64]string        // size → generated fixture path
+	paths     []string                // every file, for the environment record
+	checksums map[string]string       // path → "sha256:…"
+	names     map[string]string       // user file path → input name
+	stamps    map[string]fixtureStamp // path → as verified
+	refs      map[string]inputRef     // refKey → reference answer or why there is none
+}
+
+// inputRef is a workload's reference answer over one file, or the reason
+// its runs fail without being launched (a user file not in the workload's
+// format).
+type inputRef struct {
+	answer workload.Answer
+	err    string
+}
+
+// path is the file cell c reads.
+func (in *inputs) path(c Cell) string {
+	if c.File != "" {
+		return c.File
+	}
+	return in.fixtures[c.Size]
+}
+
+func (in *inputs) refKey(c Cell) string { return in.path(c) + "\x00" + c.Workload }
+
+// prepareInputs makes ready the plan's fixtures (only those of cells that
+// run) and user files, with the reference answers the running cells need.
+func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) {
+	in := &inputs{fixtures: map[int64]string{}, checksums: map[string]string{}, names: map[string]string{},
+		stamps: map[string]fixtureStamp{}, refs: map[string]inputRef{}}
+	var store *fixture.Store
+	fixtures := map[string]*fixture.Fixture{}
+	if len(p.Fixtures) > 0 {
+		var err error
+		if store, err = fixture.Open(p.FixtureDir); err != nil {
+			return nil, err
+		}
+	}
+	for _, need := range p.Fixtures {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		fmt.Fprintf(o.Progress, "fixture %s: ", units.FormatSize(need.Size))
+		start := time.Now()
+		f, status, err := store.Ensure(need.Size, p.Spec.FixtureSeed)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.Progress, "%s %s (%.1fs)\n", status, f.Path, time.Since(start).Seconds())
+		in.fixtures[need.Size] = f.Path
+		in.paths = append(in.paths, f.Path)
+		in.checksums[f.Path] = "sha256:" + f.SHA256
+		fixtures[f.Path] = f
+		if in.stamps[f.Path], err = stampOf(f.Path); err != nil {
+			return nil, err
+		}
+	}
+	for _, u := range p.Inputs {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		before, err := stampOf(u.Path)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", u.Path, err)
+		}
+		if before.Size != u.Size {
+			return nil, fmt.Errorf("input %s changed since the spec was loaded: %d bytes, was %d", u.Path, before.Size, u.Size)
+		}
+		sum, err := fixture.FileSHA256(u.Path)
+		if err != nil {
+			return nil, err
+		}
+		if after, err := stampOf(u.Path); err != nil || after != before {
+			return nil, fmt.Errorf("input %s changed while its checksum was taken", u.Path)
+		}
+		fmt.Fprintf(o.Progress, "input %s: %s sha256:%s\n", u.Name, u.Path, sum[:16])
+		in.paths = append(in.paths, u.Path)
+		in.checksums[u.Path] = "sha256:" + sum
+		in.names[u.Path] = u.Name
+		in.stamps[u.Path] = before
+	}
+	for i, c := range p.Cells {
+		if p.Skips[i] != "" {
+			continue
+		}
+		key := in.refKey(c)
+		if _, ok := in.refs[key]; ok {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		w, _ := workload.Lookup(c.Workload)
+		var ref inputRef
+		var err error
+		if f := fixtures[in.path(c)]; f != nil {
+			ref.answer, err = store.Reference(f, w)
+		} else {
+			ref.answer, err = fixture.ReferenceOf(c.File, w)
+			if err == nil {
+				ref.err = notInFormat(c, ref.answer)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		in.refs[key] = ref
+	}
+	return in, nil
+}
+
+// notInFormat says why a user's file cannot be measured by the cell's
+// workload, or "" if it can. count takes any file; parse wants name;-12.3
+// records: a file in which its reference finds no record, or more bad
+// lines than records, is not in its format.
+func notInFormat(c Cell, a workload.Answer) string {
+	if c.Workload != "parse" || (a.Records > 0 && a.Bad <= a.Records) {
+		return ""
+	}
+	return fmt.Sprintf("input %s is not in parse's format (name;-12.3 per line): %d records and %d bad lines among %d lines",
+		c.Cell.Knobs[InputKnob], a.Records, a.Bad, a.Lines)
+}
+
+// newRun is the record of run p of cell c before it starts.
+func newRun(spec *Spec, c Cell, p Planned) results.Run {
+	return results.Run{Experiment: spec.Name, Cell: c.Cell, Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
+		Bytes: c.Size, CacheState: c.CacheState(spec), Residency: -1, SampleEveryMs: float64(spec.SampleEvery.Milliseconds())}
+}

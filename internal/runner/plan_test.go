@@ -1,0 +1,229 @@
+package runner
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// dirEntries lists a folder's entries, failing the test if it is unreadable.
+func dirEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestDryRunBeyondMemory: `run --dry-run` of a spec whose sizes exceed the
+// machine's memory lists the memory guard's refusals with their reasons,
+// the fixtures it would generate against the free space, and an estimate,
+// and writes nothing: the fixture and results folders stay empty.
+func TestDryRunBeyondMemory(t *testing.T) {
+	tmp := t.TempDir()
+	fx, res := filepath.Join(tmp, "fx"), filepath.Join(tmp, "res")
+	for _, d := range []string{fx, res} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1024 TiB: beyond any machine's memory and disk.
+	spec := writeFile(t, filepath.Join(tmp, "huge.toml"), `name = "huge"
+repetitions = 2
+cache = "cold"
+[[matrix]]
+modes = ["goroutine", "process"]
+strategies = ["readall", "ranges"]
+sizes = ["64KiB", "1024TiB"]
+workers = [4]
+`)
+	out := runCLI(t, nil, "run", "--dry-run", "--fixtures", fx, "--results", res, spec)
+	if out.code != 0 {
+		t.Fatalf("exit %d, stderr %q", out.code, out.stderr)
+	}
+	for _, want := range []string{
+		"cells: 8 (6 to run, 2 refused by the memory guard)",
+		"runs: 12 to launch",
+		"refused by the memory guard (MemAvailable ",
+		"  Fanout/mode=goroutine/strategy=readall/workload=count/size=1024TiB/workers=4: memory guard: estimated peak ",
+		"  Fanout/mode=process/strategy=readall/workload=count/size=1024TiB/workers=4: memory guard: estimated peak ",
+		"fixture-64KiB-seed1.txt: to generate, 64 KiB",
+		"fixture-1024TiB-seed1.txt: to generate, 1024 TiB",
+		"DOES NOT FIT: fixtures to generate need ",
+		"estimated duration: ",
+		"dry run: nothing was run or written",
+	} {
+		if !strings.Contains(out.stdout, want) {
+			t.Errorf("dry-run output lacks %q:\n%s", want, out.stdout)
+		}
+	}
+	if strings.Contains(out.stdout, "strategy=ranges/workload=count/size=1024TiB/workers=4: memory guard") {
+		t.Errorf("ranges, which streams, is refused:\n%s", out.stdout)
+	}
+	for _, d := range []string{fx, res} {
+		if names := dirEntries(t, d); len(names) != 0 {
+			t.Errorf("%s holds %v after a dry run, want it empty", d, names)
+		}
+	}
+	// Without --dry-run the same spec fails on the space check before
+	// anything is generated, in one line.
+	out = runCLI(t, nil, "run", "--yes", "--fixtures", fx, "--results", res, spec)
+	if out.code != 1 || !strings.Contains(out.stderr, "fixtures to generate need ") || strings.Count(out.stderr, "\n") != 1 {
+		t.Errorf("run: exit %d, stderr %q: want 1 and one line about free space", out.code, out.stderr)
+	}
+	for _, d := range []string{fx, res} {
+		if names := dirEntries(t, d); len(names) != 0 {
+			t.Errorf("%s holds %v after a refused run, want it empty", d, names)
+		}
+	}
+}
+
+// TestRunConfirmsLargePlans: a plan over the threshold (here 10,001 runs)
+// is refused in one line when stdin is not a terminal and --yes is not
+// given; nothing is written.
+func TestRunConfirmsLargePlans(t *testing.T) {
+	tmp := t.TempDir()
+	res := filepath.Join(tmp, "res")
+	spec := writeFile(t, filepath.Join(tmp, "many.toml"), `name = "many"
+repetitions = 10001
+[[matrix]]
+strategies = ["ranges"]
+sizes = ["64KiB"]
+workers = [1]
+`)
+	out := runCLI(t, nil, "run", "--fixtures", filepath.Join(tmp, "fx"), "--results", res, spec)
+	want := "fanbench run: this plan is large (10001 runs, estimated "
+	if out.code != 1 || !strings.HasPrefix(out.stderr, want) || !strings.HasSuffix(out.stderr, "): give --yes to start it (--dry-run shows it)\n") {
+		t.Errorf("exit %d, stderr %q: want 1 and %q…", out.code, out.stderr, want)
+	}
+	for _, d := range []string{res, filepath.Join(tmp, "fx")} {
+		if _, err := os.Stat(d); err == nil {
+			t.Errorf("%s was created by a refused run", d)
+		}
+	}
+}
+
+// TestPlanThresholds: the confirmation threshold, by run count and by
+// estimated duration.
+func TestPlanThresholds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		runs  int
+		each  time.Duration
+		large bool
+	}{
+		{"small", 100, time.Second, false},
+		{"10000 runs", 10000, time.Millisecond, false},
+		{"10001 runs", 10001, time.Millisecond, true},
+		{"just under an hour", 60, 59 * time.Second, false},
+		{"over an hour", 61, time.Minute, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &RunPlan{Skips: []string{""}, Estimate: Estimate{Runs: time.Duration(tc.runs) * tc.each}}
+			for range tc.runs {
+				p.Order = append(p.Order, Planned{})
+			}
+			if _, large := p.NeedsConfirmation(); large != tc.large {
+				t.Errorf("%d runs × %v: large %v, want %v", tc.runs, tc.each, large, tc.large)
+			}
+		})
+	}
+}
+
+// TestPlanEstimateFromPast: a cell with past results is estimated from the
+// median of their wall times (here 1, 2 and 9 s: 2 s per run), one without
+// by the rough model (50 ms + 64 KiB at 1 GB/s).
+func TestPlanEstimateFromPast(t *testing.T) {
+	spec := mustSpec(t, `name = "est"
+repetitions = 3
+[[matrix]]
+strategies = ["readall", "ranges"]
+sizes = ["64KiB"]
+workers = [1]
+`)
+	cells := spec.Cells()
+	root := t.TempDir()
+	past := filepath.Join(root, "other", "20250101T000000Z")
+	if err := os.MkdirAll(past, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log, err := results.OpenRunLog(filepath.Join(past, results.RunsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []float64{1, 2, 9} {
+		r := results.Run{Cell: cells[0].Cell, Status: results.StatusOK, CacheState: "warm", Usage: results.Usage{WallSec: s}}
+		if err := log.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A failed run and a run in the other cache state do not count.
+	for _, r := range []results.Run{
+		{Cell: cells[0].Cell, Status: results.StatusFailed, CacheState: "warm", Usage: results.Usage{WallSec: 100}},
+		{Cell: cells[0].Cell, Status: results.StatusOK, CacheState: "cold", Usage: results.Usage{WallSec: 100}},
+	} {
+		if err := log.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log.Close()
+	p, err := BuildPlan(spec, filepath.Join(t.TempDir(), "fx"), root, false, func() int64 { return 1 << 40 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := 50*time.Millisecond + time.Duration(float64(64<<10)/1e9*float64(time.Second))
+	if want := 3*2*time.Second + 3*model; p.Estimate.Runs != want || p.Estimate.FromPast != 3 || p.Estimate.Modelled != 3 {
+		t.Errorf("estimate %+v, want runs %v, 3 from past, 3 modelled", p.Estimate, want)
+	}
+}
+
+// TestDriverMakesOnlyUsedFixtures: the memory guard decides before any
+// fixture is made, so a size whose every cell is refused is never
+// generated (nor read), and its runs are recorded as skipped.
+func TestDriverMakesOnlyUsedFixtures(t *testing.T) {
+	spec := mustSpec(t, `name = "onlyused"
+repetitions = 1
+sample_every = "0s"
+cgroup = false
+[[matrix]]
+strategies = ["readall"]
+sizes = ["64KiB", "4MiB"]
+workers = [1]
+`)
+	tmp := t.TempDir()
+	fx, dir := filepath.Join(tmp, "fx"), filepath.Join(tmp, "results")
+	// The guard allows 80% of 82 MiB = 65.6 MiB: readall's estimate is
+	// 64 MiB + the size, so 64 KiB runs and 4 MiB is refused.
+	o := Options{Spec: spec, Dir: dir, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard,
+		memAvailable: func() int64 { return 82 << 20 }}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Runs != 1 || sum.Skipped != 1 || sum.Failed != 0 {
+		t.Errorf("summary %+v, want 1 run and 1 skipped", *sum)
+	}
+	names := dirEntries(t, fx)
+	if !slices.Contains(names, fixture.FileName(64<<10, 1)) || slices.Contains(names, fixture.FileName(4<<20, 1)) {
+		t.Errorf("fixture folder holds %v: want the 64KiB fixture and not the 4MiB one", names)
+	}
+	runs, _ := readRunsOK(t, dir)
+	for _, r := range runs {
+		if r.Cell.SizeName == "4MiB" && (r.Status != results.StatusSkipped || !strings.HasPrefix(r.Reason, "memory guard: ")) {
+			t.Errorf("4MiB run: %s %q, want skipped by the memory guard", r.Status, r.Reason)
+		}
+	}
+}
