@@ -118,14 +118,14 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	st, err := os.Stat(o.Path)
+	// The input policy (strategy.OpenInput) refuses what cannot be
+	// measured before anything runs, --verify's reference included.
+	in, err := strategy.OpenInput(o.Path)
 	if err != nil {
-		return rep, fmt.Errorf("file: %w", err)
+		return rep, err
 	}
-	if st.IsDir() {
-		return rep, fmt.Errorf("file %s: is a directory", o.Path)
-	}
-	rep.Size = st.Size()
+	rep.Size = in.Size
+	in.Close()
 
 	proc := measure.NewFS("")
 	if o.Profile != "" {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 )
@@ -93,18 +92,19 @@ func (c *Chunker) Release(b []byte) { c.release(b) }
 // chanCopies: one reader fills chunks and sends them over a bounded channel
 // to W workers; each chunk is a copy owned by one worker at a time.
 func chanCopies(j Job) (Result, error) {
+	const name = "chan"
 	start := time.Now()
-	col, err := newCollector("chan", j)
+	col, err := newCollector(name, j)
 	if err != nil {
 		return Result{}, err
 	}
-	f, err := os.Open(j.Path)
+	in, err := OpenInput(j.Path)
 	if err != nil {
-		return Result{}, fmt.Errorf("chan: %w", err)
+		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
-	defer f.Close()
+	defer in.Close()
 	ch := make(chan []byte, j.Knobs.ChanCap)
-	c := &Chunker{R: f, Size: j.Knobs.BufSize}
+	c := &Chunker{R: in.Reader(), Size: j.Knobs.BufSize}
 	if j.Knobs.Pool {
 		c.Free = make(chan []byte, j.Knobs.ChanCap+j.Workers+1)
 	}
@@ -132,14 +132,14 @@ func chanCopies(j Job) (Result, error) {
 	}
 	close(ch)
 	wg.Wait()
+	a, extra, err := finish(name, col, map[string]float64{"chunks": float64(c.Chunks), "copy-B": float64(c.CopiedB)})
 	if readErr != nil {
-		return Result{}, fmt.Errorf("chan %s: %w", j.Path, readErr)
-	}
-	a, extra, err := finish("chan", col, map[string]float64{"chunks": float64(c.Chunks), "copy-B": float64(c.CopiedB)})
-	if err != nil {
-		return Result{}, err
+		err = fmt.Errorf("%s: %w", name, readErr)
 	}
 	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
+		return Result{}, err
+	}
 	j.atPeak()
 	return Result{Answer: a, Elapsed: elapsed, Extra: extra}, nil
 }

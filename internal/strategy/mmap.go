@@ -2,7 +2,6 @@ package strategy
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,33 +15,25 @@ var madvice = map[string]int{
 	"hugepage":   unix.MADV_HUGEPAGE,
 }
 
-// mapFile maps a whole file read-only and shared, applying the advice.
-// The returned unmap must be called; an empty file maps to nil.
-func mapFile(path string, k Knobs) (data []byte, unmap func() error, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mmap: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("mmap: %w", err)
-	}
-	if st.Size() == 0 {
+// mapInput maps the whole input (its planned size) read-only and shared,
+// applying the advice. The returned unmap must be called; an empty file
+// maps to nil.
+func mapInput(in *Input, k Knobs) (data []byte, unmap func() error, err error) {
+	if in.Size == 0 {
 		return nil, func() error { return nil }, nil
 	}
 	flags := unix.MAP_SHARED
 	if k.Populate {
 		flags |= unix.MAP_POPULATE
 	}
-	data, err = unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, flags)
+	data, err = unix.Mmap(int(in.File.Fd()), 0, int(in.Size), unix.PROT_READ, flags)
 	if err != nil {
-		return nil, nil, fmt.Errorf("mmap %s: %w", path, err)
+		return nil, nil, fmt.Errorf("mmap %s: %w", in.Path, err)
 	}
 	if adv := madvice[k.Advice]; adv != unix.MADV_NORMAL {
 		if err := unix.Madvise(data, adv); err != nil {
 			unix.Munmap(data)
-			return nil, nil, fmt.Errorf("madvise %s %s: %w", k.Advice, path, err)
+			return nil, nil, fmt.Errorf("madvise %s %s: %w", k.Advice, in.Path, err)
 		}
 	}
 	return data, func() error { return unix.Munmap(data) }, nil
@@ -50,17 +41,23 @@ func mapFile(path string, k Knobs) (data []byte, unmap func() error, err error) 
 
 // mmapShared maps the file once; workers scan sub-slices of the mapping.
 func mmapShared(j Job) (Result, error) {
+	const name = "mmap"
 	start := time.Now()
-	data, unmap, err := mapFile(j.Path, j.Knobs)
+	in, err := OpenInput(j.Path)
 	if err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
-	a, extra, err := scanParallel("mmap", data, j, nil)
+	defer in.Close()
+	data, unmap, err := mapInput(in, j.Knobs)
 	if err != nil {
+		return Result{}, in.End(name, fmt.Errorf("%s: %w", name, err))
+	}
+	a, extra, err := scanParallel(name, "the mapping of "+in.Path, data, j, nil)
+	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
 		unmap()
 		return Result{}, err
 	}
-	elapsed := time.Since(start)
 	j.atPeak()
 	if err := unmap(); err != nil {
 		return Result{}, fmt.Errorf("munmap: %w", err)

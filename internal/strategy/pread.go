@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -31,16 +30,12 @@ func preadScan(j Job) (Result, error) {
 		return Result{}, fmt.Errorf("pread: collect %s: pread counts into per-worker totals only (collect=%s)", j.Knobs.Collect, collect.Partials)
 	}
 	start := time.Now()
-	f, err := os.Open(j.Path)
+	in, err := OpenInput(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("pread: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Result{}, fmt.Errorf("pread: %w", err)
-	}
-	size := st.Size()
+	defer in.Close()
+	f, size := in.File, in.Size
 	per := (size + int64(j.Workers) - 1) / int64(j.Workers)
 	lines := make([]int64, j.Workers)
 	reads := make([]int64, j.Workers)
@@ -75,8 +70,8 @@ func preadScan(j Job) (Result, error) {
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return Result{}, fmt.Errorf("pread %s: %w", j.Path, err)
+	if err := firstError(errs); err != nil {
+		return Result{}, in.End("pread", fmt.Errorf("pread %s: %w", j.Path, err))
 	}
 	a := workload.Answer{Workload: "count", Bytes: size}
 	var nreads int64
@@ -88,6 +83,9 @@ func preadScan(j Job) (Result, error) {
 		a.Lines++ // the unterminated last line
 	}
 	elapsed := time.Since(start)
+	if err := in.End("pread", nil); err != nil {
+		return Result{}, err
+	}
 	j.atPeak()
 	return Result{Answer: a, Elapsed: elapsed, Extra: map[string]float64{"reads": float64(nreads)}}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strconv"
 	"time"
@@ -29,9 +28,14 @@ func readAllProcess(j Job) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
-	data, err := readFile(j.Path)
+	in, err := OpenInput(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
+	}
+	defer in.Close()
+	data, err := readInput(name, in)
+	if err != nil {
+		return Result{}, in.End(name, err)
 	}
 	rs := split.Bytes(data, j.Workers)
 	specs := make([]childSpec, j.Workers)
@@ -44,32 +48,29 @@ func readAllProcess(j Job) (Result, error) {
 	}
 	pr, err := runCollected(name, j, specs, nil, int64(len(data)),
 		map[string]float64{"copy-B": float64(len(data)), "pipe-B": float64(len(data))})
-	if err != nil {
+	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
 		return Result{}, err
 	}
-	elapsed := time.Since(start)
 	j.atPeak()
 	runtime.KeepAlive(data)
 	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
 
-// fileRanges splits a file into W newline-aligned ranges, reading only
-// around the cut points.
-func fileRanges(name, path string, workers int) ([]split.Range, int64, error) {
-	f, err := os.Open(path)
+// fileRanges opens the input and splits it into W newline-aligned ranges,
+// reading only around the cut points. The caller closes the input.
+func fileRanges(name, path string, workers int) (*Input, []split.Range, error) {
+	in, err := OpenInput(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	rs, err := split.File(in.File, in.Size, workers)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+		err = in.End(name, fmt.Errorf("%s %s: %w", name, path, err))
+		in.Close()
+		return nil, nil, err
 	}
-	rs, err := split.File(f, st.Size(), workers)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s %s: %w", name, path, err)
-	}
-	return rs, st.Size(), nil
+	return in, rs, nil
 }
 
 // rangesProcess: each child gets path, offset and length in argv and reads
@@ -80,20 +81,21 @@ func rangesProcess(j Job) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
-	rs, size, err := fileRanges(name, j.Path, j.Workers)
+	in, rs, err := fileRanges(name, j.Path, j.Workers)
 	if err != nil {
 		return Result{}, err
 	}
+	defer in.Close()
 	specs := make([]childSpec, j.Workers)
 	for i, r := range rs {
-		specs[i] = childSpec{args: workerArgs(roleRange, j, i, "--path", j.Path, "--off", itoa64(r.Off),
-			"--len", itoa64(r.Len), "--buf", strconv.Itoa(j.Knobs.BufSize))}
+		specs[i] = childSpec{args: workerArgs(roleRange, j, i, "--path", j.Path, "--size", itoa64(in.Size),
+			"--off", itoa64(r.Off), "--len", itoa64(r.Len), "--buf", strconv.Itoa(j.Knobs.BufSize))}
 	}
-	pr, err := runCollected(name, j, specs, nil, size, map[string]float64{})
-	if err != nil {
+	pr, err := runCollected(name, j, specs, nil, in.Size, map[string]float64{})
+	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
 		return Result{}, err
 	}
-	elapsed := time.Since(start)
 	j.atPeak()
 	var reads int64
 	for _, r := range pr.reps {
@@ -112,20 +114,22 @@ func mmapProcess(j Job) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
-	rs, size, err := fileRanges(name, j.Path, j.Workers)
+	in, rs, err := fileRanges(name, j.Path, j.Workers)
 	if err != nil {
 		return Result{}, err
 	}
+	defer in.Close()
 	specs := make([]childSpec, j.Workers)
 	for i, r := range rs {
-		specs[i] = childSpec{args: workerArgs(roleMmap, j, i, "--path", j.Path, "--off", itoa64(r.Off),
-			"--len", itoa64(r.Len), "--advice", j.Knobs.Advice, "--populate="+strconv.FormatBool(j.Knobs.Populate))}
+		specs[i] = childSpec{args: workerArgs(roleMmap, j, i, "--path", j.Path, "--size", itoa64(in.Size),
+			"--off", itoa64(r.Off), "--len", itoa64(r.Len), "--advice", j.Knobs.Advice,
+			"--populate="+strconv.FormatBool(j.Knobs.Populate))}
 	}
-	pr, err := runCollected(name, j, specs, nil, size, nil)
-	if err != nil {
+	pr, err := runCollected(name, j, specs, nil, in.Size, nil)
+	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
 		return Result{}, err
 	}
-	elapsed := time.Since(start)
 	j.atPeak()
 	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
@@ -143,17 +147,13 @@ func chanProcess(j Job) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
-	f, err := os.Open(j.Path)
+	in, err := OpenInput(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", name, err)
-	}
+	defer in.Close()
 	ch := make(chan []byte, j.Knobs.ChanCap)
-	c := &Chunker{R: f, Size: j.Knobs.BufSize}
+	c := &Chunker{R: in.Reader(), Size: j.Knobs.BufSize}
 	if j.Knobs.Pool {
 		c.Free = make(chan []byte, j.Knobs.ChanCap+j.Workers+1)
 	}
@@ -165,7 +165,7 @@ func chanProcess(j Job) (Result, error) {
 				return nil
 			}
 			if err != nil {
-				return fmt.Errorf("%s: %w", j.Path, err)
+				return err
 			}
 			select {
 			case ch <- chunk:
@@ -196,12 +196,12 @@ func chanProcess(j Job) (Result, error) {
 		specs[i] = childSpec{feed: feed, args: workerArgs(roleStream, j, i,
 			"--buf", strconv.Itoa(j.Knobs.BufSize), "--pool="+strconv.FormatBool(j.Knobs.Pool))}
 	}
-	pr, err := runCollected(name, j, specs, produce, st.Size(), map[string]float64{})
-	if err != nil {
+	pr, err := runCollected(name, j, specs, produce, in.Size, map[string]float64{})
+	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
 		return Result{}, err
 	}
-	elapsed := time.Since(start)
 	j.atPeak()
-	pr.extra["chunks"], pr.extra["copy-B"], pr.extra["pipe-B"] = float64(c.Chunks), float64(c.CopiedB), float64(st.Size())
+	pr.extra["chunks"], pr.extra["copy-B"], pr.extra["pipe-B"] = float64(c.Chunks), float64(c.CopiedB), float64(in.Size)
 	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }

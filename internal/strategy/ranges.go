@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,23 +15,20 @@ import (
 // ranges gives each worker its own newline-aligned byte range, read with
 // pread through one small reusable buffer.
 func ranges(j Job) (Result, error) {
+	const name = "ranges"
 	start := time.Now()
-	col, err := newCollector("ranges", j)
+	col, err := newCollector(name, j)
 	if err != nil {
 		return Result{}, err
 	}
-	f, err := os.Open(j.Path)
+	in, err := OpenInput(j.Path)
 	if err != nil {
-		return Result{}, fmt.Errorf("ranges: %w", err)
+		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	defer in.Close()
+	rs, err := split.File(in.File, in.Size, j.parts(in.Size))
 	if err != nil {
-		return Result{}, fmt.Errorf("ranges: %w", err)
-	}
-	rs, err := split.File(f, st.Size(), j.parts(st.Size()))
-	if err != nil {
-		return Result{}, fmt.Errorf("ranges %s: %w", j.Path, err)
+		return Result{}, in.End(name, fmt.Errorf("%s %s: %w", name, j.Path, err))
 	}
 	var next atomic.Int64
 	errs := make([]error, j.Workers)
@@ -42,7 +38,7 @@ func ranges(j Job) (Result, error) {
 		sink := col.Sink(w)
 		wg.Go(func() {
 			defer sink.Close()
-			rr := RangeReader{File: f, Buf: make([]byte, j.Knobs.BufSize)}
+			rr := RangeReader{File: in.File, Buf: make([]byte, j.Knobs.BufSize)}
 			if j.Knobs.Split != "dynamic" {
 				errs[w] = rr.Read(rs[w], sink.Add)
 			} else {
@@ -54,14 +50,14 @@ func ranges(j Job) (Result, error) {
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return Result{}, fmt.Errorf("ranges %s: %w", j.Path, err)
-	}
-	a, extra, err := finish("ranges", col, map[string]float64{"reads": float64(reads.Load())})
-	if err != nil {
-		return Result{}, err
+	a, extra, err := finish(name, col, map[string]float64{"reads": float64(reads.Load())})
+	if rerr := firstError(errs); rerr != nil {
+		err = fmt.Errorf("%s %s: %w", name, j.Path, rerr)
 	}
 	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
+		return Result{}, err
+	}
 	j.atPeak()
 	return Result{Answer: a, Elapsed: elapsed, Extra: extra}, nil
 }

@@ -31,11 +31,17 @@ func shmProcess(j Job) (Result, error) {
 		return Result{}, err
 	}
 	start := time.Now()
-	mf, size, err := fileToMemfd(j.Path, j.Knobs.BufSize)
+	in, err := OpenInput(j.Path)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
+	defer in.Close()
+	mf, err := inputToMemfd(in, j.Knobs.BufSize)
+	if err != nil {
+		return Result{}, in.End(name, fmt.Errorf("%s: %w", name, err))
+	}
 	defer mf.Close()
+	size := in.Size
 	rs, err := split.File(mf, size, j.Workers)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
@@ -46,55 +52,49 @@ func shmProcess(j Job) (Result, error) {
 			"--size", itoa64(size), "--off", itoa64(r.Off), "--len", itoa64(r.Len))}
 	}
 	pr, err := runCollected(name, j, specs, nil, size, map[string]float64{"copy-B": float64(size)})
-	if err != nil {
+	elapsed := time.Since(start)
+	if err := in.End(name, err); err != nil {
 		return Result{}, err
 	}
-	elapsed := time.Since(start)
 	j.atPeak()
 	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
 
-// fileToMemfd copies a file into a new sealed memfd through a buffer of
-// bufSize bytes and returns the memfd (close-on-exec; ExtraFiles clears
-// that in the children) and its size.
-func fileToMemfd(path string, bufSize int) (*os.File, int64, error) {
-	src, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer src.Close()
+// inputToMemfd copies the input (its planned size) into a new sealed
+// memfd through a buffer of bufSize bytes and returns the memfd
+// (close-on-exec; ExtraFiles clears that in the children).
+func inputToMemfd(in *Input, bufSize int) (*os.File, error) {
 	fd, err := unix.MemfdCreate("fanbench-shm", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
-		return nil, 0, fmt.Errorf("memfd_create: %w", err)
+		return nil, fmt.Errorf("memfd_create: %w", err)
 	}
 	mf := os.NewFile(uintptr(fd), "memfd:fanbench-shm")
 	// Plain Read/Write loops: io.Copy would try copy_file_range and
 	// sendfile, whose behaviour into tmpfs varies by kernel.
+	src := in.Reader()
 	buf := make([]byte, bufSize)
-	var size int64
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
 			if _, err := mf.Write(buf[:n]); err != nil {
 				mf.Close()
-				return nil, 0, fmt.Errorf("write memfd: %w", err)
+				return nil, fmt.Errorf("write memfd: %w", err)
 			}
-			size += int64(n)
 		}
 		if errors.Is(rerr, io.EOF) {
 			break
 		}
 		if rerr != nil {
 			mf.Close()
-			return nil, 0, fmt.Errorf("read %s: %w", path, rerr)
+			return nil, rerr
 		}
 	}
 	seals := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
 	if _, err := unix.FcntlInt(mf.Fd(), unix.F_ADD_SEALS, seals); err != nil {
 		mf.Close()
-		return nil, 0, fmt.Errorf("seal memfd: %w", err)
+		return nil, fmt.Errorf("seal memfd: %w", err)
 	}
-	return mf, size, nil
+	return mf, nil
 }
 
 // mapMemfd maps size bytes of fd read-only and shared; size 0 maps nothing.

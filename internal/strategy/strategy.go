@@ -229,29 +229,52 @@ func finish(name string, c *collect.Collector, extra map[string]float64) (worklo
 // scanParallel runs the workload over data with W goroutines, statically
 // (one newline-aligned part each) or dynamically (segments claimed from a
 // shared counter), and combines their results as the collect knob says.
-func scanParallel(name string, data []byte, j Job, extra map[string]float64) (workload.Answer, map[string]float64, error) {
+// A fault reading data (SIGBUS: a mapped file shrank under the mapping)
+// ends the scan with an error naming what (the mapping of a file, the
+// buffer) was read, instead of a crash.
+func scanParallel(name, what string, data []byte, j Job, extra map[string]float64) (workload.Answer, map[string]float64, error) {
 	col, err := newCollector(name, j)
 	if err != nil {
 		return workload.Answer{}, nil, err
 	}
-	rs := split.Bytes(data, j.parts(int64(len(data))))
+	var rs []split.Range
+	if err := onFault(what, data, func() { rs = split.Bytes(data, j.parts(int64(len(data)))) }); err != nil {
+		return workload.Answer{}, nil, fmt.Errorf("%s: %w", name, err)
+	}
 	var next atomic.Int64
+	errs := make([]error, j.Workers)
 	var wg sync.WaitGroup
 	for w := range j.Workers {
 		sink := col.Sink(w)
 		wg.Go(func() {
 			defer sink.Close()
-			if j.Knobs.Split != "dynamic" {
-				sink.Add(data[rs[w].Off:rs[w].End()])
-				return
-			}
-			for i := next.Add(1) - 1; i < int64(len(rs)); i = next.Add(1) - 1 {
-				sink.Add(data[rs[i].Off:rs[i].End()])
-			}
+			errs[w] = onFault(what, data, func() {
+				if j.Knobs.Split != "dynamic" {
+					sink.Add(data[rs[w].Off:rs[w].End()])
+					return
+				}
+				for i := next.Add(1) - 1; i < int64(len(rs)); i = next.Add(1) - 1 {
+					sink.Add(data[rs[i].Off:rs[i].End()])
+				}
+			})
 		})
 	}
 	wg.Wait()
-	return finish(name, col, extra)
+	a, extra, err := finish(name, col, extra)
+	if ferr := firstError(errs); ferr != nil {
+		return workload.Answer{}, nil, fmt.Errorf("%s: %w", name, ferr)
+	}
+	return a, extra, err
+}
+
+// firstError is the first non-nil error of errs, or nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func adviceNames() []string {

@@ -58,7 +58,7 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	path := fs.String("path", "", "range, mmap: the file")
 	off := fs.Int64("off", 0, "range, mmap, memfd: first byte")
 	length := fs.Int64("len", 0, "stdin, range, mmap, memfd: byte count")
-	size := fs.Int64("size", 0, "memfd: bytes in the memfd")
+	size := fs.Int64("size", -1, "range, mmap: the file's size when the parent planned the run; memfd: bytes in the memfd")
 	fd := fs.Int("fd", 3, "memfd: the inherited descriptor")
 	bufSize := fs.Int("buf", 1<<20, "range, stream: buffer size")
 	pool := fs.Bool("pool", false, "stream: recycle the chunk buffer")
@@ -136,12 +136,12 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 		}
 		rep.Chunks = c.Chunks
 	case roleRange:
-		f, err := os.Open(*path)
+		in, err := plannedInput(*path, *size)
 		if err != nil {
 			return fmt.Errorf("worker %d: %w", *index, err)
 		}
-		defer f.Close()
-		rr := RangeReader{File: f, Buf: make([]byte, *bufSize)}
+		defer in.Close()
+		rr := RangeReader{File: in.File, Buf: make([]byte, *bufSize)}
 		if err := rr.Read(split.Range{Off: *off, Len: *length}, add); err != nil {
 			return fmt.Errorf("worker %d: %s: %w", *index, *path, err)
 		}
@@ -150,7 +150,12 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 		if err := k.Validate(); err != nil {
 			return fmt.Errorf("worker %d: %w", *index, err)
 		}
-		data, unmap, err := mapFile(*path, k)
+		in, err := plannedInput(*path, *size)
+		if err != nil {
+			return fmt.Errorf("worker %d: %w", *index, err)
+		}
+		defer in.Close()
+		data, unmap, err := mapInput(in, k)
 		if err != nil {
 			return fmt.Errorf("worker %d: %w", *index, err)
 		}
@@ -159,8 +164,14 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 			unmap()
 			return fmt.Errorf("worker %d: range %d+%d is past the end of %s (%d bytes)", *index, *off, *length, *path, len(data))
 		}
-		add(data[*off : *off+*length])
+		if err := onFault("the mapping of "+*path, data, func() { add(data[*off : *off+*length]) }); err != nil {
+			unmap()
+			return fmt.Errorf("worker %d: %w", *index, err)
+		}
 	case roleMemfd:
+		if *size < 0 {
+			return fmt.Errorf("worker %d: --size missing", *index)
+		}
 		data, unmap, err := mapMemfd(*fd, *size)
 		if err != nil {
 			return fmt.Errorf("worker %d: %w", *index, err)
@@ -183,6 +194,20 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 		rep.Messages, rep.IPCBytes = ws.Stats().Messages, ws.Stats().IPCBytes
 	}
 	return writeReport(stdout, rep, p, release)
+}
+
+// plannedInput opens a worker's file under the input policy and checks
+// that it still has the size the parent planned with.
+func plannedInput(path string, planned int64) (*Input, error) {
+	in, err := OpenInput(path)
+	if err != nil {
+		return nil, err
+	}
+	if in.Size != planned {
+		in.Close()
+		return nil, fmt.Errorf("file %s changed during the run: size %d → %d bytes", path, planned, in.Size)
+	}
+	return in, nil
 }
 
 // workerSink is where a worker's lines go: its own partial p (partials),
