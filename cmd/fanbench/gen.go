@@ -48,6 +48,9 @@ func cmdGen(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	store.OnWait = func(pid string) {
+		fmt.Fprintf(stderr, "waiting for fanbench pid %s, which holds the fixture folder %s\n", pid, store.Dir)
+	}
 	for _, n := range parsed {
 		f, status, err := store.Ensure(n, *seed)
 		if err != nil {

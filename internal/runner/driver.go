@@ -14,12 +14,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/shirou/gopsutil/v4/mem"
 
+	"github.com/fanbench/fanbench/internal/lockfile"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
@@ -514,19 +514,15 @@ func firstNumber(b []byte) (int64, error) {
 
 // lockDir takes an exclusive lock on a results folder for this process.
 func lockDir(dir string) (func(), error) {
-	p := filepath.Join(dir, ".lock")
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+	l, err := lockfile.TryLock(filepath.Join(dir, ".lock"))
+	var be *lockfile.BusyError
+	if errors.As(err, &be) {
+		return nil, fmt.Errorf("results folder %s is in use by another fanbench run (pid %s)", dir, be.PID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		b, _ := os.ReadFile(p)
-		f.Close()
-		return nil, fmt.Errorf("results folder %s is in use by another fanbench run (pid %s)", dir, strings.TrimSpace(string(b)))
-	}
-	f.Truncate(0)
-	fmt.Fprintf(f, "%d\n", os.Getpid())
-	return func() { f.Close(); os.Remove(p) }, nil
+	return l.Unlock, nil
 }
 
 // progress shows the run under way: a bar with ETA on a terminal, plain

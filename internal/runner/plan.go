@@ -377,6 +377,9 @@ func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) 
 		if store, err = fixture.Open(p.FixtureDir); err != nil {
 			return nil, err
 		}
+		store.OnWait = func(pid string) {
+			fmt.Fprintf(o.Progress, "(waiting for fanbench pid %s, which holds the fixture folder %s) ", pid, store.Dir)
+		}
 	}
 	for _, need := range p.Fixtures {
 		if ctx.Err() != nil {
