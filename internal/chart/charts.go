@@ -679,7 +679,7 @@ func Modes(d *Dataset) ([]*Figure, error) {
 		}
 		g := color.Gray{Y: 0x60}
 		fig := &Figure{
-			Name:   KindModes + "_" + slug(f.Workload) + "_" + slug(f.Cache),
+			Name:   KindModes + "_" + Slug(f.Workload) + "_" + Slug(f.Cache),
 			Kind:   KindModes,
 			Panels: []*plot.Plot{tp, mp},
 			Legend: []LegendEntry{

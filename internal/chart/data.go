@@ -71,22 +71,12 @@ type Facet struct {
 
 // Slug is the facet as a file-name fragment: "count_goroutine_warm".
 func (f Facet) Slug() string {
-	return slug(f.Workload) + "_" + slug(f.Mode) + "_" + slug(f.Cache)
+	return Slug(f.Workload) + "_" + Slug(f.Mode) + "_" + Slug(f.Cache)
 }
 
 // String describes the facet in words for titles.
 func (f Facet) String() string {
 	return fmt.Sprintf("workload %s, %s mode, %s cache", f.Workload, f.Mode, f.Cache)
-}
-
-func slug(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-':
-			return r
-		}
-		return '-'
-	}, s)
 }
 
 // Series identifies one line of a chart: a strategy with one setting of the

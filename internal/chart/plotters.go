@@ -31,6 +31,14 @@ func pointOf(x float64, s Summary, f float64) xyErr {
 // addSeries draws one series as a line through its medians with the
 // strategy's marker and 95% CI error bars, and returns its legend thumbnails.
 func addSeries(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length) ([]plot.Thumbnailer, error) {
+	return addSeriesRadius(p, st, pts, dashes, 0)
+}
+
+// addSeriesRadius is addSeries with markers of the given radius (0: 2.6 points).
+func addSeriesRadius(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length, radius vg.Length) ([]plot.Thumbnailer, error) {
+	if radius == 0 {
+		radius = vg.Points(2.6)
+	}
 	if len(pts) == 0 {
 		return nil, nil
 	}
@@ -43,7 +51,7 @@ func addSeries(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length) ([]plo
 	if err != nil {
 		return nil, fmt.Errorf("markers: %w", err)
 	}
-	sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+	sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: radius, Shape: st.Glyph}
 	eb, err := plotter.NewYErrorBars(pts)
 	if err != nil {
 		return nil, fmt.Errorf("error bars: %w", err)

@@ -9,7 +9,7 @@ import (
 // PlotDir is where the figures of an experiment go under an output root:
 // ROOT/EXPERIMENT.
 func PlotDir(root string, d *Dataset) string {
-	return filepath.Join(root, slug(d.Experiment))
+	return filepath.Join(root, Slug(d.Experiment))
 }
 
 // Plot builds every figure the results support and saves each as PNG and

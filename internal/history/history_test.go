@@ -484,30 +484,6 @@ func TestPlotWritesCharts(t *testing.T) {
 	}
 }
 
-func TestLogTicks(t *testing.T) {
-	tests := []struct {
-		min, max float64
-		want     []string
-	}{
-		{0.9, 70, []string{"1", "2", "5", "10", "20", "50"}},
-		{0.5, 20000, []string{"1", "10", "100", "1e+03", "1e+04"}},
-	}
-	for _, tt := range tests {
-		var got []string
-		for _, tk := range (logTicks{}).Ticks(tt.min, tt.max) {
-			if tk.Value < tt.min || tk.Value > tt.max {
-				t.Errorf("tick %v outside [%v, %v]", tk.Value, tt.min, tt.max)
-			}
-			if tk.Label != "" {
-				got = append(got, tk.Label)
-			}
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("[%v, %v]: labels %q, want %q", tt.min, tt.max, got, tt.want)
-		}
-	}
-}
-
 // TestGateFiresOnMissing: a gated figure that the new entry lacks (every
 // run of cell B failed, so B is gone) fires the gate, whether it is judged
 // with a significance test or on medians only (the previous folder gone).

@@ -8,14 +8,10 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
-	stdfnt "golang.org/x/image/font"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -333,7 +329,6 @@ func labels(cells []string) (label map[string]string, variant map[string]string,
 }
 
 // dashes distinguish cells of the same strategy that differ otherwise.
-var dashes = [][]vg.Length{nil, {vg.Points(5), vg.Points(2.5)}, {vg.Points(1.5), vg.Points(1.5)}, {vg.Points(6), vg.Points(2), vg.Points(1.5), vg.Points(2)}}
 
 // gateRed is the colour of the rings around points where a gate fired.
 var gateRed = color.NRGBA{R: 0xE0, G: 0x10, B: 0x10, A: 0xFF}
@@ -356,11 +351,10 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 			}
 		}
 	}
-	factor, axis := yScale(unit, maxV)
+	factor, axis := chart.AxisScale(unit, maxV)
 	logY := minV > 0 && maxV/minV > 10
 
-	p := newPlot()
-	p.Y.Label.Text = axis
+	p := chart.NewPlot("", "", axis)
 	xLabel := "commit, oldest to newest"
 	for _, e := range ents {
 		if strings.HasSuffix(e.Commit, "-dirty") {
@@ -372,7 +366,7 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 	commitTicks(p, ents)
 	if logY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
+		p.Y.Tick.Marker = chart.Log10Ticks{}
 		p.Y.Min, p.Y.Max = minV/factor/1.15, maxV/factor*1.15
 	} else {
 		p.Y.Tick.Marker = chart.UnitTicks{}
@@ -399,15 +393,15 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 		if _, ok := variants[variant[c]]; !ok {
 			variants[variant[c]] = len(variants)
 		}
-		ls := draw.LineStyle{Color: st.Color, Width: vg.Points(1.2), Dashes: dashes[variants[variant[c]]%len(dashes)]}
+		dash := chart.Dashes[variants[variant[c]]%len(chart.Dashes)]
 		dx := (float64(i) - float64(len(cells)-1)/2) * step
-		var pts errPoints
+		var pts []chart.ErrPoint
 		for x, e := range ents {
 			s, ok := e.Cells[c][unit]
 			if !ok {
 				continue
 			}
-			pt := errPoint{X: float64(x) + dx, Y: s.Median / factor}
+			pt := chart.ErrPoint{X: float64(x) + dx, Y: s.Median / factor}
 			if s.HasCI() {
 				pt.Lo, pt.Hi = (s.Median-s.Lo)/factor, (s.Hi-s.Median)/factor
 			}
@@ -419,31 +413,18 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 		if len(pts) == 0 {
 			continue
 		}
-		line, err := plotter.NewLine(pts)
+		thumbs, err := chart.AddSeries(p, st, pts, dash, radius)
 		if err != nil {
-			return nil, fmt.Errorf("line: %w", err)
+			return nil, err
 		}
-		line.LineStyle = ls
-		eb, err := plotter.NewYErrorBars(pts)
-		if err != nil {
-			return nil, fmt.Errorf("error bars: %w", err)
-		}
-		eb.LineStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(0.8)}
-		eb.CapWidth = vg.Points(4)
-		sc, err := plotter.NewScatter(pts)
-		if err != nil {
-			return nil, fmt.Errorf("markers: %w", err)
-		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: radius, Shape: st.Glyph}
-		p.Add(line, eb, sc)
-		legend = append(legend, chart.LegendEntry{Label: label[c], Thumbs: []plot.Thumbnailer{line, sc}})
+		legend = append(legend, chart.LegendEntry{Label: label[c], Thumbs: thumbs})
 	}
 	if len(ringPts) > 0 {
 		rings, err := plotter.NewScatter(ringPts)
 		if err != nil {
 			return nil, fmt.Errorf("gate rings: %w", err)
 		}
-		rings.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(6), Shape: ring{Width: vg.Points(1.5)}}
+		rings.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(6), Shape: chart.Ring{Width: vg.Points(1.5)}}
 		p.Add(rings)
 		legend = append(legend, chart.LegendEntry{Label: "gate fired", Thumbs: []plot.Thumbnailer{rings}})
 	}
@@ -457,7 +438,7 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 		cellLine += fmt.Sprintf(" · %d of %d cells shown", len(cells), matched)
 	}
 	return &chart.Figure{
-		Name:  slug(exp) + "_" + slug(unit),
+		Name:  chart.Slug(exp) + "_" + chart.Slug(unit),
 		Kind:  "history",
 		Title: fmt.Sprintf("%s history: median %s per commit", exp, unit) + "\n" + sub + "\n" + cellLine,
 		Panels: []*plot.Plot{
@@ -484,79 +465,6 @@ func machines(ents []Entry) string {
 	default:
 		return fmt.Sprintf("%d machines (latest %s)", len(ms), ents[len(ents)-1].Machine)
 	}
-}
-
-// yScale picks the display unit of a metric whose largest value is max and
-// returns the factor to divide values by and the axis title.
-func yScale(unit string, max float64) (float64, string) {
-	switch {
-	case unit == results.UnitSecPerOp || strings.HasSuffix(unit, "-sec") || strings.HasSuffix(unit, "sec"):
-		switch {
-		case max >= 1:
-			return 1, unit + " (s)"
-		case max >= 1e-3:
-			return 1e-3, unit + " (ms)"
-		default:
-			return 1e-6, unit + " (µs)"
-		}
-	case unit == results.UnitBytesPerS:
-		f, name := chart.ByteUnit(max)
-		return f, unit + " (" + name + "/s)"
-	case strings.HasSuffix(unit, "-B"):
-		f, name := chart.ByteUnit(max)
-		return f, unit + " (" + name + ")"
-	}
-	return 1, unit
-}
-
-// slug turns a unit or experiment into a file-name fragment: "sec/op"
-// becomes "sec_per_op".
-func slug(s string) string {
-	s = strings.ReplaceAll(s, "/", "_per_")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, s)
-}
-
-// Type sizes, as in the chart package's figures.
-const (
-	labelSize = 9.5
-	tickSize  = 8.5
-)
-
-func sansStyle(size vg.Length) text.Style {
-	return text.Style{
-		Color:   color.Black,
-		Font:    font.From(font.Font{Typeface: "Liberation", Variant: "Sans", Weight: stdfnt.WeightNormal}, size),
-		Handler: text.Plain{Fonts: font.DefaultCache},
-	}
-}
-
-// newPlot returns a plot with the type and axes of fanbench figures: the
-// figure draws the title and legend.
-func newPlot() *plot.Plot {
-	p := plot.New()
-	p.TextHandler = text.Plain{Fonts: font.DefaultCache}
-	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle = sansStyle(labelSize)
-		a.Label.Padding = vg.Points(3)
-		a.Tick.Label = sansStyle(tickSize)
-		a.Padding = vg.Points(4)
-		a.Tick.Length = vg.Points(4)
-	}
-	p.X.Label.TextStyle.XAlign, p.X.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
-	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XCenter, draw.YTop
-	p.Y.Label.TextStyle.XAlign, p.Y.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
-	p.Y.Tick.Label.XAlign, p.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
-	grid := plotter.NewGrid()
-	grid.Vertical = draw.LineStyle{Color: color.Gray{Y: 0xEE}, Width: vg.Points(0.5)}
-	grid.Horizontal = draw.LineStyle{Color: color.Gray{Y: 0xE4}, Width: vg.Points(0.5)}
-	p.Add(grid)
-	return p
 }
 
 // commitTicks labels entry positions 0..n-1 with short commit hashes,
@@ -588,60 +496,4 @@ func commitTicks(p *plot.Plot, ents []Entry) {
 		}
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-}
-
-// logTicks labels a log axis at 1, 2 and 5 times powers of ten (only powers
-// of ten over a wide range), with minor ticks at the other integers.
-type logTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (logTicks) Ticks(min, max float64) []plot.Tick {
-	if !(min > 0 && max > min) {
-		return nil
-	}
-	lo, hi := int(math.Floor(math.Log10(min))), int(math.Ceil(math.Log10(max)))
-	labelled := []float64{1, 2, 5}
-	if hi-lo > 3 {
-		labelled = []float64{1}
-	}
-	var ticks []plot.Tick
-	for e := lo; e <= hi; e++ {
-		for m := 1.0; m < 10; m++ {
-			v := m * math.Pow(10, float64(e))
-			if v < min || v > max {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if slices.Contains(labelled, m) {
-				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
-			}
-			ticks = append(ticks, t)
-		}
-	}
-	return ticks
-}
-
-// errPoint is a plotted median with its interval as distances below and
-// above.
-type errPoint struct{ X, Y, Lo, Hi float64 }
-
-// errPoints adapts []errPoint to plotter.XYer and plotter.YErrorer.
-type errPoints []errPoint
-
-func (e errPoints) Len() int                        { return len(e) }
-func (e errPoints) XY(i int) (float64, float64)     { return e[i].X, e[i].Y }
-func (e errPoints) YError(i int) (float64, float64) { return e[i].Lo, e[i].Hi }
-
-// ring is a circle outline of a chosen line width (draw.RingGlyph's is
-// fixed at half a point, too thin to catch the eye).
-type ring struct{ Width vg.Length }
-
-// DrawGlyph implements draw.GlyphDrawer.
-func (r ring) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
-	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: r.Width})
-	var p vg.Path
-	p.Move(vg.Point{X: pt.X + sty.Radius, Y: pt.Y})
-	p.Arc(pt, sty.Radius, 0, 2*math.Pi)
-	p.Close()
-	c.Stroke(p)
 }

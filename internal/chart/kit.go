@@ -1,0 +1,122 @@
+package chart
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// The plotting kit: the pieces that every fanbench figure is made of,
+// exported for the other packages that draw (internal/history), so that all
+// charts share one look and one implementation.
+
+// NewPlot returns a plot styled for fanbench figures (see newPlot): the
+// figure around it draws the title and the legend.
+func NewPlot(title, xLabel, yLabel string) *plot.Plot { return newPlot(title, xLabel, yLabel) }
+
+// ErrPoint is a plotted median at X with its interval as distances Lo below
+// and Hi above Y.
+type ErrPoint = xyErr
+
+// AddSeries draws pts as one series in the style st: a line (dashed by
+// dashes) through the medians, markers of the given radius (0: the default)
+// and 95% CI error bars. It returns the series' legend thumbnails.
+func AddSeries(p *plot.Plot, st Style, pts []ErrPoint, dashes []vg.Length, radius vg.Length) ([]plot.Thumbnailer, error) {
+	return addSeriesRadius(p, st, pts, dashes, radius)
+}
+
+// Dashes are the line patterns that tell apart series of one colour: solid,
+// dashed, dotted, dash-dot.
+var Dashes = [][]vg.Length{nil, {vg.Points(5), vg.Points(2.5)}, {vg.Points(1.5), vg.Points(1.5)}, {vg.Points(6), vg.Points(2), vg.Points(1.5), vg.Points(2)}}
+
+// Slug turns a name or a unit into a file-name fragment: "/" becomes
+// "_per_" ("sec/op" is "sec_per_op"), letters, digits, '-', '_' and '.'
+// stay, anything else becomes '-'.
+func Slug(s string) string {
+	s = strings.ReplaceAll(s, "/", "_per_")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// AxisScale picks the display unit of a metric whose largest value is max:
+// the factor to divide values by and the axis title ("sec/op (ms)",
+// "peak-RSS-B (MiB)", "B/s (GiB/s)").
+func AxisScale(unit string, max float64) (float64, string) {
+	switch {
+	case unit == results.UnitSecPerOp || strings.HasSuffix(unit, "sec"):
+		switch {
+		case max >= 1:
+			return 1, unit + " (s)"
+		case max >= 1e-3:
+			return 1e-3, unit + " (ms)"
+		default:
+			return 1e-6, unit + " (µs)"
+		}
+	case unit == results.UnitBytesPerS:
+		f, name := ByteUnit(max)
+		return f, unit + " (" + name + "/s)"
+	case strings.HasSuffix(unit, "-B"):
+		f, name := ByteUnit(max)
+		return f, unit + " (" + name + ")"
+	}
+	return 1, unit
+}
+
+// Log10Ticks labels a log axis at 1, 2 and 5 times powers of ten (only at
+// powers of ten over more than three decades), with minor ticks at the
+// other integers.
+type Log10Ticks struct{}
+
+// Ticks implements plot.Ticker.
+func (Log10Ticks) Ticks(min, max float64) []plot.Tick {
+	if !(min > 0 && max > min) {
+		return nil
+	}
+	lo, hi := int(math.Floor(math.Log10(min))), int(math.Ceil(math.Log10(max)))
+	labelled := []float64{1, 2, 5}
+	if hi-lo > 3 {
+		labelled = []float64{1}
+	}
+	var ticks []plot.Tick
+	for e := lo; e <= hi; e++ {
+		for m := 1.0; m < 10; m++ {
+			v := m * math.Pow(10, float64(e))
+			if v < min || v > max {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if slices.Contains(labelled, m) {
+				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+// Ring is a circle outline of a chosen line width, to mark points
+// (draw.RingGlyph's line is fixed at half a point, too thin to catch the
+// eye).
+type Ring struct{ Width vg.Length }
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (r Ring) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: r.Width})
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X + sty.Radius, Y: pt.Y})
+	p.Arc(pt, sty.Radius, 0, 2*math.Pi)
+	p.Close()
+	c.Stroke(p)
+}
