@@ -44,13 +44,19 @@ const (
 	UnitLockWait = "lock-wait-sec"
 	UnitMessages = "messages"
 	UnitIPCBytes = "ipc-B"
+	// What a strategy did to deliver the bytes (Run.Extra's "reads" and
+	// "copy-B"): read calls (ranges, pread) and bytes copied out of the
+	// page cache or between buffers (readall, chan, shm). They do not
+	// depend on the machine's speed, so an A/B comparison gates them tightly.
+	UnitReads = "reads"
+	UnitCopyB = "copy-B"
 )
 
 // runUnits are the units benchValues may write for a run, other than the
 // tree-peak units of treePeakUnits.
 var runUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitPeakRSS, UnitPeakPSS, UnitRSSAnon, UnitRSSFile,
 	UnitPSSAnon, UnitPSSFile, UnitPSSSum, UnitAllocB, UnitAllocs, UnitGCCycles, UnitLockWait, UnitMessages,
-	UnitIPCBytes, UnitMinFlt, UnitMajFlt, UnitWallSec}
+	UnitIPCBytes, UnitReads, UnitCopyB, UnitMinFlt, UnitMajFlt, UnitWallSec}
 
 // Units returns every unit a run's results may carry in results.bench (and
 // in Metrics), in a fixed order: what a claim or a gate can name.
@@ -64,6 +70,16 @@ func Units() []string {
 	slices.Sort(out[len(runUnits):])
 	return out
 }
+
+// speedUnits are the units whose figures depend on how fast (and how
+// busy) the machine is; every other unit counts or sizes something.
+var speedUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitWallSec, UnitLockWait}
+
+// SpeedDependent reports whether unit's figures depend on the machine's
+// speed and load (times and rates), as opposed to counts and sizes
+// (allocations, faults, read calls, bytes copied, memory), which can be
+// compared across machines and gated tightly.
+func SpeedDependent(unit string) bool { return slices.Contains(speedUnits, unit) }
 
 // treePeakUnits maps each TreePeak.Source to the unit its figure is written
 // under. Both cgroup versions measure the same thing (the cgroup's peak
@@ -282,7 +298,7 @@ func benchValues(r *Run) (vals []benchfmt.Value, skipped []string) {
 		add(UnitGCCycles, float64(r.Runtime.GCCycles))
 		add(UnitLockWait, r.Runtime.MutexWaitSec)
 	}
-	for _, unit := range []string{UnitMessages, UnitIPCBytes} {
+	for _, unit := range []string{UnitMessages, UnitIPCBytes, UnitReads, UnitCopyB} {
 		if v, ok := r.Extra[unit]; ok {
 			add(unit, v)
 		}

@@ -267,7 +267,7 @@ func TestBenchstat(t *testing.T) {
 func TestUnitsCatalogue(t *testing.T) {
 	want := []string{"sec/op", "B/s", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
 		"pss-file-B", "pss-sum-B", "alloc-B", "allocs", "gc-cycles", "lock-wait-sec", "messages", "ipc-B",
-		"minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sampled-pss-B",
+		"reads", "copy-B", "minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sampled-pss-B",
 		"tree-peak-sampled-rss-B", "tree-peak-sumhwm-B"}
 	got := Units()
 	if strings.Join(got, " ") != strings.Join(want, " ") {
@@ -277,7 +277,7 @@ func TestUnitsCatalogue(t *testing.T) {
 	r.Runtime = Runtime{AllocBytes: 1, AllocObjects: 1, GCCycles: 1, MutexWaitSec: 1}
 	r.Memory = Memory{PeakRSS: 1, RSSAnon: 1, RSSFile: 1, PSS: 1, PSSAnon: 1, PSSFile: 1}
 	r.Workers = []Memory{{PSS: 1}}
-	r.Extra = map[string]float64{"messages": 1, "ipc-B": 1}
+	r.Extra = map[string]float64{"messages": 1, "ipc-B": 1, "reads": 1, "copy-B": 1}
 	for _, src := range []string{"cgroup-v1-max_usage", "sum-vmhwm", "sampled-rss", "sampled-pss"} {
 		r.TreePeaks = append(r.TreePeaks, TreePeak{Bytes: 1, Source: src})
 	}
@@ -285,5 +285,25 @@ func TestUnitsCatalogue(t *testing.T) {
 		if !slices.Contains(got, u) {
 			t.Errorf("Metrics writes %q, which Units does not list", u)
 		}
+	}
+}
+
+func TestSpeedDependent(t *testing.T) {
+	for unit, want := range map[string]bool{"sec/op": true, "B/s": true, "wall-sec": true, "lock-wait-sec": true,
+		"allocs": false, "alloc-B": false, "peak-RSS-B": false, "minflt": false, "reads": false, "copy-B": false} {
+		if got := SpeedDependent(unit); got != want {
+			t.Errorf("SpeedDependent(%q) = %v, want %v", unit, got, want)
+		}
+	}
+}
+
+func TestMetricsStrategyCounters(t *testing.T) {
+	r := Run{Status: StatusOK, ElapsedSec: 1, Bytes: 10, Extra: map[string]float64{"reads": 7, "copy-B": 4096, "chunks": 3}}
+	m := Metrics(r)
+	if m[UnitReads] != 7 || m[UnitCopyB] != 4096 {
+		t.Errorf("Metrics = %v, want reads 7 and copy-B 4096", m)
+	}
+	if _, ok := m["chunks"]; ok {
+		t.Errorf("chunks is not a results.bench unit: %v", m)
 	}
 }

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/fanbench/fanbench/internal/ab"
+	"github.com/fanbench/fanbench/internal/cli"
+	"github.com/fanbench/fanbench/internal/compare"
+	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/runner"
+)
+
+func init() {
+	register("ab", "compare two builds (git revisions or binaries) in one experiment, in adjacent pairs: the regression gate", cmdAB)
+}
+
+// abFlags are the flags ab and calibrate share.
+type abFlags struct {
+	gate                  *string
+	budget                *time.Duration
+	pairs, step, maxPairs *int
+	alpha                 *float64
+	results, fixtures     *string
+	force                 *bool
+}
+
+func addABFlags(fs *flag.FlagSet, budget time.Duration) abFlags {
+	return abFlags{
+		gate:     fs.String("gate", ab.DefaultGates, "comma-separated `UNIT:±N%` tolerances; each gated metric of each cell is judged"),
+		budget:   fs.Duration("budget", budget, "time the runs may take (0: no bound); undecided cells get more pairs while it lasts"),
+		pairs:    fs.Int("pairs", 0, "pairs per cell in the first round (0: the spec's repetitions)"),
+		step:     fs.Int("step", 4, "pairs added per round to the cells still undecided"),
+		maxPairs: fs.Int("max-pairs", 30, "the most pairs any cell gets"),
+		alpha:    fs.Float64("alpha", 0.05, "family false-alarm level over all cells and metrics (Holm)"),
+		results:  fs.String("results", "results", "results root"),
+		fixtures: fs.String("fixtures", fixture.DefaultDir, "fixture folder"),
+		force:    fs.Bool("force", false, "run cells the memory guard would skip"),
+	}
+}
+
+// options turns the shared flags into ab.Options (without builds or folder).
+func (f abFlags) options(spec *runner.Spec) (ab.Options, error) {
+	gates, err := compare.ParseGates(*f.gate)
+	if err != nil {
+		return ab.Options{}, usagef("--gate: %v", err)
+	}
+	switch {
+	case len(gates) == 0:
+		return ab.Options{}, usagef("--gate: no gates: nothing to judge")
+	case *f.budget < 0:
+		return ab.Options{}, usagef("--budget %v: want 0 or more", *f.budget)
+	case *f.pairs < 0 || *f.step < 1 || *f.maxPairs < 1:
+		return ab.Options{}, usagef("--pairs %d, --step %d, --max-pairs %d: want pairs ≥ 0, step and max-pairs ≥ 1", *f.pairs, *f.step, *f.maxPairs)
+	case !(*f.alpha > 0 && *f.alpha < 1):
+		return ab.Options{}, usagef("--alpha %v: want a level between 0 and 1", *f.alpha)
+	}
+	pairs := *f.pairs
+	if pairs == 0 {
+		pairs = spec.Repetitions
+	}
+	if *f.maxPairs < pairs {
+		return ab.Options{}, usagef("--max-pairs %d is below the first round's %d pairs", *f.maxPairs, pairs)
+	}
+	return ab.Options{Spec: spec, FixtureDir: *f.fixtures, Gates: gates, Alpha: *f.alpha, Pairs: pairs, Step: *f.step,
+		MaxPairs: *f.maxPairs, Budget: *f.budget, Force: *f.force}, nil
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM. A closed pipe on stdout
+// (e.g. `| tee` killed by Ctrl-C) must not kill a run or comparison before
+// it records what it has: writes then fail instead.
+func signalContext() (context.Context, context.CancelFunc) {
+	signal.Ignore(syscall.SIGPIPE)
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func cmdAB(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("ab", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: fanbench ab [flags] BASE HEAD experiments/NAME.toml\n       fanbench ab --resume RESULTS_DIR\n"+
+			"BASE and HEAD are git revisions of the repository (--repo) or fanbench binaries.\n"+
+			"Exit status: 0 nothing worse, 1 a gated metric worse beyond its tolerance or a run failed, 2 bad input or a build failed.")
+		fs.PrintDefaults()
+	}
+	f := addABFlags(fs, 10*time.Minute)
+	repo := fs.String("repo", ".", "the git repository BASE and HEAD are revisions of")
+	cache := fs.String("cache", filepath.Join("results", "ab-builds"), "build cache: one folder per commit, reused")
+	resume := fs.String("resume", "", "continue the interrupted comparison in this results folder")
+	markdown := fs.String("markdown", "", "also write the Markdown report (for a pull request) to this file")
+	pos, err := cli.Parse(fs, args)
+	if err != nil {
+		return flagError(err)
+	}
+	var o ab.Options
+	switch {
+	case *resume != "" && len(pos) == 0:
+		spec, err := runner.LoadSpec(filepath.Join(*resume, runner.SpecCopyName))
+		if err != nil {
+			return usagef("%v", err)
+		}
+		o = ab.Options{Spec: spec, FixtureDir: *f.fixtures, Force: *f.force, Dir: *resume, Resume: true}
+	case *resume == "" && len(pos) == 3:
+		spec, err := runner.LoadSpec(pos[2])
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if o, err = f.options(spec); err != nil {
+			return err
+		}
+		for i, b := range []*ab.Build{&o.Base, &o.Head} {
+			if *b, err = ab.Resolve(*repo, *cache, pos[i]); err != nil {
+				var be *ab.BuildError
+				if errors.As(err, &be) {
+					return usagef("%v", err)
+				}
+				return err
+			}
+			word := "cached"
+			if b.Built {
+				word = "built"
+			}
+			fmt.Fprintf(stderr, "%s: %s %s\n", []string{"base", "head"}[i], word, b.Binary)
+		}
+		o.Dir = filepath.Join(*f.results, "ab-"+spec.Name, time.Now().UTC().Format("20060102T150405Z"))
+	default:
+		return usagef("want BASE HEAD SPEC, or --resume RESULTS_DIR alone")
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	o.Progress, o.Terminal = stderr, isTerminal(stderr)
+	out, err := ab.Run(ctx, o)
+	if err != nil {
+		var be *ab.BuildError
+		switch {
+		case ctx.Err() != nil:
+			return &exitError{code: 130, msg: err.Error()}
+		case errors.As(err, &be):
+			return usagef("%v", err)
+		}
+		return err
+	}
+	if err := out.WriteFiles(*markdown); err != nil {
+		return err
+	}
+	if err := out.WriteText(stdout); err != nil {
+		return err
+	}
+	if out.Analysis.Regressed() || len(out.Analysis.Rows) == 0 {
+		return &exitError{code: 1}
+	}
+	return nil
+}

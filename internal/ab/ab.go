@@ -1,0 +1,312 @@
+package ab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/compare"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/runner"
+)
+
+// StateFile records, in an A/B results folder, everything --resume needs:
+// the builds, the gates, the budget and the rounds of pairs planned so far.
+const StateFile = "ab.json"
+
+// Options configure one A/B comparison.
+type Options struct {
+	Spec       *runner.Spec
+	Base, Head Build
+	// Dir is the results folder; with Resume, the folder to continue.
+	Dir        string
+	Resume     bool
+	FixtureDir string
+	Gates      []compare.Gate
+	Alpha      float64 // family false-alarm level (0.05)
+	// Pairs is the first round's pairs per cell (default: the spec's
+	// repetitions); Step the pairs added per round to cells still open
+	// (default 4); MaxPairs the most any cell gets (default 30).
+	Pairs, Step, MaxPairs int
+	// Budget bounds the time spent running (0: no bound): no round is
+	// started that would not fit, and the round under way stops at it.
+	Budget time.Duration
+	// ArmEnv adds environment to one arm's runs (calibration's injected
+	// slowdown), by arm name.
+	ArmEnv   map[string][]string
+	Force    bool
+	Progress io.Writer // run lines and fixture notes (stderr)
+	Terminal bool
+}
+
+// round is one batch of pairs: every listed cell (all cells in the first)
+// is brought up to Pairs pairs.
+type round struct {
+	Pairs int      `json:"pairs"`
+	Cells []string `json:"cells,omitempty"`
+}
+
+// state is ab.json.
+type state struct {
+	Base     Build               `json:"base"`
+	Head     Build               `json:"head"`
+	Gates    string              `json:"gates"`
+	Alpha    float64             `json:"alpha"`
+	Step     int                 `json:"step"`
+	MaxPairs int                 `json:"max_pairs"`
+	BudgetNs int64               `json:"budget_ns"`
+	SpentNs  int64               `json:"spent_ns"`
+	Seed     int64               `json:"seed"`
+	Warmup   int                 `json:"warmup"`
+	ArmEnv   map[string][]string `json:"arm_env,omitempty"`
+	Rounds   []round             `json:"rounds"`
+}
+
+// Outcome is what a comparison found.
+type Outcome struct {
+	Dir        string
+	Base, Head Build
+	Analysis   *Analysis
+	Rounds     int
+	Spent      time.Duration
+	Budget     time.Duration
+	MaxPairs   int
+	// Stopped says why no more pairs were added: "decided", "budget",
+	// "max-pairs".
+	Stopped string
+}
+
+// Run compares the two builds on the spec's cells (reference commands and
+// claims are left out: they do not depend on the build). It returns the
+// outcome with the judged analysis; an interruption returns an error that
+// names the --resume command, with everything recorded kept.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	st, err := o.initState()
+	if err != nil {
+		return nil, err
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	spec := o.Spec
+	spec.Claims = nil
+	gates, err := compare.ParseGates(st.Gates)
+	if err != nil {
+		return nil, fmt.Errorf("%s: gates %q: %w", StateFile, st.Gates, err)
+	}
+	arms := map[string]runner.Arm{
+		ArmBase: {Binary: st.Base.Binary, Env: st.ArmEnv[ArmBase]},
+		ArmHead: {Binary: st.Head.Binary, Env: st.ArmEnv[ArmHead]},
+	}
+	for name, a := range arms {
+		if _, err := os.Stat(a.Binary); err != nil {
+			return nil, &BuildError{fmt.Sprintf("%s build: %v", name, err)}
+		}
+	}
+	budget := time.Duration(st.BudgetNs)
+	out := &Outcome{Dir: o.Dir, Base: st.Base, Head: st.Head, Budget: budget, MaxPairs: st.MaxPairs}
+	resume := o.Resume
+	for {
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if budget > 0 {
+			rctx, cancel = context.WithTimeout(ctx, budget-time.Duration(st.SpentNs))
+		}
+		before, _ := readRuns(o.Dir)
+		t0 := time.Now()
+		_, err := runner.Run(rctx, runner.Options{Spec: spec, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
+			Self: st.Head.Binary, Force: o.Force, Progress: o.Progress, Terminal: o.Terminal, Log: o.Progress,
+			Arms: arms, Plan: st.plan})
+		cancel()
+		spent := time.Since(t0)
+		st.SpentNs += int64(spent)
+		resume = true
+		if serr := st.save(o.Dir); serr != nil && err == nil {
+			err = serr
+		}
+		budgetHit := false
+		if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				return nil, fmt.Errorf("interrupted: runs so far kept in %s; continue with --resume %s", o.Dir, o.Dir)
+			case rctx.Err() != nil:
+				budgetHit = true
+			default:
+				return nil, err
+			}
+		}
+		runs, err := readRuns(o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		a, err := Analyze(runs, gates, st.Alpha)
+		if err != nil {
+			return nil, err
+		}
+		out.Analysis, out.Rounds, out.Spent = a, len(st.Rounds), time.Duration(st.SpentNs)
+		open := a.Open()
+		last := st.Rounds[len(st.Rounds)-1]
+		next := min(last.Pairs+st.Step, st.MaxPairs)
+		newPairs := (len(runs) - len(before)) / 2
+		var cost time.Duration
+		if newPairs > 0 {
+			cost = spent / time.Duration(newPairs) * time.Duration(len(open)*(next-last.Pairs))
+		}
+		switch {
+		case budgetHit:
+			out.Stopped = "budget"
+		case len(open) == 0:
+			out.Stopped = "decided"
+		case next <= last.Pairs:
+			out.Stopped = "max-pairs"
+		case budget > 0 && time.Duration(st.SpentNs)+cost > budget:
+			out.Stopped = "budget"
+		}
+		if out.Stopped != "" {
+			return out, nil
+		}
+		cells := make([]string, 0, len(open))
+		for c := range open {
+			cells = append(cells, c)
+		}
+		sort.Strings(cells)
+		st.Rounds = append(st.Rounds, round{Pairs: next, Cells: cells})
+		if err := st.save(o.Dir); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// initState makes a new comparison's state, or reads the one to resume.
+func (o Options) initState() (*state, error) {
+	if o.Resume {
+		b, err := os.ReadFile(filepath.Join(o.Dir, StateFile))
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", o.Dir, err)
+		}
+		var st state
+		if err := json.Unmarshal(b, &st); err != nil || len(st.Rounds) == 0 {
+			return nil, fmt.Errorf("resume %s: %s is not an A/B state (%v)", o.Dir, StateFile, err)
+		}
+		return &st, nil
+	}
+	alpha, step, maxPairs, pairs := o.Alpha, o.Step, o.MaxPairs, o.Pairs
+	if alpha == 0 {
+		alpha = 0.05
+	}
+	if step == 0 {
+		step = 4
+	}
+	if maxPairs == 0 {
+		maxPairs = 30
+	}
+	if pairs == 0 {
+		pairs = o.Spec.Repetitions
+	}
+	switch {
+	case !(alpha > 0 && alpha < 1):
+		return nil, fmt.Errorf("alpha %v: want a level between 0 and 1", alpha)
+	case pairs < 1 || step < 1:
+		return nil, fmt.Errorf("pairs %d, step %d: want at least 1", pairs, step)
+	case maxPairs < pairs:
+		return nil, fmt.Errorf("max-pairs %d is below the first round's %d pairs", maxPairs, pairs)
+	case len(o.Gates) == 0:
+		return nil, errors.New("no gates: nothing to judge")
+	}
+	var gs []string
+	for _, g := range o.Gates {
+		gs = append(gs, g.String())
+	}
+	st := &state{Base: o.Base, Head: o.Head, Alpha: alpha, Step: step, MaxPairs: maxPairs, BudgetNs: int64(o.Budget),
+		Seed: o.Spec.Seed, Warmup: o.Spec.Warmup, ArmEnv: o.ArmEnv, Rounds: []round{{Pairs: pairs}}}
+	st.Gates = strings.Join(gs, ",")
+	if _, err := results.CreateDir(o.Dir); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(o.Dir, results.RunsFile)); err == nil {
+		return nil, fmt.Errorf("%s already holds runs: continue it with --resume, or choose another folder", o.Dir)
+	}
+	return st, st.save(o.Dir)
+}
+
+func (st *state) save(dir string) error {
+	b, _ := json.MarshalIndent(st, "", "  ")
+	tmp := filepath.Join(dir, StateFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("save A/B state: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, StateFile)); err != nil {
+		return fmt.Errorf("save A/B state: %w", err)
+	}
+	return nil
+}
+
+// plan lays out every round's pairs over the spec's cells (reference
+// commands left out): warm-up pairs first, then each round's new pairs in
+// an order shuffled by the seed, each pair's two runs adjacent in an order
+// drawn from the seed. The same state always gives the same plan, so the
+// runner's resume skips exactly the runs already recorded.
+func (st *state) plan(cells []runner.Cell) []runner.Planned {
+	rng := rand.New(rand.NewPCG(uint64(st.Seed), 0x61622d70))
+	idx := map[string]int{}
+	var all []string
+	for i, c := range cells {
+		if c.Ref == nil {
+			idx[c.Name()] = i
+			all = append(all, c.Name())
+		}
+	}
+	var out []runner.Planned
+	pair := func(cell, rep int, warmup bool) {
+		first, second := ArmBase, ArmHead
+		if rng.IntN(2) == 1 {
+			first, second = second, first
+		}
+		out = append(out, runner.Planned{Cell: cell, Rep: rep, Warmup: warmup, Arm: first},
+			runner.Planned{Cell: cell, Rep: rep, Warmup: warmup, Arm: second})
+	}
+	for w := 0; w < st.Warmup; w++ {
+		for _, name := range all {
+			pair(idx[name], w-st.Warmup, true)
+		}
+	}
+	done := map[string]int{}
+	for _, r := range st.Rounds {
+		names := r.Cells
+		if names == nil {
+			names = all
+		}
+		type p struct{ cell, rep int }
+		var batch []p
+		for _, name := range names {
+			i, ok := idx[name]
+			if !ok {
+				continue
+			}
+			for rep := done[name]; rep < r.Pairs; rep++ {
+				batch = append(batch, p{i, rep})
+			}
+			done[name] = max(done[name], r.Pairs)
+		}
+		rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
+		for _, b := range batch {
+			pair(b.cell, b.rep, false)
+		}
+	}
+	return out
+}
+
+func readRuns(dir string) ([]results.Run, error) {
+	runs, _, err := results.ReadRuns(filepath.Join(dir, results.RunsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return runs, err
+}

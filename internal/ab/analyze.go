@@ -1,0 +1,214 @@
+package ab
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fanbench/fanbench/internal/compare"
+	"github.com/fanbench/fanbench/internal/paired"
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// The two arms of a comparison.
+const (
+	ArmBase = "base"
+	ArmHead = "head"
+)
+
+// DefaultGates are the metrics an A/B comparison gates on unless told
+// otherwise: time with a tolerance the calibration on the project's CI
+// machine kind supports (README, "Regression gate"), and the counts and
+// sizes that do not depend on the machine's speed, tightly.
+const DefaultGates = "sec/op:+10%,allocs:+2%,alloc-B:+2%,gc-cycles:+0%,reads:+0%,copy-B:+0%,minflt:+5%,peak-RSS-B:+3%,rss-anon-B:+5%"
+
+// Confidence is the level of the intervals reports show.
+const Confidence = 0.95
+
+// Row is one cell and metric of a comparison.
+type Row struct {
+	// Cell is the cell's benchmark name without its arm.
+	Cell string
+	// Strategy is the cell's strategy.
+	Strategy string
+	// Unit is the metric.
+	Unit string
+	// Speed is set for a time or rate (results.SpeedDependent).
+	Speed bool
+	paired.Result
+}
+
+// Short is the cell's name for a table: mode/strategy/workload/size/workers
+// and any knobs, without the keys.
+func (r *Row) Short() string { return shortName(r.Cell) }
+
+func shortName(name string) string {
+	parts := strings.Split(strings.TrimPrefix(name, "Fanout/"), "/")
+	for i, p := range parts {
+		if k, v, ok := strings.Cut(p, "="); ok {
+			switch k {
+			case "mode", "strategy", "workload", "size":
+				parts[i] = v
+			case "workers":
+				parts[i] = v + "w"
+			}
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// Analysis is the judgement of one comparison.
+type Analysis struct {
+	// Rows has one entry per cell and gated metric with at least one
+	// pair, in cell then gate order.
+	Rows []*Row
+	// Alpha is the family's false-alarm level.
+	Alpha float64
+	// Pairs is the number of complete pairs per cell.
+	Pairs map[string]int
+	// Failed lists the runs that failed, as "cell arm rep: reason".
+	Failed []string
+	// Gates are the gates judged.
+	Gates []compare.Gate
+}
+
+// pairKey identifies a pair: the cell without its arm and the repetition.
+type pairKey struct {
+	cell string
+	rep  int
+}
+
+// Analyze pairs the base and head runs of each cell and repetition and
+// judges every gated metric of every cell as one family (Holm at alpha).
+// Counts and sizes are compared as (head+1)/(base+1), so that a count of 0
+// compares (0 → 0 is a ratio of 1, 0 → 1 of 2); times and rates as
+// head/base.
+func Analyze(runs []results.Run, gates []compare.Gate, alpha float64) (*Analysis, error) {
+	a := &Analysis{Alpha: alpha, Pairs: map[string]int{}, Gates: gates}
+	arms := map[pairKey]map[string]map[string]float64{}
+	strategyOf := map[string]string{}
+	var order []pairKey
+	for _, r := range runs {
+		if r.Warmup || r.Cell.Arm == "" {
+			continue
+		}
+		c := r.Cell
+		c.Arm = ""
+		name := results.BenchName(c)
+		if r.Status != results.StatusOK {
+			a.Failed = append(a.Failed, fmt.Sprintf("%s %s rep %d: %s %s", shortName(name), r.Cell.Arm, r.Rep, r.Status, r.Reason))
+			continue
+		}
+		k := pairKey{name, r.Rep}
+		if arms[k] == nil {
+			arms[k] = map[string]map[string]float64{}
+			order = append(order, k)
+		}
+		arms[k][r.Cell.Arm] = results.Metrics(r)
+		strategyOf[name] = c.Strategy
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].cell != order[j].cell {
+			return order[i].cell < order[j].cell
+		}
+		return order[i].rep < order[j].rep
+	})
+	var cells []string
+	byCell := map[string][]pairKey{}
+	for _, k := range order {
+		if arms[k][ArmBase] == nil || arms[k][ArmHead] == nil {
+			continue // half a pair: a failed or interrupted run
+		}
+		if byCell[k.cell] == nil {
+			cells = append(cells, k.cell)
+		}
+		byCell[k.cell] = append(byCell[k.cell], k)
+	}
+	var family []*paired.Result
+	for _, cell := range cells {
+		a.Pairs[cell] = len(byCell[cell])
+		for _, g := range gates {
+			speed := results.SpeedDependent(g.Unit)
+			var ratios []float64
+			for _, k := range byCell[cell] {
+				b, okb := arms[k][ArmBase][g.Unit]
+				h, okh := arms[k][ArmHead][g.Unit]
+				if !okb || !okh {
+					continue
+				}
+				if !speed {
+					b, h = b+1, h+1
+				}
+				ratios = append(ratios, paired.Ratios([]float64{b}, []float64{h})...)
+			}
+			if len(ratios) == 0 {
+				continue
+			}
+			res, err := paired.Analyze(ratios, g.Tolerance, compare.LowerIsWorse(g.Unit), Confidence)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", shortName(cell), g.Unit, err)
+			}
+			row := &Row{Cell: cell, Strategy: strategyOf[cell], Unit: g.Unit, Speed: speed, Result: res}
+			a.Rows = append(a.Rows, row)
+			family = append(family, &row.Result)
+		}
+	}
+	if len(family) > 0 {
+		if err := paired.Judge(family, alpha); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Count returns how many rows have verdict v.
+func (a *Analysis) Count(v paired.Verdict) int {
+	n := 0
+	for _, r := range a.Rows {
+		if r.Verdict == v {
+			n++
+		}
+	}
+	return n
+}
+
+// Worse lists the rows judged worse.
+func (a *Analysis) Worse() []*Row { return a.rowsWith(paired.Worse) }
+
+// Undecided lists the rows left undecided.
+func (a *Analysis) Undecided() []*Row { return a.rowsWith(paired.Undecided) }
+
+func (a *Analysis) rowsWith(v paired.Verdict) []*Row {
+	var out []*Row
+	for _, r := range a.Rows {
+		if r.Verdict == v {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Open lists the cells that more pairs could still decide: those with a
+// metric neither same nor better.
+func (a *Analysis) Open() map[string]bool {
+	open := map[string]bool{}
+	for _, r := range a.Rows {
+		if r.Verdict != paired.Same && r.Verdict != paired.Better {
+			open[r.Cell] = true
+		}
+	}
+	return open
+}
+
+// Regressed reports whether the comparison fails: a metric worse beyond its
+// tolerance, or a run that failed (a head build that gives a wrong answer
+// or crashes is a regression too).
+func (a *Analysis) Regressed() bool { return len(a.Worse()) > 0 || len(a.Failed) > 0 }
+
+// Method says, in one line, how the verdicts were reached.
+func (a *Analysis) Method() string {
+	return "per-pair head/base ratios; Hodges–Lehmann estimate with an exact Wilcoxon signed-rank " +
+		strconv.Itoa(int(Confidence*100)) + "% interval; worse = one-sided signed-rank test beyond the tolerance, " +
+		fmt.Sprintf("false alarms controlled by Holm over all %d cell×metric tests at family α = %g", len(a.Rows), a.Alpha)
+}

@@ -1,0 +1,164 @@
+package ab
+
+import (
+	"bytes"
+	"flag"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/compare"
+	"github.com/fanbench/fanbench/internal/paired"
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// synthRuns makes n pairs of records for one cell: the head's time is
+// shift times the base's, each with lognormal noise; allocations are
+// fixed at allocs (base) and allocs·allocShift (head).
+func synthRuns(rng *rand.Rand, strategy string, n int, shift, noise float64, allocs int64, allocShift float64) []results.Run {
+	var runs []results.Run
+	for rep := 0; rep < n; rep++ {
+		level := 0.05 * (1 + float64(rep)/float64(n)) // drift
+		for _, arm := range []string{ArmBase, ArmHead} {
+			t, al := level*math.Exp(noise*rng.NormFloat64()), allocs
+			if arm == ArmHead {
+				t *= shift
+				al = int64(math.Round(float64(allocs) * allocShift))
+			}
+			runs = append(runs, results.Run{Status: results.StatusOK, Rep: rep, ElapsedSec: t, Bytes: 1 << 20,
+				Cell:    results.Cell{Mode: "goroutine", Strategy: strategy, Workload: "count", Size: 1 << 20, Workers: 2, Arm: arm},
+				Runtime: results.Runtime{AllocBytes: al * 64, AllocObjects: al}})
+		}
+	}
+	return runs
+}
+
+func TestAnalyzeVerdicts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var runs []results.Run
+	runs = append(runs, synthRuns(rng, "mmap", 20, 1.25, 0.02, 100, 1)...)  // 25% slower: worse
+	runs = append(runs, synthRuns(rng, "ranges", 20, 1.0, 0.02, 100, 1)...) // same
+	runs = append(runs, synthRuns(rng, "chan", 20, 1.0, 0.02, 100, 1.5)...) // allocations +50%: worse
+	runs = append(runs, synthRuns(rng, "readall", 3, 1.0, 0.02, 100, 1)...) // too few pairs: undecided
+	// A failed run and an unpaired run are not pairs.
+	runs = append(runs, results.Run{Status: results.StatusFailed, Reason: "boom", Rep: 7,
+		Cell: results.Cell{Mode: "goroutine", Strategy: "shm", Workload: "count", Size: 1 << 20, Workers: 2, Arm: ArmHead}})
+	gates, err := compare.ParseGates("sec/op:+10%,allocs:+0%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Analyze(runs, gates, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]paired.Verdict{
+		"mmap sec/op": paired.Worse, "mmap allocs": paired.Same,
+		"ranges sec/op": paired.Same, "ranges allocs": paired.Same,
+		"chan sec/op": paired.Same, "chan allocs": paired.Worse,
+		"readall sec/op": paired.Undecided, "readall allocs": paired.Undecided,
+	}
+	if len(a.Rows) != len(want) {
+		t.Fatalf("%d rows, want %d", len(a.Rows), len(want))
+	}
+	for _, r := range a.Rows {
+		key := r.Strategy + " " + r.Unit
+		if r.Verdict != want[key] {
+			t.Errorf("%s: %v (ratio %.3f [%.3f, %.3f] p=%.3g adj %.3g), want %v", key, r.Verdict, r.Ratio, r.Lo, r.Hi, r.P, r.PAdjusted, want[key])
+		}
+	}
+	if a.Pairs["Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=2"] != 20 {
+		t.Errorf("pairs: %v", a.Pairs)
+	}
+	if len(a.Failed) != 1 || !strings.Contains(a.Failed[0], "boom") || !a.Regressed() {
+		t.Errorf("failed runs %v, regressed %v", a.Failed, a.Regressed())
+	}
+	open := a.Open()
+	if !open["Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=2"] || open["Fanout/mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=2"] {
+		t.Errorf("open cells %v: want readall (undecided) and not ranges (same)", open)
+	}
+}
+
+func TestAnalyzeCountsFromZero(t *testing.T) {
+	// gc-cycles 0 in both arms compare as equal; 0 → 1 is a ratio of 2.
+	mk := func(arm string, rep int, gc int64) results.Run {
+		return results.Run{Status: results.StatusOK, Rep: rep, ElapsedSec: 0.01,
+			Cell:    results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", Size: 1, Workers: 1, Arm: arm},
+			Runtime: results.Runtime{AllocObjects: 5, GCCycles: gc}}
+	}
+	for _, tc := range []struct {
+		head  int64
+		ratio float64
+		want  paired.Verdict
+	}{{0, 1, paired.Same}, {1, 2, paired.Worse}} {
+		var runs []results.Run
+		for rep := 0; rep < 8; rep++ {
+			runs = append(runs, mk(ArmBase, rep, 0), mk(ArmHead, rep, tc.head))
+		}
+		gates, _ := compare.ParseGates("gc-cycles:+0%")
+		a, err := Analyze(runs, gates, 0.05)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Rows) != 1 || a.Rows[0].Ratio != tc.ratio || a.Rows[0].Verdict != tc.want {
+			t.Errorf("gc-cycles 0 → %d: %+v, want ratio %v and %v", tc.head, a.Rows, tc.ratio, tc.want)
+		}
+	}
+}
+
+// TestReportGolden renders a fixed outcome as text, Markdown and HTML and
+// compares with testdata (the expected tables were checked by hand against
+// the rows below).
+func TestReportGolden(t *testing.T) {
+	row := func(strategy, unit string, n int, ratio, lo, hi, tol float64, v paired.Verdict) *Row {
+		return &Row{Cell: "Fanout/mode=goroutine/strategy=" + strategy + "/workload=count/size=16MiB/workers=2", Strategy: strategy,
+			Unit: unit, Speed: results.SpeedDependent(unit),
+			Result: paired.Result{N: n, Ratio: ratio, Lo: lo, Hi: hi, Tolerance: tol, Verdict: v}}
+	}
+	a := &Analysis{Alpha: 0.05, Rows: []*Row{
+		row("mmap", "sec/op", 14, 1.123, 1.081, 1.170, 0.05, paired.Worse),
+		row("mmap", "allocs", 14, 1, 1, 1, 0, paired.Same),
+		row("ranges", "sec/op", 30, 1.02, 0.97, 1.08, 0.05, paired.Undecided),
+		row("ranges", "peak-RSS-B", 30, 1.0, 0.999, 1.001, 0.03, paired.Same),
+		row("chan", "sec/op", 6, 0.8, 0.7, 0.9, 0.05, paired.Better),
+		row("chan", "alloc-B", 6, 1.0, 0.9, math.Inf(1), 0.02, paired.Undecided),
+	}, Pairs: map[string]int{"a": 6, "b": 14, "c": 30}, Failed: []string{"goroutine/shm/count/16MiB/2w head rep 3: failed exit status 2"}}
+	o := &Outcome{Dir: "results/ab-ci/T", Analysis: a, Rounds: 3, Spent: 95 * time.Second, Budget: 10 * time.Minute, MaxPairs: 30, Stopped: "max-pairs",
+		Base: Build{Rev: "HEAD~1", Commit: "0123456789abcdef0123456789abcdef01234567"}, Head: Build{Rev: "HEAD", Commit: "89abcdef0123456789abcdef0123456789abcdef"}}
+	for _, f := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"report.txt", func(b *bytes.Buffer) error { return o.WriteText(b) }},
+		{"report.md", func(b *bytes.Buffer) error { return o.WriteMarkdown(b) }},
+		{"report.html", func(b *bytes.Buffer) error { return o.WriteHTML(b) }},
+	} {
+		var b bytes.Buffer
+		if err := f.write(&b); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", f.name)
+		if *update {
+			os.MkdirAll("testdata", 0o755)
+			os.WriteFile(path, b.Bytes(), 0o644)
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("%s differs from %s:\n%s", f.name, path, b.String())
+		}
+	}
+	var b bytes.Buffer
+	o.WriteText(&b)
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "verdict: FAIL: 1 worse beyond tolerance and 1 runs failed") {
+		t.Errorf("last line %q: want the verdict", last)
+	}
+}

@@ -1,0 +1,145 @@
+// Package ab runs an A/B comparison of two fanbench builds on one machine
+// in one experiment: it builds each git revision once into a cache keyed by
+// commit, runs the spec's cells with both builds in adjacent pairs (random
+// order within a pair) through the runner, adds pairs to the cells it cannot
+// yet decide while the budget lasts, and judges each cell and metric with
+// internal/paired. It also calibrates what a machine can detect (A/A and
+// A/A′ comparisons with a real injected slowdown).
+package ab
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Build is one arm's fanbench binary.
+type Build struct {
+	// Rev is the revision or path as given (HEAD~1, a branch, ./bin/fanbench).
+	Rev string `json:"rev"`
+	// Commit is the full commit hash Rev resolved to; empty for a binary path.
+	Commit string `json:"commit,omitempty"`
+	// Binary is the fanbench binary that runs the arm's cells.
+	Binary string `json:"binary"`
+	// Built is set when this invocation compiled the binary (false: cached
+	// or given).
+	Built bool `json:"-"`
+}
+
+// Label is how reports name the build: the short commit, or the path.
+func (b Build) Label() string {
+	if b.Commit != "" {
+		return b.Rev + " (" + b.Commit[:min(12, len(b.Commit))] + ")"
+	}
+	return b.Binary
+}
+
+// BuildError is a revision that could not be resolved or built: bad input,
+// exit status 2.
+type BuildError struct{ Msg string }
+
+func (e *BuildError) Error() string { return e.Msg }
+
+// BinaryName is the name of a cached build inside its commit's folder.
+const BinaryName = "fanbench"
+
+// Resolve turns rev into a runnable build: an existing executable file is
+// used as it is; anything else is a git revision of the repository at repo,
+// built once with `go build ./cmd/fanbench` in a temporary git worktree
+// into cache/<commit>/fanbench and reused from there afterwards.
+func Resolve(repo, cache, rev string) (Build, error) {
+	if st, err := os.Stat(rev); err == nil && st.Mode().IsRegular() {
+		if st.Mode().Perm()&0o111 == 0 {
+			return Build{}, &BuildError{fmt.Sprintf("%s: a file that is not executable (want a fanbench binary or a git revision)", rev)}
+		}
+		abs, err := filepath.Abs(rev)
+		if err != nil {
+			return Build{}, fmt.Errorf("binary %s: %w", rev, err)
+		}
+		return Build{Rev: rev, Binary: abs}, nil
+	}
+	out, err := git(repo, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		return Build{}, &BuildError{fmt.Sprintf("%s: not a binary and not a git revision of %s", rev, repo)}
+	}
+	commit := strings.TrimSpace(out)
+	cacheAbs, err := filepath.Abs(cache)
+	if err != nil {
+		return Build{}, fmt.Errorf("build cache %s: %w", cache, err)
+	}
+	b := Build{Rev: rev, Commit: commit, Binary: filepath.Join(cacheAbs, commit, BinaryName)}
+	if st, err := os.Stat(b.Binary); err == nil && st.Mode().IsRegular() {
+		return b, nil
+	}
+	if err := build(repo, cacheAbs, commit, b.Binary); err != nil {
+		var be *BuildError
+		if errors.As(err, &be) {
+			be.Msg = fmt.Sprintf("%s (%s) does not build: %s", rev, commit[:12], be.Msg)
+		}
+		return Build{}, err
+	}
+	b.Built = true
+	return b, nil
+}
+
+// build compiles commit's ./cmd/fanbench into binary through a temporary
+// git worktree under cache, which it removes again.
+func build(repo, cache, commit, binary string) error {
+	if err := os.MkdirAll(filepath.Dir(binary), 0o755); err != nil {
+		return fmt.Errorf("build cache: %w", err)
+	}
+	wt, err := os.MkdirTemp(cache, ".worktree-"+commit[:12]+"-")
+	if err != nil {
+		return fmt.Errorf("build cache: %w", err)
+	}
+	os.Remove(wt) // git worktree add wants to create it
+	if _, err := git(repo, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+		return fmt.Errorf("git worktree add %s: %w", commit, err)
+	}
+	defer func() {
+		git(repo, "worktree", "remove", "--force", wt)
+		os.RemoveAll(wt)
+	}()
+	tmp := binary + ".tmp"
+	cmd := exec.Command("go", "build", "-o", tmp, "./cmd/fanbench")
+	cmd.Dir = wt
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	var outb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &outb, &outb
+	if err := cmd.Run(); err != nil {
+		os.Remove(tmp)
+		return &BuildError{fmt.Sprintf("go build ./cmd/fanbench: %v: %s", err, lastLines(outb.String(), 3))}
+	}
+	if err := os.Rename(tmp, binary); err != nil {
+		return fmt.Errorf("build cache: %w", err)
+	}
+	return nil
+}
+
+func git(repo string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, lastLines(errb.String(), 2))
+	}
+	return out.String(), nil
+}
+
+// lastLines is the last n non-empty lines of s joined with "; ".
+func lastLines(s string, n int) string {
+	var ls []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			ls = append(ls, l)
+		}
+	}
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, "; ")
+}

@@ -1,0 +1,111 @@
+package ab
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tempRepo makes a git repository holding a tiny module whose
+// ./cmd/fanbench builds at the first commit and does not at the second;
+// it returns the repository and the two commits.
+func tempRepo(t *testing.T) (repo, good, bad string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is needed to test the build cache")
+	}
+	repo = t.TempDir()
+	run := func(args ...string) string {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	write := func(name, text string) {
+		p := filepath.Join(repo, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("git", "init", "-q")
+	write("go.mod", "module example.com/tiny\n\ngo 1.22\n")
+	write("cmd/fanbench/main.go", "package main\n\nfunc main() { println(\"tiny\") }\n")
+	run("git", "add", ".")
+	run("git", "commit", "-qm", "builds")
+	good = run("git", "rev-parse", "HEAD")
+	write("cmd/fanbench/main.go", "package main\n\nfunc main() { undefinedCall() }\n")
+	run("git", "commit", "-qam", "does not build")
+	bad = run("git", "rev-parse", "HEAD")
+	return repo, good, bad
+}
+
+func TestResolveBuildCache(t *testing.T) {
+	repo, good, bad := tempRepo(t)
+	cache := filepath.Join(t.TempDir(), "cache")
+
+	b, err := Resolve(repo, cache, "HEAD~1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Built || b.Commit != good || b.Binary != filepath.Join(cache, good, BinaryName) {
+		t.Fatalf("first resolve: %+v, want a fresh build of %s in the cache", b, good)
+	}
+	out, err := exec.Command(b.Binary).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "tiny" {
+		t.Fatalf("built binary: %v %q", err, out)
+	}
+	st1, _ := os.Stat(b.Binary)
+
+	// The same commit by another name: nothing is built, the binary is the same file.
+	b2, err := Resolve(repo, cache, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, _ := os.Stat(b2.Binary)
+	if b2.Built || b2.Binary != b.Binary || !st2.ModTime().Equal(st1.ModTime()) {
+		t.Errorf("second resolve built again: %+v", b2)
+	}
+	// No worktree is left registered or on disk.
+	wts, _ := git(repo, "worktree", "list", "--porcelain")
+	if n := strings.Count(wts, "worktree "); n != 1 {
+		t.Errorf("git worktree list shows %d worktrees, want only the repository:\n%s", n, wts)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, ".worktree-*")); len(left) > 0 {
+		t.Errorf("temporary worktrees left: %v", left)
+	}
+
+	// A revision that does not build is a BuildError naming it and the compiler's complaint.
+	_, err = Resolve(repo, cache, "HEAD")
+	var be *BuildError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "HEAD ("+bad[:12]+") does not build") || !strings.Contains(err.Error(), "undefined: undefinedCall") {
+		t.Errorf("bad commit: err = %v, want a BuildError naming the commit and the compile error", err)
+	}
+	if _, err := os.Stat(filepath.Join(cache, bad, BinaryName)); err == nil {
+		t.Error("a failed build left a binary in the cache")
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("build error spans lines: %q", err)
+	}
+
+	// An unknown revision, and a binary path.
+	if _, err := Resolve(repo, cache, "no-such-branch"); !errors.As(err, &be) {
+		t.Errorf("unknown revision: err = %v, want a BuildError", err)
+	}
+	b3, err := Resolve(repo, cache, b.Binary)
+	if err != nil || b3.Binary != b.Binary || b3.Commit != "" || b3.Built {
+		t.Errorf("binary path: %+v %v", b3, err)
+	}
+	plain := filepath.Join(t.TempDir(), "notexec")
+	os.WriteFile(plain, []byte("x"), 0o644)
+	if _, err := Resolve(repo, cache, plain); !errors.As(err, &be) || !strings.Contains(err.Error(), "not executable") {
+		t.Errorf("non-executable file: err = %v", err)
+	}
+}
