@@ -477,9 +477,10 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 }
 
 // claimFields are the cell fields a claim's where and vs may name (besides
-// knobs, cache among them); a vs comparison keeps all of them but those it
-// overrides. input is a user file's name ("" for generated fixtures).
-var claimFields = []string{"mode", "strategy", "workload", "size", "workers", "input"}
+// knobs); a vs comparison keeps all of them but those it overrides. input
+// is a user file's name and cache the cell's cache knob ("" for generated
+// fixtures, and for cells that take the spec's cache).
+var claimFields = []string{"mode", "strategy", "workload", "size", "workers", "input", "cache"}
 
 // resolveFiles checks a matrix's files: each must be a readable regular,
 // non-empty file, and two different files may not share a base name (it

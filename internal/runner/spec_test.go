@@ -57,7 +57,7 @@ var specErrorTests = []struct {
 	{"claim with two bounds", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\nof = \"size\"\nratio = 2.0\n",
 		`exp.toml:6: claim: claim "x": give exactly one of value, of = "size", vs, or vs_metric alone`},
 	{"unknown where field", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\nwhere = { colour = \"red\" }\n",
-		`exp.toml:11: colour: claim "x": unknown field (want mode, strategy, workload, size, workers, input or a knob)`},
+		`exp.toml:11: colour: claim "x": unknown field (want mode, strategy, workload, size, workers, input, cache or a knob)`},
 	{"missing sizes points at its block", "name = \"t\"\n" + matrix + "[[matrix]]\nstrategies = [\"ranges\"]\nworkers = [1]\n",
 		`exp.toml:6: sizes: missing in a [[matrix]] block (give sizes, files or both)`},
 	{"TOML syntax error in a value", "name = \"t\"\nseed = 12x\n" + matrix,
