@@ -42,6 +42,8 @@ var Builders = []struct {
 	{KindTimeline, Timeline},
 	{KindAlloc, AllocGC},
 	{KindModes, Modes},
+	{KindCache, Cache},
+	{KindScale, Scale},
 }
 
 // All builds every figure the dataset supports, in report order.

@@ -128,14 +128,21 @@ type Dataset struct {
 	Skipped int
 
 	cells map[Facet]map[Series]map[Point][]results.Run
+	// refused holds the memory guard's reason for each cell it refused
+	// (runs recorded as skipped), so charts can draw them as refused.
+	refused map[Facet]map[Series]map[Point]string
 }
 
 // NewDataset groups runs by cell, keeping only those with status ok that are
 // not warm-up runs. It fails when no run is left or the runs name more than
 // one experiment.
 func NewDataset(runs []results.Run, m Machine) (*Dataset, error) {
-	d := &Dataset{Machine: m, cells: map[Facet]map[Series]map[Point][]results.Run{}}
+	d := &Dataset{Machine: m, cells: map[Facet]map[Series]map[Point][]results.Run{},
+		refused: map[Facet]map[Series]map[Point]string{}}
 	for _, r := range runs {
+		if r.Status == results.StatusSkipped && !r.Warmup {
+			d.addRefused(r)
+		}
 		if r.Status != results.StatusOK || r.Warmup || r.ElapsedSec <= 0 {
 			d.Skipped++
 			continue
@@ -161,6 +168,7 @@ func NewDataset(runs []results.Run, m Machine) (*Dataset, error) {
 	}
 	d.joinReferences()
 	d.dropUniformKnobs()
+	d.matchRefusedSeries()
 	if d.Experiment == "" {
 		d.Experiment = "unnamed"
 	}
@@ -432,4 +440,67 @@ func (d *Dataset) dropUniformKnobs() {
 		}
 		d.cells[f] = bySeries
 	}
+}
+
+// addRefused records a skipped run's cell and reason.
+func (d *Dataset) addRefused(r results.Run) {
+	f := Facet{Workload: r.Cell.Workload, Mode: r.Cell.Mode, Cache: cacheState(r)}
+	s := Series{Strategy: r.Cell.Strategy, Knobs: knobString(r.Cell.Knobs)}
+	if d.refused[f] == nil {
+		d.refused[f] = map[Series]map[Point]string{}
+	}
+	if d.refused[f][s] == nil {
+		d.refused[f][s] = map[Point]string{}
+	}
+	d.refused[f][s][Point{Size: r.Cell.Size, Workers: r.Cell.Workers}] = r.Reason
+}
+
+// matchRefusedSeries names refused cells' series as dropUniformKnobs named
+// the measured ones: a strategy with one knob setting is its name alone.
+func (d *Dataset) matchRefusedSeries() {
+	for f, bySeries := range d.refused {
+		variants := map[string]int{}
+		for s := range d.cells[f] {
+			variants[s.Strategy]++
+		}
+		for s, pts := range bySeries {
+			if _, ok := d.cells[f][s]; !ok && s.Knobs != "" && variants[s.Strategy] <= 1 {
+				delete(bySeries, s)
+				bySeries[Series{Strategy: s.Strategy}] = pts
+			}
+		}
+	}
+}
+
+// Refused returns the memory guard's reason for refusing a cell, "" when
+// it was not refused.
+func (d *Dataset) Refused(f Facet, s Series, p Point) string { return d.refused[f][s][p] }
+
+// refusedSeries lists the series with refused cells in a facet.
+func (d *Dataset) refusedSeries(f Facet) []Series {
+	var out []Series
+	for s := range d.refused[f] {
+		out = append(out, s)
+	}
+	sortSeries(out)
+	return out
+}
+
+// sizesWithRefused is Sizes with the sizes of refused cells added.
+func (d *Dataset) sizesWithRefused(f Facet) []int64 {
+	set := map[int64]bool{}
+	for _, v := range d.Sizes(f) {
+		set[v] = true
+	}
+	for _, pts := range d.refused[f] {
+		for p := range pts {
+			set[p.Size] = true
+		}
+	}
+	out := make([]int64, 0, len(set))
+	for v := range set {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }

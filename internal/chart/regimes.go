@@ -1,0 +1,311 @@
+package chart
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Chart kinds of the regime experiments (cold.toml, scale.toml).
+const (
+	KindCache = "cache"
+	KindScale = "scale"
+)
+
+// Cache compares a cold page cache with a warm one for each strategy, as
+// grouped bars of time (cold dark, warm light), one panel per mode, at the
+// largest size and worker count measured cold and warm. Workloads measured
+// in one cache state only are skipped.
+func Cache(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	workloads := map[string]bool{}
+	for _, f := range d.Facets() {
+		workloads[f.Workload] = true
+	}
+	for _, wl := range sortedKeys(workloads) {
+		var panels []*plot.Plot
+		var all []Summary
+		var where []string
+		for _, mode := range []string{"goroutine", "process"} {
+			cf := Facet{Workload: wl, Mode: mode, Cache: "cold"}
+			wf := Facet{Workload: wl, Mode: mode, Cache: "warm"}
+			if d.cells[cf] == nil || d.cells[wf] == nil {
+				continue
+			}
+			pt, ok := sharedPoint(d, cf, wf)
+			if !ok {
+				continue
+			}
+			var names []string
+			var bars []bar
+			for _, s := range d.Series(cf) {
+				if IsCeiling(s.Strategy) || IsReference(s.Strategy) {
+					continue
+				}
+				c, ok1 := d.Summary(cf, s, pt, MetricTime)
+				w, ok2 := d.Summary(wf, s, pt, MetricTime)
+				if !ok1 || !ok2 {
+					continue
+				}
+				st := StrategyStyle(s.Strategy)
+				x := float64(len(names))
+				bars = append(bars, bar{X: x - 0.19, Sum: c, Fill: st.Color, Edge: st.Color},
+					bar{X: x + 0.19, Sum: w, Fill: tint(st.Color, 0.6), Edge: st.Color})
+				all = append(all, c, w)
+				names = append(names, s.Label())
+			}
+			if len(names) == 0 {
+				continue
+			}
+			p := newPlot(mode+" mode", "", "time (s)")
+			nominalX(p, names, 2)
+			p.Y.Tick.Marker = UnitTicks{}
+			p.Y.Min = 0
+			p.Add(barSet{Bars: bars, Width: 0.36})
+			panels = append(panels, p)
+			where = append(where, fmt.Sprintf("%s mode at %s with %s", mode, FormatBytes(float64(pt.Size)), workersWord(pt.Workers)))
+		}
+		if len(panels) == 0 {
+			continue
+		}
+		g := color.Gray{Y: 0x60}
+		figs = append(figs, &Figure{
+			Name:   KindCache + "_" + slug(wl),
+			Kind:   KindCache,
+			Panels: panels,
+			Legend: []LegendEntry{
+				{Label: "cold page cache (evicted, residency checked ≤ 5%)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
+				{Label: "warm page cache (pre-read, ≥ 95%)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
+			},
+			Title: fmt.Sprintf("Cold vs warm page cache — workload %s\n%s", wl, d.subtitle(strings.Join(where, "; "), nReps(all))),
+			Caption: fmt.Sprintf("Time of each strategy with a cold page cache (dark) and a warm one (light), workload %s: %s.",
+				wl, strings.Join(where, "; ")),
+		})
+	}
+	return figs, nil
+}
+
+// Fit is a least-squares line through (log size, log value): value grows
+// as size^Slope.
+type Fit struct {
+	Slope, Intercept float64
+	N                int
+}
+
+// FitLogLog fits log(y) = Intercept + Slope·log(x) by least squares over
+// the points with x, y > 0; ok is false with fewer than two distinct x.
+func FitLogLog(xs, ys []float64) (Fit, bool) {
+	var lx, ly []float64
+	for i := range xs {
+		if xs[i] > 0 && ys[i] > 0 {
+			lx, ly = append(lx, math.Log(xs[i])), append(ly, math.Log(ys[i]))
+		}
+	}
+	n := float64(len(lx))
+	if n < 2 {
+		return Fit{}, false
+	}
+	var mx, my float64
+	for i := range lx {
+		mx += lx[i] / n
+		my += ly[i] / n
+	}
+	var sxx, sxy float64
+	for i := range lx {
+		sxx += (lx[i] - mx) * (lx[i] - mx)
+		sxy += (lx[i] - mx) * (ly[i] - my)
+	}
+	if sxx == 0 {
+		return Fit{}, false
+	}
+	slope := sxy / sxx
+	return Fit{Slope: slope, Intercept: my - slope*mx, N: len(lx)}, true
+}
+
+// Scale charts cost against file size on log–log axes, per facet with at
+// least three sizes: time (with each series' fitted slope in the legend)
+// and peak memory (the process's VmHWM in goroutine mode, the tree's peak in
+// process mode) at the facet's largest worker count. Cells the memory guard
+// refused are drawn as "refused" marks at the top of both panels, with the
+// size they were refused at.
+func Scale(d *Dataset) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		sizes := d.sizesWithRefused(f)
+		if len(sizes) < 3 {
+			continue
+		}
+		ws := d.Workers(f)
+		W := ws[len(ws)-1]
+		tp := newPlot("time", "file size (log scale)", "time (s, log scale)")
+		mp := newPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
+		for _, p := range []*plot.Plot{tp, mp} {
+			logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+			p.X.Tick.Marker = Log2BytesTicks{}
+			p.Y.Scale = plot.LogScale{}
+		}
+		tp.Y.Tick.Marker = plot.LogTicks{Prec: 2}
+		mp.Y.Tick.Marker = Log2BytesTicks{}
+		fig := &Figure{Name: KindScale + "_" + f.Slug(), Kind: KindScale}
+		var all []Summary
+		tLo, tHi, mLo, mHi := math.Inf(1), 0.0, math.Inf(1), 0.0
+		var refused []refusal
+		series := d.Series(f)
+		for _, s := range d.refusedSeries(f) {
+			if !containsSeries(series, s) {
+				series = append(series, s)
+			}
+		}
+		sortSeries(series)
+		peak := peakOfMode(f.Mode)
+		for _, s := range series {
+			if IsCeiling(s.Strategy) {
+				continue
+			}
+			st := StrategyStyle(s.Strategy)
+			var tpts, mpts errPoints
+			var xs, ys []float64
+			for _, size := range sizes {
+				pt := Point{size, W}
+				if why := d.refused[f][s][pt]; why != "" {
+					refused = append(refused, refusal{s, size})
+					continue
+				}
+				t, ok := d.Summary(f, s, pt, MetricTime)
+				if !ok {
+					continue
+				}
+				all = append(all, t)
+				tpts = append(tpts, pointOf(float64(size), t, 1))
+				xs, ys = append(xs, float64(size)), append(ys, t.Center)
+				tLo, tHi = math.Min(tLo, t.Center), math.Max(tHi, t.Center)
+				if m, ok := d.Summary(f, s, pt, peak); ok {
+					mpts = append(mpts, pointOf(float64(size), m, 1))
+					mLo, mHi = math.Min(mLo, m.Center), math.Max(mHi, m.Center)
+				}
+			}
+			label := s.Label()
+			if fit, ok := FitLogLog(xs, ys); ok {
+				label += fmt.Sprintf(" (time ∝ size^%.2f)", fit.Slope)
+			}
+			var th []plot.Thumbnailer
+			if len(tpts) > 0 {
+				var err error
+				if th, err = addSeries(tp, st, logSafe(tpts), nil); err != nil {
+					return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+				}
+			}
+			if len(mpts) > 0 {
+				if _, err := addSeries(mp, st, logSafe(mpts), nil); err != nil {
+					return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+				}
+			}
+			if len(tpts) > 0 || refusedSeriesIn(refused, s) {
+				fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
+			}
+		}
+		if len(all) == 0 {
+			continue
+		}
+		if tHi > 0 {
+			tp.Y.Min, tp.Y.Max = tLo/2, tHi*4
+		}
+		if mHi > 0 {
+			mp.Y.Min, mp.Y.Max = mLo/2, mHi*4
+		}
+		// Refused cells: a cross and the word at the top of each panel, one
+		// row per series so that several refusals at one size stay legible.
+		rows := map[Series]int{}
+		for _, r := range refused {
+			if _, ok := rows[r.s]; !ok {
+				rows[r.s] = len(rows)
+			}
+		}
+		for _, p := range []*plot.Plot{tp, mp} {
+			for _, r := range refused {
+				st := StrategyStyle(r.s.Strategy)
+				y := p.Y.Max / math.Pow(1.35, float64(rows[r.s])+1)
+				xy := plotter.XYs{{X: float64(r.size), Y: y}}
+				sc, err := plotter.NewScatter(xy)
+				if err != nil {
+					return nil, err
+				}
+				sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+				p.Add(sc)
+				lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: []string{"refused"}})
+				if err != nil {
+					return nil, err
+				}
+				for i := range lb.TextStyle {
+					lb.TextStyle[i].Color = st.Color
+					lb.TextStyle[i].XAlign = draw.XRight
+					lb.TextStyle[i].YAlign = draw.YCenter
+				}
+				lb.Offset = vg.Point{X: -vg.Points(6)}
+				p.Add(lb)
+			}
+		}
+		fig.Panels = []*plot.Plot{tp, mp}
+		what := "peak RSS (VmHWM)"
+		if f.Mode == "process" {
+			what = "whole-tree peak"
+		}
+		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
+		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, workersWord(W))
+		figs = append(figs, fig)
+	}
+	return figs, nil
+}
+
+// logSafe drops the lower error bars that reach zero or below, which a log
+// axis cannot draw.
+func logSafe(pts errPoints) errPoints {
+	out := make(errPoints, len(pts))
+	for i, p := range pts {
+		if p.Lo >= p.Y {
+			p.Lo = 0
+		}
+		out[i] = p
+	}
+	return out
+}
+
+func containsSeries(ss []Series, s Series) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// refusal is a cell the memory guard refused, for the scale chart.
+type refusal struct {
+	s    Series
+	size int64
+}
+
+func refusedSeriesIn(rs []refusal, s Series) bool {
+	for _, r := range rs {
+		if r.s == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
