@@ -56,17 +56,32 @@ func (c *countPartial) MergeBinary(data []byte) error {
 	return nil
 }
 
-// referenceCount reads line by line with bufio.Reader.
+// referenceCount reads line by line with bufio.Reader: ReadSlice, which
+// returns each line (or a buffer-full piece of a long one) inside the
+// reader's buffer, so that the reference does not allocate per line and
+// keeps up with fixtures of tens of GiB. A line is counted at its '\n', or
+// at the end of the file when the last one has none.
 func referenceCount(r io.Reader) (Answer, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	a := Answer{Workload: "count"}
+	open := false // bytes of a line not yet ended have been read
 	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
+		line, err := br.ReadSlice('\n')
+		a.Bytes += int64(len(line))
+		switch {
+		case len(line) > 0 && line[len(line)-1] == '\n':
 			a.Lines++
-			a.Bytes += int64(len(line))
+			open = false
+		case len(line) > 0:
+			open = true
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
 		}
 		if errors.Is(err, io.EOF) {
+			if open {
+				a.Lines++
+			}
 			return a, nil
 		}
 		if err != nil {
