@@ -202,7 +202,9 @@ func vsCell(base results.Cell, vs map[string]any, groups []*cellRuns) (*cellRuns
 func describe(m map[string]string) string {
 	var parts []string
 	for k, v := range m {
-		parts = append(parts, k+"="+v)
+		if v != "" { // a field the cells lack (input, cache) says nothing
+			parts = append(parts, k+"="+v)
+		}
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, " ")
