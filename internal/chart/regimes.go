@@ -77,7 +77,7 @@ func Cache(d *Dataset) ([]*Figure, error) {
 		}
 		g := color.Gray{Y: 0x60}
 		figs = append(figs, &Figure{
-			Name:   KindCache + "_" + slug(wl),
+			Name:   KindCache + "_" + Slug(wl),
 			Kind:   KindCache,
 			Panels: panels,
 			Legend: []LegendEntry{
