@@ -17,6 +17,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
 )
 
@@ -98,22 +99,15 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "results: %s (%d runs, %d failed, %d skipped, %.1fs)\n", sum.Dir, sum.Runs, sum.Failed, sum.Skipped, sum.Elapsed.Seconds())
-	failedClaims := 0
-	for _, v := range sum.Verdicts {
-		word := "PASS"
-		if !v.Pass {
-			word = "FAIL"
-			failedClaims++
-		}
-		fmt.Fprintf(stdout, "%s  %s: %s\n", word, v.Claim, v.Measured)
-	}
+	groups := results.GroupVerdicts(sum.Verdicts)
+	failedClaims := writeClaimSummary(stdout, groups)
 	fmt.Fprintf(stdout, "compare strategies: go run golang.org/x/perf/cmd/benchstat -col /strategy %s\n", filepath.Join(sum.Dir, "results.bench"))
 	var errs []error
 	if sum.Failed > 0 {
 		errs = append(errs, fmt.Errorf("%d runs failed (reasons in %s)", sum.Failed, filepath.Join(sum.Dir, "runs.jsonl")))
 	}
 	if failedClaims > 0 && !*advisory {
-		errs = append(errs, fmt.Errorf("%d of %d claims failed", failedClaims, len(sum.Verdicts)))
+		errs = append(errs, fmt.Errorf("%d of %d claims failed", failedClaims, len(groups)))
 	}
 	if len(errs) > 0 {
 		return &exitError{code: 1, msg: errors.Join(errs...).Error()}
@@ -137,4 +131,39 @@ func confirm(in io.Reader, stderr io.Writer, why string) error {
 		return &exitError{code: 1, msg: "not started"}
 	}
 	return nil
+}
+
+// writeClaimSummary prints one line per claim (its verdict, how many of its
+// cells passed, its worst margin and its text) and, under a claim that
+// failed, one line per failed cell. It returns the number of failed claims.
+func writeClaimSummary(w io.Writer, groups []results.ClaimGroup) int {
+	if len(groups) == 0 {
+		return 0
+	}
+	failed := 0
+	for _, g := range groups {
+		if !g.Pass() {
+			failed++
+		}
+	}
+	fmt.Fprintf(w, "claims: %d of %d hold\n", len(groups)-failed, len(groups))
+	for _, g := range groups {
+		word := "PASS"
+		if !g.Pass() {
+			word = "FAIL"
+		}
+		margin := "n/a"
+		if v, ok := g.Worst(); ok {
+			margin = results.FormatMargin(v.Margin())
+		}
+		fmt.Fprintf(w, "  %s  %d/%d cells  worst margin %-5s  %s\n", word, g.Passed(), len(g.Verdicts), margin, g.Text)
+		for _, v := range g.Failures() {
+			cell := v.Cell
+			if cell == "" {
+				cell = "no cell"
+			}
+			fmt.Fprintf(w, "        FAIL %s: %s\n", cell, v.Measured)
+		}
+	}
+	return failed
 }

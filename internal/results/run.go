@@ -110,9 +110,13 @@ type Run struct {
 	Extra         map[string]float64 `json:"extra,omitempty"` // strategy-specific counters: copy-B, chunks, messages...
 }
 
-// Verdict is the outcome of one experiment claim, written to claims.json.
+// Verdict is the outcome of one experiment claim in one cell it selects,
+// written to claims.json.
 type Verdict struct {
-	Claim    string  `json:"claim"`    // the claim as the spec states it
+	Claim    string  `json:"claim"`    // the claim as the spec states it, with the cell in brackets
+	Text     string  `json:"text"`     // the claim as the spec states it, without the cell
+	Cell     string  `json:"cell"`     // the cell's benchmark name; "" when the claim selected none
+	Op       string  `json:"op"`       // the comparison: ">=", ">", "<=" or "<"
 	Pass     bool    `json:"pass"`     // whether it held
 	Measured string  `json:"measured"` // the figures it was judged on, in words
 	Value    float64 `json:"value"`    // the measured left-hand side

@@ -115,7 +115,8 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 		if !matches(g.cell, c.Where) {
 			continue
 		}
-		v := results.Verdict{Claim: c.Text + " [" + results.BenchName(g.cell) + "]"}
+		cell := results.BenchName(g.cell)
+		v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op}
 		val, n, ok := g.stat(c.Metric, c.Stat)
 		if !ok {
 			v.Error = fmt.Sprintf("no %s figure for this cell", c.Metric)
@@ -160,7 +161,7 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 		out = append(out, v)
 	}
 	if len(out) == 0 {
-		out = append(out, results.Verdict{Claim: c.Text, Error: "no measured cell matches its where clause",
+		out = append(out, results.Verdict{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
 			Measured: "no measured cell matches its where clause"})
 	}
 	return out

@@ -108,6 +108,9 @@ func TestEvaluateClaims(t *testing.T) {
 				if !strings.HasPrefix(v.Claim, tt.name+" [Fanout/") {
 					t.Errorf("verdict names no cell: %q", v.Claim)
 				}
+				if v.Text != tt.name || v.Op != tt.claim.Op || v.Claim != v.Text+" ["+v.Cell+"]" {
+					t.Errorf("text %q, op %q, cell %q do not match claim %q (op %s)", v.Text, v.Op, v.Cell, v.Claim, tt.claim.Op)
+				}
 			}
 		})
 	}
