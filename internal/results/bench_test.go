@@ -2,7 +2,6 @@ package results
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,8 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
+
+	"github.com/fanbench/fanbench/internal/testenv"
 )
 
 func TestBenchName(t *testing.T) {
@@ -234,25 +235,27 @@ func TestWriteBenchNoSuccessfulRuns(t *testing.T) {
 	}
 }
 
-// TestBenchstat runs the real benchstat over a written file when the
-// module's benchstat builds here (it is slow, so only without -short).
+// TestBenchstat runs the real benchstat (the version go.mod pins) over a
+// written file. Building it is slow, so only without -short; a benchstat
+// that cannot be built here is a missing tool (a failure in CI), and one
+// that runs and rejects the file is a failure everywhere.
 func TestBenchstat(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds benchstat")
+		t.Skip("-short: builds benchstat")
 	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
-	}
+	goBin := testenv.LookPath(t, "the Go toolchain", "go")
 	path := filepath.Join(t.TempDir(), BenchFile)
 	d := Dir{Path: filepath.Dir(path)}
 	if err := d.WriteBench(testEnv(), testRuns()); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "run", "golang.org/x/perf/cmd/benchstat", "-col", "/strategy", path)
-	cmd.Env = os.Environ()
-	out, err := cmd.CombinedOutput()
+	benchstat := filepath.Join(t.TempDir(), "benchstat")
+	if out, err := exec.Command(goBin, "build", "-o", benchstat, "golang.org/x/perf/cmd/benchstat").CombinedOutput(); err != nil {
+		testenv.Missing(t, "cannot build benchstat: %v\n%s", err, out)
+	}
+	out, err := exec.Command(benchstat, "-col", "/strategy", path).CombinedOutput()
 	if err != nil {
-		t.Skipf("benchstat did not run here: %v\n%s", err, out)
+		t.Fatalf("benchstat rejects %s: %v\n%s", path, err, out)
 	}
 	for _, want := range []string{"mmap", "readall", "vs base", "sec/op", "peak-PSS-B", "tree-peak-cgroup-B"} {
 		if !bytes.Contains(out, []byte(want)) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/testenv"
 )
 
 // toucherReport is what testdata/toucher prints.
@@ -274,12 +275,9 @@ var maxRSSRE = regexp.MustCompile(`Maximum resident set size \(kbytes\): ([0-9]+
 // TestLaunchAgreesWithTimeV checks the child's own VmHWM against GNU time's
 // "Maximum resident set size" for the same run.
 func TestLaunchAgreesWithTimeV(t *testing.T) {
-	const gnuTime = "/usr/bin/time"
-	if _, err := os.Stat(gnuTime); err != nil {
-		t.Skipf("%s is missing (apt-get install time): %v", gnuTime, err)
-	}
+	gnuTime := testenv.LookPath(t, "apt-get install time", "/usr/bin/time")
 	if out, err := exec.Command(gnuTime, "-v", "true").CombinedOutput(); err != nil || !maxRSSRE.Match(out) {
-		t.Skipf("%s is not GNU time with -v: %v %q", gnuTime, err, out)
+		testenv.Missing(t, "%s is not GNU time with -v (apt-get install time): %v %q", gnuTime, err, out)
 	}
 	toucher := toucherBin(t)
 	l := Launch{Args: []string{gnuTime, "-v", toucher, "-mib", "64"}, Timeout: 30 * time.Second, Cgroup: true, Name: "timev"}

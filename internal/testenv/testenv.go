@@ -1,0 +1,51 @@
+// Package testenv lets a test say which tool of the machine it needs. On a
+// developer's machine a test whose tool is missing skips with the reason;
+// in CI (CI=true, which .ci/run sets after installing every tool) it fails,
+// so a check that CI is meant to run can never be skipped silently.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// InCI reports whether the tests run in CI: the environment variable CI is
+// "true" or "1".
+func InCI() bool {
+	v := strings.ToLower(os.Getenv("CI"))
+	return v == "true" || v == "1"
+}
+
+// Missing reports that something a test needs is missing: t.Fatalf in CI,
+// t.Skipf elsewhere.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("CI=true and a tool this test needs is missing: "+format, args...)
+		return
+	}
+	t.Skipf(format, args...)
+}
+
+// LookPath returns the first of names that exists: an absolute path as a
+// file, any other name in PATH. When none does it calls Missing with hint
+// (such as "apt-get install chromium").
+func LookPath(t testing.TB, hint string, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if filepath.IsAbs(n) {
+			if st, err := os.Stat(n); err == nil && !st.IsDir() {
+				return n
+			}
+			continue
+		}
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	Missing(t, "none of %s found (%s)", strings.Join(names, ", "), hint)
+	return ""
+}
