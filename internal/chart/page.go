@@ -1,0 +1,431 @@
+package chart
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// reportData is what the report templates render: every sentence and
+// number is computed here, the templates only lay them out.
+type reportData struct {
+	Experiment string
+	Dir        string
+	Machine    string
+	Runs       int // measured runs the report is computed from
+	Reps       string
+	Skipped    int
+	Confidence string
+	Alpha      string
+
+	Headline string
+	Verdict  []verdictRow
+	Memory   MemoryMetric
+
+	KeyFigures  []reportFigure
+	MoreFigures []reportFigure
+
+	Recommend []recTable
+
+	HasClaims   bool
+	ClaimsHeld  int
+	Claims      []claimRow
+	ClaimsCells int
+
+	Tables  []Table
+	Columns []Column
+	Env     []EnvField
+}
+
+// verdictRow is one facet of the verdict table.
+type verdictRow struct {
+	Where         string
+	Speed, Memory verdictCell
+}
+
+// verdictCell is one criterion's answer: a winner in bold, then the detail.
+type verdictCell struct {
+	OK          bool
+	Winner      string
+	Detail      string
+	Significant bool
+}
+
+// recTable is the recommendation table of one facet.
+type recTable struct {
+	Facet string
+	Rows  []recRow
+}
+
+// recRow is one cell (size, workers) of a recommendation table.
+type recRow struct {
+	Size    string
+	Workers int
+	Fast    recPick
+	Lean    recPick
+}
+
+// recPick is a winner with its median, the runner-up with the ratio, and
+// the test.
+type recPick struct {
+	OK          bool
+	Best        string // "mmap 2.05 ms"
+	Next        string // "1.5× ranges", "—" when alone
+	Test        string // "yes, p=0.002", "no, p=0.310", "—"
+	Significant bool
+}
+
+// claimRow is one claim: its verdict, its text, how many cells passed and
+// the worst margin, with the per-cell detail.
+type claimRow struct {
+	Pass      bool
+	Text      string
+	Passed    int
+	Cells     int
+	Worst     string // "+35%", "n/a"
+	WorstCell string
+	Detail    []claimCell
+}
+
+// claimCell is one cell's verdict of a claim.
+type claimCell struct {
+	Verdict  string // PASS, FAIL or ERROR
+	Cell     string
+	Measured string
+}
+
+type reportFigure struct {
+	Title, Caption, PNG, SVG string
+	DataURI                  template.URL
+}
+
+// keyKinds are the chart kinds shown right after the verdict.
+var keyKinds = []string{KindThroughput, KindMemory}
+
+// buildReport computes everything the report shows.
+func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
+	d := res.Data
+	env, err := EnvFields(res.Env)
+	if err != nil {
+		return reportData{}, err
+	}
+	mem := ChooseMemoryMetric(d)
+	recs := Recommend(d, mem)
+	data := reportData{
+		Experiment: d.Experiment, Dir: res.Dir, Machine: d.Machine.String(), Skipped: d.Skipped,
+		Confidence: fmt.Sprintf("%.0f%%", 100*Confidence), Alpha: fmt.Sprint(Alpha),
+		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: res.Claims != nil,
+	}
+	data.Runs, data.Reps = d.runCounts()
+	verdicts := Verdicts(recs)
+	data.Headline = headline(verdicts)
+	for _, v := range verdicts {
+		data.Verdict = append(data.Verdict, verdictRow{Where: facetWords(v.Facet),
+			Speed:  choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", FormatSeconds),
+			Memory: choiceCell(v.Memory, v.HasMemory, "least", "less", FormatBytes)})
+	}
+	data.Recommend = recTables(recs)
+	for _, g := range results.GroupVerdicts(res.Claims) {
+		data.Claims = append(data.Claims, claimRowOf(g))
+		data.ClaimsCells += len(g.Verdicts)
+		if g.Pass() {
+			data.ClaimsHeld++
+		}
+	}
+	key, more, err := reportFigures(figs, dir)
+	if err != nil {
+		return reportData{}, err
+	}
+	data.KeyFigures, data.MoreFigures = key, more
+	return data, nil
+}
+
+// runCounts counts the measured runs and describes the repetitions per cell.
+func (d *Dataset) runCounts() (runs int, reps string) {
+	lo, hi := 0, 0
+	seen := map[string]bool{} // a reference joined into several facets counts once
+	for _, f := range d.Facets() {
+		for _, s := range d.Series(f) {
+			for _, p := range d.Points(f, s) {
+				rs := d.Runs(f, s, p)
+				key := results.BenchName(rs[0].Cell) + " " + f.Cache
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				runs += len(rs)
+				if lo == 0 || len(rs) < lo {
+					lo = len(rs)
+				}
+				hi = max(hi, len(rs))
+			}
+		}
+	}
+	if lo == hi {
+		return runs, fmt.Sprint(lo)
+	}
+	return runs, fmt.Sprintf("%d–%d", lo, hi)
+}
+
+// facetWords is a facet in a few words: "count · goroutine · warm cache".
+func facetWords(f Facet) string {
+	return f.Workload + " · " + f.Mode + " · " + f.Cache + " cache"
+}
+
+// headline is the verdict in a sentence or two: one strategy per criterion
+// when every facet agrees, else which strategy wins where.
+func headline(vs []FacetVerdict) string {
+	if len(vs) == 0 {
+		return "No strategy was measured: nothing to recommend."
+	}
+	speed := criterion(vs, func(v FacetVerdict) (Choice, bool) { return v.Speed, v.HasSpeed })
+	memory := criterion(vs, func(v FacetVerdict) (Choice, bool) { return v.Memory, v.HasMemory })
+	if len(speed.where) == 1 && len(memory.where) == 1 && speed.order[0] == memory.order[0] {
+		return fmt.Sprintf("Use %s for both speed (fastest in %d of %d cells) and memory (least in %d of %d cells).",
+			speed.order[0], speed.wins, speed.cells, memory.wins, memory.cells)
+	}
+	var out []string
+	for _, c := range []struct {
+		what, won string
+		w         winners
+	}{{"speed", "fastest", speed}, {"memory", "least", memory}} {
+		switch len(c.w.where) {
+		case 0:
+		case 1:
+			out = append(out, fmt.Sprintf("Use %s for %s (%s in %d of %d cells).", c.w.order[0], c.what, c.won, c.w.wins, c.w.cells))
+		default:
+			var parts []string
+			for _, s := range c.w.order {
+				parts = append(parts, s+" in "+strings.Join(c.w.where[s], " and "))
+			}
+			out = append(out, fmt.Sprintf("For %s it depends: %s.", c.what, strings.Join(parts, "; ")))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// winners are the facet winners of one criterion: where each won, in facet
+// order, and the cells the winners won of all compared.
+type winners struct {
+	order       []string
+	where       map[string][]string
+	wins, cells int
+}
+
+func criterion(vs []FacetVerdict, get func(FacetVerdict) (Choice, bool)) winners {
+	w := winners{where: map[string][]string{}}
+	for _, v := range vs {
+		c, ok := get(v)
+		if !ok {
+			continue
+		}
+		name := c.Winner.Label()
+		if _, seen := w.where[name]; !seen {
+			w.order = append(w.order, name)
+		}
+		w.where[name] = append(w.where[name], facetWords(v.Facet))
+		w.wins, w.cells = w.wins+c.Wins, w.cells+c.Cells
+	}
+	return w
+}
+
+// wonIn is "in 3 of 4 cells (ranges in 1)".
+func wonIn(c Choice) string {
+	s := fmt.Sprintf("in %d of %d cells", c.Wins, c.Cells)
+	if c.Cells == 1 {
+		s = "in the one cell measured"
+	}
+	if len(c.Others) > 0 {
+		names := make([]string, 0, len(c.Others))
+		for n := range c.Others {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		var parts []string
+		for _, n := range names {
+			parts = append(parts, fmt.Sprintf("%s in %d", n, c.Others[n]))
+		}
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return s
+}
+
+// versus is the comparison with the runner-up in words.
+func versus(p Pick, more string) string {
+	if p.Alone() {
+		return "the only strategy measured there"
+	}
+	s := fmt.Sprintf("%s %s than %s", formatRatio(p.Ratio), more, p.Next.Label())
+	if p.Significant {
+		return s + " (" + formatP(p.P) + ")"
+	}
+	return s + ", not significant (" + formatP(p.P) + ")"
+}
+
+// choiceCell is one criterion's verdict cell: "fastest in 3 of 4 cells; at
+// 16 MiB, 2 workers: 1.51 ms, 2.02× faster than ranges (p=0.002)".
+func choiceCell(c Choice, ok bool, won, more string, format func(float64) string) verdictCell {
+	if !ok {
+		return verdictCell{}
+	}
+	return verdictCell{OK: true, Winner: c.Winner.Label(), Significant: c.Pick.Significant || c.Pick.Alone(),
+		Detail: fmt.Sprintf("%s %s; at %s: %s, %s", won, wonIn(c), pointWords(c.At), format(c.Pick.BestSum.Center), versus(c.Pick, more))}
+}
+
+// recTables groups the recommendation rows by facet.
+func recTables(recs []Recommendation) []recTable {
+	var out []recTable
+	for _, r := range recs {
+		name := r.Facet.String()
+		if len(out) == 0 || out[len(out)-1].Facet != name {
+			out = append(out, recTable{Facet: name})
+		}
+		t := &out[len(out)-1]
+		t.Rows = append(t.Rows, recRow{Size: FormatBytes(float64(r.Point.Size)), Workers: r.Point.Workers,
+			Fast: recPickOf(r.Fastest, r.HasFastest, FormatSeconds), Lean: recPickOf(r.Leanest, r.HasLeanest, FormatBytes)})
+	}
+	return out
+}
+
+func recPickOf(p Pick, ok bool, format func(float64) string) recPick {
+	if !ok {
+		return recPick{Best: "—", Next: "—", Test: "—"}
+	}
+	out := recPick{OK: true, Best: p.Best.Label() + " " + format(p.BestSum.Center), Next: "—", Test: "—", Significant: true}
+	if !p.Alone() {
+		out.Next = formatRatio(p.Ratio) + " " + p.Next.Label()
+		out.Significant = p.Significant
+		if p.Significant {
+			out.Test = "yes, " + formatP(p.P)
+		} else {
+			out.Test = "no, " + formatP(p.P)
+		}
+	}
+	return out
+}
+
+// claimRowOf condenses one claim's verdicts.
+func claimRowOf(g results.ClaimGroup) claimRow {
+	row := claimRow{Pass: g.Pass(), Text: g.Text, Passed: g.Passed(), Cells: len(g.Verdicts), Worst: "n/a"}
+	if w, ok := g.Worst(); ok {
+		row.Worst, row.WorstCell = results.FormatMargin(w.Margin()), shortCell(w.Cell)
+	}
+	for _, v := range g.Verdicts {
+		word := "PASS"
+		switch {
+		case v.Error != "":
+			word = "ERROR"
+		case !v.Pass:
+			word = "FAIL"
+		}
+		cell := shortCell(v.Cell)
+		if cell == "" {
+			cell = "no cell"
+		}
+		row.Detail = append(row.Detail, claimCell{Verdict: word, Cell: cell, Measured: v.Measured})
+	}
+	return row
+}
+
+// shortCell drops the benchmark family from a cell's name:
+// "mode=goroutine/strategy=mmap/...".
+func shortCell(name string) string {
+	if i := strings.IndexByte(name, '/'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// reportFigures splits the figures into the key ones (throughput and
+// memory, facet by facet) and the rest, reading each PNG to embed it.
+func reportFigures(figs []*Figure, dir string) (key, more []reportFigure, err error) {
+	type ranked struct {
+		f    *Figure
+		kind int // index in keyKinds, -1 when not a key kind
+	}
+	var keys []ranked
+	for _, f := range figs {
+		rf, err := embedFigure(f, dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if k := slices.Index(keyKinds, f.Kind); k >= 0 {
+			keys = append(keys, ranked{f, k})
+			key = append(key, rf)
+		} else {
+			more = append(more, rf)
+		}
+	}
+	// Facet by facet: throughput beside memory.
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		fa, fb := strings.TrimPrefix(keys[idx[a]].f.Name, keys[idx[a]].f.Kind), strings.TrimPrefix(keys[idx[b]].f.Name, keys[idx[b]].f.Kind)
+		if fa != fb {
+			return fa < fb
+		}
+		return keys[idx[a]].kind < keys[idx[b]].kind
+	})
+	sorted := make([]reportFigure, len(key))
+	for i, j := range idx {
+		sorted[i] = key[j]
+	}
+	if len(sorted) == 0 && len(more) > 0 {
+		n := min(2, len(more))
+		return more[:n], more[n:], nil
+	}
+	return sorted, more, nil
+}
+
+// embedFigure reads a figure's PNG for a data: URI.
+func embedFigure(f *Figure, dir string) (reportFigure, error) {
+	png, err := os.ReadFile(filepath.Join(dir, f.Name+".png"))
+	if err != nil {
+		return reportFigure{}, fmt.Errorf("report: figure %s: %w", f.Name, err)
+	}
+	return reportFigure{
+		Title: strings.SplitN(f.Title, "\n", 2)[0], Caption: f.Caption, PNG: f.Name + ".png", SVG: f.Name + ".svg",
+		DataURI: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+	}, nil
+}
+
+// WriteReport writes report.md and a self-contained index.html to dir,
+// which must already hold the figures' PNG and SVG files (Figure.Save). The
+// HTML embeds each PNG as a data: URI and links the SVG beside it, so it
+// needs no network and survives being copied alone. It returns the paths
+// written.
+func WriteReport(res *Results, figs []*Figure, dir string) ([]string, error) {
+	data, err := buildReport(res, figs, dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, out := range []struct {
+		name string
+		exec func(*bytes.Buffer) error
+	}{
+		{"report.md", func(b *bytes.Buffer) error { return mdTemplate.Execute(b, data) }},
+		{"index.html", func(b *bytes.Buffer) error { return htmlTemplate.Execute(b, data) }},
+	} {
+		var buf bytes.Buffer
+		if err := out.exec(&buf); err != nil {
+			return paths, fmt.Errorf("report: %s: %w", out.name, err)
+		}
+		path := filepath.Join(dir, out.name)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			return paths, fmt.Errorf("report: %w", err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}

@@ -1,0 +1,301 @@
+package chart
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// Alpha is the significance level of the report's comparisons: a difference
+// is significant when the Mann-Whitney U test (benchmath.AssumeNothing, as
+// benchstat and fanbench compare use it) gives a p-value below Alpha.
+const Alpha = 0.05
+
+// MemoryMetric is a memory figure that means the same for every strategy
+// in both modes, so the recommendation can compare them like for like.
+type MemoryMetric struct {
+	Metric
+	// Title names the figure in a table header: "whole-tree peak (cgroup)".
+	Title string
+	// Meaning says in a sentence what the figure counts.
+	Meaning string
+}
+
+// metricOfUnit reads a run's figure under a results.bench unit, from the
+// results package's catalogue (results.Metrics).
+func metricOfUnit(unit string) func(results.Run) (float64, bool) {
+	return func(r results.Run) (float64, bool) {
+		v, ok := results.Metrics(r)[unit]
+		return v, ok && v > 0
+	}
+}
+
+// memoryMetrics are the like-for-like memory figures in order of
+// preference: the cgroup's peak charge when the machine gives every run a
+// cgroup, else the sum of every process's VmHWM (in goroutine mode the one
+// process's VmHWM, which is the same sum over a tree of one).
+var memoryMetrics = []MemoryMetric{
+	{
+		Metric: Metric{Name: "tree-peak-cgroup-B", Unit: "B", Of: metricOfUnit("tree-peak-cgroup-B")},
+		Title:  "whole-tree peak (cgroup)",
+		Meaning: "the peak memory charged to the run's own cgroup: every process of the run, anonymous memory and page cache it brought in, " +
+			"but not the page cache that was warm before the run",
+	},
+	{
+		Metric: Metric{Name: "sum-VmHWM", Unit: "B", Of: func(r results.Run) (float64, bool) {
+			if r.Cell.Mode == "process" {
+				return metricOfUnit("tree-peak-sumhwm-B")(r)
+			}
+			return metricOfUnit(results.UnitPeakRSS)(r)
+		}},
+		Title: "sum of VmHWM",
+		Meaning: "the sum of every process's own peak resident set (VmHWM), an upper bound on the tree's peak " +
+			"that counts shared pages once per process; in goroutine mode the one process's VmHWM",
+	},
+}
+
+// candidates are the series of a facet that can be recommended: strategies,
+// not the in-memory ceiling or reference commands.
+func (d *Dataset) candidates(f Facet) []Series {
+	var out []Series
+	for _, s := range d.Series(f) {
+		if !IsCeiling(s.Strategy) && !IsReference(s.Strategy) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ChooseMemoryMetric picks the first of the like-for-like memory figures
+// that every candidate cell of the dataset has; when none covers them all,
+// the one covering the most (the earlier on a tie).
+func ChooseMemoryMetric(d *Dataset) MemoryMetric {
+	best, bestN := memoryMetrics[0], -1
+	for _, m := range memoryMetrics {
+		n, total := 0, 0
+		for _, f := range d.Facets() {
+			for _, s := range d.candidates(f) {
+				for _, p := range d.Points(f, s) {
+					total++
+					if len(values(d.Runs(f, s, p), m.Metric)) > 0 {
+						n++
+					}
+				}
+			}
+		}
+		if n == total {
+			return m
+		}
+		if n > bestN {
+			best, bestN = m, n
+		}
+	}
+	return best
+}
+
+// Pick is the outcome of one comparison in one cell: the best candidate by
+// a lower-is-better metric, its runner-up and how far apart they are.
+type Pick struct {
+	Best, Next       Series  // Next is the zero Series when Best was alone
+	BestSum, NextSum Summary // medians with their intervals
+	// Ratio is the runner-up's median over the best's (≥ 1): how many times
+	// longer the runner-up takes, or how many times more memory it uses.
+	Ratio float64
+	// P is the Mann-Whitney U p-value of the two samples; NaN without a runner-up.
+	P float64
+	// Significant is P < Alpha.
+	Significant bool
+}
+
+// Alone reports whether the best candidate had no competitor.
+func (p Pick) Alone() bool { return p.Next.Strategy == "" }
+
+// pick ranks the candidates with values for m at p by median, lowest first,
+// and compares the first two. ok is false when no candidate has values.
+func (d *Dataset) pick(f Facet, cands []Series, p Point, m Metric) (Pick, bool) {
+	type ranked struct {
+		s   Series
+		v   []float64
+		sum Summary
+	}
+	var rs []ranked
+	for _, s := range cands {
+		if v := values(d.Runs(f, s, p), m); len(v) > 0 {
+			rs = append(rs, ranked{s, v, Summarize(v)})
+		}
+	}
+	if len(rs) == 0 {
+		return Pick{}, false
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].sum.Center < rs[j].sum.Center })
+	out := Pick{Best: rs[0].s, BestSum: rs[0].sum, P: math.NaN(), Ratio: math.NaN()}
+	if len(rs) > 1 {
+		out.Next, out.NextSum = rs[1].s, rs[1].sum
+		if rs[0].sum.Center > 0 {
+			out.Ratio = rs[1].sum.Center / rs[0].sum.Center
+		}
+		out.P = mannWhitneyP(rs[0].v, rs[1].v)
+		out.Significant = out.P < Alpha
+	}
+	return out, true
+}
+
+// mannWhitneyP is the two-sided Mann-Whitney U p-value of two samples, as
+// benchstat computes it.
+func mannWhitneyP(a, b []float64) float64 {
+	th := &benchmath.Thresholds{CompareAlpha: Alpha}
+	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(a), th), benchmath.NewSample(slices.Clone(b), th))
+	return c.P
+}
+
+// Recommendation is one row of the recommendation table: for one cell of a
+// facet (a size and a worker count), the fastest strategy and the one using
+// least memory.
+type Recommendation struct {
+	Facet                  Facet
+	Point                  Point
+	Fastest, Leanest       Pick
+	HasFastest, HasLeanest bool
+}
+
+// Recommend compares the candidate strategies of every facet at every size
+// and worker count: by median time (sec/op) and by the memory figure mem.
+// Rows are by facet, then size, then workers.
+func Recommend(d *Dataset, mem MemoryMetric) []Recommendation {
+	var out []Recommendation
+	for _, f := range d.Facets() {
+		cands := d.candidates(f)
+		for _, p := range d.facetPoints(f, cands) {
+			r := Recommendation{Facet: f, Point: p}
+			r.Fastest, r.HasFastest = d.pick(f, cands, p, MetricTime)
+			r.Leanest, r.HasLeanest = d.pick(f, cands, p, mem.Metric)
+			if r.HasFastest || r.HasLeanest {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// facetPoints lists the points where any of the series has runs, by size
+// then workers.
+func (d *Dataset) facetPoints(f Facet, ss []Series) []Point {
+	var ps []Point
+	for _, size := range d.Sizes(f) {
+		for _, w := range d.Workers(f) {
+			p := Point{size, w}
+			for _, s := range ss {
+				if len(d.Runs(f, s, p)) > 0 {
+					ps = append(ps, p)
+					break
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// Choice is one half of a facet's verdict: the strategy that won the most
+// cells for one criterion, and its margin in the largest cell it won.
+type Choice struct {
+	Winner      Series
+	Wins, Cells int            // cells the winner won, cells compared
+	Others      map[string]int // other winners' labels and their cell counts
+	At          Point          // the largest cell (size, then workers) the winner won
+	Pick        Pick           // the comparison in that cell
+}
+
+// FacetVerdict is a facet's one-line answer: which strategy to use for
+// speed and which for memory.
+type FacetVerdict struct {
+	Facet               Facet
+	Speed, Memory       Choice
+	HasSpeed, HasMemory bool
+}
+
+// Verdicts condenses the recommendation rows into one verdict per facet, in
+// facet order.
+func Verdicts(recs []Recommendation) []FacetVerdict {
+	var out []FacetVerdict
+	for i := 0; i < len(recs); {
+		j := i
+		for j < len(recs) && recs[j].Facet == recs[i].Facet {
+			j++
+		}
+		rows := recs[i:j]
+		v := FacetVerdict{Facet: recs[i].Facet}
+		v.Speed, v.HasSpeed = choose(rows, func(r Recommendation) (Pick, bool) { return r.Fastest, r.HasFastest })
+		v.Memory, v.HasMemory = choose(rows, func(r Recommendation) (Pick, bool) { return r.Leanest, r.HasLeanest })
+		out = append(out, v)
+		i = j
+	}
+	return out
+}
+
+// choose finds the series that won the most rows (on a tie, the one that
+// won the largest cell) and its comparison in the largest row it won.
+func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choice, bool) {
+	wins := map[Series]int{}
+	last := map[Series]int{} // index of the largest row each series won (rows are ascending)
+	cells := 0
+	for i, r := range rows {
+		p, ok := get(r)
+		if !ok {
+			continue
+		}
+		cells++
+		wins[p.Best]++
+		last[p.Best] = i
+	}
+	if cells == 0 {
+		return Choice{}, false
+	}
+	var winner Series
+	bestN, bestLast := -1, -1
+	for s, n := range wins {
+		if n > bestN || (n == bestN && last[s] > bestLast) {
+			winner, bestN, bestLast = s, n, last[s]
+		}
+	}
+	c := Choice{Winner: winner, Wins: bestN, Cells: cells, Others: map[string]int{}}
+	for s, n := range wins {
+		if s != winner {
+			c.Others[s.Label()] = n
+		}
+	}
+	c.At = rows[bestLast].Point
+	c.Pick, _ = get(rows[bestLast])
+	return c, true
+}
+
+// formatRatio prints a ratio with three significant digits, keeping
+// trailing zeros so that a tie reads as one: "1.00×", "1.32×", "12.5×".
+func formatRatio(r float64) string {
+	switch {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		return "n/a"
+	case r < 10:
+		return fmt.Sprintf("%.2f×", r)
+	case r < 100:
+		return fmt.Sprintf("%.1f×", r)
+	}
+	return fmt.Sprintf("%.0f×", r)
+}
+
+// formatP prints a p-value as benchstat does: "p=0.002", "p=0.310".
+func formatP(p float64) string {
+	if math.IsNaN(p) {
+		return "no test"
+	}
+	return fmt.Sprintf("p=%.3f", p)
+}
+
+// pointWords is "16 MiB, 2 workers".
+func pointWords(p Point) string {
+	return FormatBytes(float64(p.Size)) + ", " + workersWord(p.Workers)
+}

@@ -1,0 +1,89 @@
+package chart
+
+import (
+	"math"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/results"
+)
+
+// memRun is a run with a VmHWM and the given tree peaks.
+func memRun(mode, strategy string, hwm int64, peaks ...results.TreePeak) results.Run {
+	r := run(strategy, 4*MiB, 2, 0.01)
+	r.Cell.Mode = mode
+	r.Memory.PeakRSS = hwm
+	r.TreePeaks = peaks
+	return r
+}
+
+func TestChooseMemoryMetric(t *testing.T) {
+	cg := func(b int64) results.TreePeak { return results.TreePeak{Bytes: b, Source: "cgroup-v2-memory.peak"} }
+	sum := func(b int64) results.TreePeak { return results.TreePeak{Bytes: b, Source: "sum-vmhwm"} }
+	tests := []struct {
+		name   string
+		runs   []results.Run
+		metric string
+		// the figure each run gives under the chosen metric, in order
+		want []float64
+	}{
+		{"cgroup everywhere", []results.Run{
+			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
+			memRun("process", "readall", 20*MiB, cg(40*MiB), sum(70*MiB)),
+		}, "tree-peak-cgroup-B", []float64{5 * MiB, 40 * MiB}},
+		{"no cgroup: the sum of VmHWM, which is VmHWM for one process", []results.Run{
+			memRun("goroutine", "mmap", 30*MiB),
+			memRun("process", "readall", 20*MiB, sum(70*MiB)),
+		}, "sum-VmHWM", []float64{30 * MiB, 70 * MiB}},
+		{"cgroup for some cells only: the metric every cell has", []results.Run{
+			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
+			memRun("goroutine", "ranges", 12*MiB),
+		}, "sum-VmHWM", []float64{30 * MiB, 12 * MiB}},
+		{"the ceiling is no candidate", []results.Run{
+			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
+			memRun("goroutine", "ceiling", 12*MiB),
+		}, "tree-peak-cgroup-B", []float64{5 * MiB, math.NaN()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := NewDataset(tt.runs, Machine{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := ChooseMemoryMetric(d)
+			if m.Name != tt.metric {
+				t.Fatalf("metric %s, want %s", m.Name, tt.metric)
+			}
+			for i, r := range tt.runs {
+				v, ok := m.Of(r)
+				if math.IsNaN(tt.want[i]) {
+					if ok {
+						t.Errorf("run %d: %v, want none", i, v)
+					}
+					continue
+				}
+				if !ok || v != tt.want[i] {
+					t.Errorf("run %d: %v (%v), want %v", i, v, ok, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestVerdictTie checks choose: with two strategies winning two cells
+// each, the one that won the largest cell is the verdict.
+func TestVerdictTie(t *testing.T) {
+	f := Facet{"count", "goroutine", "warm"}
+	mk := func(best string, size int64) Recommendation {
+		return Recommendation{Facet: f, Point: Point{size, 1}, HasFastest: true,
+			Fastest: Pick{Best: Series{Strategy: best}, Next: Series{Strategy: "x"}, Ratio: 2, P: 0.002, Significant: true}}
+	}
+	recs := []Recommendation{mk("mmap", 1), mk("ranges", 2), mk("mmap", 3), mk("ranges", 4)}
+	vs := Verdicts(recs)
+	if len(vs) != 1 || !vs[0].HasSpeed || vs[0].HasMemory {
+		t.Fatalf("verdicts %+v", vs)
+	}
+	c := vs[0].Speed
+	if c.Winner.Strategy != "ranges" || c.Wins != 2 || c.Cells != 4 || c.At.Size != 4 || c.Others["mmap"] != 2 {
+		t.Errorf("choice %+v, want ranges winning 2 of 4 with the largest cell", c)
+	}
+}
