@@ -69,6 +69,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.Workload, "workload", "count", "workload: count, parse, none")
 	fs.IntVar(&o.Workers, "workers", 1, "number of workers")
 	fs.StringVar(&o.Mode, "mode", "goroutine", "goroutine (workers are goroutines) or process (workers are child processes)")
+	fs.BoolVar(&o.Force, "force", false, "run even if the memory guard refuses (estimated peak over 80% of MemAvailable)")
 	fs.BoolVar(&o.Verify, "verify", false, "compute the reference answer after measuring and compare (exit 1 on mismatch)")
 	expect := fs.String("expect", "", "reference answer as JSON to compare with")
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
@@ -91,8 +92,8 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	if _, err := workload.Lookup(o.Workload); err != nil {
 		return usagef("flag -workload: %v", err)
 	}
-	if o.Workers < 1 {
-		return usagef("flag -workers: %d, want at least 1", o.Workers)
+	if err := strategy.CheckWorkers(o.Workers); err != nil {
+		return usagef("flag -%v", err)
 	}
 	if o.Knobs, err = kf.knobs(); err != nil {
 		return err

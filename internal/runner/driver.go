@@ -22,6 +22,7 @@ import (
 	"github.com/fanbench/fanbench/internal/lockfile"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/units"
 )
 
@@ -316,7 +317,9 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		l.Args = expand(c.Ref.Command, path, c)
 	} else {
 		refJSON, _ := json.Marshal(ref.answer)
-		l.Args = append([]string{o.Self, "exec", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
+		// --force: the driver's memory guard has judged the cell already
+		// (the child's own would judge it again against less memory).
+		l.Args = append([]string{o.Self, "exec", "--force", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
 			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON)}, knobArgs(c)...)
 		if v, ok := c.Cell.Knobs["spike"]; ok {
 			l.Args = append(l.Args, "--spike", v)
@@ -424,45 +427,27 @@ func stampOf(path string) (fixtureStamp, error) {
 }
 
 // memoryGuard returns why a cell must not run on a machine with avail bytes
-// of MemAvailable (its estimated peak exceeds 80% of it), or "" if it may
-// (or force is set, or avail is unknown).
+// of MemAvailable (strategy.MemoryGuard: its estimated peak exceeds 80% of
+// it), or "" if it may (or force is set, or avail is unknown).
 func memoryGuard(c Cell, avail int64, force bool) string {
-	est := estimatePeak(c)
-	if force || avail <= 0 || est <= avail*8/10 {
-		return ""
-	}
-	return fmt.Sprintf("memory guard: estimated peak %s exceeds 80%% of MemAvailable %s (use --force to run it)",
-		units.HumanSize(float64(est)), units.HumanSize(float64(avail)))
+	return strategy.MemoryGuard(estimatePeak(c), avail, force)
 }
 
-// estimatePeak is a deliberately generous guess of a cell's whole-tree
-// anonymous memory, for the memory guard.
-func estimatePeak(c Cell) int64 {
+// estimatePeak is the cell's memory estimate: its strategy's (the one
+// estimator, strategy.Strategy.EstimatePeak, which exec uses too), or for a
+// reference command a process holding the file.
+func estimatePeak(c Cell) strategy.Estimate {
 	const base = 64 << 20
-	size, w := c.Size, int64(c.Workers)
-	buf := int64(c.Knobs.BufSize)
-	gcFactor := int64(1)
-	for _, e := range c.Env {
-		if e == "GOGC=off" {
-			gcFactor = 2
-		}
+	if c.Ref != nil {
+		return strategy.Estimate{Bytes: base + c.Size, Formula: "64MiB + file " + units.FormatSize(c.Size)}
 	}
-	switch {
-	case c.Ref != nil:
-		return base + size
-	case c.Mode == "process" && c.Strategy == "readall":
-		return (w+1)*base + 2*size*gcFactor
-	case c.Mode == "process" && c.Strategy == "shm":
-		return (w+1)*base + size
-	case c.Mode == "process":
-		return (w+1)*base + w*4*buf
-	case c.Strategy == "readall" || c.Strategy == "ceiling" || c.Strategy == "shm":
-		return base + size*gcFactor
-	case c.Strategy == "chan":
-		return base + int64(c.Knobs.ChanCap+c.Workers+1)*buf*gcFactor
-	default:
-		return base + w*2*buf
+	s, err := strategy.Lookup(c.Strategy)
+	if err != nil {
+		return strategy.Estimate{} // validated in LoadSpec
 	}
+	spike, _ := units.ParseSize(c.Cell.Knobs["spike"]) // validated in LoadSpec; absent is 0
+	return s.EstimatePeak(strategy.Footprint{Mode: c.Mode, Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
+		GCOff: slices.Contains(c.Env, "GOGC=off"), Spike: spike})
 }
 
 func memAvailable() int64 {

@@ -4,6 +4,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -34,6 +35,11 @@ type ExecOptions struct {
 	Expect *workload.Answer
 	// Profile, if set, is a path prefix for PREFIX.cpu.pprof and PREFIX.heap.pprof.
 	Profile string
+	// Force runs what the memory guard would refuse.
+	Force bool
+	// MemAvailable, if set, replaces the machine's MemAvailable for the
+	// memory guard (tests).
+	MemAvailable func() int64
 	// Spike, if positive, allocates and touches that many bytes for
 	// SpikeHold before the measured work, then returns them to the OS: a
 	// short peak that VmHWM keeps and a slow RSS sampler misses.
@@ -97,8 +103,8 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	if !slices.Contains(strategy.Modes, rep.Mode) {
 		return rep, fmt.Errorf("mode %q: want one of %s", o.Mode, strings.Join(strategy.Modes, ", "))
 	}
-	if o.Workers < 1 {
-		return rep, fmt.Errorf("workers: %d, want at least 1", o.Workers)
+	if err := strategy.CheckWorkers(o.Workers); err != nil {
+		return rep, err
 	}
 	if err := o.Knobs.Validate(); err != nil {
 		return rep, err
@@ -124,8 +130,19 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	rep.Size = in.Size
 	in.Close()
+	// The memory guard of run, with the same estimate, before anything is
+	// allocated: the spike, the buffers, the children.
+	est := s.EstimatePeak(strategy.Footprint{Mode: rep.Mode, Size: in.Size, Workers: o.Workers, Knobs: o.Knobs,
+		GCOff: os.Getenv("GOGC") == "off", Spike: o.Spike})
+	avail := o.MemAvailable
+	if avail == nil {
+		avail = memAvailable
+	}
+	if why := strategy.MemoryGuard(est, avail(), o.Force); why != "" {
+		return rep, errors.New(why)
+	}
+	rep.Size = in.Size
 
 	proc := measure.NewFS("")
 	if o.Profile != "" {

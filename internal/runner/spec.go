@@ -459,6 +459,9 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 		if w < 1 {
 			return s.errAt("workers", "%d, want at least 1", w)
 		}
+		if w > strategy.MaxWorkers {
+			return s.errAt("workers", "%d, want at most %d", w, strategy.MaxWorkers)
+		}
 	}
 	for k, vals := range m.Knobs {
 		if !isKnob(k) {

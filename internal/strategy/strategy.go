@@ -51,21 +51,52 @@ func (k Knobs) Map() map[string]string {
 	}
 }
 
+// Upper bounds of the knobs and the worker count: sane limits where the
+// memory estimate cannot help (a channel or worker count that would only
+// exhaust file descriptors, processes or the scheduler) and where nothing
+// is gained past them (a buffer larger than any fixture).
+const (
+	MaxBuf     = 1 << 30 // buf: 1GiB
+	MaxChanCap = 1 << 20 // chancap: chunks or batches in a channel
+	MaxSegment = 1 << 40 // segment: 1TiB
+	MaxBatch   = 1 << 30 // batch: lines per update
+	MaxWorkers = 4096    // workers, goroutines or processes
+)
+
+// CheckWorkers reports a worker count out of range, naming it.
+func CheckWorkers(n int) error {
+	switch {
+	case n < 1:
+		return fmt.Errorf("workers: %d, want at least 1", n)
+	case n > MaxWorkers:
+		return fmt.Errorf("workers: %d, want at most %d", n, MaxWorkers)
+	}
+	return nil
+}
+
 // Validate reports the first knob out of range, naming it.
 func (k Knobs) Validate() error {
 	switch {
 	case k.BufSize < 64:
 		return fmt.Errorf("knob buf: %d bytes is below the minimum of 64B", k.BufSize)
+	case k.BufSize > MaxBuf:
+		return fmt.Errorf("knob buf: %d bytes is over the maximum of %s", k.BufSize, units.FormatSize(MaxBuf))
 	case k.ChanCap < 0:
 		return fmt.Errorf("knob chancap: %d is negative", k.ChanCap)
+	case k.ChanCap > MaxChanCap:
+		return fmt.Errorf("knob chancap: %d is over the maximum of %d", k.ChanCap, MaxChanCap)
 	case k.Segment < 64:
 		return fmt.Errorf("knob segment: %d bytes is below the minimum of 64B", k.Segment)
+	case k.Segment > MaxSegment:
+		return fmt.Errorf("knob segment: %d bytes is over the maximum of %s", k.Segment, units.FormatSize(MaxSegment))
 	case k.Split != "static" && k.Split != "dynamic":
 		return fmt.Errorf("knob split: %q is not static or dynamic", k.Split)
 	case !slices.Contains(collect.Names, k.Collect):
 		return fmt.Errorf("knob collect: %q is not one of %s", k.Collect, strings.Join(collect.Names, ", "))
 	case k.Batch < 1:
 		return fmt.Errorf("knob batch: %d lines, want at least 1", k.Batch)
+	case k.Batch > MaxBatch:
+		return fmt.Errorf("knob batch: %d lines is over the maximum of %d", k.Batch, MaxBatch)
 	}
 	if _, ok := madvice[k.Advice]; !ok {
 		return fmt.Errorf("knob advice: %q is not one of %s", k.Advice, strings.Join(adviceNames(), ", "))
@@ -131,6 +162,10 @@ type Strategy struct {
 	// Workloads, if set, are the only workloads the strategy runs (the
 	// pread yardstick: count); others fail with an error naming them.
 	Workloads []string
+	// Peak is a deliberately generous estimate of a run's whole-tree
+	// anonymous memory: what the memory guards of run and exec judge by
+	// (use EstimatePeak, which adds exec's spike).
+	Peak func(f Footprint) Estimate
 }
 
 // Runs reports whether the strategy runs the named workload.
@@ -167,19 +202,19 @@ func (s Strategy) Form(mode string) (Func, error) {
 // count workload only.
 var All = []Strategy{
 	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
-		Goroutine: readAll, Process: readAllProcess},
+		Goroutine: readAll, Process: readAllProcess, Peak: wholeFile},
 	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer; process: each child gets path, offset and length",
-		Goroutine: ranges, Process: rangesProcess},
+		Goroutine: ranges, Process: rangesProcess, Peak: bufPerWorker},
 	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices; process: each child maps the file and scans its range",
-		Goroutine: mmapShared, Process: mmapProcess},
+		Goroutine: mmapShared, Process: mmapProcess, Peak: bufPerWorker},
 	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers; process: the parent streams chunks into the children's stdin pipes",
-		Goroutine: chanCopies, Process: chanProcess},
+		Goroutine: chanCopies, Process: chanProcess, Peak: chunks},
 	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
-		Goroutine: shmGoroutine, Process: shmProcess},
+		Goroutine: shmGoroutine, Process: shmProcess, Peak: shmPeak},
 	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed); process mode runs the same goroutine form",
-		Goroutine: ceiling, Process: ceiling},
+		Goroutine: ceiling, Process: ceiling, Peak: ceilingPeak},
 	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
-		Goroutine: preadScan, Workloads: []string{"count"}},
+		Goroutine: preadScan, Workloads: []string{"count"}, Peak: bufPerWorker},
 }
 
 // Lookup finds a strategy by name.

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestExecRefusals: exec refuses, before allocating anything, in one line
+// naming the flag, what would exhaust memory (bounds of the knobs and the
+// worker count; the memory guard's estimate over 80% of MemAvailable,
+// values chosen to exceed any machine this runs on), and what the input
+// policy does not measure (a FIFO, with --verify, never blocks).
+func TestExecRefusals(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "in.txt")
+	if err := os.WriteFile(file, []byte("a;1.0\nb;2.0\nc;3.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	guard := "fanbench exec: memory guard: estimated peak "
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stderr string // prefix of the one line
+		names  string // what the line must name
+	}{
+		{"workers", []string{"--strategy", "ranges", "--workers", "100000", file}, 2, "fanbench exec: flag -workers: 100000, want at most 4096", ""},
+		{"buf", []string{"--strategy", "ranges", "--buf", "1TiB", file}, 2, "fanbench exec: knob buf: 1099511627776 bytes is over the maximum of 1GiB", ""},
+		{"chancap", []string{"--strategy", "chan", "--chancap", "100000000000", file}, 2, "fanbench exec: knob chancap: 100000000000 is over the maximum of 1048576", ""},
+		{"spike", []string{"--strategy", "mmap", "--spike", "4TiB", file}, 1, guard, "spike 4TiB"},
+		{"workers × buf", []string{"--strategy", "ranges", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "workers 4096 × buf 1GiB"},
+		{"chancap × buf", []string{"--strategy", "chan", "--chancap", "1048576", "--buf", "1GiB", file}, 1, guard, "chancap 1048576"},
+		{"process workers", []string{"--mode", "process", "--strategy", "mmap", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "(workers 4096 + 1) × 64MiB"},
+		{"fifo", []string{"--strategy", "readall", "--verify", fifo}, 1, "fanbench exec: file " + fifo + ": a named pipe (FIFO): fanbench measures regular files only", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			status := run(&stdout, &stderr, append([]string{"exec"}, tt.args...))
+			line := stderr.String()
+			if status != tt.status || !strings.HasPrefix(line, tt.stderr) || !strings.Contains(line, tt.names) || strings.Count(line, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit %d, one line %q… naming %q", status, line, tt.status, tt.stderr, tt.names)
+			}
+			if tt.status == 1 && tt.names != "" && !strings.Contains(line, "(use --force to run it)") {
+				t.Errorf("stderr %q does not name --force", line)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
