@@ -27,6 +27,7 @@ type reportData struct {
 	Alpha      string
 
 	Headline string
+	Findings []string // the claims marked as findings, stated with their figures (ClaimFindings)
 	Verdict  []verdictRow
 	Memory   MemoryMetric
 
@@ -127,6 +128,7 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	data.Runs, data.Reps = d.runCounts()
 	verdicts := Verdicts(recs)
 	data.Headline = headline(verdicts)
+	data.Findings = ClaimFindings(res.Claims)
 	for _, v := range verdicts {
 		data.Verdict = append(data.Verdict, verdictRow{Where: facetWords(v.Facet),
 			Speed:  choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", FormatSeconds),

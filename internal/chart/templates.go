@@ -52,7 +52,11 @@ var mdTemplate = ttemplate.Must(ttemplate.New("md").Funcs(ttemplate.FuncMap(func
 ## Verdict
 
 {{mdp .Headline}}
-
+{{if .Findings}}
+Findings, as measured:
+{{range .Findings}}
+- {{md .}}{{end}}
+{{end}}
 | where | for speed | for memory ({{md .Memory.Title}}) |
 |---|---|---|
 {{range .Verdict}}| {{md .Where}} | {{with .Speed}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} | {{with .Memory}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} |
@@ -190,7 +194,8 @@ code { overflow-wrap: anywhere; }
 <section id="verdict">
 <h2>Verdict</h2>
 <p class="lead">{{.Headline}}</p>
-<table class="verdict full">
+{{if .Findings}}<p>Findings, as measured:</p><ul class="findings">{{range .Findings}}<li>{{.}}</li>{{end}}</ul>
+{{end}}<table class="verdict full">
 <tr><th class="where">where</th><th>for speed</th><th>for memory ({{.Memory.Title}})</th></tr>
 {{range .Verdict}}<tr><td class="where">{{.Where}}</td>{{with .Speed}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}{{with .Memory}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}</tr>
 {{end}}</table>

@@ -122,4 +122,7 @@ type Verdict struct {
 	Value    float64 `json:"value"`    // the measured left-hand side
 	Limit    float64 `json:"limit"`    // the bound it was compared with
 	Error    string  `json:"error,omitempty"`
+	// Summary marks the claim as one of the experiment's findings, which
+	// the report's summary states.
+	Summary bool `json:"summary,omitempty"`
 }

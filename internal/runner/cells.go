@@ -44,14 +44,8 @@ func (c Cell) Name() string { return results.BenchName(c.Cell) }
 // order, without duplicates. Ceiling and pread are goroutine-mode
 // yardsticks and are not expanded in process mode.
 func (s *Spec) Cells() []Cell {
-	var cells []Cell
-	seen := map[string]bool{}
-	add := func(c Cell) {
-		if n := c.Name(); !seen[n] {
-			seen[n] = true
-			cells = append(cells, c)
-		}
-	}
+	var all []Cell
+	add := func(c Cell) { all = append(all, c) }
 	sizesSeen := map[int64]bool{}
 	var allSizes []int64
 	for _, m := range s.Matrix {
@@ -114,6 +108,24 @@ func (s *Spec) Cells() []Cell {
 				add(Cell{Cell: results.Cell{Mode: "external", Strategy: "ref:" + r.Name, Workload: r.Workload,
 					Size: size, SizeName: units.FormatSize(size), Workers: n}, Knobs: strategy.DefaultKnobs(), Ref: r})
 			}
+		}
+	}
+	// Where some cells vary the cache state, every cell names its own, so
+	// that cold and warm cells are told apart alike in names and claims.
+	named := slices.ContainsFunc(all, func(c Cell) bool { return c.Cell.Knobs["cache"] != "" })
+	var cells []Cell
+	seen := map[string]bool{}
+	for _, c := range all {
+		if named && c.Cell.Knobs["cache"] == "" {
+			c.Cell.Knobs = maps.Clone(c.Cell.Knobs)
+			if c.Cell.Knobs == nil {
+				c.Cell.Knobs = map[string]string{}
+			}
+			c.Cell.Knobs["cache"] = s.Cache
+		}
+		if n := c.Name(); !seen[n] {
+			seen[n] = true
+			cells = append(cells, c)
 		}
 	}
 	return cells

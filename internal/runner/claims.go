@@ -116,7 +116,7 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 			continue
 		}
 		cell := results.BenchName(g.cell)
-		v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op}
+		v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Summary}
 		val, n, ok := g.stat(c.Metric, c.Stat)
 		if !ok {
 			v.Error = fmt.Sprintf("no %s figure for this cell", c.Metric)
@@ -162,7 +162,7 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 	}
 	if len(out) == 0 {
 		out = append(out, results.Verdict{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
-			Measured: "no measured cell matches its where clause"})
+			Measured: "no measured cell matches its where clause", Summary: c.Summary})
 	}
 	return out
 }

@@ -227,3 +227,70 @@ workers = [1]
 		}
 	}
 }
+
+// TestCacheKnobNamesEveryCell: once some cells vary the cache state, every
+// cell names its own (the spec's cache where its block sets none), so cold
+// and warm cells differ in name and a duplicate warm cell is one cell.
+func TestCacheKnobNamesEveryCell(t *testing.T) {
+	spec := mustSpec(t, `name = "c"
+cache = "warm"
+[[matrix]]
+strategies = ["mmap"]
+sizes = ["1MiB"]
+workers = [4]
+[[matrix]]
+strategies = ["mmap"]
+sizes = ["1MiB"]
+workers = [4]
+[matrix.knobs]
+cache = ["cold", "warm"]
+`)
+	want := []string{
+		"Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4/cache=warm",
+		"Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4/cache=cold",
+	}
+	if got := cellNames(spec.Cells()); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("cells %v, want %v", got, want)
+	}
+	for _, c := range spec.Cells() {
+		if got := c.CacheState(spec); got != c.Cell.Knobs["cache"] {
+			t.Errorf("%s: cache state %q", c.Name(), got)
+		}
+	}
+	// Without the knob anywhere, names stay as they were.
+	plain := mustSpec(t, "name = \"p\"\ncache = \"cold\"\n[[matrix]]\nstrategies = [\"mmap\"]\nsizes = [\"1MiB\"]\nworkers = [4]\n")
+	c := plain.Cells()[0]
+	if c.Name() != "Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4" || c.CacheState(plain) != "cold" {
+		t.Errorf("plain cell %s, cache %s", c.Name(), c.CacheState(plain))
+	}
+}
+
+// TestSummaryClaimsMarkVerdicts: a claim marked summary = true gives
+// verdicts marked for the report's summary; others are not.
+func TestSummaryClaimsMarkVerdicts(t *testing.T) {
+	spec := mustSpec(t, `name = "s"
+[[matrix]]
+strategies = ["mmap"]
+sizes = ["1MiB"]
+workers = [1]
+[[claim]]
+text = "finding"
+summary = true
+metric = "sec/op"
+where = { strategy = "mmap" }
+op = "<"
+value = 10.0
+[[claim]]
+text = "plain"
+metric = "sec/op"
+where = { strategy = "mmap" }
+op = "<"
+value = 10.0
+`)
+	c := spec.Cells()[0]
+	runs := []results.Run{{Cell: c.Cell, Status: results.StatusOK, ElapsedSec: 1}}
+	v := EvaluateClaims(spec.Claims, runs)
+	if len(v) != 2 || !v[0].Summary || v[1].Summary || !v[0].Pass {
+		t.Errorf("verdicts %+v: want the first marked for the summary, the second not", v)
+	}
+}

@@ -112,6 +112,9 @@ type ClaimSpec struct {
 	Ratio    float64        `toml:"ratio"`
 	Value    *float64       `toml:"value"`
 	Stat     string         `toml:"stat"`
+	// Summary marks a claim as one of the experiment's findings: the
+	// report's summary states its verdict with the figures.
+	Summary bool `toml:"summary"`
 	// sameCell: vs_metric without vs compares two metrics of the same cell.
 	sameCell bool
 }
