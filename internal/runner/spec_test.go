@@ -85,7 +85,7 @@ var specErrorTests = []struct {
 	{"claim about a strategy the matrix lacks", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\nwhere = { strategy = \"mmap\" }\n",
 		`exp.toml:11: where: claim "x": selects no cell of the matrix`},
 	{"claim compared with a cell the matrix lacks", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nratio = 1.0\nvs = { strategy = \"mmap\" }\n",
-		`exp.toml:11: vs: claim "x": for Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1: no measured cell to compare with (input= mode=goroutine size=1MiB strategy=mmap workers=1 workload=count)`},
+		`exp.toml:11: vs: claim "x": for Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1: no measured cell to compare with (mode=goroutine size=1MiB strategy=mmap workers=1 workload=count)`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
