@@ -27,7 +27,7 @@ func init() {
 
 // abFlags are the flags ab and calibrate share.
 type abFlags struct {
-	gate                  *string
+	gate, report          *string
 	budget                *time.Duration
 	pairs, step, maxPairs *int
 	alpha                 *float64
@@ -38,6 +38,7 @@ type abFlags struct {
 func addABFlags(fs *flag.FlagSet, budget time.Duration) abFlags {
 	return abFlags{
 		gate:     fs.String("gate", ab.DefaultGates, "comma-separated `UNIT:±N%` tolerances; each gated metric of each cell is judged"),
+		report:   fs.String("report", "", "comma-separated `UNIT:±N%` judged and shown but never failing (their own Holm family)"),
 		budget:   fs.Duration("budget", budget, "time the runs may take (0: no bound); undecided cells get more pairs while it lasts"),
 		pairs:    fs.Int("pairs", 0, "pairs per cell in the first round (0: the spec's repetitions)"),
 		step:     fs.Int("step", 4, "pairs added per round to the cells still undecided"),
@@ -54,6 +55,10 @@ func (f abFlags) options(spec *runner.Spec) (ab.Options, error) {
 	gates, err := compare.ParseGates(*f.gate)
 	if err != nil {
 		return ab.Options{}, usagef("--gate: %v", err)
+	}
+	report, err := compare.ParseGates(*f.report)
+	if err != nil {
+		return ab.Options{}, usagef("--report: %v", err)
 	}
 	switch {
 	case len(gates) == 0:
@@ -72,7 +77,7 @@ func (f abFlags) options(spec *runner.Spec) (ab.Options, error) {
 	if *f.maxPairs < pairs {
 		return ab.Options{}, usagef("--max-pairs %d is below the first round's %d pairs", *f.maxPairs, pairs)
 	}
-	return ab.Options{Spec: spec, FixtureDir: *f.fixtures, Gates: gates, Alpha: *f.alpha, Pairs: pairs, Step: *f.step,
+	return ab.Options{Spec: spec, FixtureDir: *f.fixtures, Gates: gates, Report: report, Alpha: *f.alpha, Pairs: pairs, Step: *f.step,
 		MaxPairs: *f.maxPairs, Budget: *f.budget, Force: *f.force}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -111,6 +112,9 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 			return usagef("flag -expect: %v", err)
 		}
 		o.Expect = &a
+	}
+	if o.ExtraWork, err = workload.ParseExtraWork(os.Getenv(workload.ExtraWorkEnv)); err != nil {
+		return usagef("%v", err)
 	}
 	rep, runErr := runner.Exec(o)
 	if rep.Size > 0 || rep.Answer.Workload != "" {

@@ -31,7 +31,10 @@ type Options struct {
 	Resume     bool
 	FixtureDir string
 	Gates      []compare.Gate
-	Alpha      float64 // family false-alarm level (0.05)
+	// Report are metrics judged and shown but never failing (their own
+	// Holm family): time on a machine too noisy to gate on.
+	Report []compare.Gate
+	Alpha  float64 // family false-alarm level (0.05)
 	// Pairs is the first round's pairs per cell (default: the spec's
 	// repetitions); Step the pairs added per round to cells still open
 	// (default 4); MaxPairs the most any cell gets (default 30).
@@ -59,6 +62,7 @@ type state struct {
 	Base     Build               `json:"base"`
 	Head     Build               `json:"head"`
 	Gates    string              `json:"gates"`
+	Report   string              `json:"report,omitempty"`
 	Alpha    float64             `json:"alpha"`
 	Step     int                 `json:"step"`
 	MaxPairs int                 `json:"max_pairs"`
@@ -101,6 +105,10 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	gates, err := compare.ParseGates(st.Gates)
 	if err != nil {
 		return nil, fmt.Errorf("%s: gates %q: %w", StateFile, st.Gates, err)
+	}
+	report, err := compare.ParseGates(st.Report)
+	if err != nil {
+		return nil, fmt.Errorf("%s: report %q: %w", StateFile, st.Report, err)
 	}
 	arms := map[string]runner.Arm{
 		ArmBase: {Binary: st.Base.Binary, Env: st.ArmEnv[ArmBase]},
@@ -146,7 +154,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
-		a, err := Analyze(runs, gates, st.Alpha)
+		a, err := Analyze(runs, gates, report, st.Alpha)
 		if err != nil {
 			return nil, err
 		}
@@ -220,13 +228,16 @@ func (o Options) initState() (*state, error) {
 	case len(o.Gates) == 0:
 		return nil, errors.New("no gates: nothing to judge")
 	}
-	var gs []string
-	for _, g := range o.Gates {
-		gs = append(gs, g.String())
+	gateText := func(gates []compare.Gate) string {
+		var gs []string
+		for _, g := range gates {
+			gs = append(gs, g.String())
+		}
+		return strings.Join(gs, ",")
 	}
 	st := &state{Base: o.Base, Head: o.Head, Alpha: alpha, Step: step, MaxPairs: maxPairs, BudgetNs: int64(o.Budget),
 		Seed: o.Spec.Seed, Warmup: o.Spec.Warmup, ArmEnv: o.ArmEnv, Rounds: []round{{Pairs: pairs}}}
-	st.Gates = strings.Join(gs, ",")
+	st.Gates, st.Report = gateText(o.Gates), gateText(o.Report)
 	if _, err := results.CreateDir(o.Dir); err != nil {
 		return nil, err
 	}

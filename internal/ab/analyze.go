@@ -2,6 +2,7 @@ package ab
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ type Row struct {
 	Unit string
 	// Speed is set for a time or rate (results.SpeedDependent).
 	Speed bool
+	// ReportOnly marks a metric judged and shown but never failing the
+	// comparison (--report); it is judged in its own Holm family.
+	ReportOnly bool
 	paired.Result
 }
 
@@ -69,8 +73,9 @@ type Analysis struct {
 	Pairs map[string]int
 	// Failed lists the runs that failed, as "cell arm rep: reason".
 	Failed []string
-	// Gates are the gates judged.
-	Gates []compare.Gate
+	// Gates are the gates judged; Report the metrics judged for the
+	// report only.
+	Gates, Report []compare.Gate
 }
 
 // pairKey identifies a pair: the cell without its arm and the repetition.
@@ -80,12 +85,13 @@ type pairKey struct {
 }
 
 // Analyze pairs the base and head runs of each cell and repetition and
-// judges every gated metric of every cell as one family (Holm at alpha).
+// judges every gated metric of every cell as one family (Holm at alpha),
+// and the report-only metrics as another.
 // Counts and sizes are compared as (head+1)/(base+1), so that a count of 0
 // compares (0 → 0 is a ratio of 1, 0 → 1 of 2); times and rates as
 // head/base.
-func Analyze(runs []results.Run, gates []compare.Gate, alpha float64) (*Analysis, error) {
-	a := &Analysis{Alpha: alpha, Pairs: map[string]int{}, Gates: gates}
+func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*Analysis, error) {
+	a := &Analysis{Alpha: alpha, Pairs: map[string]int{}, Gates: gates, Report: report}
 	arms := map[pairKey]map[string]map[string]float64{}
 	strategyOf := map[string]string{}
 	var order []pairKey
@@ -125,10 +131,11 @@ func Analyze(runs []results.Run, gates []compare.Gate, alpha float64) (*Analysis
 		}
 		byCell[k.cell] = append(byCell[k.cell], k)
 	}
-	var family []*paired.Result
+	families := map[bool][]*paired.Result{}
+	all := append(slices.Clip(gates), report...)
 	for _, cell := range cells {
 		a.Pairs[cell] = len(byCell[cell])
-		for _, g := range gates {
+		for gi, g := range all {
 			speed := results.SpeedDependent(g.Unit)
 			var ratios []float64
 			for _, k := range byCell[cell] {
@@ -149,12 +156,12 @@ func Analyze(runs []results.Run, gates []compare.Gate, alpha float64) (*Analysis
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", shortName(cell), g.Unit, err)
 			}
-			row := &Row{Cell: cell, Strategy: strategyOf[cell], Unit: g.Unit, Speed: speed, Result: res}
+			row := &Row{Cell: cell, Strategy: strategyOf[cell], Unit: g.Unit, Speed: speed, ReportOnly: gi >= len(gates), Result: res}
 			a.Rows = append(a.Rows, row)
-			family = append(family, &row.Result)
+			families[row.ReportOnly] = append(families[row.ReportOnly], &row.Result)
 		}
 	}
-	if len(family) > 0 {
+	for _, family := range families {
 		if err := paired.Judge(family, alpha); err != nil {
 			return nil, err
 		}
@@ -162,10 +169,21 @@ func Analyze(runs []results.Run, gates []compare.Gate, alpha float64) (*Analysis
 	return a, nil
 }
 
-// Count returns how many rows have verdict v.
+// Gated lists the rows that can fail the comparison.
+func (a *Analysis) Gated() []*Row {
+	var out []*Row
+	for _, r := range a.Rows {
+		if !r.ReportOnly {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Count returns how many gated rows have verdict v.
 func (a *Analysis) Count(v paired.Verdict) int {
 	n := 0
-	for _, r := range a.Rows {
+	for _, r := range a.Gated() {
 		if r.Verdict == v {
 			n++
 		}
@@ -173,15 +191,15 @@ func (a *Analysis) Count(v paired.Verdict) int {
 	return n
 }
 
-// Worse lists the rows judged worse.
+// Worse lists the gated rows judged worse.
 func (a *Analysis) Worse() []*Row { return a.rowsWith(paired.Worse) }
 
-// Undecided lists the rows left undecided.
+// Undecided lists the gated rows left undecided.
 func (a *Analysis) Undecided() []*Row { return a.rowsWith(paired.Undecided) }
 
 func (a *Analysis) rowsWith(v paired.Verdict) []*Row {
 	var out []*Row
-	for _, r := range a.Rows {
+	for _, r := range a.Gated() {
 		if r.Verdict == v {
 			out = append(out, r)
 		}
@@ -190,10 +208,10 @@ func (a *Analysis) rowsWith(v paired.Verdict) []*Row {
 }
 
 // Open lists the cells that more pairs could still decide: those with a
-// metric neither same nor better.
+// gated metric neither same nor better.
 func (a *Analysis) Open() map[string]bool {
 	open := map[string]bool{}
-	for _, r := range a.Rows {
+	for _, r := range a.Gated() {
 		if r.Verdict != paired.Same && r.Verdict != paired.Better {
 			open[r.Cell] = true
 		}
@@ -208,7 +226,11 @@ func (a *Analysis) Regressed() bool { return len(a.Worse()) > 0 || len(a.Failed)
 
 // Method says, in one line, how the verdicts were reached.
 func (a *Analysis) Method() string {
-	return "per-pair head/base ratios; Hodges–Lehmann estimate with an exact Wilcoxon signed-rank " +
+	m := "per-pair head/base ratios; Hodges–Lehmann estimate with an exact Wilcoxon signed-rank " +
 		strconv.Itoa(int(Confidence*100)) + "% interval; worse = one-sided signed-rank test beyond the tolerance, " +
-		fmt.Sprintf("false alarms controlled by Holm over all %d cell×metric tests at family α = %g", len(a.Rows), a.Alpha)
+		fmt.Sprintf("false alarms controlled by Holm over all %d gated cell×metric tests at family α = %g", len(a.Gated()), a.Alpha)
+	if n := len(a.Rows) - len(a.Gated()); n > 0 {
+		m += fmt.Sprintf(" (and over the %d report-only tests as their own family)", n)
+	}
+	return m
 }

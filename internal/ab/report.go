@@ -59,10 +59,10 @@ func shown(r *Row) bool { return r.Speed || r.Verdict != paired.Same }
 // Verdict is the comparison's last line: PASS or FAIL with the counts.
 func (o *Outcome) Verdict() string {
 	a := o.Analysis
-	counts := fmt.Sprintf("%d same, %d better, %d undecided of %d cell×metric tests; Holm, family α = %g",
-		a.Count(paired.Same), a.Count(paired.Better), a.Count(paired.Undecided), len(a.Rows), a.Alpha)
+	counts := fmt.Sprintf("%d same, %d better, %d undecided of %d gated cell×metric tests; Holm, family α = %g",
+		a.Count(paired.Same), a.Count(paired.Better), a.Count(paired.Undecided), len(a.Gated()), a.Alpha)
 	switch {
-	case len(a.Rows) == 0:
+	case len(a.Gated()) == 0:
 		return fmt.Sprintf("verdict: FAIL: no complete pair of runs to compare (%d runs failed)", len(a.Failed))
 	case len(a.Failed) > 0 && len(a.Worse()) == 0:
 		return fmt.Sprintf("verdict: FAIL: %d runs failed (%s)", len(a.Failed), counts)
@@ -128,7 +128,7 @@ func (o *Outcome) WriteText(w io.Writer) error {
 			hidden++
 			continue
 		}
-		fmt.Fprintf(&b, "%-*s  %-11s %5d  %9s  %-20s %6s  %s\n", width, r.Short(), r.Unit, r.N, pct(r.Ratio), interval(r), tolerance(r), r.Verdict)
+		fmt.Fprintf(&b, "%-*s  %-11s %5d  %9s  %-20s %6s  %s%s\n", width, r.Short(), r.Unit, r.N, pct(r.Ratio), interval(r), tolerance(r), r.Verdict, reportTag(r))
 	}
 	if hidden > 0 {
 		fmt.Fprintf(&b, "(%d count and memory rows are the same within tolerance and not shown; all rows in %s)\n", hidden, MarkdownFile)
@@ -148,7 +148,15 @@ func (o *Outcome) WriteText(w io.Writer) error {
 var verdictMark = map[paired.Verdict]string{paired.Worse: "🔴 worse", paired.Undecided: "⚪ undecided", paired.Same: "same", paired.Better: "🟢 better"}
 
 func mdRow(b *strings.Builder, r *Row) {
-	fmt.Fprintf(b, "| `%s` | %s | %d | %s | %s | %s | %s |\n", r.Short(), r.Unit, r.N, pct(r.Ratio), interval(r), tolerance(r), verdictMark[r.Verdict])
+	fmt.Fprintf(b, "| `%s` | %s | %d | %s | %s | %s | %s |\n", r.Short(), r.Unit, r.N, pct(r.Ratio), interval(r), tolerance(r), verdictMark[r.Verdict]+reportTag(r))
+}
+
+// reportTag marks a report-only row's verdict.
+func reportTag(r *Row) string {
+	if r.ReportOnly {
+		return " (report only)"
+	}
+	return ""
 }
 
 const mdHead = "| cell | metric | pairs | head/base | 95% interval | tolerance | verdict |\n|---|---|---:|---:|---|---:|---|\n"
@@ -160,7 +168,7 @@ func (o *Outcome) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	a := o.Analysis
 	mark := "✅ PASS"
-	if a.Regressed() || len(a.Rows) == 0 {
+	if a.Regressed() || len(a.Gated()) == 0 {
 		mark = "❌ FAIL"
 	}
 	fmt.Fprintf(&b, "### fanbench A/B: %s\n\n", mark)
@@ -213,7 +221,7 @@ func (o *Outcome) WriteHTML(w io.Writer) error {
 	a := o.Analysis
 	esc := html.EscapeString
 	status := "pass"
-	if a.Regressed() || len(a.Rows) == 0 {
+	if a.Regressed() || len(a.Gated()) == 0 {
 		status = "fail"
 	}
 	fmt.Fprintf(&b, `<!doctype html>
@@ -237,8 +245,8 @@ svg{display:block;width:100%%;height:14px}@media print{body{max-width:none}}
 		if !shown(r) {
 			continue
 		}
-		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td class=n>%d</td><td class=n>%s</td><td>%s</td><td class=n>%s</td><td class=%s>%s</td><td>%s</td></tr>\n",
-			esc(r.Short()), esc(r.Unit), r.N, esc(pct(r.Ratio)), esc(interval(r)), esc(tolerance(r)), r.Verdict, r.Verdict, intervalSVG(r))
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td class=n>%d</td><td class=n>%s</td><td>%s</td><td class=n>%s</td><td class=%s>%s%s</td><td>%s</td></tr>\n",
+			esc(r.Short()), esc(r.Unit), r.N, esc(pct(r.Ratio)), esc(interval(r)), esc(tolerance(r)), r.Verdict, r.Verdict, esc(reportTag(r)), intervalSVG(r))
 	}
 	b.WriteString("</table>\n")
 	if u := o.undecidedLines(); len(u) > 0 {

@@ -3,6 +3,8 @@ package measure
 import (
 	"runtime/metrics"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -26,6 +28,9 @@ type RuntimeSnapshot struct {
 	GCCycles     uint64  // /gc/cycles/total:gc-cycles: completed GC cycles
 	GCCPUSec     float64 // /cpu/classes/gc/total:cpu-seconds: estimated CPU time spent in GC
 	MutexWaitSec float64 // /sync/mutex/wait/total:seconds: time goroutines spent blocked on sync.Mutex/RWMutex and runtime locks
+	// CPUSec is the process's CPU time, all threads, user and system
+	// (CLOCK_PROCESS_CPUTIME_ID: exact scheduler accounting, not ticks).
+	CPUSec float64
 }
 
 // ReadRuntime takes a RuntimeSnapshot of the calling process.
@@ -38,7 +43,13 @@ func ReadRuntime() RuntimeSnapshot {
 		{Name: metricMutexWait},
 	}
 	metrics.Read(s)
+	var ts unix.Timespec
+	cpu := 0.0
+	if unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts) == nil {
+		cpu = float64(ts.Sec) + float64(ts.Nsec)/1e9
+	}
 	return RuntimeSnapshot{
+		CPUSec:       cpu,
 		AllocBytes:   sampleUint(s[0].Value),
 		AllocObjects: sampleUint(s[1].Value),
 		GCCycles:     sampleUint(s[2].Value),
@@ -76,5 +87,6 @@ func (a RuntimeSnapshot) Since(b RuntimeSnapshot) results.Runtime {
 		GCCycles:     int64(a.GCCycles - b.GCCycles),
 		GCCPUSec:     a.GCCPUSec - b.GCCPUSec,
 		MutexWaitSec: a.MutexWaitSec - b.MutexWaitSec,
+		CPUSec:       a.CPUSec - b.CPUSec,
 	}
 }

@@ -73,3 +73,24 @@ func TestUsageFromStateLive(t *testing.T) {
 		t.Errorf("UsageFromState(nil) = %+v", u)
 	}
 }
+
+func TestRuntimeCPUSec(t *testing.T) {
+	// A 30 ms busy loop on one thread adds CPU time, at most its wall time
+	// (less when a loaded machine preempts it); 30 ms asleep adds next to none.
+	before := ReadRuntime()
+	x := 0
+	start := time.Now()
+	for time.Since(start) < 30*time.Millisecond {
+		x++
+	}
+	wall := time.Since(start).Seconds()
+	mid := ReadRuntime()
+	time.Sleep(30 * time.Millisecond)
+	after := ReadRuntime()
+	if busy := mid.Since(before).CPUSec; busy < 0.005 || busy > wall+0.005 {
+		t.Errorf("busy loop of %.4f s: CPUSec %.4f s, want between 0.005 and the wall time (x=%d)", wall, busy, x)
+	}
+	if idle := after.Since(mid).CPUSec; idle > 0.005 {
+		t.Errorf("sleep: CPUSec %.4f s, want near 0", idle)
+	}
+}

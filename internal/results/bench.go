@@ -31,6 +31,7 @@ const (
 	UnitMinFlt    = "minflt"    // minor page faults (wait4)
 	UnitMajFlt    = "majflt"    // major page faults (wait4)
 	UnitWallSec   = "wall-sec"  // launcher-side wall time, start to reap
+	UnitCPUSec    = "cpu-sec"   // CPU time of the run's own process during the measured work (Runtime.CPUSec)
 	// UnitPSSSum is the run's own end-of-run PSS plus each process-mode
 	// worker's PSS read at its own peak: how much RAM the tree's copies
 	// account for, with shared pages divided among their sharers.
@@ -54,7 +55,7 @@ const (
 
 // runUnits are the units benchValues may write for a run, other than the
 // tree-peak units of treePeakUnits.
-var runUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitPeakRSS, UnitPeakPSS, UnitRSSAnon, UnitRSSFile,
+var runUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitCPUSec, UnitPeakRSS, UnitPeakPSS, UnitRSSAnon, UnitRSSFile,
 	UnitPSSAnon, UnitPSSFile, UnitPSSSum, UnitAllocB, UnitAllocs, UnitGCCycles, UnitLockWait, UnitMessages,
 	UnitIPCBytes, UnitReads, UnitCopyB, UnitMinFlt, UnitMajFlt, UnitWallSec}
 
@@ -73,7 +74,7 @@ func Units() []string {
 
 // speedUnits are the units whose figures depend on how fast (and how
 // busy) the machine is; every other unit counts or sizes something.
-var speedUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitWallSec, UnitLockWait}
+var speedUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitCPUSec, UnitWallSec, UnitLockWait}
 
 // SpeedDependent reports whether unit's figures depend on the machine's
 // speed and load (times and rates), as opposed to counts and sizes
@@ -278,6 +279,9 @@ func benchValues(r *Run) (vals []benchfmt.Value, skipped []string) {
 		if r.Bytes > 0 {
 			add(UnitBytesPerS, float64(r.Bytes)/r.ElapsedSec)
 		}
+	}
+	if r.Runtime.CPUSec > 0 {
+		add(UnitCPUSec, r.Runtime.CPUSec)
 	}
 	addMem(UnitPeakRSS, r.Memory.PeakRSS)
 	addMem(UnitPeakPSS, PeakPSS(*r))

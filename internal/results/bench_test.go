@@ -268,7 +268,7 @@ func TestBenchstat(t *testing.T) {
 // Results section names (written out by hand here), and that a run with
 // every figure measured writes no unit outside it.
 func TestUnitsCatalogue(t *testing.T) {
-	want := []string{"sec/op", "B/s", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
+	want := []string{"sec/op", "B/s", "cpu-sec", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
 		"pss-file-B", "pss-sum-B", "alloc-B", "allocs", "gc-cycles", "lock-wait-sec", "messages", "ipc-B",
 		"reads", "copy-B", "minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sampled-pss-B",
 		"tree-peak-sampled-rss-B", "tree-peak-sumhwm-B"}
@@ -277,7 +277,7 @@ func TestUnitsCatalogue(t *testing.T) {
 		t.Errorf("Units() = %v\nwant %v", got, want)
 	}
 	r := sampleRun(1)
-	r.Runtime = Runtime{AllocBytes: 1, AllocObjects: 1, GCCycles: 1, MutexWaitSec: 1}
+	r.Runtime = Runtime{AllocBytes: 1, AllocObjects: 1, GCCycles: 1, MutexWaitSec: 1, CPUSec: 1}
 	r.Memory = Memory{PeakRSS: 1, RSSAnon: 1, RSSFile: 1, PSS: 1, PSSAnon: 1, PSSFile: 1}
 	r.Workers = []Memory{{PSS: 1}}
 	r.Extra = map[string]float64{"messages": 1, "ipc-B": 1, "reads": 1, "copy-B": 1}
@@ -292,7 +292,7 @@ func TestUnitsCatalogue(t *testing.T) {
 }
 
 func TestSpeedDependent(t *testing.T) {
-	for unit, want := range map[string]bool{"sec/op": true, "B/s": true, "wall-sec": true, "lock-wait-sec": true,
+	for unit, want := range map[string]bool{"sec/op": true, "B/s": true, "cpu-sec": true, "wall-sec": true, "lock-wait-sec": true,
 		"allocs": false, "alloc-B": false, "peak-RSS-B": false, "minflt": false, "reads": false, "copy-B": false} {
 		if got := SpeedDependent(unit); got != want {
 			t.Errorf("SpeedDependent(%q) = %v, want %v", unit, got, want)

@@ -51,6 +51,11 @@ type Runtime struct {
 	GCCycles     int64   `json:"gc_cycles"`     // /gc/cycles/total:gc-cycles
 	GCCPUSec     float64 `json:"gc_cpu_sec"`    // /cpu/classes/gc/total:cpu-seconds
 	MutexWaitSec float64 `json:"mutex_wait_sec,omitempty"`
+	// CPUSec is the CPU time of the run's own process (all its threads,
+	// user and system; in process mode the parent only) during the
+	// measured work. Unlike the elapsed time it does not grow while the
+	// run waits for a CPU on a busy machine.
+	CPUSec float64 `json:"cpu_sec,omitempty"`
 }
 
 // Usage is what the launcher learns from wait4 about the child it started.

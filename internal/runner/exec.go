@@ -44,6 +44,10 @@ type ExecOptions struct {
 	// SpikeHold before the measured work, then returns them to the OS: a
 	// short peak that VmHWM keeps and a slow RSS sampler misses.
 	Spike int64
+	// ExtraWork, when it names this run's strategy, injects calibration's
+	// real slowdown (workload.ExtraWorkEnv; goroutine mode only). The
+	// report's Extra records it as "extra-work-pct".
+	ExtraWork workload.ExtraWork
 }
 
 // SpikeHold is how long a Spike's memory is held.
@@ -143,6 +147,15 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		return rep, errors.New(why)
 	}
 	rep.Size = in.Size
+	injected := o.ExtraWork.Strategy == o.Strategy
+	if injected {
+		if rep.Mode != "goroutine" {
+			return rep, fmt.Errorf("%s=%s: extra work is injected in goroutine mode only", workload.ExtraWorkEnv, o.ExtraWork)
+		}
+		if w, err = workload.WithExtraWork(w, o.ExtraWork.Percent, o.Workers+1, o.Path); err != nil {
+			return rep, err
+		}
+	}
 
 	proc := measure.NewFS("")
 	if o.Profile != "" {
@@ -170,6 +183,12 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	}
 	rep.Runtime = after.Since(before)
 	rep.Answer, rep.ElapsedSec, rep.Extra = res.Answer, res.Elapsed.Seconds(), res.Extra
+	if injected {
+		if rep.Extra == nil {
+			rep.Extra = map[string]float64{}
+		}
+		rep.Extra["extra-work-pct"] = o.ExtraWork.Percent
+	}
 	if stt, err := proc.Status("self"); err == nil {
 		rep.Memory.PeakRSS = max(rep.Memory.PeakRSS, stt.VmHWM)
 	}
