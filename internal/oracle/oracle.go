@@ -26,13 +26,13 @@ package oracle
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -63,35 +63,52 @@ func (a Answer) Digest() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Count counts the lines and bytes of r.
+// Count counts the lines and bytes of r: a line ends at a '\n', and a last
+// line without one counts too.
 func Count(r io.Reader) (Answer, error) {
 	a := Answer{Workload: "count"}
-	br := bufio.NewReader(r)
-	last := byte('\n') // the last byte read; a file that ends without '\n' has one more line
+	buf := make([]byte, 256<<10)
+	last := byte('\n') // the last byte read
 	for {
-		c, err := br.ReadByte()
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			if c == '\n' {
+				a.Lines++
+			}
+		}
+		if n > 0 {
+			a.Bytes += int64(n)
+			last = buf[n-1]
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return a, fmt.Errorf("oracle count: %w", err)
 		}
-		a.Bytes++
-		if c == '\n' {
-			a.Lines++
-		}
-		last = c
 	}
 	if last != '\n' {
-		a.Lines++
+		a.Lines++ // the unterminated last line
 	}
 	a.Text = fmt.Sprintf("%d %d\n", a.Lines, a.Bytes)
 	return a, nil
 }
 
-// temperature is the grammar of a record's value: an optional minus, one
-// or two digits, a point and one digit.
-var temperature = regexp.MustCompile(`^-?[0-9]{1,2}\.[0-9]$`)
+// isTemperature reports whether s is a record's value: an optional minus,
+// one or two digits, a point and one digit (-?d{1,2}.d).
+func isTemperature(s []byte) bool {
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+	}
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	switch len(s) {
+	case 3:
+		return digit(s[0]) && s[1] == '.' && digit(s[2])
+	case 4:
+		return digit(s[0]) && digit(s[1]) && s[2] == '.' && digit(s[3])
+	}
+	return false
+}
 
 // station is what the baseline's MeasurementAggregator holds for a name.
 type station struct {
@@ -109,26 +126,20 @@ type station struct {
 func Parse(r io.Reader) (Answer, error) {
 	a := Answer{Workload: "parse"}
 	table := map[string]*station{}
-	br := bufio.NewReader(r)
-	for {
-		line, err := br.ReadString('\n')
-		if len(line) > 0 {
-			a.Lines++
-			a.Bytes += int64(len(line))
-			if addRecord(table, line) {
-				a.Records++
-			} else if isBlank(line) {
-				// an empty line is neither a record nor bad
-			} else {
-				a.Bad++
-			}
+	err := eachLine(r, func(line []byte) {
+		a.Lines++
+		a.Bytes += int64(len(line))
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		switch {
+		case len(line) == 0: // an empty line is neither a record nor bad
+		case addRecord(table, line):
+			a.Records++
+		default:
+			a.Bad++
 		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return a, fmt.Errorf("oracle parse: %w", err)
-		}
+	})
+	if err != nil {
+		return a, fmt.Errorf("oracle parse: %w", err)
 	}
 	a.Stations = len(table)
 	text, err := format(table)
@@ -139,30 +150,50 @@ func Parse(r io.Reader) (Answer, error) {
 	return a, nil
 }
 
-// trimLine drops the line's '\n' and then one '\r'.
-func trimLine(line string) string {
-	line = strings.TrimSuffix(line, "\n")
-	return strings.TrimSuffix(line, "\r")
+// eachLine calls f with each line of r, its '\n' included (the last line
+// may have none). The slice is valid only during the call.
+func eachLine(r io.Reader, f func(line []byte)) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var long []byte // a line longer than the reader's buffer, gathered
+	for {
+		piece, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, piece...)
+			continue
+		}
+		line := piece
+		if long != nil {
+			line = append(long, piece...)
+			long = nil
+		}
+		if len(line) > 0 {
+			f(line)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
-func isBlank(line string) bool { return trimLine(line) == "" }
-
-// addRecord adds the line's record to the table, or reports false for a
-// line that is not one.
-func addRecord(table map[string]*station, line string) bool {
-	name, temp, found := strings.Cut(trimLine(line), ";")
-	if !found || name == "" || !temperature.MatchString(temp) {
+// addRecord adds the line's record (its line end dropped) to the table,
+// or reports false for a line that is not one.
+func addRecord(table map[string]*station, line []byte) bool {
+	name, temp, found := bytes.Cut(line, []byte(";"))
+	if !found || len(name) == 0 || !isTemperature(temp) {
 		return false
 	}
-	v, err := strconv.ParseFloat(temp, 64) // Double.parseDouble: both round correctly
+	v, err := strconv.ParseFloat(string(temp), 64) // Double.parseDouble: both round correctly
 	if err != nil {
 		return false // unreachable: the grammar admits only numbers
 	}
-	s := table[name]
+	s := table[string(name)]
 	if s == nil {
 		// The baseline starts at +Inf and -Inf; the first value sets both.
 		s = &station{min: v, max: v}
-		table[name] = s
+		table[string(name)] = s
 	}
 	s.min = min(s.min, v)
 	s.max = max(s.max, v)

@@ -82,6 +82,7 @@ func preadScan(j Job) (Result, error) {
 	if size > 0 && lastByte != '\n' {
 		a.Lines++ // the unterminated last line
 	}
+	a = workload.CountAnswer(a.Lines, a.Bytes)
 	elapsed := time.Since(start)
 	if err := in.End("pread", nil); err != nil {
 		return Result{}, err

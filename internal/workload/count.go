@@ -1,12 +1,9 @@
 package workload
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 )
 
 // countPartial counts lines and bytes.
@@ -29,8 +26,12 @@ func (c *countPartial) Merge(o Partial) {
 	c.Bytes += oc.Bytes
 }
 
-func (c *countPartial) Answer() Answer {
-	return Answer{Workload: "count", Lines: c.Lines, Bytes: c.Bytes}
+func (c *countPartial) Answer() Answer { return CountAnswer(c.Lines, c.Bytes) }
+
+// CountAnswer is the count workload's answer for that many lines and
+// bytes, with its text and digest.
+func CountAnswer(lines, bytes int64) Answer {
+	return Answer{Workload: "count", Lines: lines, Bytes: bytes}.withText(countText(lines, bytes))
 }
 
 // Reset zeroes the counts.
@@ -54,38 +55,4 @@ func (c *countPartial) MergeBinary(data []byte) error {
 	c.Lines += int64(lines)
 	c.Bytes += int64(n)
 	return nil
-}
-
-// referenceCount reads line by line with bufio.Reader: ReadSlice, which
-// returns each line (or a buffer-full piece of a long one) inside the
-// reader's buffer, so that the reference does not allocate per line and
-// keeps up with fixtures of tens of GiB. A line is counted at its '\n', or
-// at the end of the file when the last one has none.
-func referenceCount(r io.Reader) (Answer, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	a := Answer{Workload: "count"}
-	open := false // bytes of a line not yet ended have been read
-	for {
-		line, err := br.ReadSlice('\n')
-		a.Bytes += int64(len(line))
-		switch {
-		case len(line) > 0 && line[len(line)-1] == '\n':
-			a.Lines++
-			open = false
-		case len(line) > 0:
-			open = true
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if errors.Is(err, io.EOF) {
-			if open {
-				a.Lines++
-			}
-			return a, nil
-		}
-		if err != nil {
-			return a, fmt.Errorf("reference count: %w", err)
-		}
-	}
 }

@@ -1,19 +1,11 @@
 package workload
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/bits"
-	"sort"
-	"strconv"
-	"strings"
 	"unsafe"
 )
 
@@ -475,18 +467,19 @@ func (p *parsePartial) Merge(o Partial) {
 	}
 }
 
-func (p *parsePartial) table() map[string]stat {
-	m := make(map[string]stat, len(p.touched))
-	for _, i := range p.touched {
+// entries lists the names that hold records, in no order.
+func (p *parsePartial) entries() []entry {
+	es := make([]entry, len(p.touched))
+	for k, i := range p.touched {
 		s := &p.slots[i]
-		m[s.name] = s.stat()
+		es[k] = entry{name: s.name, stat: s.stat()}
 	}
-	return m
+	return es
 }
 
 func (p *parsePartial) Answer() Answer {
 	return Answer{Workload: "parse", Lines: p.lines, Bytes: p.bytes, Records: p.records, Bad: p.bad,
-		Stations: len(p.touched), Digest: digest(p.table())}
+		Stations: len(p.touched)}.withText(parseText(p.entries()))
 }
 
 // Reset empties p for reuse: the names stay in the table with no records.
@@ -581,101 +574,4 @@ func (p *parsePartial) MergeBinary(data []byte) error {
 	p.records += int64(records)
 	p.bad += int64(bad)
 	return nil
-}
-
-// digest hashes the result table as the 1BRC prints it: name=min/mean/max
-// sorted by name, the mean rounded half away from zero to a tenth.
-func digest(m map[string]stat) string {
-	if len(m) == 0 {
-		return ""
-	}
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		s := m[n]
-		fmt.Fprintf(h, "%s=%s/%s/%s\n", n, tenths(s.Min), tenths(roundDiv(s.Sum, s.Count)), tenths(s.Max))
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-func roundDiv(sum, n int64) int64 {
-	if sum >= 0 {
-		return (2*sum + n) / (2 * n)
-	}
-	return -((-2*sum + n) / (2 * n))
-}
-
-func tenths(v int64) string {
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%d", sign, v/10, v%10)
-}
-
-// referenceParse reads line by line with bufio.Reader, splits with
-// strings.Cut and converts with strconv.ParseFloat: deliberately nothing
-// in common with the fast path.
-func referenceParse(r io.Reader) (Answer, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	a := Answer{Workload: "parse"}
-	m := map[string]stat{}
-	for {
-		line, err := br.ReadString('\n')
-		if len(line) > 0 {
-			a.Lines++
-			a.Bytes += int64(len(line))
-			line = strings.TrimSuffix(line, "\n")
-			line = strings.TrimSuffix(line, "\r")
-			if line != "" {
-				name, temp, ok := strings.Cut(line, ";")
-				if ok && name != "" && validTemp(temp) {
-					f, perr := strconv.ParseFloat(temp, 64)
-					if perr != nil {
-						return a, fmt.Errorf("reference parse: %q: %w", line, perr)
-					}
-					t := int64(f * 10)
-					if f*10-float64(t) >= 0.5 {
-						t++
-					} else if float64(t)-f*10 >= 0.5 {
-						t--
-					}
-					s := m[name]
-					s.add(t)
-					m[name] = s
-					a.Records++
-				} else {
-					a.Bad++
-				}
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return a, fmt.Errorf("reference parse: %w", err)
-		}
-	}
-	a.Stations = len(m)
-	a.Digest = digest(m)
-	return a, nil
-}
-
-// validTemp reports whether s is -?d{1,2}.d.
-func validTemp(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, ok := strings.Cut(s, ".")
-	if !ok || len(frac) != 1 || len(intPart) < 1 || len(intPart) > 2 {
-		return false
-	}
-	for _, c := range intPart + frac {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

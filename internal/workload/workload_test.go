@@ -18,6 +18,8 @@ var edgeInputs = map[string]string{
 	"utf8":           "São Paulo;25.1\nZürich;-0.1\n東京;15.5\nSão Paulo;-25.1\n",
 	"rounding":       "a;0.1\na;0.2\nb;-0.1\nb;-0.2\nc;-0.5\nc;0.4\n",
 	"non-utf8 names": "\xff;1.0\n\xfe;2.0\nA;3.0\n\xff;-1.0\n",
+	"double ties":    "f;0.1\nf;0.1\nf;0.1\nf;0.0\nf;0.0\nf;0.0\ng;-0.1\ng;0.0\nh;-3.5\nh;-3.4\nh;-3.5\nh;-3.4\nh;-3.5\nh;-3.6\n",
+	"utf16 order":    "Ａ;1.0\n😀;2.0\nb;3.0\nB;4.0\n\xc3;1.0\né;2.0\nZ\xc3;3.0\nZü;4.0\n",
 }
 
 // fastAnswer runs the fast path over data cut into parts and merged.
