@@ -73,6 +73,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&o.Force, "force", false, "run even if the memory guard refuses (estimated peak over 80% of MemAvailable)")
 	fs.BoolVar(&o.Verify, "verify", false, "compute the reference answer after measuring and compare (exit 1 on mismatch)")
 	expect := fs.String("expect", "", "reference answer as JSON to compare with")
+	fs.StringVar(&o.AnswerOut, "answer-out", "", "write the answer's canonical text to `PATH` (parse: the 1BRC baseline's output line; count: LINES BYTES)")
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
 	spikeSize := fs.String("spike", "", "allocate and touch SIZE for 10ms before the work (a short peak for sampler studies)")
 	kf := addKnobFlags(fs)

@@ -3,6 +3,8 @@ package runner
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +26,7 @@ import (
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
 )
 
 // Options configure one experiment invocation.
@@ -215,7 +218,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			r = newRun(spec, c, p)
 			r.Status, r.Reason = results.StatusSkipped, why
 		} else {
-			r = runOne(ctx, ro, spec, c, p, in.path(c), in.stamps[in.path(c)], in.refs[in.refKey(c)])
+			answerFile := filepath.Join(dir.Path, fmt.Sprintf("answer-%d.txt", order))
+			r = runOne(ctx, ro, spec, c, p, in.path(c), in.stamps[in.path(c)], in.refs[in.refKey(c)], answerFile)
 		}
 		r.Order = order
 		if ctx.Err() != nil && r.Status != results.StatusOK {
@@ -277,8 +281,11 @@ func runKey(c results.Cell, rep int, warmup bool) string {
 	return results.BenchName(c) + "#" + strconv.Itoa(rep) + "#" + strconv.FormatBool(warmup)
 }
 
-// runOne prepares the cache, launches one run and turns what it learned into a record.
-func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path string, stamp fixtureStamp, ref inputRef) results.Run {
+// runOne prepares the cache, launches one run and turns what it learned
+// into a record. The run writes its answer's text to answerFile, which the
+// driver checks against ref (verifyAnswer) and removes, or keeps when the
+// answer is wrong.
+func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path string, stamp fixtureStamp, ref inputRef, answerFile string) results.Run {
 	r := newRun(spec, c, p)
 	fail := func(format string, args ...any) results.Run {
 		r.Status, r.Reason = results.StatusFailed, fmt.Sprintf(format, args...)
@@ -320,7 +327,7 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		// --force: the driver's memory guard has judged the cell already
 		// (the child's own would judge it again against less memory).
 		l.Args = append([]string{o.Self, "exec", "--force", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
-			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON)}, knobArgs(c)...)
+			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON), "--answer-out", answerFile}, knobArgs(c)...)
 		if v, ok := c.Cell.Knobs["spike"]; ok {
 			l.Args = append(l.Args, "--spike", v)
 		}
@@ -360,7 +367,6 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 	}
 	r.ElapsedSec, r.Memory, r.Runtime, r.Workers = rep.ElapsedSec, rep.Memory, rep.Runtime, rep.WorkerMemory
 	r.Answer, _ = json.Marshal(rep.Answer)
-	r.Verified = rep.Verified
 	for k, v := range rep.Extra {
 		if r.Extra == nil {
 			r.Extra = map[string]float64{}
@@ -370,11 +376,44 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 	if rep.TreeSumHWM > 0 {
 		r.TreePeaks = append(r.TreePeaks, results.TreePeak{Bytes: rep.TreeSumHWM, Source: "sum-vmhwm"})
 	}
-	if !rep.Verified {
-		return fail("answer not verified against the reference")
+	if err := verifyAnswer(ref.answer, rep.Answer, answerFile); err != nil {
+		return fail("%v", err)
 	}
+	if !rep.Verified {
+		return fail("the run's own check did not pass, although its answer %v is the reference's", rep.Answer)
+	}
+	r.Verified = true
 	r.Status = results.StatusOK
 	return r
+}
+
+// verifyAnswer is the driver's own check of a run, which does not take the
+// run's word for it: the answer the run reported (counts and digest) must
+// be the reference's, and the text it wrote to textFile must hash to the
+// reference's digest. The file is removed when both hold and kept for
+// inspection when not; the error names both answers.
+func verifyAnswer(ref, reported workload.Answer, textFile string) error {
+	ref, reported = ref.Summary(), reported.Summary()
+	if reported != ref {
+		return fmt.Errorf("wrong answer: the run reported %v, the reference is %v (its text: %s)", reported, ref, textFile)
+	}
+	text, err := os.ReadFile(textFile)
+	if err != nil {
+		return fmt.Errorf("answer text: %w", err)
+	}
+	sum := sha256.Sum256(text)
+	got := hex.EncodeToString(sum[:])
+	if ref.Digest == "" && len(text) == 0 { // a workload without an answer (none)
+		got = ""
+	}
+	if got != ref.Digest {
+		return fmt.Errorf("wrong answer text: %s (%d bytes) hashes to %s, the reference's digest is %s; the run reported %v",
+			textFile, len(text), got, ref.Digest, reported)
+	}
+	if err := os.Remove(textFile); err != nil {
+		return fmt.Errorf("answer text: %w", err)
+	}
+	return nil
 }
 
 // knobArgs renders a cell's strategy knobs as exec flags.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -281,5 +282,75 @@ func TestDriverEndToEnd(t *testing.T) {
 	}
 	if sum3.Runs != 4 || sum3.Failed != 0 || len(sum3.Verdicts) != 1 {
 		t.Errorf("resume summary %+v", *sum3)
+	}
+}
+
+// TestDriverVerifiesItself: the driver checks each run's answer against its
+// own reference, whatever the run says of itself. A child that claims to be
+// verified but reports a wrong count, or reports the expected answer (it is
+// given it, for its own cross-check) but writes another text, fails with
+// both answers in the reason; the wrong text is kept for inspection.
+func TestDriverVerifiesItself(t *testing.T) {
+	liar := helperBin(t, "./testdata/liar")
+	spec, err := ParseSpec("liar.toml", []byte(`name = "liar"
+repetitions = 1
+timeout = "1m"
+
+[[matrix]]
+strategies = ["readall"]
+workloads = ["count", "parse"]
+sizes = ["64KiB"]
+workers = [1]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	for _, c := range []struct{ liar, reason string }{
+		{"report", "wrong answer: the run reported {\"workload\":\"%s\",\"lines\":"},
+		{"text", "wrong answer text: "},
+		{"", ""}, // fanbench itself: verified, and no answer text left behind
+	} {
+		t.Run(c.liar, func(t *testing.T) {
+			t.Setenv("LIAR", c.liar)
+			dir := filepath.Join(tmp, "honest"+c.liar)
+			self := liar
+			if c.liar == "" {
+				self = fanbenchBin(t)
+			}
+			_, err := Run(context.Background(), Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: self, Progress: io.Discard})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs, _ := readRunsOK(t, dir)
+			if len(runs) != 2 {
+				t.Fatalf("%d runs, want 2", len(runs))
+			}
+			kept, _ := filepath.Glob(filepath.Join(dir, "answer-*.txt"))
+			if c.liar == "" {
+				for _, r := range runs {
+					if r.Status != results.StatusOK || !r.Verified {
+						t.Errorf("%s: %s verified=%v %q, want ok and verified", r.Cell.Workload, r.Status, r.Verified, r.Reason)
+					}
+				}
+				if len(kept) != 0 {
+					t.Errorf("answer texts left behind: %v", kept)
+				}
+				return
+			}
+			for _, r := range runs {
+				reason := c.reason
+				if strings.Contains(reason, "%s") {
+					reason = fmt.Sprintf(reason, r.Cell.Workload)
+				}
+				if r.Status != results.StatusFailed || r.Verified || !strings.HasPrefix(r.Reason, reason) ||
+					!strings.Contains(r.Reason, "the reference") {
+					t.Errorf("%s: %s verified=%v %q, want failed %q... naming the reference", r.Cell.Workload, r.Status, r.Verified, r.Reason, reason)
+				}
+			}
+			if len(kept) != 2 {
+				t.Errorf("kept answer texts %v, want both wrong ones", kept)
+			}
+		})
 	}
 }

@@ -31,8 +31,13 @@ type ExecOptions struct {
 	Knobs    strategy.Knobs
 	// Verify computes the reference answer after measuring, and compares.
 	Verify bool
-	// Expect, if set, is the reference answer to compare with (no recompute).
+	// Expect, if set, is the reference answer to compare with (no
+	// recompute): the run's own cross-check. The driver does not rely on
+	// it; it verifies what the run reports and writes (AnswerOut) itself.
 	Expect *workload.Answer
+	// AnswerOut, if set, is a file to write the answer's canonical text to
+	// (workload.Answer.Text), after the measurements.
+	AnswerOut string
 	// Profile, if set, is a path prefix for PREFIX.cpu.pprof and PREFIX.heap.pprof.
 	Profile string
 	// Force runs what the memory guard would refuse.
@@ -207,6 +212,11 @@ func Exec(o ExecOptions) (ExecReport, error) {
 			return rep, err
 		}
 	}
+	if o.AnswerOut != "" {
+		if err := os.WriteFile(o.AnswerOut, []byte(rep.Answer.Text), 0o644); err != nil {
+			return rep, fmt.Errorf("answer-out: %w", err)
+		}
+	}
 	switch {
 	case o.Expect != nil:
 		rep.Reference = o.Expect
@@ -219,9 +229,11 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		rep.Reference = &ref
 	}
 	if rep.Reference != nil {
-		rep.Verified = *rep.Reference == rep.Answer
+		ref := rep.Reference.Summary()
+		rep.Reference = &ref
+		rep.Verified = ref == rep.Answer.Summary()
 		if !rep.Verified {
-			return rep, fmt.Errorf("wrong answer: got %v, reference %v", rep.Answer, *rep.Reference)
+			return rep, fmt.Errorf("wrong answer: got %v, reference %v", rep.Answer, ref)
 		}
 	}
 	return rep, nil

@@ -332,12 +332,12 @@ workers = [4]
 	// (here to the fixture check, as no 16 GiB fixture exists).
 	o := Options{memAvailable: func() int64 { return machine }}
 	absent := filepath.Join(t.TempDir(), "absent")
-	r := runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{})
+	r := runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{}, "")
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "exceeds 80% of MemAvailable 24 GiB (use --force to run it)") {
 		t.Errorf("guarded run: %s %q", r.Status, r.Reason)
 	}
 	o.Force = true
-	r = runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{})
+	r = runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{}, "")
 	if r.Status != results.StatusFailed || !strings.HasPrefix(r.Reason, "fixture ") {
 		t.Errorf("forced run: %s %q, want it past the guard", r.Status, r.Reason)
 	}
