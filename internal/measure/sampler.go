@@ -57,8 +57,19 @@ type SamplerResult struct {
 	CPU      time.Duration    // user+system CPU time of the sampler's thread: its overhead
 }
 
+// Note says, in words, why the sampler gives no figure: "" when a sample
+// saw the tree.
+func (r SamplerResult) Note() string {
+	if r.Count > 0 {
+		return ""
+	}
+	return fmt.Sprintf("no sample saw the program: it ended within %v, before the first sample (every %v)",
+		r.Elapsed.Round(time.Millisecond/10), r.Every)
+}
+
 // TreePeaks returns the sampled peaks as lower-bound results.TreePeak
 // records: SourceSampledRSS, and SourceSampledPSS when PSS was sampled.
+// With no sample there is no figure (see Note), not a zero.
 func (r SamplerResult) TreePeaks() []results.TreePeak {
 	if r.Count == 0 {
 		return nil
@@ -74,9 +85,11 @@ func (r SamplerResult) TreePeaks() []results.TreePeak {
 // process and all its descendants, found afresh at each sample). Every
 // `every` (DefaultSampleEvery if ≤ 0) it sums StatmRSS over the tree; at most
 // every max(pssEvery, MinPSSEvery) it also sums smaps_rollup Pss. pssEvery
-// of 0 turns PSS sampling off. The first sample is taken at once. Processes
-// that exit mid-sample are skipped; ticks when rootPID is gone record
-// nothing. Call Stop to end it.
+// of 0 turns PSS sampling off. The first sample is taken one interval after
+// the start, when the program runs: a sample at once would see a process
+// that has just exec'd and holds a fraction of a MiB, which is no bound of
+// anything the program does. Processes that exit mid-sample are skipped;
+// ticks when rootPID is gone record nothing. Call Stop to end it.
 func StartSampler(fs FS, rootPID int, every, pssEvery time.Duration) *Sampler {
 	if every <= 0 {
 		every = DefaultSampleEvery
@@ -139,7 +152,6 @@ func (s *Sampler) loop() {
 		res.Count++
 		res.MaxRSS = max(res.MaxRSS, smp.RSS)
 	}
-	take(time.Now())
 	t := time.NewTicker(s.every)
 	defer t.Stop()
 	for {

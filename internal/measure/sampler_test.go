@@ -2,6 +2,7 @@ package measure
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,8 +64,28 @@ func TestSamplerStopsPromptly(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("Stop took %v", d)
 	}
-	if r.Count != 2 { // the first sample and the last
-		t.Errorf("Count = %d, want 2", r.Count)
+	if r.Count != 1 { // the last sample only: the first is an hour away
+		t.Errorf("Count = %d, want 1", r.Count)
+	}
+}
+
+// TestSamplerFirstSampleAfterStart: the first sample comes one interval
+// after the start, not at once (when a child has just exec'd); a run that
+// ends before it has no sampled figure, and Note says why.
+func TestSamplerFirstSampleAfterStart(t *testing.T) {
+	s := StartSampler(NewFS("testdata/proc"), 100, 50*time.Millisecond, 0)
+	time.Sleep(75 * time.Millisecond)
+	r := s.Stop()
+	if len(r.Samples) == 0 || r.Samples[0].TMs < 50 {
+		t.Errorf("samples %+v: want the first at 50 ms or later", r.Samples)
+	}
+	if r.Note() != "" {
+		t.Errorf("Note %q with %d samples", r.Note(), r.Count)
+	}
+
+	gone := StartSampler(NewFS("testdata/proc"), 999, time.Hour, 0).Stop()
+	if gone.Count != 0 || gone.TreePeaks() != nil || !strings.HasPrefix(gone.Note(), "no sample saw the program: it ended within ") {
+		t.Errorf("no samples: count %d, peaks %v, note %q", gone.Count, gone.TreePeaks(), gone.Note())
 	}
 }
 

@@ -113,6 +113,9 @@ type Run struct {
 	SampleEveryMs float64            `json:"sample_every_ms,omitempty"`
 	Samples       []Sample           `json:"samples,omitempty"`
 	Extra         map[string]float64 `json:"extra,omitempty"` // strategy-specific counters: copy-B, chunks, messages...
+	// SamplerNote says why a sampled run has no sampled tree peak (no
+	// sample saw the program): such a run has no figure, not a zero.
+	SamplerNote string `json:"sampler_note,omitempty"`
 }
 
 // Verdict is the outcome of one experiment claim in one cell it selects,
