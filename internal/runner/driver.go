@@ -344,6 +344,8 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 	r.Usage, r.TreePeaks, r.Samples, r.StderrTail = out.Usage, out.TreePeaks, out.Samples, out.StderrTail
 	if out.Sampler.Count > 0 {
 		r.Extra = map[string]float64{"sampler-cpu-sec": out.Sampler.CPU.Seconds(), "samples": float64(out.Sampler.Count)}
+	} else if l.SampleEvery > 0 {
+		r.SamplerNote = out.Sampler.Note()
 	}
 	if out.Err != nil {
 		return fail("%v%s", out.Err, lastLine(out.StderrTail))
