@@ -106,6 +106,11 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	if sum.Failed > 0 {
 		errs = append(errs, fmt.Errorf("%d runs failed (reasons in %s)", sum.Failed, filepath.Join(sum.Dir, "runs.jsonl")))
 	}
+	if sum.Runs == 0 && sum.Skipped > 0 {
+		// Nothing was measured: not a success, whatever the claims say.
+		errs = append(errs, fmt.Errorf("every run was skipped (%d): nothing was measured (reasons in %s; --force runs what the memory guard refuses)",
+			sum.Skipped, filepath.Join(sum.Dir, "runs.jsonl")))
+	}
 	if failedClaims > 0 && !*advisory {
 		errs = append(errs, fmt.Errorf("%d of %d claims failed", failedClaims, len(groups)))
 	}
