@@ -121,12 +121,19 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	var done map[string]bool
 	var prior []results.Run
 	if o.Resume {
-		changed, err := loadPlan(dir.Path, spec)
+		fixtureDir, changed, err := loadPlan(dir.Path, spec, o.FixtureDir)
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", dir.Path, err)
 		}
-		if changed != "" {
-			fmt.Fprintln(o.Progress, changed)
+		for _, c := range changed {
+			fmt.Fprintln(o.Progress, c)
+		}
+		if cmds := commandLines(spec); len(cmds) > 0 {
+			// A spec is code, like a Makefile: say what this one will run.
+			fmt.Fprintf(o.Progress, "resume: %s runs these commands (a spec is code: resume only folders you trust):\n", spec.Path)
+			for _, c := range cmds {
+				fmt.Fprintf(o.Progress, "  %s\n", c)
+			}
 		}
 		prior, _, err = dir.ReadRuns()
 		if err != nil && !errors.Is(err, fs.ErrNotExist) { // none: interrupted before the first run
@@ -136,7 +143,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		for _, r := range prior {
 			done[runKey(r.Cell, r.Rep, r.Warmup)] = true
 		}
-		if plan, err = BuildPlan(spec, o.FixtureDir, "", o.Force, o.memAvailable); err != nil {
+		if plan, err = BuildPlan(spec, fixtureDir, "", o.Force, o.memAvailable); err != nil {
 			return nil, err
 		}
 		if err := plan.CheckSpace(); err != nil {
@@ -144,7 +151,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	} else if err := os.WriteFile(filepath.Join(dir.Path, SpecCopyName), spec.src, 0o644); err != nil {
 		return nil, fmt.Errorf("save spec copy: %w", err)
-	} else if err := savePlan(dir.Path, spec); err != nil {
+	} else if err := savePlan(dir.Path, spec, plan.FixtureDir); err != nil {
 		return nil, err
 	}
 

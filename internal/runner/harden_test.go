@@ -1,14 +1,18 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // TestRunNameStaysInRoot: a Spec whose name would put its results folder
@@ -69,5 +73,66 @@ func TestRunsShareFixtureFolder(t *testing.T) {
 	m, err := os.ReadFile(filepath.Join(fx, "manifest.json"))
 	if err != nil || !strings.Contains(string(m), "fixture-8MiB-seed1.txt") || !strings.Contains(string(m), "fixture-12MiB-seed1.txt") {
 		t.Errorf("manifest: %v\n%s", err, m)
+	}
+}
+
+// TestResumeKeepsFixturesShowsCommands: --resume without --fixtures, from
+// another folder, uses the fixture folder the experiment used (not
+// ./fixtures/data), and prints the spec's external commands before it runs
+// any of them.
+func TestResumeKeepsFixturesShowsCommands(t *testing.T) {
+	src := "name = \"res\"\nrepetitions = 2\nsample_every = \"0s\"\ncgroup = false\n" + matrix +
+		"[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"-l\", \"{file}\"]\nverify = \"lines\"\n" +
+		"[[reference]]\nname = \"sh\"\ncommand = [\"sh\", \"-c\", \"wc -l < $0\", \"{file}\"]\nverify = \"lines\"\n"
+	tmp := t.TempDir()
+	dir, fx := filepath.Join(tmp, "results"), filepath.Join(tmp, "fx")
+	o := Options{Spec: mustSpec(t, src), Dir: dir, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	// Lose every record, then resume from elsewhere with the default folder.
+	if err := os.Remove(filepath.Join(dir, results.RunsFile)); err != nil {
+		t.Fatal(err)
+	}
+	cwd := filepath.Join(tmp, "elsewhere")
+	if err := os.Mkdir(cwd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	o.Spec, o.Resume, o.FixtureDir, o.Progress = again, true, "fixtures/data", &progress
+	o.beforeRun = func(order int) {
+		if order == 0 {
+			progress.Write([]byte("first run\n"))
+		}
+	}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Runs != 6 || sum.Failed != 0 {
+		t.Errorf("resume: %d runs, %d failed, want 6 and 0", sum.Runs, sum.Failed)
+	}
+	if ents, _ := os.ReadDir(cwd); len(ents) != 0 {
+		t.Errorf("resume wrote %v in the current folder", ents)
+	}
+	want := []string{
+		"resume: fixtures in " + fx + " as recorded (not fixtures/data)",
+		"resume: " + filepath.Join(dir, SpecCopyName) + " runs these commands (a spec is code: resume only folders you trust):",
+		"  wc: wc -l {file}",
+		`  sh: sh -c "wc -l < $0" {file}`,
+	}
+	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+	for i, w := range want {
+		if i >= len(lines) || lines[i] != w {
+			t.Errorf("progress line %d: %q, want %q (all: %q)", i, lines[min(i, len(lines)-1)], w, lines)
+		}
+	}
+	if i := slices.Index(lines, "first run"); i < len(want) {
+		t.Errorf("first run at line %d, before the commands were shown: %q", i, lines)
 	}
 }
