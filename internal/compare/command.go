@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/fanbench/fanbench/internal/cli"
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // UsageError is a Command failure caused by bad input: a bad flag or
@@ -26,7 +28,7 @@ func usagef(format string, args ...any) error {
 var ErrRegression = errors.New("regression beyond tolerance")
 
 // CommandUsage is the synopsis of Command's arguments.
-const CommandUsage = "compare OLD NEW [--gate 'sec/op:+10%,peak-RSS-B:+5%'] [--format text|markdown|json] [--alpha 0.05] [--report-only] [--allow-missing]"
+const CommandUsage = "compare OLD NEW [--gate 'sec/op:+10%,peak-RSS-B:+5%'] [--format text|markdown|json] [--alpha 0.05] [--report-only] [--allow-missing] [--same-machine]"
 
 // Command runs "fanbench compare": args are OLD and NEW (results folders or
 // .bench files) and flags, in any order. It writes the report to stdout and
@@ -38,6 +40,7 @@ func Command(stdout, stderr io.Writer, args []string) error {
 	formatFlag := fs.String("format", "text", "output `format`: text, markdown or json")
 	alpha := fs.Float64("alpha", 0.05, "significance level: a change counts only when p < `alpha`")
 	reportOnly := fs.Bool("report-only", false, "print the report and verdict but exit 0 even on regressions")
+	sameMachine := fs.Bool("same-machine", false, "gate times and rates even when OLD and NEW were measured on different machines")
 	allowMissing := fs.Bool("allow-missing", false, "do not fail when a gated metric is missing on one side for some cells (they are still listed)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fanbench %s\n", CommandUsage)
@@ -73,6 +76,21 @@ func Command(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return usagef("NEW: %v", err)
 	}
+	if diff := MachineDiff(old, new); len(diff) > 0 && !*sameMachine {
+		var kept, dropped []string
+		var timeless []Gate
+		for _, g := range gates {
+			if results.SpeedDependent(g.Unit) {
+				dropped = append(dropped, g.String())
+			} else {
+				timeless = append(timeless, g)
+				kept = append(kept, g.String())
+			}
+		}
+		gates = timeless
+		fmt.Fprintf(stdout, "# warning: OLD and NEW come from different machines (%s): times and rates are reported, not gated (not gated: %s; gated: %s); --same-machine gates them too\n",
+			strings.Join(diff, "; "), orNone(dropped), orNone(kept))
+	}
 	rep, err := Compare(old, new, Options{Gates: gates, Alpha: *alpha, ReportOnly: *reportOnly, AllowMissing: *allowMissing})
 	if err != nil {
 		return usagef("--gate: %v", err)
@@ -84,4 +102,11 @@ func Command(stdout, stderr io.Writer, args []string) error {
 		return ErrRegression
 	}
 	return nil
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ",")
 }

@@ -16,6 +16,10 @@ type Set struct {
 	// Path is the file the set was read from.
 	Path string
 
+	// Config is the file-level configuration of the set's first result:
+	// the environment fanbench records (cpu, cores, kernel, go, ...).
+	Config map[string]string
+
 	names   []string
 	units   []string
 	samples map[string]map[string][]float64 // name → unit → values
@@ -54,6 +58,14 @@ func Read(r io.Reader, name string) (*Set, error) {
 		case *benchfmt.SyntaxError:
 			return nil, rec
 		case *benchfmt.Result:
+			if s.Config == nil {
+				s.Config = map[string]string{}
+				for _, c := range rec.Config {
+					if c.File {
+						s.Config[c.Key] = string(c.Value)
+					}
+				}
+			}
 			bench := rec.Name.String()
 			byUnit, ok := s.samples[bench]
 			if !ok {
@@ -98,4 +110,22 @@ func (s *Set) hasUnit(unit string) bool {
 		}
 	}
 	return false
+}
+
+// MachineKeys are the configuration keys that identify the machine a set
+// was measured on: when any differs, its times do not compare.
+var MachineKeys = []string{"cpu", "cores", "kernel", "go"}
+
+// MachineDiff lists the machine keys whose values differ between two sets,
+// as "key: OLD vs NEW"; a key either set lacks is not compared.
+func MachineDiff(old, new *Set) []string {
+	var out []string
+	for _, k := range MachineKeys {
+		o, okO := old.Config[k]
+		n, okN := new.Config[k]
+		if okO && okN && o != n {
+			out = append(out, fmt.Sprintf("%s: %q vs %q", k, o, n))
+		}
+	}
+	return out
 }

@@ -81,8 +81,18 @@ func TestWithExtraWork(t *testing.T) {
 		if lo, hi := len(data)/10-2*30, len(data)/10; extra < lo || extra > hi {
 			t.Errorf("%s: %d extra bytes worked over, want about 10%% of %d", name, extra, len(data))
 		}
-		if primed != 2*len(data) {
-			t.Errorf("%s: priming worked over %d bytes, want the whole %d-byte file for each of 2 spares", name, primed, len(data))
+		if primed != 0 {
+			t.Errorf("%s: spares that are not Keyed were primed with %d bytes", name, primed)
+		}
+		// Unwrapped, parse's spares (Keyed) come primed with every name
+		// of the file's first MiB; count's hold nothing.
+		real, err := WithExtraWork(w, 10, 1, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spare := real.New().(*extraPartial).spare.Answer()
+		if wantStations := map[string]int{"count": 0, "parse": 2}[name]; spare.Stations != wantStations || (name == "count" && spare.Bytes != 0) {
+			t.Errorf("%s: spare before the work: %+v, want %d stations", name, spare, wantStations)
 		}
 	}
 	if _, err := WithExtraWork(All[0], 10, 1, filepath.Join(t.TempDir(), "absent")); err == nil {

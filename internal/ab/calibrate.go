@@ -1,0 +1,366 @@
+package ab
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/compare"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// CalibrateOptions configure a sitting of `fanbench calibrate`: A/A
+// comparisons (one binary in both arms) and A/A′ comparisons (the head arm
+// with workload.ExtraWorkEnv injecting k% of real extra work into one
+// strategy), appended to a calibration folder that may span sittings.
+type CalibrateOptions struct {
+	// AB is the template of every comparison: spec, gates, budget, pairs.
+	AB Options
+	// Binary is the fanbench binary of both arms.
+	Binary string
+	// Dir is the calibration folder; each comparison is a results folder
+	// in it named CONDITION-NNN (aa-001, k10-003).
+	Dir string
+	// Comparisons is how many comparisons of each condition to add.
+	Comparisons int
+	// Slowdowns are the k of the A/A′ conditions (percent); 0 is A/A.
+	Slowdowns []float64
+	// Strategy is the strategy the slowdown is injected into.
+	Strategy string
+}
+
+// conditionName is aa for A/A and kN for an injected N% slowdown.
+func conditionName(k float64) string {
+	if k == 0 {
+		return "aa"
+	}
+	return "k" + strconv.FormatFloat(k, 'f', -1, 64)
+}
+
+// Calibrate runs the sitting's comparisons, interleaving the conditions
+// (one of each in turn) so that the machine's drift over the sitting
+// reaches all of them alike. Each comparison is an ordinary A/B results
+// folder: an interrupted one can be finished with `fanbench ab --resume`.
+func Calibrate(ctx context.Context, o CalibrateOptions) error {
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return fmt.Errorf("calibration folder: %w", err)
+	}
+	b := Build{Rev: o.Binary, Binary: o.Binary}
+	for i := 0; i < o.Comparisons; i++ {
+		for _, k := range o.Slowdowns {
+			name := conditionName(k)
+			n, err := nextIndex(o.Dir, name)
+			if err != nil {
+				return err
+			}
+			ab := o.AB
+			spec := *o.AB.Spec
+			ab.Spec, ab.Base, ab.Head = &spec, b, b
+			ab.Dir = filepath.Join(o.Dir, fmt.Sprintf("%s-%03d", name, n))
+			if k > 0 {
+				ab.ArmEnv = map[string][]string{ArmHead: {workload.ExtraWorkEnv + "=" + workload.ExtraWork{Strategy: o.Strategy, Percent: k}.String()}}
+			}
+			fmt.Fprintf(o.AB.Progress, "calibrate: %s\n", ab.Dir)
+			if _, err := Run(ctx, ab); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nextIndex is one more than the highest NNN of dir's NAME-NNN folders.
+func nextIndex(dir, name string) (int, error) {
+	ms, err := filepath.Glob(filepath.Join(dir, name+"-[0-9][0-9][0-9]"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range ms {
+		v, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(m), name+"-"))
+		n = max(n, v)
+	}
+	return n + 1, nil
+}
+
+// comparison is one finished comparison of a calibration folder.
+type comparison struct {
+	dir      string
+	k        float64 // injected slowdown, 0 for A/A
+	strategy string  // where it was injected
+	spent    time.Duration
+	analysis func(gates, report []compare.Gate) (*Analysis, error)
+}
+
+// loadComparisons reads every comparison of a calibration folder.
+func loadComparisons(dir string, alpha float64) ([]comparison, error) {
+	ms, err := filepath.Glob(filepath.Join(dir, "*-[0-9][0-9][0-9]", StateFile))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(ms)
+	var out []comparison
+	for _, m := range ms {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			return nil, err
+		}
+		var st state
+		if err := json.Unmarshal(b, &st); err != nil {
+			return nil, fmt.Errorf("%s: %w", m, err)
+		}
+		c := comparison{dir: filepath.Dir(m), spent: time.Duration(st.SpentNs)}
+		for _, e := range st.ArmEnv[ArmHead] {
+			if v, ok := strings.CutPrefix(e, workload.ExtraWorkEnv+"="); ok {
+				ew, err := workload.ParseExtraWork(v)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", m, err)
+				}
+				c.k, c.strategy = ew.Percent, ew.Strategy
+			}
+		}
+		runs, err := readRuns(c.dir)
+		if err != nil {
+			return nil, err
+		}
+		if len(runs) == 0 {
+			continue // started, nothing recorded
+		}
+		c.analysis = func(gates, report []compare.Gate) (*Analysis, error) { return Analyze(runs, gates, report, alpha) }
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ToleranceSteps are the time tolerances a calibration report tries.
+var ToleranceSteps = []float64{0.01, 0.02, 0.03, 0.05, 0.075, 0.10, 0.15, 0.20, 0.30}
+
+// withTolerance returns gates with unit gated at tol (moved out of report).
+func withTolerance(gates, report []compare.Gate, unit string, tol float64) []compare.Gate {
+	var out []compare.Gate
+	for _, g := range gates {
+		if g.Unit != unit {
+			out = append(out, g)
+		}
+	}
+	return append(out, compare.Gate{Unit: unit, Tolerance: tol})
+}
+
+// tally counts, for one condition and gate set, how many comparisons
+// flagged the injected strategy's cells (in a given metric, or any) and
+// how many flagged anything elsewhere.
+type tally struct {
+	n, alarm, countAlarm, detected, only int
+}
+
+func judge(c comparison, gates, report []compare.Gate, unit string) (tally, error) {
+	a, err := c.analysis(gates, report)
+	if err != nil {
+		return tally{}, err
+	}
+	t := tally{n: 1}
+	inside, outside := false, false
+	for _, r := range a.Worse() {
+		if !r.Speed {
+			t.countAlarm = 1
+		}
+		switch {
+		case c.k > 0 && r.Strategy == c.strategy && (unit == "" || r.Unit == unit):
+			inside = true
+		case c.k == 0 || r.Strategy != c.strategy:
+			outside = true
+		}
+	}
+	if c.k == 0 && (inside || outside) {
+		t.alarm = 1
+	}
+	if c.k > 0 && inside {
+		t.detected = 1
+		if !outside {
+			t.only = 1
+		}
+	}
+	return t, nil
+}
+
+func (t *tally) add(u tally) {
+	t.n += u.n
+	t.alarm += u.alarm
+	t.countAlarm += u.countAlarm
+	t.detected += u.detected
+	t.only += u.only
+}
+
+// CalibrationReport writes what the comparisons in dir show: the A/A
+// false-alarm rate with the gates as given, then for each time metric and
+// tolerance the A/A false alarms and the detection rate of each injected
+// slowdown (re-judged from the recorded runs), the recommended tolerance
+// and the smallest slowdown detected in 9 of 10 comparisons.
+func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, alpha float64) error {
+	cs, err := loadComparisons(dir, alpha)
+	if err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		return fmt.Errorf("calibration folder %s holds no comparisons", dir)
+	}
+	var ks []float64
+	byK := map[float64][]comparison{}
+	var spent []time.Duration
+	strategy := ""
+	for _, c := range cs {
+		if byK[c.k] == nil {
+			ks = append(ks, c.k)
+		}
+		byK[c.k] = append(byK[c.k], c)
+		spent = append(spent, c.spent)
+		if c.strategy != "" {
+			strategy = c.strategy
+		}
+	}
+	sort.Float64s(ks)
+	sort.Slice(spent, func(i, j int) bool { return spent[i] < spent[j] })
+	var b strings.Builder
+	fmt.Fprintf(&b, "calibration %s: %d comparisons (", dir, len(cs))
+	for i, k := range ks {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if k == 0 {
+			fmt.Fprintf(&b, "%d A/A", len(byK[k]))
+		} else {
+			fmt.Fprintf(&b, "%d A/A′ +%g%% in %s", len(byK[k]), k, strategy)
+		}
+	}
+	fmt.Fprintf(&b, "), median %s each (%s–%s)\n", spent[len(spent)/2].Round(time.Second), spent[0].Round(time.Second), spent[len(spent)-1].Round(time.Second))
+
+	sum := func(k float64, gs, rep []compare.Gate, unit string) (tally, error) {
+		var t tally
+		for _, c := range byK[k] {
+			u, err := judge(c, gs, rep, unit)
+			if err != nil {
+				return t, err
+			}
+			t.add(u)
+		}
+		return t, nil
+	}
+	aa, err := sum(0, gates, report, "")
+	if err != nil {
+		return err
+	}
+	if aa.n > 0 {
+		fmt.Fprintf(&b, "A/A with the gates as given: %d of %d comparisons raised a false alarm (%d in counts or memory)\n", aa.alarm, aa.n, aa.countAlarm)
+	}
+	for _, k := range ks {
+		if k == 0 {
+			continue
+		}
+		t, err := sum(k, gates, report, "")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "A/A′ +%g%% with the gates as given: flagged in %s's cells in %d of %d, there only in %d\n", k, strategy, t.detected, t.n, t.only)
+	}
+	// The injected slowdown as measured: the median estimated ratio over the
+	// injected strategy's cells, per time metric.
+	var timeUnits []string
+	for _, g := range append(append([]compare.Gate(nil), gates...), report...) {
+		if results.SpeedDependent(g.Unit) {
+			timeUnits = append(timeUnits, g.Unit)
+		}
+	}
+	for _, k := range ks {
+		if k == 0 {
+			continue
+		}
+		for _, u := range timeUnits {
+			var est []float64
+			for _, c := range byK[k] {
+				a, err := c.analysis(gates, report)
+				if err != nil {
+					return err
+				}
+				for _, r := range a.Rows {
+					if r.Unit == u && r.Strategy == strategy && !math.IsNaN(r.Ratio) {
+						est = append(est, r.Ratio)
+					}
+				}
+			}
+			if len(est) > 0 {
+				sort.Float64s(est)
+				fmt.Fprintf(&b, "injected +%g%%: %s of %s's cells measured %s (median over %d cell estimates)\n", k, u, strategy, pct(est[len(est)/2]), len(est))
+			}
+		}
+	}
+	for _, u := range timeUnits {
+		fmt.Fprintf(&b, "\n%s re-judged at each tolerance (other gates as given; Holm over all gated tests):\n", u)
+		fmt.Fprintf(&b, "%-9s %-18s", "tolerance", "A/A false alarms")
+		for _, k := range ks {
+			if k > 0 {
+				fmt.Fprintf(&b, " %-22s", fmt.Sprintf("+%g%% flagged (only there)", k))
+			}
+		}
+		b.WriteString("\n")
+		recommended := math.NaN()
+		smallest := map[float64]float64{}
+		for _, tol := range ToleranceSteps {
+			gs := withTolerance(gates, report, u, tol)
+			var rep []compare.Gate
+			for _, g := range report {
+				if g.Unit != u {
+					rep = append(rep, g)
+				}
+			}
+			aa, err := sum(0, gs, rep, "")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "+%-8s %-18s", strconv.FormatFloat(tol*100, 'f', -1, 64)+"%", fmt.Sprintf("%d/%d", aa.alarm, aa.n))
+			for _, k := range ks {
+				if k == 0 {
+					continue
+				}
+				t, err := sum(k, gs, rep, u)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&b, " %-22s", fmt.Sprintf("%d/%d (%d)", t.detected, t.n, t.only))
+				if t.n > 0 && float64(t.only) >= 0.9*float64(t.n) {
+					if _, ok := smallest[tol]; !ok {
+						smallest[tol] = k
+					}
+				}
+			}
+			b.WriteString("\n")
+			if math.IsNaN(recommended) && aa.n > 0 && float64(aa.alarm) <= 0.05*float64(aa.n) {
+				recommended = tol
+			}
+		}
+		if math.IsNaN(recommended) {
+			fmt.Fprintf(&b, "recommended %s tolerance: none of the steps keeps A/A false alarms at 5%% or less: report %s only\n", u, u)
+			continue
+		}
+		note := ""
+		if aa.n < 20 {
+			note = fmt.Sprintf(" (from %d A/A comparisons: fewer than 20, so a rate of 5%% is not yet resolved)", aa.n)
+		}
+		fmt.Fprintf(&b, "recommended %s tolerance: +%g%%, the smallest step with at most 5%% A/A false alarms%s\n", u, recommended*100, note)
+		if k, ok := smallest[recommended]; ok {
+			fmt.Fprintf(&b, "smallest injected slowdown flagged (there only) in at least 9 of 10 comparisons at +%g%%: +%g%%\n", recommended*100, k)
+		} else {
+			fmt.Fprintf(&b, "no injected slowdown was flagged (there only) in 9 of 10 comparisons at +%g%%\n", recommended*100)
+		}
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
