@@ -1,0 +1,76 @@
+package ab
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/compare"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// writeComparison writes a finished comparison folder: its state and the
+// runs of synthRuns for mmap (its time times shift) and ranges (unchanged).
+func writeComparison(t *testing.T, dir string, k float64, rng *rand.Rand, shift float64) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st := &state{Rounds: []round{{Pairs: 12}}, SpentNs: 30e9}
+	if k > 0 {
+		st.ArmEnv = map[string][]string{ArmHead: {workload.ExtraWorkEnv + "=" + workload.ExtraWork{Strategy: "mmap", Percent: k}.String()}}
+	}
+	if err := st.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	log, err := results.OpenRunLog(filepath.Join(dir, results.RunsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	runs := append(synthRuns(rng, "mmap", 12, shift, 0.01, 100, 1), synthRuns(rng, "ranges", 12, 1, 0.01, 100, 1)...)
+	for _, r := range runs {
+		if err := log.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCalibrationReport: 4 A/A comparisons and 4 with mmap 20% slower
+// (1% noise): at a 5% tolerance no A/A false alarm and every A/A′ flagged
+// in mmap only; at 30% the slowdown goes unflagged.
+func TestCalibrationReport(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(4, 4))
+	for i := 1; i <= 4; i++ {
+		writeComparison(t, filepath.Join(dir, "aa-00"+string(rune('0'+i))), 0, rng, 1)
+		writeComparison(t, filepath.Join(dir, "k20-00"+string(rune('0'+i))), 20, rng, 1.2)
+	}
+	gates, _ := compare.ParseGates("sec/op:+10%,allocs:+0%")
+	var b bytes.Buffer
+	if err := CalibrationReport(&b, dir, gates, nil, 0.05); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"8 comparisons (4 A/A, 4 A/A′ +20% in mmap), median 30s each",
+		"A/A with the gates as given: 0 of 4 comparisons raised a false alarm (0 in counts or memory)",
+		"A/A′ +20% with the gates as given: flagged in mmap's cells in 4 of 4, there only in 4",
+		"injected +20%: sec/op of mmap's cells measured +20.",
+		"\n+5%       0/4                4/4 (4)",
+		"\n+30%      0/4                0/4 (0)",
+		"recommended sec/op tolerance: +1%, the smallest step with at most 5% A/A false alarms (from 4 A/A comparisons",
+		"smallest injected slowdown flagged (there only) in at least 9 of 10 comparisons at +1%: +20%",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if err := CalibrationReport(&b, t.TempDir(), gates, nil, 0.05); err == nil {
+		t.Error("an empty calibration folder gave a report")
+	}
+}
