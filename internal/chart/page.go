@@ -191,8 +191,8 @@ func headline(vs []FacetVerdict) string {
 	speed := criterion(vs, func(v FacetVerdict) (Choice, bool) { return v.Speed, v.HasSpeed })
 	memory := criterion(vs, func(v FacetVerdict) (Choice, bool) { return v.Memory, v.HasMemory })
 	if len(speed.where) == 1 && len(memory.where) == 1 && speed.order[0] == memory.order[0] {
-		return fmt.Sprintf("Use %s for both speed (fastest in %d of %d cells) and memory (least in %d of %d cells).",
-			speed.order[0], speed.wins, speed.cells, memory.wins, memory.cells)
+		return fmt.Sprintf("Use %s for both speed (fastest in %s) and memory (least in %s).",
+			speed.order[0], speed.count(), memory.count())
 	}
 	var out []string
 	for _, c := range []struct {
@@ -202,7 +202,7 @@ func headline(vs []FacetVerdict) string {
 		switch len(c.w.where) {
 		case 0:
 		case 1:
-			out = append(out, fmt.Sprintf("Use %s for %s (%s in %d of %d cells).", c.w.order[0], c.what, c.won, c.w.wins, c.w.cells))
+			out = append(out, fmt.Sprintf("Use %s for %s (%s in %s).", c.w.order[0], c.what, c.won, c.w.count()))
 		default:
 			var parts []string
 			for _, s := range c.w.order {
@@ -217,9 +217,24 @@ func headline(vs []FacetVerdict) string {
 // winners are the facet winners of one criterion: where each won, in facet
 // order, and the cells the winners won of all compared.
 type winners struct {
-	order       []string
-	where       map[string][]string
-	wins, cells int
+	order            []string
+	where            map[string][]string
+	wins, cells, sig int
+}
+
+// count is "10 of 12 cells, 6 of them significantly".
+func (w winners) count() string {
+	s := fmt.Sprintf("%d of %d cells", w.wins, w.cells)
+	switch w.sig {
+	case w.wins:
+		if w.wins > 1 {
+			return s + ", all significantly"
+		}
+		return s + ", significantly"
+	case 0:
+		return s + ", none significantly"
+	}
+	return fmt.Sprintf("%s, %d of them significantly", s, w.sig)
 }
 
 func criterion(vs []FacetVerdict, get func(FacetVerdict) (Choice, bool)) winners {
@@ -234,7 +249,7 @@ func criterion(vs []FacetVerdict, get func(FacetVerdict) (Choice, bool)) winners
 			w.order = append(w.order, name)
 		}
 		w.where[name] = append(w.where[name], facetWords(v.Facet))
-		w.wins, w.cells = w.wins+c.Wins, w.cells+c.Cells
+		w.wins, w.cells, w.sig = w.wins+c.Wins, w.cells+c.Cells, w.sig+c.Significant
 	}
 	return w
 }

@@ -205,6 +205,7 @@ func (d *Dataset) facetPoints(f Facet, ss []Series) []Point {
 type Choice struct {
 	Winner      Series
 	Wins, Cells int            // cells the winner won, cells compared
+	Significant int            // cells the winner won with a significant margin
 	Others      map[string]int // other winners' labels and their cell counts
 	At          Point          // the largest cell (size, then workers) the winner won
 	Pick        Pick           // the comparison in that cell
@@ -240,7 +241,7 @@ func Verdicts(recs []Recommendation) []FacetVerdict {
 // choose finds the series that won the most rows (on a tie, the one that
 // won the largest cell) and its comparison in the largest row it won.
 func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choice, bool) {
-	wins := map[Series]int{}
+	wins, sig := map[Series]int{}, map[Series]int{}
 	last := map[Series]int{} // index of the largest row each series won (rows are ascending)
 	cells := 0
 	for i, r := range rows {
@@ -251,6 +252,9 @@ func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choic
 		cells++
 		wins[p.Best]++
 		last[p.Best] = i
+		if p.Significant {
+			sig[p.Best]++
+		}
 	}
 	if cells == 0 {
 		return Choice{}, false
@@ -262,7 +266,7 @@ func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choic
 			winner, bestN, bestLast = s, n, last[s]
 		}
 	}
-	c := Choice{Winner: winner, Wins: bestN, Cells: cells, Others: map[string]int{}}
+	c := Choice{Winner: winner, Wins: bestN, Cells: cells, Significant: sig[winner], Others: map[string]int{}}
 	for s, n := range wins {
 		if s != winner {
 			c.Others[s.Label()] = n

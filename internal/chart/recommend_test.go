@@ -87,3 +87,29 @@ func TestVerdictTie(t *testing.T) {
 		t.Errorf("choice %+v, want ranges winning 2 of 4 with the largest cell", c)
 	}
 }
+
+func TestHeadline(t *testing.T) {
+	fv := func(workload, speed string, sw, sc, ss int, mem string, mw, mc, ms int) FacetVerdict {
+		return FacetVerdict{Facet: Facet{workload, "goroutine", "warm"}, HasSpeed: true, HasMemory: true,
+			Speed:  Choice{Winner: Series{Strategy: speed}, Wins: sw, Cells: sc, Significant: ss},
+			Memory: Choice{Winner: Series{Strategy: mem}, Wins: mw, Cells: mc, Significant: ms}}
+	}
+	tests := []struct {
+		name string
+		vs   []FacetVerdict
+		want string
+	}{
+		{"one strategy for both", []FacetVerdict{fv("count", "mmap", 3, 4, 2, "mmap", 4, 4, 4), fv("parse", "mmap", 1, 1, 0, "mmap", 1, 1, 1)},
+			"Use mmap for both speed (fastest in 4 of 5 cells, 2 of them significantly) and memory (least in 5 of 5 cells, all significantly)."},
+		{"one each", []FacetVerdict{fv("count", "mmap", 1, 1, 1, "ranges", 1, 1, 0)},
+			"Use mmap for speed (fastest in 1 of 1 cells, significantly). Use ranges for memory (least in 1 of 1 cells, none significantly)."},
+		{"it depends", []FacetVerdict{fv("count", "mmap", 2, 2, 2, "ranges", 2, 2, 2), fv("parse", "ranges", 2, 2, 2, "ranges", 2, 2, 2)},
+			"For speed it depends: mmap in count · goroutine · warm cache; ranges in parse · goroutine · warm cache. Use ranges for memory (least in 4 of 4 cells, all significantly)."},
+		{"nothing", nil, "No strategy was measured: nothing to recommend."},
+	}
+	for _, tt := range tests {
+		if got := headline(tt.vs); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -179,7 +179,8 @@ code { overflow-wrap: anywhere; }
   h2 { break-after: avoid; }
   tr, figure, .verdict { break-inside: avoid; }
   .scroll { overflow: visible; }
-  .grid { grid-template-columns: 1fr 1fr; }
+  .grid { grid-template-columns: 1fr; gap: 6mm; }
+  figure img { max-width: 150mm; }
   figure img { border: none; }
 }
 </style>
