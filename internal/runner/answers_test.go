@@ -1,0 +1,107 @@
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/strategy"
+)
+
+// TestCanonicalAnswers: every strategy, in both modes, with every collect
+// value that applies, writes with `fanbench exec --answer-out` exactly the
+// answer worked out by hand in testdata/answers (README.md there shows the
+// arithmetic): the One Billion Row Challenge baseline's line for parse,
+// LINES BYTES for count.
+func TestCanonicalAnswers(t *testing.T) {
+	bin := fanbenchBin(t)
+	input := filepath.Join("testdata", "answers", "rules.txt")
+	for _, w := range []string{"parse", "count"} {
+		want, err := os.ReadFile(filepath.Join("testdata", "answers", "rules."+w+".want"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mode := range strategy.Modes {
+			for _, s := range strategy.All {
+				if !s.Runs(w) {
+					continue
+				}
+				for _, how := range collect.Names {
+					name := strings.Join([]string{w, mode, s.Name, how}, "/")
+					got, out, err := execAnswer(t, bin, input, "--workload", w, "--mode", mode, "--strategy", s.Name,
+						"--workers", "3", "--collect", how, "--batch", "2", "--buf", "256")
+					switch {
+					case err != nil && strings.Contains(out, "needs mode="):
+						continue // a collect value or a form this mode does not have
+					case err != nil && (strings.Contains(out, "has no mode=") || strings.Contains(out, "per-worker totals only")):
+						continue // no such form; pread's fixed collect
+					case err != nil:
+						t.Errorf("%s: %v: %s", name, err, out)
+					case !bytes.Equal(got, want):
+						t.Errorf("%s: answer\n%q\nwant\n%q", name, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCanonicalAnswersManyNames: 10,000 distinct names (the challenge's
+// maximum), "s0000".."s9999" so that their order is their number's, name i
+// with the records +v and -v, v = (i mod 1000)/10: min -v, mean 0.0 (v +
+// -v is exactly 0), max v, and -0.0 printed as 0.0.
+func TestCanonicalAnswersManyNames(t *testing.T) {
+	bin := fanbenchBin(t)
+	var in, want strings.Builder
+	want.WriteString("{")
+	for i := range 10000 {
+		v := i % 1000
+		fmt.Fprintf(&in, "s%04d;%d.%d\ns%04d;-%d.%d\n", i, v/10, v%10, i, v/10, v%10)
+		if i > 0 {
+			want.WriteString(", ")
+		}
+		neg := "-"
+		if v == 0 {
+			neg = ""
+		}
+		fmt.Fprintf(&want, "s%04d=%s%d.%d/0.0/%d.%d", i, neg, v/10, v%10, v/10, v%10)
+	}
+	want.WriteString("}\n")
+	input := filepath.Join(t.TempDir(), "many.txt")
+	if err := os.WriteFile(input, []byte(in.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range strategy.Modes {
+		for _, s := range strategy.All {
+			if !s.Runs("parse") {
+				continue
+			}
+			got, out, err := execAnswer(t, bin, input, "--workload", "parse", "--mode", mode, "--strategy", s.Name, "--workers", "3")
+			if err != nil && strings.Contains(out, "has no mode=") {
+				continue
+			}
+			if err != nil || string(got) != want.String() {
+				t.Errorf("%s/%s: %v %s; answer starts %.60q, want %.60q", mode, s.Name, err, out, got, want.String())
+			}
+		}
+	}
+}
+
+// execAnswer runs `fanbench exec --answer-out` on input and returns the
+// answer it wrote, and its output when it failed.
+func execAnswer(t *testing.T, bin, input string, args ...string) ([]byte, string, error) {
+	t.Helper()
+	answer := filepath.Join(t.TempDir(), "answer.txt")
+	cmd := exec.Command(bin, append(append([]string{"exec", "--answer-out", answer}, args...), input)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return nil, string(out), err
+	}
+	got, err := os.ReadFile(answer)
+	return got, string(out), err
+}
