@@ -176,9 +176,12 @@ func Throughput(d *Dataset) ([]*Figure, error) {
 }
 
 // Memory charts peak memory against worker count at the facet's largest
-// size: each strategy's peak RSS (VmHWM, solid), PSS (dashed) and, where
-// recorded, the whole process tree's peak (dotted, labelled by source).
-// Facets with a single worker count are skipped.
+// size: each strategy's peak RSS (VmHWM, solid), PSS (dashed) and the
+// whole process tree's peak (dotted) as one like-for-like figure for every
+// strategy (commonMemoryMetric over the chart's cells, reference commands
+// aside; left out when none covers them all, or when in goroutine mode it
+// would only repeat VmHWM). Each line style is one metric for all
+// strategies. Facets with a single worker count are skipped.
 func Memory(d *Dataset) ([]*Figure, error) {
 	var figs []*Figure
 	for _, f := range d.Facets() {
@@ -189,14 +192,30 @@ func Memory(d *Dataset) ([]*Figure, error) {
 		sizes := d.Sizes(f)
 		size := sizes[len(sizes)-1]
 		series := d.Series(f)
+		var cells [][]results.Run
+		for _, s := range series {
+			for _, w := range ws {
+				if runs := d.Runs(f, s, Point{size, w}); !IsReference(s.Strategy) && len(runs) > 0 {
+					cells = append(cells, runs)
+				}
+			}
+		}
+		tree, haveTree := commonMemoryMetric(cells)
+		if f.Mode != "process" && tree.Name != memoryMetrics[0].Name {
+			haveTree = false // in goroutine mode the sum of VmHWM is the VmHWM line
+		}
+		if !haveTree {
+			tree = MemoryMetric{}
+		}
 		// Find the byte unit first, so ticks and the axis title agree.
 		peak, low := 0.0, math.Inf(1)
-		var runsAll []results.Run
 		for _, s := range series {
 			for _, w := range ws {
 				runs := d.Runs(f, s, Point{size, w})
-				runsAll = append(runsAll, runs...)
-				for _, m := range []Metric{MetricPeakRSS, MetricPSS, MetricTreePeak} {
+				for _, m := range []Metric{MetricPeakRSS, MetricPSS, tree.Metric} {
+					if m.Of == nil {
+						continue // no tree figure
+					}
 					for _, v := range values(runs, m) {
 						peak = math.Max(peak, v)
 						low = math.Min(low, v)
@@ -222,11 +241,16 @@ func Memory(d *Dataset) ([]*Figure, error) {
 			p.Y.Min = 0
 		}
 		fig := &Figure{Name: KindMemory + "_" + f.Slug(), Kind: KindMemory}
-		sources := treePeakSources(runsAll)
 		metrics := []struct {
 			m      Metric
 			dashes []vg.Length
-		}{{MetricPeakRSS, dashRSS}, {MetricPSS, dashPSS}, {MetricTreePeak, dashTree}}
+		}{{MetricPeakRSS, dashRSS}, {MetricPSS, dashPSS}}
+		if haveTree {
+			metrics = append(metrics, struct {
+				m      Metric
+				dashes []vg.Length
+			}{tree.Metric, dashTree})
+		}
 		used := make([]bool, len(metrics))
 		var all []Summary
 		for i, s := range series {
@@ -236,7 +260,7 @@ func Memory(d *Dataset) ([]*Figure, error) {
 				var pts errPoints
 				for _, w := range ws {
 					sum, ok := d.Summary(f, s, Point{size, w}, m.m)
-					if !ok {
+					if !ok || mi == 2 && IsReference(s.Strategy) {
 						continue
 					}
 					all = append(all, sum)
@@ -254,7 +278,7 @@ func Memory(d *Dataset) ([]*Figure, error) {
 				fig.Legend = append(fig.Legend, seriesEntry(s.Label(), st, nil))
 			}
 		}
-		names := []string{"peak RSS (VmHWM)", "PSS", "tree peak (" + strings.Join(sources, ", ") + ")"}
+		names := []string{"peak RSS (VmHWM)", "PSS", tree.Title}
 		if f.Mode == "process" {
 			names[0], names[1] = "parent peak RSS", "parent PSS"
 		}
@@ -264,7 +288,15 @@ func Memory(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		fig.Title = fmt.Sprintf("Peak memory vs workers — %s\n%s", f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
-		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM), proportional set size and, where recorded, the whole process tree's peak against the worker count for %s, on the %s fixture.", f, FormatBytes(float64(size)))
+		treeWords := ""
+		if haveTree {
+			treeWords = fmt.Sprintf(" The dotted line is the %s for every strategy: %s.", tree.Title, tree.Meaning)
+		}
+		who := "the process's"
+		if f.Mode == "process" {
+			who = "the parent process's"
+		}
+		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM) and proportional set size (PSS) of %s against the worker count for %s, on the %s fixture.%s", who, f, FormatBytes(float64(size)), treeWords)
 		fig.Panels = []*plot.Plot{p}
 		figs = append(figs, fig)
 	}
@@ -586,7 +618,7 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 	return figs, nil
 }
 
-// peakOfMode is the peak memory figure compared across modes: the process's
+// peakOfMode is the peak memory figure of one mode's charts: the process's
 // VmHWM in goroutine mode, the whole tree's best recorded peak in process
 // mode (the parent's VmHWM when no tree peak was recorded).
 func peakOfMode(mode string) Metric {
@@ -602,9 +634,12 @@ func peakOfMode(mode string) Metric {
 }
 
 // Modes compares goroutine mode with process mode for each strategy present
-// in both, as grouped bars of time and of peak memory, at the largest size
-// and worker count the two modes share. Workloads measured in one mode only
-// are skipped.
+// in both, as grouped bars, at the largest size and worker count the two
+// modes share: time, then peak memory as one like-for-like figure for every
+// bar (commonMemoryMetric: the cgroup's whole-tree peak where every run had
+// a cgroup), then the whole tree's PSS where every run recorded it. A
+// memory panel no figure covers for all bars is left out, and the caption
+// says so. Workloads measured in one mode only are skipped.
 func Modes(d *Dataset) ([]*Figure, error) {
 	var figs []*Figure
 	seen := map[[2]string]bool{}
@@ -623,74 +658,90 @@ func Modes(d *Dataset) ([]*Figure, error) {
 		if !ok {
 			continue
 		}
-		var names []string
-		var timeBars, memBars []bar
-		var all []Summary
-		var maxMem float64
-		var procRuns []results.Run
+		var series []Series
+		var cells [][]results.Run
 		for _, s := range d.Series(gf) {
-			if len(d.Runs(pf, s, pt)) == 0 || len(d.Runs(gf, s, pt)) == 0 {
+			g, p := d.Runs(gf, s, pt), d.Runs(pf, s, pt)
+			if len(g) == 0 || len(p) == 0 || len(values(g, MetricTime)) == 0 || len(values(p, MetricTime)) == 0 {
 				continue
 			}
-			st := StrategyStyle(s.Strategy)
-			x := float64(len(names))
-			ok := true
-			var tb, mb []bar
-			for i, mf := range []Facet{gf, pf} {
-				t, ok1 := d.Summary(mf, s, pt, MetricTime)
-				m, ok2 := d.Summary(mf, s, pt, peakOfMode(mf.Mode))
-				if !ok1 || !ok2 {
-					ok = false
-					break
-				}
-				fill := st.Color
-				if i == 1 {
-					fill = tint(st.Color, 0.6)
-				}
-				xo := x - 0.19 + 0.38*float64(i)
-				tb = append(tb, bar{X: xo, Sum: t, Fill: fill, Edge: st.Color})
-				mb = append(mb, bar{X: xo, Sum: m, Fill: fill, Edge: st.Color})
-				all = append(all, t, m)
-				maxMem = math.Max(maxMem, math.Max(m.Center, m.Hi))
-			}
-			if !ok {
-				continue
-			}
-			procRuns = append(procRuns, d.Runs(pf, s, pt)...)
-			names = append(names, s.Label())
-			timeBars = append(timeBars, tb...)
-			memBars = append(memBars, mb...)
+			series = append(series, s)
+			cells = append(cells, g, p)
 		}
-		if len(names) == 0 {
+		if len(series) == 0 {
 			continue
 		}
-		bu, bname := ByteUnit(maxMem)
-		tp := newPlot("time", "", "time (s)")
-		nominalX(tp, names, 2)
-		tp.Y.Tick.Marker = UnitTicks{}
-		tp.Y.Min = 0
-		tp.Add(barSet{Bars: timeBars, Width: 0.36})
-		mp := newPlot("peak memory", "", "peak memory ("+bname+")")
-		nominalX(mp, names, 2)
-		mp.Y.Tick.Marker = UnitTicks{Unit: bu}
-		mp.Y.Min = 0
-		mp.Add(barSet{Bars: memBars, Width: 0.36})
-		src := "parent VmHWM"
-		if s := treePeakSources(procRuns); len(s) > 0 {
-			src = "whole-tree peak, " + strings.Join(s, ", ")
+		type panel struct {
+			title, yLabel string
+			m             Metric
+		}
+		panels := []panel{{"time", "time (s)", MetricTime}}
+		mem, haveMem := commonMemoryMetric(cells)
+		if haveMem {
+			panels = append(panels, panel{mem.Title, "peak memory", mem.Metric})
+		}
+		havePSS := true
+		for _, runs := range cells {
+			havePSS = havePSS && len(values(runs, MetricTreePSS)) > 0
+		}
+		if havePSS {
+			panels = append(panels, panel{"whole-tree PSS", "PSS", MetricTreePSS})
+		}
+		names := make([]string, len(series))
+		for i, s := range series {
+			names[i] = s.Label()
+		}
+		var all []Summary
+		var plots []*plot.Plot
+		for _, pn := range panels {
+			var bars []bar
+			var top float64
+			for i, s := range series {
+				st := StrategyStyle(s.Strategy)
+				for j, mf := range []Facet{gf, pf} {
+					sum, _ := d.Summary(mf, s, pt, pn.m)
+					fill := st.Color
+					if j == 1 {
+						fill = tint(st.Color, 0.6)
+					}
+					bars = append(bars, bar{X: float64(i) - 0.19 + 0.38*float64(j), Sum: sum, Fill: fill, Edge: st.Color})
+					all = append(all, sum)
+					top = math.Max(top, math.Max(sum.Center, sum.Hi))
+				}
+			}
+			p := newPlot(pn.title, "", pn.yLabel)
+			if pn.m.Unit == "B" {
+				bu, bname := ByteUnit(top)
+				p.Y.Label.Text = pn.yLabel + " (" + bname + ")"
+				p.Y.Tick.Marker = UnitTicks{Unit: bu}
+			} else {
+				p.Y.Tick.Marker = UnitTicks{}
+			}
+			nominalX(p, names, len(panels))
+			p.Y.Min = 0
+			p.Add(barSet{Bars: bars, Width: 0.36})
+			plots = append(plots, p)
 		}
 		g := color.Gray{Y: 0x60}
 		fig := &Figure{
 			Name:   KindModes + "_" + Slug(f.Workload) + "_" + Slug(f.Cache),
 			Kind:   KindModes,
-			Panels: []*plot.Plot{tp, mp},
+			Panels: plots,
 			Legend: []LegendEntry{
-				{Label: "goroutine mode (memory: VmHWM)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
-				{Label: "process mode (memory: " + src + ")", Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
+				{Label: "goroutine mode", Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
+				{Label: "process mode", Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
 			},
 		}
+		memWords := "No memory figure was recorded alike for both modes, so none is drawn."
+		if haveMem {
+			memWords = fmt.Sprintf("Memory is the %s for every bar of both modes: %s.", mem.Title, mem.Meaning)
+		}
+		if havePSS {
+			memWords += " Whole-tree PSS is the run's PSS in goroutine mode and the parent's plus each worker's in process mode."
+		}
 		fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", f.Workload, f.Cache, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
-		fig.Caption = fmt.Sprintf("Time and peak memory of each strategy with goroutine workers (dark) and child-process workers (light) for workload %s, %s cache, on the %s fixture with %s.", f.Workload, f.Cache, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		fig.Caption = fmt.Sprintf("Time and memory of each strategy with goroutine workers (dark) and child-process workers (light) for workload %s, %s cache, on the %s fixture with %s. %s",
+			f.Workload, f.Cache, FormatBytes(float64(pt.Size)), workersWord(pt.Workers), memWords)
 		figs = append(figs, fig)
 	}
 	return figs, nil

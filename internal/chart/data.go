@@ -328,6 +328,19 @@ var (
 	MetricPeakRSS    = Metric{"peak-RSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PeakRSS), r.Memory.PeakRSS > 0 }}
 	MetricPSS        = Metric{"PSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PSS), r.Memory.PSS > 0 }}
 	MetricTreePeak   = Metric{"tree-peak", "B", func(r results.Run) (float64, bool) { tp, ok := TreePeakOf(r); return float64(tp.Bytes), ok }}
+	// MetricTreePSS is the whole tree's PSS: in goroutine mode the one
+	// process's, in process mode the parent's plus each worker's (missing
+	// when the workers' figures are), so that it means the same in both.
+	MetricTreePSS = Metric{"tree-PSS", "B", func(r results.Run) (float64, bool) {
+		if r.Cell.Mode == "process" && len(r.Workers) == 0 {
+			return 0, false
+		}
+		sum := r.Memory.PSS
+		for _, w := range r.Workers {
+			sum += w.PSS
+		}
+		return float64(sum), sum > 0
+	}}
 	MetricAlloc      = Metric{"alloc", "B", func(r results.Run) (float64, bool) { return float64(r.Runtime.AllocBytes), true }}
 	MetricGC         = Metric{"gc-cycles", "", func(r results.Run) (float64, bool) { return float64(r.Runtime.GCCycles), true }}
 )
@@ -390,20 +403,23 @@ func (d *Dataset) Summary(f Facet, s Series, p Point, m Metric) (Summary, bool) 
 	return Summarize(v), true
 }
 
-// treePeakSources lists the sources of the tree peaks used for a set of runs.
-func treePeakSources(runs []results.Run) []string {
-	set := map[string]bool{}
-	for _, r := range runs {
-		if tp, ok := TreePeakOf(r); ok {
-			set[tp.Source] = true
+// commonMemoryMetric is the first like-for-like memory figure
+// (memoryMetrics) that every one of the cells (each a set of runs) has: the
+// one figure a chart comparing them draws for all its bars or lines.
+func commonMemoryMetric(cells [][]results.Run) (MemoryMetric, bool) {
+	for _, m := range memoryMetrics {
+		all := len(cells) > 0
+		for _, runs := range cells {
+			if len(values(runs, m.Metric)) == 0 {
+				all = false
+				break
+			}
+		}
+		if all {
+			return m, true
 		}
 	}
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
+	return MemoryMetric{}, false
 }
 
 // representative returns the repetition whose time is the median (the lower

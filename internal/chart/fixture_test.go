@@ -205,11 +205,21 @@ func TestGenFixture(t *testing.T) {
 						if strat == "ref:wc" {
 							r.Runtime = results.Runtime{}
 						}
-						if tree > 0 {
+						switch {
+						case tree > 0:
 							r.TreePeaks = []results.TreePeak{
 								{Bytes: tree, Source: "cgroup-v2-memory.peak"},
 								{Bytes: tree + int64(w)*MiB, Source: "sum-vmhwm"},
 							}
+							// Each worker's own figures: the tree's PSS beyond the parent's, shared out.
+							for range w {
+								child := max(tree-mem.PSS, int64(w)*MiB) / int64(w)
+								r.Workers = append(r.Workers, results.Memory{PeakRSS: child + MiB, PSS: child})
+							}
+						case p.mode == "goroutine":
+							// A goroutine run's cgroup is charged its anonymous and
+							// shared memory, not the page cache warmed before it.
+							r.TreePeaks = []results.TreePeak{{Bytes: mem.RSSAnon + mem.RSSShm + MiB, Source: "cgroup-v2-memory.peak"}}
 						}
 						if size == 1*GiB && w == 8 && rep >= 0 && p.workload == "count" {
 							peak := mem.PeakRSS
