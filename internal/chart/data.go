@@ -328,22 +328,23 @@ var (
 	MetricPeakRSS    = Metric{"peak-RSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PeakRSS), r.Memory.PeakRSS > 0 }}
 	MetricPSS        = Metric{"PSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PSS), r.Memory.PSS > 0 }}
 	MetricTreePeak   = Metric{"tree-peak", "B", func(r results.Run) (float64, bool) { tp, ok := TreePeakOf(r); return float64(tp.Bytes), ok }}
-	// MetricTreePSS is the whole tree's PSS: in goroutine mode the one
-	// process's, in process mode the parent's plus each worker's (missing
-	// when the workers' figures are), so that it means the same in both.
-	MetricTreePSS = Metric{"tree-PSS", "B", func(r results.Run) (float64, bool) {
-		if r.Cell.Mode == "process" && len(r.Workers) == 0 {
-			return 0, false
-		}
-		sum := r.Memory.PSS
-		for _, w := range r.Workers {
-			sum += w.PSS
-		}
-		return float64(sum), sum > 0
-	}}
 	MetricAlloc      = Metric{"alloc", "B", func(r results.Run) (float64, bool) { return float64(r.Runtime.AllocBytes), true }}
 	MetricGC         = Metric{"gc-cycles", "", func(r results.Run) (float64, bool) { return float64(r.Runtime.GCCycles), true }}
 )
+
+// MetricTreePSS is the whole tree's PSS: in goroutine mode the one
+// process's, in process mode the parent's plus each worker's (missing
+// when the workers' figures are), so that it means the same in both.
+var MetricTreePSS = Metric{"tree-PSS", "B", func(r results.Run) (float64, bool) {
+	if r.Cell.Mode == "process" && len(r.Workers) == 0 {
+		return 0, false
+	}
+	sum := r.Memory.PSS
+	for _, w := range r.Workers {
+		sum += w.PSS
+	}
+	return float64(sum), sum > 0
+}}
 
 // throughput is bytes processed per second in decimal GB/s.
 func throughput(r results.Run) (float64, bool) {
