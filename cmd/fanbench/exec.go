@@ -22,14 +22,15 @@ func init() {
 
 // knobFlags binds strategy knobs to flags; sizes are parsed after Parse.
 type knobFlags struct {
-	k            strategy.Knobs
-	buf, segment string
+	k                     strategy.Knobs
+	buf, segment, maxline string
 }
 
 func addKnobFlags(fs *flag.FlagSet) *knobFlags {
 	kf := &knobFlags{k: strategy.DefaultKnobs()}
 	kf.buf = units.FormatSize(int64(kf.k.BufSize))
 	kf.segment = units.FormatSize(int64(kf.k.Segment))
+	kf.maxline = units.FormatSize(int64(kf.k.MaxLine))
 	fs.StringVar(&kf.buf, "buf", kf.buf, "ranges read buffer / chan chunk size (e.g. 1MiB)")
 	fs.IntVar(&kf.k.ChanCap, "chancap", kf.k.ChanCap, "chan: channel capacity in chunks")
 	fs.BoolVar(&kf.k.Pool, "pool", kf.k.Pool, "chan: recycle chunk buffers")
@@ -39,6 +40,7 @@ func addKnobFlags(fs *flag.FlagSet) *knobFlags {
 	fs.StringVar(&kf.segment, "segment", kf.segment, "dynamic split: segment size")
 	fs.StringVar(&kf.k.Collect, "collect", kf.k.Collect, "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)")
 	fs.IntVar(&kf.k.Batch, "batch", kf.k.Batch, "collect (but partials): lines per update (1: one update per record)")
+	fs.StringVar(&kf.maxline, "maxline", kf.maxline, "ranges, chan: the longest line taken; a longer one (than buf and maxline) fails the run")
 	return kf
 }
 
@@ -51,7 +53,11 @@ func (kf *knobFlags) knobs() (strategy.Knobs, error) {
 	if err != nil {
 		return kf.k, usagef("flag -segment: %v", err)
 	}
-	kf.k.BufSize, kf.k.Segment = int(b), int(s)
+	m, err := units.ParseSize(kf.maxline)
+	if err != nil {
+		return kf.k, usagef("flag -maxline: %v", err)
+	}
+	kf.k.BufSize, kf.k.Segment, kf.k.MaxLine = int(b), int(s), int(m)
 	if err := kf.k.Validate(); err != nil {
 		return kf.k, usagef("%v", err)
 	}
@@ -118,7 +124,8 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 		return usagef("%v", err)
 	}
 	rep, runErr := runner.Exec(o)
-	if rep.Size > 0 || rep.Answer.Workload != "" {
+	if rep.Answer.Workload != "" { // a run that failed before its answer reports nothing
+
 		enc := json.NewEncoder(stdout)
 		if err := enc.Encode(rep); err != nil {
 			return err

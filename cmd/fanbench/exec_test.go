@@ -37,7 +37,7 @@ func TestExecRefusals(t *testing.T) {
 		{"buf", []string{"--strategy", "ranges", "--buf", "1TiB", file}, 2, "fanbench exec: knob buf: 1099511627776 bytes is over the maximum of 1GiB", ""},
 		{"chancap", []string{"--strategy", "chan", "--chancap", "100000000000", file}, 2, "fanbench exec: knob chancap: 100000000000 is over the maximum of 1048576", ""},
 		{"spike", []string{"--strategy", "mmap", "--spike", "4TiB", file}, 1, guard, "spike 4TiB"},
-		{"workers × buf", []string{"--strategy", "ranges", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "workers 4096 × buf 1GiB"},
+		{"workers × buf", []string{"--strategy", "ranges", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "workers 4096 × (buf 1GiB + maxline 1MiB)"},
 		{"chancap × buf", []string{"--strategy", "chan", "--chancap", "1048576", "--buf", "1GiB", file}, 1, guard, "chancap 1048576"},
 		{"process workers", []string{"--mode", "process", "--strategy", "mmap", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "(workers 4096 + 1) × 64MiB"},
 		{"fifo", []string{"--strategy", "readall", "--verify", fifo}, 1, "fanbench exec: file " + fifo + ": a named pipe (FIFO): fanbench measures regular files only", ""},

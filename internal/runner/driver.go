@@ -431,7 +431,7 @@ func knobArgs(c Cell) []string {
 	return []string{"--buf", units.FormatSize(int64(k.BufSize)), "--chancap", strconv.Itoa(k.ChanCap),
 		"--pool=" + strconv.FormatBool(k.Pool), "--advice", k.Advice, "--populate=" + strconv.FormatBool(k.Populate),
 		"--split", k.Split, "--segment", units.FormatSize(int64(k.Segment)),
-		"--collect", k.Collect, "--batch", strconv.Itoa(k.Batch)}
+		"--collect", k.Collect, "--batch", strconv.Itoa(k.Batch), "--maxline", units.FormatSize(int64(k.MaxLine))}
 }
 
 // prepareCache brings the fixture into the spec's cache state and reports

@@ -44,7 +44,7 @@ type ExecOptions struct {
 	Force bool
 	// MemAvailable, if set, replaces the machine's MemAvailable for the
 	// memory guard (tests).
-	MemAvailable func() int64
+	MemAvailable func() int64 `json:"-"`
 	// Spike, if positive, allocates and touches that many bytes for
 	// SpikeHold before the measured work, then returns them to the OS: a
 	// short peak that VmHWM keeps and a slow RSS sampler misses.

@@ -163,7 +163,7 @@ var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // knob names a spec may vary, beyond the strategy knobs.
 var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}
-var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment", "collect", "batch"}
+var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment", "collect", "batch", "maxline"}
 
 // runKnobs are interpreted by the launcher (sample_every: the RSS sampling
 // interval of the run; cache: the page-cache state, warm or cold, overriding
@@ -613,13 +613,16 @@ func (s *Spec) claimSelects(c *ClaimSpec, planned []*cellRuns) error {
 func applyKnob(k strategy.Knobs, name, val string) (strategy.Knobs, error) {
 	var err error
 	switch name {
-	case "buf", "segment":
+	case "buf", "segment", "maxline":
 		var n int64
 		if n, err = units.ParseSize(val); err == nil {
-			if name == "buf" {
+			switch name {
+			case "buf":
 				k.BufSize = int(n)
-			} else {
+			case "segment":
 				k.Segment = int(n)
+			default:
+				k.MaxLine = int(n)
 			}
 		}
 	case "chancap":

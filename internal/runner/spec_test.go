@@ -43,7 +43,7 @@ var specErrorTests = []struct {
 	{"unknown workload", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nworkloads = [\"sort\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
 		`exp.toml:4: workloads: unknown workload "sort" (want one of count, none, parse)`},
 	{"unknown knob", "name = \"t\"\n" + matrix + "knobs = { turbo = [true] }\n",
-		`exp.toml:6: turbo: unknown knob (want one of buf, chancap, pool, advice, populate, split, segment, collect, batch, GOGC, GOMEMLIMIT, GOMAXPROCS, sample_every, spike, cache)`},
+		`exp.toml:6: turbo: unknown knob (want one of buf, chancap, pool, advice, populate, split, segment, collect, batch, maxline, GOGC, GOMEMLIMIT, GOMAXPROCS, sample_every, spike, cache)`},
 	{"bad knob value", "name = \"t\"\n" + matrix + "knobs = { buf = [\"1\"] }\n",
 		`exp.toml:6: buf: knob buf: 1 bytes is below the minimum of 64B`},
 	{"bad knob value in a knobs subtable", "name = \"t\"\n" + matrix + "[matrix.knobs]\nchancap = [\"many\"]\n",

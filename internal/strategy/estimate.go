@@ -73,9 +73,9 @@ func wholeFile(f Footprint) Estimate {
 	return estimate(b+g*copies*float64(f.Size), "%s + %s%sfile %s", bt, gt, ct, sz(f.Size))
 }
 
-// bufPerWorker: ranges, mmap, pread: each worker's buffers (mmap holds
-// page cache only; the same generous bound); a child has two more for its
-// pipe and report.
+// bufPerWorker: mmap, pread: each worker's buffers (mmap holds page cache
+// only; the same generous bound); a child has two more for its pipe and
+// report.
 func bufPerWorker(f Footprint) Estimate {
 	b, bt := f.base()
 	k := 2.0
@@ -86,17 +86,30 @@ func bufPerWorker(f Footprint) Estimate {
 	return estimate(b+k*float64(f.Workers)*float64(buf), "%s + %g × workers %d × buf %s", bt, k, f.Workers, sz(buf))
 }
 
+// lineBufs: a ranges worker's buffer grows for a long line to maxline at
+// most (Knobs.MaxLine); a child has as much again for its pipe and report.
+func lineBufs(f Footprint) Estimate {
+	b, bt := f.base()
+	k, kt := 1.0, ""
+	if f.Mode == "process" {
+		k, kt = 2, "2 × "
+	}
+	buf, ml := int64(f.Knobs.BufSize), int64(f.Knobs.MaxLine)
+	return estimate(b+k*float64(f.Workers)*float64(buf+ml), "%s + %sworkers %d × (buf %s + maxline %s)", bt, kt, f.Workers, sz(buf), sz(ml))
+}
+
 // chunks: chan holds chancap + workers + 1 chunks at most (the channel,
-// one per worker, the reader's); in process mode the children hold their
-// own chunk buffers too.
+// one per worker, the reader's), each of buf bytes or, for a long line,
+// up to maxline, and the carried line; in process mode the children hold
+// their own chunk buffers too.
 func chunks(f Footprint) Estimate {
 	b, bt := f.base()
 	g, gt := f.gc()
-	buf := int64(f.Knobs.BufSize)
-	n := float64(f.Knobs.ChanCap) + float64(f.Workers) + 1
-	e := estimate(b+g*n*float64(buf), "%s + %s(chancap %d + workers %d + 1) × buf %s", bt, gt, f.Knobs.ChanCap, f.Workers, sz(buf))
+	buf, ml := int64(f.Knobs.BufSize), int64(f.Knobs.MaxLine)
+	n := float64(f.Knobs.ChanCap) + float64(f.Workers) + 2
+	e := estimate(b+g*n*float64(buf+ml), "%s + %s(chancap %d + workers %d + 2) × (buf %s + maxline %s)", bt, gt, f.Knobs.ChanCap, f.Workers, sz(buf), sz(ml))
 	if f.Mode == "process" {
-		e = estimate(float64(e.Bytes)+2*float64(f.Workers)*float64(buf), "%s + 2 × workers %d × buf %s", e.Formula, f.Workers, sz(buf))
+		e = estimate(float64(e.Bytes)+2*float64(f.Workers)*float64(buf+ml), "%s + 2 × workers %d × (buf %s + maxline %s)", e.Formula, f.Workers, sz(buf), sz(ml))
 	}
 	return e
 }

@@ -20,7 +20,7 @@ func TestEstimatePeak(t *testing.T) {
 		want     int64
 		formula  string
 	}{
-		{"ranges", Footprint{Mode: "goroutine", Size: gib, Workers: 4, Knobs: k}, 64*mib + mib + 8*mib, "2 × workers 4 × buf 1MiB"},
+		{"ranges", Footprint{Mode: "goroutine", Size: gib, Workers: 4, Knobs: k}, 64*mib + mib + 4*(mib+mib), "workers 4 × (buf 1MiB + maxline 1MiB)"},
 		{"ranges", Footprint{Mode: "process", Size: gib, Workers: 4, Knobs: k}, 5*64*mib + 16*mib, "(workers 4 + 1) × 64MiB"},
 		{"mmap", Footprint{Mode: "goroutine", Size: 16 * gib, Workers: 2, Knobs: k}, 64*mib + mib/2 + 4*mib, "buf 1MiB"},
 		{"readall", Footprint{Mode: "goroutine", Size: gib, Workers: 2, Knobs: k}, 64*mib + mib/2 + gib, "file 1GiB"},
@@ -28,12 +28,12 @@ func TestEstimatePeak(t *testing.T) {
 		{"readall", Footprint{Mode: "process", Size: 16 * gib, Workers: 4, Knobs: k}, 5*64*mib + 32*gib, "2 × file 16GiB"},
 		{"ceiling", Footprint{Mode: "process", Size: gib, Workers: 4, Knobs: k}, 64*mib + mib + gib, "file 1GiB"},
 		{"shm", Footprint{Mode: "process", Size: gib, Workers: 4, Knobs: k}, 5*64*mib + gib, "file 1GiB"},
-		{"chan", Footprint{Mode: "goroutine", Size: gib, Workers: 2, Knobs: k}, 64*mib + mib/2 + 7*mib, "(chancap 4 + workers 2 + 1) × buf 1MiB"},
-		{"chan", Footprint{Mode: "process", Size: gib, Workers: 2, Knobs: k}, 3*64*mib + 7*mib + 4*mib, "2 × workers 2 × buf 1MiB"},
+		{"chan", Footprint{Mode: "goroutine", Size: gib, Workers: 2, Knobs: k}, 64*mib + mib/2 + 8*2*mib, "(chancap 4 + workers 2 + 2) × (buf 1MiB + maxline 1MiB)"},
+		{"chan", Footprint{Mode: "process", Size: gib, Workers: 2, Knobs: k}, 3*64*mib + 8*2*mib + 2*2*2*mib, "2 × workers 2 × (buf 1MiB + maxline 1MiB)"},
 		{"mmap", Footprint{Mode: "goroutine", Size: mib, Workers: 1, Knobs: k, Spike: 100 * gib}, 64*mib + 100*gib, "64MiB + spike 100GiB"},
 		{"mmap", Footprint{Mode: "goroutine", Size: mib, Workers: 1, Knobs: k, Spike: mib}, 64*mib + mib/4 + 2*mib, "buf 1MiB"},
-		// The largest knobs allowed: (2^20 + 4097) × 2^30 ≈ 2^50 bytes, no overflow.
-		{"chan", Footprint{Mode: "process", Size: gib, Workers: MaxWorkers, Knobs: big}, 4097*64*mib + (MaxChanCap+MaxWorkers+1)*gib + 2*MaxWorkers*gib, "chancap 1048576"},
+		// The largest knobs allowed: about (2^20 + 3 × 4096) × 2^30 ≈ 2^50 bytes, no overflow.
+		{"chan", Footprint{Mode: "process", Size: gib, Workers: MaxWorkers, Knobs: big}, 4097*64*mib + (MaxChanCap+MaxWorkers+2)*(gib+mib) + 2*MaxWorkers*(gib+mib), "chancap 1048576"},
 	}
 	for _, c := range cases {
 		s, err := Lookup(c.strategy)

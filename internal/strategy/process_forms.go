@@ -89,7 +89,7 @@ func rangesProcess(j Job) (Result, error) {
 	specs := make([]childSpec, j.Workers)
 	for i, r := range rs {
 		specs[i] = childSpec{args: workerArgs(roleRange, j, i, "--path", j.Path, "--size", itoa64(in.Size),
-			"--off", itoa64(r.Off), "--len", itoa64(r.Len), "--buf", strconv.Itoa(j.Knobs.BufSize))}
+			"--off", itoa64(r.Off), "--len", itoa64(r.Len), "--buf", strconv.Itoa(j.Knobs.BufSize), "--maxline", strconv.Itoa(j.Knobs.MaxLine))}
 	}
 	pr, err := runCollected(name, j, specs, nil, in.Size, map[string]float64{})
 	elapsed := time.Since(start)
@@ -153,7 +153,7 @@ func chanProcess(j Job) (Result, error) {
 	}
 	defer in.Close()
 	ch := make(chan []byte, j.Knobs.ChanCap)
-	c := &Chunker{R: in.Reader(), Size: j.Knobs.BufSize}
+	c := &Chunker{R: in.Reader(), Size: j.Knobs.BufSize, MaxLine: j.Knobs.MaxLine}
 	if j.Knobs.Pool {
 		c.Free = make(chan []byte, j.Knobs.ChanCap+j.Workers+1)
 	}
@@ -165,7 +165,7 @@ func chanProcess(j Job) (Result, error) {
 				return nil
 			}
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", in.Path, err)
 			}
 			select {
 			case ch <- chunk:
@@ -194,7 +194,7 @@ func chanProcess(j Job) (Result, error) {
 	specs := make([]childSpec, j.Workers)
 	for i := range specs {
 		specs[i] = childSpec{feed: feed, args: workerArgs(roleStream, j, i,
-			"--buf", strconv.Itoa(j.Knobs.BufSize), "--pool="+strconv.FormatBool(j.Knobs.Pool))}
+			"--buf", strconv.Itoa(j.Knobs.BufSize), "--maxline", strconv.Itoa(j.Knobs.MaxLine), "--pool="+strconv.FormatBool(j.Knobs.Pool))}
 	}
 	pr, err := runCollected(name, j, specs, produce, in.Size, map[string]float64{})
 	elapsed := time.Since(start)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/split"
+	"github.com/fanbench/fanbench/internal/units"
 )
 
 // ranges gives each worker its own newline-aligned byte range, read with
@@ -38,7 +39,11 @@ func ranges(j Job) (Result, error) {
 		sink := col.Sink(w)
 		wg.Go(func() {
 			defer sink.Close()
-			rr := RangeReader{File: in.File, Buf: make([]byte, j.Knobs.BufSize)}
+			first := int64(j.Knobs.Segment) // a dynamic worker reads segments
+			if j.Knobs.Split != "dynamic" {
+				first = rs[w].Len // a static one its part
+			}
+			rr := RangeReader{File: in.File, Buf: rangeBuf(j.Knobs, first), MaxLine: j.Knobs.MaxLine}
 			if j.Knobs.Split != "dynamic" {
 				errs[w] = rr.Read(rs[w], sink.Add)
 			} else {
@@ -63,12 +68,15 @@ func ranges(j Job) (Result, error) {
 }
 
 // RangeReader reads a newline-aligned range with pread through Buf and hands
-// whole lines to a consumer. A line longer than Buf grows Buf (the only
-// allocation); the partial line at a buffer's end is carried to the front.
+// whole lines to a consumer; the partial line at a buffer's end is carried
+// to the front. A line longer than Buf grows Buf (the only allocation), to
+// MaxLine at most: Buf never holds more than max(its first size, MaxLine)
+// bytes, and a longer line is an error (LineTooLong).
 type RangeReader struct {
-	File  io.ReaderAt
-	Buf   []byte
-	Reads int64 // pread calls made
+	File    io.ReaderAt
+	Buf     []byte
+	MaxLine int   // the longest line taken, '\n' included (the maxline knob)
+	Reads   int64 // pread calls made
 }
 
 // Read delivers r's bytes to add in whole lines.
@@ -77,7 +85,10 @@ func (rr *RangeReader) Read(r split.Range, add func([]byte)) error {
 	carry := 0
 	for off < end {
 		if carry == len(rr.Buf) {
-			nb := make([]byte, 2*len(rr.Buf))
+			if len(rr.Buf) >= rr.MaxLine {
+				return LineTooLong{Off: off - int64(carry), MaxLine: rr.MaxLine}
+			}
+			nb := make([]byte, min(2*len(rr.Buf), rr.MaxLine))
 			copy(nb, rr.Buf)
 			rr.Buf = nb
 		}
@@ -108,4 +119,22 @@ func (rr *RangeReader) Read(r split.Range, add func([]byte)) error {
 		add(rr.Buf[:carry])
 	}
 	return nil
+}
+
+// LineTooLong is the error of a line longer than the maxline knob: the
+// buffered strategies (ranges, chan) refuse it rather than grow without
+// bound.
+type LineTooLong struct {
+	Off     int64 // where the line starts (in the file, or in a worker's stream)
+	MaxLine int
+}
+
+func (e LineTooLong) Error() string {
+	return fmt.Sprintf("the line at byte %d is longer than maxline %s (raise the maxline knob to read it)", e.Off, units.FormatSize(int64(e.MaxLine)))
+}
+
+// rangeBuf is the first size of a worker's buffer for a range of n bytes:
+// buf, or less for a short range (it grows for a long line, to maxline).
+func rangeBuf(k Knobs, n int64) []byte {
+	return make([]byte, max(64, min(int64(k.BufSize), n)))
 }

@@ -33,12 +33,21 @@ type Knobs struct {
 	// sharded need mode=goroutine, manager mode=process.
 	Collect string
 	Batch   int // collect (but partials): lines per update; 1 is one update per record
+	// MaxLine bounds the lines the strategies reading through buffers
+	// (ranges, chan; both modes) take: a buffer grows for a line longer
+	// than itself to MaxLine at most, and a line (its '\n' included)
+	// longer than max(buf, maxline) fails the run (LineTooLong). It bounds their memory whatever the input: a
+	// ranges worker holds at most max(buf, maxline), chan at most
+	// (chancap + workers + 2) × (buf + maxline). The whole-file strategies
+	// (readall, mmap, shm, ceiling) hold the file by design and take lines
+	// of any length; pread cuts at bytes, not lines. Bytes.
+	MaxLine int
 }
 
 // DefaultKnobs are the knobs a run uses unless told otherwise.
 func DefaultKnobs() Knobs {
 	return Knobs{BufSize: 1 << 20, ChanCap: 4, Pool: true, Advice: "normal", Split: "static", Segment: 8 << 20,
-		Collect: collect.Partials, Batch: collect.DefaultBatch}
+		Collect: collect.Partials, Batch: collect.DefaultBatch, MaxLine: 1 << 20}
 }
 
 // Map renders the knobs as key=value pairs for results.
@@ -47,7 +56,7 @@ func (k Knobs) Map() map[string]string {
 		"buf": units.FormatSize(int64(k.BufSize)), "chancap": strconv.Itoa(k.ChanCap),
 		"pool": strconv.FormatBool(k.Pool), "advice": k.Advice, "populate": strconv.FormatBool(k.Populate),
 		"split": k.Split, "segment": units.FormatSize(int64(k.Segment)),
-		"collect": k.Collect, "batch": strconv.Itoa(k.Batch),
+		"collect": k.Collect, "batch": strconv.Itoa(k.Batch), "maxline": units.FormatSize(int64(k.MaxLine)),
 	}
 }
 
@@ -56,7 +65,7 @@ func (k Knobs) Map() map[string]string {
 // exhaust file descriptors, processes or the scheduler) and where nothing
 // is gained past them (a buffer larger than any fixture).
 const (
-	MaxBuf     = 1 << 30 // buf: 1GiB
+	MaxBuf     = 1 << 30 // buf and maxline: 1GiB
 	MaxChanCap = 1 << 20 // chancap: chunks or batches in a channel
 	MaxSegment = 1 << 40 // segment: 1TiB
 	MaxBatch   = 1 << 30 // batch: lines per update
@@ -81,6 +90,10 @@ func (k Knobs) Validate() error {
 		return fmt.Errorf("knob buf: %d bytes is below the minimum of 64B", k.BufSize)
 	case k.BufSize > MaxBuf:
 		return fmt.Errorf("knob buf: %d bytes is over the maximum of %s", k.BufSize, units.FormatSize(MaxBuf))
+	case k.MaxLine < 64:
+		return fmt.Errorf("knob maxline: %d bytes is below the minimum of 64B", k.MaxLine)
+	case k.MaxLine > MaxBuf:
+		return fmt.Errorf("knob maxline: %d bytes is over the maximum of %s", k.MaxLine, units.FormatSize(MaxBuf))
 	case k.ChanCap < 0:
 		return fmt.Errorf("knob chancap: %d is negative", k.ChanCap)
 	case k.ChanCap > MaxChanCap:
@@ -204,7 +217,7 @@ var All = []Strategy{
 	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
 		Goroutine: readAll, Process: readAllProcess, Peak: wholeFile},
 	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer; process: each child gets path, offset and length",
-		Goroutine: ranges, Process: rangesProcess, Peak: bufPerWorker},
+		Goroutine: ranges, Process: rangesProcess, Peak: lineBufs},
 	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices; process: each child maps the file and scans its range",
 		Goroutine: mmapShared, Process: mmapProcess, Peak: bufPerWorker},
 	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers; process: the parent streams chunks into the children's stdin pipes",

@@ -63,6 +63,7 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	bufSize := fs.Int("buf", 1<<20, "range, stream: buffer size")
 	pool := fs.Bool("pool", false, "stream: recycle the chunk buffer")
 	k := DefaultKnobs()
+	fs.IntVar(&k.MaxLine, "maxline", k.MaxLine, "range, stream: the longest line taken")
 	fs.StringVar(&k.Advice, "advice", k.Advice, "mmap: madvise advice")
 	fs.BoolVar(&k.Populate, "populate", false, "mmap: MAP_POPULATE")
 	fs.StringVar(&k.Collect, "collect", k.Collect, "partials, channel or manager")
@@ -82,8 +83,8 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	if *index < 0 {
 		return errors.New("worker: --index missing")
 	}
-	if *off < 0 || *length < 0 || *bufSize < 1 {
-		return fmt.Errorf("worker %d: bad range or buffer: off %d len %d buf %d", *index, *off, *length, *bufSize)
+	if *off < 0 || *length < 0 || *bufSize < 1 || k.MaxLine < 1 {
+		return fmt.Errorf("worker %d: bad range or buffer: off %d len %d buf %d maxline %d", *index, *off, *length, *bufSize, k.MaxLine)
 	}
 	if *role == roleManager {
 		p, err := managerMain(w, *index, *workers, k.Batch)
@@ -119,7 +120,7 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 		add(buf)
 		release = func() error { buf = nil; return nil }
 	case roleStream:
-		c := &Chunker{R: stdin, Size: *bufSize}
+		c := &Chunker{R: stdin, Size: *bufSize, MaxLine: k.MaxLine}
 		if *pool {
 			c.Free = make(chan []byte, 1)
 		}
@@ -141,7 +142,7 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 			return fmt.Errorf("worker %d: %w", *index, err)
 		}
 		defer in.Close()
-		rr := RangeReader{File: in.File, Buf: make([]byte, *bufSize)}
+		rr := RangeReader{File: in.File, Buf: rangeBuf(Knobs{BufSize: *bufSize}, *length), MaxLine: k.MaxLine}
 		if err := rr.Read(split.Range{Off: *off, Len: *length}, add); err != nil {
 			return fmt.Errorf("worker %d: %s: %w", *index, *path, err)
 		}
