@@ -34,7 +34,7 @@ func Cache(d *Dataset) ([]*Figure, error) {
 	for _, wl := range sortedKeys(workloads) {
 		var panels []*plot.Plot
 		var all []Summary
-		var where []string
+		var where, modes []string
 		for _, mode := range []string{"goroutine", "process"} {
 			cf := Facet{Workload: wl, Mode: mode, Cache: "cold"}
 			wf := Facet{Workload: wl, Mode: mode, Cache: "warm"}
@@ -72,10 +72,23 @@ func Cache(d *Dataset) ([]*Figure, error) {
 			p.Y.Min = 0
 			p.Add(barSet{Bars: bars, Width: 0.36})
 			panels = append(panels, p)
-			where = append(where, fmt.Sprintf("%s mode at %s with %s", mode, FormatBytes(float64(pt.Size)), workersWord(pt.Workers)))
+			where = append(where, fmt.Sprintf("%s with %s", FormatBytes(float64(pt.Size)), workersWord(pt.Workers)))
+			modes = append(modes, mode)
 		}
 		if len(panels) == 0 {
 			continue
+		}
+		at := where[0] // the point each mode is compared at, said once when the modes share it
+		for i := range where {
+			if where[i] != where[0] {
+				at = ""
+			}
+		}
+		if at == "" {
+			for i := range where {
+				where[i] = modes[i] + " mode at " + where[i]
+			}
+			at = strings.Join(where, "; ")
 		}
 		g := color.Gray{Y: 0x60}
 		figs = append(figs, &Figure{
@@ -86,9 +99,9 @@ func Cache(d *Dataset) ([]*Figure, error) {
 				{Label: "cold page cache (evicted, residency checked ≤ 5%)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
 				{Label: "warm page cache (pre-read, ≥ 95%)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
 			},
-			Title: fmt.Sprintf("Cold vs warm page cache — workload %s\n%s", wl, d.subtitle(strings.Join(where, "; "), nReps(all))),
-			Caption: fmt.Sprintf("Time of each strategy with a cold page cache (dark) and a warm one (light), workload %s: %s.",
-				wl, strings.Join(where, "; ")),
+			Title: fmt.Sprintf("Cold vs warm page cache — workload %s\n%s", wl, d.subtitle(at, nReps(all))),
+			Caption: fmt.Sprintf("Time of each strategy with a cold page cache (dark) and a warm one (light), workload %s, %s.",
+				wl, at),
 		})
 	}
 	return figs, nil
