@@ -22,6 +22,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/testenv"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -392,9 +393,7 @@ func TestRunResultsNotWritable(t *testing.T) {
 		}
 	})
 	t.Run("read-only", func(t *testing.T) {
-		if _, err := exec.LookPath("unshare"); err != nil {
-			t.Skip("no unshare")
-		}
+		testenv.LookPath(t, "apt-get install util-linux", "unshare")
 		root := filepath.Join(tmp, "ro")
 		old := writeFile(t, filepath.Join(root, "ro", "old", SpecCopyName), "name = \"ro\"\n"+matrix)
 		oldDir := filepath.Dir(old)
@@ -432,9 +431,7 @@ func TestRunResultsNotWritable(t *testing.T) {
 // runs.jsonl, the records before stay intact, the torn last line is dropped
 // when read and trimmed by --resume, which then completes the plan.
 func TestRunDiskFull(t *testing.T) {
-	if _, err := exec.LookPath("prlimit"); err != nil {
-		t.Skip("prlimit not installed")
-	}
+	testenv.LookPath(t, "apt-get install util-linux", "prlimit")
 	tmp := t.TempDir()
 	src := `name = "full"
 repetitions = 12
@@ -589,10 +586,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 	tmp := t.TempDir()
 	// The reference is a copy of sleep under tmp, so that it is found by
 	// its path among the processes left behind.
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep")
-	}
+	sleep := testenv.LookPath(t, "apt-get install coreutils", "sleep")
 	nap := filepath.Join(tmp, "bin", "nap")
 	if err := os.MkdirAll(filepath.Dir(nap), 0o755); err != nil {
 		t.Fatal(err)
