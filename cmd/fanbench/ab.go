@@ -166,7 +166,7 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 	if err := out.WriteText(stdout); err != nil {
 		return err
 	}
-	if out.Analysis.Regressed() || len(out.Analysis.Rows) == 0 {
+	if out.Analysis.Regressed() {
 		return &exitError{code: 1}
 	}
 	return nil

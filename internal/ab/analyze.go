@@ -71,8 +71,10 @@ type Analysis struct {
 	Alpha float64
 	// Pairs is the number of complete pairs per cell.
 	Pairs map[string]int
-	// Failed lists the runs that failed, as "cell arm rep: reason".
-	Failed []string
+	// Failed lists the runs that failed, as "cell arm rep: reason";
+	// HeadFailed counts those of the head arm.
+	Failed     []string
+	HeadFailed int
 	// Gates are the gates judged; Report the metrics judged for the
 	// report only.
 	Gates, Report []compare.Gate
@@ -104,6 +106,9 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 		name := results.BenchName(c)
 		if r.Status != results.StatusOK {
 			a.Failed = append(a.Failed, fmt.Sprintf("%s %s rep %d: %s %s", shortName(name), r.Cell.Arm, r.Rep, r.Status, r.Reason))
+			if r.Cell.Arm == ArmHead {
+				a.HeadFailed++
+			}
 			continue
 		}
 		k := pairKey{name, r.Rep}
@@ -220,9 +225,11 @@ func (a *Analysis) Open() map[string]bool {
 }
 
 // Regressed reports whether the comparison fails: a metric worse beyond its
-// tolerance, or a run that failed (a head build that gives a wrong answer
-// or crashes is a regression too).
-func (a *Analysis) Regressed() bool { return len(a.Worse()) > 0 || len(a.Failed) > 0 }
+// tolerance, or a head run that failed (a head build that gives a wrong
+// answer or crashes is a regression too). Base runs that failed (an old
+// build that cannot run what the new runner asks of it) leave their cells
+// uncompared but are not the head's regression.
+func (a *Analysis) Regressed() bool { return len(a.Worse()) > 0 || a.HeadFailed > 0 }
 
 // Method says, in one line, how the verdicts were reached.
 func (a *Analysis) Method() string {

@@ -75,7 +75,7 @@ func TestAnalyzeVerdicts(t *testing.T) {
 	if a.Pairs["Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=2"] != 20 {
 		t.Errorf("pairs: %v", a.Pairs)
 	}
-	if len(a.Failed) != 1 || !strings.Contains(a.Failed[0], "boom") || !a.Regressed() {
+	if len(a.Failed) != 1 || a.HeadFailed != 1 || !strings.Contains(a.Failed[0], "boom") || !a.Regressed() {
 		t.Errorf("failed runs %v, regressed %v", a.Failed, a.Regressed())
 	}
 	open := a.Open()
@@ -132,7 +132,7 @@ func TestReportGolden(t *testing.T) {
 			r.ReportOnly = true
 			return r
 		}(),
-	}, Pairs: map[string]int{"a": 6, "b": 14, "c": 30}, Failed: []string{"goroutine/shm/count/16MiB/2w head rep 3: failed exit status 2"}}
+	}, Pairs: map[string]int{"a": 6, "b": 14, "c": 30}, Failed: []string{"goroutine/shm/count/16MiB/2w head rep 3: failed exit status 2"}, HeadFailed: 1}
 	o := &Outcome{Dir: "results/ab-ci/T", Analysis: a, Rounds: 3, Spent: 95 * time.Second, Budget: 10 * time.Minute, MaxPairs: 30, Stopped: "max-pairs",
 		Base: Build{Rev: "HEAD~1", Commit: "0123456789abcdef0123456789abcdef01234567"}, Head: Build{Rev: "HEAD", Commit: "89abcdef0123456789abcdef0123456789abcdef"}}
 	for _, f := range []struct {
@@ -164,7 +164,32 @@ func TestReportGolden(t *testing.T) {
 	o.WriteText(&b)
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	// The report-only wall-sec row is shown but neither counted nor failing.
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "verdict: FAIL: 1 worse beyond tolerance and 1 runs failed (2 same, 1 better, 2 undecided of 6 gated") {
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "verdict: FAIL: 1 worse beyond tolerance and 1 head runs failed (2 same, 1 better, 2 undecided of 6 gated") {
 		t.Errorf("last line %q: want the verdict", last)
+	}
+}
+
+func TestBaseFailuresAreNotRegressions(t *testing.T) {
+	// An old base build that cannot run what the runner asks fails every
+	// base run: nothing is compared, and the head is not blamed.
+	var runs []results.Run
+	for rep := 0; rep < 6; rep++ {
+		for _, arm := range []string{ArmBase, ArmHead} {
+			r := results.Run{Status: results.StatusOK, Rep: rep, ElapsedSec: 0.01,
+				Cell: results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", Size: 1, Workers: 1, Arm: arm}}
+			if arm == ArmBase {
+				r.Status, r.Reason = results.StatusFailed, "exit status 2: flag provided but not defined: -newknob"
+			}
+			runs = append(runs, r)
+		}
+	}
+	gates, _ := compare.ParseGates("sec/op:+10%")
+	a, err := Analyze(runs, gates, nil, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Outcome{Analysis: a}
+	if a.Regressed() || a.HeadFailed != 0 || len(a.Failed) != 6 || !strings.HasPrefix(o.Verdict(), "verdict: UNDECIDED: nothing compared: 6 base runs failed") {
+		t.Errorf("regressed %v, head failed %d, failed %d, verdict %q", a.Regressed(), a.HeadFailed, len(a.Failed), o.Verdict())
 	}
 }

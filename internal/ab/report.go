@@ -61,13 +61,16 @@ func (o *Outcome) Verdict() string {
 	a := o.Analysis
 	counts := fmt.Sprintf("%d same, %d better, %d undecided of %d gated cell×metric tests; Holm, family α = %g",
 		a.Count(paired.Same), a.Count(paired.Better), a.Count(paired.Undecided), len(a.Gated()), a.Alpha)
+	baseFailed := len(a.Failed) - a.HeadFailed
 	switch {
+	case len(a.Gated()) == 0 && a.HeadFailed == 0:
+		return fmt.Sprintf("verdict: UNDECIDED: nothing compared: %d base runs failed (the base build cannot run this spec)", baseFailed)
 	case len(a.Gated()) == 0:
-		return fmt.Sprintf("verdict: FAIL: no complete pair of runs to compare (%d runs failed)", len(a.Failed))
-	case len(a.Failed) > 0 && len(a.Worse()) == 0:
-		return fmt.Sprintf("verdict: FAIL: %d runs failed (%s)", len(a.Failed), counts)
-	case len(a.Failed) > 0:
-		return fmt.Sprintf("verdict: FAIL: %d worse beyond tolerance and %d runs failed (%s)", len(a.Worse()), len(a.Failed), counts)
+		return fmt.Sprintf("verdict: FAIL: no complete pair of runs to compare (%d head runs failed)", a.HeadFailed)
+	case a.HeadFailed > 0 && len(a.Worse()) == 0:
+		return fmt.Sprintf("verdict: FAIL: %d head runs failed (%s)", a.HeadFailed, counts)
+	case a.HeadFailed > 0:
+		return fmt.Sprintf("verdict: FAIL: %d worse beyond tolerance and %d head runs failed (%s)", len(a.Worse()), a.HeadFailed, counts)
 	case len(a.Worse()) > 0:
 		return fmt.Sprintf("verdict: FAIL: %d worse beyond tolerance (%s)", len(a.Worse()), counts)
 	default:
@@ -168,8 +171,10 @@ func (o *Outcome) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	a := o.Analysis
 	mark := "✅ PASS"
-	if a.Regressed() || len(a.Gated()) == 0 {
+	if a.Regressed() {
 		mark = "❌ FAIL"
+	} else if len(a.Gated()) == 0 {
+		mark = "⚪ UNDECIDED"
 	}
 	fmt.Fprintf(&b, "### fanbench A/B: %s\n\n", mark)
 	fmt.Fprintf(&b, "**base** %s vs **head** %s: %s.\n\n", code(o.Base.Label()), code(o.Head.Label()), o.header())
@@ -221,7 +226,7 @@ func (o *Outcome) WriteHTML(w io.Writer) error {
 	a := o.Analysis
 	esc := html.EscapeString
 	status := "pass"
-	if a.Regressed() || len(a.Gated()) == 0 {
+	if a.Regressed() {
 		status = "fail"
 	}
 	fmt.Fprintf(&b, `<!doctype html>
