@@ -70,7 +70,11 @@ func Calibrate(ctx context.Context, o CalibrateOptions) error {
 				ab.ArmEnv = map[string][]string{ArmHead: {workload.ExtraWorkEnv + "=" + workload.ExtraWork{Strategy: o.Strategy, Percent: k}.String()}}
 			}
 			fmt.Fprintf(o.AB.Progress, "calibrate: %s\n", ab.Dir)
-			if _, err := Run(ctx, ab); err != nil {
+			out, err := Run(ctx, ab)
+			if err != nil {
+				return err
+			}
+			if err := out.WriteFiles(""); err != nil {
 				return err
 			}
 		}
