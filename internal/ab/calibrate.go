@@ -164,6 +164,7 @@ func withTolerance(gates, report []compare.Gate, unit string, tol float64) []com
 // how many flagged anything elsewhere.
 type tally struct {
 	n, alarm, countAlarm, detected, only int
+	units                                map[string]bool // the metrics flagged in the injected cells
 }
 
 func judge(c comparison, gates, report []compare.Gate, unit string) (tally, error) {
@@ -171,7 +172,7 @@ func judge(c comparison, gates, report []compare.Gate, unit string) (tally, erro
 	if err != nil {
 		return tally{}, err
 	}
-	t := tally{n: 1}
+	t := tally{n: 1, units: map[string]bool{}}
 	inside, outside := false, false
 	for _, r := range a.Worse() {
 		if !r.Speed {
@@ -180,6 +181,7 @@ func judge(c comparison, gates, report []compare.Gate, unit string) (tally, erro
 		switch {
 		case c.k > 0 && r.Strategy == c.strategy && (unit == "" || r.Unit == unit):
 			inside = true
+			t.units[r.Unit] = true
 		case c.k == 0 || r.Strategy != c.strategy:
 			outside = true
 		}
@@ -202,6 +204,24 @@ func (t *tally) add(u tally) {
 	t.countAlarm += u.countAlarm
 	t.detected += u.detected
 	t.only += u.only
+	if t.units == nil {
+		t.units = map[string]bool{}
+	}
+	for k := range u.units {
+		t.units[k] = true
+	}
+}
+
+func (t tally) unitList() string {
+	var us []string
+	for u := range t.units {
+		us = append(us, u)
+	}
+	sort.Strings(us)
+	if len(us) == 0 {
+		return "none"
+	}
+	return strings.Join(us, ", ")
 }
 
 // CalibrationReport writes what the comparisons in dir show: the A/A
@@ -273,7 +293,7 @@ func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, al
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "A/A′ +%g%% with the gates as given: flagged in %s's cells in %d of %d, there only in %d\n", k, strategy, t.detected, t.n, t.only)
+		fmt.Fprintf(&b, "A/A′ +%g%% with the gates as given: flagged in %s's cells in %d of %d, there only in %d (by %s)\n", k, strategy, t.detected, t.n, t.only, t.unitList())
 	}
 	// The injected slowdown as measured: the median estimated ratio over the
 	// injected strategy's cells, per time metric.
@@ -315,7 +335,7 @@ func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, al
 			}
 		}
 		b.WriteString("\n")
-		recommended := math.NaN()
+		recommended, lowAlarm := math.NaN(), math.NaN()
 		smallest := map[float64]float64{}
 		for _, tol := range ToleranceSteps {
 			gs := withTolerance(gates, report, u, tol)
@@ -346,24 +366,29 @@ func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, al
 				}
 			}
 			b.WriteString("\n")
-			if math.IsNaN(recommended) && aa.n > 0 && float64(aa.alarm) <= 0.05*float64(aa.n) {
-				recommended = tol
+			if ok := aa.n > 0 && float64(aa.alarm) <= 0.05*float64(aa.n); ok {
+				if math.IsNaN(lowAlarm) {
+					lowAlarm = tol
+				}
+				if _, detects := smallest[tol]; detects && math.IsNaN(recommended) {
+					recommended = tol
+				}
 			}
 		}
-		if math.IsNaN(recommended) {
-			fmt.Fprintf(&b, "recommended %s tolerance: none of the steps keeps A/A false alarms at 5%% or less: report %s only\n", u, u)
+		switch {
+		case math.IsNaN(lowAlarm):
+			fmt.Fprintf(&b, "recommended %s tolerance: none: no step keeps A/A false alarms at 5%% or less: report %s only\n", u, u)
+			continue
+		case math.IsNaN(recommended):
+			fmt.Fprintf(&b, "recommended %s tolerance: none: at no step with at most 5%% A/A false alarms is any injected slowdown flagged (there only) in 9 of 10 comparisons: report %s only, do not gate on it\n", u, u)
 			continue
 		}
 		note := ""
 		if aa.n < 20 {
 			note = fmt.Sprintf(" (from %d A/A comparisons: fewer than 20, so a rate of 5%% is not yet resolved)", aa.n)
 		}
-		fmt.Fprintf(&b, "recommended %s tolerance: +%g%%, the smallest step with at most 5%% A/A false alarms%s\n", u, recommended*100, note)
-		if k, ok := smallest[recommended]; ok {
-			fmt.Fprintf(&b, "smallest injected slowdown flagged (there only) in at least 9 of 10 comparisons at +%g%%: +%g%%\n", recommended*100, k)
-		} else {
-			fmt.Fprintf(&b, "no injected slowdown was flagged (there only) in 9 of 10 comparisons at +%g%%\n", recommended*100)
-		}
+		fmt.Fprintf(&b, "recommended %s tolerance: +%g%%, the smallest step with at most 5%% A/A false alarms that flags an injected slowdown (there only) in 9 of 10 comparisons%s\n", u, recommended*100, note)
+		fmt.Fprintf(&b, "smallest injected slowdown flagged (there only) in at least 9 of 10 comparisons at +%g%%: +%g%%\n", recommended*100, smallest[recommended])
 	}
 	_, err = io.WriteString(w, b.String())
 	return err

@@ -59,11 +59,11 @@ func TestCalibrationReport(t *testing.T) {
 	for _, want := range []string{
 		"8 comparisons (4 A/A, 4 A/A′ +20% in mmap), median 30s each",
 		"A/A with the gates as given: 0 of 4 comparisons raised a false alarm (0 in counts or memory)",
-		"A/A′ +20% with the gates as given: flagged in mmap's cells in 4 of 4, there only in 4",
+		"A/A′ +20% with the gates as given: flagged in mmap's cells in 4 of 4, there only in 4 (by sec/op)",
 		"injected +20%: sec/op of mmap's cells measured +20.",
 		"\n+5%       0/4                4/4 (4)",
 		"\n+30%      0/4                0/4 (0)",
-		"recommended sec/op tolerance: +1%, the smallest step with at most 5% A/A false alarms (from 4 A/A comparisons",
+		"recommended sec/op tolerance: +1%, the smallest step with at most 5% A/A false alarms that flags an injected slowdown (there only) in 9 of 10 comparisons (from 4 A/A comparisons",
 		"smallest injected slowdown flagged (there only) in at least 9 of 10 comparisons at +1%: +20%",
 	} {
 		if !strings.Contains(out, want) {
@@ -72,5 +72,25 @@ func TestCalibrationReport(t *testing.T) {
 	}
 	if err := CalibrationReport(&b, t.TempDir(), gates, nil, 0.05); err == nil {
 		t.Error("an empty calibration folder gave a report")
+	}
+}
+
+// TestCalibrationReportUndetectable: when no injected slowdown is ever
+// flagged, no tolerance is recommended for the metric: report it only.
+func TestCalibrationReportUndetectable(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 5))
+	for i := 1; i <= 3; i++ {
+		writeComparison(t, filepath.Join(dir, "aa-00"+string(rune('0'+i))), 0, rng, 1)
+		writeComparison(t, filepath.Join(dir, "k10-00"+string(rune('0'+i))), 10, rng, 1) // injected, but nothing measurable
+	}
+	gates, _ := compare.ParseGates("sec/op:+10%")
+	var b bytes.Buffer
+	if err := CalibrationReport(&b, dir, gates, nil, 0.05); err != nil {
+		t.Fatal(err)
+	}
+	want := "recommended sec/op tolerance: none: at no step with at most 5% A/A false alarms is any injected slowdown flagged (there only) in 9 of 10 comparisons: report sec/op only, do not gate on it"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
 	}
 }
