@@ -507,16 +507,22 @@ func memAvailable() int64 {
 }
 
 // lastLine is the line of a failed child's stderr that best says why, as
-// ": line": a Go panic or fatal error message (not the stack under it), or
-// else the last line; "" for no stderr.
+// ": line": a Go panic or fatal error message (not the stack under it),
+// with the signal line the runtime prints after it, if any ("[signal
+// SIGBUS: bus error ...]"), or else the last line; "" for no stderr.
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
 	}
-	for _, l := range strings.Split(s, "\n") {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
 		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
-			return ": " + strings.TrimSpace(l)
+			why := strings.TrimSpace(l)
+			if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "[signal ") {
+				why += " " + strings.TrimSpace(lines[i+1])
+			}
+			return ": " + why
 		}
 	}
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {

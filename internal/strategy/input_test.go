@@ -166,3 +166,24 @@ func TestInputUnchanged(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestProcessWorkerSIGBUS: a file truncated under a worker child's mapping
+// (the child truncates it itself, after mapping, before reading) faults
+// with SIGBUS in the child; the run fails in one line naming the file,
+// what changed and the signal, instead of a crashed child's traceback.
+func TestProcessWorkerSIGBUS(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "input.txt")
+	data := strings.Repeat("Hamburg;12.0\n", 10000) // 130000 bytes: 32 pages
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FANBENCH_WORKER_FAULT", "truncate:0")
+	count, _ := workload.Lookup("count")
+	_, err := mmapProcess(Job{Path: path, Workload: count, Workers: 1, Knobs: DefaultKnobs()})
+	for _, want := range []string{"mmap: file " + path + " changed during the run: size 130000 → 0 bytes", "SIGBUS reading the mapping of " + path + " at byte 0"} {
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("error %v, want one line with %q", err, want)
+		}
+	}
+	noChildren(t)
+}

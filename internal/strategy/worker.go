@@ -33,8 +33,9 @@ const (
 // workerFault, when set, makes WorkerMain misbehave on purpose: a comma
 // separated list of "kind" or "kind:index" (only worker index misbehaves;
 // the first entry that applies wins), kind one of panic, exit,
-// kill (SIGKILL itself), hang (sleep for an hour) or slow (sleep on every
-// chunk). The fault fires at
+// kill (SIGKILL itself), hang (sleep for an hour), slow (sleep on every
+// chunk) or truncate (truncate --path to 0 bytes: under a mapping, the
+// reads that follow fault with SIGBUS). The fault fires at
 // the worker's first chunk of work, or before it reports if it has none.
 // Only this package's tests set it (from FANBENCH_WORKER_FAULT in the
 // re-executed test binary); `fanbench worker` never does.
@@ -99,6 +100,7 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 		return err
 	}
 	flt := newFault(workerFault, *index)
+	flt.path = *path
 	rep := workerReport{Index: *index}
 	add := func(b []byte) {
 		flt.fire()
@@ -275,6 +277,7 @@ func writeReport(stdout io.Writer, rep workerReport, p workload.Partial, release
 type fault struct {
 	kind  string
 	index int
+	path  string // the worker's file, for truncate
 	fired bool
 }
 
@@ -316,6 +319,10 @@ func (f *fault) fire() {
 	case "hang":
 		fmt.Fprintf(os.Stderr, "worker %d: injected hang\n", f.index)
 		time.Sleep(time.Hour)
+	case "truncate":
+		if err := os.Truncate(f.path, 0); err != nil {
+			fmt.Fprintf(os.Stderr, "worker %d: injected truncate: %v\n", f.index, err)
+		}
 	case "kill":
 		fmt.Fprintf(os.Stderr, "worker %d: injected SIGKILL\n", f.index)
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
