@@ -183,7 +183,8 @@ func facetWords(f Facet) string {
 }
 
 // headline is the verdict in a sentence or two: one strategy per criterion
-// when every facet agrees, else which strategy wins where.
+// when every facet agrees, else how many rows of the verdict table each
+// strategy wins (the table says which).
 func headline(vs []FacetVerdict) string {
 	if len(vs) == 0 {
 		return "No strategy was measured: nothing to recommend."
@@ -204,18 +205,20 @@ func headline(vs []FacetVerdict) string {
 		case 1:
 			out = append(out, fmt.Sprintf("Use %s for %s (%s in %s).", c.w.order[0], c.what, c.won, c.w.count()))
 		default:
+			names := slices.Clone(c.w.order)
+			sort.SliceStable(names, func(i, j int) bool { return len(c.w.where[names[i]]) > len(c.w.where[names[j]]) })
 			var parts []string
-			for _, s := range c.w.order {
-				parts = append(parts, s+" in "+strings.Join(c.w.where[s], " and "))
+			for _, s := range names {
+				parts = append(parts, fmt.Sprintf("%s in %d", s, len(c.w.where[s])))
 			}
-			out = append(out, fmt.Sprintf("For %s it depends: %s.", c.what, strings.Join(parts, "; ")))
+			out = append(out, fmt.Sprintf("For %s it depends on the row: %s.", c.what, strings.Join(parts, ", ")))
 		}
 	}
 	return strings.Join(out, " ")
 }
 
-// winners are the facet winners of one criterion: where each won, in facet
-// order, and the cells the winners won of all compared.
+// winners are the facet winners of one criterion: the facets each won, in
+// facet order, and the cells the winners won of all compared.
 type winners struct {
 	order            []string
 	where            map[string][]string

@@ -104,7 +104,10 @@ func TestHeadline(t *testing.T) {
 		{"one each", []FacetVerdict{fv("count", "mmap", 1, 1, 1, "ranges", 1, 1, 0)},
 			"Use mmap for speed (fastest in 1 of 1 cells, significantly). Use ranges for memory (least in 1 of 1 cells, none significantly)."},
 		{"it depends", []FacetVerdict{fv("count", "mmap", 2, 2, 2, "ranges", 2, 2, 2), fv("parse", "ranges", 2, 2, 2, "ranges", 2, 2, 2)},
-			"For speed it depends: mmap in count · goroutine · warm cache; ranges in parse · goroutine · warm cache. Use ranges for memory (least in 4 of 4 cells, all significantly)."},
+			"For speed it depends on the row: mmap in 1, ranges in 1. Use ranges for memory (least in 4 of 4 cells, all significantly)."},
+		{"most rows first", []FacetVerdict{fv("count", "mmap", 2, 2, 2, "ranges", 2, 2, 2), fv("parse", "ranges", 2, 2, 2, "ranges", 2, 2, 2),
+			fv("other", "ranges", 2, 2, 2, "mmap", 2, 2, 2)},
+			"For speed it depends on the row: ranges in 2, mmap in 1. For memory it depends on the row: ranges in 2, mmap in 1."},
 		{"nothing", nil, "No strategy was measured: nothing to recommend."},
 	}
 	for _, tt := range tests {
