@@ -521,3 +521,92 @@ func (c *Cgroup) Close() error {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// runCgroupPrefix begins the name of every run cgroup RunCgroupName makes.
+const runCgroupPrefix = "fanbench-"
+
+// RunCgroupName names a run cgroup: "fanbench-HINT-NANOS-pPID", HINT cut
+// to letters, digits and '-', PID the process that makes it (its owner),
+// so that RemoveStaleRunCgroups can tell a crashed owner's leftovers from
+// a live run's.
+func RunCgroupName(hint string) string {
+	var b strings.Builder
+	b.WriteString(runCgroupPrefix)
+	for _, r := range hint {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			b.WriteRune(r)
+		}
+		if b.Len() > 40 {
+			break
+		}
+	}
+	fmt.Fprintf(&b, "-%d-p%d", time.Now().UnixNano(), os.Getpid())
+	return b.String()
+}
+
+// runCgroupOwner returns the owner pid a RunCgroupName name carries.
+func runCgroupOwner(name string) (int, bool) {
+	if !strings.HasPrefix(name, runCgroupPrefix) {
+		return 0, false
+	}
+	i := strings.LastIndex(name, "-p")
+	if i < 0 {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(name[i+2:])
+	if err != nil || pid <= 0 || strconv.Itoa(pid) != name[i+2:] {
+		return 0, false
+	}
+	return pid, true
+}
+
+// RemoveStaleRunCgroups removes the run cgroups (named by RunCgroupName)
+// under the current process's memory cgroups whose owner process is gone:
+// what a driver killed by SIGKILL leaves behind. Only empty ones can be
+// removed; it returns the removed directories, and an error for the ones
+// that could not be.
+func RemoveStaleRunCgroups() ([]string, error) {
+	return removeStaleRunCgroups(NewFS(""))
+}
+
+func removeStaleRunCgroups(p FS) ([]string, error) {
+	cgData, err := os.ReadFile(p.path("self", "cgroup"))
+	if err != nil {
+		return nil, fmt.Errorf("stale run cgroups: %w", err)
+	}
+	miData, err := os.ReadFile(p.path("self", "mountinfo"))
+	if err != nil {
+		return nil, fmt.Errorf("stale run cgroups: %w", err)
+	}
+	v2Dir, v1Dir, _, _ := cgroupDirs(cgData, miData)
+	var removed []string
+	var errs []error
+	for _, dir := range []string{v2Dir, v1Dir} {
+		if dir == "" {
+			continue
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue // not readable: nothing of ours can be there
+		}
+		for _, e := range ents {
+			pid, ok := runCgroupOwner(e.Name())
+			if !ok || !e.IsDir() || processAlive(pid) {
+				continue
+			}
+			child := filepath.Join(dir, e.Name())
+			if err := unix.Rmdir(child); err != nil {
+				errs = append(errs, fmt.Errorf("stale run cgroup %s (owner pid %d gone): %w", child, pid, err))
+				continue
+			}
+			removed = append(removed, child)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// processAlive reports whether a process with this pid exists.
+func processAlive(pid int) bool {
+	err := unix.Kill(pid, 0)
+	return err == nil || errors.Is(err, unix.EPERM)
+}

@@ -176,10 +176,15 @@ func WriteBench(w io.Writer, env Environment, runs []Run) error {
 	cfg := env.benchConfig()
 	bw := benchfmt.NewWriter(w)
 	var warnings []string
-	wrote := 0
+	wrote, noCgroup, firstNote := 0, 0, ""
 	for i := range runs {
 		r := &runs[i]
 		name := BenchName(r.Cell)
+		if r.CgroupNote != "" && !r.Warmup && r.Status == StatusOK {
+			if noCgroup++; firstNote == "" {
+				firstNote = r.CgroupNote
+			}
+		}
 		if r.Status != StatusOK {
 			warnings = append(warnings, fmt.Sprintf("%s run order=%d rep=%d%s %s: %s",
 				name, r.Order, r.Rep, warmupTag(r.Warmup), statusWord(r.Status), oneLine(r.Reason)))
@@ -217,6 +222,10 @@ func WriteBench(w io.Writer, env Environment, runs []Run) error {
 		if _, err := io.WriteString(w, b.String()); err != nil {
 			return fmt.Errorf("write results: %w", err)
 		}
+	}
+	if noCgroup > 0 {
+		// One line for all: the reason is the machine's, not the run's.
+		warnings = append(warnings, fmt.Sprintf("%d of the runs have no %s: %s", noCgroup, treePeakUnits["cgroup-v1-max_usage"], oneLine(firstNote)))
 	}
 	if len(warnings) > 0 {
 		var b strings.Builder

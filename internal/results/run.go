@@ -116,6 +116,9 @@ type Run struct {
 	// SamplerNote says why a sampled run has no sampled tree peak (no
 	// sample saw the program): such a run has no figure, not a zero.
 	SamplerNote string `json:"sampler_note,omitempty"`
+	// CgroupNote says why a run that asked for a cgroup of its own has no
+	// cgroup tree peak (no permission, no memory controller, ...).
+	CgroupNote string `json:"cgroup_note,omitempty"`
 }
 
 // Verdict is the outcome of one experiment claim in one cell it selects,

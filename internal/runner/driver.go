@@ -117,6 +117,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	defer unlock()
 	sum := &Summary{Dir: dir.Path}
+	if *spec.Cgroup {
+		// A driver killed by SIGKILL leaves its run's (empty) cgroup behind.
+		removed, err := measure.RemoveStaleRunCgroups()
+		if len(removed) > 0 {
+			fmt.Fprintf(o.Progress, "removed %d stale run cgroups of fanbench processes that are gone: %s\n", len(removed), strings.Join(removed, ", "))
+		}
+		if err != nil {
+			fmt.Fprintf(o.Progress, "# warning: %v\n", oneLine(err.Error()))
+		}
+	}
 
 	var done map[string]bool
 	var prior []results.Run
@@ -203,6 +213,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	prog := newProgress(o, todo)
 	all := append([]results.Run(nil), prior...)
 	var interrupted error
+	warnedCgroup := false
 	for order, p := range plan.Order {
 		c := p.cellOf(cells)
 		if done[runKey(c.Cell, p.Rep, p.Warmup)] {
@@ -239,6 +250,12 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 		all = append(all, r)
 		prog.done(c, p, r)
+		if r.CgroupNote != "" && !warnedCgroup {
+			// Once: the reason is the machine's, the same for every run.
+			warnedCgroup = true
+			unit, _ := results.TreePeakUnit(measure.SourceCgroupV2)
+			fmt.Fprintf(o.Progress, "# warning: no cgroup tree peak (%s) for this experiment's runs: %s\n", unit, oneLine(r.CgroupNote))
+		}
 	}
 	prog.finish()
 
@@ -353,6 +370,9 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		r.Extra = map[string]float64{"sampler-cpu-sec": out.Sampler.CPU.Seconds(), "samples": float64(out.Sampler.Count)}
 	} else if l.SampleEvery > 0 {
 		r.SamplerNote = out.Sampler.Note()
+	}
+	if l.Cgroup {
+		r.CgroupNote = out.CgroupNote
 	}
 	if out.Err != nil {
 		return fail("%v%s", out.Err, lastLine(out.StderrTail))

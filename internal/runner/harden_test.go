@@ -3,15 +3,20 @@ package runner
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -134,5 +139,95 @@ func TestResumeKeepsFixturesShowsCommands(t *testing.T) {
 	}
 	if i := slices.Index(lines, "first run"); i < len(want) {
 		t.Errorf("first run at line %d, before the commands were shown: %q", i, lines)
+	}
+}
+
+// TestStaleCgroupRemovedAtStart: a driver killed by SIGKILL in the middle
+// of a run leaves that run's (empty) cgroup behind; the next run removes
+// it when it starts, and says so.
+func TestStaleCgroupRemovedAtStart(t *testing.T) {
+	parent := runCgroupParent(t)
+	if parent == "" {
+		t.Skip("no run cgroup can be made here")
+	}
+	tmp := t.TempDir()
+	spec := writeFile(t, filepath.Join(tmp, "s.toml"), "name = \"stale\"\nrepetitions = 1\ntimeout = \"30s\"\n"+matrix+
+		"[[reference]]\nname = \"nap\"\ncommand = [\"sleep\", \"20\"]\n")
+	cmd := exec.Command(fanbenchBin(t), "run", "--results", filepath.Join(tmp, "r"), "--fixtures", filepath.Join(tmp, "fx"), spec)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	owner := "-p" + strconv.Itoa(cmd.Process.Pid)
+	var left string
+	for deadline := time.Now().Add(60 * time.Second); left == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, cg := range runCgroups(parent) {
+			if strings.HasPrefix(filepath.Base(cg), "fanbench-refnap-") && strings.HasSuffix(cg, owner) {
+				left = cg
+			}
+		}
+	}
+	cmd.Process.Kill() // SIGKILL: no deferred cleanup runs
+	cmd.Wait()
+	if left == "" {
+		t.Fatal("the run's cgroup never appeared")
+	}
+	t.Cleanup(func() { os.Remove(left) }) // rmdir, should the test fail
+	// The sleep dies of its parent-death signal; the cgroup stays.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(filepath.Join(left, "cgroup.procs"))
+		if err != nil {
+			t.Fatalf("the killed driver's cgroup is gone already: %v", err)
+		}
+		if strings.TrimSpace(string(b)) == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes left in %s: %s", left, b)
+		}
+	}
+	var progress bytes.Buffer
+	s, err := ParseSpec("s.toml", []byte("name = \"stale\"\nrepetitions = 1\n"+matrix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), Options{Spec: s, ResultsRoot: filepath.Join(tmp, "r2"), FixtureDir: filepath.Join(tmp, "fx"),
+		Self: fanbenchBin(t), Progress: &progress}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale cgroup %s still there (%v)", left, err)
+	}
+	if !strings.Contains(progress.String(), "removed 1 stale run cgroups of fanbench processes that are gone: "+left+"\n") {
+		t.Errorf("progress does not name the removed cgroup:\n%s", progress.String())
+	}
+}
+
+// TestNoCgroupWarnsOnce: on a machine where no run cgroup can be made (here
+// NewRunCgroup fails as it does without permission), the experiment says
+// why there is no cgroup tree peak in one `# warning:` line on its
+// progress output and one in results.bench, however many runs it has.
+func TestNoCgroupWarnsOnce(t *testing.T) {
+	const why = "no memory cgroup could be made: cgroup v2: permission denied; cgroup v1: permission denied"
+	newRunCgroup = func(string) (*measure.Cgroup, error) { return nil, errors.New(why) }
+	defer func() { newRunCgroup = measure.NewRunCgroup }()
+	tmp := t.TempDir()
+	spec := mustSpec(t, "name = \"nocg\"\nrepetitions = 3\n"+matrix)
+	var progress bytes.Buffer
+	sum, err := Run(context.Background(), Options{Spec: spec, ResultsRoot: filepath.Join(tmp, "r"), FixtureDir: filepath.Join(tmp, "fx"),
+		Self: fanbenchBin(t), Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Runs != 3 {
+		t.Fatalf("%d runs, want 3", sum.Runs)
+	}
+	want := "# warning: no cgroup tree peak (tree-peak-cgroup-B) for this experiment's runs: " + why + "\n"
+	if n := strings.Count(progress.String(), "# warning:"); n != 1 || !strings.Contains(progress.String(), want) {
+		t.Errorf("progress has %d warnings, want one %q:\n%s", n, want, progress.String())
+	}
+	bench := string(mustRead(t, filepath.Join(sum.Dir, results.BenchFile)))
+	wantBench := "# warning: 3 of the runs have no tree-peak-cgroup-B: " + why + "\n"
+	if n := strings.Count(bench, "# warning:"); n != 1 || !strings.Contains(bench, wantBench) {
+		t.Errorf("results.bench has %d warnings, want one %q:\n%s", n, wantBench, bench)
 	}
 }

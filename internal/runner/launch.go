@@ -72,6 +72,10 @@ func (t *tailBuffer) String() string {
 	return strings.TrimSpace(string(b))
 }
 
+// newRunCgroup is measure.NewRunCgroup, replaced by tests that need a
+// machine where no cgroup can be made.
+var newRunCgroup = measure.NewRunCgroup
+
 // Run starts the child in its own process group (and cgroup), samples its
 // tree, waits for it with a timeout, and collects wait4's figures. It never
 // leaves the child's process group or cgroup behind.
@@ -93,7 +97,7 @@ func (l Launch) Run(ctx context.Context) Outcome {
 	var cg *measure.Cgroup
 	if l.Cgroup {
 		var err error
-		cg, err = measure.NewRunCgroup(cgroupName(l.Name))
+		cg, err = newRunCgroup(measure.RunCgroupName(l.Name))
 		if err != nil {
 			out.CgroupNote = err.Error()
 			cg = nil
@@ -221,19 +225,4 @@ func describeExit(err error) error {
 		return fmt.Errorf("exit status %d", ee.ExitCode())
 	}
 	return err
-}
-
-func cgroupName(hint string) string {
-	var b strings.Builder
-	b.WriteString("fanbench-")
-	for _, r := range hint {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
-			b.WriteRune(r)
-		}
-		if b.Len() > 40 {
-			break
-		}
-	}
-	fmt.Fprintf(&b, "-%d", time.Now().UnixNano())
-	return b.String()
 }
