@@ -204,11 +204,20 @@ func addRecord(table map[string]*station, line []byte) bool {
 
 // format prints the table as the baseline's System.out.println(TreeMap).
 func format(table map[string]*station) (string, error) {
-	names := make([]string, 0, len(table))
-	for n := range table {
-		names = append(names, n)
+	// Each name with its UTF-16 units, computed once for the sort.
+	type key struct {
+		name  string
+		units []int32
 	}
-	sort.Slice(names, func(i, j int) bool { return Less(names[i], names[j]) })
+	keys := make([]key, 0, len(table))
+	for n := range table {
+		keys = append(keys, key{n, utf16Units(n)})
+	}
+	sort.Slice(keys, func(i, j int) bool { return slices.Compare(keys[i].units, keys[j].units) < 0 })
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.name
+	}
 	var b strings.Builder
 	b.WriteString("{")
 	for i, n := range names {
