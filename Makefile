@@ -18,13 +18,15 @@ build:
 # gofmt check, go vet, go.mod tidy, and the race-enabled tests (fuzz seed
 # corpora included). -short leaves out the long tests (the headless-browser
 # report check, the real benchstat, the longer randomized runs); SHORT= keeps them.
+# -timeout 30m: under -race on a busy 2-core machine the strategy tests alone
+# have taken 10 minutes, go test's default limit for a package.
 SHORT ?= -short
 test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
-	$(GO) test -race $(SHORT) ./...
+	$(GO) test -race -timeout 30m $(SHORT) ./...
 
 # make test with the long tests too: what .ci/run runs. Under CI=true a test
 # whose tool (Chromium, GNU time, benchstat) is missing fails instead of skipping.

@@ -72,24 +72,27 @@ func (d *Dataset) candidates(f Facet) []Series {
 }
 
 // ChooseMemoryMetric picks the first of the like-for-like memory figures
-// that every candidate cell of the dataset has; when none covers them all,
-// the one covering the most (the earlier on a tie).
+// that every candidate cell of the dataset has (commonMemoryMetric); when
+// none covers them all, the one covering the most (the earlier on a tie).
 func ChooseMemoryMetric(d *Dataset) MemoryMetric {
-	best, bestN := memoryMetrics[0], -1
-	for _, m := range memoryMetrics {
-		n, total := 0, 0
-		for _, f := range d.Facets() {
-			for _, s := range d.candidates(f) {
-				for _, p := range d.Points(f, s) {
-					total++
-					if len(values(d.Runs(f, s, p), m.Metric)) > 0 {
-						n++
-					}
-				}
+	var cells [][]results.Run
+	for _, f := range d.Facets() {
+		for _, s := range d.candidates(f) {
+			for _, p := range d.Points(f, s) {
+				cells = append(cells, d.Runs(f, s, p))
 			}
 		}
-		if n == total {
-			return m
+	}
+	if m, ok := commonMemoryMetric(cells); ok {
+		return m
+	}
+	best, bestN := memoryMetrics[0], -1
+	for _, m := range memoryMetrics {
+		n := 0
+		for _, runs := range cells {
+			if len(values(runs, m.Metric)) > 0 {
+				n++
+			}
 		}
 		if n > bestN {
 			best, bestN = m, n
