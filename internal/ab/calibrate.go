@@ -132,12 +132,12 @@ func loadComparisons(dir string, alpha float64) ([]comparison, error) {
 				c.k, c.strategy = ew.Percent, ew.Strategy
 			}
 		}
+		if st.SpentNs == 0 {
+			continue // under way, or interrupted before its first round ended
+		}
 		runs, err := readRuns(c.dir)
 		if err != nil {
 			return nil, err
-		}
-		if len(runs) == 0 {
-			continue // started, nothing recorded
 		}
 		c.analysis = func(gates, report []compare.Gate) (*Analysis, error) { return Analyze(runs, gates, report, alpha) }
 		out = append(out, c)
