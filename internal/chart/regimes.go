@@ -208,7 +208,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 			}
 			label := s.Label()
 			if fit, ok := FitLogLog(xs, ys); ok {
-				label += fmt.Sprintf(" (time ∝ size^%.2f)", fit.Slope)
+				label += fmt.Sprintf(" (time ~ size^%.2f)", fit.Slope)
 			}
 			var th []plot.Thumbnailer
 			if len(tpts) > 0 {
@@ -246,7 +246,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		for _, p := range []*plot.Plot{tp, mp} {
 			for _, r := range refused {
 				st := StrategyStyle(r.s.Strategy)
-				y := p.Y.Max / math.Pow(1.35, float64(rows[r.s])+1)
+				y := p.Y.Max / math.Pow(1.8, float64(rows[r.s])+1)
 				xy := plotter.XYs{{X: float64(r.size), Y: y}}
 				sc, err := plotter.NewScatter(xy)
 				if err != nil {
@@ -259,6 +259,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 					return nil, err
 				}
 				for i := range lb.TextStyle {
+					lb.TextStyle[i] = textStyle(tickSize, false)
 					lb.TextStyle[i].Color = st.Color
 					lb.TextStyle[i].XAlign = draw.XRight
 					lb.TextStyle[i].YAlign = draw.YCenter

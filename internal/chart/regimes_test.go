@@ -85,7 +85,7 @@ func TestScaleChart(t *testing.T) {
 	for _, e := range figs[0].Legend {
 		labels = append(labels, e.Label)
 	}
-	for _, want := range []string{"ranges (time ∝ size^1.00)", "readall (time ∝ size^1.00)"} {
+	for _, want := range []string{"ranges (time ~ size^1.00)", "readall (time ~ size^1.00)"} {
 		if !strings.Contains(strings.Join(labels, "|"), want) {
 			t.Errorf("legend %q lacks %q", labels, want)
 		}
