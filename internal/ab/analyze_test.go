@@ -111,10 +111,10 @@ func TestAnalyzeCountsFromZero(t *testing.T) {
 	}
 }
 
-// TestReportGolden renders a fixed outcome as text, Markdown and HTML and
-// compares with testdata (the expected tables were checked by hand against
-// the rows below).
-func TestReportGolden(t *testing.T) {
+// goldenOutcome is a fixed outcome with every kind of row: worse, same,
+// undecided with and without an interval, better, report-only, a failed
+// head run.
+func goldenOutcome() *Outcome {
 	row := func(strategy, unit string, n int, ratio, lo, hi, tol float64, v paired.Verdict) *Row {
 		return &Row{Cell: "Fanout/mode=goroutine/strategy=" + strategy + "/workload=count/size=16MiB/workers=2", Strategy: strategy,
 			Unit: unit, Speed: results.SpeedDependent(unit),
@@ -133,8 +133,15 @@ func TestReportGolden(t *testing.T) {
 			return r
 		}(),
 	}, Pairs: map[string]int{"a": 6, "b": 14, "c": 30}, Failed: []string{"goroutine/shm/count/16MiB/2w head rep 3: failed exit status 2"}, HeadFailed: 1}
-	o := &Outcome{Dir: "results/ab-ci/T", Analysis: a, Rounds: 3, Spent: 95 * time.Second, Budget: 10 * time.Minute, MaxPairs: 30, Stopped: "max-pairs",
+	return &Outcome{Dir: "results/ab-ci/T", Analysis: a, Rounds: 3, Spent: 95 * time.Second, Budget: 10 * time.Minute, MaxPairs: 30, Stopped: "max-pairs",
 		Base: Build{Rev: "HEAD~1", Commit: "0123456789abcdef0123456789abcdef01234567"}, Head: Build{Rev: "HEAD", Commit: "89abcdef0123456789abcdef0123456789abcdef"}}
+}
+
+// TestReportGolden renders a fixed outcome as text, Markdown and HTML and
+// compares with testdata (the expected tables were checked by hand against
+// the rows of goldenOutcome).
+func TestReportGolden(t *testing.T) {
+	o := goldenOutcome()
 	for _, f := range []struct {
 		name  string
 		write func(*bytes.Buffer) error

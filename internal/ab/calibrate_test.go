@@ -94,3 +94,23 @@ func TestCalibrationReportUndetectable(t *testing.T) {
 		t.Errorf("report lacks %q:\n%s", want, b.String())
 	}
 }
+
+func TestConditionFolders(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"aa-001", "aa-007", "k10-002", "k2.5-001", "aa-notes"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	tests := []struct {
+		k    float64
+		name string
+		next int
+	}{{0, "aa", 8}, {10, "k10", 3}, {2.5, "k2.5", 2}, {5, "k5", 1}}
+	for _, tc := range tests {
+		if got := conditionName(tc.k); got != tc.name {
+			t.Errorf("conditionName(%v) = %q, want %q", tc.k, got, tc.name)
+		}
+		if n, err := nextIndex(dir, tc.name); err != nil || n != tc.next {
+			t.Errorf("nextIndex(%s) = %d, %v; want %d", tc.name, n, err, tc.next)
+		}
+	}
+}
