@@ -27,7 +27,6 @@ type reportData struct {
 	Alpha      string
 
 	Headline string
-	Findings []string // the claims marked as findings, stated with their figures (ClaimFindings)
 	Verdict  []verdictRow
 	Memory   MemoryMetric
 
@@ -38,8 +37,10 @@ type reportData struct {
 
 	HasClaims   bool
 	ClaimsHeld  int
-	Claims      []claimRow
+	Claims      []claimRow // every claim
 	ClaimsCells int
+	Findings    []claimRow // the claims the spec marks as findings (summary = true), shown after the key charts
+	Others      []claimRow // the other claims, in the claims section
 
 	Tables  []Table
 	Columns []Column
@@ -128,7 +129,6 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	data.Runs, data.Reps = d.runCounts()
 	verdicts := Verdicts(recs)
 	data.Headline = headline(verdicts)
-	data.Findings = ClaimFindings(res.Claims)
 	for _, v := range verdicts {
 		data.Verdict = append(data.Verdict, verdictRow{Where: facetWords(v.Facet),
 			Speed:  choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", FormatSeconds),
@@ -136,7 +136,13 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	}
 	data.Recommend = recTables(recs)
 	for _, g := range results.GroupVerdicts(res.Claims) {
-		data.Claims = append(data.Claims, claimRowOf(g))
+		row := claimRowOf(g)
+		data.Claims = append(data.Claims, row)
+		if g.Verdicts[0].Summary {
+			data.Findings = append(data.Findings, row)
+		} else {
+			data.Others = append(data.Others, row)
+		}
 		data.ClaimsCells += len(g.Verdicts)
 		if g.Pass() {
 			data.ClaimsHeld++

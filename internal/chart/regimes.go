@@ -11,8 +11,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Chart kinds of the regime experiments (cold.toml, scale.toml).
@@ -323,23 +321,5 @@ func sortedKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out
-}
-
-// ClaimFindings states, for the report's summary, the verdict of each claim
-// the spec marks as a finding (summary = true), with the figures it was
-// judged on: the seeds' findings as measured, first in the summary.
-func ClaimFindings(claims []results.Verdict) []string {
-	var out []string
-	for _, v := range claims {
-		if !v.Summary {
-			continue
-		}
-		verdict := "holds"
-		if !v.Pass {
-			verdict = "does NOT hold"
-		}
-		out = append(out, fmt.Sprintf("%s — %s: %s.", v.Claim, verdict, v.Measured))
-	}
 	return out
 }

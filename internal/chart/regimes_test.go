@@ -134,20 +134,3 @@ func names(figs []*Figure) []string {
 	}
 	return out
 }
-
-// TestClaimFindings: only claims marked as findings reach the summary, with
-// their verdict and figures.
-func TestClaimFindings(t *testing.T) {
-	got := ClaimFindings([]results.Verdict{
-		{Claim: "the tree holds the file twice [X]", Pass: true, Measured: "median tree-peak-cgroup-B = 512 MiB (n=6) >= 1.8 × size 256MiB = 460.8 MiB", Summary: true},
-		{Claim: "not a finding", Pass: true, Measured: "m"},
-		{Claim: "ranges stays flat [Y]", Pass: false, Measured: "median = 40 MiB (n=6) < 25.6 MiB", Summary: true},
-	})
-	want := []string{
-		"the tree holds the file twice [X] — holds: median tree-peak-cgroup-B = 512 MiB (n=6) >= 1.8 × size 256MiB = 460.8 MiB.",
-		"ranges stays flat [Y] — does NOT hold: median = 40 MiB (n=6) < 25.6 MiB.",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("findings\n%q\nwant\n%q", got, want)
-	}
-}

@@ -52,22 +52,23 @@ var mdTemplate = ttemplate.Must(ttemplate.New("md").Funcs(ttemplate.FuncMap(func
 ## Verdict
 
 {{mdp .Headline}}
-{{if .Findings}}
-Findings, as measured:
-{{range .Findings}}
-- {{md .}}{{end}}
-{{end}}
+
 | where | for speed | for memory ({{md .Memory.Title}}) |
 |---|---|---|
 {{range .Verdict}}| {{md .Where}} | {{with .Speed}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} | {{with .Memory}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} |
 {{end}}
 {{- if .HasClaims}}
-Claims: {{.ClaimsHeld}} of {{len .Claims}} hold ([below](#claims)).
+Claims: {{.ClaimsHeld}} of {{len .Claims}} hold{{if .Findings}}; the experiment's findings first ([below](#findings)){{else}} ([below](#claims)){{end}}.
 {{end}}
 Significant: Mann-Whitney U, p < {{.Alpha}}; medians of the repetitions ([method](#environment-and-method)).
 
 ## Key charts
 {{template "figures" .KeyFigures}}
+{{- if .Findings}}
+## Findings
+
+The claims the experiment states as its findings, as measured.
+{{template "mdclaims" .Findings}}{{end}}
 ## Recommendation
 
 For each cell: the fastest strategy (median time) and the one using least memory by **{{mdp .Memory.Title}}**, each with the ratio to the runner-up and whether the difference is significant (p < {{.Alpha}}).
@@ -81,20 +82,8 @@ For each cell: the fastest strategy (median time) and the one using least memory
 {{- if .HasClaims}}
 ## Claims
 
-{{.ClaimsHeld}} of {{len .Claims}} claims hold over {{.ClaimsCells}} cells. The margin is how far the measured value lies from the claim's limit, as a fraction of the limit (negative: the claim fails by that much).
-
-| verdict | claim | cells passed | worst margin |
-|---|---|---|---|
-{{range .Claims}}| **{{if .Pass}}PASS{{else}}FAIL{{end}}** | {{md .Text}} | {{.Passed}}/{{.Cells}} | {{.Worst}} |
-{{end}}
-<details><summary>Per-cell detail</summary>
-
-| claim | cell | verdict | measured |
-|---|---|---|---|
-{{range .Claims}}{{$text := .Text}}{{range .Detail}}| {{md $text}} | {{md .Cell}} | {{.Verdict}} | {{md .Measured}} |
-{{end}}{{end}}
-</details>
-{{end}}
+{{.ClaimsHeld}} of {{len .Claims}} claims hold over {{.ClaimsCells}} cells. The margin is how far the measured value lies from the claim's limit, as a fraction of the limit (negative: the claim fails by that much).{{if .Findings}} The findings are above; the other claims:{{end}}
+{{template "mdclaims" .Others}}{{end}}
 {{- if .MoreFigures}}
 ## More charts
 {{template "figures" .MoreFigures}}{{end}}
@@ -117,6 +106,19 @@ For each cell: the fastest strategy (median time) and the one using least memory
 | field | value |
 |---|---|
 {{range .Env}}| {{md .Key}} | {{md .Value}} |
+{{end}}
+{{- define "mdclaims"}}
+| verdict | claim | cells passed | worst margin |
+|---|---|---|---|
+{{range .}}| **{{if .Pass}}PASS{{else}}FAIL{{end}}** | {{md .Text}} | {{.Passed}}/{{.Cells}} | {{.Worst}} |
+{{end}}
+<details><summary>Per-cell detail</summary>
+
+| claim | cell | verdict | measured |
+|---|---|---|---|
+{{range .}}{{$text := .Text}}{{range .Detail}}| {{md $text}} | {{md .Cell}} | {{.Verdict}} | {{md .Measured}} |
+{{end}}{{end}}
+</details>
 {{end}}
 {{- define "figures"}}{{range .}}
 ### {{mdp .Title}}
@@ -189,18 +191,17 @@ code { overflow-wrap: anywhere; }
 <header>
 <h1>fanbench report: {{.Experiment}}</h1>
 <p class="meta">{{.Runs}} measured runs ({{.Reps}} per cell) · machine: {{.Machine}} · results folder <code>{{.Dir}}</code></p>
-<nav><a href="#verdict">Verdict</a><a href="#charts">Key charts</a><a href="#recommendation">Recommendation</a>{{if .HasClaims}}<a href="#claims">Claims ({{.ClaimsHeld}}/{{len .Claims}} hold)</a>{{end}}{{if .MoreFigures}}<a href="#more-charts">More charts</a>{{end}}<a href="#results">Results tables</a><a href="#environment-and-method">Environment and method</a></nav>
+<nav><a href="#verdict">Verdict</a><a href="#charts">Key charts</a>{{if .Findings}}<a href="#findings">Findings</a>{{end}}<a href="#recommendation">Recommendation</a>{{if .HasClaims}}<a href="#claims">Claims ({{.ClaimsHeld}}/{{len .Claims}} hold)</a>{{end}}{{if .MoreFigures}}<a href="#more-charts">More charts</a>{{end}}<a href="#results">Results tables</a><a href="#environment-and-method">Environment and method</a></nav>
 </header>
 
 <section id="verdict">
 <h2>Verdict</h2>
 <p class="lead">{{.Headline}}</p>
-{{if .Findings}}<p>Findings, as measured:</p><ul class="findings">{{range .Findings}}<li>{{.}}</li>{{end}}</ul>
-{{end}}<table class="verdict full">
+<table class="verdict full">
 <tr><th class="where">where</th><th>for speed</th><th>for memory ({{.Memory.Title}})</th></tr>
 {{range .Verdict}}<tr><td class="where">{{.Where}}</td>{{with .Speed}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}{{with .Memory}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}</tr>
 {{end}}</table>
-<p class="note">{{if .HasClaims}}<a href="#claims">Claims</a>: <span class="{{if eq .ClaimsHeld (len .Claims)}}pass{{else}}fail{{end}}">{{.ClaimsHeld}} of {{len .Claims}} hold</span>. {{end}}Significant: Mann-Whitney U, p &lt; {{.Alpha}}; grey italics: not significant. Medians of the repetitions (<a href="#environment-and-method">method</a>).</p>
+<p class="note">{{if .HasClaims}}<a href="#{{if .Findings}}findings{{else}}claims{{end}}">Claims</a>: <span class="{{if eq .ClaimsHeld (len .Claims)}}pass{{else}}fail{{end}}">{{.ClaimsHeld}} of {{len .Claims}} hold</span>{{if .Findings}}, the findings first{{end}}. {{end}}Significant: Mann-Whitney U, p &lt; {{.Alpha}}; grey italics: not significant. Medians of the repetitions (<a href="#environment-and-method">method</a>).</p>
 </section>
 
 <section id="charts">
@@ -208,6 +209,12 @@ code { overflow-wrap: anywhere; }
 {{template "grid" .KeyFigures}}
 </section>
 
+{{if .Findings}}<section id="findings">
+<h2>Findings</h2>
+<p>The claims the experiment states as its findings, as measured.</p>
+{{template "claimtable" .Findings}}
+</section>
+{{end}}
 <section id="recommendation">
 <h2>Recommendation</h2>
 <p>For each cell: the fastest strategy (median time) and the one using least memory by <b>{{.Memory.Title}}</b>, each with the ratio to the runner-up and whether the difference is significant (p &lt; {{.Alpha}}).</p>
@@ -220,14 +227,8 @@ code { overflow-wrap: anywhere; }
 {{if .HasClaims}}
 <section id="claims">
 <h2>Claims</h2>
-<p>{{.ClaimsHeld}} of {{len .Claims}} claims hold over {{.ClaimsCells}} cells. The margin is how far the measured value lies from the claim's limit, as a fraction of the limit (negative: the claim fails by that much).</p>
-<table class="full">
-<tr><th class="l">verdict</th><th class="l">claim</th><th>cells passed</th><th>worst margin</th></tr>
-{{range .Claims}}<tr><td class="l {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</td><td class="l">{{.Text}}
-<details><summary>per-cell detail</summary><ul class="cells">
-{{range .Detail}}<li><span class="{{if eq .Verdict "PASS"}}pass{{else}}fail{{end}}">{{.Verdict}}</span> <code>{{.Cell}}</code>: {{.Measured}}</li>
-{{end}}</ul></details></td><td>{{.Passed}}/{{.Cells}}</td><td title="{{.WorstCell}}">{{.Worst}}</td></tr>
-{{end}}</table>
+<p>{{.ClaimsHeld}} of {{len .Claims}} claims hold over {{.ClaimsCells}} cells. The margin is how far the measured value lies from the claim's limit, as a fraction of the limit (negative: the claim fails by that much).{{if .Findings}} The <a href="#findings">findings</a> are above; the other claims:{{end}}</p>
+{{template "claimtable" .Others}}
 </section>
 {{end}}
 {{- if .MoreFigures}}
@@ -264,6 +265,13 @@ window.addEventListener("beforeprint", function () {
 </script>
 </body>
 </html>
+{{define "claimtable"}}<table class="full">
+<tr><th class="l">verdict</th><th class="l">claim</th><th>cells passed</th><th>worst margin</th></tr>
+{{range .}}<tr><td class="l {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</td><td class="l">{{.Text}}
+<details><summary>per-cell detail</summary><ul class="cells">
+{{range .Detail}}<li><span class="{{if eq .Verdict "PASS"}}pass{{else}}fail{{end}}">{{.Verdict}}</span> <code>{{.Cell}}</code>: {{.Measured}}</li>
+{{end}}</ul></details></td><td>{{.Passed}}/{{.Cells}}</td><td title="{{.WorstCell}}">{{.Worst}}</td></tr>
+{{end}}</table>{{end}}
 {{define "grid"}}<div class="grid">
 {{range .}}<figure>
 <img src="{{.DataURI}}" alt="{{.Title}}" width="945" height="591">
