@@ -81,6 +81,7 @@ history: build
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime $${FUZZTIME:-1m} ./internal/split
 	$(GO) test -run '^$$' -fuzz FuzzWorkloads -fuzztime $${FUZZTIME:-1m} ./internal/workload
+	$(GO) test -run '^$$' -fuzz FuzzUTF16Compare -fuzztime $${FUZZTIME:-1m} ./internal/workload
 	$(GO) test -run '^$$' -fuzz FuzzParseSize -fuzztime $${FUZZTIME:-1m} ./internal/units
 	$(GO) test -run '^$$' -fuzz FuzzReadRuns -fuzztime $${FUZZTIME:-1m} ./internal/results
 
