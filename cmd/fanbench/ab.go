@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -38,7 +39,7 @@ type abFlags struct {
 func addABFlags(fs *flag.FlagSet, budget time.Duration) abFlags {
 	return abFlags{
 		gate:     fs.String("gate", ab.DefaultGates, "comma-separated `UNIT:±N%` tolerances; each gated metric of each cell is judged"),
-		report:   fs.String("report", "", "comma-separated `UNIT:±N%` judged and shown but never failing (their own Holm family)"),
+		report:   fs.String("report", ab.DefaultReport, "comma-separated `UNIT:±N%` judged and shown but never failing (their own Holm family)"),
 		budget:   fs.Duration("budget", budget, "time the runs may take (0: no bound); undecided cells get more pairs while it lasts"),
 		pairs:    fs.Int("pairs", 0, "pairs per cell in the first round (0: the spec's repetitions)"),
 		step:     fs.Int("step", 4, "pairs added per round to the cells still undecided"),
@@ -56,9 +57,16 @@ func (f abFlags) options(spec *runner.Spec) (ab.Options, error) {
 	if err != nil {
 		return ab.Options{}, usagef("--gate: %v", err)
 	}
-	report, err := compare.ParseGates(*f.report)
+	reported, err := compare.ParseGates(*f.report)
 	if err != nil {
 		return ab.Options{}, usagef("--report: %v", err)
+	}
+	// A unit given to --gate is gated, whatever --report (or its default) says.
+	var report []compare.Gate
+	for _, r := range reported {
+		if !slices.ContainsFunc(gates, func(g compare.Gate) bool { return g.Unit == r.Unit }) {
+			report = append(report, r)
+		}
 	}
 	switch {
 	case len(gates) == 0:

@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/runner"
 )
 
 // TestABUsageErrors: bad input to ab exits 2 with one line and writes no
@@ -38,5 +42,33 @@ func TestABUsageErrors(t *testing.T) {
 				t.Error("a results folder was written")
 			}
 		})
+	}
+}
+
+// TestABGateOverridesReport: a unit given to --gate is gated, not also
+// reported from --report's default.
+func TestABGateOverridesReport(t *testing.T) {
+	fs := flag.NewFlagSet("ab", flag.ContinueOnError)
+	f := addABFlags(fs, time.Minute)
+	if err := fs.Parse([]string{"--gate", "sec/op:+7%,allocs:+0%"}); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := runner.LoadSpec("../../experiments/ab.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.options(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gated, reported []string
+	for _, g := range o.Gates {
+		gated = append(gated, g.String())
+	}
+	for _, g := range o.Report {
+		reported = append(reported, g.String())
+	}
+	if strings.Join(gated, ",") != "sec/op:+7%,allocs:+0%" || strings.Join(reported, ",") != "cpu-sec:+10%,minflt:+5%" {
+		t.Errorf("gated %v, reported %v; want sec/op gated and not reported", gated, reported)
 	}
 }

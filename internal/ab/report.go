@@ -49,7 +49,7 @@ func tolerance(r *Row) string {
 	if r.LowerIsWorse {
 		sign = "−"
 	}
-	return fmt.Sprintf("%s%g%%", sign, r.Tolerance*100)
+	return fmt.Sprintf("%s%.4g%%", sign, r.Tolerance*100)
 }
 
 // shown reports whether a row belongs in the short table: every time or

@@ -604,3 +604,13 @@ func TestCommandOtherMachine(t *testing.T) {
 		})
 	}
 }
+
+func TestGateStringRounds(t *testing.T) {
+	// 7/100*100 is 7.000000000000001 in floating point: printed as 7.
+	for in, want := range map[string]string{"sec/op:+7%": "sec/op:+7%", "B/s:-2.5%": "B/s:-2.5%", "allocs:+0%": "allocs:+0%"} {
+		gs, err := ParseGates(in)
+		if err != nil || len(gs) != 1 || gs[0].String() != want {
+			t.Errorf("ParseGates(%q)[0].String() = %v, %v; want %q", in, gs, err, want)
+		}
+	}
+}

@@ -29,7 +29,8 @@ func (g Gate) String() string {
 	if LowerIsWorse(g.Unit) {
 		sign = "-"
 	}
-	return g.Unit + ":" + sign + strconv.FormatFloat(g.Tolerance*100, 'f', -1, 64) + "%"
+	// Rounded to 1e-9 so that 0.07 (7%) prints as 7, not 7.000000000000001.
+	return g.Unit + ":" + sign + strconv.FormatFloat(math.Round(g.Tolerance*100*1e9)/1e9, 'f', -1, 64) + "%"
 }
 
 // ParseGates parses a comma-separated list of gates, each UNIT:±N% (for
