@@ -12,17 +12,23 @@ import (
 	"github.com/fanbench/fanbench/internal/units"
 )
 
-// cellRuns groups successful measured runs by cell.
+// cellRuns is one cell's measured runs: the successful ones, and a count
+// of the others.
 type cellRuns struct {
-	cell results.Cell
-	runs []results.Run
+	cell  results.Cell
+	runs  []results.Run
+	notOK int    // measured runs that failed or were skipped
+	why   string // the first one's status and reason
 }
 
+// A cell whose every measured run failed or was skipped is a group without
+// runs, so that a claim about it fails instead of passing on the cells that
+// remain.
 func groupRuns(runs []results.Run) []*cellRuns {
 	var groups []*cellRuns
 	byName := map[string]*cellRuns{}
 	for _, r := range runs {
-		if r.Warmup || r.Status != results.StatusOK {
+		if r.Warmup {
 			continue
 		}
 		n := results.BenchName(r.Cell)
@@ -32,9 +38,23 @@ func groupRuns(runs []results.Run) []*cellRuns {
 			byName[n] = g
 			groups = append(groups, g)
 		}
+		if r.Status != results.StatusOK {
+			if g.notOK++; g.why == "" {
+				g.why = r.Status + ": " + r.Reason
+			}
+			continue
+		}
 		g.runs = append(g.runs, r)
 	}
 	return groups
+}
+
+// noRuns says why a group has no successful run ("" when it has some).
+func (g *cellRuns) noRuns() string {
+	if len(g.runs) > 0 {
+		return ""
+	}
+	return fmt.Sprintf("no successful run of %s (%d failed or skipped; the first %s)", results.BenchName(g.cell), g.notOK, oneLine(g.why))
 }
 
 // field returns a cell's value for a claim field or knob, as text.
@@ -117,6 +137,11 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 		}
 		cell := results.BenchName(g.cell)
 		v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Summary}
+		if why := g.noRuns(); why != "" {
+			v.Error, v.Measured = why, why
+			out = append(out, v)
+			continue
+		}
 		val, n, ok := g.stat(c.Metric, c.Stat)
 		if !ok {
 			v.Error = fmt.Sprintf("no %s figure for this cell", c.Metric)
@@ -141,6 +166,11 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 			}
 			if err != nil {
 				v.Error, v.Measured = err.Error(), err.Error()
+				out = append(out, v)
+				continue
+			}
+			if why := other.noRuns(); why != "" {
+				v.Error, v.Measured = why, why
 				out = append(out, v)
 				continue
 			}

@@ -174,3 +174,42 @@ ratio = 0.7
 		}
 	}
 }
+
+// TestClaimOnCellWithoutSuccess: a cell a claim selects (or compares with)
+// whose every measured run failed or was skipped fails the claim, naming
+// the cell and why, instead of leaving the claim to the cells that remain.
+func TestClaimOnCellWithoutSuccess(t *testing.T) {
+	const size = 16 << 20
+	runs := synthRuns("ranges", size, nil, []int64{4 * mib, 5 * mib}, []float64{0.2, 0.2})
+	for _, r := range synthRuns("chan", size, nil, []int64{1, 1}, []float64{1, 1}) {
+		r.Status, r.Reason = results.StatusFailed, "exit status 2: boom"
+		runs = append(runs, r)
+	}
+	chanCell := "Fanout/mode=goroutine/strategy=chan/workload=count/size=16MiB/workers=2"
+	why := "no successful run of " + chanCell + " (2 failed or skipped; the first failed: exit status 2: boom)"
+	tests := []struct {
+		name  string
+		claim ClaimSpec
+		want  map[string]string // cell → error ("" for a verdict that holds)
+	}{
+		{"where selects it", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"workers": 2}, Op: "<", Value: val(25 * mib), Stat: "median"},
+			map[string]string{"Fanout/mode=goroutine/strategy=ranges/workload=count/size=16MiB/workers=2": "", chanCell: why}},
+		{"vs names it", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "chan"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"},
+			map[string]string{"Fanout/mode=goroutine/strategy=ranges/workload=count/size=16MiB/workers=2": why}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.claim.Text = tt.name
+			vs := EvaluateClaims([]ClaimSpec{tt.claim}, runs)
+			if len(vs) != len(tt.want) {
+				t.Fatalf("%d verdicts, want %d: %+v", len(vs), len(tt.want), vs)
+			}
+			for _, v := range vs {
+				want, ok := tt.want[v.Cell]
+				if !ok || v.Error != want || v.Pass != (want == "") {
+					t.Errorf("%s: pass %v, error %q; want error %q", v.Cell, v.Pass, v.Error, want)
+				}
+			}
+		})
+	}
+}
