@@ -81,6 +81,10 @@ type Analysis struct {
 	// HeadFailed counts those of the head arm.
 	Failed     []string
 	HeadFailed int
+	// HeadMissing lists the gated figures the base measured in some pair
+	// of a cell and the head did not, as "cell unit": a gate cannot pass
+	// on what the head no longer reports.
+	HeadMissing []string
 	// Gates are the gates judged; Report the metrics judged for the
 	// report only.
 	Gates, Report []compare.Gate
@@ -149,9 +153,11 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 		for gi, g := range all {
 			speed := results.SpeedDependent(g.Unit)
 			var ratios []float64
+			missing := false
 			for _, k := range byCell[cell] {
 				b, okb := arms[k][ArmBase][g.Unit]
 				h, okh := arms[k][ArmHead][g.Unit]
+				missing = missing || okb && !okh
 				if !okb || !okh {
 					continue
 				}
@@ -159,6 +165,9 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 					b, h = b+1, h+1
 				}
 				ratios = append(ratios, paired.Ratios([]float64{b}, []float64{h})...)
+			}
+			if missing && gi < len(gates) {
+				a.HeadMissing = append(a.HeadMissing, shortName(cell)+" "+g.Unit)
 			}
 			if len(ratios) == 0 {
 				continue
@@ -235,7 +244,9 @@ func (a *Analysis) Open() map[string]bool {
 // answer or crashes is a regression too). Base runs that failed (an old
 // build that cannot run what the new runner asks of it) leave their cells
 // uncompared but are not the head's regression.
-func (a *Analysis) Regressed() bool { return len(a.Worse()) > 0 || a.HeadFailed > 0 }
+func (a *Analysis) Regressed() bool {
+	return len(a.Worse()) > 0 || a.HeadFailed > 0 || len(a.HeadMissing) > 0
+}
 
 // Method says, in one line, how the verdicts were reached.
 func (a *Analysis) Method() string {

@@ -200,3 +200,33 @@ func TestBaseFailuresAreNotRegressions(t *testing.T) {
 		t.Errorf("regressed %v, head failed %d, failed %d, verdict %q", a.Regressed(), a.HeadFailed, len(a.Failed), o.Verdict())
 	}
 }
+
+// TestHeadMissingGatedMetricFails: a gated figure the base measured and the
+// head no longer reports (here peak-RSS-B) fails the comparison, named in
+// the verdict, instead of dropping out of it; one neither arm reports
+// (rss-anon-B) does not.
+func TestHeadMissingGatedMetricFails(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	runs := synthRuns(rng, "mmap", 8, 1.0, 0.02, 100, 1)
+	for i := range runs {
+		if runs[i].Cell.Arm == ArmBase {
+			runs[i].Memory.PeakRSS = 10 << 20
+		}
+	}
+	gates, err := compare.ParseGates("sec/op:+10%,peak-RSS-B:+3%,rss-anon-B:+5%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Analyze(runs, gates, nil, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "goroutine/mmap/count/1MiB/2w peak-RSS-B"
+	if len(a.HeadMissing) != 1 || a.HeadMissing[0] != want || !a.Regressed() {
+		t.Fatalf("HeadMissing %q, Regressed %v; want [%q] and true", a.HeadMissing, a.Regressed(), want)
+	}
+	v := (&Outcome{Analysis: a}).Verdict()
+	if !strings.HasPrefix(v, "verdict: FAIL") || !strings.Contains(v, "1 gated figures the head no longer reports ("+want+")") {
+		t.Errorf("verdict %q", v)
+	}
+}

@@ -58,6 +58,18 @@ func shown(r *Row) bool { return r.Speed || r.Verdict != paired.Same }
 
 // Verdict is the comparison's last line: PASS or FAIL with the counts.
 func (o *Outcome) Verdict() string {
+	v := o.verdict()
+	if n := len(o.Analysis.HeadMissing); n > 0 {
+		what := fmt.Sprintf("%d gated figures the head no longer reports (%s)", n, strings.Join(o.Analysis.HeadMissing, ", "))
+		if strings.HasPrefix(v, "verdict: FAIL") {
+			return v + "; " + what
+		}
+		return "verdict: FAIL: " + what
+	}
+	return v
+}
+
+func (o *Outcome) verdict() string {
 	a := o.Analysis
 	counts := fmt.Sprintf("%d same, %d better, %d undecided of %d gated cell×metric tests; Holm, family α = %g",
 		a.Count(paired.Same), a.Count(paired.Better), a.Count(paired.Undecided), len(a.Gated()), a.Alpha)
