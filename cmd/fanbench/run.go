@@ -33,7 +33,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		fs.PrintDefaults()
 	}
 	resultsRoot := fs.String("results", "results", "results root: the folder is ROOT/<experiment>/<UTC time>")
-	fixtures := fs.String("fixtures", fixture.DefaultDir, "fixture folder")
+	fixtures := fs.String("fixtures", fixture.DefaultDir, "fixture folder (--resume uses the one the experiment recorded)")
 	resume := fs.String("resume", "", "continue the interrupted experiment in this results folder")
 	force := fs.Bool("force", false, "run cells the memory guard would skip")
 	advisory := fs.Bool("advisory-claims", false, "report failed claims without failing the command")
