@@ -2,6 +2,7 @@ package measure
 
 import (
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,20 +76,28 @@ func TestUsageFromStateLive(t *testing.T) {
 }
 
 func TestRuntimeCPUSec(t *testing.T) {
-	// A 30 ms busy loop on one thread adds CPU time, at most its wall time
-	// (less when a loaded machine preempts it); 30 ms asleep adds next to none.
-	before := ReadRuntime()
+	// Spin until getrusage (an independent clock of the same process) has
+	// seen 30 ms more CPU time: CPUSec must have grown by about as much,
+	// however long a loaded machine took to grant it. 30 ms asleep adds
+	// next to none.
+	usage := func() float64 {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	}
+	before, ru0 := ReadRuntime(), usage()
 	x := 0
-	start := time.Now()
-	for time.Since(start) < 30*time.Millisecond {
+	for usage()-ru0 < 0.030 {
 		x++
 	}
-	wall := time.Since(start).Seconds()
-	mid := ReadRuntime()
+	mid, ru1 := ReadRuntime(), usage()
 	time.Sleep(30 * time.Millisecond)
 	after := ReadRuntime()
-	if busy := mid.Since(before).CPUSec; busy < 0.005 || busy > wall+0.005 {
-		t.Errorf("busy loop of %.4f s: CPUSec %.4f s, want between 0.005 and the wall time (x=%d)", wall, busy, x)
+	// getrusage ticks are coarser than the CPU-time clock: allow 5 ms.
+	if busy, want := mid.Since(before).CPUSec, ru1-ru0; busy < want-0.005 || busy > want+0.005 {
+		t.Errorf("busy loop of %.4f s CPU by getrusage: CPUSec %.4f s (x=%d)", want, busy, x)
 	}
 	if idle := after.Since(mid).CPUSec; idle > 0.005 {
 		t.Errorf("sleep: CPUSec %.4f s, want near 0", idle)
