@@ -127,9 +127,13 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		if budget > 0 {
 			rctx, cancel = context.WithTimeout(ctx, budget-time.Duration(st.SpentNs))
 		}
-		before, _ := readRuns(o.Dir)
+		before, err := readRuns(o.Dir)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
 		t0 := time.Now()
-		_, err := runner.Run(rctx, runner.Options{Spec: spec, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
+		_, err = runner.Run(rctx, runner.Options{Spec: spec, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
 			Self: st.Head.Binary, Force: o.Force, Progress: o.Progress, Terminal: o.Terminal, Log: o.Progress,
 			Arms: arms, Plan: st.plan})
 		cancel()

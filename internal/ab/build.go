@@ -104,7 +104,9 @@ func build(repo, cache, commit, binary string) error {
 		git(repo, "worktree", "remove", "--force", wt)
 		os.RemoveAll(wt)
 	}()
-	tmp := binary + ".tmp"
+	// A name of its own, so that two comparisons building the same commit at
+	// once do not write one file; the rename makes either build the binary.
+	tmp := fmt.Sprintf("%s.tmp-%d", binary, os.Getpid())
 	cmd := exec.Command("go", "build", "-o", tmp, "./cmd/fanbench")
 	cmd.Dir = wt
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
