@@ -1,6 +1,8 @@
 package strategy
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,6 +109,37 @@ func TestCollectMessageCounts(t *testing.T) {
 			}
 			if ipc := res.Extra["ipc-B"]; (c.mode == "process") != (ipc > 0) {
 				t.Errorf("%s/%s: ipc-B %v", c.mode, c.how, ipc)
+			}
+		}
+	}
+	noChildren(t)
+}
+
+// TestNonUTF8NamesProcess: names that are not valid UTF-8 cross process
+// boundaries as bytes: \xff and \xfe stay two stations in every process
+// form and every process collect value (the partial a worker reports, the
+// messages of channel and manager, the manager's own report).
+func TestNonUTF8NamesProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "names.txt")
+	if err := os.WriteFile(path, []byte("\xff;1.0\n\xfe;2.0\nA;3.0\n\xff;-1.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	parse, _ := workload.Lookup("parse")
+	// Worked out by hand: \xff -1.0/0.0/1.0, \xfe 2.0, A 3.0.
+	ref, err := fixture.ReferenceOf(path, parse)
+	if err != nil || ref.Stations != 3 || ref.Records != 4 {
+		t.Fatalf("reference %v, %v: want 3 stations, 4 records", ref, err)
+	}
+	for _, s := range processStrategies() {
+		for _, how := range collect.Names {
+			if collect.Check(how, "process") != nil {
+				continue
+			}
+			k := DefaultKnobs()
+			k.Collect, k.Batch = how, 1
+			res, err := s.Process(Job{Path: path, Workload: parse, Workers: 2, Knobs: k})
+			if err != nil || res.Answer != ref {
+				t.Errorf("process/%s/collect %s: %v, %v; want %v", s.Name, how, res.Answer, err, ref)
 			}
 		}
 	}

@@ -19,7 +19,6 @@ var EdgeInputs = map[string]string{
 	"crlf":                     "Hamburg;12.0\r\nBulawayo;8.9\r\nZürich;-1.0\r\n",
 	"line longer than buffer":  "Hamburg;12.0\n" + strings.Repeat("Ü", 300) + ";1.0\nBulawayo;8.9\n",
 	"fewer lines than workers": "a;1.0\nb;2.0\n",
-	"non-utf8 names":           "\xff;1.0\n\xfe;2.0\nA;3.0\n\xff;-1.0\n",
 	"many lines":               strings.Repeat("Hamburg;12.0\nBulawayo;8.9\nPalembang;38.8\n", 500),
 }
 
