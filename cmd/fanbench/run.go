@@ -161,7 +161,7 @@ func writeClaimSummary(w io.Writer, groups []results.ClaimGroup) int {
 		if v, ok := g.Worst(); ok {
 			margin = results.FormatMargin(v.Margin())
 		}
-		fmt.Fprintf(w, "  %s  %d/%d cells  worst margin %-5s  %s\n", word, g.Passed(), len(g.Verdicts), margin, g.Text)
+		fmt.Fprintf(w, "  %s  %d/%d cells  worst margin %-6s  %s\n", word, g.Passed(), len(g.Verdicts), margin, g.Text)
 		for _, v := range g.Failures() {
 			cell := v.Cell
 			if cell == "" {

@@ -126,11 +126,11 @@ func TestClaimSummary(t *testing.T) {
 	}
 	// Margins by hand: 5/4-1 = +25%, 17/16-1 = +6.25%: worst +6.2%; (2-3)/2 = -50%.
 	want := `claims: 1 of 3 hold
-  PASS  2/2 cells  worst margin +6.2%  readall holds the file
-  FAIL  1/3 cells  worst margin -50%   ranges is lean
+  PASS  2/2 cells  worst margin +6.2%   readall holds the file
+  FAIL  1/3 cells  worst margin -50%    ranges is lean
         FAIL Fanout/size=16MiB: median 3 < 2
         FAIL Fanout/size=64MiB: no peak-RSS-B figure
-  FAIL  0/1 cells  worst margin n/a    nothing matches
+  FAIL  0/1 cells  worst margin n/a     nothing matches
         FAIL no cell: no measured cell
 `
 	var buf bytes.Buffer
