@@ -618,21 +618,6 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 	return figs, nil
 }
 
-// peakOfMode is the peak memory figure of one mode's charts: the process's
-// VmHWM in goroutine mode, the whole tree's best recorded peak in process
-// mode (the parent's VmHWM when no tree peak was recorded).
-func peakOfMode(mode string) Metric {
-	if mode != "process" {
-		return MetricPeakRSS
-	}
-	return Metric{Name: "tree-peak", Unit: "B", Of: func(r results.Run) (float64, bool) {
-		if tp, ok := TreePeakOf(r); ok {
-			return float64(tp.Bytes), true
-		}
-		return MetricPeakRSS.Of(r)
-	}}
-}
-
 // Modes compares goroutine mode with process mode for each strategy present
 // in both, as grouped bars, at the largest size and worker count the two
 // modes share: time, then peak memory as one like-for-like figure for every

@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Chart kinds of the regime experiments (cold.toml, scale.toml).
@@ -144,8 +146,9 @@ func FitLogLog(xs, ys []float64) (Fit, bool) {
 
 // Scale charts cost against file size on log–log axes, per facet with at
 // least three sizes: time (with each series' fitted slope in the legend)
-// and peak memory (the process's VmHWM in goroutine mode, the tree's peak in
-// process mode) at the facet's largest worker count. Cells the memory guard
+// and peak memory (one figure for every strategy, named in the caption: the
+// first like-for-like one all the chart's cells have, else VmHWM) at the
+// facet's largest worker count. Cells the memory guard
 // refused are drawn as "refused" marks at the top of both panels, with the
 // size they were refused at.
 func Scale(d *Dataset) ([]*Figure, error) {
@@ -177,7 +180,24 @@ func Scale(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		sortSeries(series)
-		peak := peakOfMode(f.Mode)
+		// One memory figure for every strategy of the chart: the first
+		// like-for-like one all its cells have, else each (parent)
+		// process's VmHWM.
+		var cells [][]results.Run
+		for _, s := range series {
+			for _, size := range sizes {
+				if runs := d.Runs(f, s, Point{size, W}); !IsCeiling(s.Strategy) && !IsReference(s.Strategy) && len(runs) > 0 {
+					cells = append(cells, runs)
+				}
+			}
+		}
+		peak, what := MetricPeakRSS, "peak RSS (VmHWM)"
+		if f.Mode == "process" {
+			what = "the parent's peak RSS (VmHWM)"
+		}
+		if m, ok := commonMemoryMetric(cells); ok {
+			peak, what = m.Metric, m.Title
+		}
 		for _, s := range series {
 			if IsCeiling(s.Strategy) {
 				continue
@@ -267,10 +287,6 @@ func Scale(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		fig.Panels = []*plot.Plot{tp, mp}
-		what := "peak RSS (VmHWM)"
-		if f.Mode == "process" {
-			what = "whole-tree peak"
-		}
 		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
 		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, workersWord(W))
 		figs = append(figs, fig)
