@@ -20,50 +20,6 @@ func init() {
 	register("exec", "run one strategy once on a file and print one JSON report", cmdExec)
 }
 
-// knobFlags binds strategy knobs to flags; sizes are parsed after Parse.
-type knobFlags struct {
-	k                     strategy.Knobs
-	buf, segment, maxline string
-}
-
-func addKnobFlags(fs *flag.FlagSet) *knobFlags {
-	kf := &knobFlags{k: strategy.DefaultKnobs()}
-	kf.buf = units.FormatSize(int64(kf.k.BufSize))
-	kf.segment = units.FormatSize(int64(kf.k.Segment))
-	kf.maxline = units.FormatSize(int64(kf.k.MaxLine))
-	fs.StringVar(&kf.buf, "buf", kf.buf, "ranges read buffer / chan chunk size (e.g. 1MiB)")
-	fs.IntVar(&kf.k.ChanCap, "chancap", kf.k.ChanCap, "chan: channel capacity in chunks")
-	fs.BoolVar(&kf.k.Pool, "pool", kf.k.Pool, "chan: recycle chunk buffers")
-	fs.StringVar(&kf.k.Advice, "advice", kf.k.Advice, "mmap: madvise advice (normal, sequential, random, willneed, hugepage)")
-	fs.BoolVar(&kf.k.Populate, "populate", kf.k.Populate, "mmap: MAP_POPULATE")
-	fs.StringVar(&kf.k.Split, "split", kf.k.Split, "static (a part per worker) or dynamic (segments claimed from a counter)")
-	fs.StringVar(&kf.segment, "segment", kf.segment, "dynamic split: segment size")
-	fs.StringVar(&kf.k.Collect, "collect", kf.k.Collect, "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)")
-	fs.IntVar(&kf.k.Batch, "batch", kf.k.Batch, "collect (but partials): lines per update (1: one update per record)")
-	fs.StringVar(&kf.maxline, "maxline", kf.maxline, "ranges, chan: the longest line taken; a longer one (than buf and maxline) fails the run")
-	return kf
-}
-
-func (kf *knobFlags) knobs() (strategy.Knobs, error) {
-	b, err := units.ParseSize(kf.buf)
-	if err != nil {
-		return kf.k, usagef("flag -buf: %v", err)
-	}
-	s, err := units.ParseSize(kf.segment)
-	if err != nil {
-		return kf.k, usagef("flag -segment: %v", err)
-	}
-	m, err := units.ParseSize(kf.maxline)
-	if err != nil {
-		return kf.k, usagef("flag -maxline: %v", err)
-	}
-	kf.k.BufSize, kf.k.Segment, kf.k.MaxLine = int(b), int(s), int(m)
-	if err := kf.k.Validate(); err != nil {
-		return kf.k, usagef("%v", err)
-	}
-	return kf.k, nil
-}
-
 func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -82,7 +38,8 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.AnswerOut, "answer-out", "", "write the answer's canonical text to `PATH` (parse: the 1BRC baseline's output line; count: LINES BYTES)")
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
 	spikeSize := fs.String("spike", "", "allocate and touch SIZE for 10ms before the work (a short peak for sampler studies)")
-	kf := addKnobFlags(fs)
+	o.Knobs = strategy.DefaultKnobs()
+	strategy.BindFlags(fs, &o.Knobs) // one flag per registry row
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
 		return flagError(err)
@@ -103,8 +60,8 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	if err := strategy.CheckWorkers(o.Workers); err != nil {
 		return usagef("flag -%v", err)
 	}
-	if o.Knobs, err = kf.knobs(); err != nil {
-		return err
+	if err := o.Knobs.Validate(); err != nil {
+		return usagef("%v", err)
 	}
 	if *spikeSize != "" {
 		n, err := units.ParseSize(*spikeSize)
@@ -125,7 +82,6 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	}
 	rep, runErr := runner.Exec(o)
 	if rep.Answer.Workload != "" { // a run that failed before its answer reports nothing
-
 		enc := json.NewEncoder(stdout)
 		if err := enc.Encode(rep); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
@@ -23,6 +24,12 @@ type Cell struct {
 	// File is the user's input file the cell reads (Knobs["input"] names
 	// it); "" for a generated fixture of the cell's size.
 	File string
+	// SampleEvery, if set, is the cell's sample_every knob: its RSS
+	// sampling interval instead of the spec's.
+	SampleEvery *time.Duration
+	// Spike is the cell's spike knob: bytes exec allocates and touches
+	// before the measured work (0: none).
+	Spike int64
 }
 
 // InputKnob is the cell knob naming a user's input file.
@@ -49,43 +56,43 @@ func (s *Spec) Cells() []Cell {
 	sizesSeen := map[int64]bool{}
 	var allSizes []int64
 	for _, m := range s.Matrix {
-		for _, combo := range knobCombos(m.Knobs) {
-			knobs := strategy.DefaultKnobs()
-			var env []string
-			for k, v := range combo {
-				if slices.Contains(envKnobs, k) {
-					env = append(env, k+"="+v)
-					continue
-				}
-				knobs, _ = applyKnob(knobs, k, v) // validated in LoadSpec
+		for _, combo := range knobCombos(m.knobs) {
+			base := Cell{Knobs: strategy.DefaultKnobs()}
+			for _, v := range combo {
+				v.apply(&base) // parsed in LoadSpec
 			}
-			sort.Strings(env)
+			sort.Strings(base.Env)
+			texts := combo.texts()
+			cell := func(rc results.Cell, file string) Cell {
+				c := base
+				c.Cell, c.File = rc, file
+				return c
+			}
 			for _, mode := range m.Modes {
 				for _, st := range m.Strategies {
 					if mode == "process" && (st == "ceiling" || st == "pread") {
 						continue
 					}
 					for _, w := range m.Workloads {
-						for _, sz := range m.Sizes {
-							size, _ := units.ParseSize(sz)
+						for _, size := range m.sizes {
 							if !sizesSeen[size] {
 								sizesSeen[size] = true
 								allSizes = append(allSizes, size)
 							}
 							for _, n := range m.Workers {
-								add(Cell{Cell: results.Cell{Mode: mode, Strategy: st, Workload: w, Size: size,
-									SizeName: units.FormatSize(size), Workers: n, Knobs: combo}, Knobs: knobs, Env: env})
+								add(cell(results.Cell{Mode: mode, Strategy: st, Workload: w, Size: size,
+									SizeName: units.FormatSize(size), Workers: n, Knobs: texts}, ""))
 							}
 						}
 						for _, in := range m.inputs {
-							withInput := maps.Clone(combo)
+							withInput := maps.Clone(texts)
 							if withInput == nil {
 								withInput = map[string]string{}
 							}
 							withInput[InputKnob] = in.Name
 							for _, n := range m.Workers {
-								add(Cell{Cell: results.Cell{Mode: mode, Strategy: st, Workload: w, Size: in.Size,
-									SizeName: units.FormatSize(in.Size), Workers: n, Knobs: withInput}, Knobs: knobs, Env: env, File: in.Path})
+								add(cell(results.Cell{Mode: mode, Strategy: st, Workload: w, Size: in.Size,
+									SizeName: units.FormatSize(in.Size), Workers: n, Knobs: withInput}, in.Path))
 							}
 						}
 					}
@@ -96,12 +103,8 @@ func (s *Spec) Cells() []Cell {
 	for i := range s.References {
 		r := &s.References[i]
 		sizes := allSizes
-		if len(r.Sizes) > 0 {
-			sizes = nil
-			for _, sz := range r.Sizes {
-				n, _ := units.ParseSize(sz)
-				sizes = append(sizes, n)
-			}
+		if len(r.sizes) > 0 {
+			sizes = r.sizes
 		}
 		for _, size := range sizes {
 			for _, n := range r.Workers {
@@ -131,23 +134,33 @@ func (s *Spec) Cells() []Cell {
 	return cells
 }
 
-// knobCombos is the cross product of the knob lists (one empty combo if none).
-func knobCombos(knobs map[string][]any) []map[string]string {
-	combos := []map[string]string{nil}
-	keys := make([]string, 0, len(knobs))
-	for k := range knobs {
-		keys = append(keys, k)
+// combo is one choice of a value per knob, by name.
+type combo map[string]knobValue
+
+// texts are the combo's values as written (nil for no knobs).
+func (c combo) texts() map[string]string {
+	if len(c) == 0 {
+		return nil
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		var next []map[string]string
+	m := map[string]string{}
+	for k, v := range c {
+		m[k] = v.text
+	}
+	return m
+}
+
+// knobCombos is the cross product of the knob lists (one empty combo if none).
+func knobCombos(knobs map[string][]knobValue) []combo {
+	combos := []combo{nil}
+	for _, k := range slices.Sorted(maps.Keys(knobs)) {
+		var next []combo
 		for _, c := range combos {
 			for _, v := range knobs[k] {
-				n := map[string]string{}
-				for ck, cv := range c {
-					n[ck] = cv
+				n := maps.Clone(c)
+				if n == nil {
+					n = combo{}
 				}
-				n[k] = knobText(v)
+				n[k] = v
 				next = append(next, n)
 			}
 		}

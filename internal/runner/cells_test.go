@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fanbench/fanbench/internal/strategy"
 )
@@ -216,5 +218,58 @@ func TestPlan(t *testing.T) {
 	}
 	if p := Plan(0, 6, 1, 1); len(p) != 0 {
 		t.Errorf("no cells: %d runs", len(p))
+	}
+}
+
+// TestCellsTypedKnobs: a spec's knob values are parsed once, into typed
+// values in the cell (strategy knobs, sample_every, spike, env), while the
+// benchmark name shows them as written; a knob that is only a registry row
+// registered here is accepted, typed and named like the others.
+func TestCellsTypedKnobs(t *testing.T) {
+	unregister, err := strategy.Register(strategy.NewKnob("rounds", "test only", 1, strconv.Atoi, strconv.Itoa,
+		func(n int) error {
+			if n < 1 {
+				return fmt.Errorf("knob rounds: %d, want at least 1", n)
+			}
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unregister()
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+strategies = ["ranges"]
+sizes = ["1MiB"]
+workers = [2]
+knobs = { buf = ["65536"], sample_every = ["7ms"], spike = ["2MiB"], GOMAXPROCS = [3], rounds = [5] }
+`)
+	cells := s.Cells()
+	if len(cells) != 1 {
+		t.Fatalf("%d cells, want 1: %v", len(cells), cellNames(cells))
+	}
+	c := cells[0]
+	rounds, _ := strategy.KnobValue[int](c.Knobs, "rounds")
+	if c.Knobs.BufSize != 65536 || rounds != 5 || c.SampleEvery == nil || *c.SampleEvery != 7*time.Millisecond ||
+		c.Spike != 2<<20 || !slices.Equal(c.Env, []string{"GOMAXPROCS=3"}) {
+		t.Errorf("cell: buf %d rounds %d sample_every %v spike %d env %v; want 65536, 5, 7ms, 2097152, [GOMAXPROCS=3]",
+			c.Knobs.BufSize, rounds, c.SampleEvery, c.Spike, c.Env)
+	}
+	want := "Fanout/mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=2/GOMAXPROCS=3/buf=65536/rounds=5/sample_every=7ms/spike=2MiB"
+	if c.Name() != want {
+		t.Errorf("name %s, want %s", c.Name(), want)
+	}
+	// The exec child gets every registry row as a flag, the new one too.
+	if args := c.Knobs.Args(); !slices.Contains(args, "--rounds=5") || !slices.Contains(args, "--buf=64KiB") {
+		t.Errorf("exec flags %q, want --rounds=5 and --buf=64KiB among them", args)
+	}
+	if _, err := ParseSpec("cells.toml", []byte(`name = "x"
+[[matrix]]
+strategies = ["ranges"]
+sizes = ["1MiB"]
+workers = [2]
+knobs = { rounds = [0] }
+`)); err == nil || !strings.Contains(err.Error(), "cells.toml:6: rounds: knob rounds: 0, want at least 1") {
+		t.Errorf("rounds = 0: %v", err)
 	}
 }

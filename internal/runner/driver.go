@@ -351,16 +351,16 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		// --force: the driver's memory guard has judged the cell already
 		// (the child's own would judge it again against less memory).
 		l.Args = append([]string{o.Self, "exec", "--force", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
-			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON), "--answer-out", answerFile}, knobArgs(c)...)
-		if v, ok := c.Cell.Knobs["spike"]; ok {
-			l.Args = append(l.Args, "--spike", v)
+			"--workers", strconv.Itoa(c.Workers), "--expect", string(refJSON), "--answer-out", answerFile}, c.Knobs.Args()...)
+		if c.Spike > 0 {
+			l.Args = append(l.Args, "--spike", strconv.FormatInt(c.Spike, 10))
 		}
 		l.Args = append(l.Args, path)
 	}
 	l.Env, l.Timeout, l.Cgroup, l.Name = c.Env, spec.Timeout.Duration, *spec.Cgroup, c.Strategy
 	l.SampleEvery, l.PSSEvery = spec.SampleEvery.Duration, spec.PSSEvery.Duration
-	if v, ok := c.Cell.Knobs["sample_every"]; ok {
-		l.SampleEvery, _ = time.ParseDuration(v) // validated in LoadSpec
+	if c.SampleEvery != nil {
+		l.SampleEvery = *c.SampleEvery
 		r.SampleEveryMs = float64(l.SampleEvery) / float64(time.Millisecond)
 	}
 	l.MemLimit = spec.MemLimit
@@ -445,15 +445,6 @@ func verifyAnswer(ref, reported workload.Answer, textFile string) error {
 	return nil
 }
 
-// knobArgs renders a cell's strategy knobs as exec flags.
-func knobArgs(c Cell) []string {
-	k := c.Knobs
-	return []string{"--buf", units.FormatSize(int64(k.BufSize)), "--chancap", strconv.Itoa(k.ChanCap),
-		"--pool=" + strconv.FormatBool(k.Pool), "--advice", k.Advice, "--populate=" + strconv.FormatBool(k.Populate),
-		"--split", k.Split, "--segment", units.FormatSize(int64(k.Segment)),
-		"--collect", k.Collect, "--batch", strconv.Itoa(k.Batch), "--maxline", units.FormatSize(int64(k.MaxLine))}
-}
-
 // prepareCache brings the fixture into the spec's cache state and reports
 // its residency and whether the state was reached (warm ≥ 95%, cold ≤ 5%).
 func prepareCache(path, state string) (float64, bool, error) {
@@ -513,9 +504,8 @@ func estimatePeak(c Cell) strategy.Estimate {
 	if err != nil {
 		return strategy.Estimate{} // validated in LoadSpec
 	}
-	spike, _ := units.ParseSize(c.Cell.Knobs["spike"]) // validated in LoadSpec; absent is 0
 	return s.EstimatePeak(strategy.Footprint{Mode: c.Mode, Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
-		GCOff: slices.Contains(c.Env, "GOGC=off"), Spike: spike})
+		GCOff: slices.Contains(c.Env, "GOGC=off"), Spike: c.Spike})
 }
 
 func memAvailable() int64 {

@@ -73,6 +73,16 @@ type Matrix struct {
 	Knobs map[string][]any `toml:"knobs"`
 
 	inputs []Input // Files, checked and resolved when the spec is loaded
+	sizes  []int64 // Sizes, parsed when the spec is loaded
+	// knobs are Knobs' values, parsed when the spec is loaded, by name.
+	knobs map[string][]knobValue
+}
+
+// knobValue is one value a spec gives a knob: its text as written (cell
+// names show it) and what it sets in a cell, parsed once by LoadSpec.
+type knobValue struct {
+	text  string
+	apply func(*Cell)
 }
 
 // Input is one of the user's own files named by a matrix's files list, as
@@ -95,6 +105,8 @@ type Reference struct {
 	// Verify, if "lines", checks that the first number the command prints
 	// equals the fixture's line count.
 	Verify string `toml:"verify"`
+
+	sizes []int64 // Sizes, parsed when the spec is loaded
 }
 
 // ClaimSpec is an expectation about the experiment's own results: for every
@@ -161,9 +173,9 @@ func (e *SpecError) Error() string {
 // lineBreaks keeps a SpecError on one line whatever the spec holds.
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
-// knob names a spec may vary, beyond the strategy knobs.
+// knob names a spec may vary, beyond the strategy knobs (the registry,
+// strategy.Registry).
 var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}
-var strategyKnobs = []string{"buf", "chancap", "pool", "advice", "populate", "split", "segment", "collect", "batch", "maxline"}
 
 // runKnobs are interpreted by the launcher (sample_every: the RSS sampling
 // interval of the run; cache: the page-cache state, warm or cold, overriding
@@ -173,7 +185,8 @@ var runKnobs = []string{"sample_every", "spike", "cache"}
 
 // isKnob reports whether a spec may vary k.
 func isKnob(k string) bool {
-	return slices.Contains(strategyKnobs, k) || slices.Contains(envKnobs, k) || slices.Contains(runKnobs, k)
+	_, ok := strategy.LookupKnob(k)
+	return ok || slices.Contains(envKnobs, k) || slices.Contains(runKnobs, k)
 }
 
 // LoadSpec reads and validates a spec file, applying defaults.
@@ -389,10 +402,13 @@ func (s *Spec) validate() error {
 		if _, err := workload.Lookup(r.Workload); err != nil {
 			return s.errAt("workload", "reference %q: %v", r.Name, err)
 		}
+		r.sizes = nil
 		for _, sz := range r.Sizes {
-			if _, err := units.ParseSize(sz); err != nil {
+			n, err := units.ParseSize(sz)
+			if err != nil {
 				return s.errAt("sizes", "reference %q: %v", r.Name, err)
 			}
+			r.sizes = append(r.sizes, n)
 		}
 		if len(r.Workers) == 0 {
 			r.Workers = []int{1}
@@ -450,10 +466,13 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if err := s.resolveFiles(m); err != nil {
 		return err
 	}
+	m.sizes = nil
 	for _, sz := range m.Sizes {
-		if _, err := units.ParseSize(sz); err != nil {
+		n, err := units.ParseSize(sz)
+		if err != nil {
 			return s.errAt("sizes", "%v", err)
 		}
+		m.sizes = append(m.sizes, n)
 	}
 	if len(m.Workers) == 0 {
 		return s.errAt("workers", "missing in a [[matrix]] block")
@@ -466,17 +485,21 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 			return s.errAt("workers", "%d, want at most %d", w, strategy.MaxWorkers)
 		}
 	}
+	m.knobs = map[string][]knobValue{}
 	for k, vals := range m.Knobs {
 		if !isKnob(k) {
-			return s.errAt(k, "unknown knob (want one of %s)", strings.Join(slices.Concat(strategyKnobs, envKnobs, runKnobs), ", "))
+			return s.errAt(k, "unknown knob (want one of %s)", strings.Join(slices.Concat(strategy.KnobNames(), envKnobs, runKnobs), ", "))
 		}
 		if len(vals) == 0 {
 			return s.errAt(k, "empty list of values")
 		}
 		for _, v := range vals {
-			if _, err := applyKnob(strategy.DefaultKnobs(), k, fmt.Sprint(v)); err != nil {
+			text := knobText(v)
+			apply, err := parseKnob(k, text)
+			if err != nil {
 				return s.errAt(k, "%v", err)
 			}
+			m.knobs[k] = append(m.knobs[k], knobValue{text: text, apply: apply})
 		}
 	}
 	return nil
@@ -609,47 +632,36 @@ func (s *Spec) claimSelects(c *ClaimSpec, planned []*cellRuns) error {
 	return nil
 }
 
-// applyKnob sets one strategy knob from its text form.
-func applyKnob(k strategy.Knobs, name, val string) (strategy.Knobs, error) {
-	var err error
-	switch name {
-	case "buf", "segment", "maxline":
-		var n int64
-		if n, err = units.ParseSize(val); err == nil {
-			switch name {
-			case "buf":
-				k.BufSize = int(n)
-			case "segment":
-				k.Segment = int(n)
-			default:
-				k.MaxLine = int(n)
-			}
+// parseKnob parses one value of a spec's knob into what it sets in a
+// cell: a strategy knob (by its registry row), an env knob (the child's
+// environment) or a run knob (sample_every, spike; cache is read from the
+// cell's name, CacheState).
+func parseKnob(name, val string) (func(*Cell), error) {
+	if n, ok := strategy.LookupKnob(name); ok {
+		store, err := n.Parse(val)
+		if err != nil {
+			return nil, err
 		}
-	case "chancap":
-		k.ChanCap, err = strconv.Atoi(val)
-	case "pool":
-		k.Pool, err = strconv.ParseBool(val)
-	case "populate":
-		k.Populate, err = strconv.ParseBool(val)
-	case "advice":
-		k.Advice = val
-	case "split":
-		k.Split = val
-	case "collect":
-		k.Collect = val
-	case "batch":
-		k.Batch, err = strconv.Atoi(val)
+		return func(c *Cell) { store(&c.Knobs) }, nil
+	}
+	var err error
+	apply := func(c *Cell) { c.Env = append(c.Env, name+"="+val) }
+	switch name {
 	case "sample_every":
 		var d time.Duration
 		if d, err = time.ParseDuration(val); err == nil && d < 0 {
 			err = fmt.Errorf("negative")
 		}
+		apply = func(c *Cell) { c.SampleEvery = &d }
 	case "spike":
-		_, err = units.ParseSize(val)
+		var n int64
+		n, err = units.ParseSize(val)
+		apply = func(c *Cell) { c.Spike = n }
 	case "cache":
 		if val != "warm" && val != "cold" {
 			err = fmt.Errorf("want warm or cold")
 		}
+		apply = func(*Cell) {}
 	case "GOGC":
 		if val != "off" {
 			_, err = strconv.Atoi(val)
@@ -664,15 +676,10 @@ func applyKnob(k strategy.Knobs, name, val string) (strategy.Knobs, error) {
 			err = fmt.Errorf("want at least 1")
 		}
 	default:
-		return k, fmt.Errorf("unknown knob %q", name)
+		return nil, fmt.Errorf("unknown knob %q", name)
 	}
 	if err != nil {
-		return k, fmt.Errorf("knob %s=%q: %v", name, val, err)
+		return nil, fmt.Errorf("knob %s=%q: %v", name, val, err)
 	}
-	if slices.Contains(strategyKnobs, name) {
-		if err := k.Validate(); err != nil {
-			return k, err
-		}
-	}
-	return k, nil
+	return apply, nil
 }

@@ -68,14 +68,13 @@ func startCollect(name string, j Job, specs []childSpec) ([]childSpec, *collecte
 		}
 		c.mine, c.theirs = append(c.mine, mine), append(c.theirs, theirs)
 		sp := &specs[i]
-		sp.args = append(sp.args, "--collect", how, "--batch", strconv.Itoa(j.Knobs.Batch),
-			"--collect-fd", strconv.Itoa(3+len(sp.files)))
+		sp.args = append(sp.args, "--collect-fd", strconv.Itoa(3+len(sp.files)))
 		sp.files = append(sp.files, theirs)
 		sp.closeAfterStart = append(sp.closeAfterStart, theirs)
 	}
 	if how == collect.Manager {
 		specs = append(specs, childSpec{files: managerEnds, closeAfterStart: managerEnds,
-			args: workerArgs(roleManager, j, len(specs), "--workers", strconv.Itoa(len(specs)), "--batch", strconv.Itoa(j.Knobs.Batch))})
+			args: workerArgs(roleManager, j, len(specs), "--workers", strconv.Itoa(len(specs)))})
 		return specs, c, nil
 	}
 	recv, err := collect.Receive(collectConfig(j), readers)

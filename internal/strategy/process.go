@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"strconv"
@@ -81,14 +82,17 @@ type workerReport struct {
 	Role  string `json:"role,omitempty"` // manager for collect=manager's manager; else empty
 	// Partial is the worker's partial in workload.Partial's AppendBinary
 	// form (base64 in the JSON): names travel as bytes, whatever they hold.
-	Partial   []byte         `json:"partial"`
-	Bytes     int64          `json:"bytes"`               // bytes handed to the workload
-	Reads     int64          `json:"reads,omitempty"`     // range: pread calls
-	Chunks    int64          `json:"chunks,omitempty"`    // stream: chunks cut from stdin
-	Messages  int64          `json:"messages,omitempty"`  // collect channel, manager: updates sent
-	IPCBytes  int64          `json:"ipc_bytes,omitempty"` // collect channel, manager: bytes sent and acknowledgements read
-	Memory    results.Memory `json:"memory"`
-	MemoryErr string         `json:"memory_error,omitempty"`
+	Partial  []byte         `json:"partial"`
+	Bytes    int64          `json:"bytes"`               // bytes handed to the workload
+	Reads    int64          `json:"reads,omitempty"`     // range: pread calls
+	Chunks   int64          `json:"chunks,omitempty"`    // stream: chunks cut from stdin
+	Messages int64          `json:"messages,omitempty"`  // collect channel, manager: updates sent
+	IPCBytes int64          `json:"ipc_bytes,omitempty"` // collect channel, manager: bytes sent and acknowledgements read
+	Memory   results.Memory `json:"memory"`
+	// Knobs are the knobs as the worker decoded them (Knobs.Map): the
+	// parent checks they are the ones it sent.
+	Knobs     map[string]string `json:"knobs"`
+	MemoryErr string            `json:"memory_error,omitempty"`
 }
 
 // tailBuffer keeps the last max bytes written to it.
@@ -307,6 +311,13 @@ func runCollected(name string, j Job, specs []childSpec, produce func(stop <-cha
 		col.finish(name, nil, nil) // ends the receiver's goroutines; the run's error is err
 		return processRun{}, err
 	}
+	sent := j.Knobs.Map()
+	for i, r := range reps {
+		if !maps.Equal(r.Knobs, sent) {
+			col.finish(name, nil, nil)
+			return processRun{}, fmt.Errorf("%s: worker %d decoded the knobs as %v, sent %v", name, i, r.Knobs, sent)
+		}
+	}
 	own, extra, err := col.finish(name, reps, extra)
 	if err != nil {
 		return processRun{}, err
@@ -362,9 +373,11 @@ func processKnobs(name string, j Job) error {
 	return nil
 }
 
-// workerArgs are the flags every worker gets.
+// workerArgs are the flags every worker gets: its role, workload and
+// index, and the job's knobs as one document (Knobs.MarshalText).
 func workerArgs(role string, j Job, idx int, extra ...string) []string {
-	return append([]string{"--role", role, "--workload", j.Workload.Name, "--index", strconv.Itoa(idx)}, extra...)
+	doc, _ := j.Knobs.MarshalText() // a JSON object of strings: cannot fail
+	return append([]string{"--role", role, "--workload", j.Workload.Name, "--index", strconv.Itoa(idx), "--knobs", string(doc)}, extra...)
 }
 
 // itoa64 formats an int64 for argv.

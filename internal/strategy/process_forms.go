@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/fanbench/fanbench/internal/split"
@@ -89,7 +88,7 @@ func rangesProcess(j Job) (Result, error) {
 	specs := make([]childSpec, j.Workers)
 	for i, r := range rs {
 		specs[i] = childSpec{args: workerArgs(roleRange, j, i, "--path", j.Path, "--size", itoa64(in.Size),
-			"--off", itoa64(r.Off), "--len", itoa64(r.Len), "--buf", strconv.Itoa(j.Knobs.BufSize), "--maxline", strconv.Itoa(j.Knobs.MaxLine))}
+			"--off", itoa64(r.Off), "--len", itoa64(r.Len))}
 	}
 	pr, err := runCollected(name, j, specs, nil, in.Size, map[string]float64{})
 	elapsed := time.Since(start)
@@ -122,8 +121,7 @@ func mmapProcess(j Job) (Result, error) {
 	specs := make([]childSpec, j.Workers)
 	for i, r := range rs {
 		specs[i] = childSpec{args: workerArgs(roleMmap, j, i, "--path", j.Path, "--size", itoa64(in.Size),
-			"--off", itoa64(r.Off), "--len", itoa64(r.Len), "--advice", j.Knobs.Advice,
-			"--populate="+strconv.FormatBool(j.Knobs.Populate))}
+			"--off", itoa64(r.Off), "--len", itoa64(r.Len))}
 	}
 	pr, err := runCollected(name, j, specs, nil, in.Size, nil)
 	elapsed := time.Since(start)
@@ -193,8 +191,7 @@ func chanProcess(j Job) (Result, error) {
 	}
 	specs := make([]childSpec, j.Workers)
 	for i := range specs {
-		specs[i] = childSpec{feed: feed, args: workerArgs(roleStream, j, i,
-			"--buf", strconv.Itoa(j.Knobs.BufSize), "--maxline", strconv.Itoa(j.Knobs.MaxLine), "--pool="+strconv.FormatBool(j.Knobs.Pool))}
+		specs[i] = childSpec{feed: feed, args: workerArgs(roleStream, j, i)}
 	}
 	pr, err := runCollected(name, j, specs, produce, in.Size, map[string]float64{})
 	elapsed := time.Since(start)

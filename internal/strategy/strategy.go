@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,11 +14,12 @@ import (
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/split"
-	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
-// Knobs are a strategy's tuning parameters. Every run records them.
+// Knobs are a strategy's tuning parameters, typed. Every run records them.
+// Each field is one row of the knob registry (knobs.go), which parses,
+// checks, prints and encodes them.
 type Knobs struct {
 	BufSize  int    // ranges: read buffer per worker; chan: chunk size. Bytes.
 	ChanCap  int    // chan: channel capacity in chunks; collect=channel: its queue's capacity in batches
@@ -42,22 +42,11 @@ type Knobs struct {
 	// (readall, mmap, shm, ceiling) hold the file by design and take lines
 	// of any length; pread cuts at bytes, not lines. Bytes.
 	MaxLine int
-}
-
-// DefaultKnobs are the knobs a run uses unless told otherwise.
-func DefaultKnobs() Knobs {
-	return Knobs{BufSize: 1 << 20, ChanCap: 4, Pool: true, Advice: "normal", Split: "static", Segment: 8 << 20,
-		Collect: collect.Partials, Batch: collect.DefaultBatch, MaxLine: 1 << 20}
-}
-
-// Map renders the knobs as key=value pairs for results.
-func (k Knobs) Map() map[string]string {
-	return map[string]string{
-		"buf": units.FormatSize(int64(k.BufSize)), "chancap": strconv.Itoa(k.ChanCap),
-		"pool": strconv.FormatBool(k.Pool), "advice": k.Advice, "populate": strconv.FormatBool(k.Populate),
-		"split": k.Split, "segment": units.FormatSize(int64(k.Segment)),
-		"collect": k.Collect, "batch": strconv.Itoa(k.Batch), "maxline": units.FormatSize(int64(k.MaxLine)),
-	}
+	// ext holds the values of registered knobs without a field of their
+	// own (NewKnob), by name; never changed in place (copy on write). A
+	// pointer, so that Knobs stay comparable with == (which compares the
+	// fields, and of ext its identity: compare Map() to include it).
+	ext *map[string]any
 }
 
 // Upper bounds of the knobs and the worker count: sane limits where the
@@ -79,40 +68,6 @@ func CheckWorkers(n int) error {
 		return fmt.Errorf("workers: %d, want at least 1", n)
 	case n > MaxWorkers:
 		return fmt.Errorf("workers: %d, want at most %d", n, MaxWorkers)
-	}
-	return nil
-}
-
-// Validate reports the first knob out of range, naming it.
-func (k Knobs) Validate() error {
-	switch {
-	case k.BufSize < 64:
-		return fmt.Errorf("knob buf: %d bytes is below the minimum of 64B", k.BufSize)
-	case k.BufSize > MaxBuf:
-		return fmt.Errorf("knob buf: %d bytes is over the maximum of %s", k.BufSize, units.FormatSize(MaxBuf))
-	case k.MaxLine < 64:
-		return fmt.Errorf("knob maxline: %d bytes is below the minimum of 64B", k.MaxLine)
-	case k.MaxLine > MaxBuf:
-		return fmt.Errorf("knob maxline: %d bytes is over the maximum of %s", k.MaxLine, units.FormatSize(MaxBuf))
-	case k.ChanCap < 0:
-		return fmt.Errorf("knob chancap: %d is negative", k.ChanCap)
-	case k.ChanCap > MaxChanCap:
-		return fmt.Errorf("knob chancap: %d is over the maximum of %d", k.ChanCap, MaxChanCap)
-	case k.Segment < 64:
-		return fmt.Errorf("knob segment: %d bytes is below the minimum of 64B", k.Segment)
-	case k.Segment > MaxSegment:
-		return fmt.Errorf("knob segment: %d bytes is over the maximum of %s", k.Segment, units.FormatSize(MaxSegment))
-	case k.Split != "static" && k.Split != "dynamic":
-		return fmt.Errorf("knob split: %q is not static or dynamic", k.Split)
-	case !slices.Contains(collect.Names, k.Collect):
-		return fmt.Errorf("knob collect: %q is not one of %s", k.Collect, strings.Join(collect.Names, ", "))
-	case k.Batch < 1:
-		return fmt.Errorf("knob batch: %d lines, want at least 1", k.Batch)
-	case k.Batch > MaxBatch:
-		return fmt.Errorf("knob batch: %d lines is over the maximum of %d", k.Batch, MaxBatch)
-	}
-	if _, ok := madvice[k.Advice]; !ok {
-		return fmt.Errorf("knob advice: %q is not one of %s", k.Advice, strings.Join(adviceNames(), ", "))
 	}
 	return nil
 }

@@ -42,14 +42,16 @@ const (
 var workerFault string
 
 // WorkerMain is a process-mode worker child: `fanbench worker ARGS`. It
-// parses its flags (role, workload, index and the role's range, buffer and
-// mmap flags), gets its bytes from stdin, the file or an inherited fd as
-// its role says, runs the workload, reads its own memory figures (after the
-// work, before it releases its buffer or mapping) and writes one JSON
-// report with its encoded partial on stdout. With --collect channel or
-// manager its lines go, a --batch at a time, as messages down the pipe or
-// socket --collect-fd instead, and its reported partial is empty; role
-// manager is collect=manager's manager (see managerMain).
+// parses its flags (role, workload, index, the role's range and fd, and
+// the run's knobs as one document, --knobs: Knobs.UnmarshalText), gets
+// its bytes from stdin, the file or an inherited fd as its role says,
+// runs the workload, reads its own memory figures (after the work, before
+// it releases its buffer or mapping) and writes one JSON report with its
+// encoded partial and the knobs it decoded on stdout. With the collect
+// knob channel or manager its lines go, batch lines at a time, as
+// messages down the pipe or socket --collect-fd instead, and its reported
+// partial is empty; role manager is collect=manager's manager (see
+// managerMain).
 func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -61,14 +63,8 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	length := fs.Int64("len", 0, "stdin, range, mmap, memfd: byte count")
 	size := fs.Int64("size", -1, "range, mmap: the file's size when the parent planned the run; memfd: bytes in the memfd")
 	fd := fs.Int("fd", 3, "memfd: the inherited descriptor")
-	bufSize := fs.Int("buf", 1<<20, "range, stream: buffer size")
-	pool := fs.Bool("pool", false, "stream: recycle the chunk buffer")
 	k := DefaultKnobs()
-	fs.IntVar(&k.MaxLine, "maxline", k.MaxLine, "range, stream: the longest line taken")
-	fs.StringVar(&k.Advice, "advice", k.Advice, "mmap: madvise advice")
-	fs.BoolVar(&k.Populate, "populate", false, "mmap: MAP_POPULATE")
-	fs.StringVar(&k.Collect, "collect", k.Collect, "partials, channel or manager")
-	fs.IntVar(&k.Batch, "batch", k.Batch, "collect: lines per update")
+	fs.TextVar(&k, "knobs", k, "the run's knobs, as Knobs.MarshalText encodes them")
 	collectFD := fs.Int("collect-fd", -1, "collect channel, manager: the inherited pipe or socket")
 	workers := fs.Int("workers", 0, "manager: the number of workers")
 	if err := fs.Parse(args); err != nil {
@@ -84,15 +80,15 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	if *index < 0 {
 		return errors.New("worker: --index missing")
 	}
-	if *off < 0 || *length < 0 || *bufSize < 1 || k.MaxLine < 1 {
-		return fmt.Errorf("worker %d: bad range or buffer: off %d len %d buf %d maxline %d", *index, *off, *length, *bufSize, k.MaxLine)
+	if *off < 0 || *length < 0 {
+		return fmt.Errorf("worker %d: bad range: off %d len %d", *index, *off, *length)
 	}
 	if *role == roleManager {
 		p, err := managerMain(w, *index, *workers, k.Batch)
 		if err != nil {
 			return err
 		}
-		return writeReport(stdout, workerReport{Index: *index, Role: roleManager}, p, func() error { return nil })
+		return writeReport(stdout, workerReport{Index: *index, Role: roleManager, Knobs: k.Map()}, p, func() error { return nil })
 	}
 	p := w.New()
 	sink, err := workerSink(w, k, *index, *collectFD, p)
@@ -101,7 +97,7 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 	}
 	flt := newFault(workerFault, *index)
 	flt.path = *path
-	rep := workerReport{Index: *index}
+	rep := workerReport{Index: *index, Knobs: k.Map()}
 	add := func(b []byte) {
 		flt.fire()
 		sink.Add(b)
@@ -122,8 +118,8 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 		add(buf)
 		release = func() error { buf = nil; return nil }
 	case roleStream:
-		c := &Chunker{R: stdin, Size: *bufSize, MaxLine: k.MaxLine}
-		if *pool {
+		c := &Chunker{R: stdin, Size: k.BufSize, MaxLine: k.MaxLine}
+		if k.Pool {
 			c.Free = make(chan []byte, 1)
 		}
 		for {
@@ -144,15 +140,12 @@ func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
 			return fmt.Errorf("worker %d: %w", *index, err)
 		}
 		defer in.Close()
-		rr := RangeReader{File: in.File, Buf: rangeBuf(Knobs{BufSize: *bufSize}, *length), MaxLine: k.MaxLine}
+		rr := RangeReader{File: in.File, Buf: rangeBuf(k, *length), MaxLine: k.MaxLine}
 		if err := rr.Read(split.Range{Off: *off, Len: *length}, add); err != nil {
 			return fmt.Errorf("worker %d: %s: %w", *index, *path, err)
 		}
 		rep.Reads = rr.Reads
 	case roleMmap:
-		if err := k.Validate(); err != nil {
-			return fmt.Errorf("worker %d: %w", *index, err)
-		}
 		in, err := plannedInput(*path, *size)
 		if err != nil {
 			return fmt.Errorf("worker %d: %w", *index, err)

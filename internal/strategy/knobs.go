@@ -1,0 +1,396 @@
+package strategy
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/units"
+)
+
+// Knob is one row of the knob registry: one strategy parameter, under
+// one name everywhere (exec's flag, a spec's key, the results' knobs, the
+// benchmark name, the encoded knobs a process-mode worker is handed). A
+// new knob is one row (plus the code that uses its value); spec
+// validation, exec's flags and --help, the results' knob map, the
+// driver's flags for its exec child and the children's workers' knobs
+// are all driven by the registry.
+type Knob struct {
+	Name string
+	Help string // flag help and the README's words for it
+	// Strategies and Modes name what the knob applies to (nil: all);
+	// informational (help and README), a knob is accepted everywhere.
+	Strategies []string
+	Modes      []string
+	// parse reads one value's text into a function that stores its typed
+	// value; it reports bad syntax only (Parse adds the name and check).
+	parse func(text string) (store func(*Knobs), check func() error, err error)
+	// format is the knob's canonical text in k (what parse reads back).
+	format func(k Knobs) string
+	// check reports k's value of the knob out of range (Validate).
+	check func(k Knobs) error
+	// value is k's typed value of the knob; setDefault stores its default.
+	value      func(k Knobs) any
+	setDefault func(k *Knobs)
+	isBool     bool
+}
+
+// Parse reads one value of the knob into a function that stores its
+// typed value: parsed and range-checked once, applied as often as needed.
+// Errors name the knob.
+func (n Knob) Parse(text string) (func(*Knobs), error) {
+	store, check, err := n.parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("knob %s=%q: %v", n.Name, text, err)
+	}
+	if err := check(); err != nil {
+		return nil, err
+	}
+	return store, nil
+}
+
+// Format is the knob's canonical text in k.
+func (n Knob) Format(k Knobs) string { return n.format(k) }
+
+// Applies says, for help text, what the knob applies to.
+func (n Knob) Applies() string {
+	s := "all strategies"
+	if n.Strategies != nil {
+		s = strings.Join(n.Strategies, ", ")
+	}
+	if n.Modes != nil {
+		s += " (" + strings.Join(n.Modes, ", ") + " mode)"
+	}
+	return s
+}
+
+// knobOf builds a row for a value of type T kept in the Knobs field that
+// ptr returns (nil: kept by name among the knobs without a field, see
+// NewKnob). parse reads a value (its error is wrapped with the knob's
+// name and text), format prints it, check reports a value out of range.
+func knobOf[T any](name, help string, strategies, modes []string, def T, ptr func(*Knobs) *T,
+	parse func(string) (T, error), format func(T) string, check func(T) error) Knob {
+	get := func(k Knobs) T {
+		if ptr != nil {
+			return *ptr(&k)
+		}
+		if k.ext != nil {
+			if v, ok := (*k.ext)[name].(T); ok {
+				return v
+			}
+		}
+		return def
+	}
+	set := func(k *Knobs, v T) {
+		if ptr != nil {
+			*ptr(k) = v
+			return
+		}
+		m := map[string]any{} // copies of a Knobs never share a change
+		if k.ext != nil {
+			m = maps.Clone(*k.ext)
+		}
+		m[name] = v
+		k.ext = &m
+	}
+	if check == nil {
+		check = func(T) error { return nil }
+	}
+	_, isBool := any(def).(bool)
+	return Knob{Name: name, Help: help, Strategies: strategies, Modes: modes, isBool: isBool,
+		parse: func(text string) (func(*Knobs), func() error, error) {
+			v, err := parse(text)
+			if err != nil {
+				return nil, nil, err
+			}
+			return func(k *Knobs) { set(k, v) }, func() error { return check(v) }, nil
+		},
+		format: func(k Knobs) string { return format(get(k)) },
+		check:  func(k Knobs) error { return check(get(k)) },
+		value:  func(k Knobs) any { return get(k) },
+		setDefault: func(k *Knobs) {
+			if ptr != nil {
+				*ptr(k) = def
+			}
+		},
+	}
+}
+
+// NewKnob is a registry row for a knob of type T without a Knobs field:
+// its value is kept by name (read it with KnobValue), def is its default.
+// Register adds it to the registry.
+func NewKnob[T any](name, help string, def T, parse func(string) (T, error), format func(T) string, check func(T) error) Knob {
+	return knobOf(name, help, nil, nil, def, nil, parse, format, check)
+}
+
+// KnobValue is k's value of the registered knob name (its default if k
+// does not set it); false if no knob of that name and type is registered.
+func KnobValue[T any](k Knobs, name string) (T, bool) {
+	n, ok := LookupKnob(name)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	v, ok := n.value(k).(T)
+	return v, ok
+}
+
+// sizeKnob is a size in bytes (units.ParseSize text) in [64B, max].
+func sizeKnob(name, help string, strategies []string, def int, ptr func(*Knobs) *int, maxB int64) Knob {
+	return knobOf(name, help, strategies, nil, def, ptr,
+		func(s string) (int, error) { n, err := units.ParseSize(s); return int(n), err },
+		func(n int) string { return units.FormatSize(int64(n)) },
+		func(n int) error {
+			switch {
+			case n < 64:
+				return fmt.Errorf("knob %s: %d bytes is below the minimum of 64B", name, n)
+			case int64(n) > maxB:
+				return fmt.Errorf("knob %s: %d bytes is over the maximum of %s", name, n, units.FormatSize(maxB))
+			}
+			return nil
+		})
+}
+
+// intKnob is a decimal integer checked by check.
+func intKnob(name, help string, strategies []string, def int, ptr func(*Knobs) *int, check func(int) error) Knob {
+	return knobOf(name, help, strategies, nil, def, ptr, strconv.Atoi, strconv.Itoa, check)
+}
+
+// boolKnob is true or false (strconv.ParseBool text); a bare flag is true.
+func boolKnob(name, help string, strategies []string, def bool, ptr func(*Knobs) *bool) Knob {
+	return knobOf(name, help, strategies, nil, def, ptr, strconv.ParseBool, strconv.FormatBool, nil)
+}
+
+// choiceKnob is one of a set of words, checked by check.
+func choiceKnob(name, help string, strategies []string, def string, ptr func(*Knobs) *string, check func(string) error) Knob {
+	return knobOf(name, help, strategies, nil, def, ptr,
+		func(s string) (string, error) { return s, nil }, func(s string) string { return s }, check)
+}
+
+var (
+	knobsMu sync.RWMutex
+	// registry is the knob table, in the order lists and help show it.
+	registry = []Knob{
+		sizeKnob("buf", "ranges read buffer / chan chunk size (e.g. 1MiB)", []string{"ranges", "chan"}, 1<<20,
+			func(k *Knobs) *int { return &k.BufSize }, MaxBuf),
+		intKnob("chancap", "chan: channel capacity in chunks", []string{"chan"}, 4,
+			func(k *Knobs) *int { return &k.ChanCap }, func(n int) error {
+				switch {
+				case n < 0:
+					return fmt.Errorf("knob chancap: %d is negative", n)
+				case n > MaxChanCap:
+					return fmt.Errorf("knob chancap: %d is over the maximum of %d", n, MaxChanCap)
+				}
+				return nil
+			}),
+		boolKnob("pool", "chan: recycle chunk buffers", []string{"chan"}, true, func(k *Knobs) *bool { return &k.Pool }),
+		choiceKnob("advice", "mmap: madvise advice (normal, sequential, random, willneed, hugepage)", []string{"mmap"}, "normal",
+			func(k *Knobs) *string { return &k.Advice }, func(s string) error {
+				if _, ok := madvice[s]; !ok {
+					return fmt.Errorf("knob advice: %q is not one of %s", s, strings.Join(adviceNames(), ", "))
+				}
+				return nil
+			}),
+		boolKnob("populate", "mmap: MAP_POPULATE", []string{"mmap"}, false, func(k *Knobs) *bool { return &k.Populate }),
+		choiceKnob("split", "static (a part per worker) or dynamic (segments claimed from a counter; goroutine mode)",
+			[]string{"readall", "ranges", "mmap", "ceiling"}, "static", func(k *Knobs) *string { return &k.Split }, func(s string) error {
+				if s != "static" && s != "dynamic" {
+					return fmt.Errorf("knob split: %q is not static or dynamic", s)
+				}
+				return nil
+			}),
+		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, 8<<20,
+			func(k *Knobs) *int { return &k.Segment }, MaxSegment),
+		choiceKnob("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil,
+			collect.Partials, func(k *Knobs) *string { return &k.Collect }, func(s string) error {
+				if !slices.Contains(collect.Names, s) {
+					return fmt.Errorf("knob collect: %q is not one of %s", s, strings.Join(collect.Names, ", "))
+				}
+				return nil
+			}),
+		intKnob("batch", "collect (but partials): lines per update (1: one update per record)", nil, collect.DefaultBatch,
+			func(k *Knobs) *int { return &k.Batch }, func(n int) error {
+				switch {
+				case n < 1:
+					return fmt.Errorf("knob batch: %d lines, want at least 1", n)
+				case n > MaxBatch:
+					return fmt.Errorf("knob batch: %d lines is over the maximum of %d", n, MaxBatch)
+				}
+				return nil
+			}),
+		sizeKnob("maxline", "ranges, chan: the longest line taken; a longer one (than buf and maxline) fails the run",
+			[]string{"ranges", "chan"}, 1<<20, func(k *Knobs) *int { return &k.MaxLine }, MaxBuf),
+	}
+)
+
+// DefaultKnobs are the knobs a run uses unless told otherwise: every
+// registry row's default.
+func DefaultKnobs() Knobs {
+	var k Knobs
+	for _, n := range Registry() {
+		n.setDefault(&k)
+	}
+	return k
+}
+
+// Registry is the knob table, in order.
+func Registry() []Knob {
+	knobsMu.RLock()
+	defer knobsMu.RUnlock()
+	return slices.Clone(registry)
+}
+
+// KnobNames are the registry's names, in order.
+func KnobNames() []string {
+	var names []string
+	for _, n := range Registry() {
+		names = append(names, n.Name)
+	}
+	return names
+}
+
+// LookupKnob finds a registry row by name.
+func LookupKnob(name string) (Knob, bool) {
+	for _, n := range Registry() {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Knob{}, false
+}
+
+// Register adds a row to the registry (a knob made by NewKnob, e.g. by a
+// test) and returns the function that removes it again. A name already
+// taken is an error.
+func Register(n Knob) (func(), error) {
+	knobsMu.Lock()
+	defer knobsMu.Unlock()
+	if slices.ContainsFunc(registry, func(r Knob) bool { return r.Name == n.Name }) {
+		return nil, fmt.Errorf("knob %s: registered twice", n.Name)
+	}
+	registry = append(registry, n)
+	return func() {
+		knobsMu.Lock()
+		defer knobsMu.Unlock()
+		registry = slices.DeleteFunc(registry, func(r Knob) bool { return r.Name == n.Name })
+	}, nil
+}
+
+// Set parses one knob's value into k, naming the knob in an error.
+func (k *Knobs) Set(name, text string) error {
+	n, ok := LookupKnob(name)
+	if !ok {
+		return fmt.Errorf("unknown knob %q", name)
+	}
+	store, err := n.Parse(text)
+	if err != nil {
+		return err
+	}
+	store(k)
+	return nil
+}
+
+// Map renders the knobs as key=value pairs for results.
+func (k Knobs) Map() map[string]string {
+	m := map[string]string{}
+	for _, n := range Registry() {
+		m[n.Name] = n.Format(k)
+	}
+	return m
+}
+
+// Validate reports the first knob out of range, naming it.
+func (k Knobs) Validate() error {
+	for _, n := range Registry() {
+		if err := n.check(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Args are the knobs as exec's flags (--name=value), every registry row.
+func (k Knobs) Args() []string {
+	var args []string
+	for _, n := range Registry() {
+		args = append(args, "--"+n.Name+"="+n.Format(k))
+	}
+	return args
+}
+
+// MarshalText encodes the knobs as one document, a JSON object of every
+// registry row's name and canonical text (Map): what a process-mode
+// worker is handed (--knobs) and decodes with UnmarshalText.
+func (k Knobs) MarshalText() ([]byte, error) {
+	return json.Marshal(k.Map())
+}
+
+// UnmarshalText decodes MarshalText's document into k: the defaults, then
+// each knob's text parsed and checked by its registry row; an unknown
+// name is an error.
+func (k *Knobs) UnmarshalText(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("knobs: %w", err)
+	}
+	d := DefaultKnobs()
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		if err := d.Set(name, m[name]); err != nil {
+			return fmt.Errorf("knobs: %w", err)
+		}
+	}
+	*k = d
+	return nil
+}
+
+// knobFlag is one registry row bound to a flag.
+type knobFlag struct {
+	k *Knobs
+	n Knob
+}
+
+func (f knobFlag) String() string {
+	if f.k == nil {
+		return ""
+	}
+	return f.n.Format(*f.k)
+}
+
+// Set parses the flag's value; ranges are checked by Validate once all
+// flags are parsed (so the error names the knob, not the flag).
+func (f knobFlag) Set(s string) error {
+	store, _, err := f.n.parse(s)
+	if err != nil {
+		return err
+	}
+	store(f.k)
+	return nil
+}
+
+func (f knobFlag) IsBoolFlag() bool { return f.n.isBool }
+
+// BindFlags defines one flag per registry row on fs, each storing its
+// parsed value into *k (which holds the defaults the help shows).
+func BindFlags(fs *flag.FlagSet, k *Knobs) {
+	for _, n := range Registry() {
+		fs.Var(knobFlag{k: k, n: n}, n.Name, n.Help)
+	}
+}
+
+// KnobTable is the README's table of the rows (Registry()): name,
+// default, what it applies to, help.
+func KnobTable(rows []Knob) string {
+	var b strings.Builder
+	b.WriteString("| knob | default | applies to | meaning |\n|---|---|---|---|\n")
+	d := DefaultKnobs()
+	for _, n := range rows {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", n.Name, n.Format(d), n.Applies(), strings.ReplaceAll(n.Help, "|", "\\|"))
+	}
+	return b.String()
+}

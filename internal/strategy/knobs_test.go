@@ -1,0 +1,245 @@
+package strategy
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// probeKnob is a knob added in one place, this registry row, registered
+// for the whole test binary: the parent's tests and the re-executed
+// binary acting as their process-mode workers (TestMain) both know it.
+// It has no Knobs field and no use; TestRegisteredKnobReachesWorker
+// proves that its value reaches a worker process.
+var probeKnob = NewKnob[int64]("probe", "test only: a size that reaches the workers", 0,
+	units.ParseSize, units.FormatSize, func(n int64) error {
+		if n > 1<<30 {
+			return fmt.Errorf("knob probe: %d bytes is over 1GiB", n)
+		}
+		return nil
+	})
+
+func init() {
+	if _, err := Register(probeKnob); err != nil {
+		panic(err)
+	}
+}
+
+// runWorker starts one worker process (the re-executed test binary) with
+// args and stdin, and returns its report, or its stderr as the error.
+func runWorker(t *testing.T, args []string, stdin string) (workerReport, string) {
+	t.Helper()
+	cmd, err := WorkerCommand(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return workerReport{}, strings.TrimSpace(stderr.String()) + " (" + err.Error() + ")"
+	}
+	var rep workerReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("worker report %q: %v", stdout.String(), err)
+	}
+	return rep, ""
+}
+
+// TestRegisteredKnobReachesWorker: a knob that is only a registry row
+// (probeKnob) is parsed into its typed value, encoded into the worker's
+// argv by workerArgs, decoded by a real worker process into its typed
+// value (3072 bytes, printed back canonically as 3KiB), refused there
+// when bad, and a process form run with it succeeds (the parent checks
+// every worker decoded the knobs it sent).
+func TestRegisteredKnobReachesWorker(t *testing.T) {
+	count, _ := workload.Lookup("count")
+	k := DefaultKnobs()
+	if err := k.Set("probe", "3072"); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := KnobValue[int64](k, "probe"); !ok || v != 3072 {
+		t.Fatalf("probe = %d, %v; want 3072", v, ok)
+	}
+	if v, _ := KnobValue[int64](DefaultKnobs(), "probe"); v != 0 {
+		t.Errorf("default probe = %d, want 0", v)
+	}
+	j := Job{Workload: count, Workers: 1, Knobs: k}
+
+	rep, failed := runWorker(t, workerArgs(roleStdin, j, 0, "--len", "6"), "a\nbcd\n")
+	if failed != "" {
+		t.Fatalf("worker: %s", failed)
+	}
+	if rep.Knobs["probe"] != "3KiB" || rep.Knobs["buf"] != "1MiB" || rep.Bytes != 6 {
+		t.Errorf("worker decoded probe=%q buf=%q and read %d bytes; want 3KiB, 1MiB, 6", rep.Knobs["probe"], rep.Knobs["buf"], rep.Bytes)
+	}
+	// By hand: the worker parses the text itself (3MiB is 3145728 bytes).
+	base := []string{"--role", roleStdin, "--workload", "count", "--index", "0", "--len", "2"}
+	rep, failed = runWorker(t, append(base, "--knobs", `{"probe":"3145728"}`), "a\n")
+	if failed != "" || rep.Knobs["probe"] != "3MiB" || rep.Knobs["chancap"] != "4" {
+		t.Errorf("worker given probe=3145728: %v %q; want probe 3MiB, chancap 4 (the default)", rep.Knobs, failed)
+	}
+	for doc, want := range map[string]string{
+		`{"probe":"lots"}`: `knobs: knob probe="lots": size "lots"`,
+		`{"probe":"2GiB"}`: "knobs: knob probe: 2147483648 bytes is over 1GiB",
+		`{"turbo":"1"}`:    `knobs: unknown knob "turbo"`,
+		`probe=1`:          "knobs: invalid character",
+	} {
+		if _, failed := runWorker(t, append(base, "--knobs", doc), "a\n"); !strings.Contains(failed, want) {
+			t.Errorf("worker given %s: %q, want an error holding %q", doc, failed, want)
+		}
+	}
+
+	// The process form: the parent encodes, the workers decode and echo.
+	path := filepath.Join(t.TempDir(), "in")
+	if err := os.WriteFile(path, []byte("x\nyy\nzzz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j.Path, j.Workers = path, 2
+	res, err := rangesProcess(j)
+	if err != nil || res.Answer.Lines != 3 || res.Answer.Bytes != 9 {
+		t.Errorf("ranges process with probe: %+v, %v; want 3 lines, 9 bytes", res.Answer, err)
+	}
+	noChildren(t)
+}
+
+// TestKnobText: each knob's text, parsed and printed back canonically, in
+// every form it travels in (Set, exec's flags from Args, the workers'
+// document), and its refusals; worked out by hand from the units.
+func TestKnobText(t *testing.T) {
+	cases := []struct {
+		name, text, canonical string
+		err                   string
+	}{
+		{"buf", "65536", "64KiB", ""},
+		{"buf", "1GiB", "1GiB", ""},
+		{"buf", "1", "", "knob buf: 1 bytes is below the minimum of 64B"},
+		{"buf", "1TiB", "", "knob buf: 1099511627776 bytes is over the maximum of 1GiB"},
+		{"buf", "big", "", `knob buf="big": size "big"`},
+		{"chancap", "0", "0", ""},
+		{"chancap", "many", "", `knob chancap="many": strconv.Atoi: parsing "many": invalid syntax`},
+		{"chancap", "-1", "", "knob chancap: -1 is negative"},
+		{"pool", "false", "false", ""},
+		{"pool", "1", "true", ""},
+		{"populate", "yes", "", `knob populate="yes"`},
+		{"advice", "willneed", "willneed", ""},
+		{"advice", "fast", "", `knob advice: "fast" is not one of`},
+		{"split", "dynamic", "dynamic", ""},
+		{"split", "random", "", `knob split: "random" is not static or dynamic`},
+		{"segment", "2097152", "2MiB", ""},
+		{"collect", "manager", "manager", ""},
+		{"collect", "carrier-pigeon", "", `knob collect: "carrier-pigeon" is not one of`},
+		{"batch", "0", "", "knob batch: 0 lines, want at least 1"},
+		{"batch", "7", "7", ""},
+		{"maxline", "4096", "4KiB", ""},
+		{"maxline", "63", "", "knob maxline: 63 bytes is below the minimum of 64B"},
+		{"probe", "1024", "1KiB", ""},
+		{"turbo", "1", "", `unknown knob "turbo"`},
+	}
+	for _, c := range cases {
+		k := DefaultKnobs()
+		err := k.Set(c.name, c.text)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s=%s: error %v, want %q", c.name, c.text, err, c.err)
+			}
+			continue
+		}
+		if err != nil || k.Map()[c.name] != c.canonical {
+			t.Errorf("%s=%s: %q, %v; want %q", c.name, c.text, k.Map()[c.name], err, c.canonical)
+			continue
+		}
+		// exec's flags, as the driver hands them to its child.
+		fs := flag.NewFlagSet("exec", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		got := DefaultKnobs()
+		BindFlags(fs, &got)
+		if err := fs.Parse(k.Args()); err != nil || !maps.Equal(got.Map(), k.Map()) {
+			t.Errorf("%s=%s through exec's flags %q: %+v, %v; want %+v", c.name, c.text, k.Args(), got, err, k)
+		}
+		// The workers' document.
+		doc, err := k.MarshalText()
+		var back Knobs
+		if err == nil {
+			err = back.UnmarshalText(doc)
+		}
+		if err != nil || back.Map()[c.name] != c.canonical || back.Validate() != nil {
+			t.Errorf("%s=%s through %s: %v, %v", c.name, c.text, doc, back.Map(), err)
+		}
+	}
+	// A bare boolean flag is true, as with flag.Bool.
+	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
+	k := DefaultKnobs()
+	k.Populate = false
+	BindFlags(fs, &k)
+	if err := fs.Parse([]string{"--populate"}); err != nil || !k.Populate {
+		t.Errorf("--populate: %v, %v", k.Populate, err)
+	}
+}
+
+// TestDefaultKnobs: the registry's defaults, as the README states them.
+func TestDefaultKnobs(t *testing.T) {
+	want := Knobs{BufSize: 1 << 20, ChanCap: 4, Pool: true, Advice: "normal", Split: "static", Segment: 8 << 20,
+		Collect: "partials", Batch: 1024, MaxLine: 1 << 20}
+	if got := DefaultKnobs(); got != want {
+		t.Errorf("DefaultKnobs() = %+v, want %+v", got, want)
+	}
+	if err := DefaultKnobs().Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestREADMEKnobs: the README's knob table is the registry's (KnobTable).
+func TestREADMEKnobs(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- knobs: generated from the registry by strategy.KnobTable -->\n", "<!-- end of knobs -->\n"
+	_, rest, ok := strings.Cut(string(b), begin)
+	table, _, ok2 := strings.Cut(rest, end)
+	if !ok || !ok2 {
+		t.Fatalf("README.md: no knob table between %q and %q", begin, end)
+	}
+	// The table shows the product's knobs, not this test binary's probe.
+	rows := slices.DeleteFunc(Registry(), func(n Knob) bool { return n.Name == probeKnob.Name })
+	want := KnobTable(rows)
+	if len(rows) != 10 || !strings.Contains(want, "| `maxline` | 1MiB | ranges, chan | ") {
+		t.Errorf("KnobTable of %d rows:\n%s", len(rows), want)
+	}
+	if table != want {
+		t.Errorf("README.md's knob table is not the registry's; put this between the markers:\n%s", want)
+	}
+}
+
+// TestWorkerKnobsChecked: a worker that decodes other knobs than the
+// parent sent (here its command line gives buf again, later) fails the
+// run, naming the worker.
+func TestWorkerKnobsChecked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in")
+	if err := os.WriteFile(path, []byte("x\nyy\nzzz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	count, _ := workload.Lookup("count")
+	saved := WorkerCommand
+	defer func() { WorkerCommand = saved }()
+	WorkerCommand = func(args []string) (*exec.Cmd, error) {
+		return saved(append(args, "--knobs", `{"buf":"64KiB"}`))
+	}
+	_, err := rangesProcess(Job{Path: path, Workload: count, Workers: 2, Knobs: DefaultKnobs()})
+	if err == nil || !strings.Contains(err.Error(), "ranges: worker 0 decoded the knobs as map[") || !strings.Contains(err.Error(), "buf:64KiB") {
+		t.Errorf("a worker decoding buf=64KiB: %v", err)
+	}
+	noChildren(t)
+}
