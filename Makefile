@@ -85,5 +85,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseSize -fuzztime $${FUZZTIME:-1m} ./internal/units
 	$(GO) test -run '^$$' -fuzz FuzzReadRuns -fuzztime $${FUZZTIME:-1m} ./internal/results
 
+# Generated charts go; plots/readme (the charts the README shows) stays.
 clean:
-	rm -rf bin plots
+	rm -rf bin
+	find plots -mindepth 1 -maxdepth 1 ! -name readme -exec rm -rf {} + 2>/dev/null || true
