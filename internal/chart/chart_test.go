@@ -31,6 +31,8 @@ var golden = []struct {
 	{"timeline", Example_timeline, "timeline_count_goroutine_warm"},
 	{"alloc", Example_allocGC, "alloc_count_goroutine_warm"},
 	{"modes", Example_modes, "modes_count_warm"},
+	{"scale", Example_scale, "scale_count_goroutine_cold"},
+	{"cache", Example_cache, "cache_count"},
 }
 
 func TestGolden(t *testing.T) {

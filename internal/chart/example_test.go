@@ -2,9 +2,12 @@ package chart_test
 
 import (
 	"log"
+	"math"
 	"path/filepath"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
 )
 
 // fixture is the committed synthetic results folder the examples chart.
@@ -67,4 +70,74 @@ func Example_allocGC() {
 // Goroutine mode against process mode, time and peak memory.
 func Example_modes() {
 	saveFacet(chart.Modes, "modes_count_warm")
+}
+
+// regimeRuns makes one run per time in secs of a count cell.
+func regimeRuns(mode, strategy, cache string, size int64, secs ...float64) []results.Run {
+	var out []results.Run
+	for i, s := range secs {
+		c := results.Cell{Mode: mode, Strategy: strategy, Workload: "count", Size: size, SizeName: units.FormatSize(size),
+			Workers: 4, Knobs: map[string]string{"cache": cache}}
+		out = append(out, results.Run{Experiment: "regimes", Cell: c, Rep: i, Status: results.StatusOK, ElapsedSec: s,
+			Bytes: size, CacheState: cache, Memory: results.Memory{PeakRSS: 12 << 20}})
+	}
+	return out
+}
+
+// saveBuilt builds one kind of chart from runs and saves the figure name.
+func saveBuilt(build chart.Builder, runs []results.Run, name string) {
+	d, err := chart.NewDataset(runs, chart.Machine{CPU: "synthetic", Cores: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	figs, err := build(d)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range figs {
+		if f.Name == name {
+			if _, err := f.Save("testdata"); err != nil {
+				log.Fatal(err)
+			}
+			return
+		}
+	}
+	log.Fatalf("no figure %s", name)
+}
+
+// Cost against file size on log–log axes, cold cache: ranges at 1 GB/s
+// (slope 1), mmap growing as size^0.9, readall at half ranges' speed and
+// refused by the memory guard at 32 GiB, drawn as refused.
+func Example_scale() {
+	var runs []results.Run
+	for _, size := range []int64{16 << 20, 256 << 20, 4 << 30, 32 << 30} {
+		gb := float64(size) / 1e9
+		runs = append(runs, regimeRuns("goroutine", "ranges", "cold", size, gb, gb*1.02, gb*0.98)...)
+		mm := math.Pow(gb, 0.9)
+		runs = append(runs, regimeRuns("goroutine", "mmap", "cold", size, mm, mm*1.01, mm*0.99)...)
+		if size < 32<<30 {
+			runs = append(runs, regimeRuns("goroutine", "readall", "cold", size, 2*gb, 2*gb, 2.1*gb)...)
+		}
+	}
+	runs = append(runs, results.Run{Experiment: "regimes", Status: results.StatusSkipped,
+		Reason: "memory guard: estimated peak 32.0 GiB exceeds 80% of MemAvailable 22.9 GiB", CacheState: "cold",
+		Cell: results.Cell{Mode: "goroutine", Strategy: "readall", Workload: "count", Size: 32 << 30, SizeName: "32GiB",
+			Workers: 4, Knobs: map[string]string{"cache": "cold"}}})
+	saveBuilt(chart.Scale, runs, "scale_count_goroutine_cold")
+}
+
+// Cold against warm page cache, a panel per mode: cold ranges and mmap at
+// 0.30 s, readall at 0.60 s; warm 0.05 s, readall 0.25 s.
+func Example_cache() {
+	var runs []results.Run
+	for _, mode := range []string{"goroutine", "process"} {
+		for _, st := range []struct {
+			name       string
+			cold, warm float64
+		}{{"readall", 0.60, 0.25}, {"ranges", 0.30, 0.05}, {"mmap", 0.30, 0.05}} {
+			runs = append(runs, regimeRuns(mode, st.name, "cold", 1<<30, st.cold, st.cold*1.02, st.cold*0.98)...)
+			runs = append(runs, regimeRuns(mode, st.name, "warm", 1<<30, st.warm, st.warm*1.02, st.warm*0.98)...)
+		}
+	}
+	saveBuilt(chart.Cache, runs, "cache_count")
 }

@@ -164,10 +164,12 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		mp := newPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
 		for _, p := range []*plot.Plot{tp, mp} {
 			logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
-			p.X.Tick.Marker = Log2BytesTicks{}
+			// Two panels side by side: at most four size labels each, so
+			// that "64 MiB" and "256 MiB" do not run into each other.
+			p.X.Tick.Marker = Log2BytesTicks{MaxLabels: 4}
 			p.Y.Scale = plot.LogScale{}
 		}
-		tp.Y.Tick.Marker = plot.LogTicks{Prec: 2}
+		tp.Y.Tick.Marker = Log10Ticks{}
 		mp.Y.Tick.Marker = Log2BytesTicks{}
 		fig := &Figure{Name: KindScale + "_" + f.Slug(), Kind: KindScale}
 		var all []Summary
