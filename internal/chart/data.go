@@ -406,12 +406,20 @@ func (d *Dataset) Summary(f Facet, s Series, p Point, m Metric) (Summary, bool) 
 
 // commonMemoryMetric is the first like-for-like memory figure
 // (memoryMetrics) that every one of the cells (each a set of runs) has: the
-// one figure a chart comparing them draws for all its bars or lines.
+// one figure a chart comparing them draws for all its bars or lines. Where
+// some run was measured with a cold cache, figures that charge the page
+// cache the run reads in are passed over (MemoryMetric.ChargesColdReads).
 func commonMemoryMetric(cells [][]results.Run) (MemoryMetric, bool) {
+	cold := false
+	for _, runs := range cells {
+		for _, r := range runs {
+			cold = cold || r.CacheState == "cold"
+		}
+	}
 	for _, m := range memoryMetrics {
-		all := len(cells) > 0
+		all := len(cells) > 0 && !(cold && m.ChargesColdReads)
 		for _, runs := range cells {
-			if len(values(runs, m.Metric)) == 0 {
+			if !all || len(values(runs, m.Metric)) == 0 {
 				all = false
 				break
 			}

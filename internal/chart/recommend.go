@@ -24,6 +24,11 @@ type MemoryMetric struct {
 	Title string
 	// Meaning says in a sentence what the figure counts.
 	Meaning string
+	// ChargesColdReads is true for a figure that counts the page cache a
+	// run reads in: with a cold cache it grows with the file for every
+	// strategy alike and says nothing of what the program holds, so it is
+	// not chosen for cells measured cold.
+	ChargesColdReads bool
 }
 
 // metricOfUnit reads a run's figure under a results.bench unit, from the
@@ -37,12 +42,13 @@ func metricOfUnit(unit string) func(results.Run) (float64, bool) {
 
 // memoryMetrics are the like-for-like memory figures in order of
 // preference: the cgroup's peak charge when the machine gives every run a
-// cgroup, else the sum of every process's VmHWM (in goroutine mode the one
+// cgroup and the cache was warm, else the sum of every process's VmHWM (in goroutine mode the one
 // process's VmHWM, which is the same sum over a tree of one).
 var memoryMetrics = []MemoryMetric{
 	{
-		Metric: Metric{Name: "tree-peak-cgroup-B", Unit: "B", Of: metricOfUnit("tree-peak-cgroup-B")},
-		Title:  "whole-tree peak (cgroup)",
+		Metric:           Metric{Name: "tree-peak-cgroup-B", Unit: "B", Of: metricOfUnit("tree-peak-cgroup-B")},
+		Title:            "whole-tree peak (cgroup)",
+		ChargesColdReads: true,
 		Meaning: "the peak memory charged to the run's own cgroup: every process of the run, anonymous memory and page cache it brought in, " +
 			"but not the page cache that was warm before the run",
 	},

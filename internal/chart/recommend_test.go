@@ -16,6 +16,12 @@ func memRun(mode, strategy string, hwm int64, peaks ...results.TreePeak) results
 	return r
 }
 
+// coldRun marks r as measured with a cold page cache.
+func coldRun(r results.Run) results.Run {
+	r.CacheState = "cold"
+	return r
+}
+
 func TestChooseMemoryMetric(t *testing.T) {
 	cg := func(b int64) results.TreePeak { return results.TreePeak{Bytes: b, Source: "cgroup-v2-memory.peak"} }
 	sum := func(b int64) results.TreePeak { return results.TreePeak{Bytes: b, Source: "sum-vmhwm"} }
@@ -38,6 +44,10 @@ func TestChooseMemoryMetric(t *testing.T) {
 			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
 			memRun("goroutine", "ranges", 12*MiB),
 		}, "sum-VmHWM", []float64{30 * MiB, 12 * MiB}},
+		{"cold cache: the cgroup charges the pages read in, so the sum of VmHWM", []results.Run{
+			coldRun(memRun("goroutine", "ranges", 12*MiB, cg(4*MiB+12*MiB))),
+			coldRun(memRun("process", "ranges", 20*MiB, cg(4*MiB+20*MiB), sum(25*MiB))),
+		}, "sum-VmHWM", []float64{12 * MiB, 25 * MiB}},
 		{"the ceiling is no candidate", []results.Run{
 			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
 			memRun("goroutine", "ceiling", 12*MiB),
