@@ -84,6 +84,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzUTF16Compare -fuzztime $${FUZZTIME:-1m} ./internal/workload
 	$(GO) test -run '^$$' -fuzz FuzzParseSize -fuzztime $${FUZZTIME:-1m} ./internal/units
 	$(GO) test -run '^$$' -fuzz FuzzReadRuns -fuzztime $${FUZZTIME:-1m} ./internal/results
+	$(GO) test -run '^$$' -fuzz FuzzKnobsText -fuzztime $${FUZZTIME:-1m} ./internal/strategy
 
 # Generated charts go; plots/readme (the charts the README shows) stays.
 clean:

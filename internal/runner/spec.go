@@ -173,21 +173,83 @@ func (e *SpecError) Error() string {
 // lineBreaks keeps a SpecError on one line whatever the spec holds.
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
-// knob names a spec may vary, beyond the strategy knobs (the registry,
-// strategy.Registry).
-var envKnobs = []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"}
+// specKnob is one knob a spec may vary beyond the strategy knobs (the
+// registry, strategy.Registry): one row each, with the parser of its text
+// into what it sets in a cell.
+type specKnob struct {
+	name  string
+	parse func(val string) (func(*Cell), error)
+}
 
-// runKnobs are interpreted by the launcher (sample_every: the RSS sampling
-// interval of the run; cache: the page-cache state, warm or cold, overriding
-// the spec's cache for the cell) or by exec (spike: a short-lived allocation
-// of that size before the measured work, which a slow sampler misses).
-var runKnobs = []string{"sample_every", "spike", "cache"}
+// specKnobs are the environment knobs (GOGC, GOMEMLIMIT, GOMAXPROCS: the
+// run's process environment) and the run knobs, interpreted by the
+// launcher (sample_every: the RSS sampling interval of the run; cache:
+// the page-cache state, warm or cold, overriding the spec's cache for the
+// cell, read from the cell's name by CacheState) or by exec (spike: a
+// short-lived allocation of that size before the measured work, which a
+// slow sampler misses).
+var specKnobs = []specKnob{
+	envKnob("GOGC", func(v string) error {
+		if v == "off" {
+			return nil
+		}
+		_, err := strconv.Atoi(v)
+		return err
+	}),
+	envKnob("GOMEMLIMIT", func(v string) error {
+		if v != "off" && !memLimitText.MatchString(v) {
+			return fmt.Errorf("want a size such as 512MiB or off")
+		}
+		return nil
+	}),
+	envKnob("GOMAXPROCS", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err == nil && n < 1 {
+			err = fmt.Errorf("want at least 1")
+		}
+		return err
+	}),
+	{"sample_every", func(v string) (func(*Cell), error) {
+		d, err := time.ParseDuration(v)
+		if err == nil && d < 0 {
+			err = fmt.Errorf("negative")
+		}
+		return func(c *Cell) { c.SampleEvery = &d }, err
+	}},
+	{"spike", func(v string) (func(*Cell), error) {
+		n, err := units.ParseSize(v)
+		return func(c *Cell) { c.Spike = n }, err
+	}},
+	{"cache", func(v string) (func(*Cell), error) {
+		if v != "warm" && v != "cold" {
+			return nil, fmt.Errorf("want warm or cold")
+		}
+		return func(*Cell) {}, nil
+	}},
+}
+
+// memLimitText is GOMEMLIMIT's syntax (besides off).
+var memLimitText = regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`)
+
+// envKnob is a knob that sets name=value in the run's environment, its
+// value checked by check.
+func envKnob(name string, check func(string) error) specKnob {
+	return specKnob{name, func(v string) (func(*Cell), error) {
+		return func(c *Cell) { c.Env = append(c.Env, name+"="+v) }, check(v)
+	}}
+}
+
+// knobNames are the knobs a spec may vary, in the order errors list them.
+func knobNames() []string {
+	names := strategy.KnobNames()
+	for _, k := range specKnobs {
+		names = append(names, k.name)
+	}
+	return names
+}
 
 // isKnob reports whether a spec may vary k.
-func isKnob(k string) bool {
-	_, ok := strategy.LookupKnob(k)
-	return ok || slices.Contains(envKnobs, k) || slices.Contains(runKnobs, k)
-}
+func isKnob(k string) bool { return slices.Contains(knobNames(), k) }
 
 // LoadSpec reads and validates a spec file, applying defaults.
 func LoadSpec(path string) (*Spec, error) {
@@ -488,7 +550,7 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	m.knobs = map[string][]knobValue{}
 	for k, vals := range m.Knobs {
 		if !isKnob(k) {
-			return s.errAt(k, "unknown knob (want one of %s)", strings.Join(slices.Concat(strategy.KnobNames(), envKnobs, runKnobs), ", "))
+			return s.errAt(k, "unknown knob (want one of %s)", strings.Join(knobNames(), ", "))
 		}
 		if len(vals) == 0 {
 			return s.errAt(k, "empty list of values")
@@ -633,9 +695,8 @@ func (s *Spec) claimSelects(c *ClaimSpec, planned []*cellRuns) error {
 }
 
 // parseKnob parses one value of a spec's knob into what it sets in a
-// cell: a strategy knob (by its registry row), an env knob (the child's
-// environment) or a run knob (sample_every, spike; cache is read from the
-// cell's name, CacheState).
+// cell: a strategy knob by its registry row, the others by their
+// specKnobs row.
 func parseKnob(name, val string) (func(*Cell), error) {
 	if n, ok := strategy.LookupKnob(name); ok {
 		store, err := n.Parse(val)
@@ -644,40 +705,11 @@ func parseKnob(name, val string) (func(*Cell), error) {
 		}
 		return func(c *Cell) { store(&c.Knobs) }, nil
 	}
-	var err error
-	apply := func(c *Cell) { c.Env = append(c.Env, name+"="+val) }
-	switch name {
-	case "sample_every":
-		var d time.Duration
-		if d, err = time.ParseDuration(val); err == nil && d < 0 {
-			err = fmt.Errorf("negative")
-		}
-		apply = func(c *Cell) { c.SampleEvery = &d }
-	case "spike":
-		var n int64
-		n, err = units.ParseSize(val)
-		apply = func(c *Cell) { c.Spike = n }
-	case "cache":
-		if val != "warm" && val != "cold" {
-			err = fmt.Errorf("want warm or cold")
-		}
-		apply = func(*Cell) {}
-	case "GOGC":
-		if val != "off" {
-			_, err = strconv.Atoi(val)
-		}
-	case "GOMEMLIMIT":
-		if val != "off" && !regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`).MatchString(val) {
-			err = fmt.Errorf("want a size such as 512MiB or off")
-		}
-	case "GOMAXPROCS":
-		var n int
-		if n, err = strconv.Atoi(val); err == nil && n < 1 {
-			err = fmt.Errorf("want at least 1")
-		}
-	default:
+	i := slices.IndexFunc(specKnobs, func(k specKnob) bool { return k.name == name })
+	if i < 0 {
 		return nil, fmt.Errorf("unknown knob %q", name)
 	}
+	apply, err := specKnobs[i].parse(val)
 	if err != nil {
 		return nil, fmt.Errorf("knob %s=%q: %v", name, val, err)
 	}

@@ -243,3 +243,32 @@ func TestWorkerKnobsChecked(t *testing.T) {
 	}
 	noChildren(t)
 }
+
+// FuzzKnobsText: any --knobs document a worker is handed either fails to
+// decode or decodes to valid knobs that encode and decode to themselves.
+func FuzzKnobsText(f *testing.F) {
+	doc, _ := DefaultKnobs().MarshalText()
+	f.Add(string(doc))
+	f.Add(`{"buf":"64KiB","pool":"false","probe":"3KiB"}`)
+	f.Add(`{"chancap":"-1"}`)
+	f.Add(`{"advice":"sequential","maxline":"1GiB"}`)
+	f.Add(`{}`)
+	f.Add(`probe=1`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		var k Knobs
+		if k.UnmarshalText([]byte(doc)) != nil {
+			return
+		}
+		if err := k.Validate(); err != nil {
+			t.Fatalf("%q decoded to invalid knobs: %v", doc, err)
+		}
+		again, err := k.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Knobs
+		if err := back.UnmarshalText(again); err != nil || !maps.Equal(back.Map(), k.Map()) {
+			t.Fatalf("%q: %s decodes to %v, %v; want %v", doc, again, back.Map(), err, k.Map())
+		}
+	})
+}
