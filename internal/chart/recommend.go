@@ -80,14 +80,22 @@ func (d *Dataset) candidates(f Facet) []Series {
 // ChooseMemoryMetric picks the first of the like-for-like memory figures
 // that every candidate cell of the dataset has (commonMemoryMetric); when
 // none covers them all, the one covering the most (the earlier on a tie).
+// The warm-cache facets decide where there are any, so that one cold facet
+// does not take the cgroup's figure from the whole report.
 func ChooseMemoryMetric(d *Dataset) MemoryMetric {
-	var cells [][]results.Run
+	var cells, warm [][]results.Run
 	for _, f := range d.Facets() {
 		for _, s := range d.candidates(f) {
 			for _, p := range d.Points(f, s) {
 				cells = append(cells, d.Runs(f, s, p))
+				if f.Cache != "cold" {
+					warm = append(warm, d.Runs(f, s, p))
+				}
 			}
 		}
+	}
+	if len(warm) > 0 {
+		cells = warm
 	}
 	if m, ok := commonMemoryMetric(cells); ok {
 		return m

@@ -48,6 +48,10 @@ func TestChooseMemoryMetric(t *testing.T) {
 			coldRun(memRun("goroutine", "ranges", 12*MiB, cg(4*MiB+12*MiB))),
 			coldRun(memRun("process", "ranges", 20*MiB, cg(4*MiB+20*MiB), sum(25*MiB))),
 		}, "sum-VmHWM", []float64{12 * MiB, 25 * MiB}},
+		{"cold and warm facets: the warm ones decide the report's figure", []results.Run{
+			coldRun(memRun("goroutine", "ranges", 12*MiB, cg(4*MiB+12*MiB))),
+			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
+		}, "tree-peak-cgroup-B", []float64{16 * MiB, 5 * MiB}},
 		{"the ceiling is no candidate", []results.Run{
 			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
 			memRun("goroutine", "ceiling", 12*MiB),
