@@ -373,13 +373,29 @@ func (f knobFlag) Set(s string) error {
 	return nil
 }
 
-func (f knobFlag) IsBoolFlag() bool { return f.n.isBool }
+// boolKnobFlag is a boolean knob's flag: a bare --name is true, and its
+// zero value prints false (so --help shows a false default as flag.Bool
+// does, not at all).
+type boolKnobFlag struct{ knobFlag }
+
+func (f boolKnobFlag) String() string {
+	if f.k == nil {
+		return "false"
+	}
+	return f.knobFlag.String()
+}
+
+func (boolKnobFlag) IsBoolFlag() bool { return true }
 
 // BindFlags defines one flag per registry row on fs, each storing its
 // parsed value into *k (which holds the defaults the help shows).
 func BindFlags(fs *flag.FlagSet, k *Knobs) {
 	for _, n := range Registry() {
-		fs.Var(knobFlag{k: k, n: n}, n.Name, n.Help)
+		var v flag.Value = knobFlag{k: k, n: n}
+		if n.isBool {
+			v = boolKnobFlag{knobFlag{k: k, n: n}}
+		}
+		fs.Var(v, n.Name, n.Help)
 	}
 }
 

@@ -186,6 +186,22 @@ func TestKnobText(t *testing.T) {
 	if err := fs.Parse([]string{"--populate"}); err != nil || !k.Populate {
 		t.Errorf("--populate: %v, %v", k.Populate, err)
 	}
+	// --help shows each default as flag.Bool and friends do: a false
+	// one not at all.
+	var help strings.Builder
+	fs = flag.NewFlagSet("exec", flag.ContinueOnError)
+	fs.SetOutput(&help)
+	k = DefaultKnobs()
+	BindFlags(fs, &k)
+	fs.PrintDefaults()
+	for _, want := range []string{"chan: recycle chunk buffers (default true)", "mmap: MAP_POPULATE\n", "dynamic split: segment size (default 8MiB)"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, help.String())
+		}
+	}
+	if strings.Contains(help.String(), "(default false)") {
+		t.Errorf("--help shows a false default:\n%s", help.String())
+	}
 }
 
 // TestDefaultKnobs: the registry's defaults, as the README states them.
