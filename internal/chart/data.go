@@ -2,7 +2,9 @@ package chart
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -290,12 +292,7 @@ func (d *Dataset) Sizes(f Facet) []int64 {
 			set[p.Size] = true
 		}
 	}
-	out := make([]int64, 0, len(set))
-	for v := range set {
-		out = append(out, v)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 // Workers: see Sizes.
@@ -306,12 +303,7 @@ func (d *Dataset) Workers(f Facet) []int {
 			set[p.Workers] = true
 		}
 	}
-	out := make([]int, 0, len(set))
-	for v := range set {
-		out = append(out, v)
-	}
-	sort.Ints(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 // Metric is one measured quantity of a run.
@@ -522,10 +514,5 @@ func (d *Dataset) sizesWithRefused(f Facet) []int64 {
 			set[p.Size] = true
 		}
 	}
-	out := make([]int64, 0, len(set))
-	for v := range set {
-		out = append(out, v)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
