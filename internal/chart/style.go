@@ -1,15 +1,18 @@
 package chart
 
 import (
-	stdfnt "golang.org/x/image/font"
+	"fmt"
 	"hash/fnv"
 	"image/color"
 	"strings"
 
+	stdfnt "golang.org/x/image/font"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fanbench/fanbench/internal/strategy"
 )
 
 // Figure geometry and type sizes, chosen to be read at print size in a paper.
@@ -51,18 +54,37 @@ type Style struct {
 	Glyph draw.GlyphDrawer
 }
 
-// strategyOrder is the order strategies appear in legends and bar charts.
-var strategyOrder = []string{"readall", "ranges", "mmap", "chan", "shm", "ceiling"}
+// strategyStyles are the strategies' chart styles, from the strategy table
+// (strategy.All: each row's Color and Marker), in the table's order, which
+// is the order strategies appear in legends and bar charts.
+var strategyOrder, strategyStyles = tableStyles()
 
-// strategyStyles is the fixed table of strategy styles (Okabe–Ito palette,
-// distinguishable with the common colour-vision deficiencies).
-var strategyStyles = map[string]Style{
-	"readall": {Color: rgb(0xD5, 0x5E, 0x00), Glyph: draw.CircleGlyph{}},
-	"ranges":  {Color: rgb(0x00, 0x72, 0xB2), Glyph: draw.SquareGlyph{}},
-	"mmap":    {Color: rgb(0x00, 0x9E, 0x73), Glyph: draw.TriangleGlyph{}},
-	"chan":    {Color: rgb(0xCC, 0x79, 0xA7), Glyph: draw.PyramidGlyph{}},
-	"shm":     {Color: rgb(0xE6, 0x9F, 0x00), Glyph: draw.CrossGlyph{}},
-	"ceiling": {Color: rgb(0x00, 0x00, 0x00), Glyph: draw.PlusGlyph{}},
+// glyphs are the markers a strategy row may name (strategy.Markers).
+var glyphs = map[string]draw.GlyphDrawer{
+	"circle": draw.CircleGlyph{}, "square": draw.SquareGlyph{}, "triangle": draw.TriangleGlyph{},
+	"pyramid": draw.PyramidGlyph{}, "cross": draw.CrossGlyph{}, "plus": draw.PlusGlyph{},
+	"ring": draw.RingGlyph{}, "box": draw.BoxGlyph{},
+}
+
+// tableStyles reads every strategy row's colour and marker. A row with a
+// colour that is not "#RRGGBB" or a marker not in glyphs is a programming
+// error of the table, caught by the tests (TestStrategyStyles).
+func tableStyles() ([]string, map[string]Style) {
+	var order []string
+	styles := map[string]Style{}
+	for _, st := range strategy.All {
+		var r, g, b uint8
+		if n, err := fmt.Sscanf(st.Color, "#%02x%02x%02x", &r, &g, &b); n != 3 || err != nil || len(st.Color) != 7 {
+			panic(fmt.Sprintf("strategy %s: colour %q is not #RRGGBB", st.Name, st.Color))
+		}
+		glyph, ok := glyphs[st.Marker]
+		if !ok {
+			panic(fmt.Sprintf("strategy %s: unknown marker %q", st.Name, st.Marker))
+		}
+		order = append(order, st.Name)
+		styles[st.Name] = Style{Color: rgb(r, g, b), Glyph: glyph}
+	}
+	return order, styles
 }
 
 // otherGlyphs are used, chosen by a hash of the name, for reference commands

@@ -134,7 +134,14 @@ type Strategy struct {
 	// anonymous memory: what the memory guards of run and exec judge by
 	// (use EstimatePeak, which adds exec's spike).
 	Peak func(f Footprint) Estimate
+	// Color and Marker are how the strategy looks in every chart: an RGB
+	// colour "#RRGGBB" (the Okabe–Ito palette, distinguishable with the
+	// common colour-vision deficiencies) and a marker, one of Markers.
+	Color, Marker string
 }
+
+// Markers are the chart markers a strategy row may name.
+var Markers = []string{"circle", "square", "triangle", "pyramid", "cross", "plus", "ring", "box"}
 
 // Runs reports whether the strategy runs the named workload.
 func (s Strategy) Runs(workload string) bool {
@@ -170,19 +177,19 @@ func (s Strategy) Form(mode string) (Func, error) {
 // count workload only.
 var All = []Strategy{
 	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
-		Goroutine: readAll, Process: readAllProcess, Peak: wholeFile},
+		Goroutine: readAll, Process: readAllProcess, Peak: wholeFile, Color: "#D55E00", Marker: "circle"},
 	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer; process: each child gets path, offset and length",
-		Goroutine: ranges, Process: rangesProcess, Peak: lineBufs},
+		Goroutine: ranges, Process: rangesProcess, Peak: lineBufs, Color: "#0072B2", Marker: "square"},
 	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices; process: each child maps the file and scans its range",
-		Goroutine: mmapShared, Process: mmapProcess, Peak: bufPerWorker},
+		Goroutine: mmapShared, Process: mmapProcess, Peak: bufPerWorker, Color: "#009E73", Marker: "triangle"},
 	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers; process: the parent streams chunks into the children's stdin pipes",
-		Goroutine: chanCopies, Process: chanProcess, Peak: chunks},
+		Goroutine: chanCopies, Process: chanProcess, Peak: chunks, Color: "#CC79A7", Marker: "pyramid"},
 	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
-		Goroutine: shmGoroutine, Process: shmProcess, Peak: shmPeak},
+		Goroutine: shmGoroutine, Process: shmProcess, Peak: shmPeak, Color: "#E69F00", Marker: "cross"},
 	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed); process mode runs the same goroutine form",
-		Goroutine: ceiling, Process: ceiling, Peak: ceilingPeak},
+		Goroutine: ceiling, Process: ceiling, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
 	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
-		Goroutine: preadScan, Workloads: []string{"count"}, Peak: bufPerWorker},
+		Goroutine: preadScan, Workloads: []string{"count"}, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
 }
 
 // Lookup finds a strategy by name.
