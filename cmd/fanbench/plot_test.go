@@ -6,15 +6,27 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fanbench/fanbench/internal/chart/synthetic"
 )
 
-var chartFixture = filepath.Join("..", "..", "internal", "chart", "testdata", "results", "synthetic", "20250102T030405Z")
+// chartFixture writes the chart tests' synthetic results folder under a
+// temporary root and returns the folder.
+func chartFixture(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), synthetic.Experiment, synthetic.Stamp)
+	if err := synthetic.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
 
 func TestPlotCommand(t *testing.T) {
+	dir := chartFixture(t)
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	// Flags may come after the folder.
-	if code := run(&stdout, &stderr, []string{"report", chartFixture, "--out", out}); code != 0 {
+	if code := run(&stdout, &stderr, []string{"report", dir, "--out", out}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	lines := strings.Fields(stdout.String())
@@ -40,7 +52,7 @@ func TestPlotCommandBadInput(t *testing.T) {
 		{"plot"},
 		{"plot", missing},
 		{"report", "a", "b"},
-		{"plot", "--bogus", chartFixture},
+		{"plot", "--bogus", chartFixture(t)},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(&stdout, &stderr, args); code != 2 {

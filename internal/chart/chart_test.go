@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/cmpimg"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/chart/synthetic"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -207,7 +208,18 @@ func TestReportLinks(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
+	tmp, err := os.MkdirTemp("", "fanbench-chart-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fixture = filepath.Join(tmp, synthetic.Experiment, synthetic.Stamp)
+	if err := synthetic.Write(fixture); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	os.RemoveAll(tmp)
 	if reportDir != "" {
 		os.RemoveAll(filepath.Dir(reportDir))
 	}

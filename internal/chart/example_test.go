@@ -3,15 +3,15 @@ package chart_test
 import (
 	"log"
 	"math"
-	"path/filepath"
 
 	"github.com/fanbench/fanbench/internal/chart"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
 )
 
-// fixture is the committed synthetic results folder the examples chart.
-var fixture = filepath.Join("testdata", "results", "synthetic", "20250102T030405Z")
+// fixture is the synthetic results folder the examples chart, written by
+// TestMain (internal/chart/synthetic) before the tests run.
+var fixture string
 
 // saveFacet builds one kind of chart from the fixture and saves the figure
 // for one facet (by file name) as PNG and SVG in testdata.

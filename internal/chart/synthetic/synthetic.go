@@ -1,26 +1,37 @@
-package chart
+// Package synthetic writes the made-up but plausible results folder that
+// the chart tests and the CLI's plot tests draw: every strategy in both
+// modes, sizes 1 MiB to 1 GiB, 1 to 8 workers, six repetitions and a
+// warm-up, with memory timelines, tree peaks and one failed run, from a
+// cost model of an imagined 16-thread machine. It is generated when the
+// tests run rather than committed (the runs file is 2.3 MB). For tests only.
+package synthetic
 
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
 )
 
-// genFixture rewrites the synthetic results folder under testdata from the
-// model below: go test ./internal/chart -run TestGenFixture -genfixture
-var genFixture = flag.Bool("genfixture", false, "regenerate the synthetic results fixture in testdata/results")
+// Experiment and Stamp name the folder as a results root lays it out:
+// ROOT/Experiment/Stamp.
+const (
+	Experiment = "synthetic"
+	Stamp      = "20250102T030405Z"
+)
 
-// fixtureDir is the committed synthetic results folder.
-var fixtureDir = filepath.Join("testdata", "results", "synthetic", "20250102T030405Z")
+const (
+	KiB = 1 << 10
+	MiB = 1 << 20
+	GiB = 1 << 30
+)
 
 // model is a made-up but plausible machine: what each strategy costs.
 type model struct {
@@ -156,10 +167,10 @@ func (m *model) samples(c results.Cell, t float64, peak int64) []results.Sample 
 	return out
 }
 
-func TestGenFixture(t *testing.T) {
-	if !*genFixture {
-		t.Skip("run with -genfixture to rewrite the synthetic results fixture")
-	}
+// Write writes the synthetic results folder (runs.jsonl, env.json,
+// claims.json) into dir, creating it. The output depends on nothing but this
+// code: the same bytes on every machine and every call.
+func Write(dir string) error {
 	m := &model{rng: rand.New(rand.NewPCG(1, 2))}
 	sizes := []int64{1 * MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1 * GiB}
 	workers := []int{1, 2, 4, 8}
@@ -239,25 +250,27 @@ func TestGenFixture(t *testing.T) {
 			}
 		}
 	}
-	if err := os.MkdirAll(fixtureDir, 0o755); err != nil {
-		t.Fatal(err)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("synthetic results: %w", err)
 	}
-	f, err := os.Create(filepath.Join(fixtureDir, "runs.jsonl"))
+	f, err := os.Create(filepath.Join(dir, "runs.jsonl"))
 	if err != nil {
-		t.Fatal(err)
+		return fmt.Errorf("synthetic results: %w", err)
 	}
 	bw := bufio.NewWriter(f)
 	enc := json.NewEncoder(bw)
 	for _, r := range runs {
 		if err := enc.Encode(r); err != nil {
-			t.Fatal(err)
+			f.Close()
+			return fmt.Errorf("synthetic results: %w", err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
+		f.Close()
+		return fmt.Errorf("synthetic results: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		t.Fatal(err)
+		return fmt.Errorf("synthetic results: %w", err)
 	}
 	seed := int64(42)
 	env := results.Environment{
@@ -269,17 +282,18 @@ func TestGenFixture(t *testing.T) {
 		Fixtures: []results.FixtureEnv{{Path: "fixtures/count-1GiB.txt", Size: GiB, FSType: "ext4", Checksum: "sha256:3f1c0d9e"}},
 		Commit:   "b2c1c66", CommitSource: "git",
 	}
-	if err := results.WriteEnv(filepath.Join(fixtureDir, "env.json"), env); err != nil {
-		t.Fatal(err)
+	if err := results.WriteEnv(filepath.Join(dir, "env.json"), env); err != nil {
+		return fmt.Errorf("synthetic results: %w", err)
 	}
 	claims := []results.Verdict{
 		{Claim: "ranges peak RSS at 1GiB/8 workers < 0.1 × readall", Pass: true, Measured: "ranges 17 MiB vs readall 1.0 GiB (ratio 0.016)", Value: 0.016, Limit: 0.1},
 		{Claim: "mmap PSS in process mode < readall tree peak / 4", Pass: true, Measured: "mmap tree 185 MiB vs readall 2.1 GiB", Value: 0.086, Limit: 0.25},
 		{Claim: "chan throughput ≥ 80% of ceiling at 1GiB/8 workers", Pass: false, Measured: "chan 2.2 GB/s vs ceiling 14.3 GB/s (15%)", Value: 0.15, Limit: 0.8},
 	}
-	if err := results.WriteClaims(filepath.Join(fixtureDir, "claims.json"), claims); err != nil {
-		t.Fatal(err)
+	if err := results.WriteClaims(filepath.Join(dir, "claims.json"), claims); err != nil {
+		return fmt.Errorf("synthetic results: %w", err)
 	}
+	return nil
 }
 
 // r7 rounds to 7 decimals, to keep the fixture small.
