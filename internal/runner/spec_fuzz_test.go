@@ -15,7 +15,7 @@ import (
 // table of spec errors.
 func FuzzParseSpec(f *testing.F) {
 	var seeds []string
-	for _, pattern := range []string{"../../experiments/*.toml", "../../cmd/fanbench/testdata/run/*.toml"} {
+	for _, pattern := range []string{"../../experiments/*.toml", "../../internal/app/testdata/run/*.toml"} {
 		paths, _ := filepath.Glob(pattern)
 		for _, p := range paths {
 			if b, err := os.ReadFile(p); err == nil {

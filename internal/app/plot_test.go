@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ func TestPlotCommand(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	// Flags may come after the folder.
-	if code := run(&stdout, &stderr, []string{"report", dir, "--out", out}); code != 0 {
+	if code := Run(&stdout, &stderr, []string{"report", dir, "--out", out}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	lines := strings.Fields(stdout.String())
@@ -55,7 +55,7 @@ func TestPlotCommandBadInput(t *testing.T) {
 		{"plot", "--bogus", chartFixture(t)},
 	} {
 		var stdout, stderr bytes.Buffer
-		if code := run(&stdout, &stderr, args); code != 2 {
+		if code := Run(&stdout, &stderr, args); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
 		if len(args) == 2 && args[1] == missing && !strings.Contains(stderr.String(), missing) {

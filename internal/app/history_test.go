@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -58,7 +58,7 @@ func TestHistoryCommand(t *testing.T) {
 	}
 	for _, s := range steps {
 		var stdout, stderr bytes.Buffer
-		if code := run(&stdout, &stderr, s.args); code != 0 {
+		if code := Run(&stdout, &stderr, s.args); code != 0 {
 			t.Fatalf("%q: exit %d: %s", s.args, code, stderr.String())
 		}
 		for _, w := range s.wantStdout {
@@ -81,7 +81,7 @@ func TestHistoryCommandBadInput(t *testing.T) {
 	dir := historyResults(t, root, "aaaaaaa1", 1)
 	hist := filepath.Join(root, "history.jsonl")
 	var stdout, stderr bytes.Buffer
-	if code := run(&stdout, &stderr, []string{"history", "add", "--history", hist, dir}); code != 0 {
+	if code := Run(&stdout, &stderr, []string{"history", "add", "--history", hist, dir}); code != 0 {
 		t.Fatalf("add: exit %d: %s", code, stderr.String())
 	}
 	corrupt := filepath.Join(root, "corrupt.jsonl")
@@ -112,7 +112,7 @@ func TestHistoryCommandBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
-		code := run(&stdout, &stderr, tt.args)
+		code := Run(&stdout, &stderr, tt.args)
 		if code != 2 {
 			t.Errorf("%q: exit %d, want 2 (stderr %s)", tt.args, code, stderr.String())
 			continue

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -45,7 +45,7 @@ func TestExecRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			status := run(&stdout, &stderr, append([]string{"exec"}, tt.args...))
+			status := Run(&stdout, &stderr, append([]string{"exec"}, tt.args...))
 			line := stderr.String()
 			if status != tt.status || !strings.HasPrefix(line, tt.stderr) || !strings.Contains(line, tt.names) || strings.Count(line, "\n") != 1 {
 				t.Errorf("exit %d, stderr %q; want exit %d, one line %q… naming %q", status, line, tt.status, tt.stderr, tt.names)

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ func TestCompareCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if got := run(&stdout, &stderr, tt.args); got != tt.status {
+			if got := Run(&stdout, &stderr, tt.args); got != tt.status {
 				t.Errorf("exit status %d, want %d; stderr: %s", got, tt.status, stderr.String())
 			}
 			if tt.stderr != "" {
@@ -81,7 +81,7 @@ func TestCompareGateMissing(t *testing.T) {
 			"verdict: PASS (no significant regression beyond tolerance in 1 gated metric; 1 cell missing in NEW)"},
 	} {
 		var stdout, stderr bytes.Buffer
-		if got := run(&stdout, &stderr, tt.args); got != tt.status {
+		if got := Run(&stdout, &stderr, tt.args); got != tt.status {
 			t.Errorf("%v: exit status %d, want %d; stderr: %s", tt.args, got, tt.status, stderr.String())
 		}
 		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")

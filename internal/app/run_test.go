@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ func TestRunSpecErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stdout, stderr bytes.Buffer
-			status := run(&stdout, &stderr, []string{"run", "--results", resultsRoot, "--fixtures", fixtures, tt.spec})
+			status := Run(&stdout, &stderr, []string{"run", "--results", resultsRoot, "--fixtures", fixtures, tt.spec})
 			if status != 2 {
 				t.Errorf("exit status %d, want 2; stderr: %s", status, stderr.String())
 			}
@@ -100,7 +100,7 @@ func TestRunUsageErrors(t *testing.T) {
 			resultsRoot := t.TempDir()
 			var stdout, stderr bytes.Buffer
 			args := append([]string{tt.args[0], "--results", resultsRoot, "--fixtures", filepath.Join(resultsRoot, "fx")}, tt.args[1:]...)
-			if status := run(&stdout, &stderr, args); status != 2 {
+			if status := Run(&stdout, &stderr, args); status != 2 {
 				t.Errorf("exit status %d, want 2; stderr: %s", status, stderr.String())
 			}
 			if stderr.String() != tt.stderr {

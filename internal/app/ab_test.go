@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func TestABUsageErrors(t *testing.T) {
 			tmp := t.TempDir()
 			var stdout, stderr bytes.Buffer
 			args := append([]string{"ab", "--results", filepath.Join(tmp, "results"), "--cache", filepath.Join(tmp, "cache")}, tt.args...)
-			if status := run(&stdout, &stderr, args); status != 2 {
+			if status := Run(&stdout, &stderr, args); status != 2 {
 				t.Errorf("exit status %d, want 2; stderr %q", status, stderr.String())
 			}
 			got := stderr.String()

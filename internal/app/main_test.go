@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func TestHelpExitsZero(t *testing.T) {
 		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
 				var stdout, stderr bytes.Buffer
-				if status := run(&stdout, &stderr, args); status != 0 {
+				if status := Run(&stdout, &stderr, args); status != 0 {
 					t.Errorf("exit status %d, want 0; stderr: %s", status, stderr.String())
 				}
 				if !strings.Contains(stdout.String()+stderr.String(), "usage: fanbench "+name) {
@@ -44,7 +44,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 	}
 	t.Run("exec", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
-		status := run(&stdout, &stderr, []string{"exec", file, "--strategy", "ranges", "--workers", "2"})
+		status := Run(&stdout, &stderr, []string{"exec", file, "--strategy", "ranges", "--workers", "2"})
 		if status != 0 {
 			t.Fatalf("exit status %d; stderr: %s", status, stderr.String())
 		}
@@ -64,7 +64,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 		// after it were taken as flags and the spec as the one argument.
 		root := t.TempDir()
 		var stdout, stderr bytes.Buffer
-		status := run(&stdout, &stderr, []string{"run", filepath.Join("testdata", "run", "bad-size.toml"),
+		status := Run(&stdout, &stderr, []string{"run", filepath.Join("testdata", "run", "bad-size.toml"),
 			"--reps", "1", "--results", root, "--fixtures", filepath.Join(root, "fx")})
 		want := "fanbench run: testdata/run/bad-size.toml:4: sizes: "
 		if status != 2 || !strings.HasPrefix(stderr.String(), want) {

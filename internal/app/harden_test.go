@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func TestRunEverySkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	status := run(&stdout, &stderr, []string{"run", "--results", filepath.Join(tmp, "r"), "--fixtures", filepath.Join(tmp, "fx"), spec})
+	status := Run(&stdout, &stderr, []string{"run", "--results", filepath.Join(tmp, "r"), "--fixtures", filepath.Join(tmp, "fx"), spec})
 	if status != 1 {
 		t.Errorf("exit status %d, want 1\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
 	}
