@@ -78,7 +78,6 @@ const SpecCopyName = "spec.toml"
 // run, so an interruption loses at most the run under way.
 func Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
-	spec := o.Spec
 	if o.Self == "" {
 		self, err := os.Executable()
 		if err != nil {
@@ -86,167 +85,234 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 		o.Self = self
 	}
-	var plan *RunPlan
+	x := &experiment{o: o, spec: o.Spec}
 	if !o.Resume {
 		// Decided before anything is written: what runs, what the memory
 		// guard refuses, which fixtures are needed and whether they fit.
-		if plan = o.RunPlan; plan == nil {
-			var err error
-			if plan, err = BuildPlan(spec, o.FixtureDir, o.ResultsRoot, o.Force, o.memAvailable); err != nil {
-				return nil, err
-			}
-		}
-		if err := plan.CheckSpace(); err != nil {
+		if err := x.newPlan(); err != nil {
 			return nil, err
 		}
 	}
-	dirPath := o.Dir
-	if dirPath == "" {
-		var err error
-		if dirPath, err = experimentDir(o.ResultsRoot, spec.Name, time.Now()); err != nil {
-			return nil, err
-		}
-	}
-	dir, err := results.CreateDir(dirPath)
-	if err != nil {
+	var err error
+	if x.dir, err = o.resultsDir(); err != nil {
 		return nil, err
 	}
-	unlock, err := lockDir(dir.Path)
+	unlock, err := lockDir(x.dir.Path)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	sum := &Summary{Dir: dir.Path}
-	if *spec.Cgroup {
-		// A driver killed by SIGKILL leaves its run's (empty) cgroup behind.
-		removed, err := measure.RemoveStaleRunCgroups()
-		if len(removed) > 0 {
-			fmt.Fprintf(o.Progress, "removed %d stale run cgroups of fanbench processes that are gone: %s\n", len(removed), strings.Join(removed, ", "))
-		}
-		if err != nil {
-			fmt.Fprintf(o.Progress, "# warning: %v\n", oneLine(err.Error()))
-		}
+	if *x.spec.Cgroup {
+		o.removeStaleCgroups()
 	}
-
-	var done map[string]bool
-	var prior []results.Run
 	if o.Resume {
-		fixtureDir, changed, err := loadPlan(dir.Path, spec, o.FixtureDir)
-		if err != nil {
-			return nil, fmt.Errorf("resume %s: %w", dir.Path, err)
-		}
-		for _, c := range changed {
-			fmt.Fprintln(o.Progress, c)
-		}
-		if cmds := commandLines(spec); len(cmds) > 0 {
-			// A spec is code, like a Makefile: say what this one will run.
-			fmt.Fprintf(o.Progress, "resume: %s runs these commands (a spec is code: resume only folders you trust):\n", spec.Path)
-			for _, c := range cmds {
-				fmt.Fprintf(o.Progress, "  %s\n", c)
-			}
-		}
-		prior, _, err = dir.ReadRuns()
-		if err != nil && !errors.Is(err, fs.ErrNotExist) { // none: interrupted before the first run
-			return nil, fmt.Errorf("resume %s: %w", dir.Path, err)
-		}
-		done = map[string]bool{}
-		for _, r := range prior {
-			done[runKey(r.Cell, r.Rep, r.Warmup)] = true
-		}
-		if plan, err = BuildPlan(spec, fixtureDir, "", o.Force, o.memAvailable); err != nil {
-			return nil, err
-		}
-		if err := plan.CheckSpace(); err != nil {
-			return nil, err
-		}
-	} else if err := os.WriteFile(filepath.Join(dir.Path, SpecCopyName), spec.src, 0o644); err != nil {
-		return nil, fmt.Errorf("save spec copy: %w", err)
-	} else if err := savePlan(dir.Path, spec, plan.FixtureDir); err != nil {
-		return nil, err
+		err = x.resume()
+	} else {
+		err = x.saveProvenance()
 	}
-
-	cells := plan.Cells
-	in, err := prepareInputs(ctx, o, plan)
 	if err != nil {
+		return nil, err
+	}
+	if x.in, err = prepareInputs(ctx, o, x.plan); err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("interrupted before the first run; continue with --resume %s", dir.Path)
+			return nil, fmt.Errorf("interrupted before the first run; continue with --resume %s", x.dir.Path)
 		}
 		return nil, err
 	}
+	env, err := x.environment()
+	if err != nil {
+		return nil, err
+	}
+	log, err := x.dir.OpenRunLog()
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	if o.Plan != nil {
+		x.plan.Order = o.Plan(x.plan.Cells)
+	}
+	todo, err := x.pending()
+	if err != nil {
+		return nil, err
+	}
 
+	sum := &Summary{Dir: x.dir.Path}
+	all, interrupted, err := x.runAll(ctx, log, todo)
+	if err != nil {
+		return sum, err
+	}
+	sum.count(all)
+	if err := x.dir.WriteBench(env, all); err != nil {
+		return sum, err
+	}
+	if interrupted != nil {
+		sum.Elapsed = time.Since(start)
+		return sum, fmt.Errorf("interrupted: %d runs recorded in %s; continue with --resume %s", len(all), x.dir.Path, x.dir.Path)
+	}
+	sum.Verdicts = EvaluateClaims(x.spec.Claims, all)
+	if err := x.dir.WriteClaims(sum.Verdicts); err != nil {
+		return sum, err
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+// experiment is the state of one Run once its results folder is chosen.
+type experiment struct {
+	o    Options
+	spec *Spec
+	dir  results.Dir
+	plan *RunPlan
+	in   *inputs
+	// prior are the runs a resumed folder already holds; done their keys.
+	prior []results.Run
+	done  map[string]bool
+}
+
+// newPlan takes the plan the caller built (Options.RunPlan) or builds it,
+// and checks that its fixtures fit.
+func (x *experiment) newPlan() error {
+	o := x.o
+	if x.plan = o.RunPlan; x.plan == nil {
+		var err error
+		if x.plan, err = BuildPlan(x.spec, o.FixtureDir, o.ResultsRoot, o.Force, o.memAvailable); err != nil {
+			return err
+		}
+	}
+	return x.plan.CheckSpace()
+}
+
+// resultsDir creates the results folder: Options.Dir, or a new
+// ResultsRoot/<experiment>/<UTC time>.
+func (o Options) resultsDir() (results.Dir, error) {
+	path := o.Dir
+	if path == "" {
+		var err error
+		if path, err = experimentDir(o.ResultsRoot, o.Spec.Name, time.Now()); err != nil {
+			return results.Dir{}, err
+		}
+	}
+	return results.CreateDir(path)
+}
+
+// removeStaleCgroups removes the (empty) run cgroups a driver killed by
+// SIGKILL left behind, and says so.
+func (o Options) removeStaleCgroups() {
+	removed, err := measure.RemoveStaleRunCgroups()
+	if len(removed) > 0 {
+		fmt.Fprintf(o.Progress, "removed %d stale run cgroups of fanbench processes that are gone: %s\n", len(removed), strings.Join(removed, ", "))
+	}
+	if err != nil {
+		fmt.Fprintf(o.Progress, "# warning: %v\n", oneLine(err.Error()))
+	}
+}
+
+// resume reads a folder's plan settings and recorded runs, and plans
+// again over the fixture folder it used.
+func (x *experiment) resume() error {
+	o, spec, dir := x.o, x.spec, x.dir
+	fixtureDir, changed, err := loadPlan(dir.Path, spec, o.FixtureDir)
+	if err != nil {
+		return fmt.Errorf("resume %s: %w", dir.Path, err)
+	}
+	for _, c := range changed {
+		fmt.Fprintln(o.Progress, c)
+	}
+	if cmds := commandLines(spec); len(cmds) > 0 {
+		// A spec is code, like a Makefile: say what this one will run.
+		fmt.Fprintf(o.Progress, "resume: %s runs these commands (a spec is code: resume only folders you trust):\n", spec.Path)
+		for _, c := range cmds {
+			fmt.Fprintf(o.Progress, "  %s\n", c)
+		}
+	}
+	x.prior, _, err = dir.ReadRuns()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // none: interrupted before the first run
+		return fmt.Errorf("resume %s: %w", dir.Path, err)
+	}
+	x.done = map[string]bool{}
+	for _, r := range x.prior {
+		x.done[runKey(r.Cell, r.Rep, r.Warmup)] = true
+	}
+	if x.plan, err = BuildPlan(spec, fixtureDir, "", o.Force, o.memAvailable); err != nil {
+		return err
+	}
+	return x.plan.CheckSpace()
+}
+
+// saveProvenance writes a new folder's spec copy and plan settings, which
+// resume reads.
+func (x *experiment) saveProvenance() error {
+	if err := os.WriteFile(filepath.Join(x.dir.Path, SpecCopyName), x.spec.src, 0o644); err != nil {
+		return fmt.Errorf("save spec copy: %w", err)
+	}
+	return savePlan(x.dir.Path, x.spec, x.plan.FixtureDir)
+}
+
+// environment is the folder's environment record: written for a new
+// folder, the recorded one for a resumed folder (written now if it was
+// interrupted before it was).
+func (x *experiment) environment() (results.Environment, error) {
+	in := x.in
 	env := results.CollectEnvironment(in.paths...)
-	env.Experiment = spec.Name
-	seed := spec.Seed
+	env.Experiment = x.spec.Name
+	seed := x.spec.Seed
 	env.Seed = &seed
 	for i := range env.Fixtures {
 		env.Fixtures[i].Checksum = in.checksums[env.Fixtures[i].Path]
 		env.Fixtures[i].Input = in.names[env.Fixtures[i].Path]
 	}
-	if !o.Resume {
-		if err := dir.WriteEnv(env); err != nil {
-			return nil, err
+	if x.o.Resume {
+		if old, err := x.dir.ReadEnv(); err == nil {
+			return old, nil
 		}
-	} else if old, err := dir.ReadEnv(); err == nil {
-		env = old
-	} else if err := dir.WriteEnv(env); err != nil { // none: interrupted before it was written
-		return nil, err
 	}
+	return env, x.dir.WriteEnv(env)
+}
 
-	log, err := dir.OpenRunLog()
-	if err != nil {
-		return nil, err
-	}
-	defer log.Close()
-
-	if o.Plan != nil {
-		plan.Order = o.Plan(cells)
-	}
+// pending counts the planned runs not yet recorded, and refuses a run
+// naming an arm that has no build.
+func (x *experiment) pending() (int, error) {
+	cells := x.plan.Cells
 	todo := 0
-	for _, p := range plan.Order {
-		if _, ok := o.Arms[p.Arm]; p.Arm != "" && !ok {
-			return nil, fmt.Errorf("planned run of %s names arm %q, which has no build", cells[p.Cell].Name(), p.Arm)
+	for _, p := range x.plan.Order {
+		if _, ok := x.o.Arms[p.Arm]; p.Arm != "" && !ok {
+			return 0, fmt.Errorf("planned run of %s names arm %q, which has no build", cells[p.Cell].Name(), p.Arm)
 		}
-		if !done[runKey(p.cellOf(cells).Cell, p.Rep, p.Warmup)] {
+		if !x.done[runKey(p.cellOf(cells).Cell, p.Rep, p.Warmup)] {
 			todo++
 		}
 	}
-	prog := newProgress(o, todo)
-	all := append([]results.Run(nil), prior...)
-	var interrupted error
+	return todo, nil
+}
+
+// runAll runs the planned runs not yet recorded, in order, appending each
+// record to log as it finishes. It returns every record (the prior ones
+// first) and, when ctx ended, why the runs stopped; err is a record that
+// could not be written.
+func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) (all []results.Run, interrupted, err error) {
+	prog := newProgress(x.o, todo)
+	defer prog.finish()
+	all = append([]results.Run(nil), x.prior...)
 	warnedCgroup := false
-	for order, p := range plan.Order {
-		c := p.cellOf(cells)
-		if done[runKey(c.Cell, p.Rep, p.Warmup)] {
+	for order, p := range x.plan.Order {
+		c := p.cellOf(x.plan.Cells)
+		if x.done[runKey(c.Cell, p.Rep, p.Warmup)] {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			interrupted = err
-			break
+			return all, err, nil
 		}
 		prog.describe(c, p)
-		if o.beforeRun != nil {
-			o.beforeRun(order)
+		if x.o.beforeRun != nil {
+			x.o.beforeRun(order)
 		}
-		ro := o
-		if a, ok := o.Arms[p.Arm]; ok {
-			ro.Self, c.Env = a.Binary, append(slices.Clip(c.Env), a.Env...)
-		}
-		var r results.Run
-		if why := plan.Skips[p.Cell]; why != "" {
-			r = newRun(spec, c, p)
-			r.Status, r.Reason = results.StatusSkipped, why
-		} else {
-			answerFile := filepath.Join(dir.Path, fmt.Sprintf("answer-%d.txt", order))
-			r = runOne(ctx, ro, spec, c, p, in.path(c), in.stamps[in.path(c)], in.refs[in.refKey(c)], answerFile)
-		}
-		r.Order = order
+		r := x.runPlanned(ctx, order, c, p)
 		if ctx.Err() != nil && r.Status != results.StatusOK {
 			// Interrupted mid-run: not recorded, so --resume runs it again.
-			interrupted = ctx.Err()
-			break
+			return all, ctx.Err(), nil
 		}
 		if err := log.Append(r); err != nil {
-			return sum, fmt.Errorf("record run: %w", err)
+			return all, nil, fmt.Errorf("record run: %w", err)
 		}
 		all = append(all, r)
 		prog.done(c, p, r)
@@ -254,35 +320,46 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			// Once: the reason is the machine's, the same for every run.
 			warnedCgroup = true
 			unit, _ := results.TreePeakUnit(measure.SourceCgroupV2)
-			fmt.Fprintf(o.Progress, "# warning: no cgroup tree peak (%s) for this experiment's runs: %s\n", unit, oneLine(r.CgroupNote))
+			fmt.Fprintf(x.o.Progress, "# warning: no cgroup tree peak (%s) for this experiment's runs: %s\n", unit, oneLine(r.CgroupNote))
 		}
 	}
-	prog.finish()
+	return all, nil, nil
+}
 
+// runPlanned is the record of the planned run p of cell c, the order-th
+// of the plan: skipped when the plan refused its cell, else launched with
+// its arm's build.
+func (x *experiment) runPlanned(ctx context.Context, order int, c Cell, p Planned) results.Run {
+	var r results.Run
+	if why := x.plan.Skips[p.Cell]; why != "" {
+		r = newRun(x.spec, c, p)
+		r.Status, r.Reason = results.StatusSkipped, why
+	} else {
+		ro := x.o
+		if a, ok := x.o.Arms[p.Arm]; ok {
+			ro.Self, c.Env = a.Binary, append(slices.Clip(c.Env), a.Env...)
+		}
+		in := x.in
+		answerFile := filepath.Join(x.dir.Path, fmt.Sprintf("answer-%d.txt", order))
+		r = runOne(ctx, ro, x.spec, c, p, in.path(c), in.stamps[in.path(c)], in.refs[in.refKey(c)], answerFile)
+	}
+	r.Order = order
+	return r
+}
+
+// count adds the measured runs of all (warm-ups aside) to s by status.
+func (s *Summary) count(all []results.Run) {
 	for _, r := range all {
 		switch {
 		case r.Warmup:
 		case r.Status == results.StatusFailed:
-			sum.Failed++
+			s.Failed++
 		case r.Status == results.StatusSkipped:
-			sum.Skipped++
+			s.Skipped++
 		default:
-			sum.Runs++
+			s.Runs++
 		}
 	}
-	if err := dir.WriteBench(env, all); err != nil {
-		return sum, err
-	}
-	if interrupted != nil {
-		sum.Elapsed = time.Since(start)
-		return sum, fmt.Errorf("interrupted: %d runs recorded in %s; continue with --resume %s", len(all), dir.Path, dir.Path)
-	}
-	sum.Verdicts = EvaluateClaims(spec.Claims, all)
-	if err := dir.WriteClaims(sum.Verdicts); err != nil {
-		return sum, err
-	}
-	sum.Elapsed = time.Since(start)
-	return sum, nil
 }
 
 // experimentDir is the results folder ROOT/NAME/<UTC time> of an
@@ -323,16 +400,8 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		r.Status, r.Reason = results.StatusSkipped, why
 		return r
 	}
-	// A damaged fixture or input is never measured: its size and mtime,
-	// recorded when its checksum was taken, are checked before every run.
-	what := "fixture"
-	if c.File != "" {
-		what = "input"
-	}
-	if now, err := stampOf(path); err != nil {
-		return fail("%s %s: %v", what, path, err)
-	} else if now.Size != stamp.Size || !now.MTime.Equal(stamp.MTime) {
-		return fail("%s %s changed since it was verified: %s, was %s", what, path, now, stamp)
+	if why := inputChanged(c, path, stamp); why != "" {
+		return fail("%s", why)
 	}
 	if ref.err != "" {
 		return fail("%s", ref.err)
@@ -343,6 +412,55 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 	}
 	r.Residency, r.ResidencyOK = res, ok
 
+	l := newLaunch(o, spec, c, path, ref, answerFile)
+	if c.SampleEvery != nil {
+		r.SampleEveryMs = float64(l.SampleEvery) / float64(time.Millisecond)
+	}
+	out := l.Run(ctx)
+	r.Usage, r.TreePeaks, r.Samples, r.StderrTail = out.Usage, out.TreePeaks, out.Samples, out.StderrTail
+	if out.Sampler.Count > 0 {
+		r.Extra = map[string]float64{"sampler-cpu-sec": out.Sampler.CPU.Seconds(), "samples": float64(out.Sampler.Count)}
+	} else if l.SampleEvery > 0 {
+		r.SamplerNote = out.Sampler.Note()
+	}
+	if l.Cgroup {
+		r.CgroupNote = out.CgroupNote
+	}
+	if out.Err != nil {
+		return fail("%v%s", out.Err, lastLine(out.StderrTail))
+	}
+	r.StderrTail = ""
+	if c.Ref != nil {
+		err = referenceResult(&r, c.Ref, ref, out)
+	} else {
+		err = execResult(&r, ref, out, answerFile)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	r.Status = results.StatusOK
+	return r
+}
+
+// inputChanged says why the fixture or input at path may not be measured:
+// a damaged one never is. Its size and mtime, recorded when its checksum
+// was taken, are checked before every run.
+func inputChanged(c Cell, path string, stamp fixtureStamp) string {
+	what := "fixture"
+	if c.File != "" {
+		what = "input"
+	}
+	if now, err := stampOf(path); err != nil {
+		return fmt.Sprintf("%s %s: %v", what, path, err)
+	} else if now.Size != stamp.Size || !now.MTime.Equal(stamp.MTime) {
+		return fmt.Sprintf("%s %s changed since it was verified: %s, was %s", what, path, now, stamp)
+	}
+	return ""
+}
+
+// newLaunch is the child of one run of c over path: a reference command,
+// or `fanbench exec` told the reference answer and where to write its own.
+func newLaunch(o Options, spec *Spec, c Cell, path string, ref inputRef, answerFile string) Launch {
 	var l Launch
 	if c.Ref != nil {
 		l.Args = expand(c.Ref.Command, path, c)
@@ -361,38 +479,32 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 	l.SampleEvery, l.PSSEvery = spec.SampleEvery.Duration, spec.PSSEvery.Duration
 	if c.SampleEvery != nil {
 		l.SampleEvery = *c.SampleEvery
-		r.SampleEveryMs = float64(l.SampleEvery) / float64(time.Millisecond)
 	}
 	l.MemLimit = spec.MemLimit
-	out := l.Run(ctx)
-	r.Usage, r.TreePeaks, r.Samples, r.StderrTail = out.Usage, out.TreePeaks, out.Samples, out.StderrTail
-	if out.Sampler.Count > 0 {
-		r.Extra = map[string]float64{"sampler-cpu-sec": out.Sampler.CPU.Seconds(), "samples": float64(out.Sampler.Count)}
-	} else if l.SampleEvery > 0 {
-		r.SamplerNote = out.Sampler.Note()
-	}
-	if l.Cgroup {
-		r.CgroupNote = out.CgroupNote
-	}
-	if out.Err != nil {
-		return fail("%v%s", out.Err, lastLine(out.StderrTail))
-	}
-	r.StderrTail = ""
-	if c.Ref != nil {
-		r.ElapsedSec = out.Usage.WallSec
-		r.Status = results.StatusOK
-		if c.Ref.Verify == "lines" {
-			n, err := firstNumber(out.Stdout)
-			if err != nil || n != ref.answer.Lines {
-				return fail("reference %s printed %q, want %d lines", c.Ref.Name, strings.TrimSpace(string(out.Stdout)), ref.answer.Lines)
-			}
-			r.Verified = true
+	return l
+}
+
+// referenceResult records in r what the run of the reference command cr
+// learned: its wall time and, when it is verified by lines, the line count
+// it printed, which must be the reference's.
+func referenceResult(r *results.Run, cr *Reference, ref inputRef, out Outcome) error {
+	r.ElapsedSec = out.Usage.WallSec
+	if cr.Verify == "lines" {
+		n, err := firstNumber(out.Stdout)
+		if err != nil || n != ref.answer.Lines {
+			return fmt.Errorf("reference %s printed %q, want %d lines", cr.Name, strings.TrimSpace(string(out.Stdout)), ref.answer.Lines)
 		}
-		return r
+		r.Verified = true
 	}
+	return nil
+}
+
+// execResult records in r the report an exec child printed, and checks its
+// answer (and the text it wrote to answerFile) against the reference.
+func execResult(r *results.Run, ref inputRef, out Outcome, answerFile string) error {
 	var rep ExecReport
 	if err := json.Unmarshal(lastJSONLine(out.Stdout), &rep); err != nil {
-		return fail("exec printed no report: %v", err)
+		return fmt.Errorf("exec printed no report: %w", err)
 	}
 	r.ElapsedSec, r.Memory, r.Runtime, r.Workers = rep.ElapsedSec, rep.Memory, rep.Runtime, rep.WorkerMemory
 	r.Answer, _ = json.Marshal(rep.Answer)
@@ -406,14 +518,13 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		r.TreePeaks = append(r.TreePeaks, results.TreePeak{Bytes: rep.TreeSumHWM, Source: "sum-vmhwm"})
 	}
 	if err := verifyAnswer(ref.answer, rep.Answer, answerFile); err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if !rep.Verified {
-		return fail("the run's own check did not pass, although its answer %v is the reference's", rep.Answer)
+		return fmt.Errorf("the run's own check did not pass, although its answer %v is the reference's", rep.Answer)
 	}
 	r.Verified = true
-	r.Status = results.StatusOK
-	return r
+	return nil
 }
 
 // verifyAnswer is the driver's own check of a run, which does not take the
