@@ -1,13 +1,8 @@
 // Command fanbench measures how the bytes of one large file should reach
-// many workers: see the README for the subcommands.
+// many workers: see the README for the subcommands. It is fanbench.Main
+// with the built-in workloads only.
 package main
 
-import (
-	"os"
+import "github.com/fanbench/fanbench"
 
-	"github.com/fanbench/fanbench/internal/app"
-)
-
-func main() {
-	os.Exit(app.Run(os.Stdout, os.Stderr, os.Args[1:]))
-}
+func main() { fanbench.Main() }

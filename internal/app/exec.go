@@ -29,7 +29,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	}
 	var o runner.ExecOptions
 	fs.StringVar(&o.Strategy, "strategy", "", "strategy: readall, ranges, mmap, chan, shm, ceiling")
-	fs.StringVar(&o.Workload, "workload", "count", "workload: count, parse, none")
+	fs.StringVar(&o.Workload, "workload", "count", "workload: "+strings.Join(workload.Names(), ", "))
 	fs.IntVar(&o.Workers, "workers", 1, "number of workers")
 	fs.StringVar(&o.Mode, "mode", "goroutine", "goroutine (workers are goroutines) or process (workers are child processes)")
 	fs.BoolVar(&o.Force, "force", false, "run even if the memory guard refuses (estimated peak over 80% of MemAvailable)")

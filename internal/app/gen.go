@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/fanbench/fanbench/internal/cli"
+	"strings"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
 )
 
 func init() {
@@ -19,13 +21,14 @@ func cmdGen(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fanbench gen --size SIZE [--size SIZE ...] [--seed N] [--dir fixtures/data]")
+		fmt.Fprintln(stderr, "usage: fanbench gen --size SIZE [--size SIZE ...] [--seed N] [--dir fixtures/data] [--workload W]")
 		fs.PrintDefaults()
 	}
 	var sizes multiFlag
 	fs.Var(&sizes, "size", "fixture size, e.g. 256MiB (repeatable)")
 	seed := fs.Uint64("seed", fixture.DefaultSeed, "generator seed")
 	dir := fs.String("dir", fixture.DefaultDir, "fixture folder")
+	wname := fs.String("workload", "count", "the workload whose fixtures to make: its own generator if it has one, else the built-in one ("+strings.Join(workload.Names(), ", ")+")")
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
 		return flagError(err)
@@ -35,6 +38,10 @@ func cmdGen(stdout, stderr io.Writer, args []string) error {
 	}
 	if len(sizes) == 0 {
 		return usagef("flag -size: required (e.g. --size 256MiB)")
+	}
+	w, err := workload.Lookup(*wname)
+	if err != nil {
+		return usagef("flag -workload: %v", err)
 	}
 	var parsed []int64
 	for _, s := range sizes {
@@ -52,7 +59,7 @@ func cmdGen(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stderr, "waiting for fanbench pid %s, which holds the fixture folder %s\n", pid, store.Dir)
 	}
 	for _, n := range parsed {
-		f, status, err := store.Ensure(n, *seed)
+		f, status, err := store.EnsureFrom(fixture.GeneratorOf(w), n, *seed)
 		if err != nil {
 			return err
 		}

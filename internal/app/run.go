@@ -99,6 +99,10 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "results: %s (%d runs, %d failed, %d skipped, %.1fs)\n", sum.Dir, sum.Runs, sum.Failed, sum.Skipped, sum.Elapsed.Seconds())
+	if sum.Unverified > 0 {
+		fmt.Fprintf(stdout, "UNVERIFIED: %d of %d runs (workload %s: no reference implementation, so their answers were not checked; only that every byte reached the workload once)\n",
+			sum.Unverified, sum.Runs, strings.Join(sum.UnverifiedWorkloads, ", "))
+	}
 	groups := results.GroupVerdicts(sum.Verdicts)
 	failedClaims := writeClaimSummary(stdout, groups)
 	fmt.Fprintf(stdout, "compare strategies: go run golang.org/x/perf/cmd/benchstat -col /strategy %s\n", filepath.Join(sum.Dir, "results.bench"))

@@ -25,6 +25,9 @@ type reportData struct {
 	Skipped    int
 	Confidence string
 	Alpha      string
+	// Unverified says, when some measured runs' answers were not checked
+	// (workloads without a reference implementation), how many and which.
+	Unverified string
 
 	Headline string
 	Verdict  []verdictRow
@@ -109,6 +112,35 @@ type reportFigure struct {
 	DataURI                  template.URL
 }
 
+// unverifiedSentence says how many of the measured runs are unverified and
+// of which workloads, or "" when every run was verified.
+func (d *Dataset) unverifiedSentence() string {
+	n, all := 0, 0
+	var names []string
+	for _, series := range d.cells {
+		for _, points := range series {
+			for _, runs := range points {
+				for _, r := range runs {
+					all++
+					if r.Unverified == "" {
+						continue
+					}
+					n++
+					if !slices.Contains(names, r.Cell.Workload) {
+						names = append(names, r.Cell.Workload)
+					}
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	return fmt.Sprintf("Unverified: %d of %d measured runs (workload %s) have no reference implementation, so their answers were not checked; only that every byte reached the workload once.",
+		n, all, strings.Join(names, ", "))
+}
+
 // keyKinds are the chart kinds shown right after the verdict.
 var keyKinds = []string{KindThroughput, KindMemory}
 
@@ -127,6 +159,7 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: res.Claims != nil,
 	}
 	data.Runs, data.Reps = d.runCounts()
+	data.Unverified = d.unverifiedSentence()
 	verdicts := Verdicts(recs)
 	data.Headline = headline(verdicts)
 	for _, v := range verdicts {

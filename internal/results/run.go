@@ -101,6 +101,10 @@ type Run struct {
 	Bytes      int64           `json:"bytes"`       // bytes processed (the fixture size)
 	Answer     json.RawMessage `json:"answer,omitempty"`
 	Verified   bool            `json:"verified"`
+	// Unverified, on a successful run whose answer could not be checked
+	// (a user workload without a reference implementation), says so and
+	// why; the run is kept, and the report and summary say it plainly.
+	Unverified string `json:"unverified,omitempty"`
 
 	Memory        Memory             `json:"memory"`
 	Runtime       Runtime            `json:"runtime"`

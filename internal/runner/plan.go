@@ -44,9 +44,24 @@ type RunPlan struct {
 
 // FixtureNeed is one generated fixture a plan needs.
 type FixtureNeed struct {
-	Size    int64
-	Path    string
-	Present bool // recorded and of the right size: only its checksum is verified
+	Generator fixture.Generator // the built-in one, or a user workload's own
+	Size      int64
+	Path      string
+	Present   bool // recorded and of the right size: only its checksum is verified
+}
+
+// fixtureKey identifies a generated fixture within a plan: its generator
+// (fixture.Generator.Name) and size (the seed is the spec's).
+type fixtureKey struct {
+	generator string
+	size      int64
+}
+
+// generatorOf is the generator of the fixtures cell c reads: its
+// workload's own, or the built-in one.
+func generatorOf(c Cell) fixture.Generator {
+	w, _ := workload.Lookup(c.Workload) // validated by LoadSpec
+	return fixture.GeneratorOf(w)
 }
 
 // Estimate is a plan's expected duration.
@@ -116,7 +131,7 @@ func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail fun
 	p := &RunPlan{Spec: spec, Cells: spec.Cells(), FixtureDir: fixtureDir, MemAvailable: avail()}
 	p.Order = Plan(len(p.Cells), spec.Repetitions, spec.Warmup, spec.Seed)
 	p.Skips = make([]string, len(p.Cells))
-	sizes := map[int64]bool{}
+	gens := map[fixtureKey]fixture.Generator{}
 	files := map[string]bool{}
 	for i, c := range p.Cells {
 		if why := memoryGuard(c, p.MemAvailable, force); why != "" {
@@ -126,7 +141,8 @@ func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail fun
 		if c.File != "" {
 			files[c.File] = true
 		} else {
-			sizes[c.Size] = true
+			g := generatorOf(c)
+			gens[fixtureKey{g.Name, c.Size}] = g
 		}
 	}
 	for _, m := range spec.Matrix {
@@ -136,15 +152,21 @@ func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail fun
 			}
 		}
 	}
-	for size := range sizes {
-		present, err := fixture.Present(fixtureDir, size, spec.FixtureSeed)
+	for k, g := range gens {
+		present, err := fixture.Present(fixtureDir, g, k.size, spec.FixtureSeed)
 		if err != nil {
 			return nil, err
 		}
-		p.Fixtures = append(p.Fixtures, FixtureNeed{Size: size, Present: present,
-			Path: filepath.Join(fixtureDir, fixture.FileName(size, spec.FixtureSeed))})
+		p.Fixtures = append(p.Fixtures, FixtureNeed{Generator: g, Size: k.size, Present: present,
+			Path: filepath.Join(fixtureDir, g.FileName(k.size, spec.FixtureSeed))})
 	}
-	sort.Slice(p.Fixtures, func(i, j int) bool { return p.Fixtures[i].Size < p.Fixtures[j].Size })
+	sort.Slice(p.Fixtures, func(i, j int) bool {
+		a, b := p.Fixtures[i], p.Fixtures[j]
+		if a.Size != b.Size {
+			return a.Size < b.Size
+		}
+		return a.Generator.Name < b.Generator.Name
+	})
 	p.Free = -1
 	if free, err := fixture.FreeSpace(fixtureDir); err == nil {
 		p.Free = free
@@ -339,7 +361,7 @@ func (p *RunPlan) Write(w io.Writer) {
 // generated or verified, user files checksummed, reference answers
 // computed, and each file's stamp for the check before every run.
 type inputs struct {
-	fixtures  map[int64]string        // size → generated fixture path
+	fixtures  map[fixtureKey]string   // generator and size → generated fixture path
 	paths     []string                // every file, for the environment record
 	checksums map[string]string       // path → "sha256:…"
 	names     map[string]string       // user file path → input name
@@ -349,10 +371,13 @@ type inputs struct {
 
 // inputRef is a workload's reference answer over one file, or the reason
 // its runs fail without being launched (a user file not in the workload's
-// format).
+// format). A workload without a reference (a user's) has only the file's
+// size as its answer, and unverified says why its runs are not checked
+// further.
 type inputRef struct {
-	answer workload.Answer
-	err    string
+	answer     workload.Answer
+	err        string
+	unverified string
 }
 
 // path is the file cell c reads.
@@ -360,7 +385,7 @@ func (in *inputs) path(c Cell) string {
 	if c.File != "" {
 		return c.File
 	}
-	return in.fixtures[c.Size]
+	return in.fixtures[fixtureKey{generatorOf(c).Name, c.Size}]
 }
 
 func (in *inputs) refKey(c Cell) string { return in.path(c) + "\x00" + c.Workload }
@@ -368,7 +393,7 @@ func (in *inputs) refKey(c Cell) string { return in.path(c) + "\x00" + c.Workloa
 // prepareInputs makes ready the plan's fixtures (only those of cells that
 // run) and user files, with the reference answers the running cells need.
 func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) {
-	in := &inputs{fixtures: map[int64]string{}, checksums: map[string]string{}, names: map[string]string{},
+	in := &inputs{fixtures: map[fixtureKey]string{}, checksums: map[string]string{}, names: map[string]string{},
 		stamps: map[string]fixtureStamp{}, refs: map[string]inputRef{}}
 	var store *fixture.Store
 	fixtures := map[string]*fixture.Fixture{}
@@ -387,12 +412,12 @@ func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) 
 		}
 		fmt.Fprintf(o.Progress, "fixture %s: ", units.FormatSize(need.Size))
 		start := time.Now()
-		f, status, err := store.Ensure(need.Size, p.Spec.FixtureSeed)
+		f, status, err := store.EnsureFrom(need.Generator, need.Size, p.Spec.FixtureSeed)
 		if err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(o.Progress, "%s %s (%.1fs)\n", status, f.Path, time.Since(start).Seconds())
-		in.fixtures[need.Size] = f.Path
+		in.fixtures[fixtureKey{need.Generator.Name, need.Size}] = f.Path
 		in.paths = append(in.paths, f.Path)
 		in.checksums[f.Path] = "sha256:" + f.SHA256
 		fixtures[f.Path] = f
@@ -438,7 +463,10 @@ func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) 
 		w, _ := workload.Lookup(c.Workload)
 		var ref inputRef
 		var err error
-		if f := fixtures[in.path(c)]; f != nil {
+		if !w.Verifiable() {
+			ref.answer = workload.Answer{Workload: w.Name, Bytes: in.stamps[in.path(c)].Size}
+			ref.unverified = fmt.Sprintf("workload %s has no reference implementation: only the bytes it was given were checked (%d)", w.Name, ref.answer.Bytes)
+		} else if f := fixtures[in.path(c)]; f != nil {
 			ref.answer, err = store.Reference(f, w)
 		} else {
 			ref.answer, err = fixture.ReferenceOf(c.File, w)

@@ -22,6 +22,12 @@ func (a Answer) withText(text []byte) Answer {
 	return a
 }
 
+// UserAnswer is the answer of a user's workload (Register) over bytes
+// bytes: its canonical text, and the text's digest.
+func UserAnswer(name string, bytes int64, text []byte) Answer {
+	return Answer{Workload: name, Bytes: bytes}.withText(text)
+}
+
 // countText is count's answer: "LINES BYTES\n".
 func countText(lines, bytes int64) []byte {
 	b := strconv.AppendInt(nil, lines, 10)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -137,13 +138,34 @@ type Workload struct {
 	// New returns an empty partial.
 	New func() Partial
 	// Reference computes the answer over r with package oracle's plain
-	// code, which shares nothing with the fast path.
+	// code, which shares nothing with the fast path. A registered user
+	// workload may have none (nil): its runs are then unverified.
 	Reference func(r io.Reader) (Answer, error)
+	// Generate, if set, writes the workload's own fixture of exactly size
+	// bytes, the same bytes for the same (size, seed); nil means the
+	// built-in One-Billion-Row-style generator (internal/fixture).
+	Generate func(w io.Writer, size int64, seed uint64) error
+	// RefVersion, if set, names the version of Reference (a user
+	// workload's: its binary's checksum), so that a reference cached by
+	// another version is stale; nil means oracle.Version.
+	RefVersion func() string
+	// User marks a workload registered by a user's program (Register)
+	// rather than built in.
+	User bool
 }
 
 // ReferenceKey names the reference answer of w as computed now: a cached
 // reference under another key is stale.
-func (w Workload) ReferenceKey() string { return w.Name + "@" + oracle.Version }
+func (w Workload) ReferenceKey() string {
+	if w.RefVersion != nil {
+		return w.Name + "@" + w.RefVersion()
+	}
+	return w.Name + "@" + oracle.Version
+}
+
+// Verifiable reports whether w has a reference its runs are checked
+// against; the runs of a workload without one are recorded as unverified.
+func (w Workload) Verifiable() bool { return w.Reference != nil }
 
 // fromOracle adapts one of package oracle's references.
 func fromOracle(ref func(io.Reader) (oracle.Answer, error)) func(io.Reader) (Answer, error) {
@@ -158,11 +180,56 @@ func fromOracle(ref func(io.Reader) (oracle.Answer, error)) func(io.Reader) (Ans
 	}
 }
 
-// All lists the workloads.
+// All lists the workloads: the built-in ones, then those registered by a
+// user's program (Register).
 var All = []Workload{
 	{Name: "count", Doc: "lines and bytes: a pure memory scan (bytes.Count)", New: func() Partial { return &countPartial{} }, Reference: fromOracle(oracle.Count)},
 	{Name: "parse", Doc: "name;temp records aggregated to min/mean/max per name (1BRC)", New: func() Partial { return newParsePartial() }, Reference: fromOracle(oracle.Parse)},
 	{Name: "none", Doc: "does nothing: measures the harness's fixed cost", New: func() Partial { return &nonePartial{} }, Reference: func(io.Reader) (Answer, error) { return Answer{Workload: "none"}, nil }},
+}
+
+// builtins is how many of All's rows are built in.
+var builtins = len(All)
+
+// validName is what a user workload's name may be: it appears in specs,
+// benchmark names (workload=NAME), fixture file names and flags.
+var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
+
+// Register adds a user's workload to All, where specs, exec, worker and
+// the driver find it by name. It is called before anything runs (by
+// fanbench.Main), never concurrently with Lookup. A name that is not
+// lower-case letters, digits, '-' and '_' (starting with a letter, at most
+// 40), that is a built-in workload's, or that is registered already is an
+// error, as is a workload without New.
+func Register(w Workload) error {
+	switch {
+	case !validName.MatchString(w.Name):
+		return fmt.Errorf("workload name %q: want lower-case letters, digits, '-' or '_', starting with a letter, at most 40", w.Name)
+	case w.New == nil:
+		return fmt.Errorf("workload %q: no New function", w.Name)
+	}
+	for i, o := range All {
+		if o.Name != w.Name {
+			continue
+		}
+		if i < builtins {
+			return fmt.Errorf("workload %q: the name of a built-in workload (built in: %s); choose another", w.Name, strings.Join(builtinNames(), ", "))
+		}
+		return fmt.Errorf("workload %q: registered twice", w.Name)
+	}
+	w.User = true
+	All = append(All, w)
+	return nil
+}
+
+// builtinNames lists the built-in workloads' names, sorted.
+func builtinNames() []string {
+	var n []string
+	for _, w := range All[:builtins] {
+		n = append(n, w.Name)
+	}
+	sort.Strings(n)
+	return n
 }
 
 // Lookup finds a workload by name.
