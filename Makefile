@@ -85,6 +85,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseSize -fuzztime $${FUZZTIME:-1m} ./internal/units
 	$(GO) test -run '^$$' -fuzz FuzzReadRuns -fuzztime $${FUZZTIME:-1m} ./internal/results
 	$(GO) test -run '^$$' -fuzz FuzzKnobsText -fuzztime $${FUZZTIME:-1m} ./internal/strategy
+	$(GO) test -run '^$$' -fuzz FuzzAnswers -fuzztime $${FUZZTIME:-1m} ./examples/wordfreq
 
 # Generated charts go; plots/readme (the charts the README shows) stays.
 clean:
