@@ -213,7 +213,7 @@ func Memory(d *Dataset) ([]*Figure, error) {
 			for _, w := range ws {
 				runs := d.Runs(f, s, Point{size, w})
 				for _, m := range []Metric{MetricPeakRSS, MetricPSS, tree.Metric} {
-					if m.Of == nil {
+					if m.Name == "" {
 						continue // no tree figure
 					}
 					for _, v := range values(runs, m) {
@@ -278,9 +278,9 @@ func Memory(d *Dataset) ([]*Figure, error) {
 				fig.Legend = append(fig.Legend, seriesEntry(s.Label(), st, nil))
 			}
 		}
-		names := []string{"peak RSS (VmHWM)", "PSS", tree.Title}
+		names := []string{MetricPeakRSS.Label + " (VmHWM)", MetricPSS.Label, tree.Label}
 		if f.Mode == "process" {
-			names[0], names[1] = "parent peak RSS", "parent PSS"
+			names[0], names[1] = "parent "+MetricPeakRSS.Label, "parent "+MetricPSS.Label
 		}
 		for mi, m := range metrics {
 			if used[mi] {
@@ -290,7 +290,7 @@ func Memory(d *Dataset) ([]*Figure, error) {
 		fig.Title = fmt.Sprintf("Peak memory vs workers — %s\n%s", f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
 		treeWords := ""
 		if haveTree {
-			treeWords = fmt.Sprintf(" The dotted line is the %s for every strategy: %s.", tree.Title, tree.Meaning)
+			treeWords = fmt.Sprintf(" The dotted line is the %s for every strategy: %s.", tree.Label, tree.Meaning)
 		}
 		who := "the process's"
 		if f.Mode == "process" {
@@ -663,14 +663,14 @@ func Modes(d *Dataset) ([]*Figure, error) {
 		panels := []panel{{"time", "time (s)", MetricTime}}
 		mem, haveMem := commonMemoryMetric(cells)
 		if haveMem {
-			panels = append(panels, panel{mem.Title, "peak memory", mem.Metric})
+			panels = append(panels, panel{mem.Label, "peak memory", mem.Metric})
 		}
 		havePSS := true
 		for _, runs := range cells {
 			havePSS = havePSS && len(values(runs, MetricTreePSS)) > 0
 		}
 		if havePSS {
-			panels = append(panels, panel{"whole-tree PSS", "PSS", MetricTreePSS})
+			panels = append(panels, panel{MetricTreePSS.Label, "PSS", MetricTreePSS})
 		}
 		names := make([]string, len(series))
 		for i, s := range series {
@@ -719,7 +719,7 @@ func Modes(d *Dataset) ([]*Figure, error) {
 		}
 		memWords := "No memory figure was recorded alike for both modes, so none is drawn."
 		if haveMem {
-			memWords = fmt.Sprintf("Memory is the %s for every bar of both modes: %s.", mem.Title, mem.Meaning)
+			memWords = fmt.Sprintf("Memory is the %s for every bar of both modes: %s.", mem.Label, mem.Meaning)
 		}
 		if havePSS {
 			memWords += " Whole-tree PSS is the run's PSS in goroutine mode and the parent's plus each worker's in process mode."

@@ -306,73 +306,67 @@ func (d *Dataset) Workers(f Facet) []int {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// Metric is one measured quantity of a run.
+// Metric is an entry of the metric catalogue (results.Catalogue) as the
+// charts and tables draw it: the catalogue's name, label, meaning and
+// value, in a display unit.
 type Metric struct {
-	Name string                            // short name, as in results.bench where there is one
-	Unit string                            // "s", "GB/s", "B", "" for counts
-	Of   func(results.Run) (float64, bool) // the value, false when the run lacks it
+	results.Metric
+	// Unit is the display unit: "s", "GB/s", "B", "" for counts.
+	Unit string
+	// per divides the catalogue's value into the display unit (0: as is).
+	per float64
 }
 
-// The metrics fanbench charts and tabulates.
+// Of is the run's figure in the display unit, false when the run lacks it.
+func (m Metric) Of(r results.Run) (float64, bool) {
+	v, ok := m.Metric.Of(r)
+	if ok && m.per != 0 {
+		v /= m.per
+	}
+	return v, ok
+}
+
+// catalogued is the catalogue's metric name in its own unit.
+func catalogued(name string) Metric {
+	m := results.MustLookup(name)
+	return Metric{Metric: m, Unit: m.Kind.Unit()}
+}
+
+// The metrics fanbench charts and tabulates, each the catalogue's figure
+// that results.bench records under the same name where it records one
+// (results.UnitPSS, tree-pss-B and tree-peak-B are the catalogue's
+// derived figures).
 var (
-	MetricTime       = Metric{"sec/op", "s", func(r results.Run) (float64, bool) { return r.ElapsedSec, r.ElapsedSec > 0 }}
-	MetricThroughput = Metric{"GB/s", "GB/s", throughput}
-	MetricPeakRSS    = Metric{"peak-RSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PeakRSS), r.Memory.PeakRSS > 0 }}
-	MetricPSS        = Metric{"PSS", "B", func(r results.Run) (float64, bool) { return float64(r.Memory.PSS), r.Memory.PSS > 0 }}
-	MetricTreePeak   = Metric{"tree-peak", "B", func(r results.Run) (float64, bool) { tp, ok := TreePeakOf(r); return float64(tp.Bytes), ok }}
-	MetricAlloc      = Metric{"alloc", "B", func(r results.Run) (float64, bool) { return float64(r.Runtime.AllocBytes), true }}
-	MetricGC         = Metric{"gc-cycles", "", func(r results.Run) (float64, bool) { return float64(r.Runtime.GCCycles), true }}
+	MetricTime       = catalogued(results.UnitSecPerOp)
+	MetricThroughput = throughputGB()
+	MetricPeakRSS    = catalogued(results.UnitPeakRSS)
+	MetricPSS        = catalogued(results.UnitPSS)
+	MetricTreePeak   = catalogued(results.UnitTreePeak)
+	MetricAlloc      = catalogued(results.UnitAllocB)
+	MetricGC         = catalogued(results.UnitGCCycles)
+	// MetricTreePSS is the whole tree's PSS: in goroutine mode the one
+	// process's, in process mode the parent's plus each worker's (missing
+	// when the workers' figures are), so that it means the same in both.
+	MetricTreePSS = catalogued(results.UnitTreePSSSum)
 )
 
-// MetricTreePSS is the whole tree's PSS: in goroutine mode the one
-// process's, in process mode the parent's plus each worker's (missing
-// when the workers' figures are), so that it means the same in both.
-var MetricTreePSS = Metric{"tree-PSS", "B", func(r results.Run) (float64, bool) {
-	if r.Cell.Mode == "process" && len(r.Workers) == 0 {
-		return 0, false
-	}
-	sum := r.Memory.PSS
-	for _, w := range r.Workers {
-		sum += w.PSS
-	}
-	return float64(sum), sum > 0
-}}
-
-// throughput is bytes processed per second in decimal GB/s.
-func throughput(r results.Run) (float64, bool) {
-	b := r.Bytes
-	if b <= 0 {
-		b = r.Cell.Size
-	}
-	if b <= 0 || r.ElapsedSec <= 0 {
-		return 0, false
-	}
-	return float64(b) / r.ElapsedSec / 1e9, true
+// throughputGB is the catalogue's B/s in decimal GB/s.
+func throughputGB() Metric {
+	m := catalogued(results.UnitBytesPerS)
+	m.Label, m.Unit, m.per = "GB/s", "GB/s", 1e9
+	return m
 }
 
-// treePeakPreference orders tree-peak sources from most to least exact.
-var treePeakPreference = []string{"cgroup-v2-memory.peak", "cgroup-v1-max_usage", "sum-vmhwm", "sampled-pss", "sampled-rss"}
-
-// TreePeakOf returns the best whole-tree peak a run recorded: a cgroup
-// figure before the sum of the workers' VmHWM (an upper bound) before a
-// sampled total (a lower bound).
-func TreePeakOf(r results.Run) (results.TreePeak, bool) {
-	best, bestRank := results.TreePeak{}, len(treePeakPreference)+1
-	for _, tp := range r.TreePeaks {
-		if tp.Bytes <= 0 {
-			continue
-		}
-		rank := len(treePeakPreference)
-		for i, s := range treePeakPreference {
-			if s == tp.Source {
-				rank = i
-			}
-		}
-		if rank < bestRank {
-			best, bestRank = tp, rank
-		}
+// Format prints a value of the metric in its display unit: seconds and
+// bytes humanly, anything else to three significant digits.
+func (m Metric) Format(v float64) string {
+	switch m.Unit {
+	case "s":
+		return FormatSeconds(v)
+	case "B":
+		return FormatBytes(v)
 	}
-	return best, bestRank <= len(treePeakPreference)
+	return trimFloat(v, 3)
 }
 
 // values extracts a metric from runs, skipping runs that lack it.

@@ -176,10 +176,10 @@ func TestRepresentative(t *testing.T) {
 
 func TestTreePeakPreference(t *testing.T) {
 	r := results.Run{TreePeaks: []results.TreePeak{{Bytes: 9, Source: "sampled-rss"}, {Bytes: 7, Source: "cgroup-v2-memory.peak"}, {Bytes: 8, Source: "sum-vmhwm"}}}
-	if tp, ok := TreePeakOf(r); !ok || tp.Source != "cgroup-v2-memory.peak" {
-		t.Errorf("tree peak = %+v", tp)
+	if v, ok := MetricTreePeak.Of(r); !ok || v != 7 {
+		t.Errorf("tree peak = %v, %v; want the cgroup's 7", v, ok)
 	}
-	if _, ok := TreePeakOf(results.Run{}); ok {
+	if _, ok := MetricTreePeak.Of(results.Run{}); ok {
 		t.Error("no tree peaks: want false")
 	}
 }

@@ -54,8 +54,8 @@ func Slug(s string) string {
 // the factor to divide values by and the axis title ("sec/op (ms)",
 // "peak-RSS-B (MiB)", "B/s (GiB/s)").
 func AxisScale(unit string, max float64) (float64, string) {
-	switch {
-	case unit == results.UnitSecPerOp || strings.HasSuffix(unit, "sec"):
+	switch results.KindOf(unit) {
+	case results.KindTime:
 		switch {
 		case max >= 1:
 			return 1, unit + " (s)"
@@ -64,10 +64,10 @@ func AxisScale(unit string, max float64) (float64, string) {
 		default:
 			return 1e-6, unit + " (µs)"
 		}
-	case unit == results.UnitBytesPerS:
+	case results.KindRate:
 		f, name := ByteUnit(max)
 		return f, unit + " (" + name + "/s)"
-	case strings.HasSuffix(unit, "-B"):
+	case results.KindBytes:
 		f, name := ByteUnit(max)
 		return f, unit + " (" + name + ")"
 	}

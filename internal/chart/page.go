@@ -46,7 +46,7 @@ type reportData struct {
 	Others      []claimRow // the other claims, in the claims section
 
 	Tables  []Table
-	Columns []Column
+	Columns []Metric
 	Env     []EnvField
 }
 

@@ -17,13 +17,11 @@ import (
 const Alpha = 0.05
 
 // MemoryMetric is a memory figure that means the same for every strategy
-// in both modes, so the recommendation can compare them like for like.
+// in both modes, so the recommendation can compare them like for like. Its
+// Label names it in table headers and its Meaning says in a sentence what
+// it counts (both the catalogue's).
 type MemoryMetric struct {
 	Metric
-	// Title names the figure in a table header: "whole-tree peak (cgroup)".
-	Title string
-	// Meaning says in a sentence what the figure counts.
-	Meaning string
 	// ChargesColdReads is true for a figure that counts the page cache a
 	// run reads in: with a cold cache it grows with the file for every
 	// strategy alike and says nothing of what the program holds, so it is
@@ -31,38 +29,13 @@ type MemoryMetric struct {
 	ChargesColdReads bool
 }
 
-// metricOfUnit reads a run's figure under a results.bench unit, from the
-// results package's catalogue (results.Metrics).
-func metricOfUnit(unit string) func(results.Run) (float64, bool) {
-	return func(r results.Run) (float64, bool) {
-		v, ok := results.Metrics(r)[unit]
-		return v, ok && v > 0
-	}
-}
-
 // memoryMetrics are the like-for-like memory figures in order of
 // preference: the cgroup's peak charge when the machine gives every run a
 // cgroup and the cache was warm, else the sum of every process's VmHWM (in goroutine mode the one
 // process's VmHWM, which is the same sum over a tree of one).
 var memoryMetrics = []MemoryMetric{
-	{
-		Metric:           Metric{Name: "tree-peak-cgroup-B", Unit: "B", Of: metricOfUnit("tree-peak-cgroup-B")},
-		Title:            "whole-tree peak (cgroup)",
-		ChargesColdReads: true,
-		Meaning: "the peak memory charged to the run's own cgroup: every process of the run, anonymous memory and page cache it brought in, " +
-			"but not the page cache that was warm before the run",
-	},
-	{
-		Metric: Metric{Name: "sum-VmHWM", Unit: "B", Of: func(r results.Run) (float64, bool) {
-			if r.Cell.Mode == "process" {
-				return metricOfUnit("tree-peak-sumhwm-B")(r)
-			}
-			return metricOfUnit(results.UnitPeakRSS)(r)
-		}},
-		Title: "sum of VmHWM",
-		Meaning: "the sum of every process's own peak resident set (VmHWM), an upper bound on the tree's peak " +
-			"that counts shared pages once per process; in goroutine mode the one process's VmHWM",
-	},
+	{Metric: catalogued(results.UnitTreeCgroup), ChargesColdReads: true},
+	{Metric: catalogued(results.UnitSumHWM)},
 }
 
 // candidates are the series of a facet that can be recommended: strategies,

@@ -39,15 +39,15 @@ func TestChooseMemoryMetric(t *testing.T) {
 		{"no cgroup: the sum of VmHWM, which is VmHWM for one process", []results.Run{
 			memRun("goroutine", "mmap", 30*MiB),
 			memRun("process", "readall", 20*MiB, sum(70*MiB)),
-		}, "sum-VmHWM", []float64{30 * MiB, 70 * MiB}},
+		}, "sum-vmhwm-B", []float64{30 * MiB, 70 * MiB}},
 		{"cgroup for some cells only: the metric every cell has", []results.Run{
 			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),
 			memRun("goroutine", "ranges", 12*MiB),
-		}, "sum-VmHWM", []float64{30 * MiB, 12 * MiB}},
+		}, "sum-vmhwm-B", []float64{30 * MiB, 12 * MiB}},
 		{"cold cache: the cgroup charges the pages read in, so the sum of VmHWM", []results.Run{
 			coldRun(memRun("goroutine", "ranges", 12*MiB, cg(4*MiB+12*MiB))),
 			coldRun(memRun("process", "ranges", 20*MiB, cg(4*MiB+20*MiB), sum(25*MiB))),
-		}, "sum-VmHWM", []float64{12 * MiB, 25 * MiB}},
+		}, "sum-vmhwm-B", []float64{12 * MiB, 25 * MiB}},
 		{"cold and warm facets: the warm ones decide the report's figure", []results.Run{
 			coldRun(memRun("goroutine", "ranges", 12*MiB, cg(4*MiB+12*MiB))),
 			memRun("goroutine", "mmap", 30*MiB, cg(5*MiB)),

@@ -198,7 +198,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 			what = "the parent's peak RSS (VmHWM)"
 		}
 		if m, ok := commonMemoryMetric(cells); ok {
-			peak, what = m.Metric, m.Title
+			peak, what = m.Metric, m.Label
 		}
 		for _, s := range series {
 			if IsCeiling(s.Strategy) {

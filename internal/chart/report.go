@@ -9,23 +9,9 @@ import (
 	"github.com/fanbench/fanbench/internal/results"
 )
 
-// Column is one metric column of the results table.
-type Column struct {
-	Metric Metric
-	Title  string
-	Format func(float64) string
-}
-
-// Columns are the metrics of the results table, in order.
-var Columns = []Column{
-	{MetricTime, "time", FormatSeconds},
-	{MetricThroughput, "GB/s", func(v float64) string { return trimFloat(v, 3) }},
-	{MetricPeakRSS, "peak RSS", FormatBytes},
-	{MetricPSS, "PSS", FormatBytes},
-	{MetricTreePeak, "tree peak", FormatBytes},
-	{MetricAlloc, "alloc", FormatBytes},
-	{MetricGC, "GC cycles", func(v float64) string { return trimFloat(v, 3) }},
-}
+// Columns are the metrics of the results table, in order; each column's
+// title is the metric's label.
+var Columns = []Metric{MetricTime, MetricThroughput, MetricPeakRSS, MetricPSS, MetricTreePeak, MetricAlloc, MetricGC}
 
 // Row is one cell of the results table: a median ± CI per column, "" where
 // the cell lacks the metric.
@@ -78,7 +64,7 @@ func Tables(d *Dataset) []Table {
 			row := Row{Strategy: k.s.Label(), Size: FormatBytes(float64(k.p.Size)), Workers: k.p.Workers,
 				N: len(runs), Bench: "Benchmark" + results.BenchName(runs[0].Cell)}
 			for _, c := range Columns {
-				if sum, ok := d.Summary(f, k.s, k.p, c.Metric); ok {
+				if sum, ok := d.Summary(f, k.s, k.p, c); ok {
 					row.Values = append(row.Values, formatSummary(sum, c.Format))
 				} else {
 					row.Values = append(row.Values, "")

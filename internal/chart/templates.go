@@ -55,7 +55,7 @@ var mdTemplate = ttemplate.Must(ttemplate.New("md").Funcs(ttemplate.FuncMap(func
 
 {{mdp .Headline}}
 
-| where | for speed | for memory ({{md .Memory.Title}}) |
+| where | for speed | for memory ({{md .Memory.Label}}) |
 |---|---|---|
 {{range .Verdict}}| {{md .Where}} | {{with .Speed}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} | {{with .Memory}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} |
 {{end}}
@@ -73,11 +73,11 @@ The claims the experiment states as its findings, as measured.
 {{template "mdclaims" .Findings}}{{end}}
 ## Recommendation
 
-For each cell: the fastest strategy (median time) and the one using least memory by **{{mdp .Memory.Title}}**, each with the ratio to the runner-up and whether the difference is significant (p < {{.Alpha}}).
+For each cell: the fastest strategy (median time) and the one using least memory by **{{mdp .Memory.Label}}**, each with the ratio to the runner-up and whether the difference is significant (p < {{.Alpha}}).
 {{range .Recommend}}
 ### {{mdp .Facet}}
 
-| size | workers | fastest | vs runner-up | significant | least {{md $.Memory.Title}} | vs runner-up | significant |
+| size | workers | fastest | vs runner-up | significant | least {{md $.Memory.Label}} | vs runner-up | significant |
 |---|---|---|---|---|---|---|---|
 {{range .Rows}}| {{.Size}} | {{.Workers}} | {{md .Fast.Best}} | {{md .Fast.Next}} | {{.Fast.Test}} | {{md .Lean.Best}} | {{md .Lean.Next}} | {{.Lean.Test}} |
 {{end}}{{end}}
@@ -93,7 +93,7 @@ For each cell: the fastest strategy (median time) and the one using least memory
 {{range .Tables}}
 ### {{mdp .Facet.String}}
 
-| strategy | size | workers | n |{{range $.Columns}} {{.Title}} |{{end}}
+| strategy | size | workers | n |{{range $.Columns}} {{.Label}} |{{end}}
 |---|---|---|---|{{range $.Columns}}---|{{end}}
 {{range .Rows}}| {{md .Strategy}} | {{.Size}} | {{.Workers}} | {{.N}} |{{range .Values}} {{.}} |{{end}}
 {{end}}{{end}}
@@ -103,7 +103,7 @@ For each cell: the fastest strategy (median time) and the one using least memory
 
 ` + methodTest + `
 
-` + methodCandidates + ` Least memory is by {{mdp .Memory.Title}}: {{mdp .Memory.Meaning}}.
+` + methodCandidates + ` Least memory is by {{mdp .Memory.Label}}: {{mdp .Memory.Meaning}}.
 
 | field | value |
 |---|---|
@@ -201,7 +201,7 @@ code { overflow-wrap: anywhere; }
 <h2>Verdict</h2>
 <p class="lead">{{.Headline}}</p>
 <table class="verdict full">
-<tr><th class="where">where</th><th>for speed</th><th>for memory ({{.Memory.Title}})</th></tr>
+<tr><th class="where">where</th><th>for speed</th><th>for memory ({{.Memory.Label}})</th></tr>
 {{range .Verdict}}<tr><td class="where">{{.Where}}</td>{{with .Speed}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}{{with .Memory}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}</tr>
 {{end}}</table>
 <p class="note">{{if .HasClaims}}<a href="#{{if .Findings}}findings{{else}}claims{{end}}">Claims</a>: <span class="{{if eq .ClaimsHeld (len .Claims)}}pass{{else}}fail{{end}}">{{.ClaimsHeld}} of {{len .Claims}} hold</span>{{if .Findings}}, the findings first{{end}}. {{end}}Significant: Mann-Whitney U, p &lt; {{.Alpha}}; grey italics: not significant. Medians of the repetitions (<a href="#environment-and-method">method</a>).</p>
@@ -220,10 +220,10 @@ code { overflow-wrap: anywhere; }
 {{end}}
 <section id="recommendation">
 <h2>Recommendation</h2>
-<p>For each cell: the fastest strategy (median time) and the one using least memory by <b>{{.Memory.Title}}</b>, each with the ratio to the runner-up and whether the difference is significant (p &lt; {{.Alpha}}).</p>
+<p>For each cell: the fastest strategy (median time) and the one using least memory by <b>{{.Memory.Label}}</b>, each with the ratio to the runner-up and whether the difference is significant (p &lt; {{.Alpha}}).</p>
 {{range .Recommend}}<h3>{{.Facet}}</h3>
 <div class="scroll"><table>
-<tr><th>size</th><th>workers</th><th class="l">fastest</th><th class="l">vs runner-up</th><th class="l">significant</th><th class="l">least {{$.Memory.Title}}</th><th class="l">vs runner-up</th><th class="l">significant</th></tr>
+<tr><th>size</th><th>workers</th><th class="l">fastest</th><th class="l">vs runner-up</th><th class="l">significant</th><th class="l">least {{$.Memory.Label}}</th><th class="l">vs runner-up</th><th class="l">significant</th></tr>
 {{range .Rows}}<tr><td>{{.Size}}</td><td>{{.Workers}}</td>{{with .Fast}}<td class="l win">{{.Best}}</td><td class="l">{{.Next}}</td><td class="l{{if not .Significant}} ns{{end}}">{{.Test}}</td>{{end}}{{with .Lean}}<td class="l win">{{.Best}}</td><td class="l">{{.Next}}</td><td class="l{{if not .Significant}} ns{{end}}">{{.Test}}</td>{{end}}</tr>
 {{end}}</table></div>
 {{end}}</section>
@@ -245,7 +245,7 @@ code { overflow-wrap: anywhere; }
 <p>Median ±{{.Confidence}} confidence interval of every cell; hover a row for its benchmark name.</p>
 {{range .Tables}}<details><summary>{{.Facet}} ({{len .Rows}} cells)</summary>
 <div class="scroll"><table>
-<tr><th class="l">strategy</th><th>size</th><th>workers</th><th>n</th>{{range $.Columns}}<th>{{.Title}}</th>{{end}}</tr>
+<tr><th class="l">strategy</th><th>size</th><th>workers</th><th>n</th>{{range $.Columns}}<th>{{.Label}}</th>{{end}}</tr>
 {{range .Rows}}<tr title="{{.Bench}}"><td class="l">{{.Strategy}}</td><td>{{.Size}}</td><td>{{.Workers}}</td><td>{{.N}}</td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table></div>
 </details>
@@ -255,7 +255,7 @@ code { overflow-wrap: anywhere; }
 <h2>Environment and method</h2>
 <p>` + methodStats + ` Intervals are {{.Confidence}}; {{.Skipped}} failed, skipped or warm-up runs are left out.</p>
 <p>` + methodTest + `</p>
-<p>` + methodCandidates + ` Least memory is by {{.Memory.Title}}: {{.Memory.Meaning}}.</p>
+<p>` + methodCandidates + ` Least memory is by {{.Memory.Label}}: {{.Memory.Meaning}}.</p>
 <table class="full">
 {{range .Env}}<tr><th class="l">{{.Key}}</th><td class="l">{{.Value}}</td></tr>
 {{end}}</table>

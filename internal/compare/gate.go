@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Gate is a per-metric regression limit: a change of Unit's median beyond
@@ -18,9 +20,11 @@ type Gate struct {
 	Tolerance float64
 }
 
-// LowerIsWorse reports whether a decrease of unit is a worsening: true for
-// rates (units ending in "/s", like B/s), false for times, sizes and counts.
-func LowerIsWorse(unit string) bool { return strings.HasSuffix(unit, "/s") }
+// LowerIsWorse reports whether a decrease of unit is a worsening: the
+// metric catalogue's better direction (results.IsHigherBetter), true for
+// rates (B/s, and any unit ending in "/s"), false for times, sizes and
+// counts.
+func LowerIsWorse(unit string) bool { return results.IsHigherBetter(unit) }
 
 // String writes the gate as it is given on the command line, with the sign
 // of the worse direction: "sec/op:+10%", "B/s:-10%".

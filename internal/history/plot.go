@@ -28,7 +28,7 @@ var DefaultMetrics = []string{
 	results.UnitBytesPerS,
 	results.UnitPeakRSS,
 	results.UnitPeakPSS,
-	"tree-peak-cgroup-B",
+	results.UnitTreeCgroup,
 }
 
 // DefaultMaxCells is the number of lines a chart draws at most when

@@ -17,12 +17,15 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
-// Sources of a Cgroup.Peak figure, as recorded in results.TreePeak.Source.
+// Sources of a Cgroup.Peak figure, as recorded in results.TreePeak.Source
+// (the metric catalogue's names).
 const (
-	SourceCgroupV2 = "cgroup-v2-memory.peak"
-	SourceCgroupV1 = "cgroup-v1-max_usage"
+	SourceCgroupV2 = results.SourceCgroupV2
+	SourceCgroupV1 = results.SourceCgroupV1
 )
 
 // closeTimeout bounds how long Close waits for killed processes to leave.

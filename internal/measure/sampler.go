@@ -16,9 +16,10 @@ import (
 
 // Sources of sampled tree peaks, as recorded in results.TreePeak.Source.
 // Sampling misses peaks shorter than the interval: they are lower bounds.
+// The names are the metric catalogue's.
 const (
-	SourceSampledRSS = "sampled-rss"
-	SourceSampledPSS = "sampled-pss"
+	SourceSampledRSS = results.SourceSampledRSS
+	SourceSampledPSS = results.SourceSampledPSS
 )
 
 // MinPSSEvery is the shortest interval between two PSS samples: reading

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,93 +12,6 @@ import (
 
 	"github.com/fanbench/fanbench/internal/units"
 )
-
-// Units written to results.bench. Byte units end in "-B" so that benchstat
-// scales them with binary prefixes.
-const (
-	UnitSecPerOp  = "sec/op"     // the measured phase's elapsed time (Run.ElapsedSec)
-	UnitBytesPerS = "B/s"        // fixture bytes processed per second of the measured phase
-	UnitPeakRSS   = "peak-RSS-B" // the run's own VmHWM
-	UnitPeakPSS   = "peak-PSS-B" // the larger of the end-of-run PSS and the largest sampled PSS
-	UnitRSSAnon   = "rss-anon-B"
-	UnitRSSFile   = "rss-file-B"
-	UnitPSSAnon   = "pss-anon-B"
-	UnitPSSFile   = "pss-file-B"
-	UnitAllocB    = "alloc-B"   // bytes allocated on the Go heap during the measured work
-	UnitAllocs    = "allocs"    // objects allocated on the Go heap during the measured work
-	UnitGCCycles  = "gc-cycles" // completed GC cycles during the measured work
-	UnitMinFlt    = "minflt"    // minor page faults (wait4)
-	UnitMajFlt    = "majflt"    // major page faults (wait4)
-	UnitWallSec   = "wall-sec"  // launcher-side wall time, start to reap
-	UnitCPUSec    = "cpu-sec"   // CPU time of the run's own process during the measured work (Runtime.CPUSec)
-	// UnitPSSSum is the run's own end-of-run PSS plus each process-mode
-	// worker's PSS read at its own peak: how much RAM the tree's copies
-	// account for, with shared pages divided among their sharers.
-	UnitPSSSum = "pss-sum-B"
-	// Coordination costs of collecting the workers' results (the collect
-	// knob): time goroutines spent blocked on locks in the run's own
-	// process (runtime/metrics /sync/mutex/wait/total:seconds), updates
-	// sent to a shared aggregate, collector or manager, and the bytes of
-	// those updates that crossed a process boundary (Run.Extra's
-	// "messages" and "ipc-B").
-	UnitLockWait = "lock-wait-sec"
-	UnitMessages = "messages"
-	UnitIPCBytes = "ipc-B"
-	// What a strategy did to deliver the bytes (Run.Extra's "reads" and
-	// "copy-B"): read calls (ranges, pread) and bytes copied out of the
-	// page cache or between buffers (readall, chan, shm). They do not
-	// depend on the machine's speed, so an A/B comparison gates them tightly.
-	UnitReads = "reads"
-	UnitCopyB = "copy-B"
-)
-
-// runUnits are the units benchValues may write for a run, other than the
-// tree-peak units of treePeakUnits.
-var runUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitCPUSec, UnitPeakRSS, UnitPeakPSS, UnitRSSAnon, UnitRSSFile,
-	UnitPSSAnon, UnitPSSFile, UnitPSSSum, UnitAllocB, UnitAllocs, UnitGCCycles, UnitLockWait, UnitMessages,
-	UnitIPCBytes, UnitReads, UnitCopyB, UnitMinFlt, UnitMajFlt, UnitWallSec}
-
-// Units returns every unit a run's results may carry in results.bench (and
-// in Metrics), in a fixed order: what a claim or a gate can name.
-func Units() []string {
-	out := slices.Clone(runUnits)
-	for _, u := range treePeakUnits {
-		if !slices.Contains(out, u) {
-			out = append(out, u)
-		}
-	}
-	slices.Sort(out[len(runUnits):])
-	return out
-}
-
-// speedUnits are the units whose figures depend on how fast (and how
-// busy) the machine is; every other unit counts or sizes something.
-var speedUnits = []string{UnitSecPerOp, UnitBytesPerS, UnitCPUSec, UnitWallSec, UnitLockWait}
-
-// SpeedDependent reports whether unit's figures depend on the machine's
-// speed and load (times and rates), as opposed to counts and sizes
-// (allocations, faults, read calls, bytes copied, memory), which can be
-// compared across machines and gated tightly.
-func SpeedDependent(unit string) bool { return slices.Contains(speedUnits, unit) }
-
-// treePeakUnits maps each TreePeak.Source to the unit its figure is written
-// under. Both cgroup versions measure the same thing (the cgroup's peak
-// charge), so they share a unit; the sum of VmHWMs is an upper bound and the
-// sampled totals are lower bounds, so each keeps its own unit.
-var treePeakUnits = map[string]string{
-	"cgroup-v2-memory.peak": "tree-peak-cgroup-B",
-	"cgroup-v1-max_usage":   "tree-peak-cgroup-B",
-	"sum-vmhwm":             "tree-peak-sumhwm-B",
-	"sampled-rss":           "tree-peak-sampled-rss-B",
-	"sampled-pss":           "tree-peak-sampled-pss-B",
-}
-
-// TreePeakUnit returns the results.bench unit for a whole-tree peak obtained
-// from source (a TreePeak.Source), and false for a source it does not know.
-func TreePeakUnit(source string) (unit string, ok bool) {
-	unit, ok = treePeakUnits[source]
-	return unit, ok
-}
 
 // BenchName is the benchmark name of a cell in results.bench, without the
 // "Benchmark" prefix the format adds:
@@ -225,7 +137,7 @@ func WriteBench(w io.Writer, env Environment, runs []Run) error {
 	}
 	if noCgroup > 0 {
 		// One line for all: the reason is the machine's, not the run's.
-		warnings = append(warnings, fmt.Sprintf("%d of the runs have no %s: %s", noCgroup, treePeakUnits["cgroup-v1-max_usage"], oneLine(firstNote)))
+		warnings = append(warnings, fmt.Sprintf("%d of the runs have no %s: %s", noCgroup, UnitTreeCgroup, oneLine(firstNote)))
 	}
 	if len(warnings) > 0 {
 		var b strings.Builder
@@ -265,11 +177,14 @@ func oneLine(s string) string {
 	return strings.ReplaceAll(s, "\n", "; ")
 }
 
-// benchValues returns the measurements of one successful run, sec/op first.
-// Figures a run did not measure are left out rather than written as 0: memory
-// figures that are 0 (no process has zero RSS), runtime figures when no
-// allocation was recorded, wait4 figures when the launcher recorded no wall
-// time. skipped explains values left out for another reason.
+// benchValues returns the measurements of one successful run: the
+// catalogue's results.bench metrics in catalogue order (sec/op first), then
+// the whole-tree peaks in the run's order of TreePeaks. Figures a run did
+// not measure are left out rather than written as 0 (each entry's value
+// says when it is measured: memory figures that are 0, since no process has
+// zero RSS; runtime figures when no allocation was recorded; wait4 figures
+// when the launcher recorded no wall time). skipped explains values left
+// out for another reason.
 func benchValues(r *Run) (vals []benchfmt.Value, skipped []string) {
 	add := func(unit string, v float64) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -278,48 +193,13 @@ func benchValues(r *Run) (vals []benchfmt.Value, skipped []string) {
 		}
 		vals = append(vals, benchfmt.Value{Value: v, Unit: unit})
 	}
-	addMem := func(unit string, v int64) {
-		if v > 0 {
-			add(unit, float64(v))
+	for _, m := range Catalogue {
+		if !m.Bench || len(m.Sources) > 0 {
+			continue
 		}
-	}
-	if r.ElapsedSec > 0 {
-		add(UnitSecPerOp, r.ElapsedSec)
-		if r.Bytes > 0 {
-			add(UnitBytesPerS, float64(r.Bytes)/r.ElapsedSec)
+		if v, ok := m.value(r); ok {
+			add(m.Name, v)
 		}
-	}
-	if r.Runtime.CPUSec > 0 {
-		add(UnitCPUSec, r.Runtime.CPUSec)
-	}
-	addMem(UnitPeakRSS, r.Memory.PeakRSS)
-	addMem(UnitPeakPSS, PeakPSS(*r))
-	addMem(UnitRSSAnon, r.Memory.RSSAnon)
-	addMem(UnitRSSFile, r.Memory.RSSFile)
-	addMem(UnitPSSAnon, r.Memory.PSSAnon)
-	addMem(UnitPSSFile, r.Memory.PSSFile)
-	if len(r.Workers) > 0 {
-		sum := r.Memory.PSS
-		for _, w := range r.Workers {
-			sum += w.PSS
-		}
-		addMem(UnitPSSSum, sum)
-	}
-	if r.Runtime.AllocBytes > 0 || r.Runtime.AllocObjects > 0 {
-		add(UnitAllocB, float64(r.Runtime.AllocBytes))
-		add(UnitAllocs, float64(r.Runtime.AllocObjects))
-		add(UnitGCCycles, float64(r.Runtime.GCCycles))
-		add(UnitLockWait, r.Runtime.MutexWaitSec)
-	}
-	for _, unit := range []string{UnitMessages, UnitIPCBytes, UnitReads, UnitCopyB} {
-		if v, ok := r.Extra[unit]; ok {
-			add(unit, v)
-		}
-	}
-	if r.Usage.WallSec > 0 {
-		add(UnitMinFlt, float64(r.Usage.MinFlt))
-		add(UnitMajFlt, float64(r.Usage.MajFlt))
-		add(UnitWallSec, r.Usage.WallSec)
 	}
 	seen := map[string]bool{}
 	for _, tp := range r.TreePeaks {

@@ -78,8 +78,10 @@ type Sample struct {
 }
 
 // TreePeak is the peak memory of a whole process tree, labelled by how it was
-// obtained: "cgroup-v2-memory.peak", "cgroup-v1-max_usage", "sum-vmhwm" (an
-// upper bound) or "sampled-rss" / "sampled-pss" (lower bounds).
+// obtained: one of the Source constants (SourceCgroupV2, SourceCgroupV1,
+// SourceSumHWM, an upper bound, SourceSampledRSS, SourceSampledPSS, lower
+// bounds), each written to results.bench under its catalogue unit
+// (TreePeakUnit).
 type TreePeak struct {
 	Bytes  int64  `json:"bytes"`
 	Source string `json:"source"`

@@ -255,15 +255,18 @@ func compareOp(a float64, op string, b float64) bool {
 	return false
 }
 
-// formatMetric prints a value in its unit's human form.
+// formatMetric prints a value in the human form of its metric's kind
+// (results.KindOf).
 func formatMetric(metric string, v float64) string {
-	switch {
-	case strings.HasSuffix(metric, "-B"):
+	switch results.KindOf(metric) {
+	case results.KindBytes:
 		return units.HumanSize(v)
-	case metric == "B/s":
+	case results.KindRate:
 		return fmt.Sprintf("%.2f GB/s", v/1e9)
-	case strings.HasSuffix(metric, "sec/op") || strings.HasSuffix(metric, "-sec"):
+	case results.KindTime:
 		return fmt.Sprintf("%.4gs", v)
+	}
+	switch {
 	case math.Abs(v) >= 1e6:
 		return fmt.Sprintf("%.4g", v)
 	}

@@ -529,7 +529,7 @@ func execResult(r *results.Run, ref inputRef, out Outcome, answerFile string) er
 		r.Extra[k] = v
 	}
 	if rep.TreeSumHWM > 0 {
-		r.TreePeaks = append(r.TreePeaks, results.TreePeak{Bytes: rep.TreeSumHWM, Source: "sum-vmhwm"})
+		r.TreePeaks = append(r.TreePeaks, results.TreePeak{Bytes: rep.TreeSumHWM, Source: results.SourceSumHWM})
 	}
 	if ref.unverified != "" {
 		if err := checkUnverified(ref.answer, rep.Answer, answerFile); err != nil {

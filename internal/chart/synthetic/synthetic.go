@@ -219,8 +219,8 @@ func Write(dir string) error {
 						switch {
 						case tree > 0:
 							r.TreePeaks = []results.TreePeak{
-								{Bytes: tree, Source: "cgroup-v2-memory.peak"},
-								{Bytes: tree + int64(w)*MiB, Source: "sum-vmhwm"},
+								{Bytes: tree, Source: results.SourceCgroupV2},
+								{Bytes: tree + int64(w)*MiB, Source: results.SourceSumHWM},
 							}
 							// Each worker's own figures: the tree's PSS beyond the parent's, shared out.
 							for range w {
@@ -230,7 +230,7 @@ func Write(dir string) error {
 						case p.mode == "goroutine":
 							// A goroutine run's cgroup is charged its anonymous and
 							// shared memory, not the page cache warmed before it.
-							r.TreePeaks = []results.TreePeak{{Bytes: mem.RSSAnon + mem.RSSShm + MiB, Source: "cgroup-v2-memory.peak"}}
+							r.TreePeaks = []results.TreePeak{{Bytes: mem.RSSAnon + mem.RSSShm + MiB, Source: results.SourceCgroupV2}}
 						}
 						if size == 1*GiB && w == 8 && rep >= 0 && p.workload == "count" {
 							peak := mem.PeakRSS
