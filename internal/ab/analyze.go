@@ -126,7 +126,20 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 			arms[k] = map[string]map[string]float64{}
 			order = append(order, k)
 		}
-		arms[k][r.Cell.Arm] = results.Metrics(r)
+		m := results.Metrics(r)
+		// A run that allocated nothing has no allocation figures in
+		// results (they are left out, not written as 0); its runtime
+		// figures were read all the same (cpu-sec), so they are 0 here:
+		// a pair whose base allocated 16 objects and whose head none is a
+		// ratio, not a figure the head no longer reports.
+		if _, ok := m[results.UnitCPUSec]; ok {
+			for _, u := range []string{results.UnitAllocs, results.UnitAllocB, results.UnitGCCycles} {
+				if _, ok := m[u]; !ok {
+					m[u] = 0
+				}
+			}
+		}
+		arms[k][r.Cell.Arm] = m
 		strategyOf[name] = c.Strategy
 	}
 	sort.SliceStable(order, func(i, j int) bool {
@@ -146,7 +159,7 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 		}
 		byCell[k.cell] = append(byCell[k.cell], k)
 	}
-	families := map[bool][]*paired.Result{}
+	families := map[family][]*paired.Result{}
 	all := append(slices.Clip(gates), report...)
 	for _, cell := range cells {
 		a.Pairs[cell] = len(byCell[cell])
@@ -178,15 +191,49 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 			}
 			row := &Row{Cell: cell, Strategy: strategyOf[cell], Unit: g.Unit, Speed: speed, ReportOnly: gi >= len(gates), Result: res}
 			a.Rows = append(a.Rows, row)
-			families[row.ReportOnly] = append(families[row.ReportOnly], &row.Result)
+			families[familyOf(row)] = append(families[familyOf(row)], &row.Result)
 		}
 	}
-	for _, family := range families {
-		if err := paired.Judge(family, alpha); err != nil {
+	for f, fam := range families {
+		if err := paired.Judge(fam, a.familyAlpha(f, len(families[gatedTime]) > 0 && len(families[gatedCounts]) > 0)); err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
+}
+
+// family is one Holm family of a comparison's tests.
+type family int
+
+// The families: gated times, gated counts and sizes, and the report-only
+// metrics. The two gated families share the comparison's α (α/2 each when
+// both hold tests: Bonferroni between them, Holm within), so that the
+// false-alarm rate of the gate is at most α over every gated cell and
+// metric while time, whose noise needs the power, is not judged against
+// the many count tests that almost never reject.
+const (
+	gatedCounts family = iota
+	gatedTime
+	reportOnly
+)
+
+func familyOf(r *Row) family {
+	switch {
+	case r.ReportOnly:
+		return reportOnly
+	case r.Speed:
+		return gatedTime
+	}
+	return gatedCounts
+}
+
+// familyAlpha is the level family f is judged at; split says both gated
+// families hold tests.
+func (a *Analysis) familyAlpha(f family, split bool) float64 {
+	if f != reportOnly && split {
+		return a.Alpha / 2
+	}
+	return a.Alpha
 }
 
 // Gated lists the rows that can fail the comparison.
@@ -252,7 +299,18 @@ func (a *Analysis) Regressed() bool {
 func (a *Analysis) Method() string {
 	m := "per-pair head/base ratios; Hodges–Lehmann estimate with an exact Wilcoxon signed-rank " +
 		strconv.Itoa(int(Confidence*100)) + "% interval; worse = one-sided signed-rank test beyond the tolerance, " +
-		fmt.Sprintf("false alarms controlled by Holm over all %d gated cell×metric tests at family α = %g", len(a.Gated()), a.Alpha)
+		fmt.Sprintf("false alarms controlled over all %d gated cell×metric tests at family α = %g", len(a.Gated()), a.Alpha)
+	time := 0
+	for _, r := range a.Gated() {
+		if r.Speed {
+			time++
+		}
+	}
+	if counts := len(a.Gated()) - time; time > 0 && counts > 0 {
+		m += fmt.Sprintf(" (Holm over the %d time tests and over the %d count and memory tests, at α/2 each)", time, counts)
+	} else {
+		m += " (Holm)"
+	}
 	if n := len(a.Rows) - len(a.Gated()); n > 0 {
 		m += fmt.Sprintf(" (and over the %d report-only tests as their own family)", n)
 	}

@@ -111,6 +111,76 @@ func TestAnalyzeCountsFromZero(t *testing.T) {
 	}
 }
 
+// TestAnalyzeFamilies: gated times and gated counts are two Holm families
+// at α/2 each. Three cells of seven pairs, mmap's time 50% slower in every
+// pair: its one-sided p is 2^-7 = 0.0078, below α/2 over the 3 time tests
+// (0.0083) but above α over all 12 gated tests (0.0042), so it is worse
+// only because time is its own family.
+func TestAnalyzeFamilies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	var runs []results.Run
+	runs = append(runs, synthRuns(rng, "mmap", 7, 1.5, 0.01, 100, 1)...)
+	runs = append(runs, synthRuns(rng, "ranges", 7, 1, 0.01, 100, 1)...)
+	runs = append(runs, synthRuns(rng, "chan", 7, 1, 0.01, 100, 1)...)
+	gates, _ := compare.ParseGates("sec/op:+5%,allocs:+0%,alloc-B:+0%,gc-cycles:+0%")
+	a, err := Analyze(runs, gates, nil, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Gated()) != 12 {
+		t.Fatalf("%d gated tests, want 12", len(a.Gated()))
+	}
+	for _, r := range a.Rows {
+		want := paired.Same
+		if r.Strategy == "mmap" && r.Unit == "sec/op" {
+			want = paired.Worse
+			if math.Abs(r.P-1.0/128) > 1e-12 {
+				t.Errorf("mmap sec/op p = %v, want 1/128", r.P)
+			}
+		}
+		if r.Verdict != want && !(want == paired.Same && r.Verdict == paired.Undecided) {
+			t.Errorf("%s %s: %v (p %.3g adj %.3g), want %v", r.Strategy, r.Unit, r.Verdict, r.P, r.PAdjusted, want)
+		}
+	}
+	if m := a.Method(); !strings.Contains(m, "Holm over the 3 time tests and over the 9 count and memory tests, at α/2 each") {
+		t.Errorf("method %q does not name the two families", m)
+	}
+}
+
+// TestAnalyzeNoAllocations: a run that allocated nothing has no allocation
+// figures in results; with its runtime read (cpu-sec) they count as 0, so
+// a base that allocated in one pair and a head that never did is compared,
+// not "a figure the head no longer reports".
+func TestAnalyzeNoAllocations(t *testing.T) {
+	var runs []results.Run
+	for rep := 0; rep < 8; rep++ {
+		for _, arm := range []string{ArmBase, ArmHead} {
+			rt := results.Runtime{CPUSec: 0.01}
+			if arm == ArmBase && rep == 5 {
+				rt.AllocObjects, rt.AllocBytes = 16, 7680
+			}
+			runs = append(runs, results.Run{Status: results.StatusOK, Rep: rep, ElapsedSec: 0.01, Runtime: rt,
+				Cell: results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", Size: 1, Workers: 1, Arm: arm}})
+		}
+	}
+	gates, _ := compare.ParseGates("allocs:+2%,alloc-B:+2%,gc-cycles:+0%")
+	a, err := Analyze(runs, gates, nil, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.HeadMissing) != 0 || a.Regressed() {
+		t.Errorf("head missing %v, regressed %v: want neither", a.HeadMissing, a.Regressed())
+	}
+	if len(a.Rows) != 3 {
+		t.Fatalf("%d rows, want allocs, alloc-B and gc-cycles", len(a.Rows))
+	}
+	for _, r := range a.Rows {
+		if r.N != 8 {
+			t.Errorf("%s: %d pairs, want 8", r.Unit, r.N)
+		}
+	}
+}
+
 // goldenOutcome is a fixed outcome with every kind of row: worse, same,
 // undecided with and without an interval, better, report-only, a failed
 // head run.

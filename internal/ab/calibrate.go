@@ -159,41 +159,44 @@ func withTolerance(gates, report []compare.Gate, unit string, tol float64) []com
 	return append(out, compare.Gate{Unit: unit, Tolerance: tol})
 }
 
-// tally counts, for one condition and gate set, how many comparisons
-// flagged the injected strategy's cells (in a given metric, or any) and
-// how many flagged anything elsewhere.
+// tally counts, for one condition and gate set, the comparisons that
+// raised a false alarm, that raised one in counts or memory, that flagged
+// the injected strategy's cells in time, and that flagged them and raised
+// no false alarm.
 type tally struct {
 	n, alarm, countAlarm, detected, only int
-	units                                map[string]bool // the metrics flagged in the injected cells
+	units                                map[string]bool // the time metrics flagged in the injected cells
 }
 
+// judge judges one comparison. In an A/A comparison every flagged row is
+// a false alarm. In an A/A′ one the injected strategy's cells flagged in a
+// time metric (unit, or any with unit "") are the detection; any other
+// flag is a false alarm: a cell of another strategy, or a count or memory
+// figure anywhere (the injected work costs time only).
 func judge(c comparison, gates, report []compare.Gate, unit string) (tally, error) {
 	a, err := c.analysis(gates, report)
 	if err != nil {
 		return tally{}, err
 	}
 	t := tally{n: 1, units: map[string]bool{}}
-	inside, outside := false, false
+	alarm := false
 	for _, r := range a.Worse() {
 		if !r.Speed {
 			t.countAlarm = 1
 		}
 		switch {
-		case c.k > 0 && r.Strategy == c.strategy && (unit == "" || r.Unit == unit):
-			inside = true
+		case c.k == 0 || r.Strategy != c.strategy || !r.Speed:
+			alarm = true
+		case unit == "" || r.Unit == unit:
+			t.detected = 1
 			t.units[r.Unit] = true
-		case c.k == 0 || r.Strategy != c.strategy:
-			outside = true
 		}
 	}
-	if c.k == 0 && (inside || outside) {
+	if alarm {
 		t.alarm = 1
 	}
-	if c.k > 0 && inside {
-		t.detected = 1
-		if !outside {
-			t.only = 1
-		}
+	if t.detected == 1 && !alarm {
+		t.only = 1
 	}
 	return t, nil
 }
@@ -293,7 +296,8 @@ func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, al
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "A/A′ +%g%% with the gates as given: flagged in %s's cells in %d of %d, there only in %d (by %s)\n", k, strategy, t.detected, t.n, t.only, t.unitList())
+		fmt.Fprintf(&b, "A/A′ +%g%% with the gates as given: %s's cells flagged in time in %d of %d, with no false alarm elsewhere in %d (by %s); false alarms in %d (%d in counts or memory)\n",
+			k, strategy, t.detected, t.n, t.only, t.unitList(), t.alarm, t.countAlarm)
 	}
 	// The injected slowdown as measured: the median estimated ratio over the
 	// injected strategy's cells, per time metric.
@@ -327,7 +331,7 @@ func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, al
 		}
 	}
 	for _, u := range timeUnits {
-		fmt.Fprintf(&b, "\n%s re-judged at each tolerance (other gates as given; Holm over all gated tests):\n", u)
+		fmt.Fprintf(&b, "\n%s re-judged at each tolerance (other gates as given; judged as ab judges, its own Holm family at α/2):\n", u)
 		fmt.Fprintf(&b, "%-9s %-18s", "tolerance", "A/A false alarms")
 		for _, k := range ks {
 			if k > 0 {

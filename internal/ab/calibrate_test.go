@@ -16,6 +16,14 @@ import (
 // writeComparison writes a finished comparison folder: its state and the
 // runs of synthRuns for mmap (its time times shift) and ranges (unchanged).
 func writeComparison(t *testing.T, dir string, k float64, rng *rand.Rand, shift float64) {
+	writeShifts(t, dir, k, rng, shifts{mmap: shift, ranges: 1, mmapAllocs: 1})
+}
+
+// shifts are the head/base ratios of a synthetic comparison: mmap's and
+// ranges' times, mmap's allocations.
+type shifts struct{ mmap, ranges, mmapAllocs float64 }
+
+func writeShifts(t *testing.T, dir string, k float64, rng *rand.Rand, sh shifts) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -32,7 +40,7 @@ func writeComparison(t *testing.T, dir string, k float64, rng *rand.Rand, shift 
 		t.Fatal(err)
 	}
 	defer log.Close()
-	runs := append(synthRuns(rng, "mmap", 12, shift, 0.01, 100, 1), synthRuns(rng, "ranges", 12, 1, 0.01, 100, 1)...)
+	runs := append(synthRuns(rng, "mmap", 12, sh.mmap, 0.01, 100, sh.mmapAllocs), synthRuns(rng, "ranges", 12, sh.ranges, 0.01, 100, 1)...)
 	for _, r := range runs {
 		if err := log.Append(r); err != nil {
 			t.Fatal(err)
@@ -59,7 +67,7 @@ func TestCalibrationReport(t *testing.T) {
 	for _, want := range []string{
 		"8 comparisons (4 A/A, 4 A/A′ +20% in mmap), median 30s each",
 		"A/A with the gates as given: 0 of 4 comparisons raised a false alarm (0 in counts or memory)",
-		"A/A′ +20% with the gates as given: flagged in mmap's cells in 4 of 4, there only in 4 (by sec/op)",
+		"A/A′ +20% with the gates as given: mmap's cells flagged in time in 4 of 4, with no false alarm elsewhere in 4 (by sec/op); false alarms in 0 (0 in counts or memory)",
 		"injected +20%: sec/op of mmap's cells measured +20.",
 		"\n+5%       0/4                4/4 (4)",
 		"\n+30%      0/4                0/4 (0)",
@@ -92,6 +100,34 @@ func TestCalibrationReportUndetectable(t *testing.T) {
 	want := "recommended sec/op tolerance: none: at no step with at most 5% A/A false alarms is any injected slowdown flagged (there only) in 9 of 10 comparisons: report sec/op only, do not gate on it"
 	if !strings.Contains(b.String(), want) {
 		t.Errorf("report lacks %q:\n%s", want, b.String())
+	}
+}
+
+// TestCalibrationFalseAlarms: in an A/A′ comparison, a flag outside the
+// injected strategy's time — another strategy's time, or the injected
+// strategy's allocations (the injected work costs time only) — is a false
+// alarm, and the comparison's detection is not "there only".
+func TestCalibrationFalseAlarms(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(6, 6))
+	writeShifts(t, filepath.Join(dir, "k20-001"), 20, rng, shifts{mmap: 1.2, ranges: 1, mmapAllocs: 1})   // detected, only there
+	writeShifts(t, filepath.Join(dir, "k20-002"), 20, rng, shifts{mmap: 1.2, ranges: 1.2, mmapAllocs: 1}) // ranges slower too
+	writeShifts(t, filepath.Join(dir, "k20-003"), 20, rng, shifts{mmap: 1.2, ranges: 1, mmapAllocs: 1.5}) // mmap allocates more
+	writeShifts(t, filepath.Join(dir, "k20-004"), 20, rng, shifts{mmap: 1, ranges: 1, mmapAllocs: 1.5})   // allocations only
+	writeShifts(t, filepath.Join(dir, "aa-001"), 0, rng, shifts{mmap: 1, ranges: 1.2, mmapAllocs: 1})     // A/A: ranges slower
+	gates, _ := compare.ParseGates("sec/op:+5%,allocs:+0%")
+	var b bytes.Buffer
+	if err := CalibrationReport(&b, dir, gates, nil, 0.05); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"A/A with the gates as given: 1 of 1 comparisons raised a false alarm (0 in counts or memory)",
+		"A/A′ +20% with the gates as given: mmap's cells flagged in time in 3 of 4, with no false alarm elsewhere in 1 (by sec/op); false alarms in 3 (2 in counts or memory)",
+		"\n+5%       1/1                3/4 (1)",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
 	}
 }
 

@@ -55,6 +55,11 @@ type ExecOptions struct {
 	ExtraWork workload.ExtraWork
 }
 
+// extraSpares is how many extra-work wrappers beyond two per worker an
+// injected run makes ahead of its measured work (workload.WithExtraWork):
+// enough for the collectors' shards and batches.
+const extraSpares = 16
+
 // SpikeHold is how long a Spike's memory is held.
 const SpikeHold = 10 * time.Millisecond
 
@@ -152,14 +157,18 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		return rep, errors.New(why)
 	}
 	rep.Size = in.Size
-	injected := o.ExtraWork.Strategy == o.Strategy
-	if injected {
+	var extra *workload.Extra
+	if o.ExtraWork.Strategy == o.Strategy {
 		if rep.Mode != "goroutine" {
 			return rep, fmt.Errorf("%s=%s: extra work is injected in goroutine mode only", workload.ExtraWorkEnv, o.ExtraWork)
 		}
-		if w, err = workload.WithExtraWork(w, o.ExtraWork.Percent, o.Workers+1, o.Path); err != nil {
+		// Wrappers for every partial a goroutine form makes: one per
+		// worker, the total, and a collector's (a shard each, a batch each).
+		e, err := workload.WithExtraWork(w, o.ExtraWork.Percent, 2*o.Workers+extraSpares)
+		if err != nil {
 			return rep, err
 		}
+		extra, w = &e, e.Workload
 	}
 
 	proc := measure.NewFS("")
@@ -188,11 +197,15 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	}
 	rep.Runtime = after.Since(before)
 	rep.Answer, rep.ElapsedSec, rep.Extra = res.Answer, res.Elapsed.Seconds(), res.Extra
-	if injected {
+	if extra != nil {
+		if extra.Bytes() == 0 && rep.Size > 0 {
+			return rep, fmt.Errorf("%s=%s: %s handed no bytes to the workload's partials: no extra work was done", workload.ExtraWorkEnv, o.ExtraWork, o.Strategy)
+		}
 		if rep.Extra == nil {
 			rep.Extra = map[string]float64{}
 		}
 		rep.Extra["extra-work-pct"] = o.ExtraWork.Percent
+		rep.Extra["extra-work-B"] = float64(extra.Bytes())
 	}
 	if stt, err := proc.Status("self"); err == nil {
 		rep.Memory.PeakRSS = max(rep.Memory.PeakRSS, stt.VmHWM)

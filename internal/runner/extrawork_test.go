@@ -1,0 +1,135 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// TestExtraWorkTimeOnly: calibration's injected slowdown costs time only.
+// Runs of a 4 MiB fixture in fresh `fanbench exec` processes, plain and
+// with every byte gone over again (FANBENCH_CALIBRATION_SLOWDOWN=S:100),
+// alternately. Every goroutine form that hands its bytes to the workload's
+// partials gives the same answer with it and goes over exactly the file's
+// bytes again; pread, which counts without partials, refuses it. For mmap,
+// the strategy calibration injects into, whose plain runs allocate the
+// same every time, four runs of each: the injected runs allocate exactly
+// what the plain runs allocate (objects and bytes), add no memory or page
+// faults (peak RSS, RssAnon and minor faults within 2% or 64 KiB / 8
+// faults of the plain runs' median), and parse's CPU time grows (the least
+// of its injected runs at least 1.3× the least plain one: about 2.5× is
+// measured).
+func TestExtraWorkTimeOnly(t *testing.T) {
+	self := fanbenchBin(t)
+	fixtures := t.TempDir()
+	if out, err := exec.Command(self, "gen", "--size", "4MiB", "--dir", fixtures).CombinedOutput(); err != nil {
+		t.Fatalf("gen: %v\n%s", err, out)
+	}
+	path := filepath.Join(fixtures, "fixture-4MiB-seed1.txt")
+	type run struct {
+		answer                   workload.Answer
+		allocs, allocB, cpu      float64
+		peakRSS, rssAnon, minflt float64
+		extraB                   float64
+	}
+	exe := func(s, w, env string) (run, error) {
+		cmd := exec.Command(self, "exec", "--strategy", s, "--workload", w, "--workers", "2", path)
+		cmd.Env = append(os.Environ(), workload.ExtraWorkEnv+"="+env)
+		out, err := cmd.Output()
+		if err != nil {
+			return run{}, fmt.Errorf("%s %s %q: %w", s, w, env, err)
+		}
+		var rep ExecReport
+		if err := json.Unmarshal(out, &rep); err != nil {
+			t.Fatal(err)
+		}
+		return run{answer: rep.Answer, allocs: float64(rep.Runtime.AllocObjects), allocB: float64(rep.Runtime.AllocBytes),
+			cpu: rep.Runtime.CPUSec, peakRSS: float64(rep.Memory.PeakRSS), rssAnon: float64(rep.Memory.RSSAnon),
+			minflt: float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Minflt), extraB: rep.Extra["extra-work-B"]}, nil
+	}
+	for _, s := range strategy.All {
+		if s.Goroutine == nil {
+			continue
+		}
+		for _, w := range []string{"count", "parse"} {
+			if len(s.Workloads) > 0 && !slices.Contains(s.Workloads, w) {
+				continue
+			}
+			name := s.Name + "/" + w
+			reps := 1
+			if s.Name == "mmap" {
+				reps = 4
+			}
+			var plain, slow []run
+			for i := 0; i < reps; i++ {
+				p, err := exe(s.Name, w, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				x, err := exe(s.Name, w, s.Name+":100")
+				if s.Name == "pread" {
+					if err == nil {
+						t.Errorf("%s: extra work injected into a strategy without partials was not refused", name)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				plain, slow = append(plain, p), append(slow, x)
+				if x.answer != p.answer {
+					t.Errorf("%s: answer with extra work %v, plain %v", name, x.answer, p.answer)
+				}
+				if x.extraB != 4<<20 {
+					t.Errorf("%s: %v bytes gone over again, want the file's %d", name, x.extraB, 4<<20)
+				}
+			}
+			if s.Name != "mmap" {
+				continue
+			}
+			col := func(rs []run, f func(run) float64) []float64 {
+				var v []float64
+				for _, r := range rs {
+					v = append(v, f(r))
+				}
+				slices.Sort(v)
+				return v
+			}
+			for _, m := range []struct {
+				unit     string
+				f        func(run) float64
+				frac, ab float64 // tolerance: a fraction of the plain median, or an amount
+			}{
+				{"allocs", func(r run) float64 { return r.allocs }, 0, 0},
+				{"alloc-B", func(r run) float64 { return r.allocB }, 0, 0},
+				{"peak RSS", func(r run) float64 { return r.peakRSS }, 0.02, 64 << 10},
+				{"RssAnon", func(r run) float64 { return r.rssAnon }, 0.02, 64 << 10},
+				{"minor faults", func(r run) float64 { return r.minflt }, 0.02, 8},
+			} {
+				p, x := col(plain, m.f), col(slow, m.f)
+				if m.frac == 0 {
+					if !slices.Equal(p, x) || p[0] != p[len(p)-1] {
+						t.Errorf("%s: %s with extra work %v, plain %v: want all equal", name, m.unit, x, p)
+					}
+					continue
+				}
+				if med, xm := p[len(p)/2], x[len(x)/2]; math.Abs(xm-med) > max(m.frac*med, m.ab) {
+					t.Errorf("%s: %s with extra work %v, plain %v", name, m.unit, x, p)
+				}
+			}
+			cpu := func(r run) float64 { return r.cpu }
+			if p, x := col(plain, cpu)[0], col(slow, cpu)[0]; w == "parse" && x < 1.3*p {
+				t.Errorf("%s: CPU time with every byte gone over again %.1f ms, plain %.1f ms: want at least 1.3×", name, x*1e3, p*1e3)
+			}
+		}
+	}
+}
