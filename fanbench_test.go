@@ -93,6 +93,32 @@ func (withReference) Reference(r io.Reader) ([]byte, error) {
 	return []byte("ref\n"), err
 }
 
+// checkedLengths is lineLengths with a plain reference: the file split on
+// newlines with strings.Split (a final empty piece is no line).
+type checkedLengths struct{ lineLengths }
+
+func (checkedLengths) Reference(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	n := map[int]int{}
+	for _, l := range lines {
+		n[len(l)]++
+	}
+	var out strings.Builder
+	for k := 0; k <= 100; k++ {
+		if n[k] > 0 {
+			fmt.Fprintf(&out, "%d %d\n", k, n[k])
+		}
+	}
+	return []byte(out.String()), nil
+}
+
 // saveWorkloads restores the internal workload table after the test.
 func saveWorkloads(t *testing.T) {
 	saved := workload.All

@@ -5,7 +5,8 @@
 //
 // Each sub-benchmark reports throughput (b.SetBytes), allocations and a
 // peak-RSS-B metric: the process's VmHWM after resetting it with
-// /proc/self/clear_refs, so the peak belongs to that sub-benchmark.
+// /proc/self/clear_refs, so the peak belongs to that sub-benchmark
+// (internal/gobench, which fanbench.Benchmark shares).
 package bench
 
 import (
@@ -13,13 +14,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/fixture"
-	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/gobench"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -58,7 +58,6 @@ func BenchmarkFanout(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	proc := measure.NewFS("")
 	for _, size := range sizes {
 		f, _, err := store.Ensure(size, fixture.DefaultSeed)
 		if err != nil {
@@ -77,31 +76,15 @@ func BenchmarkFanout(b *testing.B) {
 					name := fmt.Sprintf("strategy=%s/workload=%s/size=%s/workers=%d", s.Name, w.Name, units.FormatSize(size), n)
 					b.Run(name, func(b *testing.B) {
 						job := strategy.Job{Path: f.Path, Workload: w, Workers: n, Knobs: strategy.DefaultKnobs()}
-						debug.FreeOSMemory()
-						if err := proc.ResetPeak("self"); err != nil {
-							b.Skipf("cannot reset the peak RSS (%v): skipping, the peak-RSS-B metric would be meaningless", err)
-						}
-						b.SetBytes(size)
-						b.ReportAllocs()
-						var elapsed float64
-						for i := 0; i < b.N; i++ {
-							res, err := s.Goroutine(job)
-							if err != nil {
-								b.Fatal(err)
+						scan := gobench.Run(b, s, job, size, func(a workload.Answer) error {
+							if a.Summary() != ref {
+								return fmt.Errorf("wrong answer %v, want %v", a, ref)
 							}
-							if res.Answer.Summary() != ref {
-								b.Fatalf("wrong answer %v, want %v", res.Answer, ref)
-							}
-							elapsed += res.Elapsed.Seconds()
-						}
-						st, err := proc.Status("self")
-						if err != nil {
-							b.Fatal(err)
-						}
-						b.ReportMetric(float64(st.VmHWM), "peak-RSS-B")
+							return nil
+						})
 						if s.Name == "ceiling" {
 							// The ceiling's load is untimed inside the strategy: report the scan alone too.
-							b.ReportMetric(elapsed/float64(b.N), "scan-sec/op")
+							b.ReportMetric(scan, "scan-sec/op")
 						}
 					})
 				}

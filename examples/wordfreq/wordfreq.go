@@ -21,11 +21,13 @@ type Workload struct{}
 func (Workload) Name() string { return "wordfreq" }
 
 // NewPartial returns an empty count.
-func (Workload) NewPartial() fanbench.Partial { return &Partial{counts: map[string]int64{}} }
+func (Workload) NewPartial() fanbench.Partial { return &Partial{counts: map[string]*int64{}} }
 
-// Partial is one worker's word counts.
+// Partial is one worker's word counts. A count is held by pointer so that
+// counting a known word is a lookup, which does not allocate (an
+// assignment m[string(b)] = v would allocate the key each time).
 type Partial struct {
-	counts map[string]int64
+	counts map[string]*int64
 	word   []byte // scratch: the current word, lower-cased
 }
 
@@ -55,17 +57,27 @@ func (p *Partial) Add(chunk []byte) {
 
 // count adds one occurrence of w, allocating only for a new word.
 func (p *Partial) count(w []byte) {
-	if n, ok := p.counts[string(w)]; ok {
-		p.counts[string(w)] = n + 1
+	if n := p.counts[string(w)]; n != nil {
+		*n++
 		return
 	}
-	p.counts[string(w)] = 1
+	n := int64(1)
+	p.counts[string(w)] = &n
+}
+
+// add adds n occurrences of w.
+func (p *Partial) add(w string, n int64) {
+	if c := p.counts[w]; c != nil {
+		*c += n
+		return
+	}
+	p.counts[w] = &n
 }
 
 // Merge adds other's counts.
 func (p *Partial) Merge(other fanbench.Partial) {
 	for w, n := range other.(*Partial).counts {
-		p.counts[w] += n
+		p.add(w, *n)
 	}
 }
 
@@ -77,7 +89,7 @@ func (p *Partial) Answer() []byte {
 		words = append(words, w)
 	}
 	slices.SortFunc(words, func(a, b string) int {
-		if d := p.counts[b] - p.counts[a]; d != 0 {
+		if d := *p.counts[b] - *p.counts[a]; d != 0 {
 			if d > 0 {
 				return 1
 			}
@@ -89,7 +101,7 @@ func (p *Partial) Answer() []byte {
 	for _, w := range words {
 		b = append(b, w...)
 		b = append(b, ' ')
-		b = strconv.AppendInt(b, p.counts[w], 10)
+		b = strconv.AppendInt(b, *p.counts[w], 10)
 		b = append(b, '\n')
 	}
 	return b
@@ -102,7 +114,7 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	for w, n := range p.counts {
 		b = binary.AppendUvarint(b, uint64(len(w)))
 		b = append(b, w...)
-		b = binary.AppendUvarint(b, uint64(n))
+		b = binary.AppendUvarint(b, uint64(*n))
 	}
 	return b, nil
 }
@@ -113,7 +125,7 @@ var errTruncated = errors.New("wordfreq partial: truncated")
 // UnmarshalBinary adds MarshalBinary's encoding to the counts.
 func (p *Partial) UnmarshalBinary(b []byte) error {
 	if p.counts == nil {
-		p.counts = map[string]int64{}
+		p.counts = map[string]*int64{}
 	}
 	for len(b) > 0 {
 		l, k := binary.Uvarint(b)
@@ -129,7 +141,7 @@ func (p *Partial) UnmarshalBinary(b []byte) error {
 		if n == 0 {
 			return fmt.Errorf("wordfreq partial: word %q with count 0", w)
 		}
-		p.counts[w] += int64(n)
+		p.add(w, int64(n))
 		b = b[k:]
 	}
 	return nil

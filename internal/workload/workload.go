@@ -202,10 +202,10 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
 // 40), that is a built-in workload's, or that is registered already is an
 // error, as is a workload without New.
 func Register(w Workload) error {
-	switch {
-	case !validName.MatchString(w.Name):
-		return fmt.Errorf("workload name %q: want lower-case letters, digits, '-' or '_', starting with a letter, at most 40", w.Name)
-	case w.New == nil:
+	if err := CheckName(w.Name); err != nil {
+		return err
+	}
+	if w.New == nil {
 		return fmt.Errorf("workload %q: no New function", w.Name)
 	}
 	for i, o := range All {
@@ -219,6 +219,15 @@ func Register(w Workload) error {
 	}
 	w.User = true
 	All = append(All, w)
+	return nil
+}
+
+// CheckName says why name cannot be a user workload's name (see
+// Register), or nil if it can.
+func CheckName(name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("workload name %q: want lower-case letters, digits, '-' or '_', starting with a letter, at most 40", name)
+	}
 	return nil
 }
 
