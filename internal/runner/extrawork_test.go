@@ -21,13 +21,20 @@ import (
 // alternately. Every goroutine form that hands its bytes to the workload's
 // partials gives the same answer with it and goes over exactly the file's
 // bytes again; pread, which counts without partials, refuses it. For mmap,
-// the strategy calibration injects into, whose plain runs allocate the
-// same every time, four runs of each: the injected runs allocate exactly
-// what the plain runs allocate (objects and bytes), add no memory or page
-// faults (peak RSS, RssAnon and minor faults within 2% or 64 KiB / 8
-// faults of the plain runs' median), and parse's CPU time grows (the least
-// of its injected runs at least 1.3× the least plain one: about 2.5× is
-// measured).
+// the strategy calibration injects into, six runs of each: the injected
+// runs allocate what the plain runs allocate — the least of them (objects
+// and bytes) is one of the plain runs' figures: runs of either kind add
+// lumps of the runtime's (16, 504, ~1000 objects, more often the longer
+// the run) that no run of the work causes, while an allocation of the
+// injection would move every injected figure off the plain ones — they
+// add no memory or page faults (peak RSS, RssAnon and minor faults within
+// 10% or 256 KiB / 64 faults of the plain runs' median: RssAnon of these
+// 2-3 MiB processes varies by ±5% from run to run, while the spare
+// partials of the earlier injection held 768 KiB of parse's name tables),
+// and parse's CPU time grows (the least of its injected runs at least 1.3×
+// the least plain one: about 2.5× is measured). The wrapper itself
+// allocates nothing in the measured work: TestWithExtraWork counts it
+// exactly.
 func TestExtraWorkTimeOnly(t *testing.T) {
 	self := fanbenchBin(t)
 	fixtures := t.TempDir()
@@ -67,15 +74,22 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 			name := s.Name + "/" + w
 			reps := 1
 			if s.Name == "mmap" {
-				reps = 4
+				reps = 6
 			}
 			var plain, slow []run
 			for i := 0; i < reps; i++ {
-				p, err := exe(s.Name, w, "")
-				if err != nil {
-					t.Fatal(err)
+				var p, x run
+				var perr, err error
+				if i%2 == 0 { // alternately first and second
+					p, perr = exe(s.Name, w, "")
+					x, err = exe(s.Name, w, s.Name+":100")
+				} else {
+					x, err = exe(s.Name, w, s.Name+":100")
+					p, perr = exe(s.Name, w, "")
 				}
-				x, err := exe(s.Name, w, s.Name+":100")
+				if perr != nil {
+					t.Fatal(perr)
+				}
 				if s.Name == "pread" {
 					if err == nil {
 						t.Errorf("%s: extra work injected into a strategy without partials was not refused", name)
@@ -111,14 +125,14 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 			}{
 				{"allocs", func(r run) float64 { return r.allocs }, 0, 0},
 				{"alloc-B", func(r run) float64 { return r.allocB }, 0, 0},
-				{"peak RSS", func(r run) float64 { return r.peakRSS }, 0.02, 64 << 10},
-				{"RssAnon", func(r run) float64 { return r.rssAnon }, 0.02, 64 << 10},
-				{"minor faults", func(r run) float64 { return r.minflt }, 0.02, 8},
+				{"peak RSS", func(r run) float64 { return r.peakRSS }, 0.10, 256 << 10},
+				{"RssAnon", func(r run) float64 { return r.rssAnon }, 0.10, 256 << 10},
+				{"minor faults", func(r run) float64 { return r.minflt }, 0.10, 64},
 			} {
 				p, x := col(plain, m.f), col(slow, m.f)
 				if m.frac == 0 {
-					if !slices.Equal(p, x) || p[0] != p[len(p)-1] {
-						t.Errorf("%s: %s with extra work %v, plain %v: want all equal", name, m.unit, x, p)
+					if !slices.Contains(p, x[0]) {
+						t.Errorf("%s: %s with extra work %v, plain %v: want the least among the plain runs' figures", name, m.unit, x, p)
 					}
 					continue
 				}
