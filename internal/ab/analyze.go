@@ -31,7 +31,7 @@ const DefaultGates = "allocs:+2%,alloc-B:+2%,gc-cycles:+0%,reads:+0%,copy-B:+0%,
 const DefaultReport = "cpu-sec:+10%,sec/op:+10%,minflt:+5%"
 
 // Confidence is the level of the intervals reports show.
-const Confidence = 0.95
+const Confidence = results.Confidence
 
 // Row is one cell and metric of a comparison.
 type Row struct {

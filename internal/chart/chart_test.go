@@ -58,7 +58,7 @@ func TestLoadFixture(t *testing.T) {
 	if res.Data.Experiment != "synthetic" {
 		t.Errorf("experiment = %q", res.Data.Experiment)
 	}
-	if got := res.Data.Machine.String(); got != "AMD EPYC 7B13 64-Core Processor, 8 cores" {
+	if got := res.Data.Machine.Hardware(); got != "AMD EPYC 7B13 64-Core Processor, 8 cores" {
 		t.Errorf("machine = %q", got)
 	}
 	// 67 cells with a warm-up each, plus one failed run.

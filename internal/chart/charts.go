@@ -71,7 +71,7 @@ const maxCPULen = 48
 
 // subtitle is the second title line: the fixed parameters, the statistics and the machine.
 func (d *Dataset) subtitle(parts ...string) string {
-	m := d.Machine.String()
+	m := d.Machine.Hardware()
 	if len([]rune(m)) > maxCPULen {
 		m = string([]rune(m)[:maxCPULen-1]) + "…"
 	}
@@ -79,7 +79,7 @@ func (d *Dataset) subtitle(parts ...string) string {
 }
 
 // nReps describes the repetition counts of a set of summaries: "6 runs" or "5–6 runs".
-func nReps(ss []Summary) string {
+func nReps(ss []results.Summary) string {
 	lo, hi := math.MaxInt, 0
 	for _, s := range ss {
 		lo, hi = min(lo, s.N), max(hi, s.N)
@@ -141,7 +141,7 @@ func Throughput(d *Dataset) ([]*Figure, error) {
 		p.Y.Min = 0
 		fig := &Figure{Name: KindThroughput + "_" + f.Slug(), Kind: KindThroughput}
 		series := d.Series(f)
-		var all []Summary
+		var all []results.Summary
 		for i, s := range series {
 			w := d.pickWorkers(f, s, W)
 			var pts errPoints
@@ -252,7 +252,7 @@ func Memory(d *Dataset) ([]*Figure, error) {
 			}{tree.Metric, dashTree})
 		}
 		used := make([]bool, len(metrics))
-		var all []Summary
+		var all []results.Summary
 		for i, s := range series {
 			st := StrategyStyle(s.Strategy)
 			drawn := false
@@ -322,7 +322,7 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 		p.Y.Tick.Marker = Log2Ticks{}
 		fig := &Figure{Name: KindSpeedup + "_" + f.Slug(), Kind: KindSpeedup}
 		series := d.Series(f)
-		var all []Summary
+		var all []results.Summary
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for i, s := range series {
 			var pts errPoints
@@ -334,7 +334,7 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 					continue
 				}
 				if math.IsNaN(base) {
-					base = Summarize(t).Center
+					base = Summarize(t).Median
 				}
 				sp := make([]float64, len(t))
 				for j, v := range t {
@@ -343,7 +343,7 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 				sum := Summarize(sp)
 				all = append(all, sum)
 				pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
-				lo, hi = math.Min(lo, sum.Center-sum.ErrLow()), math.Max(hi, sum.Center+sum.ErrHigh())
+				lo, hi = math.Min(lo, sum.Median-sum.ErrLow()), math.Max(hi, sum.Median+sum.ErrHigh())
 			}
 			if len(pts) < 2 {
 				continue
@@ -419,7 +419,7 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 		p.Y.Tick.Marker = PercentTicks{}
 		p.Y.Min = 0
 		fig := &Figure{Name: KindEfficiency + "_" + f.Slug(), Kind: KindEfficiency}
-		var all []Summary
+		var all []results.Summary
 		series := d.Series(f)
 		for i, s := range series {
 			if IsCeiling(s.Strategy) {
@@ -429,7 +429,7 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 			var pts errPoints
 			for _, size := range sizes {
 				ceil, ok := d.Summary(cf, cs, Point{size, w}, MetricThroughput)
-				if !ok || ceil.Center <= 0 {
+				if !ok || ceil.Median <= 0 {
 					continue
 				}
 				tp := values(d.Runs(f, s, Point{size, w}), MetricThroughput)
@@ -437,7 +437,7 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 					continue
 				}
 				for j := range tp {
-					tp[j] /= ceil.Center
+					tp[j] /= ceil.Median
 				}
 				sum := Summarize(tp)
 				all = append(all, sum)
@@ -578,7 +578,7 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 		pt := Point{sizes[len(sizes)-1], ws[len(ws)-1]}
 		var names []string
 		var alloc, gc []bar
-		var all []Summary
+		var all []results.Summary
 		var maxAlloc, maxGC float64
 		for _, s := range d.Series(f) {
 			if IsReference(s.Strategy) {
@@ -595,8 +595,8 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 			alloc = append(alloc, bar{X: x, Sum: a, Fill: st.Color, Edge: st.Color})
 			gc = append(gc, bar{X: x, Sum: g, Fill: st.Color, Edge: st.Color})
 			all = append(all, a, g)
-			maxAlloc = math.Max(maxAlloc, math.Max(a.Center, a.Hi))
-			maxGC = math.Max(maxGC, g.Center)
+			maxAlloc = math.Max(maxAlloc, math.Max(a.Median, a.Hi))
+			maxGC = math.Max(maxGC, g.Median)
 		}
 		if len(names) < 2 || maxAlloc <= 0 && maxGC <= 0 {
 			continue
@@ -676,7 +676,7 @@ func Modes(d *Dataset) ([]*Figure, error) {
 		for i, s := range series {
 			names[i] = s.Label()
 		}
-		var all []Summary
+		var all []results.Summary
 		var plots []*plot.Plot
 		for _, pn := range panels {
 			var bars []bar
@@ -691,7 +691,7 @@ func Modes(d *Dataset) ([]*Figure, error) {
 					}
 					bars = append(bars, bar{X: float64(i) - 0.19 + 0.38*float64(j), Sum: sum, Fill: fill, Edge: st.Color})
 					all = append(all, sum)
-					top = math.Max(top, math.Max(sum.Center, sum.Hi))
+					top = math.Max(top, math.Max(sum.Median, sum.Hi))
 				}
 			}
 			p := newPlot(pn.title, "", pn.yLabel)

@@ -8,60 +8,15 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/perf/benchmath"
-
 	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Confidence is the confidence level of every interval fanbench draws.
-const Confidence = 0.95
+const Confidence = results.Confidence
 
-// Summary is the median of a metric over a cell's repetitions with its
-// confidence interval, as benchstat computes it (benchmath.AssumeNothing).
-type Summary struct {
-	Center, Lo, Hi float64
-	N              int // number of repetitions
-}
-
-// Summarize returns the median of values and its 95% confidence interval.
-// With too few values for an interval at that level, Lo and Hi are
-// infinite (benchstat prints "±∞"). values is not modified.
-func Summarize(values []float64) Summary {
-	if len(values) == 0 {
-		return Summary{Center: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
-	}
-	v := append([]float64(nil), values...)
-	s := benchmath.AssumeNothing.Summary(benchmath.NewSample(v, &benchmath.DefaultThresholds), Confidence)
-	return Summary{Center: s.Center, Lo: s.Lo, Hi: s.Hi, N: len(values)}
-}
-
-// HasCI reports whether the interval is finite.
-func (s Summary) HasCI() bool {
-	return !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) && !math.IsNaN(s.Lo) && !math.IsNaN(s.Hi)
-}
-
-// ErrLow and ErrHigh are the distances from the median to the interval's
-// ends, 0 when the interval is not finite (no error bar is drawn then).
-func (s Summary) ErrLow() float64 {
-	if !s.HasCI() {
-		return 0
-	}
-	return s.Center - s.Lo
-}
-
-// ErrHigh: see ErrLow.
-func (s Summary) ErrHigh() float64 {
-	if !s.HasCI() {
-		return 0
-	}
-	return s.Hi - s.Center
-}
-
-// PctRange is the interval's half-width as a percentage of the median in the
-// benchstat style: "3%", "∞" without an interval, "?" when it spans zero.
-func (s Summary) PctRange() string {
-	return benchmath.Summary{Center: s.Center, Lo: s.Lo, Hi: s.Hi}.PctRangeString()
-}
+// Summarize returns the median of values and its 95% confidence interval
+// (results.Summarize at Confidence). values is not modified.
+func Summarize(values []float64) results.Summary { return results.Summarize(values, Confidence) }
 
 // Facet is one chart's slice of the results: a workload in a mode with a
 // page-cache state.
@@ -102,30 +57,11 @@ type Point struct {
 	Workers int
 }
 
-// Machine describes the machine that produced the results, for titles; the
-// report also prints the whole environment record.
-type Machine struct {
-	CPU   string // CPU model
-	Cores int    // logical CPUs
-}
-
-// String is the machine in a few words for chart titles: "AMD EPYC 7B13, 2 cores".
-func (m Machine) String() string {
-	cpu := strings.Join(strings.Fields(m.CPU), " ")
-	if cpu == "" {
-		cpu = "unknown CPU"
-	}
-	if m.Cores > 0 {
-		return fmt.Sprintf("%s, %d cores", cpu, m.Cores)
-	}
-	return cpu
-}
-
 // Dataset is the successful, non-warm-up runs of one results folder grouped
 // by facet, series and point, ready to chart.
 type Dataset struct {
 	Experiment string
-	Machine    Machine
+	Machine    results.Machine
 	// Skipped counts runs left out: failed, skipped and warm-up runs.
 	Skipped int
 
@@ -138,7 +74,7 @@ type Dataset struct {
 // NewDataset groups runs by cell, keeping only those with status ok that are
 // not warm-up runs. It fails when no run is left or the runs name more than
 // one experiment.
-func NewDataset(runs []results.Run, m Machine) (*Dataset, error) {
+func NewDataset(runs []results.Run, m results.Machine) (*Dataset, error) {
 	d := &Dataset{Machine: m, cells: map[Facet]map[Series]map[Point][]results.Run{},
 		refused: map[Facet]map[Series]map[Point]string{}}
 	for _, r := range runs {
@@ -382,10 +318,10 @@ func values(runs []results.Run, m Metric) []float64 {
 
 // Summary summarizes a metric over one cell's repetitions; ok is false when
 // no repetition has the metric.
-func (d *Dataset) Summary(f Facet, s Series, p Point, m Metric) (Summary, bool) {
+func (d *Dataset) Summary(f Facet, s Series, p Point, m Metric) (results.Summary, bool) {
 	v := values(d.Runs(f, s, p), m)
 	if len(v) == 0 {
-		return Summary{}, false
+		return results.Summary{}, false
 	}
 	return Summarize(v), true
 }

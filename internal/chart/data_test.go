@@ -68,11 +68,11 @@ func TestFormat(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	s := Summarize([]float64{5, 1, 4, 2, 3, 6})
-	if s.Center != 3.5 || !s.HasCI() || s.Lo != 1 || s.Hi != 6 || s.N != 6 {
+	if s.Median != 3.5 || !s.HasCI() || s.Lo != 1 || s.Hi != 6 || s.N != 6 {
 		t.Errorf("6 values: %+v", s)
 	}
 	one := Summarize([]float64{2})
-	if one.Center != 2 || one.HasCI() || one.ErrLow() != 0 || one.ErrHigh() != 0 || one.PctRange() != "∞" {
+	if one.Median != 2 || one.HasCI() || one.ErrLow() != 0 || one.ErrHigh() != 0 || one.PctRange() != "∞" {
 		t.Errorf("1 value: %+v", one)
 	}
 }
@@ -88,7 +88,7 @@ func TestNewDataset(t *testing.T) {
 	warm.Warmup = true
 	failed := run("mmap", MiB, 1, 1)
 	failed.Status = results.StatusFailed
-	d, err := NewDataset([]results.Run{run("mmap", MiB, 1, 2), run("mmap", MiB, 1, 3), warm, failed}, Machine{})
+	d, err := NewDataset([]results.Run{run("mmap", MiB, 1, 2), run("mmap", MiB, 1, 3), warm, failed}, results.Machine{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +103,12 @@ func TestNewDataset(t *testing.T) {
 	if n := len(d.Runs(f, ss[0], Point{MiB, 1})); n != 2 {
 		t.Errorf("runs = %d", n)
 	}
-	if _, err := NewDataset([]results.Run{warm, failed}, Machine{}); err == nil {
+	if _, err := NewDataset([]results.Run{warm, failed}, results.Machine{}); err == nil {
 		t.Error("no measured runs: want an error")
 	}
 	other := run("mmap", MiB, 1, 1)
 	other.Experiment = "f"
-	if _, err := NewDataset([]results.Run{run("mmap", MiB, 1, 1), other}, Machine{}); err == nil {
+	if _, err := NewDataset([]results.Run{run("mmap", MiB, 1, 1), other}, results.Machine{}); err == nil {
 		t.Error("two experiments: want an error")
 	}
 }
@@ -116,7 +116,7 @@ func TestNewDataset(t *testing.T) {
 func TestKnobVariantsAreSeparateSeries(t *testing.T) {
 	a, b := run("chan", MiB, 1, 1), run("chan", MiB, 1, 2)
 	b.Cell.Knobs = map[string]string{"cache": "warm", "buf": "64KiB"}
-	d, err := NewDataset([]results.Run{a, b}, Machine{})
+	d, err := NewDataset([]results.Run{a, b}, results.Machine{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestChartsSkipWithoutVariation(t *testing.T) {
 			runs = append(runs, r)
 		}
 	}
-	d, err := NewDataset(runs, Machine{})
+	d, err := NewDataset(runs, results.Machine{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func regimeRuns(mode, strategy, cache string, size int64, secs ...float64) []res
 
 // saveBuilt builds one kind of chart from runs and saves the figure name.
 func saveBuilt(build chart.Builder, runs []results.Run, name string) {
-	d, err := chart.NewDataset(runs, chart.Machine{CPU: "synthetic", Cores: 2})
+	d, err := chart.NewDataset(runs, results.Machine{CPUModel: "synthetic", Cores: 2})
 	if err != nil {
 		log.Fatal(err)
 	}

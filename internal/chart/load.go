@@ -24,19 +24,6 @@ type Results struct {
 	Torn int
 }
 
-// MachineOf extracts the chart-title description of a machine from its
-// environment record.
-func MachineOf(env results.Environment) Machine {
-	cores := env.CPUCores
-	if cores == 0 {
-		cores = env.CPUThreads
-	}
-	if cores == 0 {
-		cores = env.NumCPU
-	}
-	return Machine{CPU: env.CPUModel, Cores: cores}
-}
-
 // Load reads a results folder: runs.jsonl and env.json must exist,
 // claims.json may be absent.
 func Load(dir string) (*Results, error) {
@@ -56,7 +43,7 @@ func Load(dir string) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("results folder %s: %w", dir, err)
 	}
-	d, err := NewDataset(runs, MachineOf(env))
+	d, err := NewDataset(runs, results.MachineOf(env))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", runsPath, err)
 	}

@@ -154,7 +154,7 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	mem := ChooseMemoryMetric(d)
 	recs := Recommend(d, mem)
 	data := reportData{
-		Experiment: d.Experiment, Dir: res.Dir, Machine: d.Machine.String(), Skipped: d.Skipped,
+		Experiment: d.Experiment, Dir: res.Dir, Machine: d.Machine.Hardware(), Skipped: d.Skipped,
 		Confidence: fmt.Sprintf("%.0f%%", 100*Confidence), Alpha: fmt.Sprint(Alpha),
 		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: res.Claims != nil,
 	}
@@ -336,7 +336,7 @@ func choiceCell(c Choice, ok bool, won, more string, format func(float64) string
 		return verdictCell{}
 	}
 	return verdictCell{OK: true, Winner: c.Winner.Label(), Significant: c.Pick.Significant || c.Pick.Alone(),
-		Detail: fmt.Sprintf("%s %s; at %s: %s, %s", won, wonIn(c), pointWords(c.At), format(c.Pick.BestSum.Center), versus(c.Pick, more))}
+		Detail: fmt.Sprintf("%s %s; at %s: %s, %s", won, wonIn(c), pointWords(c.At), format(c.Pick.BestSum.Median), versus(c.Pick, more))}
 }
 
 // recTables groups the recommendation rows by facet.
@@ -358,7 +358,7 @@ func recPickOf(p Pick, ok bool, format func(float64) string) recPick {
 	if !ok {
 		return recPick{Best: "—", Next: "—", Test: "—"}
 	}
-	out := recPick{OK: true, Best: p.Best.Label() + " " + format(p.BestSum.Center), Next: "—", Test: "—", Significant: true}
+	out := recPick{OK: true, Best: p.Best.Label() + " " + format(p.BestSum.Median), Next: "—", Test: "—", Significant: true}
 	if !p.Alone() {
 		out.Next = formatRatio(p.Ratio) + " " + p.Next.Label()
 		out.Significant = p.Significant

@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // xyErr is a plotted median with its interval as distances below and above.
@@ -24,8 +26,8 @@ func (e errPoints) YError(i int) (float64, float64) {
 }
 
 // pointOf turns a summary at x into a plotted point, scaled by f.
-func pointOf(x float64, s Summary, f float64) xyErr {
-	return xyErr{X: x, Y: s.Center * f, Lo: s.ErrLow() * f, Hi: s.ErrHigh() * f}
+func pointOf(x float64, s results.Summary, f float64) xyErr {
+	return xyErr{X: x, Y: s.Median * f, Lo: s.ErrLow() * f, Hi: s.ErrHigh() * f}
 }
 
 // addSeries draws one series as a line through its medians with the
@@ -100,7 +102,7 @@ func (b boxThumb) Thumbnail(c *draw.Canvas) {
 // bar is one bar of a bar chart: a median with its interval.
 type bar struct {
 	X          float64 // centre, in data units
-	Sum        Summary
+	Sum        results.Summary
 	Fill, Edge color.Color
 }
 
@@ -116,7 +118,7 @@ func (b barSet) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	for _, br := range b.Bars {
 		x0, x1 := trX(br.X-b.Width/2), trX(br.X+b.Width/2)
-		y0, y1 := trY(math.Max(0, p.Y.Min)), trY(br.Sum.Center)
+		y0, y1 := trY(math.Max(0, p.Y.Min)), trY(br.Sum.Median)
 		r := vg.Rectangle{Min: vg.Point{X: x0, Y: y0}, Max: vg.Point{X: x1, Y: y1}}
 		c.SetColor(br.Fill)
 		c.Fill(r.Path())
@@ -140,7 +142,7 @@ func (b barSet) DataRange() (xmin, xmax, ymin, ymax float64) {
 	for _, br := range b.Bars {
 		xmin = math.Min(xmin, br.X-b.Width/2)
 		xmax = math.Max(xmax, br.X+b.Width/2)
-		top := br.Sum.Center
+		top := br.Sum.Median
 		if br.Sum.HasCI() {
 			top = math.Max(top, br.Sum.Hi)
 		}

@@ -91,8 +91,8 @@ func ChooseMemoryMetric(d *Dataset) MemoryMetric {
 // Pick is the outcome of one comparison in one cell: the best candidate by
 // a lower-is-better metric, its runner-up and how far apart they are.
 type Pick struct {
-	Best, Next       Series  // Next is the zero Series when Best was alone
-	BestSum, NextSum Summary // medians with their intervals
+	Best, Next       Series          // Next is the zero Series when Best was alone
+	BestSum, NextSum results.Summary // medians with their intervals
 	// Ratio is the runner-up's median over the best's (≥ 1): how many times
 	// longer the runner-up takes, or how many times more memory it uses.
 	Ratio float64
@@ -111,7 +111,7 @@ func (d *Dataset) pick(f Facet, cands []Series, p Point, m Metric) (Pick, bool) 
 	type ranked struct {
 		s   Series
 		v   []float64
-		sum Summary
+		sum results.Summary
 	}
 	var rs []ranked
 	for _, s := range cands {
@@ -122,12 +122,12 @@ func (d *Dataset) pick(f Facet, cands []Series, p Point, m Metric) (Pick, bool) 
 	if len(rs) == 0 {
 		return Pick{}, false
 	}
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].sum.Center < rs[j].sum.Center })
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].sum.Median < rs[j].sum.Median })
 	out := Pick{Best: rs[0].s, BestSum: rs[0].sum, P: math.NaN(), Ratio: math.NaN()}
 	if len(rs) > 1 {
 		out.Next, out.NextSum = rs[1].s, rs[1].sum
-		if rs[0].sum.Center > 0 {
-			out.Ratio = rs[1].sum.Center / rs[0].sum.Center
+		if rs[0].sum.Median > 0 {
+			out.Ratio = rs[1].sum.Median / rs[0].sum.Median
 		}
 		out.P = mannWhitneyP(rs[0].v, rs[1].v)
 		out.Significant = out.P < Alpha

@@ -59,7 +59,7 @@ func TestChooseMemoryMetric(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := NewDataset(tt.runs, Machine{})
+			d, err := NewDataset(tt.runs, results.Machine{})
 			if err != nil {
 				t.Fatal(err)
 			}

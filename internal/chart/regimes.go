@@ -33,7 +33,7 @@ func Cache(d *Dataset) ([]*Figure, error) {
 	}
 	for _, wl := range sortedKeys(workloads) {
 		var panels []*plot.Plot
-		var all []Summary
+		var all []results.Summary
 		var where, modes []string
 		for _, mode := range []string{"goroutine", "process"} {
 			cf := Facet{Workload: wl, Mode: mode, Cache: "cold"}
@@ -172,7 +172,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		tp.Y.Tick.Marker = Log10Ticks{}
 		mp.Y.Tick.Marker = Log2BytesTicks{}
 		fig := &Figure{Name: KindScale + "_" + f.Slug(), Kind: KindScale}
-		var all []Summary
+		var all []results.Summary
 		tLo, tHi, mLo, mHi := math.Inf(1), 0.0, math.Inf(1), 0.0
 		var refused []refusal
 		series := d.Series(f)
@@ -219,11 +219,11 @@ func Scale(d *Dataset) ([]*Figure, error) {
 				}
 				all = append(all, t)
 				tpts = append(tpts, pointOf(float64(size), t, 1))
-				xs, ys = append(xs, float64(size)), append(ys, t.Center)
-				tLo, tHi = math.Min(tLo, t.Center), math.Max(tHi, t.Center)
+				xs, ys = append(xs, float64(size)), append(ys, t.Median)
+				tLo, tHi = math.Min(tLo, t.Median), math.Max(tHi, t.Median)
 				if m, ok := d.Summary(f, s, pt, peak); ok {
 					mpts = append(mpts, pointOf(float64(size), m, 1))
-					mLo, mHi = math.Min(mLo, m.Center), math.Max(mHi, m.Center)
+					mLo, mHi = math.Min(mLo, m.Median), math.Max(mHi, m.Median)
 				}
 			}
 			label := s.Label()

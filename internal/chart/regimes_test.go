@@ -66,7 +66,7 @@ func TestScaleChart(t *testing.T) {
 	// A facet with two sizes only: no scale chart.
 	runs = append(runs, regimeRuns("process", "ranges", "cold", 16<<20, 4, 0.1)...)
 	runs = append(runs, regimeRuns("process", "ranges", "cold", 256<<20, 4, 0.2)...)
-	d, err := NewDataset(runs, Machine{CPU: "test", Cores: 2})
+	d, err := NewDataset(runs, results.Machine{CPUModel: "test", Cores: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestCacheChart(t *testing.T) {
 			runs = append(runs, regimeRuns(mode, st, "warm", 1<<30, 4, 0.05, 0.06)...)
 		}
 	}
-	d, err := NewDataset(runs, Machine{})
+	d, err := NewDataset(runs, results.Machine{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestCacheChart(t *testing.T) {
 		t.Fatalf("figures %v, want one cache_count with 2 panels", names(figs))
 	}
 	// Warm runs only: nothing to compare.
-	d, _ = NewDataset(regimeRuns("goroutine", "ranges", "warm", 1<<30, 4, 0.05), Machine{})
+	d, _ = NewDataset(regimeRuns("goroutine", "ranges", "warm", 1<<30, 4, 0.05), results.Machine{})
 	if figs, _ := Cache(d); len(figs) != 0 {
 		t.Errorf("warm-only results gave %v", names(figs))
 	}

@@ -32,8 +32,8 @@ type Table struct {
 
 // formatSummary prints a median with its interval in the benchstat style:
 // "1.52 s ±3%", "±∞" when there are too few runs for an interval.
-func formatSummary(s Summary, format func(float64) string) string {
-	return format(s.Center) + " ±" + s.PctRange()
+func formatSummary(s results.Summary, format func(float64) string) string {
+	return format(s.Median) + " ±" + s.PctRange()
 }
 
 // Tables builds the results table of every facet: rows by size, workers,

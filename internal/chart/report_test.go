@@ -92,7 +92,7 @@ func goldenResults() (*chart.Results, error) {
 
 	env := results.Environment{GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", Kernel: "Linux 6.1 <x>",
 		CPUModel: "Test CPU", CPUCores: 2, Commit: "abc123"}
-	d, err := chart.NewDataset(runs, chart.MachineOf(env))
+	d, err := chart.NewDataset(runs, results.MachineOf(env))
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchmath"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Options configures a comparison.
@@ -23,7 +25,7 @@ type Options struct {
 	// p-value is below Alpha. Zero means 0.05.
 	Alpha float64
 	// Confidence is the confidence level of the intervals around the
-	// medians. Zero means 0.95.
+	// medians. Zero means results.Confidence (0.95).
 	Confidence float64
 	// ReportOnly marks a report whose regressions must not fail the
 	// caller; it changes only the wording of the verdict.
@@ -36,24 +38,14 @@ type Options struct {
 	AllowMissing bool
 }
 
-// Stat summarizes one sample.
-type Stat struct {
-	// N is the number of measurements.
-	N int
-	// Median is the sample's median.
-	Median float64
-	// Lo and Hi bound the confidence interval around Median; they are
-	// infinite when the sample is too small for an interval.
-	Lo, Hi float64
-}
-
 // Row is one benchmark's comparison in one metric.
 type Row struct {
 	// Name is the benchmark name, without the "Benchmark" prefix.
 	Name string
-	// Old and New summarize the two samples; one is nil when the
-	// benchmark has this metric on one side only.
-	Old, New *Stat
+	// Old and New summarize the two samples (median and confidence
+	// interval at Options.Confidence); one is nil when the benchmark has
+	// this metric on one side only.
+	Old, New *results.Summary
 	// Delta is the relative change of the median, New/Old-1 (NaN when a
 	// side is missing; ±Inf when the old median is 0).
 	Delta float64
@@ -151,7 +143,7 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 		opt.Alpha = 0.05
 	}
 	if opt.Confidence == 0 {
-		opt.Confidence = 0.95
+		opt.Confidence = results.Confidence
 	}
 	if !(opt.Alpha > 0 && opt.Alpha < 1) || !(opt.Confidence > 0 && opt.Confidence < 1) {
 		return nil, fmt.Errorf("alpha %v and confidence %v must be between 0 and 1", opt.Alpha, opt.Confidence)
@@ -229,10 +221,10 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 	return r, nil
 }
 
-func summarize(s *benchmath.Sample, confidence float64, notes *[]string) *Stat {
-	sum := benchmath.AssumeNothing.Summary(s, confidence)
-	addNotes(notes, sum.Warnings)
-	return &Stat{N: len(s.Values), Median: sum.Center, Lo: sum.Lo, Hi: sum.Hi}
+func summarize(s *benchmath.Sample, confidence float64, notes *[]string) *results.Summary {
+	sum, warnings := results.SummarizeSample(s, confidence)
+	addNotes(notes, warnings)
+	return &sum
 }
 
 func addNotes(notes *[]string, errs []error) {

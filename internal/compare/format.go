@@ -8,8 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Format is an output format of a Report.
@@ -55,18 +56,18 @@ type cells struct {
 func (r *Report) tableCells(m *Metric) (rows []cells, geo *cells) {
 	var centers []float64
 	for _, row := range m.Rows {
-		for _, s := range []*Stat{row.Old, row.New} {
+		for _, s := range []*results.Summary{row.Old, row.New} {
 			if s != nil {
 				centers = append(centers, s.Median)
 			}
 		}
 	}
 	scale := benchunit.CommonScale(centers, benchunit.ClassOf(m.Unit))
-	stat := func(s *Stat) string {
+	stat := func(s *results.Summary) string {
 		if s == nil {
 			return "—"
 		}
-		ci := benchmath.Summary{Center: s.Median, Lo: s.Lo, Hi: s.Hi}.PctRangeString()
+		ci := s.PctRange()
 		return scale.Format(s.Median) + " ± " + ci
 	}
 	for _, row := range m.Rows {
@@ -394,7 +395,7 @@ func finite(x float64) *float64 {
 	return &x
 }
 
-func jsonStatOf(s *Stat) *jsonStat {
+func jsonStatOf(s *results.Summary) *jsonStat {
 	if s == nil {
 		return nil
 	}

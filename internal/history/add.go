@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fanbench/fanbench/internal/chart"
 	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
 )
@@ -69,17 +68,13 @@ func summarize(resultsDir string) (Entry, *compare.Set, error) {
 	if err != nil {
 		return Entry{}, nil, inputErr("results folder %s: %w", resultsDir, err)
 	}
-	cores := env.CPUCores
-	if cores == 0 {
-		cores = env.CPUThreads
-	}
 	e := Entry{
 		Commit:     env.Commit,
 		Time:       env.Time,
-		Machine:    Machine{Hostname: env.Hostname, CPUModel: env.CPUModel, Cores: cores},
+		Machine:    results.MachineOf(env),
 		Experiment: env.Experiment,
 		Results:    filepath.Clean(resultsDir),
-		Cells:      map[string]map[string]Stat{},
+		Cells:      map[string]map[string]results.Summary{},
 	}
 	if e.Experiment == "" {
 		abs, err := filepath.Abs(resultsDir)
@@ -93,14 +88,14 @@ func summarize(resultsDir string) (Entry, *compare.Set, error) {
 			if len(vals) == 0 {
 				continue
 			}
-			s := chart.Summarize(vals) // benchmath.AssumeNothing.Summary at 95%
-			if math.IsNaN(s.Center) || math.IsInf(s.Center, 0) {
+			s := results.Summarize(vals, results.Confidence)
+			if math.IsNaN(s.Median) || math.IsInf(s.Median, 0) {
 				continue
 			}
 			if e.Cells[name] == nil {
-				e.Cells[name] = map[string]Stat{}
+				e.Cells[name] = map[string]results.Summary{}
 			}
-			e.Cells[name][unit] = Stat{Median: s.Center, Lo: s.Lo, Hi: s.Hi, N: s.N}
+			e.Cells[name][unit] = s
 		}
 	}
 	return e, set, nil

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gonum.org/v1/plot/cmpimg"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // goldenEntries is a hand-made history of eight commits of two cells on
@@ -18,11 +20,11 @@ func goldenEntries() []Entry {
 		mmap   = "Fanout/mode=goroutine/strategy=mmap/workload=count/size=16MiB/workers=2"
 		parse  = "Fanout/mode=goroutine/strategy=ranges/workload=parse/size=16MiB/workers=2"
 	)
-	stat := func(median, spread float64, n int) Stat {
+	stat := func(median, spread float64, n int) results.Summary {
 		if n < 6 {
-			return Stat{Median: median, Lo: math.Inf(-1), Hi: math.Inf(1), N: n}
+			return results.Summary{Median: median, Lo: math.Inf(-1), Hi: math.Inf(1), N: n}
 		}
-		return Stat{Median: median, Lo: median * (1 - spread), Hi: median * (1 + spread), N: n}
+		return results.Summary{Median: median, Lo: median * (1 - spread), Hi: median * (1 + spread), N: n}
 	}
 	commits := []string{"0a1b2c3d4e", "1b2c3d4e5f", "2c3d4e5f60", "3d4e5f6071", "4e5f607182", "5f60718293", "60718293a4", "718293a4b5-dirty"}
 	slow := []float64{1, 1.02, 0.98, 1, 1.3, 1.01, 0.99, 1}
@@ -34,9 +36,9 @@ func goldenEntries() []Entry {
 		}
 		e := Entry{
 			Commit: c, Time: time.Date(2026, 3, 1+i, 12, 0, 0, 0, time.UTC),
-			Machine:    Machine{Hostname: "runner-1", CPUModel: "AMD EPYC 7B13 64-Core Processor", Cores: 8},
+			Machine:    results.Machine{Hostname: "runner-1", CPUModel: "AMD EPYC 7B13 64-Core Processor", Cores: 8},
 			Experiment: "ci", Results: "results/ci/" + c,
-			Cells: map[string]map[string]Stat{
+			Cells: map[string]map[string]results.Summary{
 				ranges: {"sec/op": stat(0.0023*slow[i], 0.06, 8)},
 				mmap:   {"sec/op": stat(0.0012*(1+0.01*float64(i%3)), 0.08, n)},
 				parse:  {"sec/op": stat(0.0031, 0.05, 8)},

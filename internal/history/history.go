@@ -15,10 +15,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // DefaultPath is the conventional history file of a repository's results.
@@ -32,7 +33,7 @@ type Entry struct {
 	// Time is when the results' environment was recorded.
 	Time time.Time `json:"time"`
 	// Machine is the machine the results were measured on.
-	Machine Machine `json:"machine"`
+	Machine results.Machine `json:"machine"`
 	// Experiment is the experiment the results belong to.
 	Experiment string `json:"experiment"`
 	// Results is the results folder's path as it was given to Add. A
@@ -40,9 +41,10 @@ type Entry struct {
 	// from one directory (the repository root): a later gated Add looks
 	// for the previous entry's folder there.
 	Results string `json:"results"`
-	// Cells holds the summaries by benchmark name (without the
-	// "Benchmark" prefix) and then by unit (sec/op, B/s, peak-RSS-B, ...).
-	Cells map[string]map[string]Stat `json:"cells"`
+	// Cells holds the summaries (median and 95% confidence interval) by
+	// benchmark name (without the "Benchmark" prefix) and then by unit
+	// (sec/op, B/s, peak-RSS-B, ...).
+	Cells map[string]map[string]results.Summary `json:"cells"`
 	// Gate is the gate specification the entry was added with, if any
 	// (e.g. "sec/op:+10%").
 	Gate string `json:"gate,omitempty"`
@@ -53,90 +55,6 @@ type Entry struct {
 	// previous entry, one "UNIT CELL CHANGE [DETAIL]" line each (e.g.
 	// "sec/op Fanout/mode=goroutine/... +30.0% p=0.000"); see Entry.Fired.
 	GateFired []string `json:"gate_fired,omitempty"`
-}
-
-// Machine identifies the machine an entry was measured on.
-type Machine struct {
-	// Hostname is the machine's host name.
-	Hostname string `json:"hostname"`
-	// CPUModel is the CPU model name.
-	CPUModel string `json:"cpu_model"`
-	// Cores is the number of physical cores (logical CPUs when the core
-	// count is unknown).
-	Cores int `json:"cores"`
-}
-
-// String describes the machine in a few words for chart titles:
-// "vm: Intel(R) Xeon(R) Processor, 2 cores".
-func (m Machine) String() string {
-	cpu := strings.Join(strings.Fields(m.CPUModel), " ")
-	if cpu == "" {
-		cpu = "unknown CPU"
-	}
-	if m.Cores > 0 {
-		cpu = fmt.Sprintf("%s, %d cores", cpu, m.Cores)
-	}
-	if m.Hostname == "" {
-		return cpu
-	}
-	return m.Hostname + ": " + cpu
-}
-
-// Stat summarizes one cell's sample of one metric: its median with a 95%
-// confidence interval (benchmath.AssumeNothing).
-type Stat struct {
-	// Median is the sample's median.
-	Median float64
-	// Lo and Hi bound the confidence interval. They are -Inf and +Inf when
-	// the sample is too small for an interval; history.jsonl writes them
-	// as null then.
-	Lo, Hi float64
-	// N is the number of measurements.
-	N int
-}
-
-// HasCI reports whether the interval is finite.
-func (s Stat) HasCI() bool {
-	return !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) && !math.IsNaN(s.Lo) && !math.IsNaN(s.Hi)
-}
-
-type statJSON struct {
-	Median float64  `json:"median"`
-	Lo     *float64 `json:"lo"`
-	Hi     *float64 `json:"hi"`
-	N      int      `json:"n"`
-}
-
-// MarshalJSON implements json.Marshaler: an infinite bound is written as
-// null, since JSON has no infinity.
-func (s Stat) MarshalJSON() ([]byte, error) {
-	finite := func(v float64) *float64 {
-		if math.IsInf(v, 0) || math.IsNaN(v) {
-			return nil
-		}
-		return &v
-	}
-	if math.IsInf(s.Median, 0) || math.IsNaN(s.Median) {
-		return nil, fmt.Errorf("median %v is not a finite number", s.Median)
-	}
-	return json.Marshal(statJSON{Median: s.Median, Lo: finite(s.Lo), Hi: finite(s.Hi), N: s.N})
-}
-
-// UnmarshalJSON implements json.Unmarshaler: a null bound reads as the
-// infinity on its side.
-func (s *Stat) UnmarshalJSON(data []byte) error {
-	var j statJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	*s = Stat{Median: j.Median, Lo: math.Inf(-1), Hi: math.Inf(1), N: j.N}
-	if j.Lo != nil {
-		s.Lo = *j.Lo
-	}
-	if j.Hi != nil {
-		s.Hi = *j.Hi
-	}
-	return nil
 }
 
 // Fired reports whether the gate fired for unit in the named cell when

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"encoding/json"
 	"errors"
 	"image/png"
 	"math"
@@ -130,7 +129,7 @@ func TestAddReadGate(t *testing.T) {
 		if e.Experiment != "ci" || e.Results != dirs[i] || !e.Time.Equal(t0.Add(time.Duration(i)*time.Hour)) {
 			t.Errorf("entry %d: experiment %q results %q time %v", i, e.Experiment, e.Results, e.Time)
 		}
-		if want := (Machine{Hostname: "ci-host", CPUModel: "Test CPU 9000", Cores: 4}); e.Machine != want {
+		if want := (results.Machine{Hostname: "ci-host", CPUModel: "Test CPU 9000", Cores: 4}); e.Machine != want {
 			t.Errorf("entry %d: machine %+v", i, e.Machine)
 		}
 		if len(e.Cells) != 3 {
@@ -297,30 +296,6 @@ func TestTornAndCorrupt(t *testing.T) {
 	}
 }
 
-func TestStatJSON(t *testing.T) {
-	tests := []Stat{
-		{Median: 2, Lo: 1, Hi: 3, N: 8},
-		{Median: 2, Lo: math.Inf(-1), Hi: math.Inf(1), N: 3},
-		{Median: 0, Lo: 0, Hi: 0, N: 6},
-	}
-	for _, s := range tests {
-		b, err := json.Marshal(s)
-		if err != nil {
-			t.Fatalf("%+v: %v", s, err)
-		}
-		var back Stat
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		if back != s {
-			t.Errorf("%+v → %s → %+v", s, b, back)
-		}
-	}
-	if _, err := json.Marshal(Stat{Median: math.NaN()}); err == nil {
-		t.Error("NaN median encoded")
-	}
-}
-
 func TestAddBadInput(t *testing.T) {
 	root := t.TempDir()
 	noBench := filepath.Join(root, "ci", "nobench")
@@ -362,9 +337,9 @@ func TestSelectCells(t *testing.T) {
 		return results.BenchName(results.Cell{Mode: "goroutine", Strategy: s, Workload: "count", Size: size, Workers: w})
 	}
 	mk := func(names ...string) Entry {
-		e := Entry{Cells: map[string]map[string]Stat{}}
+		e := Entry{Cells: map[string]map[string]results.Summary{}}
 		for _, n := range names {
-			e.Cells[n] = map[string]Stat{"sec/op": {Median: 1, N: 1}}
+			e.Cells[n] = map[string]results.Summary{"sec/op": {Median: 1, N: 1}}
 		}
 		return e
 	}
