@@ -328,17 +328,53 @@ func labels(cells []string) (label map[string]string, variant map[string]string,
 	return label, variant, strings.Join(same, " ")
 }
 
-// dashes distinguish cells of the same strategy that differ otherwise.
-
 // gateRed is the colour of the rings around points where a gate fired.
 var gateRed = color.NRGBA{R: 0xE0, G: 0x10, B: 0x10, A: 0xFF}
 
-// figure draws one experiment's history of one metric.
+// figure draws one experiment's history of one metric: one line of medians
+// with error bars per cell over the entries, red rings where a gate fired.
 func figure(exp string, ents []Entry, unit string, cells []string, matched int) (*chart.Figure, error) {
-	label, variant, shared := labels(cells)
+	lo, hi := valueRange(ents, cells, unit)
+	factor, axis := chart.AxisScale(unit, hi)
+	p := chart.NewPlot("", commitAxisLabel(ents), axis)
+	commitTicks(p, ents)
+	scaleY(p, lo/factor, hi/factor)
 
-	// Scale: the largest value shown picks the display unit.
-	var maxV, minV = 0.0, math.Inf(1)
+	label, variant, shared := labels(cells)
+	legend, fired, err := drawCells(p, ents, unit, cells, label, variant, factor)
+	if err != nil {
+		return nil, err
+	}
+	if len(fired) > 0 {
+		rings, err := gateRings(p, fired)
+		if err != nil {
+			return nil, err
+		}
+		legend = append(legend, rings)
+	}
+
+	cellLine := "95% CI error bars"
+	if shared != "" {
+		cellLine = shared + " · " + cellLine
+	}
+	if matched > len(cells) {
+		cellLine += fmt.Sprintf(" · %d of %d cells shown", len(cells), matched)
+	}
+	return &chart.Figure{
+		Name:    chart.Slug(exp) + "_" + chart.Slug(unit),
+		Kind:    "history",
+		Title:   fmt.Sprintf("%s history: median %s per commit", exp, unit) + "\n" + machines(ents) + "\n" + cellLine,
+		Panels:  []*plot.Plot{p},
+		Legend:  legend,
+		Caption: fmt.Sprintf("Median %s of each cell of %s per history entry, with 95%% confidence intervals; red rings mark gates that fired against the previous entry.", unit, exp),
+	}, nil
+}
+
+// valueRange is the smallest and largest value the chart of unit shows
+// over the cells: the interval's ends where there is one, else the median
+// (lo is +Inf when no entry has a value).
+func valueRange(ents []Entry, cells []string, unit string) (lo, hi float64) {
+	lo, hi = math.Inf(1), 0
 	for _, e := range ents {
 		for _, c := range cells {
 			if s, ok := e.Cells[c][unit]; ok {
@@ -346,39 +382,50 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 				if s.HasCI() {
 					top, bottom = s.Hi, s.Lo
 				}
-				maxV = math.Max(maxV, top)
-				minV = math.Min(minV, bottom)
+				hi = math.Max(hi, top)
+				lo = math.Min(lo, bottom)
 			}
 		}
 	}
-	factor, axis := chart.AxisScale(unit, maxV)
-	logY := minV > 0 && maxV/minV > 10
+	return lo, hi
+}
 
-	p := chart.NewPlot("", "", axis)
-	xLabel := "commit, oldest to newest"
+// commitAxisLabel names the x axis, saying what "*" marks when some entry
+// was measured with uncommitted changes.
+func commitAxisLabel(ents []Entry) string {
 	for _, e := range ents {
 		if strings.HasSuffix(e.Commit, "-dirty") {
-			xLabel += " (* = uncommitted changes)"
-			break
+			return "commit, oldest to newest (* = uncommitted changes)"
 		}
 	}
-	p.X.Label.Text = xLabel
-	commitTicks(p, ents)
-	if logY {
+	return "commit, oldest to newest"
+}
+
+// scaleY sets the y axis for displayed values from lo to hi: a log axis
+// when they span more than a factor of ten (and are positive), else a
+// linear one from zero.
+func scaleY(p *plot.Plot, lo, hi float64) {
+	if lo > 0 && hi/lo > 10 {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = chart.Log10Ticks{}
-		p.Y.Min, p.Y.Max = minV/factor/1.15, maxV/factor*1.15
-	} else {
-		p.Y.Tick.Marker = chart.UnitTicks{}
-		p.Y.Min, p.Y.Max = 0, maxV/factor*1.05
-		if maxV == 0 {
-			p.Y.Max = 1
-		}
+		p.Y.Min, p.Y.Max = lo/1.15, hi*1.15
+		return
 	}
+	p.Y.Tick.Marker = chart.UnitTicks{}
+	p.Y.Min, p.Y.Max = 0, hi*1.05
+	if hi == 0 {
+		p.Y.Max = 1
+	}
+}
 
+// drawCells draws each cell as a series in its strategy's style (dashed by
+// what else tells it apart from cells of the same strategy), nudged
+// sideways so that error bars at one commit do not hide each other. It
+// returns the legend entries and the points where a gate fired.
+func drawCells(p *plot.Plot, ents []Entry, unit string, cells []string, label, variant map[string]string, factor float64) ([]chart.LegendEntry, plotter.XYs, error) {
 	var legend []chart.LegendEntry
+	var fired plotter.XYs
 	variants := map[string]int{}
-	var ringPts plotter.XYs
 	step := math.Min(0.05, 0.3/float64(len(cells)))
 	radius := vg.Points(2.6)
 	if len(ents) > 30 {
@@ -389,7 +436,6 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 		if _, v := nameParts(c); v["strategy"] != "" {
 			strategy = v["strategy"]
 		}
-		st := chart.StrategyStyle(strategy)
 		if _, ok := variants[variant[c]]; !ok {
 			variants[variant[c]] = len(variants)
 		}
@@ -401,52 +447,34 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 			if !ok {
 				continue
 			}
-			pt := chart.ErrPoint{X: float64(x) + dx, Y: s.Median / factor}
-			if s.HasCI() {
-				pt.Lo, pt.Hi = (s.Median-s.Lo)/factor, (s.Hi-s.Median)/factor
-			}
+			pt := chart.ErrPoint{X: float64(x) + dx, Y: s.Median / factor, Lo: s.ErrLow() / factor, Hi: s.ErrHigh() / factor}
 			pts = append(pts, pt)
 			if e.Fired(unit, c) {
-				ringPts = append(ringPts, plotter.XY{X: pt.X, Y: pt.Y})
+				fired = append(fired, plotter.XY{X: pt.X, Y: pt.Y})
 			}
 		}
 		if len(pts) == 0 {
 			continue
 		}
-		thumbs, err := chart.AddSeries(p, st, pts, dash, radius)
+		thumbs, err := chart.AddSeries(p, chart.StrategyStyle(strategy), pts, dash, radius)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		legend = append(legend, chart.LegendEntry{Label: label[c], Thumbs: thumbs})
 	}
-	if len(ringPts) > 0 {
-		rings, err := plotter.NewScatter(ringPts)
-		if err != nil {
-			return nil, fmt.Errorf("gate rings: %w", err)
-		}
-		rings.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(6), Shape: chart.Ring{Width: vg.Points(1.5)}}
-		p.Add(rings)
-		legend = append(legend, chart.LegendEntry{Label: "gate fired", Thumbs: []plot.Thumbnailer{rings}})
-	}
+	return legend, fired, nil
+}
 
-	sub := machines(ents)
-	cellLine := "95% CI error bars"
-	if shared != "" {
-		cellLine = shared + " · " + cellLine
+// gateRings rings the points where a gate fired and returns their legend
+// entry.
+func gateRings(p *plot.Plot, pts plotter.XYs) (chart.LegendEntry, error) {
+	rings, err := plotter.NewScatter(pts)
+	if err != nil {
+		return chart.LegendEntry{}, fmt.Errorf("gate rings: %w", err)
 	}
-	if matched > len(cells) {
-		cellLine += fmt.Sprintf(" · %d of %d cells shown", len(cells), matched)
-	}
-	return &chart.Figure{
-		Name:  chart.Slug(exp) + "_" + chart.Slug(unit),
-		Kind:  "history",
-		Title: fmt.Sprintf("%s history: median %s per commit", exp, unit) + "\n" + sub + "\n" + cellLine,
-		Panels: []*plot.Plot{
-			p,
-		},
-		Legend:  legend,
-		Caption: fmt.Sprintf("Median %s of each cell of %s per history entry, with 95%% confidence intervals; red rings mark gates that fired against the previous entry.", unit, exp),
-	}, nil
+	rings.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(6), Shape: chart.Ring{Width: vg.Points(1.5)}}
+	p.Add(rings)
+	return chart.LegendEntry{Label: "gate fired", Thumbs: []plot.Thumbnailer{rings}}, nil
 }
 
 // machines describes the machines of the entries for a title line.
