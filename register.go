@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -48,18 +49,25 @@ func internalWorkload(w Workload) workload.Workload {
 
 // programVersion names this build of the program (its executable's
 // SHA-256, computed once, only when a cached reference is looked up): a
-// reference cached by another build may come from other code.
+// reference cached by another build may come from other code. A build
+// that cannot be read gets a name of its own per process, so that no
+// cached reference is taken for its.
 var programVersion = sync.OnceValue(func() string {
-	exe, err := os.Executable()
+	sum, err := executableSHA256()
 	if err != nil {
-		return "unknown-build"
-	}
-	sum, err := fixture.FileSHA256(exe)
-	if err != nil {
-		return "unknown-build"
+		return fmt.Sprintf("unreadable-build-pid%d-%d", os.Getpid(), time.Now().UnixNano())
 	}
 	return "build-" + sum[:16]
 })
+
+// executableSHA256 is the hex SHA-256 of the running program's file.
+func executableSHA256() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return fixture.FileSHA256(exe)
+}
 
 // userPartial is a user's Partial as an internal one: it counts the bytes
 // it is given (the driver checks every byte arrived once, even without a
