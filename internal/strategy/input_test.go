@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -60,7 +61,7 @@ func TestInputPolicy(t *testing.T) {
 			}
 			start := time.Now()
 			_, err := run(Job{Path: c.path, Workload: count, Workers: 2, Knobs: DefaultKnobs()})
-			if err == nil || !strings.Contains(err.Error(), "file "+c.path+": "+c.want) || !strings.HasSuffix(err.Error(), errPolicy) || strings.Contains(err.Error(), "\n") {
+			if err == nil || !strings.Contains(err.Error(), "file "+c.path+": "+c.want) || !strings.HasSuffix(err.Error(), input.Policy) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("%s on %s: error %v, want one line naming the file and %q", name, c.path, err, c.want)
 			}
 			if d := time.Since(start); d > 5*time.Second {
@@ -115,15 +116,15 @@ func TestFileChangesDuringRun(t *testing.T) {
 	count, _ := workload.Lookup("count")
 	k := DefaultKnobs()
 	k.BufSize = 4096
-	defer func() { testHookOpened = nil }()
+	defer func() { input.TestHookOpened = nil }()
 	forms(func(name string, run Func) {
 		for _, c := range changes {
 			path := filepath.Join(t.TempDir(), "input.txt")
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			testHookOpened = func(in *Input) {
-				testHookOpened = nil // the run's first open only
+			input.TestHookOpened = func(in *Input) {
+				input.TestHookOpened = nil // the run's first open only
 				if err := c.change(in.Path); err != nil {
 					t.Error(err)
 				}
@@ -133,7 +134,7 @@ func TestFileChangesDuringRun(t *testing.T) {
 				w = count // pread's only workload
 			}
 			res, err := run(Job{Path: path, Workload: w, Workers: 3, Knobs: k})
-			testHookOpened = nil
+			input.TestHookOpened = nil
 			want := "file " + path + " changed during the run: " + c.want
 			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("%s, %s: answer %v, error %v; want one line with %q", name, c.name, res.Answer, err, want)

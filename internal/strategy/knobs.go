@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/units"
 )
@@ -177,9 +178,9 @@ var (
 	knobsMu sync.RWMutex
 	// registry is the knob table, in the order lists and help show it.
 	registry = []Knob{
-		sizeKnob("buf", "ranges read buffer / chan chunk size (e.g. 1MiB)", []string{"ranges", "chan"}, 1<<20,
+		sizeKnob("buf", "ranges read buffer / chan chunk size (e.g. 1MiB)", []string{"ranges", "chan"}, fanout.DefaultBufSize,
 			func(k *Knobs) *int { return &k.BufSize }, MaxBuf),
-		intKnob("chancap", "chan: channel capacity in chunks", []string{"chan"}, 4,
+		intKnob("chancap", "chan: channel capacity in chunks", []string{"chan"}, fanout.DefaultChanCap,
 			func(k *Knobs) *int { return &k.ChanCap }, func(n int) error {
 				switch {
 				case n < 0:
@@ -189,23 +190,25 @@ var (
 				}
 				return nil
 			}),
-		boolKnob("pool", "chan: recycle chunk buffers", []string{"chan"}, true, func(k *Knobs) *bool { return &k.Pool }),
-		choiceKnob("advice", "mmap: madvise advice (normal, sequential, random, willneed, hugepage)", []string{"mmap"}, "normal",
+		boolKnob("pool", "chan: recycle chunk buffers", []string{"chan"}, fanout.DefaultPool, func(k *Knobs) *bool { return &k.Pool }),
+		choiceKnob("advice", "mmap: madvise advice (normal, sequential, random, willneed, hugepage)", []string{"mmap"}, fanout.DefaultAdvice.String(),
 			func(k *Knobs) *string { return &k.Advice }, func(s string) error {
-				if _, ok := madvice[s]; !ok {
-					return fmt.Errorf("knob advice: %q is not one of %s", s, strings.Join(adviceNames(), ", "))
+				var a fanout.Advice
+				if a.UnmarshalText([]byte(s)) != nil {
+					return fmt.Errorf("knob advice: %q is not one of %s", s, strings.Join(names(fanout.Advices()), ", "))
 				}
 				return nil
 			}),
 		boolKnob("populate", "mmap: MAP_POPULATE", []string{"mmap"}, false, func(k *Knobs) *bool { return &k.Populate }),
 		choiceKnob("split", "static (a part per worker) or dynamic (segments claimed from a counter; goroutine mode)",
-			[]string{"readall", "ranges", "mmap", "ceiling"}, "static", func(k *Knobs) *string { return &k.Split }, func(s string) error {
-				if s != "static" && s != "dynamic" {
+			[]string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSplit.String(), func(k *Knobs) *string { return &k.Split }, func(s string) error {
+				var v fanout.Split
+				if v.UnmarshalText([]byte(s)) != nil {
 					return fmt.Errorf("knob split: %q is not static or dynamic", s)
 				}
 				return nil
 			}),
-		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, 8<<20,
+		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSegment,
 			func(k *Knobs) *int { return &k.Segment }, MaxSegment),
 		choiceKnob("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil,
 			collect.Partials, func(k *Knobs) *string { return &k.Collect }, func(s string) error {
@@ -225,9 +228,18 @@ var (
 				return nil
 			}),
 		sizeKnob("maxline", "ranges, chan: the longest line taken; a longer one (than buf and maxline) fails the run",
-			[]string{"ranges", "chan"}, 1<<20, func(k *Knobs) *int { return &k.MaxLine }, MaxBuf),
+			[]string{"ranges", "chan"}, fanout.DefaultMaxLine, func(k *Knobs) *int { return &k.MaxLine }, MaxBuf),
 	}
 )
+
+// names are the text forms of vs, in order.
+func names[T ~string](vs []T) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, string(v))
+	}
+	return out
+}
 
 // DefaultKnobs are the knobs a run uses unless told otherwise: every
 // registry row's default.

@@ -100,7 +100,7 @@ func TestForm(t *testing.T) {
 			}
 		}
 	}
-	noProc := Strategy{Name: "goroutine-only", Goroutine: readAll}
+	noProc := Strategy{Name: "goroutine-only", Goroutine: All[0].Goroutine}
 	if _, err := noProc.Form("process"); err == nil || !strings.Contains(err.Error(), "goroutine-only has no mode=process form") {
 		t.Errorf("missing process form: error %v", err)
 	}

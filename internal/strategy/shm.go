@@ -12,11 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// shmGoroutine is shm's goroutine form: goroutines share the process's
-// memory anyway, so it reads the file into memory once and scans it like
-// readall, and costs what readall costs.
-func shmGoroutine(j Job) (Result, error) { return readAllAs("shm", j) }
-
 // shmProcess is shm's process form: the parent copies the file once into a
 // memfd (read into a buf-sized buffer, write into the memfd, so the parent
 // never maps the pages and its RSS stays small), seals it against writes

@@ -5,15 +5,12 @@ package strategy
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/results"
-	"github.com/fanbench/fanbench/internal/split"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -82,16 +79,6 @@ type Job struct {
 	// strategy releases its memory (buffers, mappings), outside the timed
 	// phase: the moment to read end-of-run PSS.
 	AtPeak func()
-}
-
-// parts is how many newline-aligned parts a size-byte input is cut into:
-// one per worker for a static split, one per segment for a dynamic one.
-func (j Job) parts(size int64) int {
-	if j.Knobs.Split != "dynamic" {
-		return j.Workers
-	}
-	seg := int64(j.Knobs.Segment)
-	return int(max(1, (size+seg-1)/seg))
 }
 
 // atPeak calls j.AtPeak if it is set.
@@ -177,15 +164,15 @@ func (s Strategy) Form(mode string) (Func, error) {
 // count workload only.
 var All = []Strategy{
 	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
-		Goroutine: readAll, Process: readAllProcess, Peak: wholeFile, Color: "#D55E00", Marker: "circle"},
+		Goroutine: goroutine(fanout.ReadAll, copied), Process: readAllProcess, Peak: wholeFile, Color: "#D55E00", Marker: "circle"},
 	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer; process: each child gets path, offset and length",
-		Goroutine: ranges, Process: rangesProcess, Peak: lineBufs, Color: "#0072B2", Marker: "square"},
+		Goroutine: goroutine(fanout.Ranges, preads), Process: rangesProcess, Peak: lineBufs, Color: "#0072B2", Marker: "square"},
 	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices; process: each child maps the file and scans its range",
-		Goroutine: mmapShared, Process: mmapProcess, Peak: bufPerWorker, Color: "#009E73", Marker: "triangle"},
+		Goroutine: goroutine(fanout.Mmap, none), Process: mmapProcess, Peak: bufPerWorker, Color: "#009E73", Marker: "triangle"},
 	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers; process: the parent streams chunks into the children's stdin pipes",
-		Goroutine: chanCopies, Process: chanProcess, Peak: chunks, Color: "#CC79A7", Marker: "pyramid"},
+		Goroutine: goroutine(fanout.Chan, chunksCopied), Process: chanProcess, Peak: chunks, Color: "#CC79A7", Marker: "pyramid"},
 	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
-		Goroutine: shmGoroutine, Process: shmProcess, Peak: shmPeak, Color: "#E69F00", Marker: "cross"},
+		Goroutine: goroutine(fanout.Shm, copied), Process: shmProcess, Peak: shmPeak, Color: "#E69F00", Marker: "cross"},
 	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed); process mode runs the same goroutine form",
 		Goroutine: ceiling, Process: ceiling, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
 	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
@@ -226,57 +213,6 @@ func newCollector(name string, j Job) (*collect.Collector, error) {
 	return c, nil
 }
 
-// finish combines the workers' results once every sink is closed, and
-// records the collector's coordination counts in extra.
-func finish(name string, c *collect.Collector, extra map[string]float64) (workload.Answer, map[string]float64, error) {
-	p, st, err := c.Finish()
-	if err != nil {
-		return workload.Answer{}, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return p.Answer(), st.Extra(extra), nil
-}
-
-// scanParallel runs the workload over data with W goroutines, statically
-// (one newline-aligned part each) or dynamically (segments claimed from a
-// shared counter), and combines their results as the collect knob says.
-// A fault reading data (SIGBUS: a mapped file shrank under the mapping)
-// ends the scan with an error naming what (the mapping of a file, the
-// buffer) was read, instead of a crash.
-func scanParallel(name, what string, data []byte, j Job, extra map[string]float64) (workload.Answer, map[string]float64, error) {
-	col, err := newCollector(name, j)
-	if err != nil {
-		return workload.Answer{}, nil, err
-	}
-	var rs []split.Range
-	if err := onFault(what, data, func() { rs = split.Bytes(data, j.parts(int64(len(data)))) }); err != nil {
-		return workload.Answer{}, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	var next atomic.Int64
-	errs := make([]error, j.Workers)
-	var wg sync.WaitGroup
-	for w := range j.Workers {
-		sink := col.Sink(w)
-		wg.Go(func() {
-			defer sink.Close()
-			errs[w] = onFault(what, data, func() {
-				if j.Knobs.Split != "dynamic" {
-					sink.Add(data[rs[w].Off:rs[w].End()])
-					return
-				}
-				for i := next.Add(1) - 1; i < int64(len(rs)); i = next.Add(1) - 1 {
-					sink.Add(data[rs[i].Off:rs[i].End()])
-				}
-			})
-		})
-	}
-	wg.Wait()
-	a, extra, err := finish(name, col, extra)
-	if ferr := firstError(errs); ferr != nil {
-		return workload.Answer{}, nil, fmt.Errorf("%s: %w", name, ferr)
-	}
-	return a, extra, err
-}
-
 // firstError is the first non-nil error of errs, or nil.
 func firstError(errs []error) error {
 	for _, err := range errs {
@@ -285,13 +221,4 @@ func firstError(errs []error) error {
 		}
 	}
 	return nil
-}
-
-func adviceNames() []string {
-	var n []string
-	for k := range madvice {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
 }

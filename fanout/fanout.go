@@ -1,0 +1,436 @@
+// Package fanout delivers one file's bytes to many worker goroutines, in
+// whole lines, by one of five strategies: the ones the fanbench harness
+// measures, with the harness's exact semantics (the harness's goroutine
+// mode is this package).
+//
+// Run calls the caller's function with newline-aligned chunks: each chunk
+// starts at a line start and ends just after a '\n' or at the end of the
+// file, every byte of the file is in exactly one chunk, and a last line
+// without a final newline is included. Chunk.Worker says which worker
+// (goroutine) the call is on: calls with the same Worker never overlap,
+// so per-worker state indexed by it needs no lock. Chunk.Valid says how
+// long Chunk.Data may be used: buffers are reused.
+//
+// An error returned by the function, a failed read, or the cancellation of
+// the context stops every worker at its next chunk, and Run returns it,
+// wrapped with the strategy and the file. The input must be a regular file
+// whose size is known when it is opened: named pipes, devices, sockets,
+// directories and files on pseudo file systems (/proc, /sys) are refused
+// with one line naming the file, and a file that changes during the run
+// (its size, its modification time, a replacement) fails the run, as does a
+// fault (SIGBUS) reading a mapping of a file that shrank under it, named
+// as such instead of a crash.
+package fanout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fanbench/fanbench/internal/input"
+	"github.com/fanbench/fanbench/internal/split"
+)
+
+// Chunk is one call's share of the input: whole lines.
+type Chunk struct {
+	// Worker is the index of the worker goroutine the call is on, from 0
+	// to Options.Workers-1.
+	Worker int
+	// Offset is where Data starts in the file (in RunBytes' data).
+	Offset int64
+	// Data holds whole lines; it is never empty.
+	Data []byte
+	// Valid is how long Data may be used.
+	Valid Validity
+}
+
+// Validity is how long a Chunk's Data stays valid.
+type Validity int
+
+// The validities.
+const (
+	// UntilReturn: Data is valid until the function returns; its buffer
+	// is then reused (Ranges, Chan with its buffer pool). Copy what must
+	// be kept.
+	UntilReturn Validity = iota + 1
+	// UntilRun: Data is valid until Run returns (Mmap: the file is
+	// unmapped then).
+	UntilRun
+	// WhileReferenced: Data is ordinary Go memory that stays valid as long
+	// as it is referenced (ReadAll and Shm: a slice of the file's buffer,
+	// which it keeps alive; Chan with Options.NoPool; RunBytes: the
+	// caller's data).
+	WhileReferenced
+)
+
+// String names the validity.
+func (v Validity) String() string {
+	switch v {
+	case UntilReturn:
+		return "until the function returns"
+	case UntilRun:
+		return "until Run returns"
+	case WhileReferenced:
+		return "while referenced"
+	}
+	return fmt.Sprintf("Validity(%d)", int(v))
+}
+
+// LineTooLong is the error (found with errors.As) of a line longer than
+// Options.MaxLine under Ranges or Chan. Off is where the line starts in
+// the file, MaxLine the bound it broke.
+type LineTooLong = input.LineTooLong
+
+// Stats are what a run did and what it took.
+type Stats struct {
+	Strategy Strategy // the strategy (empty for RunBytes)
+	Workers  int      // the number of workers
+	Bytes    int64    // bytes delivered: the file's size after a complete run
+	Chunks   int64    // calls of the function
+	// Reads are the pread calls Ranges made.
+	Reads int64
+	// CopiedBytes are the bytes copied from the file into Go memory:
+	// ReadAll and Shm the file, Chan the file plus the line tails carried
+	// from one chunk into the next; 0 for Ranges (which reads into its
+	// buffers, counted by Reads), Mmap and RunBytes.
+	CopiedBytes int64
+	// Elapsed is the time from Run's start until the last chunk was
+	// delivered (RunBytes: the scan only); the end-of-run check of the
+	// file and Options.AtPeak are not in it.
+	Elapsed time.Duration
+}
+
+// Run opens the regular file at path and delivers its bytes to fn in
+// whole-line chunks on opt.Workers goroutines, as opt.Strategy does (see
+// the package documentation for the guarantees). It returns once every
+// worker has stopped, with the run's figures; the first error (fn's, a
+// read's, the context's, a change of the file) wrapped with the strategy
+// and the file, in one line.
+func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (Stats, error) {
+	start := time.Now()
+	opt, err := opt.resolved()
+	if err != nil {
+		return Stats{}, err
+	}
+	name := opt.Strategy.String()
+	if err := ctx.Err(); err != nil {
+		return Stats{}, fmt.Errorf("%s %s: %w", name, path, err)
+	}
+	in, err := input.Open(path)
+	if err != nil {
+		return Stats{}, fmt.Errorf("%s: %w", name, err)
+	}
+	defer in.Close()
+	r := newRun(ctx, opt, fn)
+	st := Stats{Strategy: opt.Strategy, Workers: opt.Workers}
+	var data []byte // the whole file, kept until after AtPeak (ReadAll, Shm)
+	unmap := func() error { return nil }
+	where := name + " " + path // what an error names (the input's own errors name the file)
+	switch opt.Strategy {
+	case ReadAll, Shm:
+		data, err = input.ReadAll(in)
+		if err != nil {
+			where = name
+		} else {
+			st.CopiedBytes = int64(len(data))
+			err = r.scan("the buffer", data, WhileReferenced)
+		}
+	case Mmap:
+		var mapped []byte
+		mapped, unmap, err = mapFile(in, opt)
+		if err != nil {
+			where, unmap = name, func() error { return nil }
+		} else {
+			err = r.scan("the mapping of "+path, mapped, UntilRun)
+		}
+	case Ranges:
+		err = r.ranges(in)
+	case Chan:
+		err = r.chan_(in, &st)
+	}
+	r.total(&st)
+	st.Elapsed = time.Since(start)
+	if err == nil {
+		err = r.err()
+	}
+	if err != nil {
+		err = fmt.Errorf("%s: %w", where, err)
+	}
+	if err := in.End(name, err); err != nil {
+		unmap()
+		return st, err
+	}
+	if opt.AtPeak != nil {
+		opt.AtPeak()
+	}
+	runtime.KeepAlive(data)
+	if err := unmap(); err != nil {
+		return st, fmt.Errorf("%s %s: munmap: %w", name, path, err)
+	}
+	return st, nil
+}
+
+// RunBytes delivers data, already in memory, to fn as Run delivers a file
+// read by ReadAll (Chunk.Offset is the offset in data), with opt's
+// Workers, Split, Segment and AtPeak; the other options are ignored.
+// Stats.Elapsed is the scan alone: what the work costs when delivery is
+// free. A memory fault reading data (a mapping whose file shrank) is an
+// error.
+func RunBytes(ctx context.Context, data []byte, opt Options, fn func(Chunk) error) (Stats, error) {
+	opt.Strategy = ReadAll // the options' check needs one; only the split is used
+	opt, err := opt.resolved()
+	if err != nil {
+		return Stats{}, err
+	}
+	start := time.Now()
+	r := newRun(ctx, opt, fn)
+	err = r.scan("the data", data, WhileReferenced)
+	st := Stats{Workers: opt.Workers}
+	r.total(&st)
+	st.Elapsed = time.Since(start)
+	if err == nil {
+		err = r.err()
+	}
+	if err != nil {
+		return st, fmt.Errorf("fanout: %w", err)
+	}
+	if opt.AtPeak != nil {
+		opt.AtPeak()
+	}
+	return st, nil
+}
+
+// mapFile maps in with opt's advice and populate.
+func mapFile(in *input.Input, opt Options) ([]byte, func() error, error) {
+	adv, err := opt.Advice.Madvise()
+	if err != nil {
+		return nil, nil, err
+	}
+	return input.Map(in, adv, opt.Populate)
+}
+
+// errStopped ends a worker's read once the run has failed; it is never
+// returned by Run.
+var errStopped = errors.New("fanout: stopped")
+
+// run is one Run's shared state: the options, fn, the first failure and
+// the stop flag every worker checks before each chunk.
+type run struct {
+	ctx     context.Context
+	done    <-chan struct{} // ctx.Done()
+	opt     Options
+	fn      func(Chunk) error
+	stopped atomic.Bool
+	mu      sync.Mutex
+	first   error
+	chunks  atomic.Int64
+	bytes   atomic.Int64
+	reads   atomic.Int64
+}
+
+func newRun(ctx context.Context, opt Options, fn func(Chunk) error) *run {
+	return &run{ctx: ctx, done: ctx.Done(), opt: opt, fn: fn}
+}
+
+// stop reports whether the run is to stop: it failed, or its context is
+// done (then the context's error is the run's). It costs an atomic load
+// and a non-blocking receive, once per chunk.
+func (r *run) stop() bool {
+	if r.stopped.Load() {
+		return true
+	}
+	select {
+	case <-r.done:
+		r.fail(r.ctx.Err())
+		return true
+	default:
+		return false
+	}
+}
+
+// fail records err if it is the first failure and stops every worker.
+func (r *run) fail(err error) {
+	r.mu.Lock()
+	if r.first == nil {
+		r.first = err
+	}
+	r.mu.Unlock()
+	r.stopped.Store(true)
+}
+
+// err is the first failure, or nil.
+func (r *run) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.first
+}
+
+// total adds the run's counts to st.
+func (r *run) total(st *Stats) {
+	st.Chunks, st.Bytes, st.Reads = r.chunks.Load(), r.bytes.Load(), r.reads.Load()
+}
+
+// worker is one worker goroutine's delivery: fn's calls and their counts.
+type worker struct {
+	r             *run
+	w             int
+	chunks, bytes int64
+}
+
+// deliver calls fn with one non-empty chunk; false once the run stops
+// (fn's error stops it).
+func (k *worker) deliver(off int64, data []byte, v Validity) bool {
+	if k.r.stop() {
+		return false
+	}
+	if len(data) == 0 {
+		return true
+	}
+	k.chunks++
+	k.bytes += int64(len(data))
+	if err := k.r.fn(Chunk{Worker: k.w, Offset: off, Data: data, Valid: v}); err != nil {
+		k.r.fail(fmt.Errorf("worker %d, chunk at byte %d: %w", k.w, off, err))
+		return false
+	}
+	return true
+}
+
+// done adds the worker's counts to the run's.
+func (k *worker) done() {
+	k.r.chunks.Add(k.chunks)
+	k.r.bytes.Add(k.bytes)
+}
+
+// parts is how many newline-aligned parts a size-byte input is cut into:
+// one per worker for a static split, one per segment for a dynamic one.
+func (r *run) parts(size int64) int {
+	if r.opt.Split != Dynamic {
+		return r.opt.Workers
+	}
+	seg := int64(r.opt.Segment)
+	return int(max(1, (size+seg-1)/seg))
+}
+
+// eachPart runs one goroutine per worker, each calling part with the
+// indexes of the parts it takes: its own (static) or those it claims from
+// a shared counter (dynamic) until part returns false or none is left.
+func (r *run) eachPart(parts int, part func(k *worker, i int) bool) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range r.opt.Workers {
+		wg.Go(func() {
+			k := &worker{r: r, w: w}
+			defer k.done()
+			if r.opt.Split != Dynamic {
+				part(k, w)
+				return
+			}
+			for i := next.Add(1) - 1; i < int64(parts) && part(k, int(i)); i = next.Add(1) - 1 {
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// scan delivers data, which is in memory, in whole-line parts. A fault
+// reading data (SIGBUS: a mapped file shrank under the mapping) fails the
+// run with an error naming what (the mapping of a file, the buffer) was
+// read, instead of a crash.
+func (r *run) scan(what string, data []byte, v Validity) error {
+	var rs []split.Range
+	if err := input.OnFault(what, data, func() { rs = split.Bytes(data, r.parts(int64(len(data)))) }); err != nil {
+		return err
+	}
+	r.eachPart(len(rs), func(k *worker, i int) bool {
+		ok := true
+		if err := input.OnFault(what, data, func() { ok = k.deliver(rs[i].Off, data[rs[i].Off:rs[i].End()], v) }); err != nil {
+			r.fail(err)
+			return false
+		}
+		return ok
+	})
+	return nil
+}
+
+// ranges has every worker pread its newline-aligned ranges through its
+// own reusable buffer.
+func (r *run) ranges(in *input.Input) error {
+	rs, err := split.File(in.File, in.Size, r.parts(in.Size))
+	if err != nil {
+		return err
+	}
+	bufs := make([]*input.RangeReader, r.opt.Workers)
+	r.eachPart(len(rs), func(k *worker, i int) bool {
+		rr := bufs[k.w]
+		if rr == nil {
+			first := int64(r.opt.Segment) // a dynamic worker reads segments
+			if r.opt.Split != Dynamic {
+				first = rs[i].Len // a static one its part
+			}
+			rr = &input.RangeReader{File: in.File, Buf: input.RangeBuf(r.opt.BufSize, first), MaxLine: r.opt.MaxLine}
+			bufs[k.w] = rr
+		}
+		before := rr.Reads
+		err := rr.ReadFunc(rs[i], func(off int64, b []byte) error {
+			if !k.deliver(off, b, UntilReturn) {
+				return errStopped
+			}
+			return nil
+		})
+		r.reads.Add(rr.Reads - before)
+		if err != nil && !errors.Is(err, errStopped) {
+			r.fail(err)
+		}
+		return err == nil
+	})
+	return nil
+}
+
+// chunk is one of Chan's chunks and where it starts.
+type chunk struct {
+	off  int64
+	data []byte
+}
+
+// chan_ has one reader (this goroutine) cut the file into chunks and send
+// them over a bounded channel to the workers.
+func (r *run) chan_(in *input.Input, st *Stats) error {
+	ch := make(chan chunk, r.opt.ChanCap)
+	c := &input.Chunker{R: in.Reader(), Size: r.opt.BufSize, MaxLine: r.opt.MaxLine}
+	v := WhileReferenced
+	if !r.opt.NoPool {
+		c.Free = make(chan []byte, r.opt.ChanCap+r.opt.Workers+1)
+		v = UntilReturn
+	}
+	var wg sync.WaitGroup
+	for w := range r.opt.Workers {
+		wg.Go(func() {
+			k := &worker{r: r, w: w}
+			defer k.done()
+			for ck := range ch { // after a failure, drain: the reader never blocks
+				k.deliver(ck.off, ck.data, v)
+				c.Release(ck.data)
+			}
+		})
+	}
+	var readErr error
+	for !r.stop() {
+		b, err := c.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
+		}
+		ch <- chunk{off: c.Off, data: b}
+	}
+	close(ch)
+	wg.Wait()
+	st.CopiedBytes = c.CopiedB
+	return readErr
+}

@@ -1,0 +1,126 @@
+package strategy
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fanbench/fanbench/fanout"
+	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// The goroutine forms are the fanout package: fanout.Run delivers the
+// chunks, each to the collector sink of the worker it is on.
+
+// counters are the strategy counters a goroutine form records in Extra
+// from fanout's Stats (their names are the results' metric names).
+type counters func(fanout.Stats) map[string]float64
+
+func copied(st fanout.Stats) map[string]float64 {
+	return map[string]float64{"copy-B": float64(st.CopiedBytes)}
+}
+
+func preads(st fanout.Stats) map[string]float64 {
+	return map[string]float64{"reads": float64(st.Reads)}
+}
+
+func chunksCopied(st fanout.Stats) map[string]float64 {
+	return map[string]float64{"chunks": float64(st.Chunks), "copy-B": float64(st.CopiedBytes)}
+}
+
+func none(fanout.Stats) map[string]float64 { return nil }
+
+// goroutine is strategy s's goroutine form: fanout.Run over the job's file.
+func goroutine(s fanout.Strategy, extra counters) Func {
+	return func(j Job) (Result, error) {
+		return gather(string(s), j, extra, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
+			opt.Strategy = s
+			return fanout.Run(context.Background(), j.Path, opt, fn)
+		})
+	}
+}
+
+// ceiling loads the file untimed, then times only the parallel scan over
+// memory (fanout.RunBytes): what the workload costs when delivery is free.
+func ceiling(j Job) (Result, error) {
+	const name = "ceiling"
+	in, err := OpenInput(j.Path)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", name, err)
+	}
+	defer in.Close()
+	data, err := readInput(name, in)
+	if err := in.End(name, err); err != nil {
+		return Result{}, err
+	}
+	return gather(name, j, none, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
+		st, err := fanout.RunBytes(context.Background(), data, opt, fn)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", name, err)
+		}
+		return st, err
+	})
+}
+
+// gather runs deliver with the job's options and a function adding each
+// chunk to its worker's sink, and combines the sinks as the collect knob
+// says. The sinks are closed and combined just before the job's AtPeak
+// (inside the timed phase), or after a failure.
+func gather(name string, j Job, extra counters, deliver func(fanout.Options, func(fanout.Chunk) error) (fanout.Stats, error)) (Result, error) {
+	col, err := newCollector(name, j)
+	if err != nil {
+		return Result{}, err
+	}
+	sinks := make([]collect.Sink, j.Workers)
+	for w := range sinks {
+		sinks[w] = col.Sink(w)
+	}
+	var (
+		done    bool
+		took    time.Duration
+		partial workload.Partial
+		cst     collect.Stats
+		cerr    error
+	)
+	combine := func() {
+		if done {
+			return
+		}
+		done = true
+		start := time.Now()
+		for _, s := range sinks {
+			s.Close() // Finish reports a sink's failure
+		}
+		partial, cst, cerr = col.Finish()
+		took = time.Since(start)
+	}
+	opt := options(j)
+	opt.AtPeak = func() {
+		combine()
+		if cerr == nil {
+			j.atPeak()
+		}
+	}
+	st, err := deliver(opt, func(c fanout.Chunk) error { sinks[c.Worker].Add(c.Data); return nil })
+	combine()
+	if err != nil {
+		return Result{}, err
+	}
+	if cerr != nil {
+		return Result{}, fmt.Errorf("%s: %w", name, cerr)
+	}
+	return Result{Answer: partial.Answer(), Elapsed: st.Elapsed + took, Extra: cst.Extra(extra(st))}, nil
+}
+
+// options are the fanout options of job j (the strategy left to the caller).
+func options(j Job) fanout.Options {
+	k := j.Knobs
+	o := fanout.Options{Workers: j.Workers, BufSize: k.BufSize, ChanCap: k.ChanCap, NoPool: !k.Pool,
+		Split: fanout.Split(k.Split), Segment: k.Segment, MaxLine: k.MaxLine,
+		Advice: fanout.Advice(k.Advice), Populate: k.Populate}
+	if o.ChanCap == 0 {
+		o.ChanCap = fanout.Unbuffered // the knob's 0 is a capacity, fanout's a default
+	}
+	return o
+}
