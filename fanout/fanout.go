@@ -130,12 +130,12 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 	st := Stats{Strategy: opt.Strategy, Workers: opt.Workers}
 	var data []byte // the whole file, kept until after AtPeak (ReadAll, Shm)
 	unmap := func() error { return nil }
-	where := name + " " + path // what an error names (the input's own errors name the file)
+	named := false // the error names the file already (the input's own errors do)
 	switch opt.Strategy {
 	case ReadAll, Shm:
 		data, err = input.ReadAll(in)
 		if err != nil {
-			where = name
+			named = true
 		} else {
 			st.CopiedBytes = int64(len(data))
 			err = r.scan("the buffer", data, WhileReferenced)
@@ -144,7 +144,7 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 		var mapped []byte
 		mapped, unmap, err = mapFile(in, opt)
 		if err != nil {
-			where, unmap = name, func() error { return nil }
+			named, unmap = true, func() error { return nil }
 		} else {
 			err = r.scan("the mapping of "+path, mapped, UntilRun)
 		}
@@ -158,8 +158,11 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 	if err == nil {
 		err = r.err()
 	}
-	if err != nil {
-		err = fmt.Errorf("%s: %w", where, err)
+	switch {
+	case err != nil && named:
+		err = fmt.Errorf("%s: %w", name, err)
+	case err != nil:
+		err = fmt.Errorf("%s %s: %w", name, path, err)
 	}
 	if err := in.End(name, err); err != nil {
 		unmap()
@@ -231,10 +234,17 @@ type run struct {
 	chunks  atomic.Int64
 	bytes   atomic.Int64
 	reads   atomic.Int64
+	workers []worker
+	next    atomic.Int64 // a dynamic split's next part
+	wg      sync.WaitGroup
 }
 
 func newRun(ctx context.Context, opt Options, fn func(Chunk) error) *run {
-	return &run{ctx: ctx, done: ctx.Done(), opt: opt, fn: fn}
+	r := &run{ctx: ctx, done: ctx.Done(), opt: opt, fn: fn, workers: make([]worker, opt.Workers)}
+	for w := range r.workers {
+		r.workers[w] = worker{r: r, w: w}
+	}
+	return r
 }
 
 // stop reports whether the run is to stop: it failed, or its context is
@@ -275,11 +285,14 @@ func (r *run) total(st *Stats) {
 	st.Chunks, st.Bytes, st.Reads = r.chunks.Load(), r.bytes.Load(), r.reads.Load()
 }
 
-// worker is one worker goroutine's delivery: fn's calls and their counts.
+// worker is one worker goroutine's delivery: fn's calls and their counts,
+// padded to a cache line of its own (each worker writes its counts at
+// every chunk).
 type worker struct {
 	r             *run
 	w             int
 	chunks, bytes int64
+	_             [32]byte
 }
 
 // deliver calls fn with one non-empty chunk; false once the run stops
@@ -320,21 +333,19 @@ func (r *run) parts(size int64) int {
 // indexes of the parts it takes: its own (static) or those it claims from
 // a shared counter (dynamic) until part returns false or none is left.
 func (r *run) eachPart(parts int, part func(k *worker, i int) bool) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range r.opt.Workers {
-		wg.Go(func() {
-			k := &worker{r: r, w: w}
+	for w := range r.workers {
+		r.wg.Go(func() {
+			k := &r.workers[w]
 			defer k.done()
 			if r.opt.Split != Dynamic {
 				part(k, w)
 				return
 			}
-			for i := next.Add(1) - 1; i < int64(parts) && part(k, int(i)); i = next.Add(1) - 1 {
+			for i := r.next.Add(1) - 1; i < int64(parts) && part(k, int(i)); i = r.next.Add(1) - 1 {
 			}
 		})
 	}
-	wg.Wait()
+	r.wg.Wait()
 }
 
 // scan delivers data, which is in memory, in whole-line parts. A fault
@@ -402,15 +413,13 @@ type chunk struct {
 func (r *run) chan_(in *input.Input, st *Stats) error {
 	ch := make(chan chunk, r.opt.ChanCap)
 	c := &input.Chunker{R: in.Reader(), Size: r.opt.BufSize, MaxLine: r.opt.MaxLine}
-	v := WhileReferenced
 	if !r.opt.NoPool {
 		c.Free = make(chan []byte, r.opt.ChanCap+r.opt.Workers+1)
-		v = UntilReturn
 	}
-	var wg sync.WaitGroup
-	for w := range r.opt.Workers {
-		wg.Go(func() {
-			k := &worker{r: r, w: w}
+	v := chanValidity(r.opt.NoPool)
+	for w := range r.workers {
+		r.wg.Go(func() {
+			k := &r.workers[w]
 			defer k.done()
 			for ck := range ch { // after a failure, drain: the reader never blocks
 				k.deliver(ck.off, ck.data, v)
@@ -430,7 +439,16 @@ func (r *run) chan_(in *input.Input, st *Stats) error {
 		ch <- chunk{off: c.Off, data: b}
 	}
 	close(ch)
-	wg.Wait()
+	r.wg.Wait()
 	st.CopiedBytes = c.CopiedB
 	return readErr
+}
+
+// chanValidity is how long Chan's chunks stay valid: until fn returns with
+// the pool (the buffer is reused), while referenced without it.
+func chanValidity(noPool bool) Validity {
+	if noPool {
+		return WhileReferenced
+	}
+	return UntilReturn
 }

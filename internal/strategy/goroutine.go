@@ -72,45 +72,63 @@ func gather(name string, j Job, extra counters, deliver func(fanout.Options, fun
 	if err != nil {
 		return Result{}, err
 	}
-	sinks := make([]collect.Sink, j.Workers)
-	for w := range sinks {
-		sinks[w] = col.Sink(w)
-	}
-	var (
-		done    bool
-		took    time.Duration
-		partial workload.Partial
-		cst     collect.Stats
-		cerr    error
-	)
-	combine := func() {
-		if done {
-			return
-		}
-		done = true
-		start := time.Now()
-		for _, s := range sinks {
-			s.Close() // Finish reports a sink's failure
-		}
-		partial, cst, cerr = col.Finish()
-		took = time.Since(start)
+	g := &gatherer{col: col, sinks: make([]collect.Sink, j.Workers), atPeak: j.AtPeak}
+	for w := range g.sinks {
+		g.sinks[w] = col.Sink(w)
 	}
 	opt := options(j)
-	opt.AtPeak = func() {
-		combine()
-		if cerr == nil {
-			j.atPeak()
-		}
-	}
-	st, err := deliver(opt, func(c fanout.Chunk) error { sinks[c.Worker].Add(c.Data); return nil })
-	combine()
+	opt.AtPeak = g.peak
+	st, err := deliver(opt, g.add)
+	g.combine()
 	if err != nil {
 		return Result{}, err
 	}
-	if cerr != nil {
-		return Result{}, fmt.Errorf("%s: %w", name, cerr)
+	if g.err != nil {
+		return Result{}, fmt.Errorf("%s: %w", name, g.err)
 	}
-	return Result{Answer: partial.Answer(), Elapsed: st.Elapsed + took, Extra: cst.Extra(extra(st))}, nil
+	return Result{Answer: g.partial.Answer(), Elapsed: st.Elapsed + g.took, Extra: g.stats.Extra(extra(st))}, nil
+}
+
+// gatherer is a goroutine form's collection: a sink per worker, combined
+// once by combine.
+type gatherer struct {
+	col    *collect.Collector
+	sinks  []collect.Sink
+	atPeak func() // the job's
+
+	done    bool
+	took    time.Duration // combining
+	partial workload.Partial
+	stats   collect.Stats
+	err     error
+}
+
+// add is fanout's fn: the chunk goes to its worker's sink.
+func (g *gatherer) add(c fanout.Chunk) error {
+	g.sinks[c.Worker].Add(c.Data)
+	return nil
+}
+
+// combine closes the sinks and combines them, once.
+func (g *gatherer) combine() {
+	if g.done {
+		return
+	}
+	g.done = true
+	start := time.Now()
+	for _, s := range g.sinks {
+		s.Close() // Finish reports a sink's failure
+	}
+	g.partial, g.stats, g.err = g.col.Finish()
+	g.took = time.Since(start)
+}
+
+// peak is fanout's AtPeak: combine, then the job's AtPeak.
+func (g *gatherer) peak() {
+	g.combine()
+	if g.err == nil && g.atPeak != nil {
+		g.atPeak()
+	}
 }
 
 // options are the fanout options of job j (the strategy left to the caller).
