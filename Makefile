@@ -80,6 +80,7 @@ history: build
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime $${FUZZTIME:-1m} ./internal/split
+	$(GO) test -run '^$$' -fuzz FuzzChunks -fuzztime $${FUZZTIME:-1m} ./fanout
 	$(GO) test -run '^$$' -fuzz FuzzWorkloads -fuzztime $${FUZZTIME:-1m} ./internal/workload
 	$(GO) test -run '^$$' -fuzz FuzzUTF16Compare -fuzztime $${FUZZTIME:-1m} ./internal/workload
 	$(GO) test -run '^$$' -fuzz FuzzParseSize -fuzztime $${FUZZTIME:-1m} ./internal/units

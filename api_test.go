@@ -21,6 +21,7 @@ var updateAPI = flag.Bool("update", false, "rewrite testdata/api/*.txt from the 
 // listing of its exported API. A new public package is one row.
 var publicPackages = []struct{ dir, golden string }{
 	{".", "testdata/api/fanbench.txt"},
+	{"fanout", "testdata/api/fanout.txt"},
 }
 
 // TestExportedAPI compares each public package's exported API (names,
@@ -87,6 +88,7 @@ type Square struct
 	Side float64
 	Name string
 	Next *Square
+	OnDraw func(float64) error
 	(unexported fields)
 func NewSquare(float64) *Square
 func (*Square) Area() float64
@@ -214,13 +216,13 @@ func typeLines(fset *token.FileSet, decl *ast.GenDecl) []string {
 		switch t := ts.Type.(type) {
 		case *ast.StructType:
 			out = append(out, "type "+ts.Name.Name+" struct")
-			out = append(out, fieldLines(fset, t.Fields)...)
+			out = append(out, fieldLines(fset, t.Fields, false)...)
 			if t.Incomplete {
 				out = append(out, "\t(unexported fields)")
 			}
 		case *ast.InterfaceType:
 			out = append(out, "type "+ts.Name.Name+" interface")
-			out = append(out, fieldLines(fset, t.Methods)...)
+			out = append(out, fieldLines(fset, t.Methods, true)...)
 			if t.Incomplete { // it cannot be implemented outside its package
 				out = append(out, "\t(unexported methods)")
 			}
@@ -231,9 +233,10 @@ func typeLines(fset *token.FileSet, decl *ast.GenDecl) []string {
 	return out
 }
 
-// fieldLines lists the exported fields or methods of a struct or
-// interface (go/doc has removed the unexported ones), and its embedded types.
-func fieldLines(fset *token.FileSet, fl *ast.FieldList) []string {
+// fieldLines lists the exported fields of a struct or methods of an
+// interface (go/doc has removed the unexported ones), and its embedded
+// types. A struct field of a function type keeps its "func".
+func fieldLines(fset *token.FileSet, fl *ast.FieldList, methods bool) []string {
 	var out []string
 	for _, f := range fl.List {
 		if len(f.Names) == 0 {
@@ -241,7 +244,7 @@ func fieldLines(fset *token.FileSet, fl *ast.FieldList) []string {
 			continue
 		}
 		for _, n := range f.Names {
-			if ft, ok := f.Type.(*ast.FuncType); ok {
+			if ft, ok := f.Type.(*ast.FuncType); ok && methods {
 				out = append(out, "\t"+n.Name+strings.TrimPrefix(exprString(fset, ft), "func"))
 			} else {
 				out = append(out, "\t"+n.Name+" "+exprString(fset, f.Type))

@@ -33,11 +33,12 @@ type Shape interface {
 	secret()
 }
 
-// Square has exported and unexported fields.
+// Square has exported and unexported fields, one of a function type.
 type Square struct {
 	Side       float64
 	Name, note string
 	Next       *Square
+	OnDraw     func(scale float64) error
 }
 
 // NewSquare is a constructor: listed with its type.
