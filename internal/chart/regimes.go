@@ -193,9 +193,9 @@ func Scale(d *Dataset) ([]*Figure, error) {
 				}
 			}
 		}
-		peak, what := MetricPeakRSS, "peak RSS (VmHWM)"
+		peak, what := MetricPeakRSS, MetricPeakRSS.Label+" (VmHWM)"
 		if f.Mode == "process" {
-			what = "the parent's peak RSS (VmHWM)"
+			what = "the parent's " + what
 		}
 		if m, ok := commonMemoryMetric(cells); ok {
 			peak, what = m.Metric, m.Label

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
-// PeakUnit is the benchmark unit of the peak RSS, as the harness's
-// results.bench names it.
-const PeakUnit = "peak-RSS-B"
+// PeakUnit is the benchmark unit of the peak RSS: the metric catalogue's
+// name for a process's VmHWM, as the harness's results.bench writes it.
+const PeakUnit = results.UnitPeakRSS
 
 // Run runs s's goroutine form over job b.N times and reports its
 // throughput (b.SetBytes(size)), allocations and PeakUnit: the process's
