@@ -7,6 +7,7 @@ import (
 
 	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -18,15 +19,15 @@ import (
 type counters func(fanout.Stats) map[string]float64
 
 func copied(st fanout.Stats) map[string]float64 {
-	return map[string]float64{"copy-B": float64(st.CopiedBytes)}
+	return map[string]float64{results.UnitCopyB: float64(st.CopiedBytes)}
 }
 
 func preads(st fanout.Stats) map[string]float64 {
-	return map[string]float64{"reads": float64(st.Reads)}
+	return map[string]float64{results.UnitReads: float64(st.Reads)}
 }
 
 func chunksCopied(st fanout.Stats) map[string]float64 {
-	return map[string]float64{"chunks": float64(st.Chunks), "copy-B": float64(st.CopiedBytes)}
+	return map[string]float64{"chunks": float64(st.Chunks), results.UnitCopyB: float64(st.CopiedBytes)}
 }
 
 func none(fanout.Stats) map[string]float64 { return nil }

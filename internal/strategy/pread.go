@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -88,5 +89,5 @@ func preadScan(j Job) (Result, error) {
 		return Result{}, err
 	}
 	j.atPeak()
-	return Result{Answer: a, Elapsed: elapsed, Extra: map[string]float64{"reads": float64(nreads)}}, nil
+	return Result{Answer: a, Elapsed: elapsed, Extra: map[string]float64{results.UnitReads: float64(nreads)}}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/split"
 )
 
@@ -46,7 +47,7 @@ func readAllProcess(j Job) (Result, error) {
 		}
 	}
 	pr, err := runCollected(name, j, specs, nil, int64(len(data)),
-		map[string]float64{"copy-B": float64(len(data)), "pipe-B": float64(len(data))})
+		map[string]float64{results.UnitCopyB: float64(len(data)), "pipe-B": float64(len(data))})
 	elapsed := time.Since(start)
 	if err := in.End(name, err); err != nil {
 		return Result{}, err
@@ -100,7 +101,7 @@ func rangesProcess(j Job) (Result, error) {
 	for _, r := range pr.reps {
 		reads += r.Reads
 	}
-	pr.extra["reads"] = float64(reads)
+	pr.extra[results.UnitReads] = float64(reads)
 	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }
 
@@ -199,6 +200,6 @@ func chanProcess(j Job) (Result, error) {
 		return Result{}, err
 	}
 	j.atPeak()
-	pr.extra["chunks"], pr.extra["copy-B"], pr.extra["pipe-B"] = float64(c.Chunks), float64(c.CopiedB), float64(in.Size)
+	pr.extra["chunks"], pr.extra[results.UnitCopyB], pr.extra["pipe-B"] = float64(c.Chunks), float64(c.CopiedB), float64(in.Size)
 	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }

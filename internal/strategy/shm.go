@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/split"
 	"golang.org/x/sys/unix"
 )
@@ -46,7 +47,7 @@ func shmProcess(j Job) (Result, error) {
 		specs[i] = childSpec{files: []*os.File{mf}, args: workerArgs(roleMemfd, j, i, "--fd", "3",
 			"--size", itoa64(size), "--off", itoa64(r.Off), "--len", itoa64(r.Len))}
 	}
-	pr, err := runCollected(name, j, specs, nil, size, map[string]float64{"copy-B": float64(size)})
+	pr, err := runCollected(name, j, specs, nil, size, map[string]float64{results.UnitCopyB: float64(size)})
 	elapsed := time.Since(start)
 	if err := in.End(name, err); err != nil {
 		return Result{}, err
