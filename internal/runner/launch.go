@@ -86,73 +86,23 @@ func (l Launch) Run(ctx context.Context) Outcome {
 		ctx, cancel = context.WithTimeout(ctx, l.Timeout)
 		defer cancel()
 	}
-	cmd := exec.Command(l.Args[0], l.Args[1:]...)
-	cmd.Env = append(cmd.Environ(), l.Env...)
-	var stdout bytes.Buffer
-	stderr := &tailBuffer{n: stderrTailBytes}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second // a leaked grandchild holding stdout cannot hang Wait
-
+	cmd, stdout, stderr := l.command()
 	var cg *measure.Cgroup
 	if l.Cgroup {
-		var err error
-		cg, err = newRunCgroup(measure.RunCgroupName(l.Name))
-		if err != nil {
-			out.CgroupNote = err.Error()
-			cg = nil
-		} else {
+		if cg, out.CgroupNote = l.runCgroup(); cg != nil {
 			defer cg.Close()
-			if l.MemLimit > 0 {
-				if err := cg.SetLimit(l.MemLimit); err != nil {
-					out.CgroupNote = err.Error()
-					cg.Close()
-					cg = nil
-				}
-			}
 		}
 	}
 	rlimitAS := l.MemLimit > 0 && cg == nil
 	start := time.Now()
-	var err error
-	if cg != nil {
-		err = cg.Start(cmd)
-	} else {
-		err = cmd.Start()
-	}
-	if err != nil {
-		out.Err = fmt.Errorf("start %s: %w", l.Args[0], err)
+	if out.Err = l.start(cmd, cg, rlimitAS); out.Err != nil {
 		return out
-	}
-	if rlimitAS {
-		// No cgroup: cap the child's address space right after it starts
-		// (what it mapped before this is not counted against the limit).
-		lim := unix.Rlimit{Cur: uint64(l.MemLimit), Max: uint64(l.MemLimit)}
-		if err := unix.Prlimit(cmd.Process.Pid, unix.RLIMIT_AS, &lim, nil); err != nil {
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			cmd.Wait()
-			out.Err = fmt.Errorf("set RLIMIT_AS %s on %s: %w", units.FormatSize(l.MemLimit), l.Args[0], err)
-			return out
-		}
 	}
 	var sampler *measure.Sampler
 	if l.SampleEvery > 0 {
 		sampler = measure.StartSampler(measure.NewFS(""), cmd.Process.Pid, l.SampleEvery, l.PSSEvery)
 	}
-	waitErr := make(chan error, 1)
-	go func() { waitErr <- cmd.Wait() }()
-	var timedOut, cancelled bool
-	select {
-	case err = <-waitErr:
-	case <-ctx.Done():
-		timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
-		cancelled = !timedOut
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if cg != nil {
-			cg.Close()
-		}
-		err = <-waitErr
-	}
+	timedOut, cancelled, err := wait(ctx, cmd, cg)
 	wall := time.Since(start)
 	if sampler != nil {
 		out.Sampler = sampler.Stop()
@@ -189,6 +139,80 @@ func (l Launch) Run(ctx context.Context) Outcome {
 		out.Err = describeExit(err)
 	}
 	return out
+}
+
+// command is the child's command, in its own process group, killed with
+// its parent, with its stdout kept and the tail of its stderr.
+func (l Launch) command() (*exec.Cmd, *bytes.Buffer, *tailBuffer) {
+	cmd := exec.Command(l.Args[0], l.Args[1:]...)
+	cmd.Env = append(cmd.Environ(), l.Env...)
+	stdout := &bytes.Buffer{}
+	stderr := &tailBuffer{n: stderrTailBytes}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 2 * time.Second // a leaked grandchild holding stdout cannot hang Wait
+	return cmd, stdout, stderr
+}
+
+// runCgroup makes the run's fresh cgroup with MemLimit as its limit, or
+// says why there is none.
+func (l Launch) runCgroup() (*measure.Cgroup, string) {
+	cg, err := newRunCgroup(measure.RunCgroupName(l.Name))
+	if err != nil {
+		return nil, err.Error()
+	}
+	if l.MemLimit > 0 {
+		if err := cg.SetLimit(l.MemLimit); err != nil {
+			cg.Close()
+			return nil, err.Error()
+		}
+	}
+	return cg, ""
+}
+
+// start starts cmd, in cg if set, and with rlimitAS caps its address
+// space at MemLimit; a child it cannot cap is killed and waited for.
+func (l Launch) start(cmd *exec.Cmd, cg *measure.Cgroup, rlimitAS bool) error {
+	var err error
+	if cg != nil {
+		err = cg.Start(cmd)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
+		return fmt.Errorf("start %s: %w", l.Args[0], err)
+	}
+	if rlimitAS {
+		// No cgroup: cap the child's address space right after it starts
+		// (what it mapped before this is not counted against the limit).
+		lim := unix.Rlimit{Cur: uint64(l.MemLimit), Max: uint64(l.MemLimit)}
+		if err := unix.Prlimit(cmd.Process.Pid, unix.RLIMIT_AS, &lim, nil); err != nil {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			return fmt.Errorf("set RLIMIT_AS %s on %s: %w", units.FormatSize(l.MemLimit), l.Args[0], err)
+		}
+	}
+	return nil
+}
+
+// wait waits for the started cmd, or kills its process group (and empties
+// cg) when ctx ends first: by its deadline (timedOut) or otherwise
+// (cancelled). err is Wait's.
+func wait(ctx context.Context, cmd *exec.Cmd, cg *measure.Cgroup) (timedOut, cancelled bool, err error) {
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	select {
+	case err = <-waitErr:
+	case <-ctx.Done():
+		timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+		cancelled = !timedOut
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if cg != nil {
+			cg.Close()
+		}
+		err = <-waitErr
+	}
+	return timedOut, cancelled, err
 }
 
 // oomKilled reports whether a child that failed under a memory limit was
