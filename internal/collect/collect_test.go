@@ -22,17 +22,18 @@ import (
 
 // TestMain doubles as a process-mode worker (FANBENCH_WORKER=1) and as a
 // `fanbench exec` (FANBENCH_COLLECT_EXEC holding runner.ExecOptions as
-// JSON), both honouring FANBENCH_COLLECT_FAULT: the faults are injected
-// only in this test binary.
+// JSON), both honouring FANBENCH_COLLECT_FAULT (specFaults): the faults
+// are injected only in this test binary.
 func TestMain(m *testing.M) {
-	collect.SetFault(os.Getenv("FANBENCH_COLLECT_FAULT"))
-	strategy.WorkerCommand = func(args []string) (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-		return cmd, nil
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		// strategy.SelfCommand re-executed the test binary: a test's Job
+		// lacks Command: workerCommand (else the tests would run again).
+		fmt.Fprintln(os.Stderr, "worker started with strategy.SelfCommand in a test: give the Job Command: workerCommand")
+		os.Exit(2)
 	}
+	injected := faults(os.Getenv("FANBENCH_COLLECT_FAULT"))
 	if os.Getenv("FANBENCH_WORKER") == "1" {
-		if err := strategy.WorkerMain(os.Stdin, os.Stdout, os.Args[1:]); err != nil {
+		if err := (strategy.Worker{Collect: injected}).Main(os.Stdin, os.Stdout, os.Args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, "worker:", err)
 			os.Exit(1)
 		}
@@ -44,6 +45,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "exec:", err)
 			os.Exit(2)
 		}
+		o.Command, o.Faults = workerCommand, injected
 		rep, err := runner.Exec(o)
 		json.NewEncoder(os.Stdout).Encode(rep)
 		if err != nil {
@@ -53,6 +55,15 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// workerCommand re-executes this test binary as a worker (with
+// atexit_sleep_ms=0: under -race a binary otherwise sleeps a second before
+// it exits).
+func workerCommand(args []string) (*exec.Cmd, error) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	return cmd, nil
 }
 
 func TestCheck(t *testing.T) {
@@ -172,8 +183,6 @@ func fixturePath(t *testing.T) string {
 func TestPanicHoldingLock(t *testing.T) {
 	path := fixturePath(t)
 	w, _ := workload.Lookup("parse")
-	collect.SetFault("panic-locked:1")
-	defer collect.SetFault("")
 	for _, how := range []string{"mutex", "sharded"} {
 		for _, st := range []string{"mmap", "ranges", "chan"} {
 			s, _ := strategy.Lookup(st)
@@ -181,7 +190,7 @@ func TestPanicHoldingLock(t *testing.T) {
 			k.Collect, k.Batch, k.BufSize = how, 16, 4096
 			done := make(chan error, 1)
 			go func() {
-				_, err := s.Goroutine(strategy.Job{Path: path, Workload: w, Workers: 3, Knobs: k})
+				_, err := s.Goroutine(strategy.Job{Path: path, Workload: w, Workers: 3, Knobs: k, Faults: faults("panic-locked:1")})
 				done <- err
 			}()
 			select {
@@ -256,7 +265,7 @@ func TestKilledMidMessage(t *testing.T) {
 			k := strategy.DefaultKnobs()
 			k.Collect, k.Batch = how, batch
 			start := time.Now()
-			_, err := s.Process(strategy.Job{Path: path, Workload: w, Workers: 3, Knobs: k})
+			_, err := s.Process(strategy.Job{Path: path, Workload: w, Workers: 3, Knobs: k, Command: workerCommand})
 			if took := time.Since(start); took > 10*time.Second {
 				t.Errorf("%s/%d: failure took %v", how, batch, took)
 			}

@@ -1,39 +1,31 @@
 package collect
 
-import (
-	"strconv"
-	"strings"
-)
+import "io"
 
-// faultSpec is an injected misbehaviour for the fault tests: a comma
-// separated list of "kind" or "kind:worker". Kinds: stall (channel's
-// collector goroutine, or the manager, stops consuming after its first
-// message), panic-locked (a worker panics while holding a shared lock),
-// kill-mid-message (a worker process writes half a message, then SIGKILLs
-// itself). Only this package's tests set it (export_test.go, from
-// FANBENCH_COLLECT_FAULT in the re-executed test binary); fanbench never
-// does.
-type faultSpec string
-
-var fault faultSpec
-
-// is reports whether the fault kind applies to worker w (-1: a site that
-// belongs to no worker, which only an index-less entry matches).
-func (f faultSpec) is(kind string, w int) bool {
-	if f == "" {
-		return false
-	}
-	for _, one := range strings.Split(string(f), ",") {
-		k, at, found := strings.Cut(one, ":")
-		if k != kind {
-			continue
-		}
-		if !found {
-			return true
-		}
-		if n, err := strconv.Atoi(at); err == nil && n == w {
-			return true
-		}
-	}
-	return false
+// Faults injects misbehaviour into the collectors, for the fault tests
+// (which implement it; fanbench never does). A Config's nil Faults, the
+// default, injects none: the wire sink's connection is then used as it is,
+// and the other hooks cost a nil comparison per message, never per line.
+type Faults interface {
+	// Consume is called by a consumer (channel's collector goroutine in
+	// either mode, the manager's loop for each worker) before it applies
+	// its message n (from 0); blocking in it stalls the consumer.
+	Consume(n int)
+	// Locked is called by worker w's sink while it holds a shared lock
+	// (mutex, sharded), before it updates the aggregate; a panic in it is
+	// a worker panicking inside the critical section.
+	Locked(w int)
+	// Send writes worker w's encoded message msg (length and partial) into
+	// conn, its pipe or socket, in place of conn.Write(msg).
+	Send(w int, conn io.Writer, msg []byte) (int, error)
 }
+
+// faultConn is a wire sink's connection when faults are injected: its
+// writes go through Faults.Send.
+type faultConn struct {
+	io.ReadWriteCloser
+	f Faults
+	w int
+}
+
+func (c faultConn) Write(msg []byte) (int, error) { return c.f.Send(c.w, c.ReadWriteCloser, msg) }

@@ -16,6 +16,8 @@ type Config struct {
 	Workers  int
 	Batch    int // lines per update, at least 1
 	Queue    int // channel: the bounded channel's capacity, in batches
+	// Faults, for the fault tests, injects misbehaviour (nil: none).
+	Faults Faults
 }
 
 func (c Config) check(mode string) error {
@@ -144,9 +146,11 @@ func (c *Collector) Finish() (workload.Partial, Stats, error) {
 // the aggregate and hands the emptied partial back for reuse.
 func (c *Collector) receive() {
 	defer close(c.done)
+	n := 0
 	for p := range c.ch {
-		if fault.is("stall", -1) {
-			select {} // injected: the consumer stops; the queue fills
+		if f := c.cfg.Faults; f != nil {
+			f.Consume(n) // may stall: the queue fills
+			n++
 		}
 		c.shared.Merge(p)
 		p.Reset()
@@ -230,14 +234,14 @@ func (s *localSink) flush() (err error) {
 	return nil
 }
 
-// locked runs update holding mu; the injected panic-locked fault fires
+// locked runs update holding mu; an injected fault (Faults.Locked) fires
 // inside.
 func (s *localSink) locked(mu *sync.Mutex, update func()) {
 	mu.Lock()
 	defer mu.Unlock()
 	s.c.messages.Add(1)
-	if fault.is("panic-locked", s.w) {
-		panic(fmt.Sprintf("worker %d: injected panic holding the lock", s.w))
+	if f := s.c.cfg.Faults; f != nil {
+		f.Locked(s.w)
 	}
 	update()
 }

@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
-	"syscall"
-	"time"
 
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -48,6 +45,9 @@ func NewWireSink(cfg Config, w int, conn io.ReadWriteCloser) (*WireSink, error) 
 	if err := cfg.check("process"); err != nil {
 		return nil, err
 	}
+	if cfg.Faults != nil {
+		conn = faultConn{conn, cfg.Faults, w}
+	}
 	s := &WireSink{cfg: cfg, w: w, conn: conn, b: &batcher{scratch: cfg.Workload.New(), n: cfg.Batch}}
 	s.b.flush = s.flush
 	return s, nil
@@ -75,12 +75,6 @@ func (s *WireSink) flush() error {
 	}
 	s.msg = msg
 	binary.LittleEndian.PutUint32(msg, uint32(len(msg)-4))
-	if fault.is("kill-mid-message", s.w) {
-		s.conn.Write(msg[:len(msg)/2])
-		fmt.Fprintf(os.Stderr, "worker %d: injected SIGKILL mid-message\n", s.w)
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		time.Sleep(time.Hour) // the signal is on its way
-	}
 	if _, err := s.conn.Write(msg); err != nil {
 		return fmt.Errorf("collect %s: worker %d: send: %w", s.cfg.How, s.w, err)
 	}
@@ -173,9 +167,11 @@ func Receive(cfg Config, conns []io.Reader) (*Receiver, error) {
 	go func() { readers.Wait(); close(ch) }()
 	go func() {
 		defer close(r.done)
+		n := 0
 		for m := range ch {
-			if fault.is("stall", -1) {
-				select {} // injected: the consumer stops; pipes and queue fill
+			if f := cfg.Faults; f != nil {
+				f.Consume(n) // may stall: pipes and queue fill
+				n++
 			}
 			if err := r.total.MergeBinary(m.b); err != nil {
 				r.fail(fmt.Errorf("collect channel: worker %d: %w", m.w, err))
@@ -234,8 +230,8 @@ func Serve(cfg Config, conns []io.ReadWriter) (workload.Partial, Stats, error) {
 					return
 				}
 				buf = b
-				if n > 0 && fault.is("stall", -1) {
-					select {} // injected: the manager stops answering
+				if f := cfg.Faults; f != nil {
+					f.Consume(n) // may stall: the manager stops answering
 				}
 				mu.Lock()
 				err = total.MergeBinary(b)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
@@ -45,6 +46,11 @@ type ExecOptions struct {
 	// MemAvailable, if set, replaces the machine's MemAvailable for the
 	// memory guard (tests).
 	MemAvailable func() int64 `json:"-"`
+	// Command, if set, starts each process-mode worker instead of
+	// strategy.SelfCommand, and Faults injects collector faults: both are
+	// for the tests.
+	Command strategy.Command `json:"-"`
+	Faults  collect.Faults   `json:"-"`
 	// Spike, if positive, allocates and touches that many bytes for
 	// SpikeHold before the measured work, then returns them to the OS: a
 	// short peak that VmHWM keeps and a slow RSS sampler misses.
@@ -190,7 +196,8 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		spike(o.Spike)
 	}
 	before := measure.ReadRuntime()
-	res, err := run(strategy.Job{Path: o.Path, Workload: w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak})
+	res, err := run(strategy.Job{Path: o.Path, Workload: w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak,
+		Command: o.Command, Faults: o.Faults})
 	after := measure.ReadRuntime()
 	if err != nil {
 		return rep, err

@@ -121,8 +121,9 @@ func closeAll(fs []*os.File) {
 }
 
 // managerMain is the manager child: it serves the workers' sockets
-// (inherited as fds 3 to 3+workers-1) and returns the aggregate.
-func managerMain(w workload.Workload, index, workers, batch int) (workload.Partial, error) {
+// (inherited as fds 3 to 3+workers-1), with faults injected if set, and
+// returns the aggregate.
+func managerMain(w workload.Workload, index, workers, batch int, faults collect.Faults) (workload.Partial, error) {
 	if workers < 1 {
 		return nil, fmt.Errorf("manager: --workers %d, want at least 1", workers)
 	}
@@ -135,7 +136,7 @@ func managerMain(w workload.Workload, index, workers, batch int) (workload.Parti
 		defer f.Close()
 		conns[i] = f
 	}
-	p, _, err := collect.Serve(collect.Config{How: collect.Manager, Workload: w, Workers: workers, Batch: batch}, conns)
+	p, _, err := collect.Serve(collect.Config{How: collect.Manager, Workload: w, Workers: workers, Batch: batch, Faults: faults}, conns)
 	if err != nil {
 		return nil, fmt.Errorf("manager %d: %w", index, err)
 	}

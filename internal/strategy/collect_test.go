@@ -41,7 +41,7 @@ func TestCollectMatchesReference(t *testing.T) {
 								k := DefaultKnobs()
 								k.Collect, k.Batch, k.BufSize, k.ChanCap = how, batch, 4096, 1
 								name := strings.Join([]string{mode, s.Name, w.Name, input, how}, "/")
-								res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k})
+								res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k, Command: testWorkerCommand})
 								if applies := collect.Check(how, modeOf(s, mode)); applies != nil {
 									if err == nil || !strings.Contains(err.Error(), "collect "+how+": needs mode=") {
 										t.Errorf("%s: error %v, want collect %s refused", name, err, how)
@@ -100,7 +100,7 @@ func TestCollectMessageCounts(t *testing.T) {
 		for _, batch := range []int{1, 7} {
 			k := DefaultKnobs()
 			k.Collect, k.Batch = c.how, batch
-			res, err := run(Job{Path: paths["many lines"], Workload: w, Workers: 1, Knobs: k})
+			res, err := run(Job{Path: paths["many lines"], Workload: w, Workers: 1, Knobs: k, Command: testWorkerCommand})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +137,7 @@ func TestNonUTF8NamesProcess(t *testing.T) {
 			}
 			k := DefaultKnobs()
 			k.Collect, k.Batch = how, 1
-			res, err := s.Process(Job{Path: path, Workload: parse, Workers: 2, Knobs: k})
+			res, err := s.Process(Job{Path: path, Workload: parse, Workers: 2, Knobs: k, Command: testWorkerCommand})
 			if err != nil || res.Answer != ref {
 				t.Errorf("process/%s/collect %s: %v, %v; want %v", s.Name, how, res.Answer, err, ref)
 			}

@@ -60,7 +60,7 @@ func TestInputPolicy(t *testing.T) {
 				t.Fatalf("%s: %v", c.path, err) // every case exists on Linux
 			}
 			start := time.Now()
-			_, err := run(Job{Path: c.path, Workload: count, Workers: 2, Knobs: DefaultKnobs()})
+			_, err := run(Job{Path: c.path, Workload: count, Workers: 2, Knobs: DefaultKnobs(), Command: testWorkerCommand})
 			if err == nil || !strings.Contains(err.Error(), "file "+c.path+": "+c.want) || !strings.HasSuffix(err.Error(), input.Policy) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("%s on %s: error %v, want one line naming the file and %q", name, c.path, err, c.want)
 			}
@@ -133,7 +133,7 @@ func TestFileChangesDuringRun(t *testing.T) {
 			if strings.HasSuffix(name, "/pread") {
 				w = count // pread's only workload
 			}
-			res, err := run(Job{Path: path, Workload: w, Workers: 3, Knobs: k})
+			res, err := run(Job{Path: path, Workload: w, Workers: 3, Knobs: k, Command: testWorkerCommand})
 			input.TestHookOpened = nil
 			want := "file " + path + " changed during the run: " + c.want
 			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
@@ -180,7 +180,7 @@ func TestProcessWorkerSIGBUS(t *testing.T) {
 	}
 	t.Setenv("FANBENCH_WORKER_FAULT", "truncate:0")
 	count, _ := workload.Lookup("count")
-	_, err := mmapProcess(Job{Path: path, Workload: count, Workers: 1, Knobs: DefaultKnobs()})
+	_, err := mmapProcess(Job{Path: path, Workload: count, Workers: 1, Knobs: DefaultKnobs(), Command: testWorkerCommand})
 	for _, want := range []string{"mmap: file " + path + " changed during the run: size 130000 → 0 bytes", "SIGBUS reading the mapping of " + path + " at byte 0"} {
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("error %v, want one line with %q", err, want)

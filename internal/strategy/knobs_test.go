@@ -41,7 +41,7 @@ func init() {
 // args and stdin, and returns its report, or its stderr as the error.
 func runWorker(t *testing.T, args []string, stdin string) (workerReport, string) {
 	t.Helper()
-	cmd, err := WorkerCommand(args)
+	cmd, err := testWorkerCommand(args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestRegisteredKnobReachesWorker(t *testing.T) {
 	if v, _ := KnobValue[int64](DefaultKnobs(), "probe"); v != 0 {
 		t.Errorf("default probe = %d, want 0", v)
 	}
-	j := Job{Workload: count, Workers: 1, Knobs: k}
+	j := Job{Workload: count, Workers: 1, Knobs: k, Command: testWorkerCommand}
 
 	rep, failed := runWorker(t, workerArgs(roleStdin, j, 0, "--len", "6"), "a\nbcd\n")
 	if failed != "" {
@@ -248,12 +248,10 @@ func TestWorkerKnobsChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	count, _ := workload.Lookup("count")
-	saved := WorkerCommand
-	defer func() { WorkerCommand = saved }()
-	WorkerCommand = func(args []string) (*exec.Cmd, error) {
-		return saved(append(args, "--knobs", `{"buf":"64KiB"}`))
+	again := func(args []string) (*exec.Cmd, error) {
+		return testWorkerCommand(append(args, "--knobs", `{"buf":"64KiB"}`))
 	}
-	_, err := rangesProcess(Job{Path: path, Workload: count, Workers: 2, Knobs: DefaultKnobs()})
+	_, err := rangesProcess(Job{Path: path, Workload: count, Workers: 2, Knobs: DefaultKnobs(), Command: again})
 	if err == nil || !strings.Contains(err.Error(), "ranges: worker 0 decoded the knobs as map[") || !strings.Contains(err.Error(), "buf:64KiB") {
 		t.Errorf("a worker decoding buf=64KiB: %v", err)
 	}

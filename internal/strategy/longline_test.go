@@ -39,7 +39,7 @@ func TestLongLines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := run(Job{Path: path, Workload: parse, Workers: 1, Knobs: k})
+			res, err := run(Job{Path: path, Workload: parse, Workers: 1, Knobs: k, Command: testWorkerCommand})
 			buffered := strings.HasSuffix(name, "/ranges") || strings.HasSuffix(name, "/chan")
 			if path == fits || !buffered {
 				if err != nil || res.Answer != ref {

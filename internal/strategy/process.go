@@ -35,15 +35,17 @@ import (
 // retire threads that run ordinary goroutines, so in practice this is the
 // parent's death).
 
-// WorkerCommand returns the command that starts one process-mode worker
-// with the given worker arguments (the flags WorkerMain parses). The
-// default re-executes this program as `os.Executable() worker ARGS`, with no
-// shell. Tests replace it to re-execute the test binary. The caller sets
-// Stdin, Stdout, Stderr, ExtraFiles and SysProcAttr on the returned command
-// (Env and the rest are left as WorkerCommand made them).
-var WorkerCommand = defaultWorkerCommand
+// Command returns the command that starts one process-mode worker with
+// the given worker arguments (the flags Worker.Main parses). The caller
+// sets Stdin, Stdout, Stderr, ExtraFiles and SysProcAttr on the returned
+// command (Env and the rest are left as the Command made them). A Job's
+// Command is SelfCommand unless it names another (the tests re-execute
+// the test binary).
+type Command func(args []string) (*exec.Cmd, error)
 
-func defaultWorkerCommand(args []string) (*exec.Cmd, error) {
+// SelfCommand re-executes this program as `os.Executable() worker ARGS`,
+// with no shell.
+func SelfCommand(args []string) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("worker command: %w", err)
@@ -148,11 +150,11 @@ type feedResult struct {
 	err error
 }
 
-// runWorkers starts one child per spec, runs their feeds (and produce, if
+// runWorkers starts one child per spec with command, runs their feeds (and produce, if
 // set) and waits for all of them. It returns the children's reports in
 // spec order, or the first failure. Every started child is waited for
 // before it returns; on a failure the remaining children are killed.
-func runWorkers(name string, specs []childSpec, produce func(stop <-chan struct{}) error) ([]workerReport, error) {
+func runWorkers(name string, command Command, specs []childSpec, produce func(stop <-chan struct{}) error) ([]workerReport, error) {
 	stop := make(chan struct{})
 	var stopOnce sync.Once
 	var children []*child
@@ -166,7 +168,7 @@ func runWorkers(name string, specs []childSpec, produce func(stop <-chan struct{
 	defer stopOnce.Do(func() { close(stop) })
 
 	for i, sp := range specs {
-		c, err := startChild(i, sp)
+		c, err := startChild(i, command, sp)
 		if err != nil {
 			killAll()
 			for range children {
@@ -256,8 +258,8 @@ func runWorkers(name string, specs []childSpec, produce func(stop <-chan struct{
 
 // startChild starts one worker with its stdout captured, the tail of its
 // stderr kept, and Pdeathsig set.
-func startChild(i int, sp childSpec) (*child, error) {
-	cmd, err := WorkerCommand(sp.args)
+func startChild(i int, command Command, sp childSpec) (*child, error) {
+	cmd, err := command(sp.args)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +308,11 @@ func runCollected(name string, j Job, specs []childSpec, produce func(stop <-cha
 	if err != nil {
 		return processRun{}, err
 	}
-	reps, err := runWorkers(name, specs, produce)
+	command := j.Command
+	if command == nil {
+		command = SelfCommand
+	}
+	reps, err := runWorkers(name, command, specs, produce)
 	if err != nil {
 		col.finish(name, nil, nil) // ends the receiver's goroutines; the run's error is err
 		return processRun{}, err

@@ -19,19 +19,24 @@ import (
 
 // TestMain doubles as the process-mode worker: process-mode tests
 // re-execute this test binary with FANBENCH_WORKER=1, and it then runs
-// WorkerMain instead of the tests. FANBENCH_WORKER_FAULT injects a fault
-// (see workerFault). After the tests it fails if goroutines or child
+// a Worker instead of the tests. FANBENCH_WORKER_FAULT injects a fault
+// (see specFaults). After the tests it fails if goroutines or child
 // processes (running or zombie) are left over.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		// SelfCommand re-executed the test binary: a test's Job lacks
+		// Command: testWorkerCommand (else the tests would run again).
+		fmt.Fprintln(os.Stderr, "worker started with strategy.SelfCommand in a test: give the Job Command: testWorkerCommand")
+		os.Exit(2)
+	}
 	if os.Getenv("FANBENCH_WORKER") == "1" {
-		workerFault = os.Getenv("FANBENCH_WORKER_FAULT")
-		if err := WorkerMain(os.Stdin, os.Stdout, os.Args[1:]); err != nil {
+		wk := Worker{Faults: workerFaults(os.Getenv("FANBENCH_WORKER_FAULT"))}
+		if err := wk.Main(os.Stdin, os.Stdout, os.Args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, "worker:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)
 	}
-	WorkerCommand = testWorkerCommand
 	if path := os.Getenv("FANBENCH_TEST_PARENT"); path != "" {
 		os.Exit(parentMain(path))
 	}
@@ -117,7 +122,7 @@ func TestProcessWorkerMemory(t *testing.T) {
 			continue
 		}
 		calls := 0
-		res, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: DefaultKnobs(), AtPeak: func() { calls++ }})
+		res, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: DefaultKnobs(), Command: testWorkerCommand, AtPeak: func() { calls++ }})
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}
@@ -155,7 +160,7 @@ func TestProcessRejectsDynamicSplit(t *testing.T) {
 	k := DefaultKnobs()
 	k.Split = "dynamic"
 	for _, s := range processStrategies() {
-		_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 2, Knobs: k})
+		_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 2, Knobs: k, Command: testWorkerCommand})
 		if err == nil || !strings.Contains(err.Error(), "split=static only") {
 			t.Errorf("%s: error %v, want the dynamic split refused", s.Name, err)
 		}
@@ -168,7 +173,7 @@ func TestProcessMissingFile(t *testing.T) {
 		if s.Process == nil {
 			continue
 		}
-		_, err := s.Process(Job{Path: "/nonexistent/file", Workload: w, Workers: 2, Knobs: DefaultKnobs()})
+		_, err := s.Process(Job{Path: "/nonexistent/file", Workload: w, Workers: 2, Knobs: DefaultKnobs(), Command: testWorkerCommand})
 		if err == nil || !strings.Contains(err.Error(), "/nonexistent/file") {
 			t.Errorf("%s: error %v should name the file", s.Name, err)
 		}
@@ -194,7 +199,7 @@ func TestProcessFaults(t *testing.T) {
 			t.Run(s.Name+"/"+kind, func(t *testing.T) {
 				t.Setenv("FANBENCH_WORKER_FAULT", kind+":1")
 				start := time.Now()
-				_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: k})
+				_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: k, Command: testWorkerCommand})
 				if took := time.Since(start); took > 10*time.Second {
 					t.Errorf("failure took %v", took)
 				}
@@ -226,7 +231,7 @@ func TestProcessSlowWorker(t *testing.T) {
 	k := DefaultKnobs()
 	k.BufSize, k.ChanCap = 1024, 1
 	for _, s := range processStrategies() {
-		res, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: k})
+		res, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 3, Knobs: k, Command: testWorkerCommand})
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}
@@ -249,7 +254,7 @@ func TestProcessKillsSiblings(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Setenv("FANBENCH_WORKER_FAULT", "exit:2,hang")
 			start := time.Now()
-			_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 4, Knobs: k})
+			_, err := s.Process(Job{Path: paths["fixture"], Workload: w, Workers: 4, Knobs: k, Command: testWorkerCommand})
 			if err == nil || !strings.Contains(err.Error(), "worker 2: injected exit") {
 				t.Fatalf("error %v, want worker 2's exit", err)
 			}
@@ -299,7 +304,7 @@ func TestWorkerMainBadArgs(t *testing.T) {
 func parentMain(path string) int {
 	w, _ := workload.Lookup("count")
 	mm, _ := Lookup("mmap")
-	_, err := mm.Process(Job{Path: path, Workload: w, Workers: 2, Knobs: DefaultKnobs()})
+	_, err := mm.Process(Job{Path: path, Workload: w, Workers: 2, Knobs: DefaultKnobs(), Command: testWorkerCommand})
 	fmt.Fprintln(os.Stderr, "parent: run ended:", err)
 	return 1
 }

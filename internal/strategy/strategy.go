@@ -79,6 +79,11 @@ type Job struct {
 	// strategy releases its memory (buffers, mappings), outside the timed
 	// phase: the moment to read end-of-run PSS.
 	AtPeak func()
+	// Command starts each worker of a process form (nil: SelfCommand).
+	Command Command
+	// Faults, for the fault tests, injects misbehaviour into the job's
+	// collector (collect.Config.Faults; nil: none).
+	Faults collect.Faults
 }
 
 // atPeak calls j.AtPeak if it is set.
@@ -200,7 +205,7 @@ func Names() []string {
 
 // collectConfig is the job's collect configuration.
 func collectConfig(j Job) collect.Config {
-	return collect.Config{How: j.Knobs.Collect, Workload: j.Workload, Workers: j.Workers, Batch: j.Knobs.Batch, Queue: j.Knobs.ChanCap}
+	return collect.Config{How: j.Knobs.Collect, Workload: j.Workload, Workers: j.Workers, Batch: j.Knobs.Batch, Queue: j.Knobs.ChanCap, Faults: j.Faults}
 }
 
 // newCollector returns the goroutine-mode collector of job j, the error

@@ -104,7 +104,7 @@ func TestStrategiesMatchReference(t *testing.T) {
 					}
 					for kname, k := range variants {
 						for _, workers := range workerCounts {
-							res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k})
+							res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k, Command: testWorkerCommand})
 							if err != nil {
 								t.Fatalf("%s/%s/%s/%s/%s/%d: %v", mode, s.Name, w.Name, input, kname, workers, err)
 							}

@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/measure"
@@ -30,166 +26,264 @@ const (
 	roleManager = "manager"
 )
 
-// workerFault, when set, makes WorkerMain misbehave on purpose: a comma
-// separated list of "kind" or "kind:index" (only worker index misbehaves;
-// the first entry that applies wins), kind one of panic, exit,
-// kill (SIGKILL itself), hang (sleep for an hour), slow (sleep on every
-// chunk) or truncate (truncate --path to 0 bytes: under a mapping, the
-// reads that follow fault with SIGBUS). The fault fires at
-// the worker's first chunk of work, or before it reports if it has none.
-// Only this package's tests set it (from FANBENCH_WORKER_FAULT in the
-// re-executed test binary); `fanbench worker` never does.
-var workerFault string
+// Worker is how a process-mode worker child runs: the zero Worker, which
+// `fanbench worker` runs (WorkerMain), injects no faults. The fault tests
+// set them in the test binary they re-execute as a worker.
+type Worker struct {
+	// Faults, if set, misbehaves at the worker's chunks of work.
+	Faults WorkerFaults
+	// Collect, if set, injects faults into the worker's collect sink
+	// (collect.Config.Faults) and into collect=manager's manager.
+	Collect collect.Faults
+}
 
-// WorkerMain is a process-mode worker child: `fanbench worker ARGS`. It
-// parses its flags (role, workload, index, the role's range and fd, and
-// the run's knobs as one document, --knobs: Knobs.UnmarshalText), gets
-// its bytes from stdin, the file or an inherited fd as its role says,
-// runs the workload, reads its own memory figures (after the work, before
-// it releases its buffer or mapping) and writes one JSON report with its
-// encoded partial and the knobs it decoded on stdout. With the collect
-// knob channel or manager its lines go, batch lines at a time, as
-// messages down the pipe or socket --collect-fd instead, and its reported
-// partial is empty; role manager is collect=manager's manager (see
-// managerMain).
+// WorkerFaults injects misbehaviour into a worker process, for the fault
+// tests (which implement it; fanbench never does).
+type WorkerFaults interface {
+	// Chunk is called before worker index hands each chunk of work to its
+	// workload, and once more before it reports; path is its --path (the
+	// file of roles range and mmap; else empty).
+	Chunk(index int, path string)
+}
+
+// WorkerMain is a process-mode worker child: `fanbench worker ARGS`, run
+// by the zero Worker (Worker.Main).
 func WorkerMain(stdin io.Reader, stdout io.Writer, args []string) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	role := fs.String("role", "", "stdin, stream, range, mmap or memfd")
-	wname := fs.String("workload", "", "workload name")
-	index := fs.Int("index", -1, "worker index")
-	path := fs.String("path", "", "range, mmap: the file")
-	off := fs.Int64("off", 0, "range, mmap, memfd: first byte")
-	length := fs.Int64("len", 0, "stdin, range, mmap, memfd: byte count")
-	size := fs.Int64("size", -1, "range, mmap: the file's size when the parent planned the run; memfd: bytes in the memfd")
-	fd := fs.Int("fd", 3, "memfd: the inherited descriptor")
-	k := DefaultKnobs()
-	fs.TextVar(&k, "knobs", k, "the run's knobs, as Knobs.MarshalText encodes them")
-	collectFD := fs.Int("collect-fd", -1, "collect channel, manager: the inherited pipe or socket")
-	workers := fs.Int("workers", 0, "manager: the number of workers")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("worker flags: %w", err)
-	}
-	if fs.NArg() != 0 {
-		return fmt.Errorf("worker flags: unexpected arguments %q", fs.Args())
-	}
-	w, err := workload.Lookup(*wname)
-	if err != nil {
-		return fmt.Errorf("worker: %w", err)
-	}
-	if *index < 0 {
-		return errors.New("worker: --index missing")
-	}
-	if *off < 0 || *length < 0 {
-		return fmt.Errorf("worker %d: bad range: off %d len %d", *index, *off, *length)
-	}
-	if *role == roleManager {
-		p, err := managerMain(w, *index, *workers, k.Batch)
-		if err != nil {
-			return err
-		}
-		return writeReport(stdout, workerReport{Index: *index, Role: roleManager, Knobs: k.Map()}, p, func() error { return nil })
-	}
-	p := w.New()
-	sink, err := workerSink(w, k, *index, *collectFD, p)
+	return Worker{}.Main(stdin, stdout, args)
+}
+
+// Main is a process-mode worker child. It parses its flags (role,
+// workload, index, the role's range and fd, and the run's knobs as one
+// document, --knobs: Knobs.UnmarshalText), gets its bytes from stdin, the
+// file or an inherited fd as its role says, runs the workload, reads its
+// own memory figures (after the work, before it releases its buffer or
+// mapping) and writes one JSON report with its encoded partial and the
+// knobs it decoded on stdout. With the collect knob channel or manager its
+// lines go, batch lines at a time, as messages down the pipe or socket
+// --collect-fd instead, and its reported partial is empty; role manager is
+// collect=manager's manager (see managerMain).
+func (wk Worker) Main(stdin io.Reader, stdout io.Writer, args []string) error {
+	f, w, err := parseWorkerFlags(args)
 	if err != nil {
 		return err
 	}
-	flt := newFault(workerFault, *index)
-	flt.path = *path
-	rep := workerReport{Index: *index, Knobs: k.Map()}
-	add := func(b []byte) {
-		flt.fire()
+	if f.role == roleManager {
+		p, err := managerMain(w, f.index, f.workers, f.knobs.Batch, wk.Collect)
+		if err != nil {
+			return err
+		}
+		return writeReport(stdout, workerReport{Index: f.index, Role: roleManager, Knobs: f.knobs.Map()}, p, func() error { return nil })
+	}
+	p := w.New()
+	sink, err := workerSink(w, f.knobs, f.index, f.collectFD, p, wk.Collect)
+	if err != nil {
+		return err
+	}
+	r := workerRun{workerFlags: f, stdin: stdin, rep: workerReport{Index: f.index, Knobs: f.knobs.Map()}}
+	defer r.closeInput()
+	r.add = func(b []byte) {
 		sink.Add(b)
-		rep.Bytes += int64(len(b))
+		r.rep.Bytes += int64(len(b))
 	}
-	// release frees the worker's buffer or mapping; it runs after the
-	// memory figures are read.
-	release := func() error { return nil }
-	switch *role {
-	case roleStdin:
-		buf := make([]byte, *length)
-		if _, err := io.ReadFull(stdin, buf); err != nil {
-			return fmt.Errorf("worker %d: read %d bytes from stdin: %w", *index, *length, err)
-		}
-		if n, err := stdin.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
-			return fmt.Errorf("worker %d: stdin holds more than the %d bytes announced (%v)", *index, *length, err)
-		}
-		add(buf)
-		release = func() error { buf = nil; return nil }
-	case roleStream:
-		c := &Chunker{R: stdin, Size: k.BufSize, MaxLine: k.MaxLine}
-		if k.Pool {
-			c.Free = make(chan []byte, 1)
-		}
-		for {
-			chunk, err := c.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("worker %d: stdin: %w", *index, err)
-			}
-			add(chunk)
-			c.Release(chunk)
-		}
-		rep.Chunks = c.Chunks
-	case roleRange:
-		in, err := plannedInput(*path, *size)
-		if err != nil {
-			return fmt.Errorf("worker %d: %w", *index, err)
-		}
-		defer in.Close()
-		rr := RangeReader{File: in.File, Buf: rangeBuf(k, *length), MaxLine: k.MaxLine}
-		if err := rr.Read(split.Range{Off: *off, Len: *length}, add); err != nil {
-			return fmt.Errorf("worker %d: %s: %w", *index, *path, err)
-		}
-		rep.Reads = rr.Reads
-	case roleMmap:
-		in, err := plannedInput(*path, *size)
-		if err != nil {
-			return fmt.Errorf("worker %d: %w", *index, err)
-		}
-		defer in.Close()
-		data, unmap, err := mapInput(in, k)
-		if err != nil {
-			return fmt.Errorf("worker %d: %w", *index, err)
-		}
-		release = unmap
-		if *off+*length > int64(len(data)) {
-			unmap()
-			return fmt.Errorf("worker %d: range %d+%d is past the end of %s (%d bytes)", *index, *off, *length, *path, len(data))
-		}
-		if err := onFault("the mapping of "+*path, data, func() { add(data[*off : *off+*length]) }); err != nil {
-			unmap()
-			return fmt.Errorf("worker %d: %w", *index, err)
-		}
-	case roleMemfd:
-		if *size < 0 {
-			return fmt.Errorf("worker %d: --size missing", *index)
-		}
-		data, unmap, err := mapMemfd(*fd, *size)
-		if err != nil {
-			return fmt.Errorf("worker %d: %w", *index, err)
-		}
-		release = unmap
-		if *off+*length > int64(len(data)) {
-			unmap()
-			return fmt.Errorf("worker %d: range %d+%d is past the end of the memfd (%d bytes)", *index, *off, *length, len(data))
-		}
-		add(data[*off : *off+*length])
-	default:
-		return fmt.Errorf("worker %d: unknown role %q", *index, *role)
+	if wk.Faults != nil {
+		add := r.add
+		r.add = func(b []byte) { wk.Faults.Chunk(f.index, f.path); add(b) }
 	}
-	flt.fire()
+	release, err := r.work()
+	if err != nil {
+		return err
+	}
+	if wk.Faults != nil {
+		wk.Faults.Chunk(f.index, f.path)
+	}
 	if err := sink.Close(); err != nil {
 		release()
-		return fmt.Errorf("worker %d: %w", *index, err)
+		return fmt.Errorf("worker %d: %w", f.index, err)
 	}
 	if ws, ok := sink.(*collect.WireSink); ok {
-		rep.Messages, rep.IPCBytes = ws.Stats().Messages, ws.Stats().IPCBytes
+		r.rep.Messages, r.rep.IPCBytes = ws.Stats().Messages, ws.Stats().IPCBytes
 	}
-	return writeReport(stdout, rep, p, release)
+	return writeReport(stdout, r.rep, p, release)
+}
+
+// workerFlags are a worker's flags, parsed.
+type workerFlags struct {
+	role, path             string
+	index                  int
+	off, length, size      int64
+	fd, collectFD, workers int
+	knobs                  Knobs
+}
+
+// parseWorkerFlags parses and checks a worker's flags, and looks up its
+// workload.
+func parseWorkerFlags(args []string) (workerFlags, workload.Workload, error) {
+	var f workerFlags
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.role, "role", "", "stdin, stream, range, mmap or memfd")
+	wname := fs.String("workload", "", "workload name")
+	fs.IntVar(&f.index, "index", -1, "worker index")
+	fs.StringVar(&f.path, "path", "", "range, mmap: the file")
+	fs.Int64Var(&f.off, "off", 0, "range, mmap, memfd: first byte")
+	fs.Int64Var(&f.length, "len", 0, "stdin, range, mmap, memfd: byte count")
+	fs.Int64Var(&f.size, "size", -1, "range, mmap: the file's size when the parent planned the run; memfd: bytes in the memfd")
+	fs.IntVar(&f.fd, "fd", 3, "memfd: the inherited descriptor")
+	f.knobs = DefaultKnobs()
+	fs.TextVar(&f.knobs, "knobs", f.knobs, "the run's knobs, as Knobs.MarshalText encodes them")
+	fs.IntVar(&f.collectFD, "collect-fd", -1, "collect channel, manager: the inherited pipe or socket")
+	fs.IntVar(&f.workers, "workers", 0, "manager: the number of workers")
+	if err := fs.Parse(args); err != nil {
+		return f, workload.Workload{}, fmt.Errorf("worker flags: %w", err)
+	}
+	if fs.NArg() != 0 {
+		return f, workload.Workload{}, fmt.Errorf("worker flags: unexpected arguments %q", fs.Args())
+	}
+	w, err := workload.Lookup(*wname)
+	if err != nil {
+		return f, w, fmt.Errorf("worker: %w", err)
+	}
+	if f.index < 0 {
+		return f, w, errors.New("worker: --index missing")
+	}
+	if f.off < 0 || f.length < 0 {
+		return f, w, fmt.Errorf("worker %d: bad range: off %d len %d", f.index, f.off, f.length)
+	}
+	return f, w, nil
+}
+
+// workerRun is one worker's work under way.
+type workerRun struct {
+	workerFlags
+	stdin io.Reader
+	add   func([]byte) // hands a chunk to the workload's sink
+	rep   workerReport
+	in    *Input // range, mmap: the file, closed after the report
+}
+
+// closeInput closes the worker's file, if it opened one.
+func (r *workerRun) closeInput() {
+	if r.in != nil {
+		r.in.Close()
+	}
+}
+
+// work hands the worker's bytes to add as its role says. release frees
+// the worker's buffer or mapping; it runs after the memory figures are
+// read.
+func (r *workerRun) work() (release func() error, err error) {
+	switch r.role {
+	case roleStdin:
+		return r.readStdin()
+	case roleStream:
+		return r.readStream()
+	case roleRange:
+		return r.readRange()
+	case roleMmap:
+		return r.scanMmap()
+	case roleMemfd:
+		return r.scanMemfd()
+	}
+	return nil, fmt.Errorf("worker %d: unknown role %q", r.index, r.role)
+}
+
+func noRelease() error { return nil }
+
+// readStdin reads exactly --len bytes from stdin, all at once.
+func (r *workerRun) readStdin() (func() error, error) {
+	buf := make([]byte, r.length)
+	if _, err := io.ReadFull(r.stdin, buf); err != nil {
+		return nil, fmt.Errorf("worker %d: read %d bytes from stdin: %w", r.index, r.length, err)
+	}
+	if n, err := r.stdin.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("worker %d: stdin holds more than the %d bytes announced (%v)", r.index, r.length, err)
+	}
+	r.add(buf)
+	return func() error { buf = nil; return nil }, nil
+}
+
+// readStream cuts newline-aligned chunks from stdin until it ends.
+func (r *workerRun) readStream() (func() error, error) {
+	c := &Chunker{R: r.stdin, Size: r.knobs.BufSize, MaxLine: r.knobs.MaxLine}
+	if r.knobs.Pool {
+		c.Free = make(chan []byte, 1)
+	}
+	for {
+		chunk, err := c.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("worker %d: stdin: %w", r.index, err)
+		}
+		r.add(chunk)
+		c.Release(chunk)
+	}
+	r.rep.Chunks = c.Chunks
+	return noRelease, nil
+}
+
+// readRange preads its range of the file through a --buf buffer.
+func (r *workerRun) readRange() (func() error, error) {
+	in, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	rr := RangeReader{File: in.File, Buf: rangeBuf(r.knobs, r.length), MaxLine: r.knobs.MaxLine}
+	if err := rr.Read(split.Range{Off: r.off, Len: r.length}, r.add); err != nil {
+		return nil, fmt.Errorf("worker %d: %s: %w", r.index, r.path, err)
+	}
+	r.rep.Reads = rr.Reads
+	return noRelease, nil
+}
+
+// scanMmap maps the file and scans its range of the mapping.
+func (r *workerRun) scanMmap() (func() error, error) {
+	in, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	data, unmap, err := mapInput(in, r.knobs)
+	if err != nil {
+		return nil, fmt.Errorf("worker %d: %w", r.index, err)
+	}
+	if r.off+r.length > int64(len(data)) {
+		unmap()
+		return nil, fmt.Errorf("worker %d: range %d+%d is past the end of %s (%d bytes)", r.index, r.off, r.length, r.path, len(data))
+	}
+	if err := onFault("the mapping of "+r.path, data, func() { r.add(data[r.off : r.off+r.length]) }); err != nil {
+		unmap()
+		return nil, fmt.Errorf("worker %d: %w", r.index, err)
+	}
+	return unmap, nil
+}
+
+// scanMemfd maps the inherited memfd and scans its range.
+func (r *workerRun) scanMemfd() (func() error, error) {
+	if r.size < 0 {
+		return nil, fmt.Errorf("worker %d: --size missing", r.index)
+	}
+	data, unmap, err := mapMemfd(r.fd, r.size)
+	if err != nil {
+		return nil, fmt.Errorf("worker %d: %w", r.index, err)
+	}
+	if r.off+r.length > int64(len(data)) {
+		unmap()
+		return nil, fmt.Errorf("worker %d: range %d+%d is past the end of the memfd (%d bytes)", r.index, r.off, r.length, len(data))
+	}
+	r.add(data[r.off : r.off+r.length])
+	return unmap, nil
+}
+
+// open opens the worker's file (plannedInput), kept until the report is
+// written.
+func (r *workerRun) open() (*Input, error) {
+	in, err := plannedInput(r.path, r.size)
+	if err != nil {
+		return nil, fmt.Errorf("worker %d: %w", r.index, err)
+	}
+	r.in = in
+	return in, nil
 }
 
 // plannedInput opens a worker's file under the input policy and checks
@@ -208,7 +302,7 @@ func plannedInput(path string, planned int64) (*Input, error) {
 
 // workerSink is where a worker's lines go: its own partial p (partials),
 // or messages down the inherited pipe or socket fd (channel, manager).
-func workerSink(w workload.Workload, k Knobs, index, fd int, p workload.Partial) (collect.Sink, error) {
+func workerSink(w workload.Workload, k Knobs, index, fd int, p workload.Partial, faults collect.Faults) (collect.Sink, error) {
 	if err := collect.Check(k.Collect, "process"); err != nil {
 		return nil, fmt.Errorf("worker %d: %w", index, err)
 	}
@@ -222,7 +316,7 @@ func workerSink(w workload.Workload, k Knobs, index, fd int, p workload.Partial)
 	if f == nil {
 		return nil, fmt.Errorf("worker %d: collect %s: fd %d is not open", index, k.Collect, fd)
 	}
-	s, err := collect.NewWireSink(collect.Config{How: k.Collect, Workload: w, Workers: 1, Batch: k.Batch}, index, f)
+	s, err := collect.NewWireSink(collect.Config{How: k.Collect, Workload: w, Workers: 1, Batch: k.Batch, Faults: faults}, index, f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("worker %d: %w", index, err)
@@ -264,63 +358,4 @@ func writeReport(stdout io.Writer, rep workerReport, p workload.Partial, release
 		return fmt.Errorf("worker %d: release: %w", rep.Index, err)
 	}
 	return nil
-}
-
-// fault is an injected misbehaviour (see workerFault).
-type fault struct {
-	kind  string
-	index int
-	path  string // the worker's file, for truncate
-	fired bool
-}
-
-// newFault parses a workerFault spec for worker index; the zero fault does
-// nothing.
-func newFault(spec string, index int) *fault {
-	for _, one := range strings.Split(spec, ",") {
-		kind, at, found := strings.Cut(one, ":")
-		if kind == "" {
-			continue
-		}
-		if found {
-			if n, err := strconv.Atoi(at); err != nil || n != index {
-				continue
-			}
-		}
-		return &fault{kind: kind, index: index}
-	}
-	return &fault{}
-}
-
-// fire misbehaves as told: panic, exit, kill and hang at the first call,
-// slow at every call.
-func (f *fault) fire() {
-	if f.kind == "slow" {
-		time.Sleep(2 * time.Millisecond)
-		return
-	}
-	if f.kind == "" || f.fired {
-		return
-	}
-	f.fired = true
-	switch f.kind {
-	case "panic":
-		panic(fmt.Sprintf("worker %d: injected fault", f.index))
-	case "exit":
-		fmt.Fprintf(os.Stderr, "worker %d: injected exit\n", f.index)
-		os.Exit(3)
-	case "hang":
-		fmt.Fprintf(os.Stderr, "worker %d: injected hang\n", f.index)
-		time.Sleep(time.Hour)
-	case "truncate":
-		if err := os.Truncate(f.path, 0); err != nil {
-			fmt.Fprintf(os.Stderr, "worker %d: injected truncate: %v\n", f.index, err)
-		}
-	case "kill":
-		fmt.Fprintf(os.Stderr, "worker %d: injected SIGKILL\n", f.index)
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		time.Sleep(time.Hour) // the signal is on its way
-	default:
-		fmt.Fprintf(os.Stderr, "worker %d: unknown fault %q ignored\n", f.index, f.kind)
-	}
 }
