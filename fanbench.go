@@ -41,7 +41,9 @@ type Workload interface {
 }
 
 // Partial is one worker's running result over the chunks it was given.
-// Its methods are called from one goroutine at a time.
+// Its methods are called from one goroutine at a time, but different
+// partials are used from different goroutines at once: partials must
+// share no mutable state.
 type Partial interface {
 	// Add takes a chunk of whole lines: it starts at a line start and
 	// ends just after a '\n' or at the end of the file (a last line

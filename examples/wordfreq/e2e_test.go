@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -24,6 +25,12 @@ func TestEndToEnd(t *testing.T) {
 	// The fixture came from the workload's own generator.
 	if _, err := os.Stat(filepath.Join(p.Fixtures(), "fixture-wordfreq-256KiB-seed1.txt")); err != nil {
 		t.Errorf("no wordfreq fixture: %v", err)
+	}
+	// The parent's reference is cached in the manifest, under this
+	// build's version.
+	manifest, err := os.ReadFile(filepath.Join(p.Fixtures(), "manifest.json"))
+	if err != nil || !regexp.MustCompile(`"wordfreq@build-[0-9a-f]{16}": \{`).Match(manifest) {
+		t.Errorf("the manifest (%v) caches no wordfreq reference under a build version:\n%s", err, manifest)
 	}
 	runs, _, err := results.ReadRuns(filepath.Join(dir, results.RunsFile))
 	if err != nil {

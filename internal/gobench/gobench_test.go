@@ -1,0 +1,59 @@
+package gobench
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/workload"
+)
+
+// TestRun: a sub-benchmark over a 3-line file reports its bytes per
+// operation, allocations and a peak-RSS-B within the process's own peak,
+// and checks every answer: count's answer is 3 lines and 18 bytes (by
+// hand), and a check that fails fails the benchmark.
+func TestRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(path, []byte("a;1.0\nb;2.0\nc;3.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := strategy.Lookup("ranges")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := workload.Lookup("count")
+	job := strategy.Job{Path: path, Workload: w, Workers: 2, Knobs: strategy.DefaultKnobs()}
+	var answers []workload.Answer
+	res := testing.Benchmark(func(b *testing.B) {
+		Run(b, s, job, 18, func(a workload.Answer) error {
+			answers = append(answers, a)
+			return nil
+		})
+	})
+	if res.N == 0 || res.Bytes != 18 {
+		t.Fatalf("result %+v: want N > 0 and 18 bytes per op", res)
+	}
+	peak, ok := res.Extra[PeakUnit]
+	if !ok {
+		if _, err := os.Stat("/proc/self/clear_refs"); err != nil {
+			t.Skipf("no clear_refs here: %v", err)
+		}
+		t.Fatalf("no %s in %v", PeakUnit, res.Extra)
+	}
+	if peak <= 0 || peak > 1<<30 {
+		t.Errorf("%s = %v, want a process's peak", PeakUnit, peak)
+	}
+	for _, a := range answers {
+		if a.Lines != 3 || a.Bytes != 18 {
+			t.Fatalf("answer %v, want 3 lines and 18 bytes", a)
+		}
+	}
+	failed := testing.Benchmark(func(b *testing.B) {
+		Run(b, s, job, 18, func(workload.Answer) error { return errors.New("wrong") })
+	})
+	if failed.N != 0 {
+		t.Errorf("a failing check still gave a result: %v", failed)
+	}
+}
