@@ -2,7 +2,9 @@ package fanbench
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,6 +40,12 @@ workers = [2]
 	if _, err := os.Stat(filepath.Join(p.Fixtures(), "fixture-64KiB-seed1.txt")); err != nil {
 		t.Errorf("a workload without a generator did not get the built-in fixture: %v", err)
 	}
+	// exec --verify has nothing to verify against: one line, exit 1.
+	fx := filepath.Join(p.Fixtures(), "fixture-64KiB-seed1.txt")
+	execOut, err := exec.Command(p.Bin, "exec", "--workload", "bytesum", "--strategy", "ranges", "--verify", fx).CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(execOut), "fanbench exec: workload bytesum has no reference implementation\n") {
+		t.Errorf("exec --verify: exit %d, output %q; want 1 and the reason", code, execOut)
+	}
 	runs, _, err := results.ReadRuns(filepath.Join(dir, results.RunsFile))
 	if err != nil || len(runs) != 4 {
 		t.Fatalf("%d runs, %v", len(runs), err)
@@ -59,4 +67,17 @@ workers = [2]
 	if !bytes.Contains(html, []byte("Unverified: 4 of 4 measured runs")) {
 		t.Error("index.html does not say the runs are unverified")
 	}
+}
+
+// exitCode is the exit status err reports (0 for nil, -1 if it is not an
+// exit).
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	return -1
 }
