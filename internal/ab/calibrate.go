@@ -168,8 +168,8 @@ type tally struct {
 	units                                map[string]bool // the time metrics flagged in the injected cells
 }
 
-// judge judges one comparison. In an A/A comparison every flagged row is
-// a false alarm. In an A/A′ one the injected strategy's cells flagged in a
+// judge judges one comparison. In an A/A comparison every flagged row (and
+// a failed head run) is a false alarm. In an A/A′ one the injected strategy's cells flagged in a
 // time metric (unit, or any with unit "") are the detection; any other
 // flag is a false alarm: a cell of another strategy, or a count or memory
 // figure anywhere (the injected work costs time only).
@@ -179,7 +179,10 @@ func judge(c comparison, gates, report []compare.Gate, unit string) (tally, erro
 		return tally{}, err
 	}
 	t := tally{n: 1, units: map[string]bool{}}
-	alarm := false
+	// A head run that failed, or a gated figure it no longer reports,
+	// fails the gate as surely as a worse row: in calibration, where both
+	// arms run the same code, a false alarm.
+	alarm := a.HeadFailed > 0 || len(a.HeadMissing) > 0
 	for _, r := range a.Worse() {
 		if !r.Speed {
 			t.countAlarm = 1

@@ -115,15 +115,25 @@ func TestCalibrationFalseAlarms(t *testing.T) {
 	writeShifts(t, filepath.Join(dir, "k20-003"), 20, rng, shifts{mmap: 1.2, ranges: 1, mmapAllocs: 1.5}) // mmap allocates more
 	writeShifts(t, filepath.Join(dir, "k20-004"), 20, rng, shifts{mmap: 1, ranges: 1, mmapAllocs: 1.5})   // allocations only
 	writeShifts(t, filepath.Join(dir, "aa-001"), 0, rng, shifts{mmap: 1, ranges: 1.2, mmapAllocs: 1})     // A/A: ranges slower
+	writeShifts(t, filepath.Join(dir, "aa-002"), 0, rng, shifts{mmap: 1, ranges: 1, mmapAllocs: 1})       // A/A: a head run fails
+	log, err := results.OpenRunLog(filepath.Join(dir, "aa-002", results.RunsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Append(results.Run{Status: results.StatusFailed, Reason: "exit status 2", Rep: 12,
+		Cell: results.Cell{Mode: "goroutine", Strategy: "ranges", Workload: "count", Size: 1 << 20, Workers: 2, Arm: ArmHead}}); err != nil {
+		t.Fatal(err)
+	}
+	log.Close()
 	gates, _ := compare.ParseGates("sec/op:+5%,allocs:+0%")
 	var b bytes.Buffer
 	if err := CalibrationReport(&b, dir, gates, nil, 0.05); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"A/A with the gates as given: 1 of 1 comparisons raised a false alarm (0 in counts or memory)",
+		"A/A with the gates as given: 2 of 2 comparisons raised a false alarm (0 in counts or memory)",
 		"A/A′ +20% with the gates as given: mmap's cells flagged in time in 3 of 4, with no false alarm elsewhere in 1 (by sec/op); false alarms in 3 (2 in counts or memory)",
-		"\n+5%       1/1                3/4 (1)",
+		"\n+5%       2/2                3/4 (1)",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
