@@ -16,8 +16,8 @@ func TestRegister(t *testing.T) {
 		t.Fatalf("Register(wordfreq): %v", err)
 	}
 	w, err := Lookup("wordfreq")
-	if err != nil || !w.User || w.Verifiable() {
-		t.Fatalf("Lookup(wordfreq) = %+v, %v; want a user workload without a reference", w, err)
+	if err != nil || w.Name != "wordfreq" || w.Verifiable() {
+		t.Fatalf("Lookup(wordfreq) = %+v, %v; want the registered workload, without a reference", w, err)
 	}
 	if got := strings.Join(Names(), ","); got != "count,none,parse,wordfreq" {
 		t.Errorf("Names() = %s", got)

@@ -149,9 +149,6 @@ type Workload struct {
 	// workload's: its binary's checksum), so that a reference cached by
 	// another version is stale; nil means oracle.Version.
 	RefVersion func() string
-	// User marks a workload registered by a user's program (Register)
-	// rather than built in.
-	User bool
 }
 
 // ReferenceKey names the reference answer of w as computed now: a cached
@@ -217,7 +214,6 @@ func Register(w Workload) error {
 		}
 		return fmt.Errorf("workload %q: registered twice", w.Name)
 	}
-	w.User = true
 	All = append(All, w)
 	return nil
 }
