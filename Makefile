@@ -8,7 +8,7 @@ EXPERIMENT ?= experiments/default.toml
 # how busy the machine is); CLAIMS_FLAGS= makes a failed claim fail the target.
 CLAIMS_FLAGS ?= --advisory-claims
 
-.PHONY: all build test test-long bench bench-suite fixtures plots baseline compare history fuzz clean
+.PHONY: all build test test-long bench bench-suite example fixtures plots baseline compare history fuzz clean
 
 all: build
 
@@ -50,6 +50,12 @@ bench-suite:
 	@dir=results/suite/$$(date -u +%Y%m%dT%H%M%SZ); mkdir -p $$dir; \
 	$(GO) test -run '^$$' -bench . -count $${COUNT:-6} ./bench | tee $$dir/results.bench; \
 	$(BENCHSTAT) -col /strategy $$dir/results.bench
+
+# The example of a user's own workload (examples/wordfreq): built, and its
+# tiny spec run by the whole harness in both modes, every run verified.
+example:
+	$(GO) build -o bin/wordfreq ./examples/wordfreq
+	bin/wordfreq run examples/wordfreq/testdata/tiny.toml
 
 fixtures: build
 	$(FANBENCH) gen --size 16MiB --size 256MiB --size 1GiB
