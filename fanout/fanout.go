@@ -13,7 +13,10 @@
 //
 // An error returned by the function, a failed read, or the cancellation of
 // the context stops every worker at its next chunk, and Run returns it,
-// wrapped with the strategy and the file. The input must be a regular file
+// wrapped with the strategy and the file. (A Static split gives ReadAll,
+// Mmap and Shm one chunk per worker, its whole part: a function that must
+// stop sooner checks the context itself, or the run uses a Dynamic split of
+// smaller segments.) The input must be a regular file
 // whose size is known when it is opened: named pipes, devices, sockets,
 // directories and files on pseudo file systems (/proc, /sys) are refused
 // with one line naming the file, and a file that changes during the run

@@ -446,3 +446,22 @@ func TestText(t *testing.T) {
 		t.Errorf("a refused name changed the value: %v %v %v", s, sp, a)
 	}
 }
+
+// TestMmapAdvice: every advice, with and without MAP_POPULATE, maps and
+// delivers the file as the default does.
+func TestMmapAdvice(t *testing.T) {
+	data := strings.Repeat("abcdefg\n", 2000) + "end"
+	path := writeFile(t, data)
+	for _, a := range fanout.Advices() {
+		for _, populate := range []bool{false, true} {
+			what := fmt.Sprintf("advice %s/populate %v", a, populate)
+			rec := newRecorder(3)
+			if _, err := fanout.Run(context.Background(), path, fanout.Options{Strategy: fanout.Mmap, Workers: 3, Advice: a, Populate: populate}, rec.fn); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if lines := rec.check(t, what, []byte(data)); lines != 2001 {
+				t.Errorf("%s: %d lines, want 2001", what, lines)
+			}
+		}
+	}
+}
