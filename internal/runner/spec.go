@@ -555,6 +555,13 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 		if len(vals) == 0 {
 			return s.errAt(k, "empty list of values")
 		}
+		if n, ok := strategy.LookupKnob(k); ok {
+			for _, mode := range m.Modes {
+				if !n.AppliesToMode(mode) {
+					return s.errAt(k, "knob %s does not apply to mode=%s (it applies to %s mode only)", k, mode, strings.Join(n.Modes, ", "))
+				}
+			}
+		}
 		for _, v := range vals {
 			text := knobText(v)
 			apply, err := parseKnob(k, text)

@@ -48,6 +48,8 @@ var specErrorTests = []struct {
 		`exp.toml:6: buf: knob buf: 1 bytes is below the minimum of 64B`},
 	{"bad knob value in a knobs subtable", "name = \"t\"\n" + matrix + "[matrix.knobs]\nchancap = [\"many\"]\n",
 		`exp.toml:7: chancap: knob chancap="many": strconv.Atoi: parsing "many": invalid syntax`},
+	{"knob of the other mode", "name = \"t\"\n[[matrix]]\nmodes = [\"goroutine\", \"process\"]\nstrategies = [\"mmap\"]\nsizes = [\"1MiB\"]\nworkers = [1]\nknobs = { split = [\"static\"], segment = [\"1MiB\"] }\n",
+		`exp.toml:7: segment: knob segment does not apply to mode=process (it applies to goroutine mode only)`},
 	{"bad cache", "name = \"t\"\ncache = \"lukewarm\"\n" + matrix,
 		`exp.toml:2: cache: "lukewarm", want warm or cold`},
 	{"bad op in the second claim", "name = \"t\"\n" + matrix +

@@ -25,8 +25,10 @@ import (
 type Knob struct {
 	Name string
 	Help string // flag help and the README's words for it
-	// Strategies and Modes name what the knob applies to (nil: all);
-	// informational (help and README), a knob is accepted everywhere.
+	// Strategies name the strategies the knob applies to (nil: all), for
+	// help and the README. Modes name the modes it applies to (nil: both):
+	// a spec that varies it in a matrix of another mode is refused
+	// (AppliesToMode).
 	Strategies []string
 	Modes      []string
 	// parse reads one value's text into a function that stores its typed
@@ -69,6 +71,17 @@ func (n Knob) Applies() string {
 		s += " (" + strings.Join(n.Modes, ", ") + " mode)"
 	}
 	return s
+}
+
+// AppliesToMode reports whether the knob means anything in mode.
+func (n Knob) AppliesToMode(mode string) bool {
+	return n.Modes == nil || slices.Contains(n.Modes, mode)
+}
+
+// onlyIn is the row applying in the modes named only.
+func (n Knob) onlyIn(modes ...string) Knob {
+	n.Modes = modes
+	return n
 }
 
 // knobOf builds a row for a value of type T kept in the Knobs field that
@@ -209,7 +222,7 @@ var (
 				return nil
 			}),
 		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSegment,
-			func(k *Knobs) *int { return &k.Segment }, MaxSegment),
+			func(k *Knobs) *int { return &k.Segment }, MaxSegment).onlyIn("goroutine"), // process mode splits statically
 		choiceKnob("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil,
 			collect.Partials, func(k *Knobs) *string { return &k.Collect }, func(s string) error {
 				if !slices.Contains(collect.Names, s) {
@@ -407,7 +420,11 @@ func BindFlags(fs *flag.FlagSet, k *Knobs) {
 		if n.isBool {
 			v = boolKnobFlag{knobFlag{k: k, n: n}}
 		}
-		fs.Var(v, n.Name, n.Help)
+		help := n.Help
+		if n.Modes != nil {
+			help += " (" + strings.Join(n.Modes, ", ") + " mode only)"
+		}
+		fs.Var(v, n.Name, help)
 	}
 }
 

@@ -194,7 +194,7 @@ func TestKnobText(t *testing.T) {
 	k = DefaultKnobs()
 	BindFlags(fs, &k)
 	fs.PrintDefaults()
-	for _, want := range []string{"chan: recycle chunk buffers (default true)", "mmap: MAP_POPULATE\n", "dynamic split: segment size (default 8MiB)"} {
+	for _, want := range []string{"chan: recycle chunk buffers (default true)", "mmap: MAP_POPULATE\n", "dynamic split: segment size (goroutine mode only) (default 8MiB)"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("--help lacks %q:\n%s", want, help.String())
 		}
@@ -285,4 +285,30 @@ func FuzzKnobsText(f *testing.F) {
 			t.Fatalf("%q: %s decodes to %v, %v; want %v", doc, again, back.Map(), err, k.Map())
 		}
 	})
+}
+
+// TestKnobModes: segment (the dynamic split's, which process mode does
+// not have) applies to goroutine mode only, and exec's help says so; a
+// knob without modes applies to both and its help says nothing.
+func TestKnobModes(t *testing.T) {
+	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
+	k := DefaultKnobs()
+	BindFlags(fs, &k)
+	for _, c := range []struct {
+		name               string
+		goroutine, process bool
+		note               bool
+	}{
+		{"segment", true, false, true},
+		{"buf", true, true, false},
+		{"split", true, true, false},
+	} {
+		n, _ := LookupKnob(c.name)
+		if n.AppliesToMode("goroutine") != c.goroutine || n.AppliesToMode("process") != c.process {
+			t.Errorf("%s applies to goroutine %v, process %v; want %v, %v", c.name, n.AppliesToMode("goroutine"), n.AppliesToMode("process"), c.goroutine, c.process)
+		}
+		if got := strings.Contains(fs.Lookup(c.name).Usage, "(goroutine mode only)"); got != c.note {
+			t.Errorf("%s's help %q: mode note %v, want %v", c.name, fs.Lookup(c.name).Usage, got, c.note)
+		}
+	}
 }
