@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/fanbench/fanbench/internal/oracle/oracletest"
 )
 
 // The expected answers below are worked out by hand from the baseline's
@@ -140,32 +142,15 @@ func TestParseLongNames(t *testing.T) {
 	}
 }
 
-// TestParseManyNames: 10,000 distinct names (the challenge's maximum),
-// "s0000".."s9999" so that their order is their number's; name i has the
-// records +v and -v with v = (i mod 1000)/10, so min -v, mean 0.0 (v + -v
-// is exactly 0), max v.
+// TestParseManyNames: 10,000 distinct names (oracletest.ManyNames).
 func TestParseManyNames(t *testing.T) {
-	var in, want strings.Builder
-	want.WriteString("{")
-	for i := range 10000 {
-		v := i % 1000
-		fmt.Fprintf(&in, "s%04d;%d.%d\ns%04d;-%d.%d\n", i, v/10, v%10, i, v/10, v%10)
-		if i > 0 {
-			want.WriteString(", ")
-		}
-		neg := "-"
-		if v == 0 {
-			neg = "" // -0.0 prints 0.0
-		}
-		fmt.Fprintf(&want, "s%04d=%s%d.%d/0.0/%d.%d", i, neg, v/10, v%10, v/10, v%10)
-	}
-	want.WriteString("}\n")
-	a, err := Parse(strings.NewReader(in.String()))
+	in, want := oracletest.ManyNames()
+	a, err := Parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Stations != 10000 || a.Records != 20000 || a.Text != want.String() {
-		t.Errorf("stations %d records %d; text starts %.80q, want %.80q", a.Stations, a.Records, a.Text, want.String())
+	if a.Stations != 10000 || a.Records != 20000 || a.Text != want {
+		t.Errorf("stations %d records %d; text starts %.80q, want %.80q", a.Stations, a.Records, a.Text, want)
 	}
 }
 

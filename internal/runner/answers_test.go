@@ -2,7 +2,6 @@ package runner
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/oracle/oracletest"
 	"github.com/fanbench/fanbench/internal/strategy"
 )
 
@@ -51,29 +51,13 @@ func TestCanonicalAnswers(t *testing.T) {
 	}
 }
 
-// TestCanonicalAnswersManyNames: 10,000 distinct names (the challenge's
-// maximum), "s0000".."s9999" so that their order is their number's, name i
-// with the records +v and -v, v = (i mod 1000)/10: min -v, mean 0.0 (v +
-// -v is exactly 0), max v, and -0.0 printed as 0.0.
+// TestCanonicalAnswersManyNames: 10,000 distinct names
+// (oracletest.ManyNames), through every strategy and mode.
 func TestCanonicalAnswersManyNames(t *testing.T) {
 	bin := fanbenchBin(t)
-	var in, want strings.Builder
-	want.WriteString("{")
-	for i := range 10000 {
-		v := i % 1000
-		fmt.Fprintf(&in, "s%04d;%d.%d\ns%04d;-%d.%d\n", i, v/10, v%10, i, v/10, v%10)
-		if i > 0 {
-			want.WriteString(", ")
-		}
-		neg := "-"
-		if v == 0 {
-			neg = ""
-		}
-		fmt.Fprintf(&want, "s%04d=%s%d.%d/0.0/%d.%d", i, neg, v/10, v%10, v/10, v%10)
-	}
-	want.WriteString("}\n")
+	in, want := oracletest.ManyNames()
 	input := filepath.Join(t.TempDir(), "many.txt")
-	if err := os.WriteFile(input, []byte(in.String()), 0o644); err != nil {
+	if err := os.WriteFile(input, []byte(in), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, mode := range strategy.Modes {
@@ -85,8 +69,8 @@ func TestCanonicalAnswersManyNames(t *testing.T) {
 			if err != nil && strings.Contains(out, "has no mode=") {
 				continue
 			}
-			if err != nil || string(got) != want.String() {
-				t.Errorf("%s/%s: %v %s; answer starts %.60q, want %.60q", mode, s.Name, err, out, got, want.String())
+			if err != nil || string(got) != want {
+				t.Errorf("%s/%s: %v %s; answer starts %.60q, want %.60q", mode, s.Name, err, out, got, want)
 			}
 		}
 	}

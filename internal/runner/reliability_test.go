@@ -26,6 +26,20 @@ import (
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
+// wcReadall is the matrix of one small readall cell and the wc reference
+// command beside it, verified by lines: the tail of the specs below.
+const wcReadall = `
+[[matrix]]
+strategies = ["readall"]
+sizes = ["64KiB"]
+workers = [1]
+
+[[reference]]
+name = "wc"
+command = ["wc", "-l", "{file}"]
+verify = "lines"
+`
+
 // cliResult is what one fanbench invocation did.
 type cliResult struct {
 	code           int
@@ -104,17 +118,7 @@ repetitions = 4
 sample_every = "0s"
 timeout = "30s"
 cgroup = false
-
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [1]
-
-[[reference]]
-name = "wc"
-command = ["wc", "-l", "{file}"]
-verify = "lines"
-`
+` + wcReadall
 	spec, err := ParseSpec("fixchange.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -439,17 +443,7 @@ seed = 5
 sample_every = "0s"
 pss_every = "0s"
 cgroup = false
-
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [1]
-
-[[reference]]
-name = "wc"
-command = ["wc", "-l", "{file}"]
-verify = "lines"
-`
+` + wcReadall
 	specPath := writeFile(t, filepath.Join(tmp, "full.toml"), src)
 	spec, err := LoadSpec(specPath)
 	if err != nil {
@@ -743,17 +737,7 @@ repetitions = 3
 seed = 9
 sample_every = "0s"
 cgroup = false
-
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [1]
-
-[[reference]]
-name = "wc"
-command = ["wc", "-l", "{file}"]
-verify = "lines"
-`
+` + wcReadall
 	spec := mustSpec(t, src)
 	spec.Repetitions = 2 // as fanbench run --reps 2 does
 	tmp := t.TempDir()

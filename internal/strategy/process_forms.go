@@ -48,13 +48,9 @@ func readAllProcess(j Job) (Result, error) {
 	}
 	pr, err := runCollected(name, j, specs, nil, int64(len(data)),
 		map[string]float64{results.UnitCopyB: float64(len(data)), "pipe-B": float64(len(data))})
-	elapsed := time.Since(start)
-	if err := in.End(name, err); err != nil {
-		return Result{}, err
-	}
-	j.atPeak()
-	runtime.KeepAlive(data)
-	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
+	res, err := pr.result(name, j, in, time.Since(start), err)
+	runtime.KeepAlive(data) // held until after AtPeak
+	return res, err
 }
 
 // fileRanges opens the input and splits it into W newline-aligned ranges,
@@ -76,40 +72,26 @@ func fileRanges(name, path string, workers int) (*Input, []split.Range, error) {
 // rangesProcess: each child gets path, offset and length in argv and reads
 // its own range with pread through a small buffer (RangeReader).
 func rangesProcess(j Job) (Result, error) {
-	const name = "ranges"
-	if err := processKnobs(name, j); err != nil {
-		return Result{}, err
-	}
-	start := time.Now()
-	in, rs, err := fileRanges(name, j.Path, j.Workers)
-	if err != nil {
-		return Result{}, err
-	}
-	defer in.Close()
-	specs := make([]childSpec, j.Workers)
-	for i, r := range rs {
-		specs[i] = childSpec{args: workerArgs(roleRange, j, i, "--path", j.Path, "--size", itoa64(in.Size),
-			"--off", itoa64(r.Off), "--len", itoa64(r.Len))}
-	}
-	pr, err := runCollected(name, j, specs, nil, in.Size, map[string]float64{})
-	elapsed := time.Since(start)
-	if err := in.End(name, err); err != nil {
-		return Result{}, err
-	}
-	j.atPeak()
-	var reads int64
-	for _, r := range pr.reps {
-		reads += r.Reads
-	}
-	pr.extra[results.UnitReads] = float64(reads)
-	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
+	return ownRanges("ranges", roleRange, j, map[string]float64{}, func(pr processRun) {
+		var reads int64
+		for _, r := range pr.reps {
+			reads += r.Reads
+		}
+		pr.extra[results.UnitReads] = float64(reads)
+	})
 }
 
 // mmapProcess: each child maps the same file (PROT_READ, MAP_SHARED, with
 // the advice and populate knobs) and scans its range; the page-cache pages
 // are shared by all of them, which PSS shows and RSS hides.
-func mmapProcess(j Job) (Result, error) {
-	const name = "mmap"
+func mmapProcess(j Job) (Result, error) { return ownRanges("mmap", roleMmap, j, nil, nil) }
+
+// ownRanges is a process form whose children get their bytes from the
+// file themselves, as role says: each child is given path, size, offset
+// and length of its newline-aligned range in argv. extra starts the
+// result's counts; counted, if set, adds to them from the children's
+// reports.
+func ownRanges(name, role string, j Job, extra map[string]float64, counted func(processRun)) (Result, error) {
 	if err := processKnobs(name, j); err != nil {
 		return Result{}, err
 	}
@@ -121,16 +103,14 @@ func mmapProcess(j Job) (Result, error) {
 	defer in.Close()
 	specs := make([]childSpec, j.Workers)
 	for i, r := range rs {
-		specs[i] = childSpec{args: workerArgs(roleMmap, j, i, "--path", j.Path, "--size", itoa64(in.Size),
+		specs[i] = childSpec{args: workerArgs(role, j, i, "--path", j.Path, "--size", itoa64(in.Size),
 			"--off", itoa64(r.Off), "--len", itoa64(r.Len))}
 	}
-	pr, err := runCollected(name, j, specs, nil, in.Size, nil)
-	elapsed := time.Since(start)
-	if err := in.End(name, err); err != nil {
-		return Result{}, err
+	pr, err := runCollected(name, j, specs, nil, in.Size, extra)
+	if err == nil && counted != nil {
+		counted(pr)
 	}
-	j.atPeak()
-	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
+	return pr.result(name, j, in, time.Since(start), err)
 }
 
 // chanProcess: one reader in the parent (Chunker) cuts newline-aligned
@@ -195,11 +175,18 @@ func chanProcess(j Job) (Result, error) {
 		specs[i] = childSpec{feed: feed, args: workerArgs(roleStream, j, i)}
 	}
 	pr, err := runCollected(name, j, specs, produce, in.Size, map[string]float64{})
-	elapsed := time.Since(start)
+	if err == nil {
+		pr.extra["chunks"], pr.extra[results.UnitCopyB], pr.extra["pipe-B"] = float64(c.Chunks), float64(c.CopiedB), float64(in.Size)
+	}
+	return pr.result(name, j, in, time.Since(start), err)
+}
+
+// result ends a process form run over in: the input's end-of-run check
+// (Input.End, with the run's err), then AtPeak, then the result.
+func (pr processRun) result(name string, j Job, in *Input, elapsed time.Duration, err error) (Result, error) {
 	if err := in.End(name, err); err != nil {
 		return Result{}, err
 	}
 	j.atPeak()
-	pr.extra["chunks"], pr.extra[results.UnitCopyB], pr.extra["pipe-B"] = float64(c.Chunks), float64(c.CopiedB), float64(in.Size)
 	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
 }

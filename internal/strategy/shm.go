@@ -48,12 +48,7 @@ func shmProcess(j Job) (Result, error) {
 			"--size", itoa64(size), "--off", itoa64(r.Off), "--len", itoa64(r.Len))}
 	}
 	pr, err := runCollected(name, j, specs, nil, size, map[string]float64{results.UnitCopyB: float64(size)})
-	elapsed := time.Since(start)
-	if err := in.End(name, err); err != nil {
-		return Result{}, err
-	}
-	j.atPeak()
-	return Result{Answer: pr.answer, Elapsed: elapsed, Workers: pr.workers, MemoryErr: pr.memErr, Extra: pr.extra}, nil
+	return pr.result(name, j, in, time.Since(start), err) // mf is closed after AtPeak
 }
 
 // inputToMemfd copies the input (its planned size) into a new sealed
