@@ -24,13 +24,9 @@ import (
 // runs the workload on it.
 func readAllProcess(j Job) (Result, error) {
 	const name = "readall"
-	if err := processKnobs(name, j); err != nil {
-		return Result{}, err
-	}
-	start := time.Now()
-	in, err := OpenInput(j.Path)
+	in, start, err := openProcessInput(name, j)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", name, err)
+		return Result{}, err
 	}
 	defer in.Close()
 	data, err := readInput(name, in)
@@ -51,6 +47,20 @@ func readAllProcess(j Job) (Result, error) {
 	res, err := pr.result(name, j, in, time.Since(start), err)
 	runtime.KeepAlive(data) // held until after AtPeak
 	return res, err
+}
+
+// openProcessInput refuses what process mode cannot do, then starts the
+// run's clock and opens the input; the caller closes it.
+func openProcessInput(name string, j Job) (*Input, time.Time, error) {
+	if err := processKnobs(name, j); err != nil {
+		return nil, time.Time{}, err
+	}
+	start := time.Now()
+	in, err := OpenInput(j.Path)
+	if err != nil {
+		return nil, start, fmt.Errorf("%s: %w", name, err)
+	}
+	return in, start, nil
 }
 
 // fileRanges opens the input and splits it into W newline-aligned ranges,
@@ -122,13 +132,9 @@ func ownRanges(name, role string, j Job, extra map[string]float64, counted func(
 // cuts its stdin into lines with its own Chunker (buf) and scans them.
 func chanProcess(j Job) (Result, error) {
 	const name = "chan"
-	if err := processKnobs(name, j); err != nil {
-		return Result{}, err
-	}
-	start := time.Now()
-	in, err := OpenInput(j.Path)
+	in, start, err := openProcessInput(name, j)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", name, err)
+		return Result{}, err
 	}
 	defer in.Close()
 	ch := make(chan []byte, j.Knobs.ChanCap)

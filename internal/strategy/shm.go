@@ -23,13 +23,9 @@ import (
 // The parent holds the memfd until after AtPeak.
 func shmProcess(j Job) (Result, error) {
 	const name = "shm"
-	if err := processKnobs(name, j); err != nil {
-		return Result{}, err
-	}
-	start := time.Now()
-	in, err := OpenInput(j.Path)
+	in, start, err := openProcessInput(name, j)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", name, err)
+		return Result{}, err
 	}
 	defer in.Close()
 	mf, err := inputToMemfd(in, j.Knobs.BufSize)
