@@ -136,8 +136,8 @@ func (g *gatherer) peak() {
 func options(j Job) fanout.Options {
 	k := j.Knobs
 	o := fanout.Options{Workers: j.Workers, BufSize: k.BufSize, ChanCap: k.ChanCap, NoPool: !k.Pool,
-		Split: fanout.Split(k.Split), Segment: k.Segment, MaxLine: k.MaxLine,
-		Advice: fanout.Advice(k.Advice), Populate: k.Populate}
+		Split: k.Split, Segment: k.Segment, MaxLine: k.MaxLine,
+		Advice: k.Advice, Populate: k.Populate}
 	if o.ChanCap == 0 {
 		o.ChanCap = fanout.Unbuffered // the knob's 0 is a capacity, fanout's a default
 	}

@@ -3,7 +3,6 @@ package strategy
 import (
 	"fmt"
 
-	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/input"
 )
 
@@ -48,7 +47,7 @@ func readInput(name string, in *Input) ([]byte, error) {
 // advice and populate. The returned unmap must be called; an empty file
 // maps to nil.
 func mapInput(in *Input, k Knobs) ([]byte, func() error, error) {
-	adv, err := fanout.Advice(k.Advice).Madvise()
+	adv, err := k.Advice.Madvise()
 	if err != nil {
 		return nil, nil, err
 	}

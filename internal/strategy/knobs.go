@@ -187,6 +187,25 @@ func choiceKnob(name, help string, strategies []string, def string, ptr func(*Kn
 		func(s string) (string, error) { return s, nil }, func(s string) string { return s }, check)
 }
 
+// nameKnob is one of the names of a fanout type T (Split, Advice): any
+// text converts, and a name T's UnmarshalText refuses (the empty one
+// included) is reported by refusal.
+func nameKnob[T interface {
+	~string
+	fmt.Stringer
+}, P interface {
+	*T
+	UnmarshalText([]byte) error
+}](name, help string, strategies []string, def T, ptr func(*Knobs) *T, refusal func(T) error) Knob {
+	return knobOf(name, help, strategies, nil, def, ptr,
+		func(s string) (T, error) { return T(s), nil }, T.String, func(v T) error {
+			if P(new(T)).UnmarshalText([]byte(v)) != nil {
+				return refusal(v)
+			}
+			return nil
+		})
+}
+
 var (
 	knobsMu sync.RWMutex
 	// registry is the knob table, in the order lists and help show it.
@@ -204,22 +223,14 @@ var (
 				return nil
 			}),
 		boolKnob("pool", "chan: recycle chunk buffers", []string{"chan"}, fanout.DefaultPool, func(k *Knobs) *bool { return &k.Pool }),
-		choiceKnob("advice", "mmap: madvise advice (normal, sequential, random, willneed, hugepage)", []string{"mmap"}, fanout.DefaultAdvice.String(),
-			func(k *Knobs) *string { return &k.Advice }, func(s string) error {
-				var a fanout.Advice
-				if a.UnmarshalText([]byte(s)) != nil {
-					return fmt.Errorf("knob advice: %q is not one of %s", s, strings.Join(names(fanout.Advices()), ", "))
-				}
-				return nil
+		nameKnob("advice", "mmap: madvise advice (normal, sequential, random, willneed, hugepage)", []string{"mmap"}, fanout.DefaultAdvice,
+			func(k *Knobs) *fanout.Advice { return &k.Advice }, func(a fanout.Advice) error {
+				return fmt.Errorf("knob advice: %q is not one of %s", string(a), strings.Join(names(fanout.Advices()), ", "))
 			}),
 		boolKnob("populate", "mmap: MAP_POPULATE", []string{"mmap"}, false, func(k *Knobs) *bool { return &k.Populate }),
-		choiceKnob("split", "static (a part per worker) or dynamic (segments claimed from a counter; goroutine mode)",
-			[]string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSplit.String(), func(k *Knobs) *string { return &k.Split }, func(s string) error {
-				var v fanout.Split
-				if v.UnmarshalText([]byte(s)) != nil {
-					return fmt.Errorf("knob split: %q is not static or dynamic", s)
-				}
-				return nil
+		nameKnob("split", "static (a part per worker) or dynamic (segments claimed from a counter; goroutine mode)",
+			[]string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSplit, func(k *Knobs) *fanout.Split { return &k.Split }, func(v fanout.Split) error {
+				return fmt.Errorf("knob split: %q is not static or dynamic", string(v))
 			}),
 		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSegment,
 			func(k *Knobs) *int { return &k.Segment }, MaxSegment).onlyIn("goroutine"), // process mode splits statically

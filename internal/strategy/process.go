@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -370,7 +371,7 @@ func processKnobs(name string, j Job) error {
 	if j.Workers < 1 {
 		return fmt.Errorf("%s: workers: %d, want at least 1", name, j.Workers)
 	}
-	if j.Knobs.Split == "dynamic" {
+	if j.Knobs.Split == fanout.Dynamic {
 		return fmt.Errorf("%s: mode=process supports split=static only (worker processes share no counter to claim segments from)", name)
 	}
 	if err := collect.Check(j.Knobs.Collect, "process"); err != nil {

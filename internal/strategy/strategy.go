@@ -18,13 +18,13 @@ import (
 // Each field is one row of the knob registry (knobs.go), which parses,
 // checks, prints and encodes them.
 type Knobs struct {
-	BufSize  int    // ranges: read buffer per worker; chan: chunk size. Bytes.
-	ChanCap  int    // chan: channel capacity in chunks; collect=channel: its queue's capacity in batches
-	Pool     bool   // chan: recycle chunk buffers instead of allocating one per chunk
-	Advice   string // mmap: madvise advice: normal, sequential, random, willneed, hugepage
-	Populate bool   // mmap: MAP_POPULATE (fault every page in at map time)
-	Split    string // readall, ranges, mmap, ceiling: static (one part per worker) or dynamic (segments claimed from a counter)
-	Segment  int    // dynamic split: segment size in bytes
+	BufSize  int           // ranges: read buffer per worker; chan: chunk size. Bytes.
+	ChanCap  int           // chan: channel capacity in chunks; collect=channel: its queue's capacity in batches
+	Pool     bool          // chan: recycle chunk buffers instead of allocating one per chunk
+	Advice   fanout.Advice // mmap: madvise advice: normal, sequential, random, willneed, hugepage
+	Populate bool          // mmap: MAP_POPULATE (fault every page in at map time)
+	Split    fanout.Split  // readall, ranges, mmap, ceiling: static (one part per worker) or dynamic (segments claimed from a counter)
+	Segment  int           // dynamic split: segment size in bytes
 	// Collect is how the workers' results are combined: partials, mutex,
 	// sharded, channel or manager (see internal/collect). mutex and
 	// sharded need mode=goroutine, manager mode=process.
