@@ -13,11 +13,25 @@ func TestSamplerFixture(t *testing.T) {
 	wantPSS := int64(200+20+40+60) * kB
 	for _, root := range []string{"testdata/proc", "testdata/proc-nochildren"} {
 		t.Run(root, func(t *testing.T) {
-			s := StartSampler(NewFS(root), 100, time.Millisecond, 50*time.Millisecond)
-			time.Sleep(30 * time.Millisecond)
-			r := s.Stop()
-			if r2 := s.Stop(); r2.Count != r.Count {
-				t.Errorf("second Stop differs: %d vs %d samples", r2.Count, r.Count)
+			// The fixture's figures are fixed; only the scheduling is not:
+			// on a loaded machine the sampler's goroutine may not run for
+			// tens of milliseconds, so a sitting with fewer than 3 samples
+			// is tried again (at most 5 times) rather than failed.
+			var r SamplerResult
+			var elapsed time.Duration
+			for try := 1; ; try++ {
+				start := time.Now()
+				s := StartSampler(NewFS(root), 100, time.Millisecond, 50*time.Millisecond)
+				time.Sleep(30 * time.Millisecond)
+				r = s.Stop()
+				elapsed = time.Since(start)
+				if r2 := s.Stop(); r2.Count != r.Count {
+					t.Errorf("second Stop differs: %d vs %d samples", r2.Count, r.Count)
+				}
+				if r.Count >= 3 || try == 5 {
+					break
+				}
+				t.Logf("try %d: %d samples in %v (a busy machine); trying again", try, r.Count, elapsed)
 			}
 			if r.Count < 3 || len(r.Samples) != r.Count {
 				t.Fatalf("Count = %d, len(Samples) = %d", r.Count, len(r.Samples))
@@ -29,11 +43,13 @@ func TestSamplerFixture(t *testing.T) {
 			if r.MaxRSS != wantRSS {
 				t.Errorf("MaxRSS = %d, want %d", r.MaxRSS, wantRSS)
 			}
-			// PSS is limited to MinPSSEvery: the first sample only (and perhaps none else in 30 ms).
-			if r.PSSEvery != MinPSSEvery || r.PSSCount < 1 || r.PSSCount > 2 || r.MaxPSS != wantPSS {
-				t.Errorf("PSSEvery %v PSSCount %d MaxPSS %d, want %v, 1, %d", r.PSSEvery, r.PSSCount, r.MaxPSS, MinPSSEvery, wantPSS)
+			// PSS is limited to MinPSSEvery: the first sample, then at most
+			// one more per MinPSSEvery of the sitting (and the last sample).
+			maxPSS := 2 + int(elapsed/MinPSSEvery)
+			if r.PSSEvery != MinPSSEvery || r.PSSCount < 1 || r.PSSCount > maxPSS || r.MaxPSS != wantPSS {
+				t.Errorf("PSSEvery %v PSSCount %d MaxPSS %d, want %v, 1 to %d, %d", r.PSSEvery, r.PSSCount, r.MaxPSS, MinPSSEvery, maxPSS, wantPSS)
 			}
-			if r.Samples[0].PSS != wantPSS || r.Samples[1].PSS != 0 {
+			if r.Samples[0].PSS != wantPSS || (r.Samples[1].TMs < float64(MinPSSEvery.Milliseconds()) && r.Samples[1].PSS != 0) {
 				t.Errorf("PSS not on first sample only: %+v", r.Samples[:2])
 			}
 			for i := 1; i < len(r.Samples); i++ {
