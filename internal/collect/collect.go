@@ -17,22 +17,55 @@ package collect
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
+// How is a collect value: how the workers' results are combined. Its
+// text is its name (MarshalText; UnmarshalText refuses any other text).
+type How string
+
 // The collect values.
 const (
-	Partials = "partials" // each worker keeps its own partial; merged at the end
-	Mutex    = "mutex"    // one shared partial behind a sync.Mutex
-	Sharded  = "sharded"  // Shards shared partials, each behind its own lock, by key
-	Channel  = "channel"  // batches go to one collector goroutine over a bounded channel
-	Manager  = "manager"  // process mode: a manager process owns the aggregate, one round trip per update
+	Partials How = "partials" // each worker keeps its own partial; merged at the end
+	Mutex    How = "mutex"    // one shared partial behind a sync.Mutex
+	Sharded  How = "sharded"  // Shards shared partials, each behind its own lock, by key
+	Channel  How = "channel"  // batches go to one collector goroutine over a bounded channel
+	Manager  How = "manager"  // process mode: a manager process owns the aggregate, one round trip per update
 )
 
 // Names lists the collect values.
-var Names = []string{Partials, Mutex, Sharded, Channel, Manager}
+var Names = []How{Partials, Mutex, Sharded, Channel, Manager}
+
+// String is the value's name.
+func (h How) String() string { return string(h) }
+
+// Valid reports whether h is one of Names.
+func (h How) Valid() bool { return slices.Contains(Names, h) }
+
+// MarshalText is the value's name.
+func (h How) MarshalText() ([]byte, error) { return []byte(h), nil }
+
+// UnmarshalText reads a value's name, refusing any other text.
+func (h *How) UnmarshalText(b []byte) error {
+	v := How(b)
+	if !v.Valid() {
+		return fmt.Errorf("%q is not one of %s", b, NamesText())
+	}
+	*h = v
+	return nil
+}
+
+// NamesText is Names joined by ", ", for messages.
+func NamesText() string {
+	s := make([]string, len(Names))
+	for i, h := range Names {
+		s[i] = string(h)
+	}
+	return strings.Join(s, ", ")
+}
 
 // Shards is the number of shared partials of collect=sharded.
 const Shards = 16
@@ -46,7 +79,7 @@ const DefaultBatch = 1024
 // manager). manager is a separate process that owns the aggregate: it is a
 // process-mode value (in goroutine mode, channel is its in-process
 // equivalent).
-func Check(how, mode string) error {
+func Check(how How, mode string) error {
 	switch how {
 	case Partials, Channel:
 		return nil
@@ -61,7 +94,7 @@ func Check(how, mode string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("collect %q: want one of %s", how, strings.Join(Names, ", "))
+	return fmt.Errorf("collect %q: want one of %s", string(how), NamesText())
 }
 
 // Stats are what collecting cost in coordination.

@@ -68,7 +68,8 @@ func workerCommand(args []string) (*exec.Cmd, error) {
 
 func TestCheck(t *testing.T) {
 	for _, c := range []struct {
-		how, mode, err string
+		how       collect.How
+		mode, err string
 	}{
 		{"partials", "goroutine", ""}, {"partials", "process", ""},
 		{"mutex", "goroutine", ""}, {"mutex", "process", "collect mutex: needs mode=goroutine"},
@@ -120,7 +121,7 @@ func TestSinksMatchReference(t *testing.T) {
 	data := buf.Bytes()
 	for _, w := range workload.All {
 		ref, _ := w.Reference(bytes.NewReader(data))
-		for _, how := range []string{"partials", "mutex", "sharded", "channel"} {
+		for _, how := range []collect.How{"partials", "mutex", "sharded", "channel"} {
 			for _, batch := range []int{1, 5, 1024} {
 				for _, workers := range []int{1, 2, 8} {
 					c, err := collect.New(collect.Config{How: how, Workload: w, Workers: workers, Batch: batch, Queue: 1})
@@ -183,7 +184,7 @@ func fixturePath(t *testing.T) string {
 func TestPanicHoldingLock(t *testing.T) {
 	path := fixturePath(t)
 	w, _ := workload.Lookup("parse")
-	for _, how := range []string{"mutex", "sharded"} {
+	for _, how := range []collect.How{"mutex", "sharded"} {
 		for _, st := range []string{"mmap", "ranges", "chan"} {
 			s, _ := strategy.Lookup(st)
 			k := strategy.DefaultKnobs()
@@ -225,8 +226,11 @@ func launchExec(t *testing.T, o runner.ExecOptions, fault string, timeout time.D
 // out with a clear reason and leaves no process behind.
 func TestStalledConsumerTimesOut(t *testing.T) {
 	path := fixturePath(t)
-	for _, c := range []struct{ mode, how string }{{"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
-		t.Run(c.mode+"/"+c.how, func(t *testing.T) {
+	for _, c := range []struct {
+		mode string
+		how  collect.How
+	}{{"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
+		t.Run(c.mode+"/"+string(c.how), func(t *testing.T) {
 			k := strategy.DefaultKnobs()
 			k.Collect, k.Batch, k.ChanCap = c.how, 1, 1
 			o := runner.ExecOptions{Path: path, Mode: c.mode, Strategy: "mmap", Workload: "parse", Workers: 2, Knobs: k}
@@ -243,7 +247,10 @@ func TestStalledConsumerTimesOut(t *testing.T) {
 		})
 	}
 	// Without the fault the same runs finish with the right answer.
-	for _, c := range []struct{ mode, how string }{{"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
+	for _, c := range []struct {
+		mode string
+		how  collect.How
+	}{{"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
 		k := strategy.DefaultKnobs()
 		k.Collect, k.Batch, k.ChanCap = c.how, 1, 1
 		o := runner.ExecOptions{Path: path, Mode: c.mode, Strategy: "mmap", Workload: "parse", Workers: 2, Knobs: k, Verify: true}
@@ -259,7 +266,7 @@ func TestKilledMidMessage(t *testing.T) {
 	path := fixturePath(t)
 	w, _ := workload.Lookup("parse")
 	t.Setenv("FANBENCH_COLLECT_FAULT", "kill-mid-message:1")
-	for _, how := range []string{"channel", "manager"} {
+	for _, how := range []collect.How{"channel", "manager"} {
 		for _, batch := range []int{1, 64} {
 			s, _ := strategy.Lookup("ranges")
 			k := strategy.DefaultKnobs()

@@ -11,7 +11,7 @@ import (
 
 // Config describes how one run collects.
 type Config struct {
-	How      string // a collect value
+	How      How // a collect value
 	Workload workload.Workload
 	Workers  int
 	Batch    int // lines per update, at least 1

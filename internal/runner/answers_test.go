@@ -32,9 +32,9 @@ func TestCanonicalAnswers(t *testing.T) {
 					continue
 				}
 				for _, how := range collect.Names {
-					name := strings.Join([]string{w, mode, s.Name, how}, "/")
+					name := strings.Join([]string{w, mode, s.Name, string(how)}, "/")
 					got, out, err := execAnswer(t, bin, input, "--workload", w, "--mode", mode, "--strategy", s.Name,
-						"--workers", "3", "--collect", how, "--batch", "2", "--buf", "256")
+						"--workers", "3", "--collect", string(how), "--batch", "2", "--buf", "256")
 					switch {
 					case err != nil && strings.Contains(out, "needs mode="):
 						continue // a collect value or a form this mode does not have

@@ -40,10 +40,10 @@ func TestCollectMatchesReference(t *testing.T) {
 							for _, workers := range []int{1, 2, 8} {
 								k := DefaultKnobs()
 								k.Collect, k.Batch, k.BufSize, k.ChanCap = how, batch, 4096, 1
-								name := strings.Join([]string{mode, s.Name, w.Name, input, how}, "/")
+								name := strings.Join([]string{mode, s.Name, w.Name, input, string(how)}, "/")
 								res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k, Command: testWorkerCommand})
 								if applies := collect.Check(how, modeOf(s, mode)); applies != nil {
-									if err == nil || !strings.Contains(err.Error(), "collect "+how+": needs mode=") {
+									if err == nil || !strings.Contains(err.Error(), "collect "+string(how)+": needs mode=") {
 										t.Errorf("%s: error %v, want collect %s refused", name, err, how)
 									}
 									continue
@@ -94,7 +94,10 @@ func TestCollectMessageCounts(t *testing.T) {
 	paths := writeInputs(t)
 	w, _ := workload.Lookup("parse")
 	ref, _ := fixture.ReferenceOf(paths["many lines"], w)
-	for _, c := range []struct{ mode, how string }{{"goroutine", "mutex"}, {"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
+	for _, c := range []struct {
+		mode string
+		how  collect.How
+	}{{"goroutine", "mutex"}, {"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
 		s, _ := Lookup("mmap")
 		run, _ := s.Form(c.mode)
 		for _, batch := range []int{1, 7} {

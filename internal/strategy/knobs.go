@@ -234,10 +234,12 @@ var (
 			}),
 		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSegment,
 			func(k *Knobs) *int { return &k.Segment }, MaxSegment).onlyIn("goroutine"), // process mode splits statically
-		choiceKnob("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil,
-			collect.Partials, func(k *Knobs) *string { return &k.Collect }, func(s string) error {
-				if !slices.Contains(collect.Names, s) {
-					return fmt.Errorf("knob collect: %q is not one of %s", s, strings.Join(collect.Names, ", "))
+		knobOf("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil, nil,
+			collect.Partials, func(k *Knobs) *collect.How { return &k.Collect },
+			func(s string) (collect.How, error) { return collect.How(s), nil }, collect.How.String,
+			func(h collect.How) error { // the text becomes the typed value only if it is one of the values
+				if !h.Valid() {
+					return fmt.Errorf("knob collect: %q is not one of %s", string(h), collect.NamesText())
 				}
 				return nil
 			}),

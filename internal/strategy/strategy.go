@@ -28,7 +28,7 @@ type Knobs struct {
 	// Collect is how the workers' results are combined: partials, mutex,
 	// sharded, channel or manager (see internal/collect). mutex and
 	// sharded need mode=goroutine, manager mode=process.
-	Collect string
+	Collect collect.How
 	Batch   int // collect (but partials): lines per update; 1 is one update per record
 	// MaxLine bounds the lines the strategies reading through buffers
 	// (ranges, chan; both modes) take: a buffer grows for a line longer
