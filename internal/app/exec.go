@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/fanbench/fanbench/internal/cli"
@@ -31,7 +30,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.Strategy, "strategy", "", "strategy: readall, ranges, mmap, chan, shm, ceiling")
 	fs.StringVar(&o.Workload, "workload", "count", "workload: "+strings.Join(workload.Names(), ", "))
 	fs.IntVar(&o.Workers, "workers", 1, "number of workers")
-	fs.StringVar(&o.Mode, "mode", "goroutine", "goroutine (workers are goroutines) or process (workers are child processes)")
+	mode := fs.String("mode", strategy.Goroutine.String(), "goroutine (workers are goroutines) or process (workers are child processes)")
 	fs.BoolVar(&o.Force, "force", false, "run even if the memory guard refuses (estimated peak over 80% of MemAvailable)")
 	fs.BoolVar(&o.Verify, "verify", false, "compute the reference answer after measuring and compare (exit 1 on mismatch)")
 	expect := fs.String("expect", "", "reference answer as JSON to compare with")
@@ -51,8 +50,8 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	if _, err := strategy.Lookup(o.Strategy); err != nil {
 		return usagef("flag -strategy: %v", err)
 	}
-	if !slices.Contains(strategy.Modes, o.Mode) {
-		return usagef("flag -mode: %q, want one of %s", o.Mode, strings.Join(strategy.Modes, ", "))
+	if o.Mode.UnmarshalText([]byte(*mode)) != nil {
+		return usagef("flag -mode: %q, want one of %s", *mode, strategy.ModesText())
 	}
 	if _, err := workload.Lookup(o.Workload); err != nil {
 		return usagef("flag -workload: %v", err)

@@ -227,10 +227,10 @@ func launchExec(t *testing.T, o runner.ExecOptions, fault string, timeout time.D
 func TestStalledConsumerTimesOut(t *testing.T) {
 	path := fixturePath(t)
 	for _, c := range []struct {
-		mode string
+		mode strategy.Mode
 		how  collect.How
 	}{{"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
-		t.Run(c.mode+"/"+string(c.how), func(t *testing.T) {
+		t.Run(c.mode.String()+"/"+string(c.how), func(t *testing.T) {
 			k := strategy.DefaultKnobs()
 			k.Collect, k.Batch, k.ChanCap = c.how, 1, 1
 			o := runner.ExecOptions{Path: path, Mode: c.mode, Strategy: "mmap", Workload: "parse", Workers: 2, Knobs: k}
@@ -248,7 +248,7 @@ func TestStalledConsumerTimesOut(t *testing.T) {
 	}
 	// Without the fault the same runs finish with the right answer.
 	for _, c := range []struct {
-		mode string
+		mode strategy.Mode
 		how  collect.How
 	}{{"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
 		k := strategy.DefaultKnobs()

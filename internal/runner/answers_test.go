@@ -32,8 +32,8 @@ func TestCanonicalAnswers(t *testing.T) {
 					continue
 				}
 				for _, how := range collect.Names {
-					name := strings.Join([]string{w, mode, s.Name, string(how)}, "/")
-					got, out, err := execAnswer(t, bin, input, "--workload", w, "--mode", mode, "--strategy", s.Name,
+					name := strings.Join([]string{w, mode.String(), s.Name, string(how)}, "/")
+					got, out, err := execAnswer(t, bin, input, "--workload", w, "--mode", mode.String(), "--strategy", s.Name,
 						"--workers", "3", "--collect", string(how), "--batch", "2", "--buf", "256")
 					switch {
 					case err != nil && strings.Contains(out, "needs mode="):
@@ -65,7 +65,7 @@ func TestCanonicalAnswersManyNames(t *testing.T) {
 			if !s.Runs("parse") {
 				continue
 			}
-			got, out, err := execAnswer(t, bin, input, "--workload", "parse", "--mode", mode, "--strategy", s.Name, "--workers", "3")
+			got, out, err := execAnswer(t, bin, input, "--workload", "parse", "--mode", mode.String(), "--strategy", s.Name, "--workers", "3")
 			if err != nil && strings.Contains(out, "has no mode=") {
 				continue
 			}

@@ -21,6 +21,9 @@ type Cell struct {
 	Knobs strategy.Knobs // the strategy knobs in full (Cell.Knobs holds only those the spec varies)
 	Env   []string       // GOGC=..., GOMEMLIMIT=..., GOMAXPROCS=... for the run's process
 	Ref   *Reference     // set for a reference command
+	// mode is Cell.Mode typed, both set from the spec's parsed modes ("" for
+	// a reference command).
+	mode strategy.Mode
 	// File is the user's input file the cell reads (Knobs["input"] names
 	// it); "" for a generated fixture of the cell's size.
 	File string
@@ -63,14 +66,15 @@ func (s *Spec) Cells() []Cell {
 			}
 			sort.Strings(base.Env)
 			texts := combo.texts()
-			cell := func(rc results.Cell, file string) Cell {
-				c := base
-				c.Cell, c.File = rc, file
-				return c
-			}
-			for _, mode := range m.Modes {
+			for _, mode := range m.modes {
+				cell := func(rc results.Cell, file string) Cell {
+					c := base
+					c.Cell, c.File, c.mode = rc, file, mode
+					c.Cell.Mode = mode.String()
+					return c
+				}
 				for _, st := range m.Strategies {
-					if mode == "process" && (st == "ceiling" || st == "pread") {
+					if mode == strategy.Process && (st == "ceiling" || st == "pread") {
 						continue
 					}
 					for _, w := range m.Workloads {
@@ -80,7 +84,7 @@ func (s *Spec) Cells() []Cell {
 								allSizes = append(allSizes, size)
 							}
 							for _, n := range m.Workers {
-								add(cell(results.Cell{Mode: mode, Strategy: st, Workload: w, Size: size,
+								add(cell(results.Cell{Strategy: st, Workload: w, Size: size,
 									SizeName: units.FormatSize(size), Workers: n, Knobs: texts}, ""))
 							}
 						}
@@ -91,7 +95,7 @@ func (s *Spec) Cells() []Cell {
 							}
 							withInput[InputKnob] = in.Name
 							for _, n := range m.Workers {
-								add(cell(results.Cell{Mode: mode, Strategy: st, Workload: w, Size: in.Size,
+								add(cell(results.Cell{Strategy: st, Workload: w, Size: in.Size,
 									SizeName: units.FormatSize(in.Size), Workers: n, Knobs: withInput}, in.Path))
 							}
 						}

@@ -650,7 +650,7 @@ func estimatePeak(c Cell) strategy.Estimate {
 	if err != nil {
 		return strategy.Estimate{} // validated in LoadSpec
 	}
-	return s.EstimatePeak(strategy.Footprint{Mode: c.Mode, Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
+	return s.EstimatePeak(strategy.Footprint{Mode: c.mode, Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
 		GCOff: slices.Contains(c.Env, "GOGC=off"), Spike: c.Spike})
 }
 

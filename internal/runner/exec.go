@@ -11,7 +11,6 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fanbench/fanbench/internal/collect"
@@ -25,7 +24,7 @@ import (
 // ExecOptions describe one run in this process.
 type ExecOptions struct {
 	Path     string
-	Mode     string // goroutine (workers are goroutines) or process (workers are child processes)
+	Mode     strategy.Mode // goroutine (workers are goroutines) or process (workers are child processes)
 	Strategy string
 	Workload string
 	Workers  int
@@ -85,7 +84,7 @@ func spike(n int64) {
 // ExecReport is what one run reports about itself: the JSON object that
 // `fanbench exec` prints and the launcher reads.
 type ExecReport struct {
-	Mode       string            `json:"mode"`
+	Mode       strategy.Mode     `json:"mode"`
 	Strategy   string            `json:"strategy"`
 	Workload   string            `json:"workload"`
 	Workers    int               `json:"workers"`
@@ -118,10 +117,10 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		Knobs: o.Knobs.Map(), File: o.Path, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		GOGC: os.Getenv("GOGC"), GOMEMLIMIT: os.Getenv("GOMEMLIMIT")}
 	if rep.Mode == "" {
-		rep.Mode = "goroutine"
+		rep.Mode = strategy.Goroutine
 	}
 	if !slices.Contains(strategy.Modes, rep.Mode) {
-		return rep, fmt.Errorf("mode %q: want one of %s", o.Mode, strings.Join(strategy.Modes, ", "))
+		return rep, fmt.Errorf("mode %q: want one of %s", string(o.Mode), strategy.ModesText())
 	}
 	if err := strategy.CheckWorkers(o.Workers); err != nil {
 		return rep, err
@@ -165,7 +164,7 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	rep.Size = in.Size
 	var extra *workload.Extra
 	if o.ExtraWork.Strategy == o.Strategy {
-		if rep.Mode != "goroutine" {
+		if rep.Mode != strategy.Goroutine {
 			return rep, fmt.Errorf("%s=%s: extra work is injected in goroutine mode only", workload.ExtraWorkEnv, o.ExtraWork)
 		}
 		// Wrappers for every partial a goroutine form makes: one per
@@ -217,7 +216,7 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	if stt, err := proc.Status("self"); err == nil {
 		rep.Memory.PeakRSS = max(rep.Memory.PeakRSS, stt.VmHWM)
 	}
-	if rep.Mode == "process" {
+	if rep.Mode == strategy.Process {
 		rep.WorkerMemory = res.Workers
 		rep.TreeSumHWM = rep.Memory.PeakRSS
 		for _, m := range res.Workers {

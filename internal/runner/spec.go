@@ -72,8 +72,9 @@ type Matrix struct {
 	Files []string         `toml:"files"`
 	Knobs map[string][]any `toml:"knobs"`
 
-	inputs []Input // Files, checked and resolved when the spec is loaded
-	sizes  []int64 // Sizes, parsed when the spec is loaded
+	inputs []Input         // Files, checked and resolved when the spec is loaded
+	sizes  []int64         // Sizes, parsed when the spec is loaded
+	modes  []strategy.Mode // Modes, parsed when the spec is loaded
 	// knobs are Knobs' values, parsed when the spec is loaded, by name.
 	knobs map[string][]knobValue
 }
@@ -499,12 +500,15 @@ func (s *Spec) defined(key string) bool {
 
 func (s *Spec) validateMatrix(m *Matrix) error {
 	if len(m.Modes) == 0 {
-		m.Modes = []string{"goroutine"}
+		m.Modes = []string{strategy.Goroutine.String()}
 	}
-	for _, mode := range m.Modes {
-		if mode != "goroutine" && mode != "process" {
-			return s.errAt("modes", "%q, want goroutine or process", mode)
+	m.modes = nil
+	for _, text := range m.Modes {
+		var mode strategy.Mode
+		if mode.UnmarshalText([]byte(text)) != nil {
+			return s.errAt("modes", "%q, want goroutine or process", text)
 		}
+		m.modes = append(m.modes, mode)
 	}
 	if len(m.Strategies) == 0 {
 		return s.errAt("strategies", "missing in a [[matrix]] block")
@@ -556,9 +560,9 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 			return s.errAt(k, "empty list of values")
 		}
 		if n, ok := strategy.LookupKnob(k); ok {
-			for _, mode := range m.Modes {
+			for _, mode := range m.modes {
 				if !n.AppliesToMode(mode) {
-					return s.errAt(k, "knob %s does not apply to mode=%s (it applies to %s mode only)", k, mode, strings.Join(n.Modes, ", "))
+					return s.errAt(k, "knob %s does not apply to mode=%s (it applies to %s mode only)", k, mode, strategy.ModesText(n.Modes...))
 				}
 			}
 		}

@@ -40,7 +40,7 @@ func TestCollectMatchesReference(t *testing.T) {
 							for _, workers := range []int{1, 2, 8} {
 								k := DefaultKnobs()
 								k.Collect, k.Batch, k.BufSize, k.ChanCap = how, batch, 4096, 1
-								name := strings.Join([]string{mode, s.Name, w.Name, input, string(how)}, "/")
+								name := strings.Join([]string{mode.String(), s.Name, w.Name, input, string(how)}, "/")
 								res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k, Command: testWorkerCommand})
 								if applies := collect.Check(how, modeOf(s, mode)); applies != nil {
 									if err == nil || !strings.Contains(err.Error(), "collect "+string(how)+": needs mode=") {
@@ -81,11 +81,11 @@ func TestCollectMatchesReference(t *testing.T) {
 
 // modeOf is the mode a strategy's form really runs in: ceiling's process
 // form is its goroutine form.
-func modeOf(s Strategy, mode string) string {
+func modeOf(s Strategy, mode Mode) string {
 	if s.Name == "ceiling" {
 		return "goroutine"
 	}
-	return mode
+	return mode.String()
 }
 
 // TestCollectMessageCounts: per-record updates send one message per line,
@@ -95,7 +95,7 @@ func TestCollectMessageCounts(t *testing.T) {
 	w, _ := workload.Lookup("parse")
 	ref, _ := fixture.ReferenceOf(paths["many lines"], w)
 	for _, c := range []struct {
-		mode string
+		mode Mode
 		how  collect.How
 	}{{"goroutine", "mutex"}, {"goroutine", "channel"}, {"process", "channel"}, {"process", "manager"}} {
 		s, _ := Lookup("mmap")

@@ -11,8 +11,8 @@ import (
 // memory estimate that `fanbench run` (per cell) and `fanbench exec` (per
 // invocation) both guard with.
 type Footprint struct {
-	Mode    string // goroutine or process
-	Size    int64  // the input's bytes
+	Mode    Mode
+	Size    int64 // the input's bytes
 	Workers int
 	Knobs   Knobs
 	GCOff   bool  // GOGC=off: the collector never runs, so garbage counts twice
@@ -46,7 +46,7 @@ func sz(n int64) string { return units.FormatSize(n) }
 // or W worker processes and their parent.
 func (f Footprint) base() (float64, string) {
 	w := float64(f.Workers)
-	if f.Mode == "process" {
+	if f.Mode == Process {
 		return (w + 1) * procBase, fmt.Sprintf("(workers %d + 1) × %s", f.Workers, sz(procBase))
 	}
 	return procBase + w*perWorker, fmt.Sprintf("%s + workers %d × %s", sz(procBase), f.Workers, sz(perWorker))
@@ -67,7 +67,7 @@ func wholeFile(f Footprint) Estimate {
 	b, bt := f.base()
 	g, gt := f.gc()
 	copies, ct := 1.0, ""
-	if f.Mode == "process" {
+	if f.Mode == Process {
 		copies, ct = 2, "2 × "
 	}
 	return estimate(b+g*copies*float64(f.Size), "%s + %s%sfile %s", bt, gt, ct, sz(f.Size))
@@ -79,7 +79,7 @@ func wholeFile(f Footprint) Estimate {
 func bufPerWorker(f Footprint) Estimate {
 	b, bt := f.base()
 	k := 2.0
-	if f.Mode == "process" {
+	if f.Mode == Process {
 		k = 4
 	}
 	buf := int64(f.Knobs.BufSize)
@@ -91,7 +91,7 @@ func bufPerWorker(f Footprint) Estimate {
 func lineBufs(f Footprint) Estimate {
 	b, bt := f.base()
 	k, kt := 1.0, ""
-	if f.Mode == "process" {
+	if f.Mode == Process {
 		k, kt = 2, "2 × "
 	}
 	buf, ml := int64(f.Knobs.BufSize), int64(f.Knobs.MaxLine)
@@ -108,7 +108,7 @@ func chunks(f Footprint) Estimate {
 	buf, ml := int64(f.Knobs.BufSize), int64(f.Knobs.MaxLine)
 	n := float64(f.Knobs.ChanCap) + float64(f.Workers) + 2
 	e := estimate(b+g*n*float64(buf+ml), "%s + %s(chancap %d + workers %d + 2) × (buf %s + maxline %s)", bt, gt, f.Knobs.ChanCap, f.Workers, sz(buf), sz(ml))
-	if f.Mode == "process" {
+	if f.Mode == Process {
 		e = estimate(float64(e.Bytes)+2*float64(f.Workers)*float64(buf+ml), "%s + 2 × workers %d × (buf %s + maxline %s)", e.Formula, f.Workers, sz(buf), sz(ml))
 	}
 	return e
@@ -117,7 +117,7 @@ func chunks(f Footprint) Estimate {
 // shmPeak: the goroutine form is readall's; the process form makes one
 // memfd copy of the file, shared by every child.
 func shmPeak(f Footprint) Estimate {
-	if f.Mode != "process" {
+	if f.Mode != Process {
 		return wholeFile(f)
 	}
 	b, bt := f.base()
@@ -126,7 +126,7 @@ func shmPeak(f Footprint) Estimate {
 
 // ceilingPeak: the ceiling is a goroutine form in both modes.
 func ceilingPeak(f Footprint) Estimate {
-	f.Mode = "goroutine"
+	f.Mode = Goroutine
 	return wholeFile(f)
 }
 

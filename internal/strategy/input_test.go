@@ -23,7 +23,7 @@ func forms(f func(name string, run Func)) {
 			if err != nil || (s.Name == "ceiling" && mode == "process") {
 				continue
 			}
-			f(mode+"/"+s.Name, run)
+			f(mode.String()+"/"+s.Name, run)
 		}
 	}
 }

@@ -30,7 +30,7 @@ type Knob struct {
 	// a spec that varies it in a matrix of another mode is refused
 	// (AppliesToMode).
 	Strategies []string
-	Modes      []string
+	Modes      []Mode
 	// parse reads one value's text into a function that stores its typed
 	// value; it reports bad syntax only (Parse adds the name and check).
 	parse func(text string) (store func(*Knobs), check func() error, err error)
@@ -68,18 +68,18 @@ func (n Knob) Applies() string {
 		s = strings.Join(n.Strategies, ", ")
 	}
 	if n.Modes != nil {
-		s += " (" + strings.Join(n.Modes, ", ") + " mode)"
+		s += " (" + ModesText(n.Modes...) + " mode)"
 	}
 	return s
 }
 
 // AppliesToMode reports whether the knob means anything in mode.
-func (n Knob) AppliesToMode(mode string) bool {
+func (n Knob) AppliesToMode(mode Mode) bool {
 	return n.Modes == nil || slices.Contains(n.Modes, mode)
 }
 
 // onlyIn is the row applying in the modes named only.
-func (n Knob) onlyIn(modes ...string) Knob {
+func (n Knob) onlyIn(modes ...Mode) Knob {
 	n.Modes = modes
 	return n
 }
@@ -88,7 +88,7 @@ func (n Knob) onlyIn(modes ...string) Knob {
 // ptr returns (nil: kept by name among the knobs without a field, see
 // NewKnob). parse reads a value (its error is wrapped with the knob's
 // name and text), format prints it, check reports a value out of range.
-func knobOf[T any](name, help string, strategies, modes []string, def T, ptr func(*Knobs) *T,
+func knobOf[T any](name, help string, strategies []string, modes []Mode, def T, ptr func(*Knobs) *T,
 	parse func(string) (T, error), format func(T) string, check func(T) error) Knob {
 	get := func(k Knobs) T {
 		if ptr != nil {
@@ -233,7 +233,7 @@ var (
 				return fmt.Errorf("knob split: %q is not static or dynamic", string(v))
 			}),
 		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSegment,
-			func(k *Knobs) *int { return &k.Segment }, MaxSegment).onlyIn("goroutine"), // process mode splits statically
+			func(k *Knobs) *int { return &k.Segment }, MaxSegment).onlyIn(Goroutine), // process mode splits statically
 		knobOf("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil, nil,
 			collect.Partials, func(k *Knobs) *collect.How { return &k.Collect },
 			func(s string) (collect.How, error) { return collect.How(s), nil }, collect.How.String,
@@ -435,7 +435,7 @@ func BindFlags(fs *flag.FlagSet, k *Knobs) {
 		}
 		help := n.Help
 		if n.Modes != nil {
-			help += " (" + strings.Join(n.Modes, ", ") + " mode only)"
+			help += " (" + ModesText(n.Modes...) + " mode only)"
 		}
 		fs.Var(v, n.Name, help)
 	}

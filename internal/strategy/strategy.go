@@ -140,20 +140,55 @@ func (s Strategy) Runs(workload string) bool {
 	return s.Workloads == nil || slices.Contains(s.Workloads, workload)
 }
 
-// Modes are the worker modes, in the order runs report them.
-var Modes = []string{"goroutine", "process"}
+// Mode is a worker mode: Goroutine or Process. Its text is its name
+// (MarshalText; UnmarshalText refuses any other text).
+type Mode string
 
-// Form returns the strategy's function for mode "goroutine" or "process",
-// or an error naming what is missing.
-func (s Strategy) Form(mode string) (Func, error) {
+// The worker modes.
+const (
+	Goroutine Mode = "goroutine" // workers are goroutines in one process
+	Process   Mode = "process"   // workers are child processes
+)
+
+// Modes are the worker modes, in the order runs report them.
+var Modes = []Mode{Goroutine, Process}
+
+// String is the mode's name.
+func (m Mode) String() string { return string(m) }
+
+// MarshalText is the mode's name.
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m), nil }
+
+// UnmarshalText reads a mode's name, refusing any other text.
+func (m *Mode) UnmarshalText(b []byte) error {
+	v := Mode(b)
+	if !slices.Contains(Modes, v) {
+		return fmt.Errorf("mode %q: want one of %s", b, ModesText())
+	}
+	*m = v
+	return nil
+}
+
+// ModesText is ms (all Modes when none is given) joined by ", ", for
+// messages.
+func ModesText(ms ...Mode) string {
+	if len(ms) == 0 {
+		ms = Modes
+	}
+	return strings.Join(names(ms), ", ")
+}
+
+// Form returns the strategy's function for mode, or an error naming what
+// is missing.
+func (s Strategy) Form(mode Mode) (Func, error) {
 	var f Func
 	switch mode {
-	case "goroutine":
+	case Goroutine:
 		f = s.Goroutine
-	case "process":
+	case Process:
 		f = s.Process
 	default:
-		return nil, fmt.Errorf("mode %q: want one of %s", mode, strings.Join(Modes, ", "))
+		return nil, fmt.Errorf("mode %q: want one of %s", string(mode), ModesText())
 	}
 	if f == nil {
 		return nil, fmt.Errorf("strategy %s has no mode=%s form", s.Name, mode)
