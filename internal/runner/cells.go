@@ -51,8 +51,8 @@ func (c Cell) CacheState(spec *Spec) string {
 func (c Cell) Name() string { return results.BenchName(c.Cell) }
 
 // Cells expands the spec's matrices and references into cells, in a stable
-// order, without duplicates. Ceiling and pread are goroutine-mode
-// yardsticks and are not expanded in process mode.
+// order, without duplicates. The yardsticks (Strategy.Yardstick: ceiling,
+// pread) are not expanded in process mode.
 func (s *Spec) Cells() []Cell {
 	var all []Cell
 	add := func(c Cell) { all = append(all, c) }
@@ -74,8 +74,8 @@ func (s *Spec) Cells() []Cell {
 					return c
 				}
 				for _, st := range m.Strategies {
-					if mode == strategy.Process && (st == "ceiling" || st == "pread") {
-						continue
+					if row, err := strategy.Lookup(st); err == nil && row.Yardstick && mode == strategy.Process {
+						continue // checked at load: every name is a row
 					}
 					for _, w := range m.Workloads {
 						for _, size := range m.sizes {

@@ -122,6 +122,12 @@ type Strategy struct {
 	// Workloads, if set, are the only workloads the strategy runs (the
 	// pread yardstick: count); others fail with an error naming them.
 	Workloads []string
+	// Yardstick marks a strategy that measures a limit rather than a way
+	// of delivering the bytes (ceiling: the workload over bytes already
+	// in memory; pread: the plain pread loop). A spec's process-mode
+	// matrix leaves yardsticks out: ceiling's process form is its
+	// goroutine form, pread has none.
+	Yardstick bool
 	// Peak is a deliberately generous estimate of a run's whole-tree
 	// anonymous memory: what the memory guards of run and exec judge by
 	// (use EstimatePeak, which adds exec's spike).
@@ -214,9 +220,9 @@ var All = []Strategy{
 	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
 		Goroutine: goroutine(fanout.Shm, copied), Process: shmProcess, Peak: shmPeak, Color: "#E69F00", Marker: "cross"},
 	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed); process mode runs the same goroutine form",
-		Goroutine: ceiling, Process: ceiling, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
+		Goroutine: ceiling, Process: ceiling, Yardstick: true, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
 	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
-		Goroutine: preadScan, Workloads: []string{"count"}, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
+		Goroutine: preadScan, Workloads: []string{"count"}, Yardstick: true, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
 }
 
 // Lookup finds a strategy by name.
