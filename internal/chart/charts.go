@@ -123,56 +123,117 @@ func (d *Dataset) pickWorkers(f Facet, s Series, w int) int {
 	return best
 }
 
+// newFigure is an empty figure of a kind for one facet.
+func newFigure(kind string, f Facet) *Figure {
+	return &Figure{Name: kind + "_" + f.Slug(), Kind: kind}
+}
+
+// sizePlot is a panel of yLabel against file size on a log axis spanning
+// sizes (ascending), its y axis from zero with the given ticks.
+func sizePlot(yLabel string, sizes []int64, yTicks plot.Ticker) *plot.Plot {
+	p := newPlot("", "file size (log scale)", yLabel)
+	logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+	p.X.Tick.Marker = Log2BytesTicks{}
+	p.Y.Tick.Marker = yTicks
+	p.Y.Min = 0
+	return p
+}
+
+// workersPlot is a panel of yLabel against the worker count on a log axis
+// spanning ws (ascending).
+func workersPlot(yLabel string, ws []int) *plot.Plot {
+	p := newPlot("", "workers (log scale)", yLabel)
+	logRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
+	p.X.Tick.Marker = Log2Ticks{}
+	return p
+}
+
+// bySize is series i of n drawn against the sizes at one worker count: the
+// summary at each size where at reports one (dodged sideways so that the
+// series' bars do not overlap), and those summaries.
+func bySize(sizes []int64, i, n int, at func(size int64) (results.Summary, bool)) (errPoints, []results.Summary) {
+	var pts errPoints
+	var sums []results.Summary
+	for _, size := range sizes {
+		sum, ok := at(size)
+		if !ok {
+			continue
+		}
+		sums = append(sums, sum)
+		pts = append(pts, pointOf(dodge(float64(size), i, n, 0.05), sum, 1))
+	}
+	return pts, sums
+}
+
+// addStrategyLine draws a strategy's series on p as a line with markers
+// and adds it to the figure's legend under label.
+func (fig *Figure) addStrategyLine(p *plot.Plot, s Series, label string, pts errPoints) error {
+	st := StrategyStyle(s.Strategy)
+	th, err := addSeries(p, st, pts, nil)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+	}
+	fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
+	return nil
+}
+
+// workersLabel is the series' label, with its worker count when that is
+// not the chart's W.
+func workersLabel(s Series, w, W int) string {
+	if w != W {
+		return s.Label() + " (" + workersWord(w) + ")"
+	}
+	return s.Label()
+}
+
+// perFacet builds at most one figure for each facet, in facet order: build
+// returns nil for a facet with nothing to show.
+func perFacet(d *Dataset, build func(f Facet) (*Figure, error)) ([]*Figure, error) {
+	var figs []*Figure
+	for _, f := range d.Facets() {
+		fig, err := build(f)
+		if err != nil {
+			return nil, err
+		}
+		if fig != nil {
+			figs = append(figs, fig)
+		}
+	}
+	return figs, nil
+}
+
 // Throughput charts throughput against file size, one line per strategy, at
 // the facet's largest worker count. Facets with a single size are skipped.
 func Throughput(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
-	for _, f := range d.Facets() {
+	return perFacet(d, func(f Facet) (*Figure, error) {
 		sizes := d.Sizes(f)
 		if len(sizes) < 2 {
-			continue
+			return nil, nil
 		}
 		ws := d.Workers(f)
 		W := ws[len(ws)-1]
-		p := newPlot("", "file size (log scale)", "throughput (GB/s)")
-		logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
-		p.X.Tick.Marker = Log2BytesTicks{}
-		p.Y.Tick.Marker = UnitTicks{}
-		p.Y.Min = 0
-		fig := &Figure{Name: KindThroughput + "_" + f.Slug(), Kind: KindThroughput}
+		p := sizePlot("throughput (GB/s)", sizes, UnitTicks{})
+		fig := newFigure(KindThroughput, f)
 		series := d.Series(f)
 		var all []results.Summary
 		for i, s := range series {
 			w := d.pickWorkers(f, s, W)
-			var pts errPoints
-			for _, size := range sizes {
-				sum, ok := d.Summary(f, s, Point{size, w}, MetricThroughput)
-				if !ok {
-					continue
-				}
-				all = append(all, sum)
-				pts = append(pts, pointOf(dodge(float64(size), i, len(series), 0.05), sum, 1))
-			}
+			pts, sums := bySize(sizes, i, len(series), func(size int64) (results.Summary, bool) {
+				return d.Summary(f, s, Point{size, w}, MetricThroughput)
+			})
+			all = append(all, sums...)
 			if len(pts) == 0 {
 				continue
 			}
-			st := StrategyStyle(s.Strategy)
-			th, err := addSeries(p, st, pts, nil)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+			if err := fig.addStrategyLine(p, s, workersLabel(s, w, W), pts); err != nil {
+				return nil, err
 			}
-			label := s.Label()
-			if w != W {
-				label += " (" + workersWord(w) + ")"
-			}
-			fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
 		}
 		fig.Title = fmt.Sprintf("Throughput vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
 		fig.Caption = fmt.Sprintf("Bytes processed per second (decimal GB/s) against the fixture size for %s, with %s.", f, workersWord(W))
 		fig.Panels = []*plot.Plot{p}
-		figs = append(figs, fig)
-	}
-	return figs, nil
+		return fig, nil
+	})
 }
 
 // Memory charts peak memory against worker count at the facet's largest
@@ -183,11 +244,10 @@ func Throughput(d *Dataset) ([]*Figure, error) {
 // would only repeat VmHWM). Each line style is one metric for all
 // strategies. Facets with a single worker count are skipped.
 func Memory(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
-	for _, f := range d.Facets() {
+	return perFacet(d, func(f Facet) (*Figure, error) {
 		ws := d.Workers(f)
 		if len(ws) < 2 {
-			continue
+			return nil, nil
 		}
 		sizes := d.Sizes(f)
 		size := sizes[len(sizes)-1]
@@ -224,12 +284,10 @@ func Memory(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		if peak == 0 {
-			continue
+			return nil, nil
 		}
 		unit, uname := ByteUnit(peak)
-		p := newPlot("", "workers (log scale)", "peak memory ("+uname+")")
-		logRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
-		p.X.Tick.Marker = Log2Ticks{}
+		p := workersPlot("peak memory ("+uname+")", ws)
 		if low > 0 && peak/low > 20 {
 			// Peaks spanning orders of magnitude: a log axis keeps the
 			// small ones readable.
@@ -240,7 +298,7 @@ func Memory(d *Dataset) ([]*Figure, error) {
 			p.Y.Tick.Marker = UnitTicks{Unit: unit}
 			p.Y.Min = 0
 		}
-		fig := &Figure{Name: KindMemory + "_" + f.Slug(), Kind: KindMemory}
+		fig := newFigure(KindMemory, f)
 		metrics := []struct {
 			m      Metric
 			dashes []vg.Length
@@ -298,29 +356,25 @@ func Memory(d *Dataset) ([]*Figure, error) {
 		}
 		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM) and proportional set size (PSS) of %s against the worker count for %s, on the %s fixture.%s", who, f, FormatBytes(float64(size)), treeWords)
 		fig.Panels = []*plot.Plot{p}
-		figs = append(figs, fig)
-	}
-	return figs, nil
+		return fig, nil
+	})
 }
 
 // Speedup charts each strategy's speed-up against worker count at the
 // facet's largest size: the median time at the smallest worker count
 // divided by each repetition's time at W, with the ideal linear speed-up.
 func Speedup(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
-	for _, f := range d.Facets() {
+	return perFacet(d, func(f Facet) (*Figure, error) {
 		ws := d.Workers(f)
 		if len(ws) < 2 {
-			continue
+			return nil, nil
 		}
 		sizes := d.Sizes(f)
 		size := sizes[len(sizes)-1]
-		p := newPlot("", "workers (log scale)", "speed-up (×, log scale)")
-		logRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
-		p.X.Tick.Marker = Log2Ticks{}
+		p := workersPlot("speed-up (×, log scale)", ws)
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = Log2Ticks{}
-		fig := &Figure{Name: KindSpeedup + "_" + f.Slug(), Kind: KindSpeedup}
+		fig := newFigure(KindSpeedup, f)
 		series := d.Series(f)
 		var all []results.Summary
 		lo, hi := math.Inf(1), math.Inf(-1)
@@ -348,15 +402,12 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 			if len(pts) < 2 {
 				continue
 			}
-			st := StrategyStyle(s.Strategy)
-			th, err := addSeries(p, st, pts, nil)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+			if err := fig.addStrategyLine(p, s, s.Label(), pts); err != nil {
+				return nil, err
 			}
-			fig.Legend = append(fig.Legend, seriesEntry(s.Label(), st, th))
 		}
 		if len(fig.Legend) == 0 {
-			continue
+			return nil, nil
 		}
 		ideal := plotter.XYs{}
 		for _, w := range ws {
@@ -374,9 +425,8 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 		fig.Title = fmt.Sprintf("Speed-up vs workers — %s\n%s", f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
 		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", workersWord(ws[0]), f, FormatBytes(float64(size)))
 		fig.Panels = []*plot.Plot{p}
-		figs = append(figs, fig)
-	}
-	return figs, nil
+		return fig, nil
+	})
 }
 
 // ceilingSeries returns the ceiling series measured for a workload and
@@ -401,24 +451,19 @@ func (d *Dataset) ceilingSeries(workload, cache string) (Facet, Series, bool) {
 // largest worker count. Each repetition's throughput is divided by the
 // ceiling's median throughput.
 func Efficiency(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
-	for _, f := range d.Facets() {
+	return perFacet(d, func(f Facet) (*Figure, error) {
 		cf, cs, ok := d.ceilingSeries(f.Workload, f.Cache)
 		if !ok {
-			continue
+			return nil, nil
 		}
 		sizes := d.Sizes(f)
 		if len(sizes) < 2 {
-			continue
+			return nil, nil
 		}
 		ws := d.Workers(f)
 		W := ws[len(ws)-1]
-		p := newPlot("", "file size (log scale)", "throughput as a share of the ceiling")
-		logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
-		p.X.Tick.Marker = Log2BytesTicks{}
-		p.Y.Tick.Marker = PercentTicks{}
-		p.Y.Min = 0
-		fig := &Figure{Name: KindEfficiency + "_" + f.Slug(), Kind: KindEfficiency}
+		p := sizePlot("throughput as a share of the ceiling", sizes, PercentTicks{})
+		fig := newFigure(KindEfficiency, f)
 		var all []results.Summary
 		series := d.Series(f)
 		for i, s := range series {
@@ -426,56 +471,45 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 				continue
 			}
 			w := d.pickWorkers(f, s, W)
-			var pts errPoints
-			for _, size := range sizes {
+			pts, sums := bySize(sizes, i, len(series), func(size int64) (results.Summary, bool) {
 				ceil, ok := d.Summary(cf, cs, Point{size, w}, MetricThroughput)
 				if !ok || ceil.Median <= 0 {
-					continue
+					return results.Summary{}, false
 				}
 				tp := values(d.Runs(f, s, Point{size, w}), MetricThroughput)
 				if len(tp) == 0 {
-					continue
+					return results.Summary{}, false
 				}
 				for j := range tp {
 					tp[j] /= ceil.Median
 				}
-				sum := Summarize(tp)
-				all = append(all, sum)
-				pts = append(pts, pointOf(dodge(float64(size), i, len(series), 0.05), sum, 1))
-			}
+				return Summarize(tp), true
+			})
+			all = append(all, sums...)
 			if len(pts) == 0 {
 				continue
 			}
-			st := StrategyStyle(s.Strategy)
-			th, err := addSeries(p, st, pts, nil)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+			if err := fig.addStrategyLine(p, s, workersLabel(s, w, W), pts); err != nil {
+				return nil, err
 			}
-			label := s.Label()
-			if w != W {
-				label += " (" + workersWord(w) + ")"
-			}
-			fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
 		}
 		if len(fig.Legend) == 0 {
-			continue
+			return nil, nil
 		}
 		p.Add(hline{Y: 1, Style: lineStyle(StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
 		p.Y.Max = math.Max(p.Y.Max, 1.1)
 		fig.Title = fmt.Sprintf("Share of the ceiling vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
 		fig.Caption = fmt.Sprintf("Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers) for %s, with %s.", f, workersWord(W))
 		fig.Panels = []*plot.Plot{p}
-		figs = append(figs, fig)
-	}
-	return figs, nil
+		return fig, nil
+	})
 }
 
 // Timeline charts sampled whole-tree RSS over time for the facet's largest
 // size and worker count, one line per strategy, from the repetition with the
 // median time. Facets without sampled runs at that cell are skipped.
 func Timeline(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
-	for _, f := range d.Facets() {
+	return perFacet(d, func(f Facet) (*Figure, error) {
 		sizes, ws := d.Sizes(f), d.Workers(f)
 		pt := Point{sizes[len(sizes)-1], ws[len(ws)-1]}
 		type tl struct {
@@ -496,7 +530,7 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		if len(lines) == 0 || maxB == 0 {
-			continue
+			return nil, nil
 		}
 		tu, tname := timeUnit(maxT)
 		bu, bname := ByteUnit(maxB)
@@ -504,7 +538,7 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		p.X.Tick.Marker = UnitTicks{Unit: 1}
 		p.Y.Tick.Marker = UnitTicks{Unit: bu}
 		p.X.Min, p.Y.Min = 0, 0
-		fig := &Figure{Name: KindTimeline + "_" + f.Slug(), Kind: KindTimeline}
+		fig := newFigure(KindTimeline, f)
 		havePSS := false
 		for _, l := range lines {
 			st := StrategyStyle(l.s.Strategy)
@@ -553,27 +587,47 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), "median-time run, "+sampling))
 		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
 		fig.Panels = []*plot.Plot{p}
-		figs = append(figs, fig)
-	}
-	return figs, nil
+		return fig, nil
+	})
 }
 
-// barPanel makes a bar chart of one metric over strategies.
-func barPanel(title, yLabel string, names []string, bars []bar, unit float64) *plot.Plot {
+// barPanel makes a bar chart of one metric over strategies, one of panels
+// side by side: bars of the given width, the y axis from zero in unit.
+func barPanel(title, yLabel string, names []string, panels int, bars []bar, width, unit float64) *plot.Plot {
 	p := newPlot(title, "", yLabel)
-	nominalX(p, names, 2)
+	nominalX(p, names, panels)
 	p.Y.Tick.Marker = UnitTicks{Unit: unit}
 	p.Y.Min = 0
-	p.Add(barSet{Bars: bars, Width: 0.7})
+	p.Add(barSet{Bars: bars, Width: width})
 	return p
+}
+
+// pairWidth is the width of each bar of a pair drawn by barPair.
+const pairWidth = 0.36
+
+// barPair is the two bars of a strategy at x comparing two conditions:
+// a dark (left), b light (right).
+func barPair(x float64, st Style, a, b results.Summary) []bar {
+	return []bar{
+		{X: x - 0.19, Sum: a, Fill: st.Color, Edge: st.Color},
+		{X: x + 0.19, Sum: b, Fill: tint(st.Color, 0.6), Edge: st.Color},
+	}
+}
+
+// pairLegend is the legend of barPair's two conditions.
+func pairLegend(dark, light string) []LegendEntry {
+	g := color.Gray{Y: 0x60}
+	return []LegendEntry{
+		{Label: dark, Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
+		{Label: light, Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
+	}
 }
 
 // AllocGC charts the Go heap bytes allocated and the GC cycles of each
 // strategy (reference commands, which are not Go programs, are left out) at
 // the facet's largest size and worker count, as two bar panels.
 func AllocGC(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
-	for _, f := range d.Facets() {
+	return perFacet(d, func(f Facet) (*Figure, error) {
 		sizes, ws := d.Sizes(f), d.Workers(f)
 		pt := Point{sizes[len(sizes)-1], ws[len(ws)-1]}
 		var names []string
@@ -599,23 +653,22 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 			maxGC = math.Max(maxGC, g.Median)
 		}
 		if len(names) < 2 || maxAlloc <= 0 && maxGC <= 0 {
-			continue
+			return nil, nil
 		}
 		bu, bname := ByteUnit(maxAlloc)
 		who := ""
 		if f.Mode == "process" {
 			who = " (parent)"
 		}
-		fig := &Figure{Name: KindAlloc + "_" + f.Slug(), Kind: KindAlloc}
+		fig := newFigure(KindAlloc, f)
 		fig.Panels = []*plot.Plot{
-			barPanel("heap allocated"+who, "allocated ("+bname+")", names, alloc, bu),
-			barPanel("GC cycles"+who, "GC cycles", names, gc, 1),
+			barPanel("heap allocated"+who, "allocated ("+bname+")", names, 2, alloc, 0.7, bu),
+			barPanel("GC cycles"+who, "GC cycles", names, 2, gc, 0.7, 1),
 		}
 		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
 		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
-		figs = append(figs, fig)
-	}
-	return figs, nil
+		return fig, nil
+	})
 }
 
 // Modes compares goroutine mode with process mode for each strategy present
@@ -682,40 +735,24 @@ func Modes(d *Dataset) ([]*Figure, error) {
 			var bars []bar
 			var top float64
 			for i, s := range series {
-				st := StrategyStyle(s.Strategy)
-				for j, mf := range []Facet{gf, pf} {
-					sum, _ := d.Summary(mf, s, pt, pn.m)
-					fill := st.Color
-					if j == 1 {
-						fill = tint(st.Color, 0.6)
-					}
-					bars = append(bars, bar{X: float64(i) - 0.19 + 0.38*float64(j), Sum: sum, Fill: fill, Edge: st.Color})
-					all = append(all, sum)
-					top = math.Max(top, math.Max(sum.Median, sum.Hi))
-				}
+				gs, _ := d.Summary(gf, s, pt, pn.m)
+				ps, _ := d.Summary(pf, s, pt, pn.m)
+				bars = append(bars, barPair(float64(i), StrategyStyle(s.Strategy), gs, ps)...)
+				all = append(all, gs, ps)
+				top = math.Max(top, math.Max(math.Max(gs.Median, gs.Hi), math.Max(ps.Median, ps.Hi)))
 			}
-			p := newPlot(pn.title, "", pn.yLabel)
+			yLabel, unit := pn.yLabel, 0.0
 			if pn.m.Unit == "B" {
 				bu, bname := ByteUnit(top)
-				p.Y.Label.Text = pn.yLabel + " (" + bname + ")"
-				p.Y.Tick.Marker = UnitTicks{Unit: bu}
-			} else {
-				p.Y.Tick.Marker = UnitTicks{}
+				yLabel, unit = pn.yLabel+" ("+bname+")", bu
 			}
-			nominalX(p, names, len(panels))
-			p.Y.Min = 0
-			p.Add(barSet{Bars: bars, Width: 0.36})
-			plots = append(plots, p)
+			plots = append(plots, barPanel(pn.title, yLabel, names, len(panels), bars, pairWidth, unit))
 		}
-		g := color.Gray{Y: 0x60}
 		fig := &Figure{
 			Name:   KindModes + "_" + Slug(f.Workload) + "_" + Slug(f.Cache),
 			Kind:   KindModes,
 			Panels: plots,
-			Legend: []LegendEntry{
-				{Label: "goroutine mode", Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
-				{Label: "process mode", Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
-			},
+			Legend: pairLegend("goroutine mode", "process mode"),
 		}
 		memWords := "No memory figure was recorded alike for both modes, so none is drawn."
 		if haveMem {

@@ -2,7 +2,6 @@ package chart
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"sort"
 	"strings"
@@ -56,22 +55,14 @@ func Cache(d *Dataset) ([]*Figure, error) {
 				if !ok1 || !ok2 {
 					continue
 				}
-				st := StrategyStyle(s.Strategy)
-				x := float64(len(names))
-				bars = append(bars, bar{X: x - 0.19, Sum: c, Fill: st.Color, Edge: st.Color},
-					bar{X: x + 0.19, Sum: w, Fill: tint(st.Color, 0.6), Edge: st.Color})
+				bars = append(bars, barPair(float64(len(names)), StrategyStyle(s.Strategy), c, w)...)
 				all = append(all, c, w)
 				names = append(names, s.Label())
 			}
 			if len(names) == 0 {
 				continue
 			}
-			p := newPlot(mode+" mode", "", "time (s)")
-			nominalX(p, names, 2)
-			p.Y.Tick.Marker = UnitTicks{}
-			p.Y.Min = 0
-			p.Add(barSet{Bars: bars, Width: 0.36})
-			panels = append(panels, p)
+			panels = append(panels, barPanel(mode+" mode", "time (s)", names, 2, bars, pairWidth, 0))
 			where = append(where, fmt.Sprintf("%s with %s", FormatBytes(float64(pt.Size)), workersWord(pt.Workers)))
 			modes = append(modes, mode)
 		}
@@ -90,16 +81,12 @@ func Cache(d *Dataset) ([]*Figure, error) {
 			}
 			at = strings.Join(where, "; ")
 		}
-		g := color.Gray{Y: 0x60}
 		figs = append(figs, &Figure{
 			Name:   KindCache + "_" + Slug(wl),
 			Kind:   KindCache,
 			Panels: panels,
-			Legend: []LegendEntry{
-				{Label: "cold page cache (evicted, residency checked ≤ 5%)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
-				{Label: "warm page cache (pre-read, ≥ 95%)", Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
-			},
-			Title: fmt.Sprintf("Cold vs warm page cache — workload %s\n%s", wl, d.subtitle(at, nReps(all))),
+			Legend: pairLegend("cold page cache (evicted, residency checked ≤ 5%)", "warm page cache (pre-read, ≥ 95%)"),
+			Title:  fmt.Sprintf("Cold vs warm page cache — workload %s\n%s", wl, d.subtitle(at, nReps(all))),
 			Caption: fmt.Sprintf("Time of each strategy with a cold page cache (dark) and a warm one (light), workload %s, %s.",
 				wl, at),
 		})
@@ -152,11 +139,10 @@ func FitLogLog(xs, ys []float64) (Fit, bool) {
 // refused are drawn as "refused" marks at the top of both panels, with the
 // size they were refused at.
 func Scale(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
-	for _, f := range d.Facets() {
+	return perFacet(d, func(f Facet) (*Figure, error) {
 		sizes := d.sizesWithRefused(f)
 		if len(sizes) < 3 {
-			continue
+			return nil, nil
 		}
 		ws := d.Workers(f)
 		W := ws[len(ws)-1]
@@ -171,7 +157,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		}
 		tp.Y.Tick.Marker = Log10Ticks{}
 		mp.Y.Tick.Marker = Log2BytesTicks{}
-		fig := &Figure{Name: KindScale + "_" + f.Slug(), Kind: KindScale}
+		fig := newFigure(KindScale, f)
 		var all []results.Summary
 		tLo, tHi, mLo, mHi := math.Inf(1), 0.0, math.Inf(1), 0.0
 		var refused []refusal
@@ -247,7 +233,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		if len(all) == 0 {
-			continue
+			return nil, nil
 		}
 		if tHi > 0 {
 			tp.Y.Min, tp.Y.Max = tLo/2, tHi*4
@@ -291,9 +277,8 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		fig.Panels = []*plot.Plot{tp, mp}
 		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
 		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, workersWord(W))
-		figs = append(figs, fig)
-	}
-	return figs, nil
+		return fig, nil
+	})
 }
 
 // logSafe drops the lower error bars that reach zero or below, which a log
