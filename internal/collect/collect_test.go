@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -25,20 +24,8 @@ import (
 // JSON), both honouring FANBENCH_COLLECT_FAULT (specFaults): the faults
 // are injected only in this test binary.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "worker" {
-		// strategy.SelfCommand re-executed the test binary: a test's Job
-		// lacks Command: workerCommand (else the tests would run again).
-		fmt.Fprintln(os.Stderr, "worker started with strategy.SelfCommand in a test: give the Job Command: workerCommand")
-		os.Exit(2)
-	}
 	injected := faults(os.Getenv("FANBENCH_COLLECT_FAULT"))
-	if os.Getenv("FANBENCH_WORKER") == "1" {
-		if err := (strategy.Worker{Collect: injected}).Main(os.Stdin, os.Stdout, os.Args[1:]); err != nil {
-			fmt.Fprintln(os.Stderr, "worker:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	strategy.ServeTestWorker(strategy.Worker{Collect: injected})
 	if opts := os.Getenv("FANBENCH_COLLECT_EXEC"); opts != "" {
 		var o runner.ExecOptions
 		if err := json.Unmarshal([]byte(opts), &o); err != nil {
@@ -57,14 +44,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// workerCommand re-executes this test binary as a worker (with
-// atexit_sleep_ms=0: under -race a binary otherwise sleeps a second before
-// it exits).
-func workerCommand(args []string) (*exec.Cmd, error) {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	return cmd, nil
-}
+// workerCommand re-executes this test binary as a worker.
+var workerCommand = strategy.TestWorkerCommand
 
 func TestCheck(t *testing.T) {
 	for _, c := range []struct {

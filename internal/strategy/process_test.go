@@ -23,20 +23,7 @@ import (
 // (see specFaults). After the tests it fails if goroutines or child
 // processes (running or zombie) are left over.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "worker" {
-		// SelfCommand re-executed the test binary: a test's Job lacks
-		// Command: testWorkerCommand (else the tests would run again).
-		fmt.Fprintln(os.Stderr, "worker started with strategy.SelfCommand in a test: give the Job Command: testWorkerCommand")
-		os.Exit(2)
-	}
-	if os.Getenv("FANBENCH_WORKER") == "1" {
-		wk := Worker{Faults: workerFaults(os.Getenv("FANBENCH_WORKER_FAULT"))}
-		if err := wk.Main(os.Stdin, os.Stdout, os.Args[1:]); err != nil {
-			fmt.Fprintln(os.Stderr, "worker:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	ServeTestWorker(Worker{Faults: workerFaults(os.Getenv("FANBENCH_WORKER_FAULT"))})
 	if path := os.Getenv("FANBENCH_TEST_PARENT"); path != "" {
 		os.Exit(parentMain(path))
 	}
@@ -54,14 +41,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// testWorkerCommand re-executes the test binary as a worker. Under -race
-// a binary sleeps atexit_sleep_ms (1s by default) before exiting: workers
-// are told not to, or every process-mode run would take a second.
-func testWorkerCommand(args []string) (*exec.Cmd, error) {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	return cmd, nil
-}
+// testWorkerCommand re-executes the test binary as a worker.
+var testWorkerCommand = TestWorkerCommand
 
 // childProcesses lists this process's children, zombies included.
 func childProcesses() ([]int, error) {
