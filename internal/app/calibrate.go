@@ -1,7 +1,6 @@
 package app
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,14 +20,9 @@ func init() {
 }
 
 func cmdCalibrate(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fanbench calibrate [flags] experiments/NAME.toml\n"+
+	fs := cli.NewFlagSet("calibrate", stderr, "usage: fanbench calibrate [flags] experiments/NAME.toml\n"+
 			"Adds --comparisons comparisons of each condition (A/A, and A/A′ with each --slowdowns k% injected into\n"+
 			"--strategy) to --dir, then reports over every comparison the folder holds (--comparisons 0: report only).")
-		fs.PrintDefaults()
-	}
 	f := addABFlags(fs, 3*time.Minute)
 	dir := fs.String("dir", "", "calibration folder, kept across sittings (default RESULTS/calibrate-NAME)")
 	n := fs.Int("comparisons", 1, "comparisons of each condition to add in this sitting")

@@ -2,8 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -20,12 +18,7 @@ func init() {
 }
 
 func cmdExec(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fanbench exec --strategy S --workload W --workers N [knobs] FILE")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("exec", stderr, "usage: fanbench exec --strategy S --workload W --workers N [knobs] FILE")
 	var o runner.ExecOptions
 	fs.StringVar(&o.Strategy, "strategy", "", "strategy: readall, ranges, mmap, chan, shm, ceiling")
 	fs.StringVar(&o.Workload, "workload", "count", "workload: "+strings.Join(workload.Names(), ", "))

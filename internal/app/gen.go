@@ -1,7 +1,6 @@
 package app
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -18,12 +17,7 @@ func init() {
 }
 
 func cmdGen(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fanbench gen --size SIZE [--size SIZE ...] [--seed N] [--dir fixtures/data] [--workload W]")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("gen", stderr, "usage: fanbench gen --size SIZE [--size SIZE ...] [--seed N] [--dir fixtures/data] [--workload W]")
 	var sizes multiFlag
 	fs.Var(&sizes, "size", "fixture size, e.g. 256MiB (repeatable)")
 	seed := fs.Uint64("seed", fixture.DefaultSeed, "generator seed")

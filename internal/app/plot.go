@@ -1,7 +1,6 @@
 package app
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -44,13 +43,8 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 // loadForCharts parses `NAME RESULTS_DIR [--out DIR]` (flags before or after
 // the folder) and loads the results folder.
 func loadForCharts(name string, stderr io.Writer, args []string) (*chart.Results, string, error) {
-	fset := flag.NewFlagSet(name, flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	fset := cli.NewFlagSet(name, stderr, fmt.Sprintf("usage: fanbench %s RESULTS_DIR [--out plots/]", name))
 	out := fset.String("out", "plots", "output root; charts go to OUT/EXPERIMENT/")
-	fset.Usage = func() {
-		fmt.Fprintf(stderr, "usage: fanbench %s RESULTS_DIR [--out plots/]\n", name)
-		fset.PrintDefaults()
-	}
 	pos, err := cli.Parse(fset, args)
 	if err != nil {
 		return nil, "", flagError(err)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,12 +25,7 @@ func init() {
 }
 
 func cmdRun(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fanbench run [flags] experiments/NAME.toml\n       fanbench run --resume RESULTS_DIR")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("run", stderr, "usage: fanbench run [flags] experiments/NAME.toml\n       fanbench run --resume RESULTS_DIR")
 	resultsRoot := fs.String("results", "results", "results root: the folder is ROOT/<experiment>/<UTC time>")
 	fixtures := fs.String("fixtures", fixture.DefaultDir, "fixture folder (--resume uses the one the experiment recorded)")
 	resume := fs.String("resume", "", "continue the interrupted experiment in this results folder")

@@ -7,11 +7,26 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 )
 
 // ErrHelp is returned by Parse when -h or --help was given: the usage has
 // been printed and the command should exit with status 0.
 var ErrHelp = flag.ErrHelp
+
+// NewFlagSet is a subcommand's flag set: errors and the usage go to
+// stderr, the usage being the text usage (a line or more) and then the
+// flags' defaults.
+func NewFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
 
 // Parse parses fs's flags from args wherever they stand and returns the
 // positional arguments in order. A bad flag returns the flag package's
