@@ -104,8 +104,8 @@ func isTerminal(w io.Writer) bool {
 
 func cmdAB(stdout, stderr io.Writer, args []string) error {
 	fs := cli.NewFlagSet("ab", stderr, "usage: fanbench ab [flags] BASE HEAD experiments/NAME.toml\n       fanbench ab --resume RESULTS_DIR\n"+
-			"BASE and HEAD are git revisions of the repository (--repo) or fanbench binaries.\n"+
-			"Exit status: 0 nothing worse, 1 a gated metric worse beyond its tolerance or a run failed, 2 bad input or a build failed.")
+		"BASE and HEAD are git revisions of the repository (--repo) or fanbench binaries.\n"+
+		"Exit status: 0 nothing worse, 1 a gated metric worse beyond its tolerance or a run failed, 2 bad input or a build failed.")
 	f := addABFlags(fs, 10*time.Minute)
 	repo := fs.String("repo", ".", "the git repository BASE and HEAD are revisions of")
 	cache := fs.String("cache", filepath.Join("results", "ab-builds"), "build cache: one folder per commit, reused")

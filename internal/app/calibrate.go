@@ -21,8 +21,8 @@ func init() {
 
 func cmdCalibrate(stdout, stderr io.Writer, args []string) error {
 	fs := cli.NewFlagSet("calibrate", stderr, "usage: fanbench calibrate [flags] experiments/NAME.toml\n"+
-			"Adds --comparisons comparisons of each condition (A/A, and A/A′ with each --slowdowns k% injected into\n"+
-			"--strategy) to --dir, then reports over every comparison the folder holds (--comparisons 0: report only).")
+		"Adds --comparisons comparisons of each condition (A/A, and A/A′ with each --slowdowns k% injected into\n"+
+		"--strategy) to --dir, then reports over every comparison the folder holds (--comparisons 0: report only).")
 	f := addABFlags(fs, 3*time.Minute)
 	dir := fs.String("dir", "", "calibration folder, kept across sittings (default RESULTS/calibrate-NAME)")
 	n := fs.Int("comparisons", 1, "comparisons of each condition to add in this sitting")

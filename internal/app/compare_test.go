@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,19 +43,7 @@ func TestCompareCommand(t *testing.T) {
 			if stderr.Len() != 0 {
 				t.Errorf("unexpected stderr: %s", stderr.String())
 			}
-			golden := filepath.Join(dir, tt.name+".stdout")
-			if *updateCompare {
-				if err := os.WriteFile(golden, stdout.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update-compare)", err)
-			}
-			if !bytes.Equal(stdout.Bytes(), want) {
-				t.Errorf("stdout differs from %s:\n%s", golden, stdout.String())
-			}
+			checkGolden(t, filepath.Join(dir, tt.name+".stdout"), stdout.Bytes(), *updateCompare, "update-compare")
 		})
 	}
 }

@@ -57,19 +57,7 @@ func TestRunSpecErrors(t *testing.T) {
 			} else if !located.MatchString(got) {
 				t.Errorf("stderr %q is not file:line: field: message", got)
 			}
-			golden := filepath.Join(dir, tt.name+".stderr")
-			if *updateRun {
-				if err := os.WriteFile(golden, stderr.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update-run)", err)
-			}
-			if got != string(want) {
-				t.Errorf("stderr:\n got %s\nwant %s", got, want)
-			}
+			checkGolden(t, filepath.Join(dir, tt.name+".stderr"), []byte(got), *updateRun, "update-run")
 			if ents, err := os.ReadDir(resultsRoot); err != nil || len(ents) != 0 {
 				t.Errorf("results root after a spec error: %v %v, want it empty", ents, err)
 			}
