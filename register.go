@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -32,7 +33,7 @@ func internalWorkload(w Workload) workload.Workload {
 	}
 	if r, ok := w.(Referencer); ok {
 		iw.Reference = func(in io.Reader) (workload.Answer, error) {
-			cr := &countingReader{r: in}
+			cr := &input.CountingReader{R: in}
 			text, err := r.Reference(cr)
 			if err != nil {
 				return workload.Answer{}, fmt.Errorf("workload %s's reference: %w", name, err)
@@ -40,7 +41,7 @@ func internalWorkload(w Workload) workload.Workload {
 			if _, err := io.Copy(io.Discard, cr); err != nil { // what the reference left unread still counts
 				return workload.Answer{}, fmt.Errorf("workload %s's reference: %w", name, err)
 			}
-			return workload.UserAnswer(name, cr.n, text), nil
+			return workload.UserAnswer(name, cr.N, text), nil
 		}
 		iw.RefVersion = programVersion
 	}
@@ -123,16 +124,4 @@ func (u *userPartial) MergeBinary(data []byte) error {
 	u.p.Merge(q)
 	u.bytes += int64(n)
 	return nil
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

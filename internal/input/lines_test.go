@@ -9,18 +9,6 @@ import (
 	"github.com/fanbench/fanbench/internal/split"
 )
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // countingReaderAt counts the bytes read through it.
 type countingReaderAt struct {
 	r io.ReaderAt
@@ -41,7 +29,7 @@ func TestLineBuffersBounded(t *testing.T) {
 	const size, buf, maxLine = 64 << 20, 64 << 10, 1 << 20
 	data := bytes.Repeat([]byte("x"), size)
 	for _, pool := range []bool{false, true} {
-		cr := &countingReader{r: bytes.NewReader(data)}
+		cr := &CountingReader{R: bytes.NewReader(data)}
 		c := &Chunker{R: cr, Size: buf, MaxLine: maxLine}
 		if pool {
 			c.Free = make(chan []byte, 4)
@@ -51,8 +39,8 @@ func TestLineBuffersBounded(t *testing.T) {
 		if !errors.As(err, &ll) || ll.Off != 0 {
 			t.Errorf("chunker (pool %v): error %v, want LineTooLong at 0", pool, err)
 		}
-		if cr.n > maxLine+buf || cap(c.carry) > maxLine {
-			t.Errorf("chunker (pool %v): read %d bytes, carry %d; want at most %d and %d", pool, cr.n, cap(c.carry), maxLine+buf, maxLine)
+		if cr.N > maxLine+buf || cap(c.carry) > maxLine {
+			t.Errorf("chunker (pool %v): read %d bytes, carry %d; want at most %d and %d", pool, cr.N, cap(c.carry), maxLine+buf, maxLine)
 		}
 	}
 	ra := &countingReaderAt{r: bytes.NewReader(data)}
