@@ -16,6 +16,7 @@ import (
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/runner"
 	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/testenv"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -25,7 +26,7 @@ import (
 // are injected only in this test binary.
 func TestMain(m *testing.M) {
 	injected := faults(os.Getenv("FANBENCH_COLLECT_FAULT"))
-	strategy.ServeTestWorker(strategy.Worker{Collect: injected})
+	testenv.ServeWorker(strategy.Worker{Collect: injected})
 	if opts := os.Getenv("FANBENCH_COLLECT_EXEC"); opts != "" {
 		var o runner.ExecOptions
 		if err := json.Unmarshal([]byte(opts), &o); err != nil {
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 }
 
 // workerCommand re-executes this test binary as a worker.
-var workerCommand = strategy.TestWorkerCommand
+var workerCommand = testenv.WorkerCommand
 
 func TestCheck(t *testing.T) {
 	for _, c := range []struct {

@@ -1,7 +1,6 @@
 package strategy
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -37,7 +36,7 @@ func goroutine(s fanout.Strategy, extra counters) Func {
 	return func(j Job) (Result, error) {
 		return gather(string(s), j, extra, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
 			opt.Strategy = s
-			return fanout.Run(context.Background(), j.Path, opt, fn)
+			return fanout.Run(j.ctx(), j.Path, opt, fn)
 		})
 	}
 }
@@ -46,7 +45,7 @@ func goroutine(s fanout.Strategy, extra counters) Func {
 // memory (fanout.RunBytes): what the workload costs when delivery is free.
 func ceiling(j Job) (Result, error) {
 	const name = "ceiling"
-	in, err := OpenInput(j.Path)
+	in, err := j.open()
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
@@ -56,7 +55,7 @@ func ceiling(j Job) (Result, error) {
 		return Result{}, err
 	}
 	return gather(name, j, none, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
-		st, err := fanout.RunBytes(context.Background(), data, opt, fn)
+		st, err := fanout.RunBytes(j.ctx(), data, opt, fn)
 		if err != nil {
 			err = fmt.Errorf("%s: %w", name, err)
 		}

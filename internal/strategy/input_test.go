@@ -1,10 +1,12 @@
 package strategy
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,25 +118,25 @@ func TestFileChangesDuringRun(t *testing.T) {
 	count, _ := workload.Lookup("count")
 	k := DefaultKnobs()
 	k.BufSize = 4096
-	defer func() { input.TestHookOpened = nil }()
 	forms(func(name string, run Func) {
 		for _, c := range changes {
 			path := filepath.Join(t.TempDir(), "input.txt")
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			input.TestHookOpened = func(in *Input) {
-				input.TestHookOpened = nil // the run's first open only
-				if err := c.change(in.Path); err != nil {
-					t.Error(err)
-				}
-			}
+			var once sync.Once // the run's first open only
+			ctx := input.WithOpened(context.Background(), func(in *Input) {
+				once.Do(func() {
+					if err := c.change(in.Path); err != nil {
+						t.Error(err)
+					}
+				})
+			})
 			w := parse
 			if strings.HasSuffix(name, "/pread") {
 				w = count // pread's only workload
 			}
-			res, err := run(Job{Path: path, Workload: w, Workers: 3, Knobs: k, Command: testWorkerCommand})
-			input.TestHookOpened = nil
+			res, err := run(Job{Path: path, Workload: w, Workers: 3, Knobs: k, Command: testWorkerCommand, Context: ctx})
 			want := "file " + path + " changed during the run: " + c.want
 			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("%s, %s: answer %v, error %v; want one line with %q", name, c.name, res.Answer, err, want)

@@ -31,7 +31,7 @@ func preadScan(j Job) (Result, error) {
 		return Result{}, fmt.Errorf("pread: collect %s: pread counts into per-worker totals only (collect=%s)", j.Knobs.Collect, collect.Partials)
 	}
 	start := time.Now()
-	in, err := OpenInput(j.Path)
+	in, err := j.open()
 	if err != nil {
 		return Result{}, fmt.Errorf("pread: %w", err)
 	}

@@ -56,7 +56,7 @@ func openProcessInput(name string, j Job) (*Input, time.Time, error) {
 		return nil, time.Time{}, err
 	}
 	start := time.Now()
-	in, err := OpenInput(j.Path)
+	in, err := j.open()
 	if err != nil {
 		return nil, start, fmt.Errorf("%s: %w", name, err)
 	}
@@ -65,8 +65,9 @@ func openProcessInput(name string, j Job) (*Input, time.Time, error) {
 
 // fileRanges opens the input and splits it into W newline-aligned ranges,
 // reading only around the cut points. The caller closes the input.
-func fileRanges(name, path string, workers int) (*Input, []split.Range, error) {
-	in, err := OpenInput(path)
+func fileRanges(name string, j Job) (*Input, []split.Range, error) {
+	path, workers := j.Path, j.Workers
+	in, err := j.open()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -106,7 +107,7 @@ func ownRanges(name, role string, j Job, extra map[string]float64, counted func(
 		return Result{}, err
 	}
 	start := time.Now()
-	in, rs, err := fileRanges(name, j.Path, j.Workers)
+	in, rs, err := fileRanges(name, j)
 	if err != nil {
 		return Result{}, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/measure"
+	"github.com/fanbench/fanbench/internal/testenv"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -23,7 +24,7 @@ import (
 // (see specFaults). After the tests it fails if goroutines or child
 // processes (running or zombie) are left over.
 func TestMain(m *testing.M) {
-	ServeTestWorker(Worker{Faults: workerFaults(os.Getenv("FANBENCH_WORKER_FAULT"))})
+	testenv.ServeWorker(Worker{Faults: workerFaults(os.Getenv("FANBENCH_WORKER_FAULT"))})
 	if path := os.Getenv("FANBENCH_TEST_PARENT"); path != "" {
 		os.Exit(parentMain(path))
 	}
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 // testWorkerCommand re-executes the test binary as a worker.
-var testWorkerCommand = TestWorkerCommand
+var testWorkerCommand = testenv.WorkerCommand
 
 // childProcesses lists this process's children, zombies included.
 func childProcesses() ([]int, error) {

@@ -3,6 +3,7 @@
 package strategy
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -84,7 +86,23 @@ type Job struct {
 	// Faults, for the fault tests, injects misbehaviour into the job's
 	// collector (collect.Config.Faults; nil: none).
 	Faults collect.Faults
+	// Context is the job's context (nil: context.Background()): it cancels
+	// a goroutine form, and its values reach the input policy's open
+	// (input.WithOpened, for the tests that change a file under a run).
+	Context context.Context
 }
+
+// ctx is the job's context, context.Background() if it has none.
+func (j Job) ctx() context.Context {
+	if j.Context == nil {
+		return context.Background()
+	}
+	return j.Context
+}
+
+// open opens the job's input under the input policy, in the job's context
+// (input.OpenContext).
+func (j Job) open() (*Input, error) { return input.OpenContext(j.ctx(), j.Path) }
 
 // atPeak calls j.AtPeak if it is set.
 func (j Job) atPeak() {
