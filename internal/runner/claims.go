@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -132,69 +133,77 @@ func EvaluateClaims(claims []ClaimSpec, runs []results.Run) []results.Verdict {
 func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 	var out []results.Verdict
 	for _, g := range groups {
-		if !matches(g.cell, c.Where) {
-			continue
+		if matches(g.cell, c.Where) {
+			out = append(out, judge(c, g, groups))
 		}
-		cell := results.BenchName(g.cell)
-		v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Summary}
-		if why := g.noRuns(); why != "" {
-			v.Error, v.Measured = why, why
-			out = append(out, v)
-			continue
-		}
-		val, n, ok := g.stat(c.Metric, c.Stat)
-		if !ok {
-			v.Error = fmt.Sprintf("no %s figure for this cell", c.Metric)
-			v.Measured = v.Error
-			out = append(out, v)
-			continue
-		}
-		v.Value = val
-		var bound float64
-		var boundText string
-		switch {
-		case c.Value != nil:
-			bound = *c.Value
-			boundText = formatMetric(c.Metric, bound)
-		case c.Of == "size":
-			bound = c.Ratio * float64(g.cell.Size)
-			boundText = fmt.Sprintf("%g × size %s = %s", c.Ratio, g.cell.SizeName, formatMetric(c.Metric, bound))
-		default:
-			other, err := g, error(nil)
-			if !c.sameCell {
-				other, err = vsCell(g.cell, c.Vs, groups)
-			}
-			if err != nil {
-				v.Error, v.Measured = err.Error(), err.Error()
-				out = append(out, v)
-				continue
-			}
-			if why := other.noRuns(); why != "" {
-				v.Error, v.Measured = why, why
-				out = append(out, v)
-				continue
-			}
-			ov, _, ok := other.stat(c.VsMetric, c.Stat)
-			if !ok {
-				v.Error = fmt.Sprintf("no %s figure for %s", c.VsMetric, results.BenchName(other.cell))
-				v.Measured = v.Error
-				out = append(out, v)
-				continue
-			}
-			bound = c.Ratio * ov
-			boundText = fmt.Sprintf("%g × %s of %s (%s) = %s", c.Ratio, c.VsMetric, results.BenchName(other.cell),
-				formatMetric(c.VsMetric, ov), formatMetric(c.Metric, bound))
-		}
-		v.Limit = bound
-		v.Pass = compareOp(val, c.Op, bound)
-		v.Measured = fmt.Sprintf("%s %s = %s (n=%d) %s %s", c.Stat, c.Metric, formatMetric(c.Metric, val), n, c.Op, boundText)
-		out = append(out, v)
 	}
 	if len(out) == 0 {
 		out = append(out, results.Verdict{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
 			Measured: "no measured cell matches its where clause", Summary: c.Summary})
 	}
 	return out
+}
+
+// judge is the verdict of claim c on the cell of g.
+func judge(c ClaimSpec, g *cellRuns, groups []*cellRuns) results.Verdict {
+	cell := results.BenchName(g.cell)
+	v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Summary}
+	val, n, err := g.figure(c.Metric, c.Stat, "this cell")
+	var boundText string
+	if err == nil {
+		v.Value = val
+		v.Limit, boundText, err = limit(c, g, groups)
+	}
+	if err != nil {
+		v.Error, v.Measured = err.Error(), err.Error()
+		return v
+	}
+	v.Pass = compareOp(val, c.Op, v.Limit)
+	v.Measured = fmt.Sprintf("%s %s = %s (n=%d) %s %s", c.Stat, c.Metric, formatMetric(c.Metric, val), n, c.Op, boundText)
+	return v
+}
+
+// limit is the bound claim c sets for the cell of g, and how it was worked
+// out: a value, a ratio of the cell's size, or a ratio of a figure of the
+// cell its vs names (g itself when the claim compares two metrics of one
+// cell).
+func limit(c ClaimSpec, g *cellRuns, groups []*cellRuns) (float64, string, error) {
+	switch {
+	case c.Value != nil:
+		return *c.Value, formatMetric(c.Metric, *c.Value), nil
+	case c.Of == "size":
+		bound := c.Ratio * float64(g.cell.Size)
+		return bound, fmt.Sprintf("%g × size %s = %s", c.Ratio, g.cell.SizeName, formatMetric(c.Metric, bound)), nil
+	}
+	other := g
+	if !c.sameCell {
+		var err error
+		if other, err = vsCell(g.cell, c.Vs, groups); err != nil {
+			return 0, "", err
+		}
+	}
+	name := results.BenchName(other.cell)
+	ov, _, err := other.figure(c.VsMetric, c.Stat, name)
+	if err != nil {
+		return 0, "", err
+	}
+	bound := c.Ratio * ov
+	return bound, fmt.Sprintf("%g × %s of %s (%s) = %s", c.Ratio, c.VsMetric, name,
+		formatMetric(c.VsMetric, ov), formatMetric(c.Metric, bound)), nil
+}
+
+// figure is the stat of a metric over g's successful runs and their count,
+// or why there is none: no successful run, or no such figure for where (the
+// cell as a verdict names it).
+func (g *cellRuns) figure(metric, stat, where string) (float64, int, error) {
+	if why := g.noRuns(); why != "" {
+		return 0, 0, errors.New(why)
+	}
+	val, n, ok := g.stat(metric, stat)
+	if !ok {
+		return 0, 0, fmt.Errorf("no %s figure for %s", metric, where)
+	}
+	return val, n, nil
 }
 
 // vsCell finds the single cell equal to base with the overrides applied.
