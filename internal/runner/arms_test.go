@@ -16,18 +16,7 @@ import (
 // results.bench name carry the arm.
 func TestDriverArms(t *testing.T) {
 	self := fanbenchBin(t)
-	spec, err := ParseSpec("arms.toml", []byte(`name = "arms"
-repetitions = 1
-seed = 1
-timeout = "1m"
-[[matrix]]
-strategies = ["ranges"]
-sizes = ["64KiB"]
-workers = [1]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := mustSpec(t, "name = \"arms\"\nrepetitions = 1\nseed = 1\ntimeout = \"1m\"\n"+matrixOf(1, "ranges"))
 	tmp := t.TempDir()
 	// The head arm's binary is a wrapper that notes each start in the
 	// file its arm's environment names, then runs fanbench.

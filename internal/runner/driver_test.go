@@ -19,18 +19,13 @@ import (
 	"github.com/fanbench/fanbench/internal/results"
 )
 
-const e2eSpec = `name = "e2e"
+var e2eSpec = `name = "e2e"
 repetitions = 2
 warmup = 1
 seed = 7
 timeout = "1m"
 sample_every = "5ms"
-
-[[matrix]]
-strategies = ["readall", "ranges"]
-sizes = ["64KiB"]
-workers = [2]
-
+` + matrixOf(2, "readall", "ranges") + `
 [[claim]]
 text = "ranges stays under 1 GiB"
 metric = "peak-RSS-B"
@@ -80,10 +75,7 @@ func runKeys(runs []results.Run) []string {
 // files, the results-folder lock, and resuming after lost records.
 func TestDriverEndToEnd(t *testing.T) {
 	self := fanbenchBin(t)
-	spec, err := ParseSpec("e2e.toml", []byte(e2eSpec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := mustSpec(t, e2eSpec)
 	tmp := t.TempDir()
 	dirPath := filepath.Join(tmp, "results", "e2e", "run1")
 	opts := Options{Spec: spec, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: self, Progress: io.Discard}
@@ -292,7 +284,7 @@ func TestDriverEndToEnd(t *testing.T) {
 // both answers in the reason; the wrong text is kept for inspection.
 func TestDriverVerifiesItself(t *testing.T) {
 	liar := helperBin(t, "./testdata/liar")
-	spec, err := ParseSpec("liar.toml", []byte(`name = "liar"
+	spec := mustSpec(t, `name = "liar"
 repetitions = 1
 timeout = "1m"
 
@@ -301,10 +293,7 @@ strategies = ["readall"]
 workloads = ["count", "parse"]
 sizes = ["64KiB"]
 workers = [1]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	tmp := t.TempDir()
 	for _, c := range []struct{ liar, reason string }{
 		{"report", "wrong answer: the run reported {\"workload\":\"%s\",\"lines\":"},

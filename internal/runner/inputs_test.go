@@ -40,9 +40,7 @@ func TestInputsEndToEnd(t *testing.T) {
 	weather, notes := inputPath(t, "weather.txt"), inputPath(t, "notes.csv")
 	spec := writeFile(t, filepath.Join(tmp, "mine.toml"), `name = "mine"
 repetitions = 2
-sample_every = "0s"
-cgroup = false
-[[matrix]]
+`+quick+`[[matrix]]
 strategies = ["ranges", "mmap"]
 workloads = ["count", "parse"]
 files = ["`+weather+`", "`+notes+`"]
@@ -133,9 +131,7 @@ func TestInputChangedDuringRun(t *testing.T) {
 	mine := writeFile(t, filepath.Join(tmp, "data", "my.txt"), "a;1.0\nb;2.0\n")
 	spec := mustSpec(t, `name = "changing"
 repetitions = 4
-sample_every = "0s"
-cgroup = false
-[[matrix]]
+`+quick+`[[matrix]]
 strategies = ["ranges"]
 files = ["`+mine+`"]
 workers = [1]

@@ -97,13 +97,7 @@ workers = [4]
 func TestRunConfirmsLargePlans(t *testing.T) {
 	tmp := t.TempDir()
 	res := filepath.Join(tmp, "res")
-	spec := writeFile(t, filepath.Join(tmp, "many.toml"), `name = "many"
-repetitions = 10001
-[[matrix]]
-strategies = ["ranges"]
-sizes = ["64KiB"]
-workers = [1]
-`)
+	spec := writeFile(t, filepath.Join(tmp, "many.toml"), "name = \"many\"\nrepetitions = 10001\n"+matrixOf(1, "ranges"))
 	out := runCLI(t, nil, "run", "--fixtures", filepath.Join(tmp, "fx"), "--results", res, spec)
 	want := "fanbench run: this plan is large (10001 runs, estimated "
 	if out.code != 1 || !strings.HasPrefix(out.stderr, want) || !strings.HasSuffix(out.stderr, "): give --yes to start it (--dry-run shows it)\n") {
@@ -147,13 +141,7 @@ func TestPlanThresholds(t *testing.T) {
 // median of their wall times (here 1, 2 and 9 s: 2 s per run), one without
 // by the rough model (50 ms + 64 KiB at 1 GB/s).
 func TestPlanEstimateFromPast(t *testing.T) {
-	spec := mustSpec(t, `name = "est"
-repetitions = 3
-[[matrix]]
-strategies = ["readall", "ranges"]
-sizes = ["64KiB"]
-workers = [1]
-`)
+	spec := mustSpec(t, "name = \"est\"\nrepetitions = 3\n"+matrixOf(1, "readall", "ranges"))
 	cells := spec.Cells()
 	root := t.TempDir()
 	past := filepath.Join(root, "other", "20250101T000000Z")
@@ -196,9 +184,7 @@ workers = [1]
 func TestDriverMakesOnlyUsedFixtures(t *testing.T) {
 	spec := mustSpec(t, `name = "onlyused"
 repetitions = 1
-sample_every = "0s"
-cgroup = false
-[[matrix]]
+`+quick+`[[matrix]]
 strategies = ["readall"]
 sizes = ["64KiB", "4MiB"]
 workers = [1]
@@ -268,25 +254,11 @@ cache = ["cold", "warm"]
 // TestSummaryClaimsMarkVerdicts: a claim marked summary = true gives
 // verdicts marked for the report's summary; others are not.
 func TestSummaryClaimsMarkVerdicts(t *testing.T) {
-	spec := mustSpec(t, `name = "s"
-[[matrix]]
-strategies = ["mmap"]
-sizes = ["1MiB"]
-workers = [1]
-[[claim]]
-text = "finding"
-summary = true
-metric = "sec/op"
-where = { strategy = "mmap" }
-op = "<"
-value = 10.0
-[[claim]]
-text = "plain"
-metric = "sec/op"
-where = { strategy = "mmap" }
-op = "<"
-value = 10.0
-`)
+	// Two claims alike but for their text and the summary mark.
+	claim := func(text, mark string) string {
+		return "[[claim]]\ntext = \"" + text + "\"\n" + mark + "metric = \"sec/op\"\nwhere = { strategy = \"readall\" }\nop = \"<\"\nvalue = 10.0\n"
+	}
+	spec := mustSpec(t, "name = \"s\"\n"+matrix+claim("finding", "summary = true\n")+claim("plain", ""))
 	c := spec.Cells()[0]
 	runs := []results.Run{{Cell: c.Cell, Status: results.StatusOK, ElapsedSec: 1}}
 	v := EvaluateClaims(spec.Claims, runs)

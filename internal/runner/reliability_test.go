@@ -26,19 +26,9 @@ import (
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
-// wcReadall is the matrix of one small readall cell and the wc reference
-// command beside it, verified by lines: the tail of the specs below.
-const wcReadall = `
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [1]
-
-[[reference]]
-name = "wc"
-command = ["wc", "-l", "{file}"]
-verify = "lines"
-`
+// wcReadall is the matrix of one small readall cell (one worker) and the
+// wc reference beside it: the tail of the specs below.
+var wcReadall = matrixOf(1, "readall") + wcRef
 
 // cliResult is what one fanbench invocation did.
 type cliResult struct {
@@ -115,10 +105,8 @@ func plannedKeys(t *testing.T, spec *Spec) []string {
 func TestDriverFixtureChanged(t *testing.T) {
 	src := `name = "fixchange"
 repetitions = 4
-sample_every = "0s"
 timeout = "30s"
-cgroup = false
-` + wcReadall
+` + quick + wcReadall
 	spec, err := ParseSpec("fixchange.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -217,12 +205,7 @@ repetitions = 1
 timeout = "2s"
 memory_limit = %[2]q
 sample_every = "10ms"
-
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [2]
-
+`+matrixOf(2, "readall")+`
 [[reference]]
 name = "hang"
 command = ["sleep", "30"]
@@ -238,12 +221,7 @@ command = [%[1]q, "-panic", "boom"]
 [[reference]]
 name = "hog"
 command = [%[1]q, "-mib", %[3]q]
-
-[[reference]]
-name = "wc"
-command = ["wc", "-l", "{file}"]
-verify = "lines"
-`, toucher, limit, hog))
+`+wcRef, toucher, limit, hog))
 	root := filepath.Join(tmp, "results")
 	start := time.Now()
 	res := runCLI(t, nil, "run", "--results", root, "--fixtures", filepath.Join(tmp, "fx"), specPath)
@@ -307,6 +285,7 @@ func TestLaunchMemLimitRlimitAS(t *testing.T) {
 // MemAvailable), records it as a skipped run with the reason, yields to
 // --force, and lets small cells through.
 func TestMemoryGuard(t *testing.T) {
+	const machine = 24 << 30
 	spec := mustSpec(t, `name = "guard"
 [[matrix]]
 modes = ["process", "goroutine"]
@@ -314,7 +293,6 @@ strategies = ["readall", "ranges"]
 sizes = ["64KiB", "16GiB"]
 workers = [4]
 `)
-	const machine = 24 << 30
 	byName := map[string]Cell{}
 	for _, c := range spec.Cells() {
 		byName[c.Mode+"/"+c.Strategy+"/"+c.SizeName] = c
@@ -351,14 +329,7 @@ workers = [4]
 // TestDriverMemoryGuardRecordsSkips: cells refused by the guard are written
 // to runs.jsonl as skipped runs, with the reason, and counted as skipped.
 func TestDriverMemoryGuardRecordsSkips(t *testing.T) {
-	spec := mustSpec(t, `name = "guardrun"
-repetitions = 2
-sample_every = "0s"
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [1]
-`)
+	spec := mustSpec(t, "name = \"guardrun\"\nrepetitions = 2\n"+quick+matrixOf(1, "readall"))
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "results")
 	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard,
@@ -440,10 +411,8 @@ func TestRunDiskFull(t *testing.T) {
 	src := `name = "full"
 repetitions = 12
 seed = 5
-sample_every = "0s"
 pss_every = "0s"
-cgroup = false
-` + wcReadall
+` + quick + wcReadall
 	specPath := writeFile(t, filepath.Join(tmp, "full.toml"), src)
 	spec, err := LoadSpec(specPath)
 	if err != nil {
@@ -594,12 +563,7 @@ warmup = 1
 seed = 11
 timeout = "30s"
 sample_every = "5ms"
-
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [2]
-
+`+matrixOf(2, "readall")+`
 [[reference]]
 name = "nap"
 command = [%q, "0.2"]
@@ -735,9 +699,7 @@ func TestResumeKeepsRecordedPlan(t *testing.T) {
 	src := `name = "plan"
 repetitions = 3
 seed = 9
-sample_every = "0s"
-cgroup = false
-` + wcReadall
+` + quick + wcReadall
 	spec := mustSpec(t, src)
 	spec.Repetitions = 2 // as fanbench run --reps 2 does
 	tmp := t.TempDir()
@@ -781,19 +743,7 @@ cgroup = false
 // TestResumeAfterEarlyInterrupt: an experiment interrupted before its first
 // run (here: before fixtures) leaves a folder that --resume completes.
 func TestResumeAfterEarlyInterrupt(t *testing.T) {
-	spec := mustSpec(t, `name = "early"
-repetitions = 2
-sample_every = "0s"
-cgroup = false
-[[reference]]
-name = "wc"
-command = ["wc", "-l", "{file}"]
-verify = "lines"
-[[matrix]]
-strategies = ["readall"]
-sizes = ["64KiB"]
-workers = [1]
-`)
+	spec := mustSpec(t, "name = \"early\"\nrepetitions = 2\n"+quick+wcReadall)
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "results")
 	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
