@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
 )
@@ -42,27 +41,6 @@ func fanbenchBin(t *testing.T) string {
 	return fanbenchOnce.path
 }
 
-const tinySpec = `name = "tiny"
-repetitions = 6
-seed = 3
-timeout = "1m"
-[[matrix]]
-strategies = ["ranges", "mmap"]
-sizes = ["64KiB"]
-workers = [1]
-[[reference]]
-name = "wc"
-command = ["wc", "-l", "{file}"]
-workload = "count"
-verify = "lines"
-[[claim]]
-text = "never judged by ab"
-metric = "sec/op"
-where = { strategy = "ranges" }
-op = "<"
-value = 0.0
-`
-
 // cancelAfter cancels its context once n lines were written to it.
 type cancelAfter struct {
 	mu     sync.Mutex
@@ -83,13 +61,14 @@ func (c *cancelAfter) Write(p []byte) (int, error) {
 func TestRunAAInterruptResume(t *testing.T) {
 	bin := fanbenchBin(t)
 	tmp := t.TempDir()
-	spec, err := runner.ParseSpec("tiny.toml", []byte(tinySpec))
+	// Two matrix cells, a reference command and a claim.
+	spec, err := runner.LoadSpec(filepath.Join("testdata", "tiny.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Huge time tolerances and exact counts: an A/A must decide "same" on
 	// the counts and never call anything worse.
-	gates, _ := compare.ParseGates("sec/op:+400%,reads:+0%,copy-B:+0%")
+	gates := mustGates(t, "sec/op:+400%,reads:+0%,copy-B:+0%")
 	b := Build{Rev: bin, Binary: bin}
 	dir := filepath.Join(tmp, "ab")
 	ctx, cancel := context.WithCancel(context.Background())

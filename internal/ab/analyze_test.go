@@ -39,6 +39,27 @@ func synthRuns(rng *rand.Rand, strategy string, n int, shift, noise float64, all
 	return runs
 }
 
+// mustGates parses gates as --gate takes them.
+func mustGates(t *testing.T, text string) []compare.Gate {
+	t.Helper()
+	gates, err := compare.ParseGates(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gates
+}
+
+// analyze is Analyze of runs with the gates given as --gate takes them,
+// none reported beside them, at α = 0.05.
+func analyze(t *testing.T, runs []results.Run, gates string) *Analysis {
+	t.Helper()
+	a, err := Analyze(runs, mustGates(t, gates), nil, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func TestAnalyzeVerdicts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	var runs []results.Run
@@ -49,14 +70,7 @@ func TestAnalyzeVerdicts(t *testing.T) {
 	// A failed run and an unpaired run are not pairs.
 	runs = append(runs, results.Run{Status: results.StatusFailed, Reason: "boom", Rep: 7,
 		Cell: results.Cell{Mode: "goroutine", Strategy: "shm", Workload: "count", Size: 1 << 20, Workers: 2, Arm: ArmHead}})
-	gates, err := compare.ParseGates("sec/op:+10%,allocs:+0%")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Analyze(runs, gates, nil, 0.05)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyze(t, runs, "sec/op:+10%,allocs:+0%")
 	want := map[string]paired.Verdict{
 		"mmap sec/op": paired.Worse, "mmap allocs": paired.Same,
 		"ranges sec/op": paired.Same, "ranges allocs": paired.Same,
@@ -100,11 +114,7 @@ func TestAnalyzeCountsFromZero(t *testing.T) {
 		for rep := 0; rep < 8; rep++ {
 			runs = append(runs, mk(ArmBase, rep, 0), mk(ArmHead, rep, tc.head))
 		}
-		gates, _ := compare.ParseGates("gc-cycles:+0%")
-		a, err := Analyze(runs, gates, nil, 0.05)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := analyze(t, runs, "gc-cycles:+0%")
 		if len(a.Rows) != 1 || a.Rows[0].Ratio != tc.ratio || a.Rows[0].Verdict != tc.want {
 			t.Errorf("gc-cycles 0 → %d: %+v, want ratio %v and %v", tc.head, a.Rows, tc.ratio, tc.want)
 		}
@@ -122,11 +132,7 @@ func TestAnalyzeFamilies(t *testing.T) {
 	runs = append(runs, synthRuns(rng, "mmap", 7, 1.5, 0.01, 100, 1)...)
 	runs = append(runs, synthRuns(rng, "ranges", 7, 1, 0.01, 100, 1)...)
 	runs = append(runs, synthRuns(rng, "chan", 7, 1, 0.01, 100, 1)...)
-	gates, _ := compare.ParseGates("sec/op:+5%,allocs:+0%,alloc-B:+0%,gc-cycles:+0%")
-	a, err := Analyze(runs, gates, nil, 0.05)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyze(t, runs, "sec/op:+5%,allocs:+0%,alloc-B:+0%,gc-cycles:+0%")
 	if len(a.Gated()) != 12 {
 		t.Fatalf("%d gated tests, want 12", len(a.Gated()))
 	}
@@ -163,11 +169,7 @@ func TestAnalyzeNoAllocations(t *testing.T) {
 				Cell: results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", Size: 1, Workers: 1, Arm: arm}})
 		}
 	}
-	gates, _ := compare.ParseGates("allocs:+2%,alloc-B:+2%,gc-cycles:+0%")
-	a, err := Analyze(runs, gates, nil, 0.05)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyze(t, runs, "allocs:+2%,alloc-B:+2%,gc-cycles:+0%")
 	if len(a.HeadMissing) != 0 || a.Regressed() {
 		t.Errorf("head missing %v, regressed %v: want neither", a.HeadMissing, a.Regressed())
 	}
@@ -260,11 +262,7 @@ func TestBaseFailuresAreNotRegressions(t *testing.T) {
 			runs = append(runs, r)
 		}
 	}
-	gates, _ := compare.ParseGates("sec/op:+10%")
-	a, err := Analyze(runs, gates, nil, 0.05)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyze(t, runs, "sec/op:+10%")
 	o := &Outcome{Analysis: a}
 	if a.Regressed() || a.HeadFailed != 0 || len(a.Failed) != 6 || !strings.HasPrefix(o.Verdict(), "verdict: UNDECIDED: nothing compared: 6 base runs failed") {
 		t.Errorf("regressed %v, head failed %d, failed %d, verdict %q", a.Regressed(), a.HeadFailed, len(a.Failed), o.Verdict())
@@ -283,14 +281,7 @@ func TestHeadMissingGatedMetricFails(t *testing.T) {
 			runs[i].Memory.PeakRSS = 10 << 20
 		}
 	}
-	gates, err := compare.ParseGates("sec/op:+10%,peak-RSS-B:+3%,rss-anon-B:+5%")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Analyze(runs, gates, nil, 0.05)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyze(t, runs, "sec/op:+10%,peak-RSS-B:+3%,rss-anon-B:+5%")
 	want := "goroutine/mmap/count/1MiB/2w peak-RSS-B"
 	if len(a.HeadMissing) != 1 || a.HeadMissing[0] != want || !a.Regressed() {
 		t.Fatalf("HeadMissing %q, Regressed %v; want [%q] and true", a.HeadMissing, a.Regressed(), want)

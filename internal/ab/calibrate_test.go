@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -59,7 +58,7 @@ func TestCalibrationReport(t *testing.T) {
 		writeComparison(t, filepath.Join(dir, "aa-00"+string(rune('0'+i))), 0, rng, 1)
 		writeComparison(t, filepath.Join(dir, "k20-00"+string(rune('0'+i))), 20, rng, 1.2)
 	}
-	gates, _ := compare.ParseGates("sec/op:+10%,allocs:+0%")
+	gates := mustGates(t, "sec/op:+10%,allocs:+0%")
 	var b bytes.Buffer
 	if err := CalibrationReport(&b, dir, gates, nil, 0.05); err != nil {
 		t.Fatal(err)
@@ -93,7 +92,7 @@ func TestCalibrationReportUndetectable(t *testing.T) {
 		writeComparison(t, filepath.Join(dir, "aa-00"+string(rune('0'+i))), 0, rng, 1)
 		writeComparison(t, filepath.Join(dir, "k10-00"+string(rune('0'+i))), 10, rng, 1) // injected, but nothing measurable
 	}
-	gates, _ := compare.ParseGates("sec/op:+10%")
+	gates := mustGates(t, "sec/op:+10%")
 	var b bytes.Buffer
 	if err := CalibrationReport(&b, dir, gates, nil, 0.05); err != nil {
 		t.Fatal(err)
@@ -126,7 +125,7 @@ func TestCalibrationFalseAlarms(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.Close()
-	gates, _ := compare.ParseGates("sec/op:+5%,allocs:+0%")
+	gates := mustGates(t, "sec/op:+5%,allocs:+0%")
 	var b bytes.Buffer
 	if err := CalibrationReport(&b, dir, gates, nil, 0.05); err != nil {
 		t.Fatal(err)
