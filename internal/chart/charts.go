@@ -123,9 +123,15 @@ func (d *Dataset) pickWorkers(f Facet, s Series, w int) int {
 	return best
 }
 
-// newFigure is an empty figure of a kind for one facet.
-func newFigure(kind string, f Facet) *Figure {
-	return &Figure{Name: kind + "_" + f.Slug(), Kind: kind}
+// newFigure is a figure of a kind for one facet, drawing panels.
+func newFigure(kind string, f Facet, panels ...*plot.Plot) *Figure {
+	return &Figure{Name: kind + "_" + f.Slug(), Kind: kind, Panels: panels}
+}
+
+// seriesError wraps err, which drawing series s on the figure returned,
+// with the figure's and the series' names.
+func (fig *Figure) seriesError(s Series, err error) error {
+	return fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
 }
 
 // sizePlot is a panel of yLabel against file size on a log axis spanning
@@ -148,21 +154,45 @@ func workersPlot(yLabel string, ws []int) *plot.Plot {
 	return p
 }
 
-// bySize is series i of n drawn against the sizes at one worker count: the
-// summary at each size where at reports one (dodged sideways so that the
-// series' bars do not overlap), and those summaries.
-func bySize(sizes []int64, i, n int, at func(size int64) (results.Summary, bool)) (errPoints, []results.Summary) {
-	var pts errPoints
-	var sums []results.Summary
-	for _, size := range sizes {
-		sum, ok := at(size)
-		if !ok {
+// linesBySize draws each series of the facet on p as a line against file
+// size at the facet's largest worker count, or at the series' own largest
+// when it has no runs there (its label then says which), with its value at
+// each cell from at (false: nothing to draw there). Series are dodged
+// sideways so that their bars do not overlap. It returns the summaries drawn.
+func (d *Dataset) linesBySize(fig *Figure, p *plot.Plot, c facetAxes, at func(s Series, pt Point) (results.Summary, bool)) ([]results.Summary, error) {
+	W := c.largest.Workers
+	series := d.Series(c.f)
+	var all []results.Summary
+	for i, s := range series {
+		w := d.pickWorkers(c.f, s, W)
+		var pts errPoints
+		for _, size := range c.sizes {
+			sum, ok := at(s, Point{size, w})
+			if !ok {
+				continue
+			}
+			all = append(all, sum)
+			pts = append(pts, pointOf(dodge(float64(size), i, len(series), 0.05), sum, 1))
+		}
+		if len(pts) == 0 {
 			continue
 		}
-		sums = append(sums, sum)
-		pts = append(pts, pointOf(dodge(float64(size), i, n, 0.05), sum, 1))
+		if err := fig.addStrategyLine(p, s, workersLabel(s, w, W), pts); err != nil {
+			return nil, err
+		}
 	}
-	return pts, sums
+	return all, nil
+}
+
+// describeBySize sets the title and the caption of a chart against file
+// size drawn at the facet's largest worker count (linesBySize): title is
+// what the chart shows, caption the sentence that says it, and the two
+// name the facet and the worker count after them; all are the summaries
+// drawn.
+func (fig *Figure) describeBySize(d *Dataset, c facetAxes, title, caption string, all []results.Summary) {
+	with := workersWord(c.largest.Workers)
+	fig.Title = fmt.Sprintf("%s — %s\n%s", title, c.f, d.subtitle(with, nReps(all)))
+	fig.Caption = fmt.Sprintf("%s for %s, with %s.", caption, c.f, with)
 }
 
 // addStrategyLine draws a strategy's series on p as a line with markers
@@ -171,7 +201,7 @@ func (fig *Figure) addStrategyLine(p *plot.Plot, s Series, label string, pts err
 	st := StrategyStyle(s.Strategy)
 	th, err := addSeries(p, st, pts, nil)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+		return fig.seriesError(s, err)
 	}
 	fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
 	return nil
@@ -186,12 +216,24 @@ func workersLabel(s Series, w, W int) string {
 	return s.Label()
 }
 
+// facetAxes is one facet with the sizes and the worker counts it was
+// measured at, ascending, and its largest cell (the largest size and the
+// largest worker count), where the charts against the other one are drawn.
+type facetAxes struct {
+	f       Facet
+	sizes   []int64
+	ws      []int
+	largest Point
+}
+
 // perFacet builds at most one figure for each facet, in facet order: build
 // returns nil for a facet with nothing to show.
-func perFacet(d *Dataset, build func(f Facet) (*Figure, error)) ([]*Figure, error) {
+func perFacet(d *Dataset, build func(c facetAxes) (*Figure, error)) ([]*Figure, error) {
 	var figs []*Figure
 	for _, f := range d.Facets() {
-		fig, err := build(f)
+		c := facetAxes{f: f, sizes: d.Sizes(f), ws: d.Workers(f)}
+		c.largest = Point{c.sizes[len(c.sizes)-1], c.ws[len(c.ws)-1]}
+		fig, err := build(c)
 		if err != nil {
 			return nil, err
 		}
@@ -205,185 +247,188 @@ func perFacet(d *Dataset, build func(f Facet) (*Figure, error)) ([]*Figure, erro
 // Throughput charts throughput against file size, one line per strategy, at
 // the facet's largest worker count. Facets with a single size are skipped.
 func Throughput(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(f Facet) (*Figure, error) {
-		sizes := d.Sizes(f)
-		if len(sizes) < 2 {
+	return perFacet(d, func(c facetAxes) (*Figure, error) {
+		if len(c.sizes) < 2 {
 			return nil, nil
 		}
-		ws := d.Workers(f)
-		W := ws[len(ws)-1]
-		p := sizePlot("throughput (GB/s)", sizes, UnitTicks{})
-		fig := newFigure(KindThroughput, f)
-		series := d.Series(f)
-		var all []results.Summary
-		for i, s := range series {
-			w := d.pickWorkers(f, s, W)
-			pts, sums := bySize(sizes, i, len(series), func(size int64) (results.Summary, bool) {
-				return d.Summary(f, s, Point{size, w}, MetricThroughput)
-			})
-			all = append(all, sums...)
-			if len(pts) == 0 {
-				continue
-			}
-			if err := fig.addStrategyLine(p, s, workersLabel(s, w, W), pts); err != nil {
-				return nil, err
-			}
+		p := sizePlot("throughput (GB/s)", c.sizes, UnitTicks{})
+		fig := newFigure(KindThroughput, c.f, p)
+		all, err := d.linesBySize(fig, p, c, func(s Series, pt Point) (results.Summary, bool) {
+			return d.Summary(c.f, s, pt, MetricThroughput)
+		})
+		if err != nil {
+			return nil, err
 		}
-		fig.Title = fmt.Sprintf("Throughput vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
-		fig.Caption = fmt.Sprintf("Bytes processed per second (decimal GB/s) against the fixture size for %s, with %s.", f, workersWord(W))
-		fig.Panels = []*plot.Plot{p}
+		fig.describeBySize(d, c, "Throughput vs file size", "Bytes processed per second (decimal GB/s) against the fixture size", all)
 		return fig, nil
 	})
+}
+
+// memoryLine is one metric of the peak-memory chart and the dashes of its
+// lines.
+type memoryLine struct {
+	m      Metric
+	dashes []vg.Length
+}
+
+// memoryLines are the metrics the peak-memory chart of a facet draws at
+// size: each strategy's peak RSS and PSS, then the whole tree's peak where
+// one like-for-like figure (commonMemoryMetric) covers every cell of the
+// chart, reference commands aside, and would not in goroutine mode only
+// repeat VmHWM. tree is that figure, and ok whether it is drawn.
+func (d *Dataset) memoryLines(c facetAxes, series []Series, size int64) (lines []memoryLine, tree MemoryMetric, ok bool) {
+	var cells [][]results.Run
+	for _, s := range series {
+		for _, w := range c.ws {
+			if runs := d.Runs(c.f, s, Point{size, w}); !IsReference(s.Strategy) && len(runs) > 0 {
+				cells = append(cells, runs)
+			}
+		}
+	}
+	lines = []memoryLine{{MetricPeakRSS, dashRSS}, {MetricPSS, dashPSS}}
+	tree, ok = commonMemoryMetric(cells)
+	if c.f.Mode != "process" && tree.Name != memoryMetrics[0].Name {
+		ok = false // in goroutine mode the sum of VmHWM is the VmHWM line
+	}
+	if !ok {
+		return lines, MemoryMetric{}, false
+	}
+	return append(lines, memoryLine{tree.Metric, dashTree}), tree, true
+}
+
+// memoryPlot is the panel of the peak-memory chart for the series at size
+// in lines' metrics, its y axis in the byte unit of the highest peak:
+// linear from zero, or a log axis when the peaks span more than a factor of
+// 20. It is nil when no run recorded any of the metrics.
+func (d *Dataset) memoryPlot(c facetAxes, series []Series, size int64, lines []memoryLine) *plot.Plot {
+	peak, low := 0.0, math.Inf(1)
+	for _, s := range series {
+		for _, w := range c.ws {
+			runs := d.Runs(c.f, s, Point{size, w})
+			for _, l := range lines {
+				for _, v := range values(runs, l.m) {
+					peak = math.Max(peak, v)
+					low = math.Min(low, v)
+				}
+			}
+		}
+	}
+	if peak == 0 {
+		return nil
+	}
+	unit, uname := ByteUnit(peak)
+	p := workersPlot("peak memory ("+uname+")", c.ws)
+	if low > 0 && peak/low > 20 {
+		// Peaks spanning orders of magnitude: a log axis keeps the
+		// small ones readable.
+		p.Y.Label.Text = "peak memory (log scale)"
+		logRange(&p.Y, low, peak)
+		p.Y.Tick.Marker = Log2BytesTicks{MaxLabels: 7}
+	} else {
+		p.Y.Tick.Marker = UnitTicks{Unit: unit}
+		p.Y.Min = 0
+	}
+	return p
 }
 
 // Memory charts peak memory against worker count at the facet's largest
 // size: each strategy's peak RSS (VmHWM, solid), PSS (dashed) and the
 // whole process tree's peak (dotted) as one like-for-like figure for every
-// strategy (commonMemoryMetric over the chart's cells, reference commands
-// aside; left out when none covers them all, or when in goroutine mode it
-// would only repeat VmHWM). Each line style is one metric for all
+// strategy (memoryLines). Each line style is one metric for all
 // strategies. Facets with a single worker count are skipped.
 func Memory(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(f Facet) (*Figure, error) {
-		ws := d.Workers(f)
-		if len(ws) < 2 {
+	return perFacet(d, func(c facetAxes) (*Figure, error) {
+		if len(c.ws) < 2 {
 			return nil, nil
 		}
-		sizes := d.Sizes(f)
-		size := sizes[len(sizes)-1]
-		series := d.Series(f)
-		var cells [][]results.Run
-		for _, s := range series {
-			for _, w := range ws {
-				if runs := d.Runs(f, s, Point{size, w}); !IsReference(s.Strategy) && len(runs) > 0 {
-					cells = append(cells, runs)
-				}
-			}
-		}
-		tree, haveTree := commonMemoryMetric(cells)
-		if f.Mode != "process" && tree.Name != memoryMetrics[0].Name {
-			haveTree = false // in goroutine mode the sum of VmHWM is the VmHWM line
-		}
-		if !haveTree {
-			tree = MemoryMetric{}
-		}
-		// Find the byte unit first, so ticks and the axis title agree.
-		peak, low := 0.0, math.Inf(1)
-		for _, s := range series {
-			for _, w := range ws {
-				runs := d.Runs(f, s, Point{size, w})
-				for _, m := range []Metric{MetricPeakRSS, MetricPSS, tree.Metric} {
-					if m.Name == "" {
-						continue // no tree figure
-					}
-					for _, v := range values(runs, m) {
-						peak = math.Max(peak, v)
-						low = math.Min(low, v)
-					}
-				}
-			}
-		}
-		if peak == 0 {
+		size := c.largest.Size
+		series := d.Series(c.f)
+		lines, tree, haveTree := d.memoryLines(c, series, size)
+		p := d.memoryPlot(c, series, size, lines)
+		if p == nil {
 			return nil, nil
 		}
-		unit, uname := ByteUnit(peak)
-		p := workersPlot("peak memory ("+uname+")", ws)
-		if low > 0 && peak/low > 20 {
-			// Peaks spanning orders of magnitude: a log axis keeps the
-			// small ones readable.
-			p.Y.Label.Text = "peak memory (log scale)"
-			logRange(&p.Y, low, peak)
-			p.Y.Tick.Marker = Log2BytesTicks{MaxLabels: 7}
-		} else {
-			p.Y.Tick.Marker = UnitTicks{Unit: unit}
-			p.Y.Min = 0
-		}
-		fig := newFigure(KindMemory, f)
-		metrics := []struct {
-			m      Metric
-			dashes []vg.Length
-		}{{MetricPeakRSS, dashRSS}, {MetricPSS, dashPSS}}
-		if haveTree {
-			metrics = append(metrics, struct {
-				m      Metric
-				dashes []vg.Length
-			}{tree.Metric, dashTree})
-		}
-		used := make([]bool, len(metrics))
+		fig := newFigure(KindMemory, c.f, p)
+		used := make([]bool, len(lines))
 		var all []results.Summary
 		for i, s := range series {
 			st := StrategyStyle(s.Strategy)
 			drawn := false
-			for mi, m := range metrics {
+			for li, l := range lines {
+				if li == 2 && IsReference(s.Strategy) {
+					continue // a reference command has no process tree of its own
+				}
 				var pts errPoints
-				for _, w := range ws {
-					sum, ok := d.Summary(f, s, Point{size, w}, m.m)
-					if !ok || mi == 2 && IsReference(s.Strategy) {
-						continue
+				for _, w := range c.ws {
+					if sum, ok := d.Summary(c.f, s, Point{size, w}, l.m); ok {
+						all = append(all, sum)
+						pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
 					}
-					all = append(all, sum)
-					pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
 				}
 				if len(pts) == 0 {
 					continue
 				}
-				if _, err := addSeries(p, st, pts, m.dashes); err != nil {
-					return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
+				if _, err := addSeries(p, st, pts, l.dashes); err != nil {
+					return nil, fig.seriesError(s, err)
 				}
-				used[mi], drawn = true, true
+				used[li], drawn = true, true
 			}
 			if drawn {
 				fig.Legend = append(fig.Legend, seriesEntry(s.Label(), st, nil))
 			}
 		}
-		names := []string{MetricPeakRSS.Label + " (VmHWM)", MetricPSS.Label, tree.Label}
-		if f.Mode == "process" {
-			names[0], names[1] = "parent "+MetricPeakRSS.Label, "parent "+MetricPSS.Label
-		}
-		for mi, m := range metrics {
-			if used[mi] {
-				fig.Legend = append(fig.Legend, LegendEntry{Label: names[mi], Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, m.dashes...))}})
-			}
-		}
-		fig.Title = fmt.Sprintf("Peak memory vs workers — %s\n%s", f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
+		fig.Legend = append(fig.Legend, memoryLegend(c.f, lines, used, tree)...)
+		fig.Title = fmt.Sprintf("Peak memory vs workers — %s\n%s", c.f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
 		treeWords := ""
 		if haveTree {
 			treeWords = fmt.Sprintf(" The dotted line is the %s for every strategy: %s.", tree.Label, tree.Meaning)
 		}
 		who := "the process's"
-		if f.Mode == "process" {
+		if c.f.Mode == "process" {
 			who = "the parent process's"
 		}
-		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM) and proportional set size (PSS) of %s against the worker count for %s, on the %s fixture.%s", who, f, FormatBytes(float64(size)), treeWords)
-		fig.Panels = []*plot.Plot{p}
+		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM) and proportional set size (PSS) of %s against the worker count for %s, on the %s fixture.%s", who, c.f, FormatBytes(float64(size)), treeWords)
 		return fig, nil
 	})
+}
+
+// memoryLegend is the legend of the peak-memory chart's line styles, one
+// grey entry for each metric some line was drawn in.
+func memoryLegend(f Facet, lines []memoryLine, used []bool, tree MemoryMetric) []LegendEntry {
+	names := []string{MetricPeakRSS.Label + " (VmHWM)", MetricPSS.Label, tree.Label}
+	if f.Mode == "process" {
+		names[0], names[1] = "parent "+MetricPeakRSS.Label, "parent "+MetricPSS.Label
+	}
+	var legend []LegendEntry
+	for li, l := range lines {
+		if used[li] {
+			legend = append(legend, LegendEntry{Label: names[li], Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, l.dashes...))}})
+		}
+	}
+	return legend
 }
 
 // Speedup charts each strategy's speed-up against worker count at the
 // facet's largest size: the median time at the smallest worker count
 // divided by each repetition's time at W, with the ideal linear speed-up.
 func Speedup(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(f Facet) (*Figure, error) {
-		ws := d.Workers(f)
-		if len(ws) < 2 {
+	return perFacet(d, func(c facetAxes) (*Figure, error) {
+		if len(c.ws) < 2 {
 			return nil, nil
 		}
-		sizes := d.Sizes(f)
-		size := sizes[len(sizes)-1]
+		ws, size := c.ws, c.largest.Size
 		p := workersPlot("speed-up (×, log scale)", ws)
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = Log2Ticks{}
-		fig := newFigure(KindSpeedup, f)
-		series := d.Series(f)
+		fig := newFigure(KindSpeedup, c.f, p)
+		series := d.Series(c.f)
 		var all []results.Summary
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for i, s := range series {
 			var pts errPoints
 			base := math.NaN()
 			for _, w := range ws {
-				runs := d.Runs(f, s, Point{size, w})
-				t := values(runs, MetricTime)
+				t := values(d.Runs(c.f, s, Point{size, w}), MetricTime)
 				if len(t) == 0 {
 					continue
 				}
@@ -422,9 +467,8 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 		lo = math.Min(lo, 1)
 		hi = math.Max(hi, float64(ws[len(ws)-1])/float64(ws[0]))
 		p.Y.Min, p.Y.Max = lo/math.Pow(2, 0.25), hi*math.Pow(2, 0.25)
-		fig.Title = fmt.Sprintf("Speed-up vs workers — %s\n%s", f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
-		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", workersWord(ws[0]), f, FormatBytes(float64(size)))
-		fig.Panels = []*plot.Plot{p}
+		fig.Title = fmt.Sprintf("Speed-up vs workers — %s\n%s", c.f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
+		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", workersWord(ws[0]), c.f, FormatBytes(float64(size)))
 		return fig, nil
 	})
 }
@@ -451,79 +495,63 @@ func (d *Dataset) ceilingSeries(workload, cache string) (Facet, Series, bool) {
 // largest worker count. Each repetition's throughput is divided by the
 // ceiling's median throughput.
 func Efficiency(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(f Facet) (*Figure, error) {
-		cf, cs, ok := d.ceilingSeries(f.Workload, f.Cache)
-		if !ok {
+	return perFacet(d, func(c facetAxes) (*Figure, error) {
+		cf, cs, ok := d.ceilingSeries(c.f.Workload, c.f.Cache)
+		if !ok || len(c.sizes) < 2 {
 			return nil, nil
 		}
-		sizes := d.Sizes(f)
-		if len(sizes) < 2 {
-			return nil, nil
-		}
-		ws := d.Workers(f)
-		W := ws[len(ws)-1]
-		p := sizePlot("throughput as a share of the ceiling", sizes, PercentTicks{})
-		fig := newFigure(KindEfficiency, f)
-		var all []results.Summary
-		series := d.Series(f)
-		for i, s := range series {
+		p := sizePlot("throughput as a share of the ceiling", c.sizes, PercentTicks{})
+		fig := newFigure(KindEfficiency, c.f, p)
+		all, err := d.linesBySize(fig, p, c, func(s Series, pt Point) (results.Summary, bool) {
 			if IsCeiling(s.Strategy) {
-				continue
+				return results.Summary{}, false
 			}
-			w := d.pickWorkers(f, s, W)
-			pts, sums := bySize(sizes, i, len(series), func(size int64) (results.Summary, bool) {
-				ceil, ok := d.Summary(cf, cs, Point{size, w}, MetricThroughput)
-				if !ok || ceil.Median <= 0 {
-					return results.Summary{}, false
-				}
-				tp := values(d.Runs(f, s, Point{size, w}), MetricThroughput)
-				if len(tp) == 0 {
-					return results.Summary{}, false
-				}
-				for j := range tp {
-					tp[j] /= ceil.Median
-				}
-				return Summarize(tp), true
-			})
-			all = append(all, sums...)
-			if len(pts) == 0 {
-				continue
+			ceil, ok := d.Summary(cf, cs, pt, MetricThroughput)
+			if !ok || ceil.Median <= 0 {
+				return results.Summary{}, false
 			}
-			if err := fig.addStrategyLine(p, s, workersLabel(s, w, W), pts); err != nil {
-				return nil, err
+			tp := values(d.Runs(c.f, s, pt), MetricThroughput)
+			if len(tp) == 0 {
+				return results.Summary{}, false
 			}
+			for j := range tp {
+				tp[j] /= ceil.Median
+			}
+			return Summarize(tp), true
+		})
+		if err != nil {
+			return nil, err
 		}
 		if len(fig.Legend) == 0 {
 			return nil, nil
 		}
 		p.Add(hline{Y: 1, Style: lineStyle(StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
 		p.Y.Max = math.Max(p.Y.Max, 1.1)
-		fig.Title = fmt.Sprintf("Share of the ceiling vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
-		fig.Caption = fmt.Sprintf("Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers) for %s, with %s.", f, workersWord(W))
-		fig.Panels = []*plot.Plot{p}
+		fig.describeBySize(d, c, "Share of the ceiling vs file size", "Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers)", all)
 		return fig, nil
 	})
+}
+
+// timelineRun is the run a memory timeline draws for a series.
+type timelineRun struct {
+	s   Series
+	run results.Run
 }
 
 // Timeline charts sampled whole-tree RSS over time for the facet's largest
 // size and worker count, one line per strategy, from the repetition with the
 // median time. Facets without sampled runs at that cell are skipped.
 func Timeline(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(f Facet) (*Figure, error) {
-		sizes, ws := d.Sizes(f), d.Workers(f)
-		pt := Point{sizes[len(sizes)-1], ws[len(ws)-1]}
-		type tl struct {
-			s   Series
-			run results.Run
-		}
-		var lines []tl
+	return perFacet(d, func(c facetAxes) (*Figure, error) {
+		pt := c.largest
+		var lines []timelineRun
 		var maxT, maxB float64
-		for _, s := range d.Series(f) {
-			r, ok := representative(d.Runs(f, s, pt))
+		for _, s := range d.Series(c.f) {
+			r, ok := representative(d.Runs(c.f, s, pt))
 			if !ok {
 				continue
 			}
-			lines = append(lines, tl{s, r})
+			lines = append(lines, timelineRun{s, r})
 			for _, smp := range r.Samples {
 				maxT = math.Max(maxT, smp.TMs)
 				maxB = math.Max(maxB, float64(max(smp.RSS, smp.PSS)))
@@ -538,40 +566,14 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		p.X.Tick.Marker = UnitTicks{Unit: 1}
 		p.Y.Tick.Marker = UnitTicks{Unit: bu}
 		p.X.Min, p.Y.Min = 0, 0
-		fig := newFigure(KindTimeline, f)
+		fig := newFigure(KindTimeline, c.f, p)
 		havePSS := false
 		for _, l := range lines {
-			st := StrategyStyle(l.s.Strategy)
-			var rss, pss plotter.XYs
-			for _, smp := range l.run.Samples {
-				rss = append(rss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.RSS)})
-				if smp.PSS > 0 {
-					pss = append(pss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.PSS)})
-				}
-			}
-			line, err := addPlainLine(p, rss, lineStyle(st.Color, 1.2))
+			pss, err := fig.addTimeline(p, l, tu)
 			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", fig.Name, l.s.Label(), err)
+				return nil, err
 			}
-			if len(pss) > 1 {
-				havePSS = true
-				if _, err := addPlainLine(p, pss, lineStyle(st.Color, 1, dashPSS...)); err != nil {
-					return nil, fmt.Errorf("%s %s PSS: %w", fig.Name, l.s.Label(), err)
-				}
-			}
-			// A few markers along the line identify the strategy in grey print.
-			var marks plotter.XYs
-			step := max(1, len(rss)/6)
-			for i := step / 2; i < len(rss); i += step {
-				marks = append(marks, rss[i])
-			}
-			sc, err := plotter.NewScatter(marks)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s markers: %w", fig.Name, l.s.Label(), err)
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
-			p.Add(sc)
-			fig.Legend = append(fig.Legend, seriesEntry(fmt.Sprintf("%s (%s)", l.s.Label(), FormatSeconds(l.run.ElapsedSec)), st, []plot.Thumbnailer{line, sc}))
+			havePSS = havePSS || pss
 		}
 		if havePSS {
 			p.Y.Label.Text = "whole-tree memory (" + bname + ")"
@@ -584,11 +586,48 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		if every > 0 {
 			sampling = fmt.Sprintf("sampled every %s ms", trimFloat(every, 3))
 		}
-		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), "median-time run, "+sampling))
-		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
-		fig.Panels = []*plot.Plot{p}
+		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", c.f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), "median-time run, "+sampling))
+		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", c.f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
 		return fig, nil
 	})
+}
+
+// addTimeline draws one run's memory samples on p, times divided by tu: its
+// RSS as a solid line with a few of the strategy's markers along it (they
+// tell strategies apart in grey print), its PSS dashed where it has more
+// than one sample, and adds the run to the legend. It reports whether it
+// drew a PSS line.
+func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, error) {
+	st := StrategyStyle(l.s.Strategy)
+	var rss, pss plotter.XYs
+	for _, smp := range l.run.Samples {
+		rss = append(rss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.RSS)})
+		if smp.PSS > 0 {
+			pss = append(pss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.PSS)})
+		}
+	}
+	line, err := addPlainLine(p, rss, lineStyle(st.Color, 1.2))
+	if err != nil {
+		return false, fig.seriesError(l.s, err)
+	}
+	if len(pss) > 1 {
+		if _, err := addPlainLine(p, pss, lineStyle(st.Color, 1, dashPSS...)); err != nil {
+			return false, fmt.Errorf("%s %s PSS: %w", fig.Name, l.s.Label(), err)
+		}
+	}
+	var marks plotter.XYs
+	step := max(1, len(rss)/6)
+	for i := step / 2; i < len(rss); i += step {
+		marks = append(marks, rss[i])
+	}
+	sc, err := plotter.NewScatter(marks)
+	if err != nil {
+		return false, fmt.Errorf("%s %s markers: %w", fig.Name, l.s.Label(), err)
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+	p.Add(sc)
+	fig.Legend = append(fig.Legend, seriesEntry(fmt.Sprintf("%s (%s)", l.s.Label(), FormatSeconds(l.run.ElapsedSec)), st, []plot.Thumbnailer{line, sc}))
+	return len(pss) > 1, nil
 }
 
 // barPanel makes a bar chart of one metric over strategies, one of panels
@@ -627,9 +666,8 @@ func pairLegend(dark, light string) []LegendEntry {
 // strategy (reference commands, which are not Go programs, are left out) at
 // the facet's largest size and worker count, as two bar panels.
 func AllocGC(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(f Facet) (*Figure, error) {
-		sizes, ws := d.Sizes(f), d.Workers(f)
-		pt := Point{sizes[len(sizes)-1], ws[len(ws)-1]}
+	return perFacet(d, func(c facetAxes) (*Figure, error) {
+		f, pt := c.f, c.largest
 		var names []string
 		var alloc, gc []bar
 		var all []results.Summary
@@ -638,9 +676,8 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 			if IsReference(s.Strategy) {
 				continue
 			}
-			a, ok1 := d.Summary(f, s, pt, MetricAlloc)
-			g, ok2 := d.Summary(f, s, pt, MetricGC)
-			if !ok1 || !ok2 {
+			a, g, ok := d.bothSummaries(s, pt, measure{f, MetricAlloc}, measure{f, MetricGC})
+			if !ok {
 				continue
 			}
 			st := StrategyStyle(s.Strategy)
@@ -660,11 +697,9 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 		if f.Mode == "process" {
 			who = " (parent)"
 		}
-		fig := newFigure(KindAlloc, f)
-		fig.Panels = []*plot.Plot{
+		fig := newFigure(KindAlloc, f,
 			barPanel("heap allocated"+who, "allocated ("+bname+")", names, 2, alloc, 0.7, bu),
-			barPanel("GC cycles"+who, "GC cycles", names, 2, gc, 0.7, 1),
-		}
+			barPanel("GC cycles"+who, "GC cycles", names, 2, gc, 0.7, 1))
 		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
 		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
 		return fig, nil
@@ -687,89 +722,122 @@ func Modes(d *Dataset) ([]*Figure, error) {
 			continue
 		}
 		seen[key] = true
-		gf := Facet{Workload: f.Workload, Mode: "goroutine", Cache: f.Cache}
-		pf := Facet{Workload: f.Workload, Mode: "process", Cache: f.Cache}
-		if d.cells[gf] == nil || d.cells[pf] == nil {
-			continue
+		if fig := d.modesFigure(f.Workload, f.Cache); fig != nil {
+			figs = append(figs, fig)
 		}
-		pt, ok := sharedPoint(d, gf, pf)
-		if !ok {
-			continue
-		}
-		var series []Series
-		var cells [][]results.Run
-		for _, s := range d.Series(gf) {
-			g, p := d.Runs(gf, s, pt), d.Runs(pf, s, pt)
-			if len(g) == 0 || len(p) == 0 || len(values(g, MetricTime)) == 0 || len(values(p, MetricTime)) == 0 {
-				continue
-			}
-			series = append(series, s)
-			cells = append(cells, g, p)
-		}
-		if len(series) == 0 {
-			continue
-		}
-		type panel struct {
-			title, yLabel string
-			m             Metric
-		}
-		panels := []panel{{"time", "time (s)", MetricTime}}
-		mem, haveMem := commonMemoryMetric(cells)
-		if haveMem {
-			panels = append(panels, panel{mem.Label, "peak memory", mem.Metric})
-		}
-		havePSS := true
-		for _, runs := range cells {
-			havePSS = havePSS && len(values(runs, MetricTreePSS)) > 0
-		}
-		if havePSS {
-			panels = append(panels, panel{MetricTreePSS.Label, "PSS", MetricTreePSS})
-		}
-		names := make([]string, len(series))
-		for i, s := range series {
-			names[i] = s.Label()
-		}
-		var all []results.Summary
-		var plots []*plot.Plot
-		for _, pn := range panels {
-			var bars []bar
-			var top float64
-			for i, s := range series {
-				gs, _ := d.Summary(gf, s, pt, pn.m)
-				ps, _ := d.Summary(pf, s, pt, pn.m)
-				bars = append(bars, barPair(float64(i), StrategyStyle(s.Strategy), gs, ps)...)
-				all = append(all, gs, ps)
-				top = math.Max(top, math.Max(math.Max(gs.Median, gs.Hi), math.Max(ps.Median, ps.Hi)))
-			}
-			yLabel, unit := pn.yLabel, 0.0
-			if pn.m.Unit == "B" {
-				bu, bname := ByteUnit(top)
-				yLabel, unit = pn.yLabel+" ("+bname+")", bu
-			}
-			plots = append(plots, barPanel(pn.title, yLabel, names, len(panels), bars, pairWidth, unit))
-		}
-		fig := &Figure{
-			Name:   KindModes + "_" + Slug(f.Workload) + "_" + Slug(f.Cache),
-			Kind:   KindModes,
-			Panels: plots,
-			Legend: pairLegend("goroutine mode", "process mode"),
-		}
-		memWords := "No memory figure was recorded alike for both modes, so none is drawn."
-		if haveMem {
-			memWords = fmt.Sprintf("Memory is the %s for every bar of both modes: %s.", mem.Label, mem.Meaning)
-		}
-		if havePSS {
-			memWords += " Whole-tree PSS is the run's PSS in goroutine mode and the parent's plus each worker's in process mode."
-		}
-		fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", f.Workload, f.Cache, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
-		fig.Caption = fmt.Sprintf("Time and memory of each strategy with goroutine workers (dark) and child-process workers (light) for workload %s, %s cache, on the %s fixture with %s. %s",
-			f.Workload, f.Cache, FormatBytes(float64(pt.Size)), workersWord(pt.Workers), memWords)
-		figs = append(figs, fig)
 	}
 	return figs, nil
 }
 
-// sharedPoint is the largest (size, then workers) point measured in both facets.
+// modePanel is one bar panel of the modes chart: a metric, its panel title
+// and its axis title (without the unit).
+type modePanel struct {
+	title, yLabel string
+	m             Metric
+}
+
+// modesFigure is the modes chart (see Modes) of one workload and cache
+// state, or nil when no strategy was measured in both modes at a point they
+// share.
+func (d *Dataset) modesFigure(workload, cache string) *Figure {
+	gf := Facet{Workload: workload, Mode: "goroutine", Cache: cache}
+	pf := Facet{Workload: workload, Mode: "process", Cache: cache}
+	pt, ok := sharedPoint(d, gf, pf)
+	if !ok {
+		return nil
+	}
+	var series []Series
+	var cells [][]results.Run
+	for _, s := range d.Series(gf) {
+		g, p := d.Runs(gf, s, pt), d.Runs(pf, s, pt)
+		if len(g) == 0 || len(p) == 0 || len(values(g, MetricTime)) == 0 || len(values(p, MetricTime)) == 0 {
+			continue
+		}
+		series = append(series, s)
+		cells = append(cells, g, p)
+	}
+	if len(series) == 0 {
+		return nil
+	}
+	panels := []modePanel{{"time", "time (s)", MetricTime}}
+	mem, haveMem := commonMemoryMetric(cells)
+	if haveMem {
+		panels = append(panels, modePanel{mem.Label, "peak memory", mem.Metric})
+	}
+	havePSS := true
+	for _, runs := range cells {
+		havePSS = havePSS && len(values(runs, MetricTreePSS)) > 0
+	}
+	if havePSS {
+		panels = append(panels, modePanel{MetricTreePSS.Label, "PSS", MetricTreePSS})
+	}
+	plots, all := d.pairPanels(gf, pf, pt, series, panels)
+	fig := &Figure{
+		Name:   KindModes + "_" + Slug(workload) + "_" + Slug(cache),
+		Kind:   KindModes,
+		Panels: plots,
+		Legend: pairLegend("goroutine mode", "process mode"),
+	}
+	memWords := "No memory figure was recorded alike for both modes, so none is drawn."
+	if haveMem {
+		memWords = fmt.Sprintf("Memory is the %s for every bar of both modes: %s.", mem.Label, mem.Meaning)
+	}
+	if havePSS {
+		memWords += " Whole-tree PSS is the run's PSS in goroutine mode and the parent's plus each worker's in process mode."
+	}
+	fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", workload, cache, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
+	fig.Caption = fmt.Sprintf("Time and memory of each strategy with goroutine workers (dark) and child-process workers (light) for workload %s, %s cache, on the %s fixture with %s. %s",
+		workload, cache, FormatBytes(float64(pt.Size)), workersWord(pt.Workers), memWords)
+	return fig
+}
+
+// pairPanels draws each panel side by side as pairs of bars (barPair), for
+// each series its summary at pt in facet a beside the one in facet b, a
+// byte metric's axis in the unit of its highest bar. It returns the panels
+// and the summaries drawn.
+func (d *Dataset) pairPanels(a, b Facet, pt Point, series []Series, panels []modePanel) ([]*plot.Plot, []results.Summary) {
+	names := make([]string, len(series))
+	for i, s := range series {
+		names[i] = s.Label()
+	}
+	var all []results.Summary
+	var plots []*plot.Plot
+	for _, pn := range panels {
+		var bars []bar
+		var top float64
+		for i, s := range series {
+			as, _ := d.Summary(a, s, pt, pn.m)
+			bs, _ := d.Summary(b, s, pt, pn.m)
+			bars = append(bars, barPair(float64(i), StrategyStyle(s.Strategy), as, bs)...)
+			all = append(all, as, bs)
+			top = math.Max(top, math.Max(math.Max(as.Median, as.Hi), math.Max(bs.Median, bs.Hi)))
+		}
+		yLabel, unit := pn.yLabel, 0.0
+		if pn.m.Unit == "B" {
+			bu, bname := ByteUnit(top)
+			yLabel, unit = pn.yLabel+" ("+bname+")", bu
+		}
+		plots = append(plots, barPanel(pn.title, yLabel, names, len(panels), bars, pairWidth, unit))
+	}
+	return plots, all
+}
+
+// measure is a metric in one facet.
+type measure struct {
+	f Facet
+	m Metric
+}
+
+// bothSummaries returns series s's summaries at pt in the measures a and b,
+// and whether both were measured.
+func (d *Dataset) bothSummaries(s Series, pt Point, a, b measure) (results.Summary, results.Summary, bool) {
+	sa, oka := d.Summary(a.f, s, pt, a.m)
+	sb, okb := d.Summary(b.f, s, pt, b.m)
+	return sa, sb, oka && okb
+}
+
+// sharedPoint is the largest (size, then workers) point measured in both
+// facets; there is none when either facet was not measured at all.
 func sharedPoint(d *Dataset, a, b Facet) (Point, bool) {
 	in := func(f Facet) map[Point]bool {
 		m := map[Point]bool{}

@@ -37,9 +37,6 @@ func Cache(d *Dataset) ([]*Figure, error) {
 		for _, mode := range []string{"goroutine", "process"} {
 			cf := Facet{Workload: wl, Mode: mode, Cache: "cold"}
 			wf := Facet{Workload: wl, Mode: mode, Cache: "warm"}
-			if d.cells[cf] == nil || d.cells[wf] == nil {
-				continue
-			}
 			pt, ok := sharedPoint(d, cf, wf)
 			if !ok {
 				continue
@@ -50,9 +47,8 @@ func Cache(d *Dataset) ([]*Figure, error) {
 				if IsCeiling(s.Strategy) || IsReference(s.Strategy) {
 					continue
 				}
-				c, ok1 := d.Summary(cf, s, pt, MetricTime)
-				w, ok2 := d.Summary(wf, s, pt, MetricTime)
-				if !ok1 || !ok2 {
+				c, w, ok := d.bothSummaries(s, pt, measure{cf, MetricTime}, measure{wf, MetricTime})
+				if !ok {
 					continue
 				}
 				bars = append(bars, barPair(float64(len(names)), StrategyStyle(s.Strategy), c, w)...)
@@ -139,28 +135,14 @@ func FitLogLog(xs, ys []float64) (Fit, bool) {
 // refused are drawn as "refused" marks at the top of both panels, with the
 // size they were refused at.
 func Scale(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(f Facet) (*Figure, error) {
+	return perFacet(d, func(c facetAxes) (*Figure, error) {
+		f, W := c.f, c.largest.Workers
 		sizes := d.sizesWithRefused(f)
 		if len(sizes) < 3 {
 			return nil, nil
 		}
-		ws := d.Workers(f)
-		W := ws[len(ws)-1]
-		tp := newPlot("time", "file size (log scale)", "time (s, log scale)")
-		mp := newPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
-		for _, p := range []*plot.Plot{tp, mp} {
-			logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
-			// Two panels side by side: at most four size labels each, so
-			// that "64 MiB" and "256 MiB" do not run into each other.
-			p.X.Tick.Marker = Log2BytesTicks{MaxLabels: 4}
-			p.Y.Scale = plot.LogScale{}
-		}
-		tp.Y.Tick.Marker = Log10Ticks{}
-		mp.Y.Tick.Marker = Log2BytesTicks{}
-		fig := newFigure(KindScale, f)
-		var all []results.Summary
-		tLo, tHi, mLo, mHi := math.Inf(1), 0.0, math.Inf(1), 0.0
-		var refused []refusal
+		tp, mp := scalePlots(sizes)
+		fig := newFigure(KindScale, f, tp, mp)
 		series := d.Series(f)
 		for _, s := range d.refusedSeries(f) {
 			if !containsSeries(series, s) {
@@ -168,31 +150,15 @@ func Scale(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		sortSeries(series)
-		// One memory figure for every strategy of the chart: the first
-		// like-for-like one all its cells have, else each (parent)
-		// process's VmHWM.
-		var cells [][]results.Run
-		for _, s := range series {
-			for _, size := range sizes {
-				if runs := d.Runs(f, s, Point{size, W}); !IsCeiling(s.Strategy) && !IsReference(s.Strategy) && len(runs) > 0 {
-					cells = append(cells, runs)
-				}
-			}
-		}
-		peak, what := MetricPeakRSS, MetricPeakRSS.Label+" (VmHWM)"
-		if f.Mode == "process" {
-			what = "the parent's " + what
-		}
-		if m, ok := commonMemoryMetric(cells); ok {
-			peak, what = m.Metric, m.Label
-		}
+		peak, what := d.scaleMemory(f, series, sizes, W)
+		var all []results.Summary
+		tLo, tHi, mLo, mHi := math.Inf(1), 0.0, math.Inf(1), 0.0
+		var refused []refusal
 		for _, s := range series {
 			if IsCeiling(s.Strategy) {
 				continue
 			}
-			st := StrategyStyle(s.Strategy)
 			var tpts, mpts errPoints
-			var xs, ys []float64
 			for _, size := range sizes {
 				pt := Point{size, W}
 				if why := d.refused[f][s][pt]; why != "" {
@@ -205,31 +171,14 @@ func Scale(d *Dataset) ([]*Figure, error) {
 				}
 				all = append(all, t)
 				tpts = append(tpts, pointOf(float64(size), t, 1))
-				xs, ys = append(xs, float64(size)), append(ys, t.Median)
 				tLo, tHi = math.Min(tLo, t.Median), math.Max(tHi, t.Median)
 				if m, ok := d.Summary(f, s, pt, peak); ok {
 					mpts = append(mpts, pointOf(float64(size), m, 1))
 					mLo, mHi = math.Min(mLo, m.Median), math.Max(mHi, m.Median)
 				}
 			}
-			label := s.Label()
-			if fit, ok := FitLogLog(xs, ys); ok {
-				label += fmt.Sprintf(" (time ~ size^%.2f)", fit.Slope)
-			}
-			var th []plot.Thumbnailer
-			if len(tpts) > 0 {
-				var err error
-				if th, err = addSeries(tp, st, logSafe(tpts), nil); err != nil {
-					return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
-				}
-			}
-			if len(mpts) > 0 {
-				if _, err := addSeries(mp, st, logSafe(mpts), nil); err != nil {
-					return nil, fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
-				}
-			}
-			if len(tpts) > 0 || refusedSeriesIn(refused, s) {
-				fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
+			if err := fig.addScaleSeries(tp, mp, s, tpts, mpts, refusedSeriesIn(refused, s)); err != nil {
+				return nil, err
 			}
 		}
 		if len(all) == 0 {
@@ -241,44 +190,123 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		if mHi > 0 {
 			mp.Y.Min, mp.Y.Max = mLo/2, mHi*4
 		}
-		// Refused cells: a cross and the word at the top of each panel, one
-		// row per series so that several refusals at one size stay legible.
-		rows := map[Series]int{}
-		for _, r := range refused {
-			if _, ok := rows[r.s]; !ok {
-				rows[r.s] = len(rows)
-			}
+		if err := drawRefusals(fig.Panels, refused); err != nil {
+			return nil, err
 		}
-		for _, p := range []*plot.Plot{tp, mp} {
-			for _, r := range refused {
-				st := StrategyStyle(r.s.Strategy)
-				y := p.Y.Max / math.Pow(1.8, float64(rows[r.s])+1)
-				xy := plotter.XYs{{X: float64(r.size), Y: y}}
-				sc, err := plotter.NewScatter(xy)
-				if err != nil {
-					return nil, err
-				}
-				sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
-				p.Add(sc)
-				lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: []string{"refused"}})
-				if err != nil {
-					return nil, err
-				}
-				for i := range lb.TextStyle {
-					lb.TextStyle[i] = textStyle(tickSize, false)
-					lb.TextStyle[i].Color = st.Color
-					lb.TextStyle[i].XAlign = draw.XRight
-					lb.TextStyle[i].YAlign = draw.YCenter
-				}
-				lb.Offset = vg.Point{X: -vg.Points(6)}
-				p.Add(lb)
-			}
-		}
-		fig.Panels = []*plot.Plot{tp, mp}
 		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
 		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, workersWord(W))
 		return fig, nil
 	})
+}
+
+// addScaleSeries draws one series of the scale chart: its median times
+// (tpts) on tp and its peak memory (mpts) on mp, without the lower error
+// bars a log axis cannot draw, and gives it a legend entry with the slope
+// fitted to its times, if it has times or was refused somewhere.
+func (fig *Figure) addScaleSeries(tp, mp *plot.Plot, s Series, tpts, mpts errPoints, refused bool) error {
+	st := StrategyStyle(s.Strategy)
+	xs, ys := make([]float64, len(tpts)), make([]float64, len(tpts))
+	for i, p := range tpts {
+		xs[i], ys[i] = p.X, p.Y
+	}
+	label := s.Label()
+	if fit, ok := FitLogLog(xs, ys); ok {
+		label += fmt.Sprintf(" (time ~ size^%.2f)", fit.Slope)
+	}
+	var th []plot.Thumbnailer
+	if len(tpts) > 0 {
+		var err error
+		if th, err = addSeries(tp, st, logSafe(tpts), nil); err != nil {
+			return fig.seriesError(s, err)
+		}
+	}
+	if len(mpts) > 0 {
+		if _, err := addSeries(mp, st, logSafe(mpts), nil); err != nil {
+			return fig.seriesError(s, err)
+		}
+	}
+	if len(tpts) > 0 || refused {
+		fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
+	}
+	return nil
+}
+
+// scalePlots are the two panels of the scale chart, time and peak memory,
+// both on log axes against file size spanning sizes (ascending).
+func scalePlots(sizes []int64) (tp, mp *plot.Plot) {
+	tp = newPlot("time", "file size (log scale)", "time (s, log scale)")
+	mp = newPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
+	for _, p := range []*plot.Plot{tp, mp} {
+		logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+		// Two panels side by side: at most four size labels each, so
+		// that "64 MiB" and "256 MiB" do not run into each other.
+		p.X.Tick.Marker = Log2BytesTicks{MaxLabels: 4}
+		p.Y.Scale = plot.LogScale{}
+	}
+	tp.Y.Tick.Marker = Log10Ticks{}
+	mp.Y.Tick.Marker = Log2BytesTicks{}
+	return tp, mp
+}
+
+// scaleMemory is the one memory figure the scale chart draws for every
+// strategy at W over sizes, and the caption's words for it: the first
+// like-for-like one all its cells have (ceiling and reference commands
+// aside), else each (parent) process's VmHWM.
+func (d *Dataset) scaleMemory(f Facet, series []Series, sizes []int64, W int) (Metric, string) {
+	var cells [][]results.Run
+	for _, s := range series {
+		for _, size := range sizes {
+			if runs := d.Runs(f, s, Point{size, W}); !IsCeiling(s.Strategy) && !IsReference(s.Strategy) && len(runs) > 0 {
+				cells = append(cells, runs)
+			}
+		}
+	}
+	if m, ok := commonMemoryMetric(cells); ok {
+		return m.Metric, m.Label
+	}
+	what := MetricPeakRSS.Label + " (VmHWM)"
+	if f.Mode == "process" {
+		what = "the parent's " + what
+	}
+	return MetricPeakRSS, what
+}
+
+// drawRefusals marks the refused cells at the top of each panel: a cross
+// at the size and the word "refused" beside it, one row per series so
+// that several refusals at one size stay legible.
+func drawRefusals(panels []*plot.Plot, refused []refusal) error {
+	rows := map[Series]int{}
+	for _, r := range refused {
+		if _, ok := rows[r.s]; !ok {
+			rows[r.s] = len(rows)
+		}
+	}
+	for _, p := range panels {
+		for _, r := range refused {
+			st := StrategyStyle(r.s.Strategy)
+			y := p.Y.Max / math.Pow(1.8, float64(rows[r.s])+1)
+			xy := plotter.XYs{{X: float64(r.size), Y: y}}
+			sc, err := plotter.NewScatter(xy)
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+			p.Add(sc)
+			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: []string{"refused"}})
+			if err != nil {
+				return err
+			}
+			for i := range lb.TextStyle {
+				lb.TextStyle[i] = textStyle(tickSize, false)
+				lb.TextStyle[i].Color = st.Color
+				lb.TextStyle[i].XAlign = draw.XRight
+				lb.TextStyle[i].YAlign = draw.YCenter
+			}
+			lb.Offset = vg.Point{X: -vg.Points(6)}
+			p.Add(lb)
+		}
+	}
+	return nil
 }
 
 // logSafe drops the lower error bars that reach zero or below, which a log
