@@ -74,19 +74,56 @@ func runKeys(runs []results.Run) []string {
 // TestDriverEndToEnd runs a tiny experiment through runner.Run: results
 // files, the results-folder lock, and resuming after lost records.
 func TestDriverEndToEnd(t *testing.T) {
-	self := fanbenchBin(t)
 	spec := mustSpec(t, e2eSpec)
 	tmp := t.TempDir()
 	dirPath := filepath.Join(tmp, "results", "e2e", "run1")
-	opts := Options{Spec: spec, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: self, Progress: io.Discard}
+	opts := Options{Spec: spec, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: fanbenchBin(t), Progress: io.Discard}
 	cells := spec.Cells()
 	plan := Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed)
 	if len(cells) != 2 || len(plan) != 6 {
 		t.Fatalf("%d cells, %d planned runs; want 2 and 6", len(cells), len(plan))
 	}
 
-	// First run; while it holds the folder (blocked in its first log
-	// line), a second run on the same folder must fail.
+	sum, logged := runHoldingLock(t, opts)
+	t.Logf("summary: %+v", *sum)
+	if sum.Dir != dirPath || sum.Runs != 4 || sum.Failed != 0 || sum.Skipped != 0 || len(sum.Verdicts) != 1 || !sum.Verdicts[0].Pass {
+		t.Errorf("summary %+v: want 4 measured runs, none failed or skipped, one passing claim", *sum)
+	}
+	if len(logged) != len(plan) {
+		t.Errorf("%d log lines, want %d:\n%s", len(logged), len(plan), strings.Join(logged, "\n"))
+	}
+	if _, err := os.Stat(filepath.Join(dirPath, ".lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock file left behind: %v", err)
+	}
+
+	dir, err := results.OpenDir(dirPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := checkE2ERuns(t, dir, plannedKeys(t, spec), len(cells)*spec.Warmup)
+	checkE2EBench(t, dir.BenchPath())
+	env, err := dir.ReadEnv()
+	if err != nil {
+		t.Fatalf("env.json: %v", err)
+	}
+	if env.Experiment != "e2e" || env.Seed == nil || *env.Seed != 7 {
+		t.Errorf("env.json: experiment %q seed %v", env.Experiment, env.Seed)
+	}
+	verdicts, err := dir.ReadClaims()
+	if err != nil || len(verdicts) != 1 || !verdicts[0].Pass {
+		t.Errorf("claims.json: %+v, %v", verdicts, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dirPath, SpecCopyName)); err != nil || string(b) != e2eSpec {
+		t.Errorf("spec copy: %v %q", err, b)
+	}
+	checkResumeAfterLoss(t, opts, dir, runs)
+}
+
+// runHoldingLock runs the experiment of opts; while it holds the folder
+// (blocked in its first log line), a second run on the same folder must
+// fail. It returns the first run's summary and log lines.
+func runHoldingLock(t *testing.T, opts Options) (*Summary, []string) {
+	t.Helper()
 	log1 := newGate()
 	o1 := opts
 	o1.Log = log1
@@ -117,37 +154,23 @@ func TestDriverEndToEnd(t *testing.T) {
 	if r1.err != nil {
 		t.Fatalf("first run: %v", r1.err)
 	}
-	sum := r1.sum
-	t.Logf("summary: %+v", *sum)
-	if sum.Dir != dirPath || sum.Runs != 4 || sum.Failed != 0 || sum.Skipped != 0 || len(sum.Verdicts) != 1 || !sum.Verdicts[0].Pass {
-		t.Errorf("summary %+v: want 4 measured runs, none failed or skipped, one passing claim", *sum)
-	}
-	if got := log1.lines(); len(got) != len(plan) {
-		t.Errorf("%d log lines, want %d:\n%s", len(got), len(plan), strings.Join(got, "\n"))
-	}
-	if _, err := os.Stat(filepath.Join(dirPath, ".lock")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("lock file left behind: %v", err)
-	}
+	return r1.sum, log1.lines()
+}
 
-	dir, err := results.OpenDir(dirPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+// checkE2ERuns checks the runs.jsonl of TestDriverEndToEnd: exactly the
+// planned runs (wantKeys), each ok, verified and with figures, the warm-ups
+// first, some memory sampled. It returns the runs.
+func checkE2ERuns(t *testing.T, dir results.Dir, wantKeys []string, warmups int) []results.Run {
+	t.Helper()
 	runs, dropped, err := dir.ReadRuns()
 	if err != nil || dropped != 0 {
 		t.Fatalf("runs.jsonl: %v, %d dropped", err, dropped)
 	}
-	if len(runs) != len(plan) {
-		t.Fatalf("runs.jsonl has %d records, want %d", len(runs), len(plan))
+	if len(runs) != len(wantKeys) {
+		t.Fatalf("runs.jsonl has %d records, want %d", len(runs), len(wantKeys))
 	}
-	var wantKeys []string
-	for _, p := range plan {
-		wantKeys = append(wantKeys, runKey(cells[p.Cell].Cell, p.Rep, p.Warmup))
-	}
-	slices.Sort(wantKeys)
-	firstKeys := runKeys(runs)
-	if !slices.Equal(firstKeys, wantKeys) {
-		t.Errorf("recorded runs:\n%s\nwant the plan:\n%s", strings.Join(firstKeys, "\n"), strings.Join(wantKeys, "\n"))
+	if got := runKeys(runs); !slices.Equal(got, wantKeys) {
+		t.Errorf("recorded runs:\n%s\nwant the plan:\n%s", strings.Join(got, "\n"), strings.Join(wantKeys, "\n"))
 	}
 	sampled := 0
 	for i, r := range runs {
@@ -177,19 +200,24 @@ func TestDriverEndToEnd(t *testing.T) {
 	if sampled == 0 {
 		t.Error("no run of the experiment has a non-zero memory sample with sample_every = 5ms")
 	}
-	for i, r := range runs[:len(cells)*spec.Warmup] {
+	for i, r := range runs[:warmups] {
 		if !r.Warmup {
 			t.Errorf("run %d is not a warm-up: warm-ups come first", i)
 		}
 	}
+	return runs
+}
 
-	// results.bench: valid benchmark format with the expected units.
-	f, err := os.Open(dir.BenchPath())
+// checkE2EBench checks the results.bench of TestDriverEndToEnd: valid
+// benchmark format, one result a measured run, with the expected units.
+func checkE2EBench(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	br := benchfmt.NewReader(f, dir.BenchPath())
+	br := benchfmt.NewReader(f, path)
 	units := map[string]bool{}
 	nres := 0
 	for br.Scan() {
@@ -217,22 +245,13 @@ func TestDriverEndToEnd(t *testing.T) {
 			t.Errorf("results.bench lacks unit %s (has %v)", u, units)
 		}
 	}
-	env, err := dir.ReadEnv()
-	if err != nil {
-		t.Fatalf("env.json: %v", err)
-	}
-	if env.Experiment != "e2e" || env.Seed == nil || *env.Seed != 7 {
-		t.Errorf("env.json: experiment %q seed %v", env.Experiment, env.Seed)
-	}
-	verdicts, err := dir.ReadClaims()
-	if err != nil || len(verdicts) != 1 || !verdicts[0].Pass {
-		t.Errorf("claims.json: %+v, %v", verdicts, err)
-	}
-	if b, err := os.ReadFile(filepath.Join(dirPath, SpecCopyName)); err != nil || string(b) != e2eSpec {
-		t.Errorf("spec copy: %v %q", err, b)
-	}
+}
 
-	// Lose the last 3 records; resuming re-runs exactly those.
+// checkResumeAfterLoss loses the last 3 records of the experiment of opts
+// (runs, as recorded) and resumes: exactly those run again, after the
+// records kept, which stay as they were.
+func checkResumeAfterLoss(t *testing.T, opts Options, dir results.Dir, runs []results.Run) {
+	t.Helper()
 	raw, err := os.ReadFile(dir.RunsPath())
 	if err != nil {
 		t.Fatal(err)
@@ -262,8 +281,8 @@ func TestDriverEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := runKeys(after); !slices.Equal(got, firstKeys) {
-		t.Errorf("after resume the runs are:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(firstKeys, "\n"))
+	if got, want := runKeys(after), runKeys(runs); !slices.Equal(got, want) {
+		t.Errorf("after resume the runs are:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if got := runKeys(after[len(after)-3:]); !slices.Equal(got, lost) {
 		t.Errorf("resume re-ran %v, want the lost %v", got, lost)

@@ -557,7 +557,8 @@ func TestRunInterruptAndResume(t *testing.T) {
 	if err := exec.Command("cp", sleep, nap).Run(); err != nil {
 		t.Fatal(err)
 	}
-	specPath := writeFile(t, filepath.Join(tmp, "sig.toml"), fmt.Sprintf(`name = "sig"
+	e := sigExperiment{tmp: tmp, fx: filepath.Join(tmp, "fx"), cgParent: runCgroupParent(t)}
+	e.specPath = writeFile(t, filepath.Join(tmp, "sig.toml"), fmt.Sprintf(`name = "sig"
 repetitions = 6
 warmup = 1
 seed = 11
@@ -568,127 +569,155 @@ sample_every = "5ms"
 name = "nap"
 command = [%q, "0.2"]
 `, nap))
-	spec, err := LoadSpec(specPath)
+	spec, err := LoadSpec(e.specPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx := filepath.Join(tmp, "fx")
-	cgParent := runCgroupParent(t)
 
 	// The uninterrupted run everything is compared with.
-	whole := runCLI(t, nil, "run", "--results", filepath.Join(tmp, "whole"), "--fixtures", fx, specPath)
+	whole := runCLI(t, nil, "run", "--results", filepath.Join(tmp, "whole"), "--fixtures", e.fx, e.specPath)
 	if whole.code != 0 {
 		t.Fatalf("uninterrupted run: exit %d: %s", whole.code, whole.stderr)
 	}
-	wholeRuns, _ := readRunsOK(t, onlyFolder(t, filepath.Join(tmp, "whole"), "sig"))
+	e.whole, _ = readRunsOK(t, onlyFolder(t, filepath.Join(tmp, "whole"), "sig"))
+	if !slices.Equal(runKeys(e.whole), plannedKeys(t, spec)) {
+		t.Fatalf("uninterrupted run: %v, want the plan %v", runKeys(e.whole), plannedKeys(t, spec))
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { e.interrupt(t, sig) })
+	}
+}
+
+// sigExperiment is the experiment of TestRunInterruptAndResume.
+type sigExperiment struct {
+	tmp, fx, specPath string
+	cgParent          string        // where run cgroups are made ("" : none)
+	whole             []results.Run // the records of an uninterrupted run
+}
+
+// interrupt starts fanbench run of the experiment, checks that a second
+// run on its folder is stopped by the lock, sends sig after two recorded
+// runs, checks that nothing of the run is left but its finished records,
+// and resumes it.
+func (e sigExperiment) interrupt(t *testing.T, sig syscall.Signal) {
+	root := filepath.Join(e.tmp, "sig-"+strconv.Itoa(int(sig)))
+	cgBefore := runCgroups(e.cgParent)
+	cmd := exec.Command(fanbenchBin(t), "run", "--results", root, "--fixtures", e.fx, e.specPath)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	killed := false
+	defer func() {
+		if !killed {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	dir := waitForRuns(t, filepath.Join(root, "sig"), 2, &stderr)
+
+	// The folder is locked: a second run on it stops at once.
+	second := runCLI(t, nil, "run", "--resume", dir, "--fixtures", e.fx)
+	wantLock := fmt.Sprintf("fanbench run: results folder %s is in use by another fanbench run (pid %d)\n", dir, cmd.Process.Pid)
+	if second.code != 1 || second.stderr != wantLock {
+		t.Errorf("second run on a folder in use: exit %d, stderr %q; want 1, %q", second.code, second.stderr, wantLock)
+	}
+
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		killed = true
+	case <-time.After(20 * time.Second):
+		t.Fatalf("fanbench run still running 20s after %v", sig)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit status %d after %v, want 130; stderr %s", code, sig, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted: ") || !strings.Contains(stderr.String(), "continue with --resume "+dir) {
+		t.Errorf("stderr %q: want how to resume", stderr.String())
+	}
+	e.checkNothingLeft(t, sig, dir, cgBefore)
+	partial, dropped := readRunsOK(t, dir)
+	if dropped != 0 || len(partial) < 2 || len(partial) >= len(e.whole) {
+		t.Errorf("after %v: %d runs, %d dropped", sig, len(partial), dropped)
+	}
+	for _, r := range partial {
+		if r.Status != results.StatusOK {
+			t.Errorf("recorded run %d is %s %q: an interrupted run must not be recorded", r.Order, r.Status, r.Reason)
+		}
+	}
+	t.Logf("%v after %d of %d runs", sig, len(partial), len(e.whole))
+	e.checkResume(t, dir, len(partial))
+}
+
+// waitForRuns waits, at most 60 s, for the single results folder under
+// root to record n runs, and returns it; stderr is the run's, for the
+// failure.
+func waitForRuns(t *testing.T, root string, n int, stderr *bytes.Buffer) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if files, _ := filepath.Glob(filepath.Join(root, "*", results.RunsFile)); len(files) == 1 {
+			if runs, _, err := results.ReadRuns(files[0]); err == nil && len(runs) >= n {
+				return filepath.Dir(files[0])
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %d runs recorded in 60s; stderr %s", n, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkNothingLeft: nothing of a run interrupted by sig survives it: no
+// process mentions the temp folder (the nap copy, fanbench exec of the
+// fixture), no run cgroup made during it (not in cgBefore) is left, nor
+// the lock of its results folder dir.
+func (e sigExperiment) checkNothingLeft(t *testing.T, sig syscall.Signal, dir string, cgBefore []string) {
+	t.Helper()
+	if pids := procsMentioning(e.tmp); len(pids) > 0 {
+		t.Errorf("processes left after %v: %v", sig, pids)
+	}
+	for _, cg := range runCgroups(e.cgParent) {
+		name := filepath.Base(cg)
+		if !slices.Contains(cgBefore, cg) && (strings.HasPrefix(name, "fanbench-refnap-") || strings.HasPrefix(name, "fanbench-readall-")) {
+			t.Errorf("cgroup left after %v: %s", sig, cg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock file left: %v", err)
+	}
+}
+
+// checkResume resumes the interrupted experiment in dir, which recorded
+// its first kept runs: it then holds exactly the runs of the uninterrupted
+// one, each with its run order, the resumed ones in that order.
+func (e sigExperiment) checkResume(t *testing.T, dir string, kept int) {
+	t.Helper()
+	res := runCLI(t, nil, "run", "--resume", dir, "--fixtures", e.fx)
+	if res.code != 0 {
+		t.Fatalf("resume: exit %d: %s", res.code, res.stderr)
+	}
 	wantOrder := map[string]int{}
-	for _, r := range wholeRuns {
+	for _, r := range e.whole {
 		wantOrder[keyOf(r)] = r.Order
 	}
-	if !slices.Equal(runKeys(wholeRuns), plannedKeys(t, spec)) {
-		t.Fatalf("uninterrupted run: %v, want the plan %v", runKeys(wholeRuns), plannedKeys(t, spec))
+	final, dropped := readRunsOK(t, dir)
+	if dropped != 0 || !slices.Equal(runKeys(final), runKeys(e.whole)) {
+		t.Errorf("after resume:\n%v\nwant the uninterrupted run's\n%v", runKeys(final), runKeys(e.whole))
 	}
-
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) {
-			root := filepath.Join(tmp, "sig-"+strconv.Itoa(int(sig)))
-			cgBefore := runCgroups(cgParent)
-			cmd := exec.Command(fanbenchBin(t), "run", "--results", root, "--fixtures", fx, specPath)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			killed := false
-			defer func() {
-				if !killed {
-					cmd.Process.Kill()
-					<-exited
-				}
-			}()
-			// Wait for two recorded runs, then interrupt.
-			var dir string
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				if dirs, _ := filepath.Glob(filepath.Join(root, "sig", "*", results.RunsFile)); len(dirs) == 1 {
-					if runs, _, err := results.ReadRuns(dirs[0]); err == nil && len(runs) >= 2 {
-						dir = filepath.Dir(dirs[0])
-						break
-					}
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no two runs recorded in 60s; stderr %s", stderr.String())
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-
-			// The folder is locked: a second run on it stops at once.
-			second := runCLI(t, nil, "run", "--resume", dir, "--fixtures", fx)
-			wantLock := fmt.Sprintf("fanbench run: results folder %s is in use by another fanbench run (pid %d)\n", dir, cmd.Process.Pid)
-			if second.code != 1 || second.stderr != wantLock {
-				t.Errorf("second run on a folder in use: exit %d, stderr %q; want 1, %q", second.code, second.stderr, wantLock)
-			}
-
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-exited:
-				killed = true
-			case <-time.After(20 * time.Second):
-				t.Fatalf("fanbench run still running 20s after %v", sig)
-			}
-			if code := cmd.ProcessState.ExitCode(); code != 130 {
-				t.Errorf("exit status %d after %v, want 130; stderr %s", code, sig, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), "interrupted: ") || !strings.Contains(stderr.String(), "continue with --resume "+dir) {
-				t.Errorf("stderr %q: want how to resume", stderr.String())
-			}
-			// Nothing of the run survives it: no process mentions the temp
-			// folder (the nap copy, fanbench exec of the fixture), no run
-			// cgroup made during it is left.
-			if pids := procsMentioning(tmp); len(pids) > 0 {
-				t.Errorf("processes left after %v: %v", sig, pids)
-			}
-			for _, cg := range runCgroups(cgParent) {
-				name := filepath.Base(cg)
-				if !slices.Contains(cgBefore, cg) && (strings.HasPrefix(name, "fanbench-refnap-") || strings.HasPrefix(name, "fanbench-readall-")) {
-					t.Errorf("cgroup left after %v: %s", sig, cg)
-				}
-			}
-			if _, err := os.Stat(filepath.Join(dir, ".lock")); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("lock file left: %v", err)
-			}
-			partial, dropped := readRunsOK(t, dir)
-			if dropped != 0 || len(partial) < 2 || len(partial) >= len(wholeRuns) {
-				t.Errorf("after %v: %d runs, %d dropped", sig, len(partial), dropped)
-			}
-			for _, r := range partial {
-				if r.Status != results.StatusOK {
-					t.Errorf("recorded run %d is %s %q: an interrupted run must not be recorded", r.Order, r.Status, r.Reason)
-				}
-			}
-			t.Logf("%v after %d of %d runs", sig, len(partial), len(wholeRuns))
-
-			res := runCLI(t, nil, "run", "--resume", dir, "--fixtures", fx)
-			if res.code != 0 {
-				t.Fatalf("resume: exit %d: %s", res.code, res.stderr)
-			}
-			final, dropped := readRunsOK(t, dir)
-			if dropped != 0 || !slices.Equal(runKeys(final), runKeys(wholeRuns)) {
-				t.Errorf("after resume:\n%v\nwant the uninterrupted run's\n%v", runKeys(final), runKeys(wholeRuns))
-			}
-			for i, r := range final {
-				if r.Order != wantOrder[keyOf(r)] {
-					t.Errorf("%s: order %d, the uninterrupted run has %d", keyOf(r), r.Order, wantOrder[keyOf(r)])
-				}
-				if i > 0 && i >= len(partial) && r.Order <= final[i-1].Order {
-					t.Errorf("resume ran %s (order %d) after order %d: not in the recorded order", keyOf(r), r.Order, final[i-1].Order)
-				}
-			}
-		})
+	for i, r := range final {
+		if r.Order != wantOrder[keyOf(r)] {
+			t.Errorf("%s: order %d, the uninterrupted run has %d", keyOf(r), r.Order, wantOrder[keyOf(r)])
+		}
+		if i > 0 && i >= kept && r.Order <= final[i-1].Order {
+			t.Errorf("resume ran %s (order %d) after order %d: not in the recorded order", keyOf(r), r.Order, final[i-1].Order)
+		}
 	}
 }
 
