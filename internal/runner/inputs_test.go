@@ -88,6 +88,27 @@ value = 1073741824.0
 			t.Errorf("%s: %s %q, answer %s: want ok with %d lines", name, r.Status, r.Reason, r.Answer, wantLines[in])
 		}
 	}
+	checkInputsEnv(t, dir, weather, notes)
+	if _, err := os.Stat(filepath.Join(tmp, "fx")); err == nil {
+		t.Errorf("a fixture folder was made for a spec with files only")
+	}
+	rep := runCLI(t, nil, "report", "--out", filepath.Join(tmp, "plots"), dir)
+	if rep.code != 0 {
+		t.Fatalf("report: exit %d, %s", rep.code, rep.stderr)
+	}
+	md := string(mustRead(t, filepath.Join(tmp, "plots", "mine", "report.md")))
+	for _, want := range []string{"input=weather.txt", "input=notes.csv"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report.md does not show %s", want)
+		}
+	}
+}
+
+// checkInputsEnv checks the env.json of TestInputsEndToEnd: it records
+// each of the user's files (paths weather and notes) with its size and
+// checksum, and no generated fixture.
+func checkInputsEnv(t *testing.T, dir, weather, notes string) {
+	t.Helper()
 	env, err := results.ReadEnv(filepath.Join(dir, results.EnvFile))
 	if err != nil {
 		t.Fatal(err)
@@ -108,19 +129,6 @@ value = 1073741824.0
 	}
 	if len(env.Fixtures) != 2 {
 		t.Errorf("env.json lists %d files, want the 2 inputs (no generated fixture)", len(env.Fixtures))
-	}
-	if _, err := os.Stat(filepath.Join(tmp, "fx")); err == nil {
-		t.Errorf("a fixture folder was made for a spec with files only")
-	}
-	rep := runCLI(t, nil, "report", "--out", filepath.Join(tmp, "plots"), dir)
-	if rep.code != 0 {
-		t.Fatalf("report: exit %d, %s", rep.code, rep.stderr)
-	}
-	md := string(mustRead(t, filepath.Join(tmp, "plots", "mine", "report.md")))
-	for _, want := range []string{"input=weather.txt", "input=notes.csv"} {
-		if !strings.Contains(md, want) {
-			t.Errorf("report.md does not show %s", want)
-		}
 	}
 }
 

@@ -124,23 +124,7 @@ timeout = "30s"
 				if order != changeAt {
 					return
 				}
-				var err error
-				if change == "truncate" {
-					err = os.Truncate(path, 1000)
-				} else {
-					// Same size, other bytes; the mtime moves on even on a
-					// file system with coarse timestamps.
-					var f *os.File
-					if f, err = os.OpenFile(path, os.O_WRONLY, 0); err == nil {
-						_, err = f.WriteAt([]byte("tampered"), 100)
-						f.Close()
-					}
-					if err == nil {
-						later := time.Now().Add(time.Hour)
-						err = os.Chtimes(path, later, later)
-					}
-				}
-				if err != nil {
+				if err := tamper(path, change); err != nil {
 					t.Error(err)
 				}
 			}
@@ -186,6 +170,28 @@ timeout = "30s"
 			}
 		})
 	}
+}
+
+// tamper changes the file at path: "truncate" cuts it short;
+// "rewrite-same-size" writes other bytes into it, same size, and moves its
+// mtime on, even on a file system with coarse timestamps.
+func tamper(path, change string) error {
+	if change == "truncate" {
+		return os.Truncate(path, 1000)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteAt([]byte("tampered"), 100)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	later := time.Now().Add(time.Hour)
+	return os.Chtimes(path, later, later)
 }
 
 // TestDriverRunFaults: a run that hangs, fails with a message, panics or is
@@ -421,21 +427,7 @@ pss_every = "0s"
 	// The fixture and its reference exist before, as in a real run where
 	// the disk fills up during the experiment.
 	fx := filepath.Join(tmp, "fx")
-	store, err := fixture.Open(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _, err := store.Ensure(64<<10, spec.FixtureSeed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count, err := workload.Lookup("count")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Reference(f, count); err != nil {
-		t.Fatal(err)
-	}
+	makeFixture(t, fx, 64<<10, spec.FixtureSeed)
 
 	// A free run sizes the records: the limit falls in the middle of the
 	// sixth one.
@@ -499,6 +491,27 @@ pss_every = "0s"
 	}
 	if !slices.Equal(runKeys(after[:5]), runKeys(runs)) {
 		t.Errorf("resume changed the first records: %v, were %v", runKeys(after[:5]), runKeys(runs))
+	}
+}
+
+// makeFixture makes the fixture of size and seed in the folder fx, and
+// its count reference, as an earlier experiment would have.
+func makeFixture(t *testing.T, fx string, size int64, seed uint64) {
+	t.Helper()
+	store, err := fixture.Open(fx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _, err := store.Ensure(size, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, err := workload.Lookup("count")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Reference(f, count); err != nil {
+		t.Fatal(err)
 	}
 }
 
