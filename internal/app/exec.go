@@ -2,6 +2,8 @@ package app
 
 import (
 	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -45,6 +47,17 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	}
 	if o.Mode.UnmarshalText([]byte(*mode)) != nil {
 		return usagef("flag -mode: %q, want one of %s", *mode, strategy.ModesText())
+	}
+	var modeErr error
+	fs.Visit(func(f *flag.Flag) { // the knobs given, not their defaults
+		if n, ok := strategy.LookupKnob(f.Name); ok && modeErr == nil {
+			if err := n.CheckMode(o.Mode); err != nil {
+				modeErr = fmt.Errorf("flag -%s: %w", f.Name, err)
+			}
+		}
+	})
+	if modeErr != nil {
+		return usagef("%v", modeErr)
 	}
 	if _, err := workload.Lookup(o.Workload); err != nil {
 		return usagef("flag -workload: %v", err)

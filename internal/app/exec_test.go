@@ -40,6 +40,7 @@ func TestExecRefusals(t *testing.T) {
 		{"workers × buf", []string{"--strategy", "ranges", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "workers 4096 × (buf 1GiB + maxline 1MiB)"},
 		{"chancap × buf", []string{"--strategy", "chan", "--chancap", "1048576", "--buf", "1GiB", file}, 1, guard, "chancap 1048576"},
 		{"process workers", []string{"--mode", "process", "--strategy", "mmap", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "(workers 4096 + 1) × 64MiB"},
+		{"knob of the other mode", []string{"--mode", "process", "--strategy", "ranges", "--segment", "1MiB", file}, 2, "fanbench exec: flag -segment: knob segment does not apply to mode=process (it applies to goroutine mode only)", ""},
 		{"fifo", []string{"--strategy", "readall", "--verify", fifo}, 1, "fanbench exec: file " + fifo + ": a named pipe (FIFO): fanbench measures regular files only", ""},
 	}
 	for _, tt := range tests {

@@ -561,8 +561,8 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 		}
 		if n, ok := strategy.LookupKnob(k); ok {
 			for _, mode := range m.modes {
-				if !n.AppliesToMode(mode) {
-					return s.errAt(k, "knob %s does not apply to mode=%s (it applies to %s mode only)", k, mode, strategy.ModesText(n.Modes...))
+				if err := n.CheckMode(mode); err != nil {
+					return s.errAt(k, "%v", err)
 				}
 			}
 		}

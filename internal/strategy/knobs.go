@@ -78,6 +78,15 @@ func (n Knob) AppliesToMode(mode Mode) bool {
 	return n.Modes == nil || slices.Contains(n.Modes, mode)
 }
 
+// CheckMode refuses the knob in a mode it does not apply to, in one line
+// naming both.
+func (n Knob) CheckMode(mode Mode) error {
+	if n.AppliesToMode(mode) {
+		return nil
+	}
+	return fmt.Errorf("knob %s does not apply to mode=%s (it applies to %s mode only)", n.Name, mode, ModesText(n.Modes...))
+}
+
 // onlyIn is the row applying in the modes named only.
 func (n Knob) onlyIn(modes ...Mode) Knob {
 	n.Modes = modes
