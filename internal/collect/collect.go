@@ -108,23 +108,6 @@ func (s Stats) Add(o Stats) Stats {
 	return Stats{Messages: s.Messages + o.Messages, IPCBytes: s.IPCBytes + o.IPCBytes}
 }
 
-// Extra records the stats in a result's extra figures as "messages" and
-// "ipc-B", creating the map if needed. Partials (no messages) records
-// nothing.
-func (s Stats) Extra(m map[string]float64) map[string]float64 {
-	if s.Messages == 0 && s.IPCBytes == 0 {
-		return m
-	}
-	if m == nil {
-		m = map[string]float64{}
-	}
-	m["messages"] = float64(s.Messages)
-	if s.IPCBytes > 0 {
-		m["ipc-B"] = float64(s.IPCBytes)
-	}
-	return m
-}
-
 // Sink takes one worker's lines. Add is called with whole lines only (as
 // workload.Partial's Add); Close sends what is still batched and reports
 // the first failure. A sink is used by one goroutine.

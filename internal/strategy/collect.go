@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -97,7 +98,7 @@ func (c *collected) finish(name string, reps []workerReport, extra map[string]fl
 			st = st.Add(collect.Stats{Messages: r.Messages, IPCBytes: r.IPCBytes})
 		}
 	}
-	extra = st.Extra(extra)
+	extra = collectExtra(st, extra)
 	if c.recv == nil {
 		return nil, extra, nil
 	}
@@ -141,4 +142,21 @@ func managerMain(w workload.Workload, index, workers, batch int, faults collect.
 		return nil, fmt.Errorf("manager %d: %w", index, err)
 	}
 	return p, nil
+}
+
+// collectExtra records what collecting cost in a result's extra figures
+// (results.UnitMessages, results.UnitIPCBytes), creating the map if
+// needed. Partials (no messages) records nothing.
+func collectExtra(s collect.Stats, m map[string]float64) map[string]float64 {
+	if s.Messages == 0 && s.IPCBytes == 0 {
+		return m
+	}
+	if m == nil {
+		m = map[string]float64{}
+	}
+	m[results.UnitMessages] = float64(s.Messages)
+	if s.IPCBytes > 0 {
+		m[results.UnitIPCBytes] = float64(s.IPCBytes)
+	}
+	return m
 }

@@ -86,7 +86,7 @@ func gather(name string, j Job, extra counters, deliver func(fanout.Options, fun
 	if g.err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, g.err)
 	}
-	return Result{Answer: g.partial.Answer(), Elapsed: st.Elapsed + g.took, Extra: g.stats.Extra(extra(st))}, nil
+	return Result{Answer: g.partial.Answer(), Elapsed: st.Elapsed + g.took, Extra: collectExtra(g.stats, extra(st))}, nil
 }
 
 // gatherer is a goroutine form's collection: a sink per worker, combined
