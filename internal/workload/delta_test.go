@@ -10,21 +10,11 @@ import (
 	. "github.com/fanbench/fanbench/internal/workload"
 )
 
-var edgeInputs = map[string]string{
-	"empty":          "",
-	"one byte":       "x",
-	"only newlines":  "\n\n\n",
-	"no trailing nl": "Hamburg;12.0\nBulawayo;8.9\nHamburg;-3.4",
-	"crlf":           "Hamburg;12.0\r\nBulawayo;8.9\r\n",
-	"bad lines":      "Hamburg;12.0\n;1.0\nnosemi\nX;1.23\nY;-.5\nZ;100.0\nÅrhus;-99.9\n",
-	"utf8":           "São Paulo;25.1\nZürich;-0.1\n東京;15.5\nSão Paulo;-25.1\n",
-}
-
 // deltaInputs are the edge inputs plus a generated fixture with many names.
 func deltaInputs(t *testing.T) map[string][]byte {
 	t.Helper()
 	in := map[string][]byte{}
-	for name, s := range edgeInputs {
+	for name, s := range EdgeInputs {
 		in[name] = []byte(s)
 	}
 	var buf bytes.Buffer

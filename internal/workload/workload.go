@@ -92,24 +92,19 @@ type wireReader struct {
 
 var errTruncated = errors.New("truncated")
 
-func (d *wireReader) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errTruncated
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+// uvarint decodes an unsigned varint.
+func (d *wireReader) uvarint() uint64 { return decodeVarint(d, binary.Uvarint) }
 
-func (d *wireReader) varint() int64 {
+// varint decodes a signed (zig-zag) varint.
+func (d *wireReader) varint() int64 { return decodeVarint(d, binary.Varint) }
+
+// decodeVarint takes one varint off d with decode (binary.Uvarint or
+// binary.Varint); 0 and a sticky errTruncated if there is none.
+func decodeVarint[T uint64 | int64](d *wireReader, decode func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b)
+	v, n := decode(d.b)
 	if n <= 0 {
 		d.err = errTruncated
 		return 0
