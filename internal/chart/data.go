@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -221,22 +222,21 @@ func (d *Dataset) Runs(f Facet, s Series, p Point) []results.Run { return d.cell
 
 // Sizes and Workers return the distinct sizes and worker counts of a facet,
 // ascending.
-func (d *Dataset) Sizes(f Facet) []int64 {
-	set := map[int64]bool{}
-	for _, ps := range d.cells[f] {
-		for p := range ps {
-			set[p.Size] = true
-		}
-	}
-	return slices.Sorted(maps.Keys(set))
-}
+func (d *Dataset) Sizes(f Facet) []int64 { return distinctOf(d.cells[f], pointSize) }
 
 // Workers: see Sizes.
-func (d *Dataset) Workers(f Facet) []int {
-	set := map[int]bool{}
-	for _, ps := range d.cells[f] {
+func (d *Dataset) Workers(f Facet) []int { return distinctOf(d.cells[f], pointWorkers) }
+
+func pointSize(p Point) int64  { return p.Size }
+func pointWorkers(p Point) int { return p.Workers }
+
+// distinctOf returns the distinct values of one coordinate (of) over the
+// points of every series of a facet, ascending.
+func distinctOf[T cmp.Ordered, V any](series map[Series]map[Point]V, of func(Point) T) []T {
+	set := map[T]bool{}
+	for _, ps := range series {
 		for p := range ps {
-			set[p.Workers] = true
+			set[of(p)] = true
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
@@ -435,14 +435,7 @@ func (d *Dataset) refusedSeries(f Facet) []Series {
 
 // sizesWithRefused is Sizes with the sizes of refused cells added.
 func (d *Dataset) sizesWithRefused(f Facet) []int64 {
-	set := map[int64]bool{}
-	for _, v := range d.Sizes(f) {
-		set[v] = true
-	}
-	for _, pts := range d.refused[f] {
-		for p := range pts {
-			set[p.Size] = true
-		}
-	}
-	return slices.Sorted(maps.Keys(set))
+	sizes := append(d.Sizes(f), distinctOf(d.refused[f], pointSize)...)
+	slices.Sort(sizes)
+	return slices.Compact(sizes)
 }
