@@ -11,38 +11,11 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
-	"gonum.org/v1/plot/cmpimg"
 
 	"github.com/fanbench/fanbench/internal/chart"
 	"github.com/fanbench/fanbench/internal/chart/synthetic"
 	"github.com/fanbench/fanbench/internal/results"
 )
-
-// golden lists each example with the files it writes; go test -regen
-// rewrites the testdata/*_golden.* references.
-var golden = []struct {
-	name    string
-	example func()
-	file    string
-}{
-	{"throughput", Example_throughput, "throughput_count_goroutine_warm"},
-	{"memory", Example_memory, "memory_count_process_warm"},
-	{"speedup", Example_speedup, "speedup_count_goroutine_warm"},
-	{"efficiency", Example_efficiency, "efficiency_count_process_warm"},
-	{"timeline", Example_timeline, "timeline_count_goroutine_warm"},
-	{"alloc", Example_allocGC, "alloc_count_goroutine_warm"},
-	{"modes", Example_modes, "modes_count_warm"},
-	{"scale", Example_scale, "scale_count_goroutine_cold"},
-	{"cache", Example_cache, "cache_count"},
-}
-
-func TestGolden(t *testing.T) {
-	for _, g := range golden {
-		t.Run(g.name, func(t *testing.T) {
-			cmpimg.CheckPlot(g.example, t, g.file+".png", g.file+".svg")
-		})
-	}
-}
 
 func loadFixture(t *testing.T) *chart.Results {
 	t.Helper()
