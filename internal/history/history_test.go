@@ -83,6 +83,17 @@ func three(t *testing.T) (root string, dirs []string) {
 	return root, dirs
 }
 
+// addAll adds each results folder of dirs to the history at path with
+// gates, failing the test on an error.
+func addAll(t *testing.T, path string, dirs []string, gates string) {
+	t.Helper()
+	for _, d := range dirs {
+		if _, err := Add(path, d, gates); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestAddReadGate(t *testing.T) {
 	root, dirs := three(t)
 	hist := filepath.Join(root, "results", "history.jsonl") // the folder does not exist yet
@@ -181,11 +192,7 @@ func TestAddReadGate(t *testing.T) {
 func TestGateMediansOnly(t *testing.T) {
 	root, dirs := three(t)
 	hist := filepath.Join(root, "history.jsonl")
-	for _, d := range dirs[:2] {
-		if _, err := Add(hist, d, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addAll(t, hist, dirs[:2], "")
 	// The previous entry's folder is gone: the gate falls back to medians.
 	if err := os.RemoveAll(dirs[1]); err != nil {
 		t.Fatal(err)
@@ -234,11 +241,7 @@ func TestGateMediansOnly(t *testing.T) {
 func TestTornAndCorrupt(t *testing.T) {
 	root, dirs := three(t)
 	clean := filepath.Join(root, "clean.jsonl")
-	for _, d := range dirs[:2] {
-		if _, err := Add(clean, d, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addAll(t, clean, dirs[:2], "")
 	good, err := os.ReadFile(clean)
 	if err != nil {
 		t.Fatal(err)
@@ -395,11 +398,7 @@ func TestLabels(t *testing.T) {
 func TestPlotWritesCharts(t *testing.T) {
 	root, dirs := three(t)
 	hist := filepath.Join(root, "history.jsonl")
-	for _, d := range dirs {
-		if _, err := Add(hist, d, "sec/op:+10%"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addAll(t, hist, dirs, "sec/op:+10%")
 	entries, err := Read(hist)
 	if err != nil {
 		t.Fatal(err)
