@@ -32,6 +32,27 @@ func AddSeries(p *plot.Plot, st Style, pts []ErrPoint, dashes []vg.Length, radiu
 	return addSeriesRadius(p, st, pts, dashes, radius)
 }
 
+// PointOf is the plotted point of a summary at x, its median and interval
+// divided by unit (the display unit's size, as AxisScale returns it).
+func PointOf(x float64, s results.Summary, unit float64) ErrPoint { return pointOf(x, s, unit) }
+
+// LabelSlot is the width along the x axis of each of n evenly spaced tick
+// labels in one of panels panels side by side: the data area is roughly
+// the panel less the y axis.
+func LabelSlot(panels, n int) vg.Length {
+	return (Width/vg.Length(panels) - vg.Points(70)) / vg.Length(n)
+}
+
+// WidestLabel is the width of the widest of labels in axis a's tick label
+// style.
+func WidestLabel(a *plot.Axis, labels []string) vg.Length {
+	widest := vg.Length(0)
+	for _, l := range labels {
+		widest = max(widest, a.Tick.Label.Width(l))
+	}
+	return widest
+}
+
 // Dashes are the line patterns that tell apart series of one colour: solid,
 // dashed, dotted, dash-dot.
 var Dashes = [][]vg.Length{nil, {vg.Points(5), vg.Points(2.5)}, {vg.Points(1.5), vg.Points(1.5)}, {vg.Points(6), vg.Points(2), vg.Points(1.5), vg.Points(2)}}

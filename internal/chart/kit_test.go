@@ -1,8 +1,11 @@
 package chart
 
 import (
+	"math"
 	"slices"
 	"testing"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 func TestLog10Ticks(t *testing.T) {
@@ -65,5 +68,56 @@ func TestAxisScale(t *testing.T) {
 		if f != tt.factor || axis != tt.axis {
 			t.Errorf("AxisScale(%q, %v) = %v, %q; want %v, %q", tt.unit, tt.max, f, axis, tt.factor, tt.axis)
 		}
+	}
+}
+
+// TestPointOf: a summary's median and interval as distances from it, in
+// the display unit, worked out by hand.
+func TestPointOf(t *testing.T) {
+	tests := []struct {
+		name string
+		s    results.Summary
+		unit float64
+		want ErrPoint
+	}{
+		{"interval", results.Summary{Median: 6, Lo: 4, Hi: 10, N: 8}, 2, ErrPoint{X: 1.5, Y: 3, Lo: 1, Hi: 2}},
+		{"as they are", results.Summary{Median: 6, Lo: 4, Hi: 10, N: 8}, 1, ErrPoint{X: 1.5, Y: 6, Lo: 2, Hi: 4}},
+		{"no interval", results.Summary{Median: 6, Lo: math.Inf(-1), Hi: math.Inf(1), N: 3}, 2, ErrPoint{X: 1.5, Y: 3}},
+	}
+	for _, tt := range tests {
+		if got := PointOf(1.5, tt.s, tt.unit); got != tt.want {
+			t.Errorf("%s: PointOf = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestCrowdedLabels: the slot a tick label has shrinks with the labels
+// and the panels sharing the width, and the widest label is the longest
+// string's width in the axis' font.
+func TestCrowdedLabels(t *testing.T) {
+	// The figure is 16 cm = 453.54 pt wide; the y axis takes about 70 pt
+	// of each panel.
+	for _, tt := range []struct {
+		panels, n int
+		want      float64 // points
+	}{
+		{1, 4, (453.5433 - 70) / 4},   // 95.89
+		{2, 4, (226.7717 - 70) / 4},   // 39.19
+		{1, 10, (453.5433 - 70) / 10}, // 38.35
+	} {
+		if got := LabelSlot(tt.panels, tt.n).Points(); math.Abs(got-tt.want) > 1e-3 {
+			t.Errorf("LabelSlot(%d, %d) = %.4f pt, want %.4f", tt.panels, tt.n, got, tt.want)
+		}
+	}
+	p := NewPlot("", "", "")
+	short, long := p.X.Tick.Label.Width("ab"), p.X.Tick.Label.Width("abcdefgh")
+	if !(long > short && short > 0) {
+		t.Fatalf("label widths %v, %v: want 0 < short < long", short, long)
+	}
+	if got := WidestLabel(&p.X, []string{"ab", "abcdefgh", "abc"}); got != long {
+		t.Errorf("WidestLabel = %v, want %v (the width of abcdefgh)", got, long)
+	}
+	if got := WidestLabel(&p.X, nil); got != 0 {
+		t.Errorf("WidestLabel(no labels) = %v, want 0", got)
 	}
 }

@@ -25,9 +25,10 @@ func (e errPoints) YError(i int) (float64, float64) {
 	return e[i].Lo, e[i].Hi
 }
 
-// pointOf turns a summary at x into a plotted point, scaled by f.
-func pointOf(x float64, s results.Summary, f float64) xyErr {
-	return xyErr{X: x, Y: s.Median * f, Lo: s.ErrLow() * f, Hi: s.ErrHigh() * f}
+// pointOf turns a summary at x into a plotted point, its values divided by
+// unit (the display unit's size, 1 for values as they are).
+func pointOf(x float64, s results.Summary, unit float64) xyErr {
+	return xyErr{X: x, Y: s.Median / unit, Lo: s.ErrLow() / unit, Hi: s.ErrHigh() / unit}
 }
 
 // addSeries draws one series as a line through its medians with the
@@ -189,13 +190,7 @@ func nominalX(p *plot.Plot, names []string, panels int) {
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.X.Tick.Length = 0
 	p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
-	// The data area is roughly the panel less the y axis.
-	slot := (Width/vg.Length(panels) - vg.Points(70)) / vg.Length(len(names))
-	widest := vg.Length(0)
-	for _, n := range names {
-		widest = max(widest, p.X.Tick.Label.Width(n))
-	}
-	if widest > slot*0.9 {
+	if widest := WidestLabel(&p.X, names); widest > LabelSlot(panels, len(names))*0.9 {
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YTop

@@ -447,7 +447,7 @@ func drawCells(p *plot.Plot, ents []Entry, unit string, cells []string, label, v
 			if !ok {
 				continue
 			}
-			pt := chart.ErrPoint{X: float64(x) + dx, Y: s.Median / factor, Lo: s.ErrLow() / factor, Hi: s.ErrHigh() / factor}
+			pt := chart.PointOf(float64(x)+dx, s, factor)
 			pts = append(pts, pt)
 			if e.Fired(unit, c) {
 				fired = append(fired, plotter.XY{X: pt.X, Y: pt.Y})
@@ -501,14 +501,13 @@ func machines(ents []Entry) string {
 func commitTicks(p *plot.Plot, ents []Entry) {
 	n := len(ents)
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
-	// The data area is roughly the figure width less the y axis.
-	slot := (chart.Width - vg.Points(70)) / vg.Length(n)
-	widest := vg.Length(0)
-	for _, e := range ents {
-		widest = max(widest, p.X.Tick.Label.Width(e.Short()))
+	shorts := make([]string, n)
+	for i, e := range ents {
+		shorts[i] = e.Short()
 	}
+	slot := chart.LabelSlot(1, n)
 	every := 1
-	if widest > slot*0.9 {
+	if chart.WidestLabel(&p.X, shorts) > slot*0.9 {
 		p.X.Tick.Label.Rotation = math.Pi / 4
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YTop
 		if h := p.X.Tick.Label.Height("0") * 1.6; h > slot {
@@ -516,11 +515,11 @@ func commitTicks(p *plot.Plot, ents []Entry) {
 		}
 	}
 	ticks := make([]plot.Tick, n)
-	for i, e := range ents {
+	for i := range ents {
 		ticks[i] = plot.Tick{Value: float64(i)}
 		// Always label the newest entry; count back from it.
 		if (n-1-i)%every == 0 {
-			ticks[i].Label = e.Short()
+			ticks[i].Label = shorts[i]
 		}
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
