@@ -119,35 +119,55 @@ func Exec(o ExecOptions) (ExecReport, error) {
 	if rep.Mode == "" {
 		rep.Mode = strategy.Goroutine
 	}
+	x, err := prepareExec(o, &rep)
+	if err != nil {
+		return rep, err
+	}
+	if err := x.measure(o, &rep); err != nil {
+		return rep, err
+	}
+	return rep, x.finish(o, &rep)
+}
+
+// execRun is an exec's run, checked and ready: the strategy's form, the
+// workload (wrapped when extra work is injected) and the extra work.
+type execRun struct {
+	run   strategy.Func
+	w     workload.Workload
+	extra *workload.Extra
+}
+
+// prepareExec checks o, refuses what the input policy or the memory guard
+// refuses, and sets rep.Size: everything before anything is allocated.
+func prepareExec(o ExecOptions, rep *ExecReport) (execRun, error) {
+	var x execRun
 	if !slices.Contains(strategy.Modes, rep.Mode) {
-		return rep, fmt.Errorf("mode %q: want one of %s", string(o.Mode), strategy.ModesText())
+		return x, fmt.Errorf("mode %q: want one of %s", string(o.Mode), strategy.ModesText())
 	}
 	if err := strategy.CheckWorkers(o.Workers); err != nil {
-		return rep, err
+		return x, err
 	}
 	if err := o.Knobs.Validate(); err != nil {
-		return rep, err
+		return x, err
 	}
 	s, err := strategy.Lookup(o.Strategy)
 	if err != nil {
-		return rep, err
+		return x, err
 	}
 	// In process mode the parent's AtPeak comes after the children have
 	// reported (see strategy's process forms); Memory and Runtime are the
 	// parent's own, WorkerMemory the children's.
-	run, err := s.Form(rep.Mode)
-	if err != nil {
-		return rep, err
+	if x.run, err = s.Form(rep.Mode); err != nil {
+		return x, err
 	}
-	w, err := workload.Lookup(o.Workload)
-	if err != nil {
-		return rep, err
+	if x.w, err = workload.Lookup(o.Workload); err != nil {
+		return x, err
 	}
 	// The input policy (strategy.OpenInput) refuses what cannot be
 	// measured before anything runs, --verify's reference included.
 	in, err := strategy.OpenInput(o.Path)
 	if err != nil {
-		return rep, err
+		return x, err
 	}
 	in.Close()
 	// The memory guard of run, with the same estimate, before anything is
@@ -159,28 +179,32 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		avail = memAvailable
 	}
 	if why := strategy.MemoryGuard(est, avail(), o.Force); why != "" {
-		return rep, errors.New(why)
+		return x, errors.New(why)
 	}
 	rep.Size = in.Size
-	var extra *workload.Extra
 	if o.ExtraWork.Strategy == o.Strategy {
 		if rep.Mode != strategy.Goroutine {
-			return rep, fmt.Errorf("%s=%s: extra work is injected in goroutine mode only", workload.ExtraWorkEnv, o.ExtraWork)
+			return x, fmt.Errorf("%s=%s: extra work is injected in goroutine mode only", workload.ExtraWorkEnv, o.ExtraWork)
 		}
 		// Wrappers for every partial a goroutine form makes: one per
 		// worker, the total, and a collector's (a shard each, a batch each).
-		e, err := workload.WithExtraWork(w, o.ExtraWork.Percent, 2*o.Workers+extraSpares)
+		e, err := workload.WithExtraWork(x.w, o.ExtraWork.Percent, 2*o.Workers+extraSpares)
 		if err != nil {
-			return rep, err
+			return x, err
 		}
-		extra, w = &e, e.Workload
+		x.extra, x.w = &e, e.Workload
 	}
+	return x, nil
+}
 
+// measure runs the job (after the spike, under the CPU profile) and
+// records its answer, time, runtime figures and memory in rep.
+func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 	proc := measure.NewFS("")
 	if o.Profile != "" {
 		stop, err := startCPUProfile(o.Profile + ".cpu.pprof")
 		if err != nil {
-			return rep, err
+			return err
 		}
 		defer stop()
 	}
@@ -195,23 +219,23 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		spike(o.Spike)
 	}
 	before := measure.ReadRuntime()
-	res, err := run(strategy.Job{Path: o.Path, Workload: w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak,
+	res, err := x.run(strategy.Job{Path: o.Path, Workload: x.w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak,
 		Command: o.Command, Faults: o.Faults})
 	after := measure.ReadRuntime()
 	if err != nil {
-		return rep, err
+		return err
 	}
 	rep.Runtime = after.Since(before)
 	rep.Answer, rep.ElapsedSec, rep.Extra = res.Answer, res.Elapsed.Seconds(), res.Extra
-	if extra != nil {
-		if extra.Bytes() == 0 && rep.Size > 0 {
-			return rep, fmt.Errorf("%s=%s: %s handed no bytes to the workload's partials: no extra work was done", workload.ExtraWorkEnv, o.ExtraWork, o.Strategy)
+	if x.extra != nil {
+		if x.extra.Bytes() == 0 && rep.Size > 0 {
+			return fmt.Errorf("%s=%s: %s handed no bytes to the workload's partials: no extra work was done", workload.ExtraWorkEnv, o.ExtraWork, o.Strategy)
 		}
 		if rep.Extra == nil {
 			rep.Extra = map[string]float64{}
 		}
 		rep.Extra["extra-work-pct"] = o.ExtraWork.Percent
-		rep.Extra["extra-work-B"] = float64(extra.Bytes())
+		rep.Extra["extra-work-B"] = float64(x.extra.Bytes())
 	}
 	if stt, err := proc.Status("self"); err == nil {
 		rep.Memory.PeakRSS = max(rep.Memory.PeakRSS, stt.VmHWM)
@@ -226,14 +250,20 @@ func Exec(o ExecOptions) (ExecReport, error) {
 			rep.MemoryErr = res.MemoryErr
 		}
 	}
+	return nil
+}
+
+// finish writes the heap profile and the answer file, then checks the
+// answer against --expect or (--verify) the workload's reference.
+func (x execRun) finish(o ExecOptions, rep *ExecReport) error {
 	if o.Profile != "" {
 		if err := writeHeapProfile(o.Profile + ".heap.pprof"); err != nil {
-			return rep, err
+			return err
 		}
 	}
 	if o.AnswerOut != "" {
 		if err := os.WriteFile(o.AnswerOut, []byte(rep.Answer.Text), 0o644); err != nil {
-			return rep, fmt.Errorf("answer-out: %w", err)
+			return fmt.Errorf("answer-out: %w", err)
 		}
 	}
 	switch {
@@ -241,9 +271,9 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		rep.Reference = o.Expect
 	case o.Verify:
 		debug.FreeOSMemory()
-		ref, err := fixture.ReferenceOf(o.Path, w)
+		ref, err := fixture.ReferenceOf(o.Path, x.w)
 		if err != nil {
-			return rep, err
+			return err
 		}
 		rep.Reference = &ref
 	}
@@ -252,10 +282,10 @@ func Exec(o ExecOptions) (ExecReport, error) {
 		rep.Reference = &ref
 		rep.Verified = ref == rep.Answer.Summary()
 		if !rep.Verified {
-			return rep, fmt.Errorf("wrong answer: got %v, reference %v", rep.Answer, ref)
+			return fmt.Errorf("wrong answer: got %v, reference %v", rep.Answer, ref)
 		}
 	}
-	return rep, nil
+	return nil
 }
 
 func startCPUProfile(path string) (stop func(), err error) {
