@@ -245,170 +245,223 @@ func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, al
 	if len(cs) == 0 {
 		return fmt.Errorf("calibration folder %s holds no comparisons", dir)
 	}
-	var ks []float64
-	byK := map[float64][]comparison{}
-	var spent []time.Duration
-	strategy := ""
-	for _, c := range cs {
-		if byK[c.k] == nil {
-			ks = append(ks, c.k)
-		}
-		byK[c.k] = append(byK[c.k], c)
-		spent = append(spent, c.spent)
-		if c.strategy != "" {
-			strategy = c.strategy
-		}
-	}
-	sort.Float64s(ks)
-	sort.Slice(spent, func(i, j int) bool { return spent[i] < spent[j] })
+	cal := newCalibration(cs, gates, report)
 	var b strings.Builder
-	fmt.Fprintf(&b, "calibration %s: %d comparisons (", dir, len(cs))
-	for i, k := range ks {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if k == 0 {
-			fmt.Fprintf(&b, "%d A/A", len(byK[k]))
-		} else {
-			fmt.Fprintf(&b, "%d A/A′ +%g%% in %s", len(byK[k]), k, strategy)
-		}
-	}
-	fmt.Fprintf(&b, "), median %s each (%s–%s)\n", spent[len(spent)/2].Round(time.Second), spent[0].Round(time.Second), spent[len(spent)-1].Round(time.Second))
-
-	sum := func(k float64, gs, rep []compare.Gate, unit string) (tally, error) {
-		var t tally
-		for _, c := range byK[k] {
-			u, err := judge(c, gs, rep, unit)
-			if err != nil {
-				return t, err
-			}
-			t.add(u)
-		}
-		return t, nil
-	}
-	aa, err := sum(0, gates, report, "")
-	if err != nil {
+	cal.header(&b, dir)
+	if err := cal.asGiven(&b); err != nil {
 		return err
 	}
-	if aa.n > 0 {
-		fmt.Fprintf(&b, "A/A with the gates as given: %d of %d comparisons raised a false alarm (%d in counts or memory)\n", aa.alarm, aa.n, aa.countAlarm)
-	}
-	for _, k := range ks {
-		if k == 0 {
-			continue
-		}
-		t, err := sum(k, gates, report, "")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "A/A′ +%g%% with the gates as given: %s's cells flagged in time in %d of %d, with no false alarm elsewhere in %d (by %s); false alarms in %d (%d in counts or memory)\n",
-			k, strategy, t.detected, t.n, t.only, t.unitList(), t.alarm, t.countAlarm)
-	}
-	// The injected slowdown as measured: the median estimated ratio over the
-	// injected strategy's cells, per time metric.
+	// The time metrics gated or reported: each is re-judged on its own.
 	var timeUnits []string
 	for _, g := range append(append([]compare.Gate(nil), gates...), report...) {
 		if results.SpeedDependent(g.Unit) {
 			timeUnits = append(timeUnits, g.Unit)
 		}
 	}
-	for _, k := range ks {
+	if err := cal.injected(&b, timeUnits); err != nil {
+		return err
+	}
+	for _, u := range timeUnits {
+		if err := cal.tolerances(&b, u); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// calibration is a calibration folder's comparisons grouped by injected
+// slowdown, with the gates they are judged by.
+type calibration struct {
+	cs            []comparison
+	ks            []float64 // the slowdowns, ascending; 0 is A/A
+	byK           map[float64][]comparison
+	spent         []time.Duration // each comparison's time, ascending
+	strategy      string          // the strategy the slowdowns were injected into
+	gates, report []compare.Gate
+}
+
+func newCalibration(cs []comparison, gates, report []compare.Gate) *calibration {
+	cal := &calibration{cs: cs, byK: map[float64][]comparison{}, gates: gates, report: report}
+	for _, c := range cs {
+		if cal.byK[c.k] == nil {
+			cal.ks = append(cal.ks, c.k)
+		}
+		cal.byK[c.k] = append(cal.byK[c.k], c)
+		cal.spent = append(cal.spent, c.spent)
+		if c.strategy != "" {
+			cal.strategy = c.strategy
+		}
+	}
+	sort.Float64s(cal.ks)
+	sort.Slice(cal.spent, func(i, j int) bool { return cal.spent[i] < cal.spent[j] })
+	return cal
+}
+
+// header writes the line saying what the folder holds.
+func (cal *calibration) header(b *strings.Builder, dir string) {
+	fmt.Fprintf(b, "calibration %s: %d comparisons (", dir, len(cal.cs))
+	for i, k := range cal.ks {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if k == 0 {
+			fmt.Fprintf(b, "%d A/A", len(cal.byK[k]))
+		} else {
+			fmt.Fprintf(b, "%d A/A′ +%g%% in %s", len(cal.byK[k]), k, cal.strategy)
+		}
+	}
+	spent := cal.spent
+	fmt.Fprintf(b, "), median %s each (%s–%s)\n", spent[len(spent)/2].Round(time.Second), spent[0].Round(time.Second), spent[len(spent)-1].Round(time.Second))
+}
+
+// sum judges every comparison of slowdown k by gs and rep (detection in
+// unit; "": any time metric) and adds up the tallies.
+func (cal *calibration) sum(k float64, gs, rep []compare.Gate, unit string) (tally, error) {
+	var t tally
+	for _, c := range cal.byK[k] {
+		u, err := judge(c, gs, rep, unit)
+		if err != nil {
+			return t, err
+		}
+		t.add(u)
+	}
+	return t, nil
+}
+
+// asGiven writes the false alarms and detections with the gates as given.
+func (cal *calibration) asGiven(b *strings.Builder) error {
+	aa, err := cal.sum(0, cal.gates, cal.report, "")
+	if err != nil {
+		return err
+	}
+	if aa.n > 0 {
+		fmt.Fprintf(b, "A/A with the gates as given: %d of %d comparisons raised a false alarm (%d in counts or memory)\n", aa.alarm, aa.n, aa.countAlarm)
+	}
+	for _, k := range cal.ks {
+		if k == 0 {
+			continue
+		}
+		t, err := cal.sum(k, cal.gates, cal.report, "")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "A/A′ +%g%% with the gates as given: %s's cells flagged in time in %d of %d, with no false alarm elsewhere in %d (by %s); false alarms in %d (%d in counts or memory)\n",
+			k, cal.strategy, t.detected, t.n, t.only, t.unitList(), t.alarm, t.countAlarm)
+	}
+	return nil
+}
+
+// injected writes the injected slowdown as measured: the median estimated
+// ratio over the injected strategy's cells, per time metric.
+func (cal *calibration) injected(b *strings.Builder, timeUnits []string) error {
+	for _, k := range cal.ks {
 		if k == 0 {
 			continue
 		}
 		for _, u := range timeUnits {
 			var est []float64
-			for _, c := range byK[k] {
-				a, err := c.analysis(gates, report)
+			for _, c := range cal.byK[k] {
+				a, err := c.analysis(cal.gates, cal.report)
 				if err != nil {
 					return err
 				}
 				for _, r := range a.Rows {
-					if r.Unit == u && r.Strategy == strategy && !math.IsNaN(r.Ratio) {
+					if r.Unit == u && r.Strategy == cal.strategy && !math.IsNaN(r.Ratio) {
 						est = append(est, r.Ratio)
 					}
 				}
 			}
 			if len(est) > 0 {
 				sort.Float64s(est)
-				fmt.Fprintf(&b, "injected +%g%%: %s of %s's cells measured %s (median over %d cell estimates)\n", k, u, strategy, pct(est[len(est)/2]), len(est))
+				fmt.Fprintf(b, "injected +%g%%: %s of %s's cells measured %s (median over %d cell estimates)\n", k, u, cal.strategy, pct(est[len(est)/2]), len(est))
 			}
 		}
 	}
-	for _, u := range timeUnits {
-		fmt.Fprintf(&b, "\n%s re-judged at each tolerance (other gates as given; judged as ab judges, its own Holm family at α/2):\n", u)
-		fmt.Fprintf(&b, "%-9s %-18s", "tolerance", "A/A false alarms")
-		for _, k := range ks {
-			if k > 0 {
-				fmt.Fprintf(&b, " %-22s", fmt.Sprintf("+%g%% flagged (only there)", k))
+	return nil
+}
+
+// tolerances writes unit u re-judged at each of ToleranceSteps, then the
+// smallest slowdown flagged and the recommended tolerance.
+func (cal *calibration) tolerances(b *strings.Builder, u string) error {
+	fmt.Fprintf(b, "\n%s re-judged at each tolerance (other gates as given; judged as ab judges, its own Holm family at α/2):\n", u)
+	fmt.Fprintf(b, "%-9s %-18s", "tolerance", "A/A false alarms")
+	for _, k := range cal.ks {
+		if k > 0 {
+			fmt.Fprintf(b, " %-22s", fmt.Sprintf("+%g%% flagged (only there)", k))
+		}
+	}
+	b.WriteString("\n")
+	lowAlarm, kmin := math.NaN(), math.NaN()
+	smallest := map[float64]float64{} // tolerance → the smallest slowdown it flags
+	for _, tol := range ToleranceSteps {
+		gs := withTolerance(cal.gates, cal.report, u, tol)
+		var rep []compare.Gate
+		for _, g := range cal.report {
+			if g.Unit != u {
+				rep = append(rep, g)
 			}
 		}
-		b.WriteString("\n")
-		recommended, lowAlarm, kmin := math.NaN(), math.NaN(), math.NaN()
-		smallest := map[float64]float64{}
-		for _, tol := range ToleranceSteps {
-			gs := withTolerance(gates, report, u, tol)
-			var rep []compare.Gate
-			for _, g := range report {
-				if g.Unit != u {
-					rep = append(rep, g)
-				}
+		aa, err := cal.sum(0, gs, rep, "")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "+%-8s %-18s", strconv.FormatFloat(tol*100, 'f', -1, 64)+"%", fmt.Sprintf("%d/%d", aa.alarm, aa.n))
+		for _, k := range cal.ks {
+			if k == 0 {
+				continue
 			}
-			aa, err := sum(0, gs, rep, "")
+			t, err := cal.sum(k, gs, rep, u)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(&b, "+%-8s %-18s", strconv.FormatFloat(tol*100, 'f', -1, 64)+"%", fmt.Sprintf("%d/%d", aa.alarm, aa.n))
-			for _, k := range ks {
-				if k == 0 {
-					continue
-				}
-				t, err := sum(k, gs, rep, u)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(&b, " %-22s", fmt.Sprintf("%d/%d (%d)", t.detected, t.n, t.only))
-				if t.n > 0 && float64(t.only) >= 0.9*float64(t.n) {
-					if _, ok := smallest[tol]; !ok {
-						smallest[tol] = k
-					}
+			fmt.Fprintf(b, " %-22s", fmt.Sprintf("%d/%d (%d)", t.detected, t.n, t.only))
+			if t.n > 0 && float64(t.only) >= 0.9*float64(t.n) {
+				if _, ok := smallest[tol]; !ok {
+					smallest[tol] = k
 				}
 			}
-			b.WriteString("\n")
-			if ok := aa.n > 0 && float64(aa.alarm) <= 0.05*float64(aa.n); ok {
-				if math.IsNaN(lowAlarm) {
-					lowAlarm = tol
-				}
-				if k, detects := smallest[tol]; detects && (math.IsNaN(kmin) || k < kmin) {
-					kmin = k
-				}
-			} else {
-				delete(smallest, tol)
+		}
+		b.WriteString("\n")
+		if ok := aa.n > 0 && float64(aa.alarm) <= 0.05*float64(aa.n); ok {
+			if math.IsNaN(lowAlarm) {
+				lowAlarm = tol
 			}
-		}
-		// The widest step that still flags the smallest slowdown any step
-		// flags: a gate that catches what this machine can catch, and no
-		// more real but smaller changes than it must.
-		for tol, k := range smallest {
-			if k == kmin && (math.IsNaN(recommended) || tol > recommended) {
-				recommended = tol
+			if k, detects := smallest[tol]; detects && (math.IsNaN(kmin) || k < kmin) {
+				kmin = k
 			}
+		} else {
+			delete(smallest, tol)
 		}
-		switch {
-		case math.IsNaN(lowAlarm):
-			fmt.Fprintf(&b, "recommended %s tolerance: none: no step keeps A/A false alarms at 5%% or less: report %s only\n", u, u)
-			continue
-		case math.IsNaN(recommended):
-			fmt.Fprintf(&b, "recommended %s tolerance: none: at no step with at most 5%% A/A false alarms is any injected slowdown flagged (there only) in 9 of 10 comparisons: report %s only, do not gate on it\n", u, u)
-			continue
-		}
-		note := ""
-		if aa.n < 20 {
-			note = fmt.Sprintf(" (from %d A/A comparisons: fewer than 20, so a rate of 5%% is not yet resolved)", aa.n)
-		}
-		fmt.Fprintf(&b, "smallest injected slowdown flagged (there only) in at least 9 of 10 comparisons at a step with at most 5%% A/A false alarms: +%g%%\n", kmin)
-		fmt.Fprintf(&b, "recommended %s tolerance: +%g%%, the widest such step that still flags it%s\n", u, recommended*100, note)
 	}
-	_, err = io.WriteString(w, b.String())
-	return err
+	recommend(b, u, smallest, lowAlarm, kmin, len(cal.byK[0]))
+	return nil
+}
+
+// recommend writes the recommendation for unit u: the widest step that
+// still flags the smallest slowdown any step flags (kmin), a gate that
+// catches what this machine can catch, and no more real but smaller
+// changes than it must; none when no step keeps A/A false alarms at 5%
+// (lowAlarm NaN) or none flags a slowdown. n is the A/A comparisons.
+func recommend(b *strings.Builder, u string, smallest map[float64]float64, lowAlarm, kmin float64, n int) {
+	recommended := math.NaN()
+	for tol, k := range smallest {
+		if k == kmin && (math.IsNaN(recommended) || tol > recommended) {
+			recommended = tol
+		}
+	}
+	switch {
+	case math.IsNaN(lowAlarm):
+		fmt.Fprintf(b, "recommended %s tolerance: none: no step keeps A/A false alarms at 5%% or less: report %s only\n", u, u)
+		return
+	case math.IsNaN(recommended):
+		fmt.Fprintf(b, "recommended %s tolerance: none: at no step with at most 5%% A/A false alarms is any injected slowdown flagged (there only) in 9 of 10 comparisons: report %s only, do not gate on it\n", u, u)
+		return
+	}
+	note := ""
+	if n < 20 {
+		note = fmt.Sprintf(" (from %d A/A comparisons: fewer than 20, so a rate of 5%% is not yet resolved)", n)
+	}
+	fmt.Fprintf(b, "smallest injected slowdown flagged (there only) in at least 9 of 10 comparisons at a step with at most 5%% A/A false alarms: +%g%%\n", kmin)
+	fmt.Fprintf(b, "recommended %s tolerance: +%g%%, the widest such step that still flags it%s\n", u, recommended*100, note)
 }
