@@ -170,8 +170,14 @@ func TestAddReadGate(t *testing.T) {
 	if got[2].Short() != "3333333*" || got[0].Short() != "1111111" {
 		t.Errorf("short commits %q %q", got[0].Short(), got[2].Short())
 	}
+}
 
-	// Adding the same results twice is refused, also by another path.
+// TestAddTwiceRefused: adding the same results twice is refused, also by
+// another path to them.
+func TestAddTwiceRefused(t *testing.T) {
+	root, dirs := three(t)
+	hist := filepath.Join(root, "history.jsonl")
+	addAll(t, hist, dirs, "")
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
