@@ -205,3 +205,36 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// TestSaveAll: every figure is written as PNG and SVG into a folder it
+// creates; a folder that cannot be created is a "plots folder" error.
+func TestSaveAll(t *testing.T) {
+	figs, err := chart.Throughput(loadFixture(t).Data)
+	if err != nil || len(figs) < 2 {
+		t.Fatalf("throughput figures: %d, %v", len(figs), err)
+	}
+	dir := filepath.Join(t.TempDir(), "new", "plots")
+	paths, err := chart.SaveAll(figs[:2], dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range figs[:2] {
+		want = append(want, filepath.Join(dir, f.Name+".png"), filepath.Join(dir, f.Name+".svg"))
+	}
+	if fmt.Sprint(paths) != fmt.Sprint(want) {
+		t.Errorf("paths %q, want %q", paths, want)
+	}
+	for _, p := range want {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if paths, err := chart.SaveAll(figs, filepath.Join(file, "plots")); err == nil || !strings.Contains(err.Error(), "plots folder") || len(paths) != 0 {
+		t.Errorf("folder under a file: paths %q, err %v", paths, err)
+	}
+}

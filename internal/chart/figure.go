@@ -239,6 +239,23 @@ func (f *Figure) Save(dir string) ([]string, error) {
 	return paths, nil
 }
 
+// SaveAll writes each figure to dir (created if needed) as Save does, and
+// returns the paths written, also those written before an error.
+func SaveAll(figs []*Figure, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots folder: %w", err)
+	}
+	var paths []string
+	for _, f := range figs {
+		ps, err := f.Save(dir)
+		paths = append(paths, ps...)
+		if err != nil {
+			return paths, err
+		}
+	}
+	return paths, nil
+}
+
 // newPlot returns a plot styled for fanbench figures: sans-serif type at
 // print sizes, light grid-free axes, no legend (the figure draws it).
 func newPlot(title, xLabel, yLabel string) *plot.Plot {

@@ -1,8 +1,6 @@
 package chart
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 )
 
@@ -16,23 +14,12 @@ func PlotDir(root string, d *Dataset) string {
 // SVG in PlotDir(root, ...), creating it. It returns the figures and the
 // paths written.
 func Plot(res *Results, root string) ([]*Figure, []string, error) {
-	dir := PlotDir(root, res.Data)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("plots folder: %w", err)
-	}
 	figs, err := All(res.Data)
 	if err != nil {
 		return nil, nil, err
 	}
-	var paths []string
-	for _, f := range figs {
-		ps, err := f.Save(dir)
-		paths = append(paths, ps...)
-		if err != nil {
-			return figs, paths, err
-		}
-	}
-	return figs, paths, nil
+	paths, err := SaveAll(figs, PlotDir(root, res.Data))
+	return figs, paths, err
 }
 
 // Report saves every figure (as Plot does) and then report.md and

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -63,16 +62,9 @@ func Plot(entries []Entry, outDir string, opt PlotOptions) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("history plots folder: %w", err)
-	}
-	var paths []string
-	for _, f := range figs {
-		ps, err := f.Save(outDir)
-		paths = append(paths, ps...)
-		if err != nil {
-			return paths, fmt.Errorf("history plot: %w", err)
-		}
+	paths, err := chart.SaveAll(figs, outDir)
+	if err != nil {
+		return paths, fmt.Errorf("history plot: %w", err)
 	}
 	return paths, nil
 }
