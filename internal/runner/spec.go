@@ -384,6 +384,41 @@ func (s *Spec) errAt(field, format string, args ...any) error {
 
 // validate checks every field and applies defaults.
 func (s *Spec) validate() error {
+	if err := s.validateSettings(); err != nil {
+		return err
+	}
+	if len(s.Matrix) == 0 {
+		return s.errAt("matrix", "missing: add at least one [[matrix]] block")
+	}
+	for i := range s.Matrix {
+		s.block = block{"matrix", i}
+		if err := s.validateMatrix(&s.Matrix[i]); err != nil {
+			return err
+		}
+	}
+	for i := range s.References {
+		s.block = block{"reference", i}
+		if err := s.validateReference(i, &s.References[i]); err != nil {
+			return err
+		}
+	}
+	planned := s.plannedGroups()
+	for i := range s.Claims {
+		s.block = block{"claim", i}
+		if err := s.validateClaim(&s.Claims[i]); err != nil {
+			return err
+		}
+		if err := s.claimSelects(&s.Claims[i], planned); err != nil {
+			return err
+		}
+	}
+	s.block = block{}
+	return nil
+}
+
+// validateSettings checks the top-level settings and fills in their
+// defaults.
+func (s *Spec) validateSettings() error {
 	if s.Name == "" {
 		return s.errAt("name", "missing (give the experiment a name)")
 	}
@@ -441,56 +476,38 @@ func (s *Spec) validate() error {
 		t := true
 		s.Cgroup = &t
 	}
-	if len(s.Matrix) == 0 {
-		return s.errAt("matrix", "missing: add at least one [[matrix]] block")
+	return nil
+}
+
+// validateReference checks the i-th [[reference]] block and fills in its
+// defaults.
+func (s *Spec) validateReference(i int, r *Reference) error {
+	if r.Name == "" {
+		return s.errAt("reference", "reference %d: name missing", i+1)
 	}
-	for i := range s.Matrix {
-		s.block = block{"matrix", i}
-		if err := s.validateMatrix(&s.Matrix[i]); err != nil {
-			return err
-		}
+	if len(r.Command) == 0 {
+		return s.errAt("command", "reference %q: command missing", r.Name)
 	}
-	for i := range s.References {
-		s.block = block{"reference", i}
-		r := &s.References[i]
-		if r.Name == "" {
-			return s.errAt("reference", "reference %d: name missing", i+1)
-		}
-		if len(r.Command) == 0 {
-			return s.errAt("command", "reference %q: command missing", r.Name)
-		}
-		if r.Workload == "" {
-			r.Workload = "count"
-		}
-		if _, err := workload.Lookup(r.Workload); err != nil {
-			return s.errAt("workload", "reference %q: %v", r.Name, err)
-		}
-		r.sizes = nil
-		for _, sz := range r.Sizes {
-			n, err := units.ParseSize(sz)
-			if err != nil {
-				return s.errAt("sizes", "reference %q: %v", r.Name, err)
-			}
-			r.sizes = append(r.sizes, n)
-		}
-		if len(r.Workers) == 0 {
-			r.Workers = []int{1}
-		}
-		if r.Verify != "" && r.Verify != "lines" {
-			return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
-		}
+	if r.Workload == "" {
+		r.Workload = "count"
 	}
-	planned := s.plannedGroups()
-	for i := range s.Claims {
-		s.block = block{"claim", i}
-		if err := s.validateClaim(&s.Claims[i]); err != nil {
-			return err
-		}
-		if err := s.claimSelects(&s.Claims[i], planned); err != nil {
-			return err
-		}
+	if _, err := workload.Lookup(r.Workload); err != nil {
+		return s.errAt("workload", "reference %q: %v", r.Name, err)
 	}
-	s.block = block{}
+	r.sizes = nil
+	for _, sz := range r.Sizes {
+		n, err := units.ParseSize(sz)
+		if err != nil {
+			return s.errAt("sizes", "reference %q: %v", r.Name, err)
+		}
+		r.sizes = append(r.sizes, n)
+	}
+	if len(r.Workers) == 0 {
+		r.Workers = []int{1}
+	}
+	if r.Verify != "" && r.Verify != "lines" {
+		return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
+	}
 	return nil
 }
 
