@@ -156,76 +156,110 @@ type feedResult struct {
 // spec order, or the first failure. Every started child is waited for
 // before it returns; on a failure the remaining children are killed.
 func runWorkers(name string, command Command, specs []childSpec, produce func(stop <-chan struct{}) error) ([]workerReport, error) {
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	var children []*child
-	exits := make(chan childExit, len(specs))
-	killAll := func() {
-		stopOnce.Do(func() { close(stop) })
-		for _, c := range children {
-			c.cmd.Process.Kill() // ErrProcessDone for the ones already reaped: nothing to do
-		}
+	f := &fleet{name: name, stop: make(chan struct{}), exits: make(chan childExit, len(specs))}
+	defer f.stopOnce.Do(func() { close(f.stop) })
+	if err := f.start(command, specs); err != nil {
+		return nil, err
 	}
-	defer stopOnce.Do(func() { close(stop) })
+	if err := f.wait(f.feed(specs, produce)); err != nil {
+		return nil, err
+	}
+	return f.reports()
+}
 
+// fleet is runWorkers' children and what they signal: their exits, their
+// feeds' ends, and stop, closed to tell feeds and the producer to give up.
+type fleet struct {
+	name     string
+	stop     chan struct{}
+	stopOnce sync.Once
+	children []*child
+	exits    chan childExit
+	feeds    chan feedResult
+}
+
+// killAll closes stop and kills every child started.
+func (f *fleet) killAll() {
+	f.stopOnce.Do(func() { close(f.stop) })
+	for _, c := range f.children {
+		c.cmd.Process.Kill() // ErrProcessDone for the ones already reaped: nothing to do
+	}
+}
+
+// start starts a child per spec, each waited for by a goroutine sending
+// its exit. If one fails to start, those started are killed and waited
+// for.
+func (f *fleet) start(command Command, specs []childSpec) error {
 	for i, sp := range specs {
 		c, err := startChild(i, command, sp)
 		if err != nil {
-			killAll()
-			for range children {
-				<-exits
+			f.killAll()
+			for range f.children {
+				<-f.exits
 			}
-			return nil, fmt.Errorf("%s: start worker %d: %w", name, i, err)
+			return fmt.Errorf("%s: start worker %d: %w", f.name, i, err)
 		}
-		children = append(children, c)
-		go func() { exits <- childExit{c.idx, c.cmd.Wait()} }()
+		f.children = append(f.children, c)
+		go func() { f.exits <- childExit{c.idx, c.cmd.Wait()} }()
 	}
 	for _, sp := range specs {
-		for _, f := range sp.closeAfterStart {
-			f.Close()
+		for _, file := range sp.closeAfterStart {
+			file.Close()
 		}
 	}
+	return nil
+}
 
-	feeds := make(chan feedResult, len(specs)+1)
-	pendingFeeds := 0
+// feed runs each spec's feed into its child's stdin, and produce, each in
+// a goroutine reporting on f.feeds; it returns how many there are.
+func (f *fleet) feed(specs []childSpec, produce func(stop <-chan struct{}) error) int {
+	f.feeds = make(chan feedResult, len(specs)+1)
+	pending := 0
 	for i, sp := range specs {
 		if sp.feed == nil {
 			continue
 		}
-		pendingFeeds++
-		c := children[i]
+		pending++
+		c := f.children[i]
 		go func() {
-			err := sp.feed(c.stdin, stop)
+			err := sp.feed(c.stdin, f.stop)
 			if cerr := c.stdin.Close(); err == nil && cerr != nil && !errors.Is(cerr, os.ErrClosed) {
 				err = cerr
 			}
-			feeds <- feedResult{c.idx, err}
+			f.feeds <- feedResult{c.idx, err}
 		}()
 	}
 	if produce != nil {
-		pendingFeeds++
-		go func() { feeds <- feedResult{-1, produce(stop)} }()
+		pending++
+		go func() { f.feeds <- feedResult{-1, produce(f.stop)} }()
 	}
+	return pending
+}
 
+// wait waits for every child's exit and every feed's end, and returns the
+// first failure: a child's exit kills the others at once; a feed's error
+// does after feedGrace, unless a child's failure (the likelier cause)
+// comes first.
+func (f *fleet) wait(pendingFeeds int) error {
 	var cause, feedErr error
 	var grace <-chan time.Time
-	for pendingExits := len(children); pendingExits > 0 || pendingFeeds > 0; {
+	for pendingExits := len(f.children); pendingExits > 0 || pendingFeeds > 0; {
 		select {
-		case e := <-exits:
+		case e := <-f.exits:
 			pendingExits--
 			if e.err != nil && cause == nil {
-				cause = children[e.idx].failure(name, e.err)
-				killAll()
+				cause = f.children[e.idx].failure(f.name, e.err)
+				f.killAll()
 			}
-		case f := <-feeds:
+		case r := <-f.feeds:
 			pendingFeeds--
-			if f.err == nil || feedErr != nil {
+			if r.err == nil || feedErr != nil {
 				continue
 			}
-			if f.idx < 0 {
-				feedErr = fmt.Errorf("%s: reader: %w", name, f.err)
+			if r.idx < 0 {
+				feedErr = fmt.Errorf("%s: reader: %w", f.name, r.err)
 			} else {
-				feedErr = fmt.Errorf("%s: write to worker %d's stdin: %w", name, f.idx, f.err)
+				feedErr = fmt.Errorf("%s: write to worker %d's stdin: %w", f.name, r.idx, r.err)
 			}
 			if cause == nil {
 				grace = time.After(feedGrace)
@@ -234,24 +268,25 @@ func runWorkers(name string, command Command, specs []childSpec, produce func(st
 			grace = nil
 			if cause == nil {
 				cause = feedErr
-				killAll()
+				f.killAll()
 			}
 		}
 	}
 	if cause == nil {
 		cause = feedErr
 	}
-	if cause != nil {
-		return nil, cause
-	}
+	return cause
+}
 
-	reps := make([]workerReport, len(children))
-	for i, c := range children {
+// reports decodes each child's report from its stdout, in spec order.
+func (f *fleet) reports() ([]workerReport, error) {
+	reps := make([]workerReport, len(f.children))
+	for i, c := range f.children {
 		if err := json.Unmarshal(c.stdout.Bytes(), &reps[i]); err != nil {
-			return nil, c.failure(name, fmt.Errorf("bad report on stdout (%d bytes): %w", c.stdout.Len(), err))
+			return nil, c.failure(f.name, fmt.Errorf("bad report on stdout (%d bytes): %w", c.stdout.Len(), err))
 		}
 		if reps[i].Index != i {
-			return nil, c.failure(name, fmt.Errorf("report is for worker %d", reps[i].Index))
+			return nil, c.failure(f.name, fmt.Errorf("report is for worker %d", reps[i].Index))
 		}
 	}
 	return reps, nil
