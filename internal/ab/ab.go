@@ -100,8 +100,6 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
-	spec := o.Spec
-	spec.Claims = nil
 	gates, err := compare.ParseGates(st.Gates)
 	if err != nil {
 		return nil, fmt.Errorf("%s: gates %q: %w", StateFile, st.Gates, err)
@@ -110,50 +108,22 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: report %q: %w", StateFile, st.Report, err)
 	}
-	arms := map[string]runner.Arm{
-		ArmBase: {Binary: st.Base.Binary, Env: st.ArmEnv[ArmBase]},
-		ArmHead: {Binary: st.Head.Binary, Env: st.ArmEnv[ArmHead]},
+	arms, err := st.arms()
+	if err != nil {
+		return nil, err
 	}
-	for name, a := range arms {
-		if _, err := os.Stat(a.Binary); err != nil {
-			return nil, &BuildError{fmt.Sprintf("%s build: %v", name, err)}
-		}
-	}
-	budget := time.Duration(st.BudgetNs)
-	out := &Outcome{Dir: o.Dir, Base: st.Base, Head: st.Head, Budget: budget, MaxPairs: st.MaxPairs}
+	out := &Outcome{Dir: o.Dir, Base: st.Base, Head: st.Head, Budget: time.Duration(st.BudgetNs), MaxPairs: st.MaxPairs}
 	resume := o.Resume
 	for {
-		rctx, cancel := ctx, context.CancelFunc(func() {})
-		if budget > 0 {
-			rctx, cancel = context.WithTimeout(ctx, budget-time.Duration(st.SpentNs))
-		}
 		before, err := readRuns(o.Dir)
 		if err != nil {
-			cancel()
 			return nil, err
 		}
-		t0 := time.Now()
-		_, err = runner.Run(rctx, runner.Options{Spec: spec, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
-			Self: st.Head.Binary, Force: o.Force, Progress: o.Progress, Terminal: o.Terminal, Log: o.Progress,
-			Arms: arms, Plan: st.plan})
-		cancel()
-		spent := time.Since(t0)
-		st.SpentNs += int64(spent)
-		resume = true
-		if serr := st.save(o.Dir); serr != nil && err == nil {
-			err = serr
-		}
-		budgetHit := false
+		spent, budgetHit, err := st.runRound(ctx, o, arms, resume)
 		if err != nil {
-			switch {
-			case ctx.Err() != nil:
-				return nil, fmt.Errorf("interrupted: runs so far kept in %s; continue with --resume %s", o.Dir, o.Dir)
-			case rctx.Err() != nil:
-				budgetHit = true
-			default:
-				return nil, err
-			}
+			return nil, err
 		}
+		resume = true
 		runs, err := readRuns(o.Dir)
 		if err != nil {
 			return nil, err
@@ -163,37 +133,94 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			return nil, err
 		}
 		out.Analysis, out.Rounds, out.Spent = a, len(st.Rounds), time.Duration(st.SpentNs)
-		open := a.Open()
-		last := st.Rounds[len(st.Rounds)-1]
-		next := min(last.Pairs+st.Step, st.MaxPairs)
-		newPairs := (len(runs) - len(before)) / 2
-		var cost time.Duration
-		if newPairs > 0 {
-			cost = spent / time.Duration(newPairs) * time.Duration(len(open)*(next-last.Pairs))
-		}
-		switch {
-		case budgetHit:
-			out.Stopped = "budget"
-		case len(open) == 0:
-			out.Stopped = "decided"
-		case next <= last.Pairs:
-			out.Stopped = "max-pairs"
-		case budget > 0 && time.Duration(st.SpentNs)+cost > budget:
-			out.Stopped = "budget"
-		}
-		if out.Stopped != "" {
+		next, stopped := st.nextRound(a, spent, (len(runs)-len(before))/2, budgetHit)
+		if stopped != "" {
+			out.Stopped = stopped
 			return out, nil
 		}
-		cells := make([]string, 0, len(open))
-		for c := range open {
-			cells = append(cells, c)
-		}
-		sort.Strings(cells)
-		st.Rounds = append(st.Rounds, round{Pairs: next, Cells: cells})
+		st.Rounds = append(st.Rounds, next)
 		if err := st.save(o.Dir); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// arms are the two arms' binaries, which must exist, and environments.
+func (st *state) arms() (map[string]runner.Arm, error) {
+	arms := map[string]runner.Arm{
+		ArmBase: {Binary: st.Base.Binary, Env: st.ArmEnv[ArmBase]},
+		ArmHead: {Binary: st.Head.Binary, Env: st.ArmEnv[ArmHead]},
+	}
+	for name, a := range arms {
+		if _, err := os.Stat(a.Binary); err != nil {
+			return nil, &BuildError{fmt.Sprintf("%s build: %v", name, err)}
+		}
+	}
+	return arms, nil
+}
+
+// runRound runs the driver over the plan of the current round (resuming
+// what the folder holds) within what is left of the budget, and saves
+// the state with the time spent. A run stopped by the budget is no error
+// (budgetHit); one stopped by ctx is, saying how to resume.
+func (st *state) runRound(ctx context.Context, o Options, arms map[string]runner.Arm, resume bool) (spent time.Duration, budgetHit bool, err error) {
+	budget := time.Duration(st.BudgetNs)
+	rctx, cancel := ctx, context.CancelFunc(func() {})
+	if budget > 0 {
+		rctx, cancel = context.WithTimeout(ctx, budget-time.Duration(st.SpentNs))
+	}
+	spec := o.Spec
+	spec.Claims = nil
+	t0 := time.Now()
+	_, err = runner.Run(rctx, runner.Options{Spec: spec, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
+		Self: st.Head.Binary, Force: o.Force, Progress: o.Progress, Terminal: o.Terminal, Log: o.Progress,
+		Arms: arms, Plan: st.plan})
+	cancel()
+	spent = time.Since(t0)
+	st.SpentNs += int64(spent)
+	if serr := st.save(o.Dir); serr != nil && err == nil {
+		err = serr
+	}
+	switch {
+	case err == nil:
+		return spent, false, nil
+	case ctx.Err() != nil:
+		return spent, false, fmt.Errorf("interrupted: runs so far kept in %s; continue with --resume %s", o.Dir, o.Dir)
+	case rctx.Err() != nil:
+		return spent, true, nil
+	default:
+		return spent, false, err
+	}
+}
+
+// nextRound decides, from the analysis after a round that took spent for
+// newPairs pairs, whether to stop (why: budget, decided, max-pairs) or
+// which round comes next: the undecided cells at Step more pairs.
+func (st *state) nextRound(a *Analysis, spent time.Duration, newPairs int, budgetHit bool) (round, string) {
+	budget := time.Duration(st.BudgetNs)
+	open := a.Open()
+	last := st.Rounds[len(st.Rounds)-1]
+	next := min(last.Pairs+st.Step, st.MaxPairs)
+	var cost time.Duration
+	if newPairs > 0 {
+		cost = spent / time.Duration(newPairs) * time.Duration(len(open)*(next-last.Pairs))
+	}
+	switch {
+	case budgetHit:
+		return round{}, "budget"
+	case len(open) == 0:
+		return round{}, "decided"
+	case next <= last.Pairs:
+		return round{}, "max-pairs"
+	case budget > 0 && time.Duration(st.SpentNs)+cost > budget:
+		return round{}, "budget"
+	}
+	cells := make([]string, 0, len(open))
+	for c := range open {
+		cells = append(cells, c)
+	}
+	sort.Strings(cells)
+	return round{Pairs: next, Cells: cells}, ""
 }
 
 // initState makes a new comparison's state, or reads the one to resume.
