@@ -92,6 +92,14 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		}
 		return err
 	}
+	return runOutcome(stdout, sum, *advisory)
+}
+
+// runOutcome prints what an experiment's run came to (its folder and
+// counts, unverified runs, the claims, how to compare) and is its exit: 1
+// when runs failed, when nothing was measured, or when claims failed
+// (unless advisory).
+func runOutcome(stdout io.Writer, sum *runner.Summary, advisory bool) error {
 	fmt.Fprintf(stdout, "results: %s (%d runs, %d failed, %d skipped, %.1fs)\n", sum.Dir, sum.Runs, sum.Failed, sum.Skipped, sum.Elapsed.Seconds())
 	if sum.Unverified > 0 {
 		fmt.Fprintf(stdout, "UNVERIFIED: %d of %d runs (workload %s: no reference implementation, so their answers were not checked; only that every byte reached the workload once)\n",
@@ -109,7 +117,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		errs = append(errs, fmt.Errorf("every run was skipped (%d): nothing was measured (reasons in %s; --force runs what the memory guard refuses)",
 			sum.Skipped, filepath.Join(sum.Dir, "runs.jsonl")))
 	}
-	if failedClaims > 0 && !*advisory {
+	if failedClaims > 0 && !advisory {
 		errs = append(errs, fmt.Errorf("%d of %d claims failed", failedClaims, len(groups)))
 	}
 	if len(errs) > 0 {
