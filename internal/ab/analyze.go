@@ -104,8 +104,51 @@ type pairKey struct {
 // head/base.
 func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*Analysis, error) {
 	a := &Analysis{Alpha: alpha, Pairs: map[string]int{}, Gates: gates, Report: report}
-	arms := map[pairKey]map[string]map[string]float64{}
-	strategyOf := map[string]string{}
+	p := a.pairRuns(runs)
+	families := map[family][]*paired.Result{}
+	all := append(slices.Clip(gates), report...)
+	for _, cell := range p.cells {
+		a.Pairs[cell] = len(p.byCell[cell])
+		for gi, g := range all {
+			speed := results.SpeedDependent(g.Unit)
+			ratios, missing := p.ratios(cell, g.Unit, speed)
+			if missing && gi < len(gates) {
+				a.HeadMissing = append(a.HeadMissing, shortName(cell)+" "+g.Unit)
+			}
+			if len(ratios) == 0 {
+				continue
+			}
+			res, err := paired.Analyze(ratios, g.Tolerance, compare.LowerIsWorse(g.Unit), Confidence)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", shortName(cell), g.Unit, err)
+			}
+			row := &Row{Cell: cell, Strategy: p.strategyOf[cell], Unit: g.Unit, Speed: speed, ReportOnly: gi >= len(gates), Result: res}
+			a.Rows = append(a.Rows, row)
+			families[familyOf(row)] = append(families[familyOf(row)], &row.Result)
+		}
+	}
+	for f, fam := range families {
+		if err := paired.Judge(fam, a.familyAlpha(f, len(families[gatedTime]) > 0 && len(families[gatedCounts]) > 0)); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// pairing is a comparison's runs paired: each cell's whole pairs (base
+// and head of one repetition), in cell and repetition order, with each
+// run's metrics.
+type pairing struct {
+	arms       map[pairKey]map[string]map[string]float64 // pair → arm → unit → value
+	strategyOf map[string]string                         // cell → its strategy
+	cells      []string                                  // cells with at least one whole pair, sorted
+	byCell     map[string][]pairKey                      // cell → its whole pairs, by repetition
+}
+
+// pairRuns pairs the measured runs of runs (warm-ups and runs of no arm
+// left out), recording the failed ones in a.
+func (a *Analysis) pairRuns(runs []results.Run) pairing {
+	p := pairing{arms: map[pairKey]map[string]map[string]float64{}, strategyOf: map[string]string{}, byCell: map[string][]pairKey{}}
 	var order []pairKey
 	for _, r := range runs {
 		if r.Warmup || r.Cell.Arm == "" {
@@ -122,25 +165,12 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 			continue
 		}
 		k := pairKey{name, r.Rep}
-		if arms[k] == nil {
-			arms[k] = map[string]map[string]float64{}
+		if p.arms[k] == nil {
+			p.arms[k] = map[string]map[string]float64{}
 			order = append(order, k)
 		}
-		m := results.Metrics(r)
-		// A run that allocated nothing has no allocation figures in
-		// results (they are left out, not written as 0); its runtime
-		// figures were read all the same (cpu-sec), so they are 0 here:
-		// a pair whose base allocated 16 objects and whose head none is a
-		// ratio, not a figure the head no longer reports.
-		if _, ok := m[results.UnitCPUSec]; ok {
-			for _, u := range []string{results.UnitAllocs, results.UnitAllocB, results.UnitGCCycles} {
-				if _, ok := m[u]; !ok {
-					m[u] = 0
-				}
-			}
-		}
-		arms[k][r.Cell.Arm] = m
-		strategyOf[name] = c.Strategy
+		p.arms[k][r.Cell.Arm] = pairMetrics(r)
+		p.strategyOf[name] = c.Strategy
 	}
 	sort.SliceStable(order, func(i, j int) bool {
 		if order[i].cell != order[j].cell {
@@ -148,58 +178,52 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 		}
 		return order[i].rep < order[j].rep
 	})
-	var cells []string
-	byCell := map[string][]pairKey{}
 	for _, k := range order {
-		if arms[k][ArmBase] == nil || arms[k][ArmHead] == nil {
+		if p.arms[k][ArmBase] == nil || p.arms[k][ArmHead] == nil {
 			continue // half a pair: a failed or interrupted run
 		}
-		if byCell[k.cell] == nil {
-			cells = append(cells, k.cell)
+		if p.byCell[k.cell] == nil {
+			p.cells = append(p.cells, k.cell)
 		}
-		byCell[k.cell] = append(byCell[k.cell], k)
+		p.byCell[k.cell] = append(p.byCell[k.cell], k)
 	}
-	families := map[family][]*paired.Result{}
-	all := append(slices.Clip(gates), report...)
-	for _, cell := range cells {
-		a.Pairs[cell] = len(byCell[cell])
-		for gi, g := range all {
-			speed := results.SpeedDependent(g.Unit)
-			var ratios []float64
-			missing := false
-			for _, k := range byCell[cell] {
-				b, okb := arms[k][ArmBase][g.Unit]
-				h, okh := arms[k][ArmHead][g.Unit]
-				missing = missing || okb && !okh
-				if !okb || !okh {
-					continue
-				}
-				if !speed {
-					b, h = b+1, h+1
-				}
-				ratios = append(ratios, paired.Ratios([]float64{b}, []float64{h})...)
+	return p
+}
+
+// pairMetrics are run r's metrics. A run that allocated nothing has no
+// allocation figures in results (they are left out, not written as 0);
+// its runtime figures were read all the same (cpu-sec), so they are 0
+// here: a pair whose base allocated 16 objects and whose head none is a
+// ratio, not a figure the head no longer reports.
+func pairMetrics(r results.Run) map[string]float64 {
+	m := results.Metrics(r)
+	if _, ok := m[results.UnitCPUSec]; ok {
+		for _, u := range []string{results.UnitAllocs, results.UnitAllocB, results.UnitGCCycles} {
+			if _, ok := m[u]; !ok {
+				m[u] = 0
 			}
-			if missing && gi < len(gates) {
-				a.HeadMissing = append(a.HeadMissing, shortName(cell)+" "+g.Unit)
-			}
-			if len(ratios) == 0 {
-				continue
-			}
-			res, err := paired.Analyze(ratios, g.Tolerance, compare.LowerIsWorse(g.Unit), Confidence)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", shortName(cell), g.Unit, err)
-			}
-			row := &Row{Cell: cell, Strategy: strategyOf[cell], Unit: g.Unit, Speed: speed, ReportOnly: gi >= len(gates), Result: res}
-			a.Rows = append(a.Rows, row)
-			families[familyOf(row)] = append(families[familyOf(row)], &row.Result)
 		}
 	}
-	for f, fam := range families {
-		if err := paired.Judge(fam, a.familyAlpha(f, len(families[gatedTime]) > 0 && len(families[gatedCounts]) > 0)); err != nil {
-			return nil, err
+	return m
+}
+
+// ratios are cell's per-pair head/base ratios of unit (for a count or
+// size, of the values plus one: speed false), and whether a pair's base
+// has the figure and its head does not.
+func (p pairing) ratios(cell, unit string, speed bool) (ratios []float64, missing bool) {
+	for _, k := range p.byCell[cell] {
+		b, okb := p.arms[k][ArmBase][unit]
+		h, okh := p.arms[k][ArmHead][unit]
+		missing = missing || okb && !okh
+		if !okb || !okh {
+			continue
 		}
+		if !speed {
+			b, h = b+1, h+1
+		}
+		ratios = append(ratios, paired.Ratios([]float64{b}, []float64{h})...)
 	}
-	return a, nil
+	return ratios, missing
 }
 
 // family is one Holm family of a comparison's tests.
