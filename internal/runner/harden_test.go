@@ -86,8 +86,7 @@ func TestRunsShareFixtureFolder(t *testing.T) {
 // ./fixtures/data), and prints the spec's external commands before it runs
 // any of them.
 func TestResumeKeepsFixturesShowsCommands(t *testing.T) {
-	src := "name = \"res\"\nrepetitions = 2\n" + quick + matrix +
-		"[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"-l\", \"{file}\"]\nverify = \"lines\"\n" +
+	src := "name = \"res\"\nrepetitions = 2\n" + quick + matrix + wcRef +
 		"[[reference]]\nname = \"sh\"\ncommand = [\"sh\", \"-c\", \"wc -l < $0\", \"{file}\"]\nverify = \"lines\"\n"
 	tmp := t.TempDir()
 	dir, fx := filepath.Join(tmp, "results"), filepath.Join(tmp, "fx")
