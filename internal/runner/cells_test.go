@@ -260,7 +260,7 @@ knobs = { buf = ["65536"], sample_every = ["7ms"], spike = ["2MiB"], GOMAXPROCS 
 		t.Errorf("name %s, want %s", c.Name(), want)
 	}
 	// The exec child gets every registry row as a flag, the new one too.
-	if args := c.Knobs.Args(); !slices.Contains(args, "--rounds=5") || !slices.Contains(args, "--buf=64KiB") {
+	if args := c.Knobs.Args(strategy.Goroutine); !slices.Contains(args, "--rounds=5") || !slices.Contains(args, "--buf=64KiB") {
 		t.Errorf("exec flags %q, want --rounds=5 and --buf=64KiB among them", args)
 	}
 	if _, err := ParseSpec("cells.toml", []byte(`name = "x"

@@ -362,11 +362,15 @@ func (k Knobs) Validate() error {
 	return nil
 }
 
-// Args are the knobs as exec's flags (--name=value), every registry row.
-func (k Knobs) Args() []string {
+// Args are the knobs as exec's flags (--name=value) for a run in mode:
+// every registry row that applies to mode (exec refuses the others, which
+// a spec cannot vary in that mode: they hold their defaults).
+func (k Knobs) Args(mode Mode) []string {
 	var args []string
 	for _, n := range Registry() {
-		args = append(args, "--"+n.Name+"="+n.Format(k))
+		if n.AppliesToMode(mode) {
+			args = append(args, "--"+n.Name+"="+n.Format(k))
+		}
 	}
 	return args
 }
