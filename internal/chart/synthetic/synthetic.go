@@ -172,6 +172,32 @@ func (m *model) samples(c results.Cell, t float64, peak int64) []results.Sample 
 // code: the same bytes on every machine and every call.
 func Write(dir string) error {
 	m := &model{rng: rand.New(rand.NewPCG(1, 2))}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("synthetic results: %w", err)
+	}
+	if err := writeRuns(filepath.Join(dir, "runs.jsonl"), m.runs()); err != nil {
+		return fmt.Errorf("synthetic results: %w", err)
+	}
+	if err := results.WriteEnv(filepath.Join(dir, "env.json"), environment()); err != nil {
+		return fmt.Errorf("synthetic results: %w", err)
+	}
+	claims := []results.Verdict{
+		{Claim: "ranges peak RSS at 1GiB/8 workers < 0.1 × readall", Pass: true, Measured: "ranges 17 MiB vs readall 1.0 GiB (ratio 0.016)", Value: 0.016, Limit: 0.1},
+		{Claim: "mmap PSS in process mode < readall tree peak / 4", Pass: true, Measured: "mmap tree 185 MiB vs readall 2.1 GiB", Value: 0.086, Limit: 0.25},
+		{Claim: "chan throughput ≥ 80% of ceiling at 1GiB/8 workers", Pass: false, Measured: "chan 2.2 GB/s vs ceiling 14.3 GB/s (15%)", Value: 0.15, Limit: 0.8},
+	}
+	if err := results.WriteClaims(filepath.Join(dir, "claims.json"), claims); err != nil {
+		return fmt.Errorf("synthetic results: %w", err)
+	}
+	return nil
+}
+
+// start is when the synthetic experiment started.
+var start = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// runs are the synthetic experiment's runs, a warm-up and six repetitions
+// of each cell, in order.
+func (m *model) runs() []results.Run {
 	sizes := []int64{1 * MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1 * GiB}
 	workers := []int{1, 2, 4, 8}
 	type plan struct {
@@ -184,9 +210,7 @@ func Write(dir string) error {
 		{"count", "process", []string{"readall", "ranges", "mmap", "chan", "shm", "ref:wc"}, sizes},
 		{"parse", "goroutine", []string{"readall", "ranges", "mmap", "ceiling"}, []int64{16 * MiB, 256 * MiB, 1 * GiB}},
 	}
-	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	var runs []results.Run
-	order := 0
 	for _, p := range plans {
 		for _, strat := range p.strategies {
 			for _, size := range p.sizes {
@@ -201,79 +225,88 @@ func Write(dir string) error {
 						c.Knobs["buf"] = "1MiB"
 					}
 					for rep := -1; rep < 6; rep++ {
-						tt := m.timeOf(c) * m.noise(0.035)
-						mem, tree, alloc := m.memOf(c)
-						r := results.Run{
-							Experiment: "synthetic", Cell: c, Rep: max(rep, 0), Order: order,
-							Warmup: rep < 0, Status: results.StatusOK, Start: start.Add(time.Duration(order) * time.Second),
-							ElapsedSec: r7(tt), Bytes: size, Verified: true,
-							Memory: mem, CacheState: "warm", Residency: 1, ResidencyOK: true,
-							Runtime: results.Runtime{AllocBytes: alloc, AllocObjects: alloc / 4096,
-								GCCycles: int64(math.Round(float64(alloc) / float64(mem.PeakRSS+4*MiB) * 1.8)), GCCPUSec: r7(tt * 0.02)},
-							Usage: results.Usage{WallSec: r7(tt + 0.004), UserSec: r7(tt * float64(w) * 0.9), SysSec: r7(tt * 0.1),
-								MinFlt: size / 4096 / 8, MaxRSSRU: mem.PeakRSS},
-						}
-						if strat == "ref:wc" {
-							r.Runtime = results.Runtime{}
-						}
-						switch {
-						case tree > 0:
-							r.TreePeaks = []results.TreePeak{
-								{Bytes: tree, Source: results.SourceCgroupV2},
-								{Bytes: tree + int64(w)*MiB, Source: results.SourceSumHWM},
-							}
-							// Each worker's own figures: the tree's PSS beyond the parent's, shared out.
-							for range w {
-								child := max(tree-mem.PSS, int64(w)*MiB) / int64(w)
-								r.Workers = append(r.Workers, results.Memory{PeakRSS: child + MiB, PSS: child})
-							}
-						case p.mode == "goroutine":
-							// A goroutine run's cgroup is charged its anonymous and
-							// shared memory, not the page cache warmed before it.
-							r.TreePeaks = []results.TreePeak{{Bytes: mem.RSSAnon + mem.RSSShm + MiB, Source: results.SourceCgroupV2}}
-						}
-						if size == 1*GiB && w == 8 && rep >= 0 && p.workload == "count" {
-							peak := mem.PeakRSS
-							if tree > 0 {
-								peak = tree
-							}
-							r.SampleEveryMs = 10
-							r.Samples = m.samples(c, tt, peak)
-						}
-						if rep == 2 && size == 64*MiB && w == 4 && strat == "chan" && p.mode == "process" {
-							r.Status, r.Reason = results.StatusFailed, "answer mismatch: lines 1048575 != 1048576"
-						}
-						runs = append(runs, r)
-						order++
+						runs = append(runs, m.run(c, rep, len(runs)))
 					}
 				}
 			}
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("synthetic results: %w", err)
+	return runs
+}
+
+// run is repetition rep (-1: the warm-up) of cell c, the order-th run.
+func (m *model) run(c results.Cell, rep, order int) results.Run {
+	size, w := c.Size, int64(c.Workers)
+	tt := m.timeOf(c) * m.noise(0.035)
+	mem, tree, alloc := m.memOf(c)
+	r := results.Run{
+		Experiment: "synthetic", Cell: c, Rep: max(rep, 0), Order: order,
+		Warmup: rep < 0, Status: results.StatusOK, Start: start.Add(time.Duration(order) * time.Second),
+		ElapsedSec: r7(tt), Bytes: size, Verified: true,
+		Memory: mem, CacheState: "warm", Residency: 1, ResidencyOK: true,
+		Runtime: results.Runtime{AllocBytes: alloc, AllocObjects: alloc / 4096,
+			GCCycles: int64(math.Round(float64(alloc) / float64(mem.PeakRSS+4*MiB) * 1.8)), GCCPUSec: r7(tt * 0.02)},
+		Usage: results.Usage{WallSec: r7(tt + 0.004), UserSec: r7(tt * float64(w) * 0.9), SysSec: r7(tt * 0.1),
+			MinFlt: size / 4096 / 8, MaxRSSRU: mem.PeakRSS},
 	}
-	f, err := os.Create(filepath.Join(dir, "runs.jsonl"))
+	if c.Strategy == "ref:wc" {
+		r.Runtime = results.Runtime{}
+	}
+	switch {
+	case tree > 0:
+		r.TreePeaks = []results.TreePeak{
+			{Bytes: tree, Source: results.SourceCgroupV2},
+			{Bytes: tree + w*MiB, Source: results.SourceSumHWM},
+		}
+		// Each worker's own figures: the tree's PSS beyond the parent's, shared out.
+		for range w {
+			child := max(tree-mem.PSS, w*MiB) / w
+			r.Workers = append(r.Workers, results.Memory{PeakRSS: child + MiB, PSS: child})
+		}
+	case c.Mode == "goroutine":
+		// A goroutine run's cgroup is charged its anonymous and
+		// shared memory, not the page cache warmed before it.
+		r.TreePeaks = []results.TreePeak{{Bytes: mem.RSSAnon + mem.RSSShm + MiB, Source: results.SourceCgroupV2}}
+	}
+	if size == 1*GiB && w == 8 && rep >= 0 && c.Workload == "count" {
+		peak := mem.PeakRSS
+		if tree > 0 {
+			peak = tree
+		}
+		r.SampleEveryMs = 10
+		r.Samples = m.samples(c, tt, peak)
+	}
+	if rep == 2 && size == 64*MiB && w == 4 && c.Strategy == "chan" && c.Mode == "process" {
+		r.Status, r.Reason = results.StatusFailed, "answer mismatch: lines 1048575 != 1048576"
+	}
+	return r
+}
+
+// writeRuns writes runs to path, one JSON object a line.
+func writeRuns(path string, runs []results.Run) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("synthetic results: %w", err)
+		return err
 	}
 	bw := bufio.NewWriter(f)
 	enc := json.NewEncoder(bw)
 	for _, r := range runs {
 		if err := enc.Encode(r); err != nil {
 			f.Close()
-			return fmt.Errorf("synthetic results: %w", err)
+			return err
 		}
 	}
 	if err := bw.Flush(); err != nil {
 		f.Close()
-		return fmt.Errorf("synthetic results: %w", err)
+		return err
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("synthetic results: %w", err)
-	}
+	return f.Close()
+}
+
+// environment is the synthetic experiment's machine and build.
+func environment() results.Environment {
 	seed := int64(42)
-	env := results.Environment{
+	return results.Environment{
 		Time: start, Hostname: "bench-1", Experiment: "synthetic", Seed: &seed,
 		GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 16, NumCPU: 16,
 		Kernel: "Linux 6.8.0-45-generic #45-Ubuntu SMP", Machine: "x86_64",
@@ -282,18 +315,6 @@ func Write(dir string) error {
 		Fixtures: []results.FixtureEnv{{Path: "fixtures/count-1GiB.txt", Size: GiB, FSType: "ext4", Checksum: "sha256:3f1c0d9e"}},
 		Commit:   "b2c1c66", CommitSource: "git",
 	}
-	if err := results.WriteEnv(filepath.Join(dir, "env.json"), env); err != nil {
-		return fmt.Errorf("synthetic results: %w", err)
-	}
-	claims := []results.Verdict{
-		{Claim: "ranges peak RSS at 1GiB/8 workers < 0.1 × readall", Pass: true, Measured: "ranges 17 MiB vs readall 1.0 GiB (ratio 0.016)", Value: 0.016, Limit: 0.1},
-		{Claim: "mmap PSS in process mode < readall tree peak / 4", Pass: true, Measured: "mmap tree 185 MiB vs readall 2.1 GiB", Value: 0.086, Limit: 0.25},
-		{Claim: "chan throughput ≥ 80% of ceiling at 1GiB/8 workers", Pass: false, Measured: "chan 2.2 GB/s vs ceiling 14.3 GB/s (15%)", Value: 0.15, Limit: 0.8},
-	}
-	if err := results.WriteClaims(filepath.Join(dir, "claims.json"), claims); err != nil {
-		return fmt.Errorf("synthetic results: %w", err)
-	}
-	return nil
 }
 
 // r7 rounds to 7 decimals, to keep the fixture small.
