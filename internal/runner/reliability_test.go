@@ -654,7 +654,7 @@ func (e sigExperiment) interrupt(t *testing.T, sig syscall.Signal) {
 	if !strings.Contains(stderr.String(), "interrupted: ") || !strings.Contains(stderr.String(), "continue with --resume "+dir) {
 		t.Errorf("stderr %q: want how to resume", stderr.String())
 	}
-	e.checkNothingLeft(t, sig, dir, cgBefore)
+	e.checkNothingLeft(t, sig, dir, cgBefore, cmd.Process.Pid)
 	partial, dropped := readRunsOK(t, dir)
 	if dropped != 0 || len(partial) < 2 || len(partial) >= len(e.whole) {
 		t.Errorf("after %v: %d runs, %d dropped", sig, len(partial), dropped)
@@ -689,16 +689,20 @@ func waitForRuns(t *testing.T, root string, n int, stderr *bytes.Buffer) string 
 
 // checkNothingLeft: nothing of a run interrupted by sig survives it: no
 // process mentions the temp folder (the nap copy, fanbench exec of the
-// fixture), no run cgroup made during it (not in cgBefore) is left, nor
+// fixture), no run cgroup the driver (pid) made during it (not in
+// cgBefore) is left, nor
 // the lock of its results folder dir.
-func (e sigExperiment) checkNothingLeft(t *testing.T, sig syscall.Signal, dir string, cgBefore []string) {
+func (e sigExperiment) checkNothingLeft(t *testing.T, sig syscall.Signal, dir string, cgBefore []string, pid int) {
 	t.Helper()
 	if pids := procsMentioning(e.tmp); len(pids) > 0 {
 		t.Errorf("processes left after %v: %v", sig, pids)
 	}
 	for _, cg := range runCgroups(e.cgParent) {
 		name := filepath.Base(cg)
-		if !slices.Contains(cgBefore, cg) && (strings.HasPrefix(name, "fanbench-refnap-") || strings.HasPrefix(name, "fanbench-readall-")) {
+		// The interrupted driver's own run cgroups (named -pPID): another
+		// fanbench on the machine may be running its own meanwhile.
+		ours := strings.HasSuffix(name, "-p"+strconv.Itoa(pid))
+		if ours && !slices.Contains(cgBefore, cg) && (strings.HasPrefix(name, "fanbench-refnap-") || strings.HasPrefix(name, "fanbench-readall-")) {
 			t.Errorf("cgroup left after %v: %s", sig, cg)
 		}
 	}
