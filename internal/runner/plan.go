@@ -395,26 +395,43 @@ func (in *inputs) refKey(c Cell) string { return in.path(c) + "\x00" + c.Workloa
 func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) {
 	in := &inputs{fixtures: map[fixtureKey]string{}, checksums: map[string]string{}, names: map[string]string{},
 		stamps: map[string]fixtureStamp{}, refs: map[string]inputRef{}}
-	var store *fixture.Store
+	store, fixtures, err := in.ensureFixtures(ctx, o, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.checkUserFiles(ctx, o, p); err != nil {
+		return nil, err
+	}
+	if err := in.references(ctx, p, store, fixtures); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// ensureFixtures generates or verifies each fixture the plan needs, in
+// the plan's fixture folder, and records its path, checksum and stamp. It
+// returns the store (nil if no fixture is needed) and the fixtures by path.
+func (in *inputs) ensureFixtures(ctx context.Context, o Options, p *RunPlan) (*fixture.Store, map[string]*fixture.Fixture, error) {
 	fixtures := map[string]*fixture.Fixture{}
-	if len(p.Fixtures) > 0 {
-		var err error
-		if store, err = fixture.Open(p.FixtureDir); err != nil {
-			return nil, err
-		}
-		store.OnWait = func(pid string) {
-			fmt.Fprintf(o.Progress, "(waiting for fanbench pid %s, which holds the fixture folder %s) ", pid, store.Dir)
-		}
+	if len(p.Fixtures) == 0 {
+		return nil, fixtures, nil
+	}
+	store, err := fixture.Open(p.FixtureDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	store.OnWait = func(pid string) {
+		fmt.Fprintf(o.Progress, "(waiting for fanbench pid %s, which holds the fixture folder %s) ", pid, store.Dir)
 	}
 	for _, need := range p.Fixtures {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 		fmt.Fprintf(o.Progress, "fixture %s: ", units.FormatSize(need.Size))
 		start := time.Now()
 		f, status, err := store.EnsureFrom(need.Generator, need.Size, p.Spec.FixtureSeed)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		fmt.Fprintf(o.Progress, "%s %s (%.1fs)\n", status, f.Path, time.Since(start).Seconds())
 		in.fixtures[fixtureKey{need.Generator.Name, need.Size}] = f.Path
@@ -422,26 +439,32 @@ func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) 
 		in.checksums[f.Path] = "sha256:" + f.SHA256
 		fixtures[f.Path] = f
 		if in.stamps[f.Path], err = stampOf(f.Path); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	return store, fixtures, nil
+}
+
+// checkUserFiles checksums each user file of the plan, refusing one that
+// changed since the spec was loaded or while its checksum was taken.
+func (in *inputs) checkUserFiles(ctx context.Context, o Options, p *RunPlan) error {
 	for _, u := range p.Inputs {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		before, err := stampOf(u.Path)
 		if err != nil {
-			return nil, fmt.Errorf("input %s: %w", u.Path, err)
+			return fmt.Errorf("input %s: %w", u.Path, err)
 		}
 		if before.Size != u.Size {
-			return nil, fmt.Errorf("input %s changed since the spec was loaded: %d bytes, was %d", u.Path, before.Size, u.Size)
+			return fmt.Errorf("input %s changed since the spec was loaded: %d bytes, was %d", u.Path, before.Size, u.Size)
 		}
 		sum, err := fixture.FileSHA256(u.Path)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if after, err := stampOf(u.Path); err != nil || after != before {
-			return nil, fmt.Errorf("input %s changed while its checksum was taken", u.Path)
+			return fmt.Errorf("input %s changed while its checksum was taken", u.Path)
 		}
 		fmt.Fprintf(o.Progress, "input %s: %s sha256:%s\n", u.Name, u.Path, sum[:16])
 		in.paths = append(in.paths, u.Path)
@@ -449,6 +472,14 @@ func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) 
 		in.names[u.Path] = u.Name
 		in.stamps[u.Path] = before
 	}
+	return nil
+}
+
+// references works out the reference answer of each input and workload
+// a running cell uses: from the fixture store's cache, computed from a
+// user's file (with why the file is not in the workload's format, if it
+// is not), or, for a workload without a reference, only the bytes to see.
+func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Store, fixtures map[string]*fixture.Fixture) error {
 	for i, c := range p.Cells {
 		if p.Skips[i] != "" {
 			continue
@@ -458,11 +489,13 @@ func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) 
 			continue
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		w, _ := workload.Lookup(c.Workload)
+		w, err := workload.Lookup(c.Workload)
+		if err != nil {
+			return err
+		}
 		var ref inputRef
-		var err error
 		if !w.Verifiable() {
 			ref.answer = workload.Answer{Workload: w.Name, Bytes: in.stamps[in.path(c)].Size}
 			ref.unverified = fmt.Sprintf("workload %s has no reference implementation: only the bytes it was given were checked (%d)", w.Name, ref.answer.Bytes)
@@ -475,11 +508,11 @@ func prepareInputs(ctx context.Context, o Options, p *RunPlan) (*inputs, error) 
 			}
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		in.refs[key] = ref
 	}
-	return in, nil
+	return nil
 }
 
 // notInFormat says why a user's file cannot be measured by the cell's
