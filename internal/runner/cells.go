@@ -13,6 +13,7 @@ import (
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/units"
+	"github.com/fanbench/fanbench/internal/workload"
 )
 
 // Cell is one point of the matrix with everything needed to launch it.
@@ -24,6 +25,9 @@ type Cell struct {
 	// mode is Cell.Mode typed, both set from the spec's parsed modes ("" for
 	// a reference command).
 	mode strategy.Mode
+	// workload is Cell.Workload looked up, both set from the spec's parsed
+	// workloads (a reference command's too).
+	workload workload.Workload
 	// File is the user's input file the cell reads (Knobs["input"] names
 	// it); "" for a generated fixture of the cell's size.
 	File string
@@ -67,24 +71,24 @@ func (s *Spec) Cells() []Cell {
 			sort.Strings(base.Env)
 			texts := combo.texts()
 			for _, mode := range m.modes {
-				cell := func(rc results.Cell, file string) Cell {
+				cell := func(w workload.Workload, rc results.Cell, file string) Cell {
 					c := base
-					c.Cell, c.File, c.mode = rc, file, mode
-					c.Cell.Mode = mode.String()
+					c.Cell, c.File, c.mode, c.workload = rc, file, mode, w
+					c.Cell.Mode, c.Cell.Workload = mode.String(), w.Name
 					return c
 				}
 				for _, st := range m.Strategies {
 					if row, err := strategy.Lookup(st); err == nil && row.Yardstick && mode == strategy.Process {
 						continue // checked at load: every name is a row
 					}
-					for _, w := range m.Workloads {
+					for _, w := range m.workloads {
 						for _, size := range m.sizes {
 							if !sizesSeen[size] {
 								sizesSeen[size] = true
 								allSizes = append(allSizes, size)
 							}
 							for _, n := range m.Workers {
-								add(cell(results.Cell{Strategy: st, Workload: w, Size: size,
+								add(cell(w, results.Cell{Strategy: st, Size: size,
 									SizeName: units.FormatSize(size), Workers: n, Knobs: texts}, ""))
 							}
 						}
@@ -95,7 +99,7 @@ func (s *Spec) Cells() []Cell {
 							}
 							withInput[InputKnob] = in.Name
 							for _, n := range m.Workers {
-								add(cell(results.Cell{Strategy: st, Workload: w, Size: in.Size,
+								add(cell(w, results.Cell{Strategy: st, Size: in.Size,
 									SizeName: units.FormatSize(in.Size), Workers: n, Knobs: withInput}, in.Path))
 							}
 						}
@@ -113,7 +117,7 @@ func (s *Spec) Cells() []Cell {
 		for _, size := range sizes {
 			for _, n := range r.Workers {
 				add(Cell{Cell: results.Cell{Mode: "external", Strategy: "ref:" + r.Name, Workload: r.Workload,
-					Size: size, SizeName: units.FormatSize(size), Workers: n}, Knobs: strategy.DefaultKnobs(), Ref: r})
+					Size: size, SizeName: units.FormatSize(size), Workers: n}, Knobs: strategy.DefaultKnobs(), Ref: r, workload: r.workload})
 			}
 		}
 	}

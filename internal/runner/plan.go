@@ -60,8 +60,7 @@ type fixtureKey struct {
 // generatorOf is the generator of the fixtures cell c reads: its
 // workload's own, or the built-in one.
 func generatorOf(c Cell) fixture.Generator {
-	w, _ := workload.Lookup(c.Workload) // validated by LoadSpec
-	return fixture.GeneratorOf(w)
+	return fixture.GeneratorOf(c.workload)
 }
 
 // Estimate is a plan's expected duration.
@@ -491,11 +490,9 @@ func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Sto
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		w, err := workload.Lookup(c.Workload)
-		if err != nil {
-			return err
-		}
+		w := c.workload
 		var ref inputRef
+		var err error
 		if !w.Verifiable() {
 			ref.answer = workload.Answer{Workload: w.Name, Bytes: in.stamps[in.path(c)].Size}
 			ref.unverified = fmt.Sprintf("workload %s has no reference implementation: only the bytes it was given were checked (%d)", w.Name, ref.answer.Bytes)

@@ -75,6 +75,8 @@ type Matrix struct {
 	inputs []Input         // Files, checked and resolved when the spec is loaded
 	sizes  []int64         // Sizes, parsed when the spec is loaded
 	modes  []strategy.Mode // Modes, parsed when the spec is loaded
+	// workloads are Workloads, looked up when the spec is loaded.
+	workloads []workload.Workload
 	// knobs are Knobs' values, parsed when the spec is loaded, by name.
 	knobs map[string][]knobValue
 }
@@ -107,7 +109,8 @@ type Reference struct {
 	// equals the fixture's line count.
 	Verify string `toml:"verify"`
 
-	sizes []int64 // Sizes, parsed when the spec is loaded
+	sizes    []int64           // Sizes, parsed when the spec is loaded
+	workload workload.Workload // Workload, looked up when the spec is loaded
 }
 
 // ClaimSpec is an expectation about the experiment's own results: for every
@@ -491,9 +494,11 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 	if r.Workload == "" {
 		r.Workload = "count"
 	}
-	if _, err := workload.Lookup(r.Workload); err != nil {
+	w, err := workload.Lookup(r.Workload)
+	if err != nil {
 		return s.errAt("workload", "reference %q: %v", r.Name, err)
 	}
+	r.workload = w
 	r.sizes = nil
 	for _, sz := range r.Sizes {
 		n, err := units.ParseSize(sz)
@@ -538,10 +543,13 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if len(m.Workloads) == 0 {
 		m.Workloads = []string{"count"}
 	}
-	for _, w := range m.Workloads {
-		if _, err := workload.Lookup(w); err != nil {
+	m.workloads = nil
+	for _, name := range m.Workloads {
+		w, err := workload.Lookup(name)
+		if err != nil {
 			return s.errAt("workloads", "%v", err)
 		}
+		m.workloads = append(m.workloads, w)
 	}
 	if len(m.Sizes) == 0 && len(m.Files) == 0 {
 		return s.errAt("sizes", "missing in a [[matrix]] block (give sizes, files or both)")
