@@ -483,7 +483,7 @@ func newLaunch(o Options, spec *Spec, c Cell, path string, ref inputRef, answerF
 		if ref.unverified == "" { // without a reference there is nothing for the run to check itself against
 			l.Args = append(l.Args, "--expect", string(refJSON))
 		}
-		l.Args = append(l.Args, c.Knobs.Args(c.mode)...)
+		l.Args = append(l.Args, c.Knobs.Args()...)
 		if c.Spike > 0 {
 			l.Args = append(l.Args, "--spike", strconv.FormatInt(c.Spike, 10))
 		}

@@ -362,14 +362,18 @@ func (k Knobs) Validate() error {
 	return nil
 }
 
-// Args are the knobs as exec's flags (--name=value) for a run in mode:
-// every registry row that applies to mode (exec refuses the others, which
-// a spec cannot vary in that mode: they hold their defaults).
-func (k Knobs) Args(mode Mode) []string {
+// Args are the knobs that differ from their defaults, as exec's flags
+// (--name=value): what the driver hands its exec child, which starts from
+// the same defaults. A knob a spec cannot vary in a mode (exec refuses it
+// there) is at its default, so it is never among them; and an older
+// fanbench, an arm of `fanbench ab`, is handed only the knobs the spec
+// sets, not every row of this registry.
+func (k Knobs) Args() []string {
+	d := DefaultKnobs()
 	var args []string
 	for _, n := range Registry() {
-		if n.AppliesToMode(mode) {
-			args = append(args, "--"+n.Name+"="+n.Format(k))
+		if v := n.Format(k); v != n.Format(d) {
+			args = append(args, "--"+n.Name+"="+v)
 		}
 	}
 	return args

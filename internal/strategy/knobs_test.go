@@ -165,8 +165,8 @@ func TestKnobText(t *testing.T) {
 		fs.SetOutput(io.Discard)
 		got := DefaultKnobs()
 		BindFlags(fs, &got)
-		if err := fs.Parse(k.Args(Goroutine)); err != nil || !maps.Equal(got.Map(), k.Map()) {
-			t.Errorf("%s=%s through exec's flags %q: %+v, %v; want %+v", c.name, c.text, k.Args(Goroutine), got, err, k)
+		if err := fs.Parse(k.Args()); err != nil || !maps.Equal(got.Map(), k.Map()) {
+			t.Errorf("%s=%s through exec's flags %q: %+v, %v; want %+v", c.name, c.text, k.Args(), got, err, k)
 		}
 		// The workers' document.
 		doc, err := k.MarshalText()
@@ -310,13 +310,18 @@ func TestKnobModes(t *testing.T) {
 		if got := strings.Contains(fs.Lookup(c.name).Usage, "(goroutine mode only)"); got != c.note {
 			t.Errorf("%s's help %q: mode note %v, want %v", c.name, fs.Lookup(c.name).Usage, got, c.note)
 		}
-		// The flags the driver hands exec carry a knob in its modes only
-		// (exec refuses it in another).
-		for mode, want := range map[Mode]bool{Goroutine: c.goroutine, Process: c.process} {
-			flag := "--" + c.name + "=" + n.Format(k)
-			if got := slices.Contains(k.Args(mode), flag); got != want {
-				t.Errorf("Args(%s) holds %s: %v, want %v", mode, flag, got, want)
-			}
-		}
+	}
+	// The flags the driver hands exec: the knobs off their defaults only,
+	// so none at all for the defaults (a knob of one mode never reaches
+	// exec in the other).
+	if args := DefaultKnobs().Args(); len(args) != 0 {
+		t.Errorf("the defaults' exec flags %q, want none", args)
+	}
+	seg := DefaultKnobs()
+	if err := seg.Set("segment", "1MiB"); err != nil {
+		t.Fatal(err)
+	}
+	if args := seg.Args(); !slices.Equal(args, []string{"--segment=1MiB"}) {
+		t.Errorf("segment=1MiB's exec flags %q, want [--segment=1MiB]", args)
 	}
 }
