@@ -499,13 +499,8 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 		return s.errAt("workload", "reference %q: %v", r.Name, err)
 	}
 	r.workload = w
-	r.sizes = nil
-	for _, sz := range r.Sizes {
-		n, err := units.ParseSize(sz)
-		if err != nil {
-			return s.errAt("sizes", "reference %q: %v", r.Name, err)
-		}
-		r.sizes = append(r.sizes, n)
+	if r.sizes, err = parseEach(r.Sizes, units.ParseSize); err != nil {
+		return s.errAt("sizes", "reference %q: %v", r.Name, err)
 	}
 	if len(r.Workers) == 0 {
 		r.Workers = []int{1}
@@ -514,6 +509,20 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 		return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
 	}
 	return nil
+}
+
+// parseEach parses each of texts with parse, in order; the first error
+// stops it.
+func parseEach[T any](texts []string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for _, t := range texts {
+		v, err := parse(t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (s *Spec) defined(key string) bool {
@@ -543,13 +552,9 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if len(m.Workloads) == 0 {
 		m.Workloads = []string{"count"}
 	}
-	m.workloads = nil
-	for _, name := range m.Workloads {
-		w, err := workload.Lookup(name)
-		if err != nil {
-			return s.errAt("workloads", "%v", err)
-		}
-		m.workloads = append(m.workloads, w)
+	var err error
+	if m.workloads, err = parseEach(m.Workloads, workload.Lookup); err != nil {
+		return s.errAt("workloads", "%v", err)
 	}
 	if len(m.Sizes) == 0 && len(m.Files) == 0 {
 		return s.errAt("sizes", "missing in a [[matrix]] block (give sizes, files or both)")
@@ -557,13 +562,8 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if err := s.resolveFiles(m); err != nil {
 		return err
 	}
-	m.sizes = nil
-	for _, sz := range m.Sizes {
-		n, err := units.ParseSize(sz)
-		if err != nil {
-			return s.errAt("sizes", "%v", err)
-		}
-		m.sizes = append(m.sizes, n)
+	if m.sizes, err = parseEach(m.Sizes, units.ParseSize); err != nil {
+		return s.errAt("sizes", "%v", err)
 	}
 	if len(m.Workers) == 0 {
 		return s.errAt("workers", "missing in a [[matrix]] block")
