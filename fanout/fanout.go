@@ -145,7 +145,7 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 		}
 	case Mmap:
 		var mapped []byte
-		mapped, unmap, err = mapFile(in, opt)
+		mapped, unmap, err = input.Map(in, opt.Advice, opt.Populate)
 		if err != nil {
 			named, unmap = true, func() error { return nil }
 		} else {
@@ -209,15 +209,6 @@ func RunBytes(ctx context.Context, data []byte, opt Options, fn func(Chunk) erro
 		opt.AtPeak()
 	}
 	return st, nil
-}
-
-// mapFile maps in with opt's advice and populate.
-func mapFile(in *input.Input, opt Options) ([]byte, func() error, error) {
-	adv, err := opt.Advice.Madvise()
-	if err != nil {
-		return nil, nil, err
-	}
-	return input.Map(in, adv, opt.Populate)
 }
 
 // errStopped ends a worker's read once the run has failed; it is never

@@ -28,11 +28,22 @@ func ReadAll(in *Input) ([]byte, error) {
 	return data, nil
 }
 
+// Advice is a madvise advice that names its unix.MADV_* value, or says
+// why it has none (fanout.Advice).
+type Advice interface {
+	Madvise() (int, error)
+}
+
 // Map maps the whole input (its planned size) read-only and shared, with
-// MAP_POPULATE if populate, and applies the madvise advice (a unix.MADV_*
-// value; MADV_NORMAL is not applied, it is the default). The returned
-// unmap must be called; an empty file maps to nil.
-func Map(in *Input, advice int, populate bool) (data []byte, unmap func() error, err error) {
+// MAP_POPULATE if populate, and applies adv (MADV_NORMAL is not applied,
+// it is the default). An advice without a value is refused before
+// anything is mapped. The returned unmap must be called; an empty file
+// maps to nil.
+func Map(in *Input, adv Advice, populate bool) (data []byte, unmap func() error, err error) {
+	advice, err := adv.Madvise()
+	if err != nil {
+		return nil, nil, err
+	}
 	if in.Size == 0 {
 		return nil, func() error { return nil }, nil
 	}

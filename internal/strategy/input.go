@@ -42,14 +42,3 @@ func readInput(name string, in *Input) ([]byte, error) {
 	}
 	return data, nil
 }
-
-// mapInput maps the whole input read-only and shared with the knobs'
-// advice and populate. The returned unmap must be called; an empty file
-// maps to nil.
-func mapInput(in *Input, k Knobs) ([]byte, func() error, error) {
-	adv, err := k.Advice.Madvise()
-	if err != nil {
-		return nil, nil, err
-	}
-	return input.Map(in, adv, k.Populate)
-}

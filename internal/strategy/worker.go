@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/fanbench/fanbench/internal/collect"
+	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/split"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -243,7 +244,7 @@ func (r *workerRun) scanMmap() (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, unmap, err := mapInput(in, r.knobs)
+	data, unmap, err := input.Map(in, r.knobs.Advice, r.knobs.Populate)
 	if err != nil {
 		return nil, fmt.Errorf("worker %d: %w", r.index, err)
 	}
