@@ -374,9 +374,7 @@ func Lookup(name string) (Metric, bool) {
 
 // MustLookup is Lookup for a name the program itself spells (a Unit
 // constant): it panics on a name the catalogue lacks.
-func MustLookup(name string) Metric { return mustLookup(name) }
-
-func mustLookup(name string) Metric {
+func MustLookup(name string) Metric {
 	m, ok := Lookup(name)
 	if !ok {
 		panic(fmt.Sprintf("results: metric %q is not in the catalogue", name))
