@@ -2,11 +2,12 @@ package results
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/fanbench/fanbench/internal/testenv"
 )
 
 // TestCatalogueRealRuns writes results.bench for real run records and
@@ -143,16 +144,7 @@ func TestCatalogueEntries(t *testing.T) {
 // TestREADMEMetrics: the README's metric table is the catalogue's
 // (MetricTable).
 func TestREADMEMetrics(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const begin, end = "<!-- metrics: generated from the catalogue by results.MetricTable -->\n", "<!-- end of metrics -->\n"
-	_, rest, ok := strings.Cut(string(b), begin)
-	table, _, ok2 := strings.Cut(rest, end)
-	if !ok || !ok2 {
-		t.Fatalf("README.md: no metric table between %q and %q", begin, end)
-	}
+	table := testenv.READMESection(t, "../../README.md", "<!-- metrics: generated from the catalogue by results.MetricTable -->\n", "<!-- end of metrics -->\n")
 	want := MetricTable()
 	if !strings.Contains(want, "| `peak-PSS-B` | B | lower | yes | ") || !strings.Contains(want, "| `B/s` | B/s | higher | yes | ") {
 		t.Errorf("MetricTable:\n%s", want)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanbench/fanbench/internal/testenv"
 	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -218,16 +219,7 @@ func TestDefaultKnobs(t *testing.T) {
 
 // TestREADMEKnobs: the README's knob table is the registry's (KnobTable).
 func TestREADMEKnobs(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const begin, end = "<!-- knobs: generated from the registry by strategy.KnobTable -->\n", "<!-- end of knobs -->\n"
-	_, rest, ok := strings.Cut(string(b), begin)
-	table, _, ok2 := strings.Cut(rest, end)
-	if !ok || !ok2 {
-		t.Fatalf("README.md: no knob table between %q and %q", begin, end)
-	}
+	table := testenv.READMESection(t, "../../README.md", "<!-- knobs: generated from the registry by strategy.KnobTable -->\n", "<!-- end of knobs -->\n")
 	// The table shows the product's knobs, not this test binary's probe.
 	rows := slices.DeleteFunc(Registry(), func(n Knob) bool { return n.Name == probeKnob.Name })
 	want := KnobTable(rows)

@@ -49,3 +49,20 @@ func LookPath(t testing.TB, hint string, names ...string) string {
 	Missing(t, "none of %s found (%s)", strings.Join(names, ", "), hint)
 	return ""
 }
+
+// READMESection is the text of the README at path between the marker
+// lines begin and end (each with its newline): a generated table that a
+// test compares with its generator. A missing marker fails the test.
+func READMESection(t testing.TB, path, begin, end string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), begin)
+	section, _, ok2 := strings.Cut(rest, end)
+	if !ok || !ok2 {
+		t.Fatalf("%s: no section between %q and %q", path, begin, end)
+	}
+	return section
+}
