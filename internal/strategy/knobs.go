@@ -190,12 +190,6 @@ func boolKnob(name, help string, strategies []string, def bool, ptr func(*Knobs)
 	return knobOf(name, help, strategies, nil, def, ptr, strconv.ParseBool, strconv.FormatBool, nil)
 }
 
-// choiceKnob is one of a set of words, checked by check.
-func choiceKnob(name, help string, strategies []string, def string, ptr func(*Knobs) *string, check func(string) error) Knob {
-	return knobOf(name, help, strategies, nil, def, ptr,
-		func(s string) (string, error) { return s, nil }, func(s string) string { return s }, check)
-}
-
 // nameKnob is one of the names of a fanout type T (Split, Advice): any
 // text converts, and a name T's UnmarshalText refuses (the empty one
 // included) is reported by refusal.
