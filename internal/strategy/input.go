@@ -23,16 +23,6 @@ type RangeReader = input.RangeReader
 // Chunker reads a stream into newline-aligned chunks.
 type Chunker = input.Chunker
 
-// LineTooLong is the error of a line longer than the maxline knob.
-type LineTooLong = input.LineTooLong
-
-// onFault runs f with memory faults turned into an error naming what.
-func onFault(what string, data []byte, f func()) error { return input.OnFault(what, data, f) }
-
-// rangeBuf is the first size of a worker's buffer for a range of n bytes:
-// buf, or less for a short range (it grows for a long line, to maxline).
-func rangeBuf(k Knobs, n int64) []byte { return input.RangeBuf(k.BufSize, n) }
-
 // readInput reads the whole input into one buffer (input.ReadAll), the
 // error naming the strategy.
 func readInput(name string, in *Input) ([]byte, error) {

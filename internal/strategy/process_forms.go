@@ -63,23 +63,6 @@ func openProcessInput(name string, j Job) (*Input, time.Time, error) {
 	return in, start, nil
 }
 
-// fileRanges opens the input and splits it into W newline-aligned ranges,
-// reading only around the cut points. The caller closes the input.
-func fileRanges(name string, j Job) (*Input, []split.Range, error) {
-	path, workers := j.Path, j.Workers
-	in, err := j.open()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	rs, err := split.File(in.File, in.Size, workers)
-	if err != nil {
-		err = in.End(name, fmt.Errorf("%s %s: %w", name, path, err))
-		in.Close()
-		return nil, nil, err
-	}
-	return in, rs, nil
-}
-
 // rangesProcess: each child gets path, offset and length in argv and reads
 // its own range with pread through a small buffer (RangeReader).
 func rangesProcess(j Job) (Result, error) {
@@ -103,15 +86,16 @@ func mmapProcess(j Job) (Result, error) { return ownRanges("mmap", roleMmap, j, 
 // result's counts; counted, if set, adds to them from the children's
 // reports.
 func ownRanges(name, role string, j Job, extra map[string]float64, counted func(processRun)) (Result, error) {
-	if err := processKnobs(name, j); err != nil {
-		return Result{}, err
-	}
-	start := time.Now()
-	in, rs, err := fileRanges(name, j)
+	in, start, err := openProcessInput(name, j)
 	if err != nil {
 		return Result{}, err
 	}
 	defer in.Close()
+	// W newline-aligned ranges, read only around the cut points.
+	rs, err := split.File(in.File, in.Size, j.Workers)
+	if err != nil {
+		return Result{}, in.End(name, fmt.Errorf("%s %s: %w", name, j.Path, err))
+	}
 	specs := make([]childSpec, j.Workers)
 	for i, r := range rs {
 		specs[i] = childSpec{args: workerArgs(role, j, i, "--path", j.Path, "--size", itoa64(in.Size),

@@ -35,7 +35,7 @@ type Knobs struct {
 	// MaxLine bounds the lines the strategies reading through buffers
 	// (ranges, chan; both modes) take: a buffer grows for a line longer
 	// than itself to MaxLine at most, and a line (its '\n' included)
-	// longer than max(buf, maxline) fails the run (LineTooLong). It bounds their memory whatever the input: a
+	// longer than max(buf, maxline) fails the run (input.LineTooLong). It bounds their memory whatever the input: a
 	// ranges worker holds at most max(buf, maxline), chan at most
 	// (chancap + workers + 2) × (buf + maxline). The whole-file strategies
 	// (readall, mmap, shm, ceiling) hold the file by design and take lines

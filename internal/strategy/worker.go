@@ -73,7 +73,7 @@ func (wk Worker) Main(stdin io.Reader, stdout io.Writer, args []string) error {
 		if err != nil {
 			return err
 		}
-		return writeReport(stdout, workerReport{Index: f.index, Role: roleManager, Knobs: f.knobs.Map()}, p, func() error { return nil })
+		return writeReport(stdout, workerReport{Index: f.index, Role: roleManager, Knobs: f.knobs.Map()}, p, noRelease)
 	}
 	p := w.New()
 	sink, err := workerSink(w, f.knobs, f.index, f.collectFD, p, wk.Collect)
@@ -230,7 +230,7 @@ func (r *workerRun) readRange() (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	rr := RangeReader{File: in.File, Buf: rangeBuf(r.knobs, r.length), MaxLine: r.knobs.MaxLine}
+	rr := RangeReader{File: in.File, Buf: input.RangeBuf(r.knobs.BufSize, r.length), MaxLine: r.knobs.MaxLine}
 	if err := rr.Read(split.Range{Off: r.off, Len: r.length}, r.add); err != nil {
 		return nil, fmt.Errorf("worker %d: %s: %w", r.index, r.path, err)
 	}
@@ -252,7 +252,7 @@ func (r *workerRun) scanMmap() (func() error, error) {
 		unmap()
 		return nil, fmt.Errorf("worker %d: range %d+%d is past the end of %s (%d bytes)", r.index, r.off, r.length, r.path, len(data))
 	}
-	if err := onFault("the mapping of "+r.path, data, func() { r.add(data[r.off : r.off+r.length]) }); err != nil {
+	if err := input.OnFault("the mapping of "+r.path, data, func() { r.add(data[r.off : r.off+r.length]) }); err != nil {
 		unmap()
 		return nil, fmt.Errorf("worker %d: %w", r.index, err)
 	}
