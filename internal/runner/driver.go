@@ -323,8 +323,7 @@ func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) 
 		if r.CgroupNote != "" && !warnedCgroup {
 			// Once: the reason is the machine's, the same for every run.
 			warnedCgroup = true
-			unit, _ := results.TreePeakUnit(measure.SourceCgroupV2)
-			fmt.Fprintf(x.o.Progress, "# warning: no cgroup tree peak (%s) for this experiment's runs: %s\n", unit, oneLine(r.CgroupNote))
+			fmt.Fprintf(x.o.Progress, "# warning: no cgroup tree peak (%s) for this experiment's runs: %s\n", results.UnitTreeCgroup, oneLine(r.CgroupNote))
 		}
 	}
 	return all, nil, nil
