@@ -114,11 +114,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	out := &Outcome{Dir: o.Dir, Base: st.Base, Head: st.Head, Budget: time.Duration(st.BudgetNs), MaxPairs: st.MaxPairs}
 	resume := o.Resume
+	before, err := readRuns(o.Dir) // the runs before each round
+	if err != nil {
+		return nil, err
+	}
 	for {
-		before, err := readRuns(o.Dir)
-		if err != nil {
-			return nil, err
-		}
 		spent, budgetHit, err := st.runRound(ctx, o, arms, resume)
 		if err != nil {
 			return nil, err
@@ -134,6 +134,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		out.Analysis, out.Rounds, out.Spent = a, len(st.Rounds), time.Duration(st.SpentNs)
 		next, stopped := st.nextRound(a, spent, (len(runs)-len(before))/2, budgetHit)
+		before = runs
 		if stopped != "" {
 			out.Stopped = stopped
 			return out, nil
