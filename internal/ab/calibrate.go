@@ -273,7 +273,6 @@ func CalibrationReport(w io.Writer, dir string, gates, report []compare.Gate, al
 // calibration is a calibration folder's comparisons grouped by injected
 // slowdown, with the gates they are judged by.
 type calibration struct {
-	cs            []comparison
 	ks            []float64 // the slowdowns, ascending; 0 is A/A
 	byK           map[float64][]comparison
 	spent         []time.Duration // each comparison's time, ascending
@@ -282,7 +281,7 @@ type calibration struct {
 }
 
 func newCalibration(cs []comparison, gates, report []compare.Gate) *calibration {
-	cal := &calibration{cs: cs, byK: map[float64][]comparison{}, gates: gates, report: report}
+	cal := &calibration{byK: map[float64][]comparison{}, gates: gates, report: report}
 	for _, c := range cs {
 		if cal.byK[c.k] == nil {
 			cal.ks = append(cal.ks, c.k)
@@ -300,7 +299,7 @@ func newCalibration(cs []comparison, gates, report []compare.Gate) *calibration 
 
 // header writes the line saying what the folder holds.
 func (cal *calibration) header(b *strings.Builder, dir string) {
-	fmt.Fprintf(b, "calibration %s: %d comparisons (", dir, len(cal.cs))
+	fmt.Fprintf(b, "calibration %s: %d comparisons (", dir, len(cal.spent))
 	for i, k := range cal.ks {
 		if i > 0 {
 			b.WriteString(", ")
@@ -394,14 +393,14 @@ func (cal *calibration) tolerances(b *strings.Builder, u string) error {
 	b.WriteString("\n")
 	lowAlarm, kmin := math.NaN(), math.NaN()
 	smallest := map[float64]float64{} // tolerance → the smallest slowdown it flags
+	var rep []compare.Gate            // the report-only metrics but u, which is gated
+	for _, g := range cal.report {
+		if g.Unit != u {
+			rep = append(rep, g)
+		}
+	}
 	for _, tol := range ToleranceSteps {
 		gs := withTolerance(cal.gates, cal.report, u, tol)
-		var rep []compare.Gate
-		for _, g := range cal.report {
-			if g.Unit != u {
-				rep = append(rep, g)
-			}
-		}
 		aa, err := cal.sum(0, gs, rep, "")
 		if err != nil {
 			return err
