@@ -295,14 +295,14 @@ var Catalogue = []Metric{
 
 	{Name: UnitPSS, Kind: KindBytes, Label: "PSS", Source: "Run.Memory.PSS (smaps_rollup Pss)",
 		Meaning: "the run's own process's PSS at the end of the measured work (in process mode the parent's)",
-		value:   memValue(func(r *Run) int64 { return r.Memory.PSS })},
+		value:   pss},
 	{Name: UnitTreePSSSum, Kind: KindBytes, Label: "whole-tree PSS", Source: UnitPSSSum + " in process mode, else " + UnitPSS,
 		Meaning: "the whole tree's PSS: the one process's in goroutine mode, the parent's plus each worker's in process mode",
 		value: func(r *Run) (float64, bool) {
 			if r.Cell.Mode == "process" {
 				return pssSum(r)
 			}
-			return memValue(func(r *Run) int64 { return r.Memory.PSS })(r)
+			return pss(r)
 		}},
 	{Name: UnitTreePeak, Kind: KindBytes, Label: "tree peak", Source: "the first of " + treePeakNames() + " the run has",
 		Meaning: "the most exact whole-tree peak the run recorded: the cgroup's, else the sum of VmHWM (an upper bound), else a sampled total (a lower bound)",
@@ -324,8 +324,12 @@ var Catalogue = []Metric{
 		}},
 }
 
-// peakRSS is the run's own VmHWM, which two entries read.
-var peakRSS = memValue(func(r *Run) int64 { return r.Memory.PeakRSS })
+// peakRSS and pss are the run's own VmHWM and end-of-run PSS, which two
+// entries each read.
+var (
+	peakRSS = memValue(func(r *Run) int64 { return r.Memory.PeakRSS })
+	pss     = memValue(func(r *Run) int64 { return r.Memory.PSS })
+)
 
 // treePeaks are the results.bench units of whole-tree peaks with the
 // TreePeak sources written under each, from most to least exact: the
