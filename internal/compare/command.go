@@ -2,7 +2,6 @@ package compare
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -34,19 +33,14 @@ const CommandUsage = "compare OLD NEW [--gate 'sec/op:+10%,peak-RSS-B:+5%'] [--f
 // .bench files) and flags, in any order. It writes the report to stdout and
 // returns nil, ErrRegression, or a *UsageError; flag help goes to stderr.
 func Command(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("compare", stderr, "usage: fanbench "+CommandUsage+
+		"\nExit status: 0 pass, 1 a gated metric regressed or is missing on one side, 2 bad input.")
 	gateFlag := fs.String("gate", "", "comma-separated `UNIT:±N%` limits; a gated metric that gets significantly worse by more than N% fails (e.g. 'sec/op:+10%,B/s:-10%')")
 	formatFlag := fs.String("format", "text", "output `format`: text, markdown or json")
 	alpha := fs.Float64("alpha", 0.05, "significance level: a change counts only when p < `alpha`")
 	reportOnly := fs.Bool("report-only", false, "print the report and verdict but exit 0 even on regressions")
 	sameMachine := fs.Bool("same-machine", false, "gate times and rates even when OLD and NEW were measured on different machines")
 	allowMissing := fs.Bool("allow-missing", false, "do not fail when a gated metric is missing on one side for some cells (they are still listed)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: fanbench %s\n", CommandUsage)
-		fmt.Fprintln(stderr, "Exit status: 0 pass, 1 a gated metric regressed or is missing on one side, 2 bad input.")
-		fs.PrintDefaults()
-	}
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
 		if errors.Is(err, cli.ErrHelp) {
