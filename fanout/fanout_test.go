@@ -305,6 +305,11 @@ func TestCancel(t *testing.T) {
 				if calls.Add(1) == 1 {
 					cancel()
 					cancelled.Store(true)
+				} else {
+					// No other call ends before the cancel, so the run
+					// cannot deliver every chunk first and leave nothing
+					// to stop (the cancelling call may be descheduled).
+					<-ctx.Done()
 				}
 				return nil
 			})
