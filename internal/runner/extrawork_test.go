@@ -22,19 +22,18 @@ import (
 // partials gives the same answer with it and goes over exactly the file's
 // bytes again; pread, which counts without partials, refuses it. For mmap,
 // the strategy calibration injects into, six runs of each: the injected
-// runs allocate what the plain runs allocate — the least of them (objects
-// and bytes) is one of the plain runs' figures: runs of either kind add
-// lumps of the runtime's (16, 504, ~1000 objects, more often the longer
-// the run) that no run of the work causes, while an allocation of the
-// injection would move every injected figure off the plain ones — they
-// add no memory or page faults (peak RSS, RssAnon and minor faults within
-// 10% or 256 KiB / 64 faults of the plain runs' median: RssAnon of these
-// 2-3 MiB processes varies by ±5% from run to run, while the spare
-// partials of the earlier injection held 768 KiB of parse's name tables),
+// runs add no memory or page faults (peak RSS, RssAnon and minor faults
+// within 10% or 256 KiB / 64 faults of the plain runs' median: RssAnon of
+// these 2-3 MiB processes varies by ±5% from run to run, while the spare
+// partials of an earlier injection held 768 KiB of parse's name tables),
 // and parse's CPU time grows (the least of its injected runs at least 1.3×
-// the least plain one: about 2.5× is measured). The wrapper itself
-// allocates nothing in the measured work: TestWithExtraWork counts it
-// exactly.
+// the least plain one: about 2.5× is measured).
+//
+// Allocation is not compared across processes here: a whole process's
+// figures carry lumps of the runtime's own (16, 504, ~1000 objects, more
+// often under load) that no run of the work causes, so no bound drawn
+// from them holds on a busy machine. That the injection allocates nothing
+// is counted exactly, in one process, by workload's TestWithExtraWork.
 func TestExtraWorkTimeOnly(t *testing.T) {
 	self := fanbenchBin(t)
 	fixtures := t.TempDir()
@@ -44,7 +43,7 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 	path := filepath.Join(fixtures, "fixture-4MiB-seed1.txt")
 	type run struct {
 		answer                   workload.Answer
-		allocs, allocB, cpu      float64
+		cpu                      float64
 		peakRSS, rssAnon, minflt float64
 		extraB                   float64
 	}
@@ -59,8 +58,7 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 		if err := json.Unmarshal(out, &rep); err != nil {
 			t.Fatal(err)
 		}
-		return run{answer: rep.Answer, allocs: float64(rep.Runtime.AllocObjects), allocB: float64(rep.Runtime.AllocBytes),
-			cpu: rep.Runtime.CPUSec, peakRSS: float64(rep.Memory.PeakRSS), rssAnon: float64(rep.Memory.RSSAnon),
+		return run{answer: rep.Answer, cpu: rep.Runtime.CPUSec, peakRSS: float64(rep.Memory.PeakRSS), rssAnon: float64(rep.Memory.RSSAnon),
 			minflt: float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Minflt), extraB: rep.Extra["extra-work-B"]}, nil
 	}
 	for _, s := range strategy.All {
@@ -123,19 +121,11 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 				f        func(run) float64
 				frac, ab float64 // tolerance: a fraction of the plain median, or an amount
 			}{
-				{"allocs", func(r run) float64 { return r.allocs }, 0, 0},
-				{"alloc-B", func(r run) float64 { return r.allocB }, 0, 0},
 				{"peak RSS", func(r run) float64 { return r.peakRSS }, 0.10, 256 << 10},
 				{"RssAnon", func(r run) float64 { return r.rssAnon }, 0.10, 256 << 10},
 				{"minor faults", func(r run) float64 { return r.minflt }, 0.10, 64},
 			} {
 				p, x := col(plain, m.f), col(slow, m.f)
-				if m.frac == 0 {
-					if !slices.Contains(p, x[0]) {
-						t.Errorf("%s: %s with extra work %v, plain %v: want the least among the plain runs' figures", name, m.unit, x, p)
-					}
-					continue
-				}
 				if med, xm := p[len(p)/2], x[len(x)/2]; math.Abs(xm-med) > max(m.frac*med, m.ab) {
 					t.Errorf("%s: %s with extra work %v, plain %v", name, m.unit, x, p)
 				}
