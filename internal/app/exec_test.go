@@ -41,6 +41,8 @@ func TestExecRefusals(t *testing.T) {
 		{"chancap × buf", []string{"--strategy", "chan", "--chancap", "1048576", "--buf", "1GiB", file}, 1, guard, "chancap 1048576"},
 		{"process workers", []string{"--mode", "process", "--strategy", "mmap", "--workers", "4096", "--buf", "1GiB", file}, 1, guard, "(workers 4096 + 1) × 64MiB"},
 		{"knob of the other mode", []string{"--mode", "process", "--strategy", "ranges", "--segment", "1MiB", file}, 2, "fanbench exec: flag -segment: knob segment does not apply to mode=process (it applies to goroutine mode only)", ""},
+		{"negative min_time", []string{"--strategy", "mmap", "--min_time", "-1s", file}, 2, "fanbench exec: knob min_time: -1s is negative", ""},
+		{"absurd min_time", []string{"--strategy", "mmap", "--min_time", "1000h", file}, 2, "fanbench exec: knob min_time: 1000h0m0s is over the maximum of 1m0s", ""},
 		{"fifo", []string{"--strategy", "readall", "--verify", fifo}, 1, "fanbench exec: file " + fifo + ": a named pipe (FIFO): fanbench measures regular files only", ""},
 	}
 	for _, tt := range tests {

@@ -268,7 +268,7 @@ func TestBenchstat(t *testing.T) {
 // Results section names (written out by hand here), and that a run with
 // every figure measured writes no unit outside it.
 func TestUnitsCatalogue(t *testing.T) {
-	want := []string{"sec/op", "B/s", "cpu-sec", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
+	want := []string{"sec/op", "B/s", "cpu-sec", "phase-cpu-sec", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",
 		"pss-file-B", "pss-sum-B", "alloc-B", "allocs", "gc-cycles", "lock-wait-sec", "messages", "ipc-B",
 		"reads", "copy-B", "minflt", "majflt", "wall-sec", "tree-peak-cgroup-B", "tree-peak-sampled-pss-B",
 		"tree-peak-sampled-rss-B", "tree-peak-sumhwm-B"}

@@ -26,6 +26,7 @@ const (
 	UnitSecPerOp   = "sec/op"
 	UnitBytesPerS  = "B/s"
 	UnitCPUSec     = "cpu-sec"
+	UnitPhaseCPU   = "phase-cpu-sec"
 	UnitPeakRSS    = "peak-RSS-B"
 	UnitPeakPSS    = "peak-PSS-B"
 	UnitRSSAnon    = "rss-anon-B"
@@ -232,6 +233,9 @@ var Catalogue = []Metric{
 	{Name: UnitCPUSec, Kind: KindTime, Speed: true, Bench: true, Label: "CPU time", Source: "Run.Runtime.CPUSec",
 		Meaning: "CPU time of the run's own process (all threads, user and system; in process mode the parent only) during the measured work",
 		value:   func(r *Run) (float64, bool) { return r.Runtime.CPUSec, r.Runtime.CPUSec > 0 }},
+	{Name: UnitPhaseCPU, Kind: KindTime, Speed: true, Bench: true, Label: "phase CPU time", Source: "Run.Runtime.PhaseCPUSec",
+		Meaning: "CPU time of the measured phase alone, every thread of the run's process and every worker child it reaped (ceiling: the scan only); per iteration under min_time. What the gate judges: it does not grow while the run waits for a CPU",
+		value:   func(r *Run) (float64, bool) { return r.Runtime.PhaseCPUSec, r.Runtime.PhaseCPUSec > 0 }},
 	{Name: UnitPeakRSS, Kind: KindBytes, Bench: true, Label: "peak RSS", Source: "Run.Memory.PeakRSS (VmHWM)",
 		Meaning: "the run's own process's peak resident set (VmHWM of /proc/self/status), not wait4's ru_maxrss",
 		value:   peakRSS},

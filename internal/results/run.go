@@ -56,6 +56,18 @@ type Runtime struct {
 	// measured work. Unlike the elapsed time it does not grow while the
 	// run waits for a CPU on a busy machine.
 	CPUSec float64 `json:"cpu_sec,omitempty"`
+	// PhaseCPUSec is the CPU time of the measured phase, summed over
+	// every thread of the run's process and every worker child it waited
+	// for (process mode): the work a CPU did for the phase, whatever
+	// else the machine ran meanwhile. It leaves out what CPUSec leaves
+	// out, the process's start-up, runtime init and reporting.
+	PhaseCPUSec float64 `json:"phase_cpu_sec,omitempty"`
+	// Iterations, when the min_time knob repeats the measured phase, is
+	// how many iterations after the first were timed; ElapsedSec and the
+	// figures above but GCCycles are then the mean of one of them, and
+	// FirstSec is the first iteration's elapsed time. 0: one iteration.
+	Iterations int     `json:"iterations,omitempty"`
+	FirstSec   float64 `json:"first_sec,omitempty"`
 }
 
 // Usage is what the launcher learns from wait4 about the child it started.

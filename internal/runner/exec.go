@@ -6,6 +6,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -226,6 +227,9 @@ func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 		return err
 	}
 	rep.Runtime = after.Since(before)
+	if res.PhaseCPU > 0 {
+		rep.Runtime.PhaseCPUSec = res.PhaseCPU.Seconds()
+	}
 	rep.Answer, rep.ElapsedSec, rep.Extra = res.Answer, res.Elapsed.Seconds(), res.Extra
 	if x.extra != nil {
 		if x.extra.Bytes() == 0 && rep.Size > 0 {
@@ -236,6 +240,11 @@ func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 		}
 		rep.Extra["extra-work-pct"] = o.ExtraWork.Percent
 		rep.Extra["extra-work-B"] = float64(x.extra.Bytes())
+	}
+	if o.Knobs.MinTime > 0 {
+		if err := x.repeat(o, rep); err != nil {
+			return err
+		}
 	}
 	if stt, err := proc.Status("self"); err == nil {
 		rep.Memory.PeakRSS = max(rep.Memory.PeakRSS, stt.VmHWM)
@@ -250,6 +259,54 @@ func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 			rep.MemoryErr = res.MemoryErr
 		}
 	}
+	return nil
+}
+
+// repeat runs the measured phase again, as the min_time knob asks, until
+// min_time of it has been timed (at least once, at most
+// strategy.MaxIterations times), after the first iteration that measure
+// recorded. Each answer must equal the first's. The time, CPU and
+// allocation figures become the repeats' mean per iteration, the first
+// iteration's time is kept as FirstSec; the memory figures and the GC
+// cycles stay the first iteration's (AtPeak is not called again: reading
+// smaps would add to the timed work).
+func (x execRun) repeat(o ExecOptions, rep *ExecReport) error {
+	first := rep.Runtime
+	job := strategy.Job{Path: o.Path, Workload: x.w, Workers: o.Workers, Knobs: o.Knobs, Command: o.Command, Faults: o.Faults}
+	var timed, phaseCPU time.Duration
+	n := 0
+	before := measure.ReadRuntime()
+	for n == 0 || (timed < o.Knobs.MinTime && n < strategy.MaxIterations) {
+		cpu := measure.ProcessCPU() + measure.ChildrenCPU()
+		res, err := x.run(job)
+		if res.PhaseCPU > 0 {
+			phaseCPU += res.PhaseCPU
+		} else {
+			phaseCPU += measure.ProcessCPU() + measure.ChildrenCPU() - cpu
+		}
+		if err != nil {
+			return fmt.Errorf("min_time: iteration %d: %w", n+2, err)
+		}
+		if res.Answer != rep.Answer {
+			return fmt.Errorf("min_time: iteration %d answered %v, the first %v", n+2, res.Answer.Summary(), rep.Answer.Summary())
+		}
+		timed += res.Elapsed
+		n++
+	}
+	all := measure.ReadRuntime().Since(before)
+	per := func(v float64) float64 { return v / float64(n) }
+	rep.Runtime = results.Runtime{
+		AllocBytes:   int64(math.Round(per(float64(all.AllocBytes)))),
+		AllocObjects: int64(math.Round(per(float64(all.AllocObjects)))),
+		GCCycles:     first.GCCycles,
+		GCCPUSec:     per(all.GCCPUSec),
+		MutexWaitSec: per(all.MutexWaitSec),
+		CPUSec:       per(all.CPUSec),
+		PhaseCPUSec:  per(phaseCPU.Seconds()),
+		Iterations:   n,
+		FirstSec:     rep.ElapsedSec,
+	}
+	rep.ElapsedSec = per(timed.Seconds())
 	return nil
 }
 

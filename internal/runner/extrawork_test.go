@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
@@ -36,11 +35,7 @@ import (
 // is counted exactly, in one process, by workload's TestWithExtraWork.
 func TestExtraWorkTimeOnly(t *testing.T) {
 	self := fanbenchBin(t)
-	fixtures := t.TempDir()
-	if out, err := exec.Command(self, "gen", "--size", "4MiB", "--dir", fixtures).CombinedOutput(); err != nil {
-		t.Fatalf("gen: %v\n%s", err, out)
-	}
-	path := filepath.Join(fixtures, "fixture-4MiB-seed1.txt")
+	path := genFixture(t, "4MiB")
 	type run struct {
 		answer                   workload.Answer
 		cpu                      float64

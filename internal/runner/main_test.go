@@ -89,3 +89,14 @@ func oneLineErr(t *testing.T, err error) string {
 	}
 	return s
 }
+
+// genFixture generates a fixture of size (e.g. "1MiB", seed 1) with
+// fanbench gen into a temporary folder and returns its path.
+func genFixture(t testing.TB, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command(fanbenchBin(t), "gen", "--size", size, "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("gen: %v\n%s", err, out)
+	}
+	return filepath.Join(dir, "fixture-"+size+"-seed1.txt")
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
@@ -258,6 +259,17 @@ var (
 			}),
 		sizeKnob("maxline", "ranges, chan: the longest line taken; a longer one (than buf and maxline) fails the run",
 			[]string{"ranges", "chan"}, fanout.DefaultMaxLine, func(k *Knobs) *int { return &k.MaxLine }, MaxBuf),
+		knobOf("min_time", "repeat the measured phase in one process until this long is timed after the first iteration (e.g. 200ms; 0: once); time, CPU and allocation figures are then per iteration",
+			nil, nil, time.Duration(0), func(k *Knobs) *time.Duration { return &k.MinTime }, time.ParseDuration, time.Duration.String,
+			func(d time.Duration) error {
+				switch {
+				case d < 0:
+					return fmt.Errorf("knob min_time: %v is negative", d)
+				case d > MaxMinTime:
+					return fmt.Errorf("knob min_time: %v is over the maximum of %v", d, MaxMinTime)
+				}
+				return nil
+			}),
 	}
 )
 

@@ -223,7 +223,7 @@ func TestREADMEKnobs(t *testing.T) {
 	// The table shows the product's knobs, not this test binary's probe.
 	rows := slices.DeleteFunc(Registry(), func(n Knob) bool { return n.Name == probeKnob.Name })
 	want := KnobTable(rows)
-	if len(rows) != 10 || !strings.Contains(want, "| `maxline` | 1MiB | ranges, chan | ") {
+	if len(rows) != 11 || !strings.Contains(want, "| `maxline` | 1MiB | ranges, chan | ") || !strings.Contains(want, "| `min_time` | 0s | all strategies | ") {
 		t.Errorf("KnobTable of %d rows:\n%s", len(rows), want)
 	}
 	if table != want {

@@ -41,6 +41,13 @@ type Knobs struct {
 	// (readall, mmap, shm, ceiling) hold the file by design and take lines
 	// of any length; pread cuts at bytes, not lines. Bytes.
 	MaxLine int
+	// MinTime, if positive, makes exec repeat the measured phase in the
+	// same process until this much of it has been timed after the first
+	// iteration (as go test -bench repeats a benchmark up to -benchtime):
+	// the first iteration is recorded apart (FirstSec) and the time, CPU
+	// and allocation figures are the mean per iteration of the repeats.
+	// Memory figures are the first iteration's. 0 runs the phase once.
+	MinTime time.Duration
 	// ext holds the values of registered knobs without a field of their
 	// own (NewKnob), by name; never changed in place (copy on write). A
 	// pointer, so that Knobs stay comparable with == (which compares the
@@ -58,6 +65,11 @@ const (
 	MaxSegment = 1 << 40 // segment: 1TiB
 	MaxBatch   = 1 << 30 // batch: lines per update
 	MaxWorkers = 4096    // workers, goroutines or processes
+	// MaxMinTime bounds min_time: a run repeats for at most a minute.
+	MaxMinTime = time.Minute
+	// MaxIterations bounds the iterations of a min_time run, whatever
+	// its phase costs (an empty file's phase takes microseconds).
+	MaxIterations = 1_000_000
 )
 
 // CheckWorkers reports a worker count out of range, naming it.
@@ -114,8 +126,12 @@ func (j Job) atPeak() {
 // Result is what a strategy produced and what it cost.
 type Result struct {
 	Answer  workload.Answer
-	Elapsed time.Duration      // the measured phase (for ceiling: the scan only)
-	Extra   map[string]float64 // strategy counters: copy-B, chunks, reads...
+	Elapsed time.Duration // the measured phase (for ceiling: the scan only)
+	// PhaseCPU, if positive, is the CPU time of the measured phase as the
+	// form measured it itself: ceiling's leaves out the untimed load of
+	// the file. Zero: the CPU time of the whole call is the phase's.
+	PhaseCPU time.Duration
+	Extra    map[string]float64 // strategy counters: copy-B, chunks, reads...
 	// Workers holds, in process mode, each worker child's own figures
 	// (VmHWM, RssAnon, RssFile, Pss...), read by the child after its work
 	// and before it released its buffer or mapping, in worker order.
