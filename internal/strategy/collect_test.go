@@ -1,8 +1,11 @@
 package strategy
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,61 +18,45 @@ import (
 // batch, gives the reference answer for every workload, edge input and
 // worker count, in each mode it applies to; values that do not apply to a
 // mode are refused, naming the mode.
+//
+// Each mode/strategy/workload/input/collect/batch is a subtest, so a part
+// can be selected with -run. Under -short, process mode (which starts
+// children on every run) covers every workload, collect value and both
+// of its forms on the inputs of processShortInputs, with one worker count
+// per case in rotation; make test-long runs the whole matrix.
 func TestCollectMatchesReference(t *testing.T) {
 	paths := writeInputs(t)
 	// Process mode starts children on every run: a pull form per record
 	// and a push form per batch (the message framing is the same for all).
 	procStrategies := map[string]int{"mmap": 1, "chan": 7}
-	for input, path := range paths {
-		for _, w := range workload.All {
-			ref, err := fixture.ReferenceOf(path, w)
-			if err != nil {
-				t.Fatal(err)
+	allWorkers := []int{1, 2, 8}
+	inputs := slices.Sorted(maps.Keys(paths))
+	rotate := 0
+	for _, mode := range Modes {
+		for _, s := range All {
+			if s.Name == "pread" {
+				continue // a yardstick keeping per-worker totals only (TestPread)
 			}
-			for _, how := range collect.Names {
-				for _, batch := range []int{1, 7, 1024} {
-					for _, mode := range Modes {
-						for _, s := range All {
-							if s.Name == "pread" {
-								continue // a yardstick keeping per-worker totals only (TestPread)
-							}
+			for _, w := range workload.All {
+				for _, input := range inputs {
+					path := paths[input]
+					if mode == "process" && testing.Short() && !slices.Contains(processShortInputs, input) {
+						continue
+					}
+					for _, how := range collect.Names {
+						for _, batch := range []int{1, 7, 1024} {
 							if mode == "process" && procStrategies[s.Name] != batch {
 								continue
 							}
-							run, _ := s.Form(mode)
-							for _, workers := range []int{1, 2, 8} {
-								k := DefaultKnobs()
-								k.Collect, k.Batch, k.BufSize, k.ChanCap = how, batch, 4096, 1
-								name := strings.Join([]string{mode.String(), s.Name, w.Name, input, string(how)}, "/")
-								res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k, Command: testWorkerCommand})
-								if applies := collect.Check(how, modeOf(s, mode)); applies != nil {
-									if err == nil || !strings.Contains(err.Error(), "collect "+string(how)+": needs mode=") {
-										t.Errorf("%s: error %v, want collect %s refused", name, err, how)
-									}
-									continue
-								}
-								if err != nil {
-									t.Fatalf("%s/batch %d/%d workers: %v", name, batch, workers, err)
-								}
-								if res.Answer != ref {
-									t.Errorf("%s/batch %d/%d workers: got %v, want %v", name, batch, workers, res.Answer, ref)
-								}
-								if how != collect.Partials && ref.Lines > 0 && res.Extra["messages"] < 1 {
-									t.Errorf("%s/batch %d/%d workers: no messages counted: %v", name, batch, workers, res.Extra)
-								}
-								if how == collect.Partials && res.Extra["messages"] != 0 {
-									t.Errorf("%s: partials counted messages: %v", name, res.Extra)
-								}
-								if mode == "process" && s.Name != "ceiling" {
-									want := workers
-									if how == collect.Manager {
-										want++ // the manager's own figures
-									}
-									if len(res.Workers) != want {
-										t.Errorf("%s: %d children's figures, want %d", name, len(res.Workers), want)
-									}
-								}
+							workers := allWorkers
+							if mode == "process" && testing.Short() {
+								workers = allWorkers[rotate%len(allWorkers) : rotate%len(allWorkers)+1]
+								rotate++
 							}
+							name := strings.Join([]string{mode.String(), s.Name, w.Name, input, string(how), fmt.Sprint("batch", batch)}, "/")
+							t.Run(name, func(t *testing.T) {
+								collectCase(t, s, mode, w, path, how, batch, workers)
+							})
 						}
 					}
 				}
@@ -77,6 +64,53 @@ func TestCollectMatchesReference(t *testing.T) {
 		}
 	}
 	noChildren(t)
+}
+
+// processShortInputs are the edge inputs TestCollectMatchesReference runs
+// in process mode under -short: no data, a last line without its newline,
+// fewer lines than workers, and data spanning several buffers.
+var processShortInputs = []string{"empty", "no trailing nl", "fewer lines than workers", "fixture"}
+
+// collectCase runs one collect case of TestCollectMatchesReference at each
+// worker count and checks its answer and message figures.
+func collectCase(t *testing.T, s Strategy, mode Mode, w workload.Workload, path string, how collect.How, batch int, workers []int) {
+	ref, err := fixture.ReferenceOf(path, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := s.Form(mode)
+	for _, workers := range workers {
+		k := DefaultKnobs()
+		k.Collect, k.Batch, k.BufSize, k.ChanCap = how, batch, 4096, 1
+		res, err := run(Job{Path: path, Workload: w, Workers: workers, Knobs: k, Command: testWorkerCommand})
+		if applies := collect.Check(how, modeOf(s, mode)); applies != nil {
+			if err == nil || !strings.Contains(err.Error(), "collect "+string(how)+": needs mode=") {
+				t.Errorf("error %v, want collect %s refused", err, how)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%d workers: %v", workers, err)
+		}
+		if res.Answer != ref {
+			t.Errorf("%d workers: got %v, want %v", workers, res.Answer, ref)
+		}
+		if how != collect.Partials && ref.Lines > 0 && res.Extra["messages"] < 1 {
+			t.Errorf("%d workers: no messages counted: %v", workers, res.Extra)
+		}
+		if how == collect.Partials && res.Extra["messages"] != 0 {
+			t.Errorf("%d workers: partials counted messages: %v", workers, res.Extra)
+		}
+		if mode == "process" && s.Name != "ceiling" {
+			want := workers
+			if how == collect.Manager {
+				want++ // the manager's own figures
+			}
+			if len(res.Workers) != want {
+				t.Errorf("%d workers: %d children's figures, want %d", workers, len(res.Workers), want)
+			}
+		}
+	}
 }
 
 // modeOf is the mode a strategy's form really runs in: ceiling's process
