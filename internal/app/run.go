@@ -105,6 +105,9 @@ func runOutcome(stdout io.Writer, sum *runner.Summary, advisory bool) error {
 		fmt.Fprintf(stdout, "UNVERIFIED: %d of %d runs (workload %s: no reference implementation, so their answers were not checked; only that every byte reached the workload once)\n",
 			sum.Unverified, sum.Runs, strings.Join(sum.UnverifiedWorkloads, ", "))
 	}
+	if line := sum.Load.Line(); line != "" {
+		fmt.Fprintln(stdout, line)
+	}
 	groups := results.GroupVerdicts(sum.Verdicts)
 	failedClaims := writeClaimSummary(stdout, groups)
 	fmt.Fprintf(stdout, "compare strategies: go run golang.org/x/perf/cmd/benchstat -col /strategy %s\n", filepath.Join(sum.Dir, "results.bench"))

@@ -120,9 +120,16 @@ type Run struct {
 	// why; the run is kept, and the report and summary say it plainly.
 	Unverified string `json:"unverified,omitempty"`
 
-	Memory        Memory             `json:"memory"`
-	Runtime       Runtime            `json:"runtime"`
-	Usage         Usage              `json:"usage"`
+	Memory  Memory  `json:"memory"`
+	Runtime Runtime `json:"runtime"`
+	Usage   Usage   `json:"usage"`
+	// Load is how busy the machine was during the run (nil where /proc
+	// could not be read, and in records older than the figure).
+	Load *Load `json:"load,omitempty"`
+	// Attempts is how many times the run was launched: more than 1 when
+	// a disturbed run was run again (the spec's rerun_disturbed); the
+	// record is the last attempt's. 0 in older records means 1.
+	Attempts      int                `json:"attempts,omitempty"`
 	Workers       []Memory           `json:"workers,omitempty"` // process mode: each child's own figures
 	TreePeaks     []TreePeak         `json:"tree_peaks,omitempty"`
 	CacheState    string             `json:"cache_state,omitempty"` // warm or cold
@@ -154,4 +161,46 @@ type Verdict struct {
 	// Summary marks the claim as one of the experiment's findings, which
 	// the report's summary states.
 	Summary bool `json:"summary,omitempty"`
+}
+
+// Load is how busy the machine was while a run ran: the launcher's
+// readings of /proc/loadavg and /proc/stat at the child's start and reap.
+type Load struct {
+	LoadStart float64 `json:"loadavg_start"` // 1-minute load average at the start
+	LoadEnd   float64 `json:"loadavg_end"`   // and at the end
+	// OtherCPUSec is the CPU time the rest of the machine used during the
+	// run: the machine's busy CPU time (/proc/stat, every CPU) less the
+	// run's own (wait4's user and system) and the launcher's sampler's.
+	// It is tick-sampled (10 ms per CPU), so it is approximate for short
+	// runs, and never below 0.
+	OtherCPUSec float64 `json:"other_cpu_sec"`
+	StealSec    float64 `json:"steal_sec"` // hypervisor steal time over every CPU during the run
+	CPUs        int     `json:"cpus"`
+	// Disturbed is the rule of Disturbed applied to the run's figures.
+	Disturbed bool `json:"disturbed,omitempty"`
+}
+
+// The disturbance rule's thresholds (see Disturbed).
+const (
+	// DisturbedOtherShare: other work used more than this share of the
+	// machine's CPU time during the run.
+	DisturbedOtherShare = 0.25
+	// DisturbedStealShare: a hypervisor stole more than this share.
+	DisturbedStealShare = 0.05
+	// DisturbedMinSec: below this much CPU time of other work (or of
+	// steal) nothing is called a disturbance, as /proc/stat counts in
+	// 10 ms ticks per CPU.
+	DisturbedMinSec = 0.05
+)
+
+// Disturbed reports whether a run of wallSec seconds was disturbed by
+// other work on the machine: other processes used more than
+// DisturbedOtherShare of all CPUs' time during it, or a hypervisor stole
+// more than DisturbedStealShare of it (each at least DisturbedMinSec).
+// Such a run competed for the CPUs, so its elapsed time measures the
+// machine's load as well as the code.
+func Disturbed(l Load, wallSec float64) bool {
+	capacity := wallSec * float64(max(l.CPUs, 1))
+	return (l.OtherCPUSec > DisturbedOtherShare*capacity && l.OtherCPUSec >= DisturbedMinSec) ||
+		(l.StealSec > DisturbedStealShare*capacity && l.StealSec >= DisturbedMinSec)
 }

@@ -70,8 +70,10 @@ type Summary struct {
 	// (workloads without a reference), with the workloads' names.
 	Unverified          int
 	UnverifiedWorkloads []string
-	Verdicts            []results.Verdict
-	Elapsed             time.Duration
+	// Load is how busy the machine was over the measured runs.
+	Load     LoadSummary
+	Verdicts []results.Verdict
+	Elapsed  time.Duration
 }
 
 // SpecCopyName is the spec saved in each results folder, for resume and provenance.
@@ -311,6 +313,12 @@ func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) 
 			x.o.beforeRun(order)
 		}
 		r := x.runPlanned(ctx, order, c, p)
+		// A disturbed run is run again, up to the spec's bound; the
+		// record is the last attempt's, with the attempts counted.
+		for a := 1; a <= x.spec.RerunDisturbed && r.Status == results.StatusOK && r.Load != nil && r.Load.Disturbed && ctx.Err() == nil; a++ {
+			r = x.runPlanned(ctx, order, c, p)
+			r.Attempts = a + 1
+		}
 		if ctx.Err() != nil && r.Status != results.StatusOK {
 			// Interrupted mid-run: not recorded, so --resume runs it again.
 			return all, ctx.Err(), nil
@@ -361,6 +369,7 @@ func (s *Summary) count(all []results.Run) {
 			s.Skipped++
 		default:
 			s.Runs++
+			s.Load.add(r)
 			if r.Unverified != "" {
 				s.Unverified++
 				if !slices.Contains(s.UnverifiedWorkloads, r.Cell.Workload) {
@@ -369,6 +378,49 @@ func (s *Summary) count(all []results.Run) {
 			}
 		}
 	}
+}
+
+// LoadSummary is how busy the machine was over an experiment's measured
+// runs (results.Load of each).
+type LoadSummary struct {
+	Measured  int     // runs with a load figure
+	Disturbed int     // of them, disturbed by the rule of results.Disturbed
+	Rerun     int     // runs launched again because they were disturbed
+	MaxLoad   float64 // the highest 1-minute load average seen at a run's start or end
+	CPUs      int
+}
+
+func (s *LoadSummary) add(r results.Run) {
+	if r.Attempts > 1 {
+		s.Rerun++
+	}
+	if r.Load == nil {
+		return
+	}
+	s.Measured++
+	if r.Load.Disturbed {
+		s.Disturbed++
+	}
+	s.MaxLoad = max(s.MaxLoad, r.Load.LoadStart, r.Load.LoadEnd)
+	s.CPUs = max(s.CPUs, r.Load.CPUs)
+}
+
+// Line is the summary's lines about the machine's load (each under 80
+// columns), or "" when no run has a load figure: how many runs other work
+// disturbed, how many were run again, and the highest load average.
+func (s LoadSummary) Line() string {
+	if s.Measured == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("machine: %d of %d runs disturbed (others took >%.0f%% of the CPUs)", s.Disturbed, s.Measured, 100*results.DisturbedOtherShare)
+	if s.Rerun > 0 {
+		line += fmt.Sprintf(", %d re-run", s.Rerun)
+	}
+	line += fmt.Sprintf("\nmachine: load average up to %.1f on %d CPUs", s.MaxLoad, s.CPUs)
+	if s.Disturbed*4 > s.Measured {
+		line += "; busy: times carry its load"
+	}
+	return line
 }
 
 // experimentDir is the results folder ROOT/NAME/<UTC time> of an
@@ -426,7 +478,7 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		r.SampleEveryMs = float64(l.SampleEvery) / float64(time.Millisecond)
 	}
 	out := l.Run(ctx)
-	r.Usage, r.TreePeaks, r.Samples, r.StderrTail = out.Usage, out.TreePeaks, out.Samples, out.StderrTail
+	r.Usage, r.TreePeaks, r.Samples, r.StderrTail, r.Load = out.Usage, out.TreePeaks, out.Samples, out.StderrTail, out.Load
 	if out.Sampler.Count > 0 {
 		r.Extra = map[string]float64{"sampler-cpu-sec": out.Sampler.CPU.Seconds(), "samples": float64(out.Sampler.Count)}
 	} else if l.SampleEvery > 0 {

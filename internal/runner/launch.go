@@ -32,6 +32,9 @@ type Launch struct {
 	// RLIMIT_AS counts address space, not memory: a Go child reserves over
 	// 1 GiB of it at start, so give such a child at least 2 GiB.
 	MemLimit int64
+	// ProcRoot is the proc filesystem the machine's load is read from
+	// ("": /proc); tests point it at a fixture tree.
+	ProcRoot string
 }
 
 // Outcome is what the launcher learned about a finished child.
@@ -43,8 +46,11 @@ type Outcome struct {
 	Samples    []results.Sample
 	Sampler    measure.SamplerResult
 	CgroupNote string // why no cgroup figure exists, when it does not
-	OOMKilled  bool   // the child was killed for reaching MemLimit
-	Err        error  // start failure, non-zero exit, signal, OOM kill or timeout
+	// Load is how busy the machine was from the child's start to its
+	// reap (nil where /proc/stat or /proc/loadavg could not be read).
+	Load      *results.Load
+	OOMKilled bool  // the child was killed for reaching MemLimit
+	Err       error // start failure, non-zero exit, signal, OOM kill or timeout
 }
 
 // stderrTailBytes is how much of a failed child's stderr is kept.
@@ -94,6 +100,8 @@ func (l Launch) Run(ctx context.Context) Outcome {
 		}
 	}
 	rlimitAS := l.MemLimit > 0 && cg == nil
+	machine := l.proc()
+	before := readMachine(machine)
 	start := time.Now()
 	if out.Err = l.start(cmd, cg, rlimitAS); out.Err != nil {
 		return out
@@ -120,6 +128,7 @@ func (l Launch) Run(ctx context.Context) Outcome {
 	}
 	if cmd.ProcessState != nil {
 		out.Usage = measure.UsageFromState(cmd.ProcessState, wall)
+		out.Load = before.since(readMachine(machine), out.Usage, out.Sampler.CPU.Seconds())
 	}
 	if l.MemLimit > 0 && !timedOut && !cancelled && err != nil {
 		out.OOMKilled = oomKilled(cg, cmd.ProcessState, l.MemLimit, out.TreePeaks)
@@ -139,6 +148,36 @@ func (l Launch) Run(ctx context.Context) Outcome {
 		out.Err = describeExit(err)
 	}
 	return out
+}
+
+// proc is the proc filesystem the launcher reads the machine's load from.
+func (l Launch) proc() measure.FS { return measure.NewFS(l.ProcRoot) }
+
+// machineReading is the machine's load at one instant; ok is false when
+// /proc could not be read.
+type machineReading struct {
+	cpu  measure.MachineCPU
+	load float64
+	ok   bool
+}
+
+func readMachine(fs measure.FS) machineReading {
+	cpu, err := fs.MachineCPU()
+	load, lerr := fs.LoadAvg()
+	return machineReading{cpu: cpu, load: load, ok: err == nil && lerr == nil}
+}
+
+// since is the run's Load from the readings at its start (b) and end (a),
+// its own CPU time (u) and the sampler's; nil when either reading failed.
+func (b machineReading) since(a machineReading, u results.Usage, samplerSec float64) *results.Load {
+	if !b.ok || !a.ok {
+		return nil
+	}
+	l := &results.Load{LoadStart: b.load, LoadEnd: a.load, CPUs: a.cpu.CPUs,
+		OtherCPUSec: max(0, a.cpu.Busy-b.cpu.Busy-u.UserSec-u.SysSec-samplerSec),
+		StealSec:    max(0, a.cpu.Steal-b.cpu.Steal)}
+	l.Disturbed = results.Disturbed(*l, u.WallSec)
+	return l
 }
 
 // command is the child's command, in its own process group, killed with

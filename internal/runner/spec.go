@@ -21,6 +21,10 @@ import (
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
+// MaxRerunDisturbed bounds a spec's rerun_disturbed: on a machine that
+// stays busy, every attempt is disturbed, and each costs a run.
+const MaxRerunDisturbed = 5
+
 // Spec is an experiment: a committed TOML file under experiments/ naming a
 // matrix, repetitions, cache state, reference commands and the claims its
 // results are expected to satisfy.
@@ -40,6 +44,10 @@ type Spec struct {
 	// RLIMIT_AS when no cgroup can be made. Empty or "0": no limit.
 	MemoryLimit string `toml:"memory_limit"`
 	MemLimit    int64  `toml:"-"` // MemoryLimit in bytes
+	// RerunDisturbed is how many more times a run that other work
+	// disturbed (results.Disturbed) is launched again, its record the last
+	// attempt's (0..MaxRerunDisturbed; default 0).
+	RerunDisturbed int `toml:"rerun_disturbed"`
 
 	Matrix     []Matrix    `toml:"matrix"`
 	References []Reference `toml:"reference"`
@@ -443,6 +451,9 @@ func (s *Spec) validateSettings() error {
 	}
 	if s.Warmup < 0 {
 		return s.errAt("warmup", "%d, want 0 or more", s.Warmup)
+	}
+	if s.RerunDisturbed < 0 || s.RerunDisturbed > MaxRerunDisturbed {
+		return s.errAt("rerun_disturbed", "%d, want 0 to %d", s.RerunDisturbed, MaxRerunDisturbed)
 	}
 	if s.Cache == "" {
 		s.Cache = "warm"
