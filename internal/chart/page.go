@@ -230,7 +230,7 @@ func headline(vs []FacetVerdict) string {
 	}
 	speed := criterion(vs, func(v FacetVerdict) (Choice, bool) { return v.Speed, v.HasSpeed })
 	memory := criterion(vs, func(v FacetVerdict) (Choice, bool) { return v.Memory, v.HasMemory })
-	if len(speed.where) == 1 && len(memory.where) == 1 && speed.order[0] == memory.order[0] {
+	if len(speed.where) == 1 && len(memory.where) == 1 && speed.order[0] == memory.order[0] && speed.none == 0 && memory.none == 0 {
 		return fmt.Sprintf("Use %s for both speed (fastest in %s) and memory (least in %s).",
 			speed.order[0], speed.count(), memory.count())
 	}
@@ -241,6 +241,9 @@ func headline(vs []FacetVerdict) string {
 	}{{"speed", "fastest", speed}, {"memory", "least", memory}} {
 		switch len(c.w.where) {
 		case 0:
+			if c.w.none > 0 {
+				out = append(out, fmt.Sprintf("No significant difference in %s between the strategies.", c.what))
+			}
 		case 1:
 			out = append(out, fmt.Sprintf("Use %s for %s (%s in %s).", c.w.order[0], c.what, c.won, c.w.count()))
 		default:
@@ -262,6 +265,7 @@ type winners struct {
 	order            []string
 	where            map[string][]string
 	wins, cells, sig int
+	none             int // facets without a significant winner
 }
 
 // count is "10 of 12 cells, 6 of them significantly".
@@ -286,6 +290,10 @@ func criterion(vs []FacetVerdict, get func(FacetVerdict) (Choice, bool)) winners
 		if !ok {
 			continue
 		}
+		if c.None() {
+			w.none++
+			continue
+		}
 		name := c.Winner.Label()
 		if _, seen := w.where[name]; !seen {
 			w.order = append(w.order, name)
@@ -296,22 +304,36 @@ func criterion(vs []FacetVerdict, get func(FacetVerdict) (Choice, bool)) winners
 	return w
 }
 
-// wonIn is "in 3 of 4 cells (ranges in 1)".
+// cellsWords is "4 cells compared" or "the one cell compared".
+func cellsWords(n int) string {
+	if n == 1 {
+		return "the one cell compared"
+	}
+	return fmt.Sprintf("%d cells compared", n)
+}
+
+// wonIn is "in 3 of 4 cells (ranges in 1)", or "in 2 of 4 cells (ranges
+// in 1, no significant difference in 1)".
 func wonIn(c Choice) string {
 	s := fmt.Sprintf("in %d of %d cells", c.Wins, c.Cells)
 	if c.Cells == 1 {
 		s = "in the one cell measured"
 	}
-	if len(c.Others) > 0 {
-		names := make([]string, 0, len(c.Others))
-		for n := range c.Others {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		var parts []string
-		for _, n := range names {
-			parts = append(parts, fmt.Sprintf("%s in %d", n, c.Others[n]))
-		}
+	names := make([]string, 0, len(c.Others))
+	undecided := c.Cells - c.Wins
+	for n := range c.Others {
+		names = append(names, n)
+		undecided -= c.Others[n]
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s in %d", n, c.Others[n]))
+	}
+	if undecided > 0 {
+		parts = append(parts, fmt.Sprintf("no significant difference in %d", undecided))
+	}
+	if len(parts) > 0 {
 		s += " (" + strings.Join(parts, ", ") + ")"
 	}
 	return s
@@ -334,6 +356,9 @@ func versus(p Pick, more string) string {
 func choiceCell(c Choice, ok bool, won, more string, format func(float64) string) verdictCell {
 	if !ok {
 		return verdictCell{}
+	}
+	if c.None() {
+		return verdictCell{OK: true, Detail: fmt.Sprintf("no significant difference (%s)", cellsWords(c.Cells))}
 	}
 	return verdictCell{OK: true, Winner: c.Winner.Label(), Significant: c.Pick.Significant || c.Pick.Alone(),
 		Detail: fmt.Sprintf("%s %s; at %s: %s, %s", won, wonIn(c), pointWords(c.At), format(c.Pick.BestSum.Median), versus(c.Pick, more))}

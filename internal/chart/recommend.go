@@ -191,7 +191,10 @@ func (d *Dataset) facetPoints(f Facet, ss []Series) []Point {
 }
 
 // Choice is one half of a facet's verdict: the strategy that won the most
-// cells for one criterion, and its margin in the largest cell it won.
+// cells for one criterion, and its margin in the largest cell it won. A
+// cell is won only with a significant margin (or by the one strategy
+// measured there); a Choice without a Winner (None) found no significant
+// difference in any of its Cells.
 type Choice struct {
 	Winner      Series
 	Wins, Cells int            // cells the winner won, cells compared
@@ -228,6 +231,9 @@ func Verdicts(recs []Recommendation) []FacetVerdict {
 	return out
 }
 
+// None reports whether no cell had a significant winner.
+func (c Choice) None() bool { return c.Wins == 0 }
+
 // choose finds the series that won the most rows (on a tie, the one that
 // won the largest cell) and its comparison in the largest row it won.
 func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choice, bool) {
@@ -240,6 +246,9 @@ func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choic
 			continue
 		}
 		cells++
+		if !p.Significant && !p.Alone() {
+			continue // a cell without a significant margin has no winner
+		}
 		wins[p.Best]++
 		last[p.Best] = i
 		if p.Significant {
@@ -248,6 +257,9 @@ func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choic
 	}
 	if cells == 0 {
 		return Choice{}, false
+	}
+	if len(wins) == 0 {
+		return Choice{Cells: cells}, true // no significant difference in any cell
 	}
 	var winner Series
 	bestN, bestLast := -1, -1

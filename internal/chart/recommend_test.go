@@ -130,3 +130,34 @@ func TestHeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictNeedsSignificance: a cell whose best strategy is not
+// significantly ahead of the runner-up has no winner; a facet none of
+// whose cells has one names no strategy, in the verdict cell and the
+// headline, and a facet with some says how many cells had none.
+func TestVerdictNeedsSignificance(t *testing.T) {
+	f := Facet{"count", "goroutine", "warm"}
+	mk := func(best string, size int64, p float64) Recommendation {
+		return Recommendation{Facet: f, Point: Point{size, 1}, HasFastest: true,
+			Fastest: Pick{Best: Series{Strategy: best}, Next: Series{Strategy: "x"}, Ratio: 1.1, P: p, Significant: p < Alpha}}
+	}
+	vs := Verdicts([]Recommendation{mk("mmap", 1, 0.3), mk("ranges", 2, 0.7)})
+	if len(vs) != 1 || !vs[0].HasSpeed || !vs[0].Speed.None() || vs[0].Speed.Cells != 2 {
+		t.Fatalf("verdicts %+v: want no winner in 2 cells", vs)
+	}
+	cell := choiceCell(vs[0].Speed, true, "fastest", "faster", FormatSeconds)
+	if cell.Winner != "" || cell.Detail != "no significant difference (2 cells compared)" {
+		t.Errorf("verdict cell %+v", cell)
+	}
+	if got, want := headline(vs), "No significant difference in speed between the strategies."; got != want {
+		t.Errorf("headline %q, want %q", got, want)
+	}
+	vs = Verdicts([]Recommendation{mk("mmap", 1, 0.002), mk("ranges", 2, 0.7), mk("mmap", 3, 0.002)})
+	c := vs[0].Speed
+	if c.Winner.Strategy != "mmap" || c.Wins != 2 || c.Cells != 3 || len(c.Others) != 0 {
+		t.Errorf("choice %+v, want mmap in 2 of 3, nobody else", c)
+	}
+	if got, want := wonIn(c), "in 2 of 3 cells (no significant difference in 1)"; got != want {
+		t.Errorf("wonIn %q, want %q", got, want)
+	}
+}

@@ -57,7 +57,7 @@ var mdTemplate = ttemplate.Must(ttemplate.New("md").Funcs(ttemplate.FuncMap(func
 
 | where | for speed | for memory ({{md .Memory.Label}}) |
 |---|---|---|
-{{range .Verdict}}| {{md .Where}} | {{with .Speed}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} | {{with .Memory}}{{if .OK}}**{{md .Winner}}**: {{md .Detail}}{{else}}—{{end}}{{end}} |
+{{range .Verdict}}| {{md .Where}} | {{with .Speed}}{{if .OK}}{{if .Winner}}**{{md .Winner}}**: {{end}}{{md .Detail}}{{else}}—{{end}}{{end}} | {{with .Memory}}{{if .OK}}{{if .Winner}}**{{md .Winner}}**: {{end}}{{md .Detail}}{{else}}—{{end}}{{end}} |
 {{end}}
 {{- if .HasClaims}}
 Claims: {{.ClaimsHeld}} of {{len .Claims}} hold{{if .Findings}}; the experiment's findings first ([below](#findings)){{else}} ([below](#claims)){{end}}.
@@ -202,7 +202,7 @@ code { overflow-wrap: anywhere; }
 <p class="lead">{{.Headline}}</p>
 <table class="verdict full">
 <tr><th class="where">where</th><th>for speed</th><th>for memory ({{.Memory.Label}})</th></tr>
-{{range .Verdict}}<tr><td class="where">{{.Where}}</td>{{with .Speed}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}{{with .Memory}}<td class="l">{{if .OK}}<span class="win">{{.Winner}}</span>: <span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}</tr>
+{{range .Verdict}}<tr><td class="where">{{.Where}}</td>{{with .Speed}}<td class="l">{{if .OK}}{{if .Winner}}<span class="win">{{.Winner}}</span>: {{end}}<span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}{{with .Memory}}<td class="l">{{if .OK}}{{if .Winner}}<span class="win">{{.Winner}}</span>: {{end}}<span{{if not .Significant}} class="ns"{{end}}>{{.Detail}}</span>{{else}}—{{end}}</td>{{end}}</tr>
 {{end}}</table>
 <p class="note">{{if .HasClaims}}<a href="#{{if .Findings}}findings{{else}}claims{{end}}">Claims</a>: <span class="{{if eq .ClaimsHeld (len .Claims)}}pass{{else}}fail{{end}}">{{.ClaimsHeld}} of {{len .Claims}} hold</span>{{if .Findings}}, the findings first{{end}}. {{end}}Significant: Mann-Whitney U, p &lt; {{.Alpha}}; grey italics: not significant. Medians of the repetitions (<a href="#environment-and-method">method</a>).</p>
 </section>
