@@ -56,7 +56,8 @@ type Spec struct {
 	// Path is the spec file the Spec was read from.
 	Path  string `toml:"-"`
 	src   []byte
-	block block // the [[matrix]], [[reference]] or [[claim]] being validated
+	md    toml.MetaData // the decoder's: which keys the file sets, at which level
+	block block         // the [[matrix]], [[reference]] or [[claim]] being validated
 }
 
 // block names one array-of-tables entry of a spec: errors found while
@@ -297,6 +298,7 @@ func ParseSpec(path string, src []byte) (*Spec, error) {
 		}
 		return nil, &SpecError{Path: path, Msg: oneLine(err.Error())}
 	}
+	s.md = md
 	for _, k := range md.Undecoded() {
 		// Knob tables are decoded into maps: their keys are checked below.
 		return nil, s.errAt(k.String(), "unknown key")
@@ -440,7 +442,7 @@ func (s *Spec) validateSettings() error {
 		// The name is a folder under the results root: one component that stays in it.
 		return s.errAt("name", "%q names a folder outside the experiment's own: use letters, digits, '.', '_' and '-'", s.Name)
 	}
-	if s.Repetitions == 0 && s.defined("repetitions") {
+	if s.Repetitions == 0 && s.md.IsDefined("repetitions") {
 		return s.errAt("repetitions", "0, want at least 1 (leave it out for the default, 6)")
 	}
 	if s.Repetitions == 0 {
@@ -464,10 +466,10 @@ func (s *Spec) validateSettings() error {
 	if s.Timeout.Duration == 0 {
 		s.Timeout.Duration = 5 * time.Minute
 	}
-	if s.SampleEvery.Duration == 0 && !s.defined("sample_every") {
+	if s.SampleEvery.Duration == 0 && !s.md.IsDefined("sample_every") {
 		s.SampleEvery.Duration = 10 * time.Millisecond
 	}
-	if s.PSSEvery.Duration == 0 && !s.defined("pss_every") {
+	if s.PSSEvery.Duration == 0 && !s.md.IsDefined("pss_every") {
 		s.PSSEvery.Duration = 100 * time.Millisecond
 	}
 	if s.PSSEvery.Duration > 0 && s.PSSEvery.Duration < 100*time.Millisecond {
@@ -534,10 +536,6 @@ func parseEach[T any](texts []string, parse func(string) (T, error)) ([]T, error
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-func (s *Spec) defined(key string) bool {
-	return regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(key) + `\s*=`).Match(s.src)
 }
 
 func (s *Spec) validateMatrix(m *Matrix) error {

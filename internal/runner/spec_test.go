@@ -213,3 +213,24 @@ func TestSpecErrorOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecDefaultsNotTakenFromTables: a key of the same name in a nested
+// table (a matrix's knobs, a claim's where) is not the top-level setting,
+// so it does not switch the spec-wide default off (#26).
+func TestSpecDefaultsNotTakenFromTables(t *testing.T) {
+	for _, tc := range []struct{ name, src string }{
+		{"knobs subtable", "name = \"t\"\n" + matrix + "[matrix.knobs]\nsample_every = [\"5ms\"]\n" + matrix},
+		{"claim where subtable", "name = \"t\"\n" + matrix + "knobs = { sample_every = [\"5ms\"] }\n" +
+			"[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nvalue = 1.0\n[claim.where]\nsample_every = \"5ms\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSpec("exp.toml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.SampleEvery.Duration != 10*time.Millisecond {
+				t.Errorf("sample_every %v, want the default 10ms", s.SampleEvery)
+			}
+		})
+	}
+}
