@@ -145,7 +145,7 @@ func (s *Spec) Cells() []Cell {
 // combo is one choice of a value per knob, by name.
 type combo map[string]knobValue
 
-// texts are the combo's values as written (nil for no knobs).
+// texts are the combo's values' canonical texts (nil for no knobs).
 func (c combo) texts() map[string]string {
 	if len(c) == 0 {
 		return nil

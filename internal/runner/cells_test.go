@@ -222,8 +222,8 @@ func TestPlan(t *testing.T) {
 }
 
 // TestCellsTypedKnobs: a spec's knob values are parsed once, into typed
-// values in the cell (strategy knobs, sample_every, spike, env), while the
-// benchmark name shows them as written; a knob that is only a registry row
+// values in the cell (strategy knobs, sample_every, spike, env), and the
+// benchmark name shows each in its knob's canonical text; a knob that is only a registry row
 // registered here is accepted, typed and named like the others.
 func TestCellsTypedKnobs(t *testing.T) {
 	unregister, err := strategy.Register(strategy.NewKnob("rounds", "test only", 1, strconv.Atoi, strconv.Itoa,
@@ -255,7 +255,7 @@ knobs = { buf = ["65536"], sample_every = ["7ms"], spike = ["2MiB"], GOMAXPROCS 
 		t.Errorf("cell: buf %d rounds %d sample_every %v spike %d env %v; want 65536, 5, 7ms, 2097152, [GOMAXPROCS=3]",
 			c.Knobs.BufSize, rounds, c.SampleEvery, c.Spike, c.Env)
 	}
-	want := "Fanout/mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=2/GOMAXPROCS=3/buf=65536/rounds=5/sample_every=7ms/spike=2MiB"
+	want := "Fanout/mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=2/GOMAXPROCS=3/buf=64KiB/rounds=5/sample_every=7ms/spike=2MiB"
 	if c.Name() != want {
 		t.Errorf("name %s, want %s", c.Name(), want)
 	}
@@ -272,5 +272,39 @@ workers = [2]
 knobs = { rounds = [0] }
 `)); err == nil || !strings.Contains(err.Error(), "cells.toml:6: rounds: knob rounds: 0, want at least 1") {
 		t.Errorf("rounds = 0: %v", err)
+	}
+}
+
+// TestCellsKnobSpellings: a knob's value is named by its canonical text,
+// so that spellings of one value in different matrices are one cell (as
+// sizes are), and a claim may name the value in any spelling (#26).
+func TestCellsKnobSpellings(t *testing.T) {
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+strategies = ["ranges"]
+sizes = ["1MiB"]
+workers = [1]
+knobs = { buf = ["1024KiB"], GOGC = ["0100"], GOMEMLIMIT = ["1073741824"], spike = ["2048KiB"], sample_every = ["1000us"] }
+
+[[matrix]]
+strategies = ["ranges"]
+sizes = ["1024KiB"]
+workers = [1]
+knobs = { buf = [1048576], GOGC = [100], GOMEMLIMIT = ["1GiB"], spike = ["2MiB"], sample_every = ["1ms"] }
+
+[[claim]]
+text = "one cell whatever the spelling"
+metric = "sec/op"
+op = "<"
+value = 1.0
+where = { buf = "1048576B", GOGC = "100", spike = 2097152 }
+`)
+	want := []string{"Fanout/mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=1/GOGC=100/GOMEMLIMIT=1GiB/buf=1MiB/sample_every=1ms/spike=2MiB"}
+	cells := s.Cells()
+	if got := cellNames(cells); !slices.Equal(got, want) {
+		t.Fatalf("cells:\n got %q\nwant %q", got, want)
+	}
+	if env := cells[0].Env; !slices.Equal(env, []string{"GOGC=100", "GOMEMLIMIT=1GiB"}) {
+		t.Errorf("env %q, want the canonical values", env)
 	}
 }

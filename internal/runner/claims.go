@@ -72,10 +72,11 @@ func field(c results.Cell, key string) string {
 	case "workers":
 		return strconv.Itoa(c.Workers)
 	}
-	return c.Knobs[key]
+	return canonKnob(key, c.Knobs[key])
 }
 
-// normalize renders a claim value the way field does (sizes canonically).
+// normalize renders a claim value the way field does (sizes and knobs
+// canonically).
 func normalize(key string, v any) string {
 	s := knobText(v)
 	if key == "size" {
@@ -83,7 +84,7 @@ func normalize(key string, v any) string {
 			return units.FormatSize(n)
 		}
 	}
-	return s
+	return canonKnob(key, s)
 }
 
 func matches(c results.Cell, where map[string]any) bool {

@@ -90,7 +90,7 @@ type Matrix struct {
 	knobs map[string][]knobValue
 }
 
-// knobValue is one value a spec gives a knob: its text as written (cell
+// knobValue is one value a spec gives a knob: its canonical text (cell
 // names show it) and what it sets in a cell, parsed once by LoadSpec.
 type knobValue struct {
 	text  string
@@ -188,10 +188,11 @@ var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // specKnob is one knob a spec may vary beyond the strategy knobs (the
 // registry, strategy.Registry): one row each, with the parser of its text
-// into what it sets in a cell.
+// into its canonical text (what cell names show, so that two spellings of
+// one value are one cell) and what it sets in a cell.
 type specKnob struct {
 	name  string
-	parse func(val string) (func(*Cell), error)
+	parse func(val string) (canon string, apply func(*Cell), err error)
 }
 
 // specKnobs are the environment knobs (GOGC, GOMEMLIMIT, GOMAXPROCS: the
@@ -202,42 +203,46 @@ type specKnob struct {
 // short-lived allocation of that size before the measured work, which a
 // slow sampler misses).
 var specKnobs = []specKnob{
-	envKnob("GOGC", func(v string) error {
+	envKnob("GOGC", func(v string) (string, error) {
 		if v == "off" {
-			return nil
+			return v, nil
 		}
-		_, err := strconv.Atoi(v)
-		return err
+		n, err := strconv.Atoi(v)
+		return strconv.Itoa(n), err
 	}),
-	envKnob("GOMEMLIMIT", func(v string) error {
-		if v != "off" && !memLimitText.MatchString(v) {
-			return fmt.Errorf("want a size such as 512MiB or off")
+	envKnob("GOMEMLIMIT", func(v string) (string, error) {
+		if v == "off" {
+			return v, nil
 		}
-		return nil
+		if !memLimitText.MatchString(v) {
+			return "", fmt.Errorf("want a size such as 512MiB or off")
+		}
+		n, err := units.ParseSize(v)
+		return units.FormatSize(n), err
 	}),
-	envKnob("GOMAXPROCS", func(v string) error {
+	envKnob("GOMAXPROCS", func(v string) (string, error) {
 		n, err := strconv.Atoi(v)
 		if err == nil && n < 1 {
 			err = fmt.Errorf("want at least 1")
 		}
-		return err
+		return strconv.Itoa(n), err
 	}),
-	{"sample_every", func(v string) (func(*Cell), error) {
+	{"sample_every", func(v string) (string, func(*Cell), error) {
 		d, err := time.ParseDuration(v)
 		if err == nil && d < 0 {
 			err = fmt.Errorf("negative")
 		}
-		return func(c *Cell) { c.SampleEvery = &d }, err
+		return d.String(), func(c *Cell) { c.SampleEvery = &d }, err
 	}},
-	{"spike", func(v string) (func(*Cell), error) {
+	{"spike", func(v string) (string, func(*Cell), error) {
 		n, err := units.ParseSize(v)
-		return func(c *Cell) { c.Spike = n }, err
+		return units.FormatSize(n), func(c *Cell) { c.Spike = n }, err
 	}},
-	{"cache", func(v string) (func(*Cell), error) {
+	{"cache", func(v string) (string, func(*Cell), error) {
 		if v != "warm" && v != "cold" {
-			return nil, fmt.Errorf("want warm or cold")
+			return "", nil, fmt.Errorf("want warm or cold")
 		}
-		return func(*Cell) {}, nil
+		return v, func(*Cell) {}, nil
 	}},
 }
 
@@ -245,10 +250,11 @@ var specKnobs = []specKnob{
 var memLimitText = regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`)
 
 // envKnob is a knob that sets name=value in the run's environment, its
-// value checked by check.
-func envKnob(name string, check func(string) error) specKnob {
-	return specKnob{name, func(v string) (func(*Cell), error) {
-		return func(c *Cell) { c.Env = append(c.Env, name+"="+v) }, check(v)
+// value checked and put in canonical form by canon.
+func envKnob(name string, canon func(string) (string, error)) specKnob {
+	return specKnob{name, func(v string) (string, func(*Cell), error) {
+		text, err := canon(v)
+		return text, func(c *Cell) { c.Env = append(c.Env, name+"="+text) }, err
 	}}
 }
 
@@ -600,12 +606,16 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 				}
 			}
 		}
+		written := map[string]string{} // canonical text → as written
 		for _, v := range vals {
-			text := knobText(v)
-			apply, err := parseKnob(k, text)
+			text, apply, err := parseKnob(k, knobText(v))
 			if err != nil {
 				return s.errAt(k, "%v", err)
 			}
+			if first, ok := written[text]; ok {
+				return s.errAt("knobs."+k, "%q and %q are the same value (%s)", first, knobText(v), text)
+			}
+			written[text] = knobText(v)
 			m.knobs[k] = append(m.knobs[k], knobValue{text: text, apply: apply})
 		}
 	}
@@ -739,24 +749,38 @@ func (s *Spec) claimSelects(c *ClaimSpec, planned []*cellRuns) error {
 	return nil
 }
 
-// parseKnob parses one value of a spec's knob into what it sets in a
-// cell: a strategy knob by its registry row, the others by their
-// specKnobs row.
-func parseKnob(name, val string) (func(*Cell), error) {
+// parseKnob parses one value of a spec's knob into its canonical text
+// and what it sets in a cell: a strategy knob by its registry row (its
+// Format of the typed value), the others by their specKnobs row.
+func parseKnob(name, val string) (string, func(*Cell), error) {
 	if n, ok := strategy.LookupKnob(name); ok {
 		store, err := n.Parse(val)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return func(c *Cell) { store(&c.Knobs) }, nil
+		k := strategy.DefaultKnobs()
+		store(&k)
+		return n.Format(k), func(c *Cell) { store(&c.Knobs) }, nil
 	}
 	i := slices.IndexFunc(specKnobs, func(k specKnob) bool { return k.name == name })
 	if i < 0 {
-		return nil, fmt.Errorf("unknown knob %q", name)
+		return "", nil, fmt.Errorf("unknown knob %q", name)
 	}
-	apply, err := specKnobs[i].parse(val)
+	text, apply, err := specKnobs[i].parse(val)
 	if err != nil {
-		return nil, fmt.Errorf("knob %s=%q: %v", name, val, err)
+		return "", nil, fmt.Errorf("knob %s=%q: %v", name, val, err)
 	}
-	return apply, nil
+	return text, apply, nil
+}
+
+// canonKnob is a knob value's canonical text, or val itself when key is
+// no knob or val does not parse (a claim's "*", a cell of older results).
+func canonKnob(key, val string) string {
+	if !isKnob(key) {
+		return val
+	}
+	if text, _, err := parseKnob(key, val); err == nil {
+		return text
+	}
+	return val
 }

@@ -96,6 +96,10 @@ var specErrorTests = []struct {
 		`exp.toml:11: where: claim "x": selects no cell of the matrix`},
 	{"claim compared with a cell the matrix lacks", "name = \"t\"\n" + matrix + "[[claim]]\ntext = \"x\"\nmetric = \"sec/op\"\nop = \"<\"\nratio = 1.0\nvs = { strategy = \"mmap\" }\n",
 		`exp.toml:11: vs: claim "x": for Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1: no measured cell to compare with (mode=goroutine size=1MiB strategy=mmap workers=1 workload=count)`},
+	{"two spellings of one knob value", "name = \"t\"\n" + matrix + "knobs = { buf = [\"1MiB\", \"1024KiB\", 1048576] }\n",
+		`exp.toml:6: knobs.buf: "1MiB" and "1024KiB" are the same value (1MiB)`},
+	{"two spellings of one environment knob value", "name = \"t\"\n" + matrix + "[matrix.knobs]\nsample_every = [\"5ms\", \"1s\", \"5000us\"]\n",
+		`exp.toml:7: knobs.sample_every: "5ms" and "5000us" are the same value (5ms)`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
