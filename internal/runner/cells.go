@@ -58,11 +58,22 @@ func (c Cell) Name() string { return results.BenchName(c.Cell) }
 // order, without duplicates. The yardsticks (Strategy.Yardstick: ceiling,
 // pread) are not expanded in process mode.
 func (s *Spec) Cells() []Cell {
+	cells, _ := s.cells() // LoadSpec refused a spec whose cells clash
+	return cells
+}
+
+// cells is Cells, and the error of two different cells that would have one
+// name (a name replaces some characters, see results.BenchName): located at
+// the block the second comes from, naming both.
+func (s *Spec) cells() ([]Cell, error) {
 	var all []Cell
-	add := func(c Cell) { all = append(all, c) }
+	var from []block // the block each of all comes from
+	at := block{}
+	add := func(c Cell) { all, from = append(all, c), append(from, at) }
 	sizesSeen := map[int64]bool{}
 	var allSizes []int64
-	for _, m := range s.Matrix {
+	for i, m := range s.Matrix {
+		at = block{"matrix", i}
 		for _, combo := range knobCombos(m.knobs) {
 			base := Cell{Knobs: strategy.DefaultKnobs()}
 			for _, v := range combo {
@@ -110,6 +121,7 @@ func (s *Spec) Cells() []Cell {
 	}
 	for i := range s.References {
 		r := &s.References[i]
+		at = block{"reference", i}
 		sizes := allSizes
 		if len(r.sizes) > 0 {
 			sizes = r.sizes
@@ -125,8 +137,8 @@ func (s *Spec) Cells() []Cell {
 	// that cold and warm cells are told apart alike in names and claims.
 	named := slices.ContainsFunc(all, func(c Cell) bool { return c.Cell.Knobs["cache"] != "" })
 	var cells []Cell
-	seen := map[string]bool{}
-	for _, c := range all {
+	seen := map[string]int{} // name → index in cells
+	for i, c := range all {
 		if named && c.Cell.Knobs["cache"] == "" {
 			c.Cell.Knobs = maps.Clone(c.Cell.Knobs)
 			if c.Cell.Knobs == nil {
@@ -134,12 +146,54 @@ func (s *Spec) Cells() []Cell {
 			}
 			c.Cell.Knobs["cache"] = s.Cache
 		}
-		if n := c.Name(); !seen[n] {
-			seen[n] = true
+		n := c.Name()
+		j, dup := seen[n]
+		if !dup {
+			seen[n] = len(cells)
 			cells = append(cells, c)
+			continue
+		}
+		if o := cells[j]; identity(o) != identity(c) {
+			return cells, s.clash(o, c, from[i], n)
 		}
 	}
-	return cells
+	return cells, nil
+}
+
+// identity is what makes a cell itself, before its name replaces any
+// character: two cells of one identity are one cell (a matrix may repeat
+// another's), two of one name but not one identity clash.
+func identity(c Cell) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%d\x00%d", c.Mode, c.Strategy, c.Workload, c.Size, c.Workers)
+	for _, k := range slices.Sorted(maps.Keys(c.Cell.Knobs)) {
+		fmt.Fprintf(&b, "\x00%s=%s", k, c.Cell.Knobs[k])
+	}
+	return b.String()
+}
+
+// clash is the error of cells a and b, different but both named name, b
+// coming from block at: it names what differs in both (two references'
+// names, two files, two values of a knob).
+func (s *Spec) clash(a, b Cell, at block, name string) error {
+	saved := s.block
+	defer func() { s.block = saved }()
+	s.block = at
+	field, what := "", fmt.Sprintf("%q and %q", identity(a), identity(b))
+	switch {
+	case a.Strategy != b.Strategy && a.Ref != nil && b.Ref != nil:
+		field, what = "name", fmt.Sprintf("references %q and %q", a.Ref.Name, b.Ref.Name)
+	case a.File != b.File:
+		field, what = "files", fmt.Sprintf("%q and %q", a.File, b.File)
+	default:
+		for _, k := range slices.Sorted(maps.Keys(b.Cell.Knobs)) {
+			if va, vb := a.Cell.Knobs[k], b.Cell.Knobs[k]; va != vb {
+				field, what = k, fmt.Sprintf("%s=%q and %s=%q", k, va, k, vb)
+				break
+			}
+		}
+	}
+	return s.errAt(field, "%s would both be cell %s (a cell name replaces white space and '/' with '_'): rename one", what, name)
 }
 
 // combo is one choice of a value per knob, by name.

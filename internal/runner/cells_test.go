@@ -308,3 +308,20 @@ where = { buf = "1048576B", GOGC = "100", spike = 2097152 }
 		t.Errorf("env %q, want the canonical values", env)
 	}
 }
+
+// TestCellsKnobValuesClash: two values of a knob that differ only in a
+// character a cell name replaces would be one cell; the spec is refused,
+// naming both (#24).
+func TestCellsKnobValuesClash(t *testing.T) {
+	unregister, err := strategy.Register(strategy.NewKnob("label", "test only", "x",
+		func(s string) (string, error) { return s, nil }, func(s string) string { return s }, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unregister()
+	_, err = ParseSpec("cells.toml", []byte("name = \"x\"\n"+matrix+"knobs = { label = [\"a/b\", \"a b\"] }\n"))
+	want := `cells.toml:6: label: label="a/b" and label="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/label=a_b (a cell name replaces white space and '/' with '_'): rename one`
+	if err == nil || oneLineErr(t, err) != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+}

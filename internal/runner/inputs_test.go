@@ -177,11 +177,15 @@ func TestSpecFilesErrors(t *testing.T) {
 	empty := writeFile(t, filepath.Join(tmp, "empty.txt"), "")
 	a := writeFile(t, filepath.Join(tmp, "a", "same.txt"), "x\n")
 	b := writeFile(t, filepath.Join(tmp, "b", "same.txt"), "y\n")
+	spaced := writeFile(t, filepath.Join(tmp, "a b.txt"), "x\n")
+	underscored := writeFile(t, filepath.Join(tmp, "a_b.txt"), "y\n") // the same size: one cell name
 	for _, tc := range []struct{ files, want string }{
 		{`"` + filepath.Join(tmp, "absent.txt") + `"`, `files: "` + filepath.Join(tmp, "absent.txt") + `": no such file or directory`},
 		{`"` + empty + `"`, `files: "` + empty + `": empty file`},
 		{`"` + tmp + `"`, `files: "` + tmp + `": not a regular file (d---------)`},
 		{`"` + a + `", "` + b + `"`, `files: "` + a + `" and "` + b + `" have the same name "same.txt"`},
+		{`"` + spaced + `", "` + underscored + `"`, `files: "` + spaced + `" and "` + underscored +
+			`" would both be cell Fanout/mode=goroutine/strategy=ranges/workload=count/size=2B/workers=1/input=a_b.txt (a cell name replaces white space and '/' with '_'): rename one`},
 	} {
 		_, err := ParseSpec("f.toml", []byte("name = \"f\"\n[[matrix]]\nstrategies = [\"ranges\"]\nworkers = [1]\nfiles = ["+tc.files+"]\n"))
 		if err == nil || !strings.Contains(oneLineErr(t, err), tc.want) || !strings.HasPrefix(err.Error(), "f.toml:5: ") {

@@ -421,6 +421,9 @@ func (s *Spec) validate() error {
 			return err
 		}
 	}
+	if _, err := s.cells(); err != nil {
+		return err
+	}
 	planned := s.plannedGroups()
 	for i := range s.Claims {
 		s.block = block{"claim", i}
@@ -506,6 +509,11 @@ func (s *Spec) validateSettings() error {
 func (s *Spec) validateReference(i int, r *Reference) error {
 	if r.Name == "" {
 		return s.errAt("reference", "reference %d: name missing", i+1)
+	}
+	for j := range i {
+		if s.References[j].Name == r.Name {
+			return s.errAt("name", "reference %q: references %d and %d have this name (it names their cells): rename one", r.Name, j+1, i+1)
+		}
 	}
 	if len(r.Command) == 0 {
 		return s.errAt("command", "reference %q: command missing", r.Name)

@@ -100,6 +100,12 @@ var specErrorTests = []struct {
 		`exp.toml:6: knobs.buf: "1MiB" and "1024KiB" are the same value (1MiB)`},
 	{"two spellings of one environment knob value", "name = \"t\"\n" + matrix + "[matrix.knobs]\nsample_every = [\"5ms\", \"1s\", \"5000us\"]\n",
 		`exp.toml:7: knobs.sample_every: "5ms" and "5000us" are the same value (5ms)`},
+	{"references whose names differ in a character a cell name replaces", "name = \"t\"\n" + matrix +
+		"[[reference]]\nname = \"wc_l\"\ncommand = [\"wc\", \"-l\", \"{file}\"]\n[[reference]]\nname = \"wc l\"\ncommand = [\"wc\", \"{file}\"]\n",
+		`exp.toml:10: name: references "wc_l" and "wc l" would both be cell Fanout/mode=external/strategy=ref:wc_l/workload=count/size=1MiB/workers=1 (a cell name replaces white space and '/' with '_'): rename one`},
+	{"two references of one name", "name = \"t\"\n" + matrix +
+		"[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"-l\", \"{file}\"]\n[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"{file}\"]\nsizes = [\"2MiB\"]\n",
+		`exp.toml:10: name: reference "wc": references 1 and 2 have this name (it names their cells): rename one`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
