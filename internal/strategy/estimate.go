@@ -124,7 +124,8 @@ func shmPeak(f Footprint) Estimate {
 	return estimate(b+float64(f.Size), "%s + file %s", bt, sz(f.Size))
 }
 
-// ceilingPeak: the ceiling is a goroutine form in both modes.
+// ceilingPeak: the ceiling is a goroutine form in both modes, and holds the
+// whole file resident (its populated mapping) as the whole-file forms do.
 func ceilingPeak(f Footprint) Estimate {
 	f.Mode = Goroutine
 	return wholeFile(f)

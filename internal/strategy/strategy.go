@@ -253,7 +253,7 @@ var All = []Strategy{
 		Goroutine: goroutine(fanout.Chan, chunksCopied), Process: chanProcess, Peak: chunks, Color: "#CC79A7", Marker: "pyramid"},
 	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
 		Goroutine: goroutine(fanout.Shm, copied), Process: shmProcess, Peak: shmPeak, Color: "#E69F00", Marker: "cross"},
-	{Name: "ceiling", Doc: "the workload over bytes already in memory: the machine's limit (load not timed); process mode runs the same goroutine form",
+	{Name: "ceiling", Doc: "the workload over the file's pages already mapped and faulted in (MAP_POPULATE, not timed): the machine's limit; process mode runs the same goroutine form",
 		Goroutine: ceiling, Process: ceiling, Yardstick: true, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
 	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
 		Goroutine: preadScan, Workloads: []string{"count"}, Yardstick: true, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
