@@ -89,7 +89,7 @@ func (s *Spec) cells() ([]Cell, error) {
 					return c
 				}
 				for _, st := range m.Strategies {
-					if row, err := strategy.Lookup(st); err == nil && row.Yardstick && mode == strategy.Process {
+					if row, err := strategy.Lookup(st); err == nil && !expanded(row, mode) {
 						continue // checked at load: every name is a row
 					}
 					for _, w := range m.workloads {
@@ -194,6 +194,13 @@ func (s *Spec) clash(a, b Cell, at block, name string) error {
 		}
 	}
 	return s.errAt(field, "%s would both be cell %s (a cell name replaces white space and '/' with '_'): rename one", what, name)
+}
+
+// expanded reports whether a matrix's strategy row makes cells in mode:
+// the yardsticks (Strategy.Yardstick: ceiling, pread) are left out in
+// process mode.
+func expanded(row strategy.Strategy, mode strategy.Mode) bool {
+	return !row.Yardstick || mode != strategy.Process
 }
 
 // combo is one choice of a value per knob, by name.

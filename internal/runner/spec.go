@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -625,6 +626,41 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 			}
 			written[text] = knobText(v)
 			m.knobs[k] = append(m.knobs[k], knobValue{text: text, apply: apply})
+		}
+	}
+	return s.checkSupported(m)
+}
+
+// checkSupported refuses a matrix with a cell that can only fail, by
+// strategy.Supports (pread with the parse workload, collect=manager in
+// goroutine mode...): with the default knobs and with each knob value in
+// turn (what a strategy supports depends on one knob at a time), so that
+// the cross product of the knobs is never walked.
+func (s *Spec) checkSupported(m *Matrix) error {
+	base := Cell{Knobs: strategy.DefaultKnobs()}
+	for _, mode := range m.modes {
+		for _, name := range m.Strategies {
+			row, _ := strategy.Lookup(name) // every name is a row: checked above
+			if !expanded(row, mode) {
+				continue
+			}
+			for _, w := range m.workloads {
+				if err := row.Supports(mode, w.Name, base.Knobs); err != nil {
+					if !row.Runs(w.Name) {
+						return s.errAt("workloads", "%v", err)
+					}
+					return s.errAt("strategies", "%v", err)
+				}
+				for _, k := range slices.Sorted(maps.Keys(m.knobs)) {
+					for _, v := range m.knobs[k] {
+						c := base
+						v.apply(&c)
+						if err := row.Supports(mode, w.Name, c.Knobs); err != nil {
+							return s.errAt(k, "%v", err)
+						}
+					}
+				}
+			}
 		}
 	}
 	return nil

@@ -106,6 +106,14 @@ var specErrorTests = []struct {
 	{"two references of one name", "name = \"t\"\n" + matrix +
 		"[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"-l\", \"{file}\"]\n[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"{file}\"]\nsizes = [\"2MiB\"]\n",
 		`exp.toml:10: name: reference "wc": references 1 and 2 have this name (it names their cells): rename one`},
+	{"pread with the parse workload", "name = \"t\"\n[[matrix]]\nstrategies = [\"ranges\", \"pread\"]\nworkloads = [\"count\", \"parse\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
+		`exp.toml:4: workloads: strategy pread runs the count workload only, not parse`},
+	{"collect manager in goroutine mode", "name = \"t\"\n" + matrix + "knobs = { collect = [\"partials\", \"manager\"] }\n",
+		`exp.toml:6: collect: strategy readall in mode=goroutine: collect manager: needs mode=process (a manager is a process that owns the aggregate; in mode=goroutine use channel)`},
+	{"collect mutex in process mode", "name = \"t\"\n[[matrix]]\nmodes = [\"process\"]\nstrategies = [\"mmap\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n[matrix.knobs]\ncollect = [\"mutex\"]\n",
+		`exp.toml:8: collect: strategy mmap in mode=process: collect mutex: needs mode=goroutine (worker processes share no memory for a lock to guard; use channel or manager)`},
+	{"pread with a collect other than partials", "name = \"t\"\n[[matrix]]\nstrategies = [\"pread\"]\nsizes = [\"1MiB\"]\nworkers = [1]\nknobs = { collect = [\"channel\"] }\n",
+		`exp.toml:6: collect: strategy pread takes collect=partials only, not channel`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }

@@ -156,6 +156,10 @@ type Strategy struct {
 	// Workloads, if set, are the only workloads the strategy runs (the
 	// pread yardstick: count); others fail with an error naming them.
 	Workloads []string
+	// Collects, if set, are the only collect values the strategy takes
+	// (pread: partials); otherwise every value that applies to the mode
+	// (collect.Check).
+	Collects []collect.How
 	// Yardstick marks a strategy that measures a limit rather than a way
 	// of delivering the bytes (ceiling: the workload over bytes already
 	// in memory; pread: the plain pread loop). A spec's process-mode
@@ -178,6 +182,33 @@ var Markers = []string{"circle", "square", "triangle", "pyramid", "cross", "plus
 // Runs reports whether the strategy runs the named workload.
 func (s Strategy) Runs(workload string) bool {
 	return s.Workloads == nil || slices.Contains(s.Workloads, workload)
+}
+
+// Supports reports why the strategy cannot run the named workload in mode
+// with knobs k, nil if it can: the one place that says which cells are
+// possible, so that a spec is refused at load rather than every run of an
+// impossible cell failing. It checks the form (Form), the workloads
+// (Workloads) and the collect value (Collects, and collect.Check in the
+// mode the workers run in: a yardstick's are goroutines in this process,
+// ceiling's process form being its goroutine form).
+func (s Strategy) Supports(mode Mode, workload string, k Knobs) error {
+	if _, err := s.Form(mode); err != nil {
+		return err
+	}
+	if !s.Runs(workload) {
+		return fmt.Errorf("strategy %s runs the %s workload only, not %s", s.Name, strings.Join(s.Workloads, ", "), workload)
+	}
+	if s.Collects != nil && !slices.Contains(s.Collects, k.Collect) {
+		return fmt.Errorf("strategy %s takes collect=%s only, not %s", s.Name, strings.Join(names(s.Collects), ", "), k.Collect)
+	}
+	workers := mode
+	if s.Yardstick {
+		workers = Goroutine
+	}
+	if err := collect.Check(k.Collect, workers.String()); err != nil {
+		return fmt.Errorf("strategy %s in mode=%s: %w", s.Name, mode, err)
+	}
+	return nil
 }
 
 // Mode is a worker mode: Goroutine or Process. Its text is its name
@@ -256,7 +287,7 @@ var All = []Strategy{
 	{Name: "ceiling", Doc: "the workload over the file's pages already mapped and faulted in (MAP_POPULATE, not timed): the machine's limit; process mode runs the same goroutine form",
 		Goroutine: ceiling, Process: ceiling, Yardstick: true, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
 	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
-		Goroutine: preadScan, Workloads: []string{"count"}, Yardstick: true, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
+		Goroutine: preadScan, Workloads: []string{"count"}, Collects: []collect.How{collect.Partials}, Yardstick: true, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
 }
 
 // Lookup finds a strategy by name.

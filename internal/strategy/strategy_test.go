@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -222,5 +223,41 @@ func TestPread(t *testing.T) {
 	}
 	if s.Runs("parse") || !s.Runs("count") {
 		t.Errorf("pread runs %v", s.Workloads)
+	}
+}
+
+// TestSupports: the cells a strategy can run, by mode, workload and
+// collect value; each refusal names what is impossible.
+func TestSupports(t *testing.T) {
+	tests := []struct {
+		mode     Mode
+		strategy string
+		workload string
+		collect  collect.How
+		want     string // "" for supported, else a part of the error
+	}{
+		{Goroutine, "ranges", "parse", collect.Partials, ""},
+		{Goroutine, "ranges", "parse", collect.Mutex, ""},
+		{Goroutine, "ranges", "count", collect.Manager, "collect manager: needs mode=process"},
+		{Process, "ranges", "parse", collect.Manager, ""},
+		{Process, "chan", "count", collect.Sharded, "collect sharded: needs mode=goroutine"},
+		{Goroutine, "pread", "count", collect.Partials, ""},
+		{Goroutine, "pread", "parse", collect.Partials, "strategy pread runs the count workload only, not parse"},
+		{Goroutine, "pread", "count", collect.Mutex, "strategy pread takes collect=partials only, not mutex"},
+		{Process, "pread", "count", collect.Partials, "strategy pread has no mode=process form"},
+		{Process, "ceiling", "count", collect.Mutex, ""}, // its process form is its goroutine form
+		{Process, "ceiling", "count", collect.Manager, "collect manager: needs mode=process"},
+	}
+	for _, tt := range tests {
+		s, err := Lookup(tt.strategy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := DefaultKnobs()
+		k.Collect = tt.collect
+		err = s.Supports(tt.mode, tt.workload, k)
+		if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s/%s/%s/collect=%s: %v, want %q", tt.mode, tt.strategy, tt.workload, tt.collect, err, tt.want)
+		}
 	}
 }
