@@ -636,14 +636,18 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 // goroutine mode...): with the default knobs and with each knob value in
 // turn (what a strategy supports depends on one knob at a time), so that
 // the cross product of the knobs is never walked.
+// A matrix that makes no cell at all (only yardsticks, in process mode)
+// is refused too, naming it: a spec that plans no run is a mistake.
 func (s *Spec) checkSupported(m *Matrix) error {
 	base := Cell{Knobs: strategy.DefaultKnobs()}
+	made := false
 	for _, mode := range m.modes {
 		for _, name := range m.Strategies {
 			row, _ := strategy.Lookup(name) // every name is a row: checked above
 			if !expanded(row, mode) {
 				continue
 			}
+			made = true
 			for _, w := range m.workloads {
 				if err := row.Supports(mode, w.Name, base.Knobs); err != nil {
 					if !row.Runs(w.Name) {
@@ -662,6 +666,10 @@ func (s *Spec) checkSupported(m *Matrix) error {
 				}
 			}
 		}
+	}
+	if !made {
+		return s.errAt("strategies", "matrix %d makes no cell: %s are yardsticks, left out in mode=process (add mode goroutine or a strategy of process mode)",
+			s.block.index+1, strings.Join(m.Strategies, ", "))
 	}
 	return nil
 }

@@ -114,6 +114,8 @@ var specErrorTests = []struct {
 		`exp.toml:8: collect: strategy mmap in mode=process: collect mutex: needs mode=goroutine (worker processes share no memory for a lock to guard; use channel or manager)`},
 	{"pread with a collect other than partials", "name = \"t\"\n[[matrix]]\nstrategies = [\"pread\"]\nsizes = [\"1MiB\"]\nworkers = [1]\nknobs = { collect = [\"channel\"] }\n",
 		`exp.toml:6: collect: strategy pread takes collect=partials only, not channel`},
+	{"a process-mode matrix of yardsticks only", "name = \"t\"\n" + matrix + "[[matrix]]\nmodes = [\"process\"]\nstrategies = [\"pread\", \"ceiling\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
+		`exp.toml:8: strategies: matrix 2 makes no cell: pread, ceiling are yardsticks, left out in mode=process (add mode goroutine or a strategy of process mode)`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
