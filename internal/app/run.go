@@ -55,7 +55,9 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		return usagef("flag -reps: %d, want at least 1", *reps)
 	}
 	if *reps > 0 {
-		spec.Repetitions = *reps
+		if err := spec.SetRepetitions(*reps); err != nil {
+			return usagef("flag -reps: %v", err)
+		}
 	}
 	var plan *runner.RunPlan
 	if *resume == "" {

@@ -80,6 +80,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{"no spec", []string{"run"}, "fanbench run: want one spec file, or --resume RESULTS_DIR alone\n"},
 		{"two specs", []string{"run", good, good}, "fanbench run: want one spec file, or --resume RESULTS_DIR alone\n"},
 		{"negative reps", []string{"run", "--reps", "-1", good}, "fanbench run: flag -reps: -1, want at least 1\n"},
+		{"reps that would exhaust memory", []string{"run", "--reps", "99999999999", good}, "fanbench run: flag -reps: 99999999999, want at most 10000 per cell\n"},
+		{"reps that would exhaust memory, dry run", []string{"run", "--dry-run", "--reps", "1000000000000", good},
+			"fanbench run: flag -reps: 1000000000000, want at most 10000 per cell\n"},
 		{"resume of a folder without a spec", []string{"run", "--resume", filepath.Join("testdata", "run")},
 			"fanbench run: " + filepath.Join("testdata", "run", "spec.toml") + ": cannot read: no such file or directory\n"},
 	}

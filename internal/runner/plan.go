@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -128,6 +129,17 @@ func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail fun
 		avail = memAvailable
 	}
 	p := &RunPlan{Spec: spec, Cells: spec.Cells(), FixtureDir: fixtureDir, MemAvailable: avail()}
+	// LoadSpec and SetRepetitions refuse such a plan; a Spec changed by
+	// hand is counted here, before the plan holds every run.
+	if err := checkRepetitions(spec.Repetitions); err != nil {
+		return nil, fmt.Errorf("repetitions: %w", err)
+	}
+	if spec.Warmup < 0 || spec.Warmup > MaxRepetitions {
+		return nil, fmt.Errorf("warmup: %d, want 0 to %d per cell", spec.Warmup, MaxRepetitions)
+	}
+	if n := int64(len(p.Cells)); mulCapped(n, int64(spec.Repetitions)+int64(spec.Warmup)) > MaxRuns {
+		return nil, errors.New(runsText(n, spec.Repetitions, spec.Warmup))
+	}
 	p.Order = Plan(len(p.Cells), spec.Repetitions, spec.Warmup, spec.Seed)
 	p.Skips = make([]string, len(p.Cells))
 	gens := map[fixtureKey]fixture.Generator{}

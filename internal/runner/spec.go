@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -55,10 +56,12 @@ type Spec struct {
 	Claims     []ClaimSpec `toml:"claim"`
 
 	// Path is the spec file the Spec was read from.
-	Path  string `toml:"-"`
-	src   []byte
-	md    toml.MetaData // the decoder's: which keys the file sets, at which level
-	block block         // the [[matrix]], [[reference]] or [[claim]] being validated
+	Path string `toml:"-"`
+	src  []byte
+	md   toml.MetaData // the decoder's: which keys the file sets, at which level
+	// ncells is the number of cells, counted when the spec is loaded.
+	ncells int64
+	block  block // the [[matrix]], [[reference]] or [[claim]] being validated
 }
 
 // block names one array-of-tables entry of a spec: errors found while
@@ -422,7 +425,7 @@ func (s *Spec) validate() error {
 			return err
 		}
 	}
-	if _, err := s.cells(); err != nil {
+	if err := s.checkSize(); err != nil {
 		return err
 	}
 	planned := s.plannedGroups()
@@ -436,6 +439,129 @@ func (s *Spec) validate() error {
 		}
 	}
 	s.block = block{}
+	return nil
+}
+
+// Hard bounds of a plan, checked when the spec is loaded and when --reps
+// overrides its repetitions, before any plan is built (a plan holds every
+// run in memory: 10^7 runs took 1.3 GB, 10^11 more than the machine has).
+// Past ConfirmRuns a plan asks before it starts; past MaxRuns it is
+// refused: at the rough model's 50ms a run, 10^6 runs are 14 hours.
+const (
+	MaxRepetitions = 10000   // repetitions, and warm-ups, per cell
+	MaxRuns        = 1000000 // cells × (repetitions + warm-ups)
+)
+
+// checkRepetitions refuses a repetition count out of [1, MaxRepetitions].
+func checkRepetitions(n int) error {
+	switch {
+	case n < 1:
+		return fmt.Errorf("%d, want at least 1", n)
+	case n > MaxRepetitions:
+		return fmt.Errorf("%d, want at most %d per cell", n, MaxRepetitions)
+	}
+	return nil
+}
+
+// mulCapped is a × b for non-negative a and b, math.MaxInt64 where the
+// product would overflow: plan sizes are counted, never wrapped.
+func mulCapped(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// cellBound is the number of cells the matrices and references make
+// before repeated ones are merged (an upper bound of len(Cells())),
+// counted without making them.
+func (s *Spec) cellBound() int64 {
+	var n, sizes int64
+	for _, m := range s.Matrix {
+		combos := int64(1)
+		for _, vals := range m.knobs {
+			combos = mulCapped(combos, int64(len(vals)))
+		}
+		pairs := int64(0) // (mode, strategy) pairs that make cells
+		for _, mode := range m.modes {
+			for _, name := range m.Strategies {
+				if row, err := strategy.Lookup(name); err == nil && expanded(row, mode) {
+					pairs++
+				}
+			}
+		}
+		per := mulCapped(int64(len(m.workloads)), int64(len(m.sizes)+len(m.inputs)))
+		n = addCapped(n, mulCapped(mulCapped(combos, pairs), mulCapped(per, int64(len(m.Workers)))))
+		sizes += int64(len(m.sizes))
+	}
+	for _, r := range s.References {
+		rs := sizes
+		if len(r.sizes) > 0 {
+			rs = int64(len(r.sizes))
+		}
+		n = addCapped(n, mulCapped(rs, int64(len(r.Workers))))
+	}
+	return n
+}
+
+// addCapped is a + b for non-negative a and b, math.MaxInt64 past it.
+func addCapped(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// runsText says how a plan's run count comes about, for its refusal.
+func runsText(cells int64, reps, warmup int) string {
+	return fmt.Sprintf("%d cells × (%d repetitions + %d warm-ups) = %d runs, over the maximum of %d",
+		cells, reps, warmup, mulCapped(cells, int64(reps)+int64(warmup)), MaxRuns)
+}
+
+// checkSize refuses a spec that would plan more than MaxRuns runs,
+// counting before making anything: an upper bound of the cells first
+// (more than MaxRuns cells before repeated ones are merged is refused
+// without making them), then the cells themselves, which are also
+// checked for clashes; it records the cell count for SetRepetitions. The error is at repetitions if the spec sets
+// it, else at the first [[matrix]].
+func (s *Spec) checkSize() error {
+	per := int64(s.Repetitions) + int64(s.Warmup)
+	fail := func(cells int64, upTo string) error {
+		field := "repetitions"
+		s.block = block{}
+		if !s.md.IsDefined("repetitions") {
+			field, s.block = "matrix", block{"matrix", 0}
+		}
+		return s.errAt(field, "%s%s", upTo, runsText(cells, s.Repetitions, s.Warmup))
+	}
+	if bound := s.cellBound(); bound > MaxRuns {
+		return fail(bound, "up to ") // too many cells to make, even at one run each
+	}
+	cells, err := s.cells()
+	if err != nil {
+		return err
+	}
+	s.ncells = int64(len(cells))
+	if mulCapped(s.ncells, per) > MaxRuns {
+		return fail(s.ncells, "")
+	}
+	return nil
+}
+
+// SetRepetitions overrides the spec's repetitions per cell (`run
+// --reps`), refusing a count out of [1, MaxRepetitions] or one that makes
+// the plan more than MaxRuns runs, before any plan is built.
+func (s *Spec) SetRepetitions(n int) error {
+	if err := checkRepetitions(n); err != nil {
+		return err
+	}
+	if mulCapped(s.ncells, int64(n)+int64(s.Warmup)) > MaxRuns {
+		return errors.New(runsText(s.ncells, n, s.Warmup))
+	}
+	s.Repetitions = n
 	return nil
 }
 
@@ -458,11 +584,14 @@ func (s *Spec) validateSettings() error {
 	if s.Repetitions == 0 {
 		s.Repetitions = 6
 	}
-	if s.Repetitions < 1 {
-		return s.errAt("repetitions", "%d, want at least 1", s.Repetitions)
+	if err := checkRepetitions(s.Repetitions); err != nil {
+		return s.errAt("repetitions", "%v", err)
 	}
 	if s.Warmup < 0 {
 		return s.errAt("warmup", "%d, want 0 or more", s.Warmup)
+	}
+	if s.Warmup > MaxRepetitions {
+		return s.errAt("warmup", "%d, want at most %d per cell", s.Warmup, MaxRepetitions)
 	}
 	if s.RerunDisturbed < 0 || s.RerunDisturbed > MaxRerunDisturbed {
 		return s.errAt("rerun_disturbed", "%d, want 0 to %d", s.RerunDisturbed, MaxRerunDisturbed)

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -116,8 +117,28 @@ var specErrorTests = []struct {
 		`exp.toml:6: collect: strategy pread takes collect=partials only, not channel`},
 	{"a process-mode matrix of yardsticks only", "name = \"t\"\n" + matrix + "[[matrix]]\nmodes = [\"process\"]\nstrategies = [\"pread\", \"ceiling\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
 		`exp.toml:8: strategies: matrix 2 makes no cell: pread, ceiling are yardsticks, left out in mode=process (add mode goroutine or a strategy of process mode)`},
+	{"repetitions over the maximum", "name = \"t\"\nrepetitions = 10000000\n" + matrix,
+		`exp.toml:2: repetitions: 10000000, want at most 10000 per cell`},
+	{"repetitions that would exhaust memory", "name = \"t\"\nrepetitions = 99999999999\n" + matrix,
+		`exp.toml:2: repetitions: 99999999999, want at most 10000 per cell`},
+	{"warm-ups over the maximum", "name = \"t\"\nwarmup = 10001\n" + matrix,
+		`exp.toml:2: warmup: 10001, want at most 10000 per cell`},
+	{"runs over the maximum", "name = \"t\"\nrepetitions = 10000\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [" + seq(1, 101, "%d") + "]\n",
+		`exp.toml:2: repetitions: 101 cells × (10000 repetitions + 0 warm-ups) = 1010000 runs, over the maximum of 1000000`},
+	{"cells over the maximum, not made", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [" + seq(1001, 2001, `"%dB"`) + "]\nworkers = [" + seq(1, 1000, "%d") + "]\n",
+		`exp.toml:2: matrix: up to 1001000 cells × (6 repetitions + 0 warm-ups) = 6006000 runs, over the maximum of 1000000`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
+}
+
+// seq is the integers from lo to hi, each formatted by format, as a TOML
+// list's items.
+func seq(lo, hi int, format string) string {
+	var items []string
+	for i := lo; i <= hi; i++ {
+		items = append(items, fmt.Sprintf(format, i))
+	}
+	return strings.Join(items, ", ")
 }
 
 // specErrRE is the shape every located spec error must have.
@@ -253,4 +274,46 @@ func TestSpecDefaultsNotTakenFromTables(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlanSizeRefused: a repetition count past MaxRepetitions, or a plan
+// past MaxRuns runs, is refused by --reps (SetRepetitions) and by
+// BuildPlan before the plan is built: a plan of 10^12 runs would exhaust
+// memory, so only the error can be asserted (#24 class 10).
+func TestPlanSizeRefused(t *testing.T) {
+	spec := func(t *testing.T) *Spec { // 101 cells
+		return mustSpec(t, "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = ["+seq(1, 101, "%d")+"]\n")
+	}
+	const overRuns = "101 cells × (10000 repetitions + 0 warm-ups) = 1010000 runs, over the maximum of 1000000"
+	t.Run("moderate", func(t *testing.T) {
+		s := spec(t)
+		if err := s.SetRepetitions(10000); err == nil || err.Error() != overRuns {
+			t.Errorf("SetRepetitions(10000): %v, want %s", err, overRuns)
+		}
+		if err := s.SetRepetitions(9900); err != nil || s.Repetitions != 9900 {
+			t.Errorf("SetRepetitions(9900) (999900 runs): %v, repetitions %d", err, s.Repetitions)
+		}
+		s.Repetitions = 10000 // by hand, past SetRepetitions
+		if p, err := BuildPlan(s, t.TempDir(), "", false, func() int64 { return 1 << 40 }); err == nil || err.Error() != overRuns {
+			t.Errorf("BuildPlan: %v, want %s", err, overRuns)
+			if p != nil {
+				t.Errorf("a plan of %d runs was built", len(p.Order))
+			}
+		}
+	})
+	t.Run("huge", func(t *testing.T) {
+		s := spec(t)
+		const want = "1000000000000, want at most 10000 per cell"
+		if err := s.SetRepetitions(1e12); err == nil || err.Error() != want {
+			t.Errorf("SetRepetitions(1e12): %v, want %s", err, want)
+		}
+		s.Repetitions = 1e12
+		if _, err := BuildPlan(s, t.TempDir(), "", false, func() int64 { return 1 << 40 }); err == nil || err.Error() != "repetitions: "+want {
+			t.Errorf("BuildPlan: %v, want repetitions: %s", err, want)
+		}
+		s.Repetitions, s.Warmup = 6, 1e12
+		if _, err := BuildPlan(s, t.TempDir(), "", false, func() int64 { return 1 << 40 }); err == nil || !strings.HasPrefix(err.Error(), "warmup: ") {
+			t.Errorf("BuildPlan with 10^12 warm-ups: %v", err)
+		}
+	})
 }
