@@ -127,6 +127,8 @@ var specErrorTests = []struct {
 		`exp.toml:2: repetitions: 101 cells × (10000 repetitions + 0 warm-ups) = 1010000 runs, over the maximum of 1000000`},
 	{"cells over the maximum, not made", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [" + seq(1001, 2001, `"%dB"`) + "]\nworkers = [" + seq(1, 1000, "%d") + "]\n",
 		`exp.toml:2: matrix: up to 1001000 cells × (6 repetitions + 0 warm-ups) = 6006000 runs, over the maximum of 1000000`},
+	{"GOMAXPROCS over the maximum", "name = \"t\"\n" + matrix + "knobs = { GOMAXPROCS = [2, 100000] }\n",
+		`exp.toml:6: GOMAXPROCS: knob GOMAXPROCS="100000": want at most 1024 (Go sets up every P before main: at 100000 a run had not ended after 20s)`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
