@@ -667,7 +667,7 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 		return s.errAt("workload", "reference %q: %v", r.Name, err)
 	}
 	r.workload = w
-	if r.sizes, err = parseEach(r.Sizes, units.ParseSize); err != nil {
+	if r.sizes, err = parseEach(r.Sizes, parseCellSize); err != nil {
 		return s.errAt("sizes", "reference %q: %v", r.Name, err)
 	}
 	if len(r.Workers) == 0 {
@@ -677,6 +677,16 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 		return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
 	}
 	return nil
+}
+
+// parseCellSize parses a cell's size, at least 1B: a fixture of no bytes
+// measures nothing, and no chart's log axis can place it.
+func parseCellSize(text string) (int64, error) {
+	n, err := units.ParseSize(text)
+	if err == nil && n < 1 {
+		err = fmt.Errorf("size %q: want at least 1B", text)
+	}
+	return n, err
 }
 
 // parseEach parses each of texts with parse, in order; the first error
@@ -726,7 +736,7 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if err := s.resolveFiles(m); err != nil {
 		return err
 	}
-	if m.sizes, err = parseEach(m.Sizes, units.ParseSize); err != nil {
+	if m.sizes, err = parseEach(m.Sizes, parseCellSize); err != nil {
 		return s.errAt("sizes", "%v", err)
 	}
 	if len(m.Workers) == 0 {

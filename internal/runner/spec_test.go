@@ -129,6 +129,10 @@ var specErrorTests = []struct {
 		`exp.toml:2: matrix: up to 1001000 cells × (6 repetitions + 0 warm-ups) = 6006000 runs, over the maximum of 1000000`},
 	{"GOMAXPROCS over the maximum", "name = \"t\"\n" + matrix + "knobs = { GOMAXPROCS = [2, 100000] }\n",
 		`exp.toml:6: GOMAXPROCS: knob GOMAXPROCS="100000": want at most 1024 (Go sets up every P before main: at 100000 a run had not ended after 20s)`},
+	{"size 0", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"0B\", \"1KiB\"]\nworkers = [1]\n",
+		`exp.toml:4: sizes: size "0B": want at least 1B`},
+	{"size 0 of a reference", "name = \"t\"\n" + matrix + "[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"{file}\"]\nsizes = [\"0\"]\n",
+		`exp.toml:9: sizes: reference "wc": size "0": want at least 1B`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
