@@ -19,6 +19,9 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
+// logScalePanic is gonum's panic for a value not above 0 on a log axis.
+const logScalePanic = "Values must be greater than 0 for a log scale."
+
 // Figure is one chart file: a title over one or more plots side by side,
 // with a legend in a band below them so it never covers data.
 type Figure struct {
@@ -201,7 +204,18 @@ func (f *Figure) drawLegend(c draw.Canvas) vg.Length {
 var Formats = []string{"png", "svg"}
 
 // Encode renders the figure in a format ("png" or "svg") to w.
-func (f *Figure) Encode(w io.Writer, format string) error {
+func (f *Figure) Encode(w io.Writer, format string) (err error) {
+	defer func() {
+		// gonum panics on a value not positive on a log axis (a size of
+		// 0 in a results folder made before specs refused it): the
+		// figure fails instead; any other panic stays one.
+		if r := recover(); r != nil {
+			if msg, ok := r.(string); !ok || msg != logScalePanic {
+				panic(r)
+			}
+			err = fmt.Errorf("figure %s: a value not above 0 on a log axis (a size of 0B?): gonum: %s", f.Name, logScalePanic)
+		}
+	}()
 	var wt io.WriterTo
 	switch format {
 	case "png":
