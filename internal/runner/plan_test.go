@@ -91,15 +91,15 @@ workers = [4]
 	}
 }
 
-// TestRunConfirmsLargePlans: a plan over the threshold (here 10,001 runs)
-// is refused in one line when stdin is not a terminal and --yes is not
-// given; nothing is written.
+// TestRunConfirmsLargePlans: a plan over the threshold (here 10,002 runs:
+// 2 cells × 5,001, within MaxRepetitions) is refused in one line when
+// stdin is not a terminal and --yes is not given; nothing is written.
 func TestRunConfirmsLargePlans(t *testing.T) {
 	tmp := t.TempDir()
 	res := filepath.Join(tmp, "res")
-	spec := writeFile(t, filepath.Join(tmp, "many.toml"), "name = \"many\"\nrepetitions = 10001\n"+matrixOf(1, "ranges"))
+	spec := writeFile(t, filepath.Join(tmp, "many.toml"), "name = \"many\"\nrepetitions = 5001\n"+matrixOf(1, "ranges", "mmap"))
 	out := runCLI(t, nil, "run", "--fixtures", filepath.Join(tmp, "fx"), "--results", res, spec)
-	want := "fanbench run: this plan is large (10001 runs, estimated "
+	want := "fanbench run: this plan is large (10002 runs, estimated "
 	if out.code != 1 || !strings.HasPrefix(out.stderr, want) || !strings.HasSuffix(out.stderr, "): give --yes to start it (--dry-run shows it)\n") {
 		t.Errorf("exit %d, stderr %q: want 1 and %q…", out.code, out.stderr, want)
 	}
