@@ -457,10 +457,13 @@ func (s *Spec) validate() error {
 // overrides its repetitions, before any plan is built (a plan holds every
 // run in memory: 10^7 runs took 1.3 GB, 10^11 more than the machine has).
 // Past ConfirmRuns a plan asks before it starts; past MaxRuns it is
-// refused: at the rough model's 50ms a run, 10^6 runs are 14 hours.
+// refused: at the rough model's 50ms a run, 10^6 runs are 14 hours. The
+// cells are counted before they are made: 10^6 of them took 35s and
+// 2.8GB to load; 10^5 are 8 hours at 6 repetitions.
 const (
 	MaxRepetitions = 10000   // repetitions, and warm-ups, per cell
 	MaxRuns        = 1000000 // cells × (repetitions + warm-ups)
+	MaxCells       = 100000  // cells, counted before repeated ones merge
 )
 
 // checkRepetitions refuses a repetition count out of [1, MaxRepetitions].
@@ -534,30 +537,27 @@ func runsText(cells int64, reps, warmup int) string {
 
 // checkSize refuses a spec that would plan more than MaxRuns runs,
 // counting before making anything: an upper bound of the cells first
-// (more than MaxRuns cells before repeated ones are merged is refused
-// without making them), then the cells themselves, which are also
-// checked for clashes; it records the cell count for SetRepetitions. The error is at repetitions if the spec sets
-// it, else at the first [[matrix]].
+// (more than MaxCells before repeated ones merge is refused without
+// making them, at the first [[matrix]]), then the cells themselves, which
+// are also checked for clashes (their runs refused at repetitions if the
+// spec sets it, else at the first [[matrix]]). It records the cell count
+// for SetRepetitions.
 func (s *Spec) checkSize() error {
-	per := int64(s.Repetitions) + int64(s.Warmup)
-	fail := func(cells int64, upTo string) error {
-		field := "repetitions"
-		s.block = block{}
-		if !s.md.IsDefined("repetitions") {
-			field, s.block = "matrix", block{"matrix", 0}
-		}
-		return s.errAt(field, "%s%s", upTo, runsText(cells, s.Repetitions, s.Warmup))
-	}
-	if bound := s.cellBound(); bound > MaxRuns {
-		return fail(bound, "up to ") // too many cells to make, even at one run each
+	s.block = block{"matrix", 0}
+	if bound := s.cellBound(); bound > MaxCells {
+		return s.errAt("matrix", "the matrices and references make up to %d cells (before repeated ones merge), over the maximum of %d", bound, MaxCells)
 	}
 	cells, err := s.cells()
 	if err != nil {
 		return err
 	}
 	s.ncells = int64(len(cells))
-	if mulCapped(s.ncells, per) > MaxRuns {
-		return fail(s.ncells, "")
+	if mulCapped(s.ncells, int64(s.Repetitions)+int64(s.Warmup)) > MaxRuns {
+		field := "matrix"
+		if s.md.IsDefined("repetitions") {
+			field, s.block = "repetitions", block{}
+		}
+		return s.errAt(field, "%s", runsText(s.ncells, s.Repetitions, s.Warmup))
 	}
 	return nil
 }
