@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
 )
 
@@ -323,5 +324,24 @@ func TestCellsKnobValuesClash(t *testing.T) {
 	want := `cells.toml:6: label: label="a/b" and label="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/label=a_b (a cell name replaces white space and '/' with '_'): rename one`
 	if err == nil || oneLineErr(t, err) != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestRunKeyCanonicalKnobs: a run recorded under a knob's spelling (by a
+// fanbench that named cells so) is the same planned run on resume.
+func TestRunKeyCanonicalKnobs(t *testing.T) {
+	cell := func(knobs map[string]string) results.Cell {
+		return results.Cell{Mode: "goroutine", Strategy: "ranges", Workload: "count", Size: 1 << 20, SizeName: "1MiB", Workers: 1, Knobs: knobs}
+	}
+	old := cell(map[string]string{"buf": "65536", "GOGC": "0100", "input": "a b.txt"})
+	now := cell(map[string]string{"buf": "64KiB", "GOGC": "100", "input": "a b.txt"})
+	if a, b := runKey(old, 0, false), runKey(now, 0, false); a != b {
+		t.Errorf("run keys differ:\n%s\n%s", a, b)
+	}
+	if old.Knobs["buf"] != "65536" {
+		t.Error("runKey changed the record's knobs")
+	}
+	if runKey(now, 0, false) == runKey(cell(map[string]string{"buf": "1MiB", "GOGC": "100", "input": "a b.txt"}), 0, false) {
+		t.Error("different knob values give one key")
 	}
 }

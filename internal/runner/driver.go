@@ -438,8 +438,17 @@ func experimentDir(root, name string, t time.Time) (string, error) {
 	return dir, nil
 }
 
-// runKey identifies a planned run among recorded ones.
+// runKey identifies a planned run among recorded ones, its knob values
+// in canonical text: runs recorded by a fanbench that named cells by the
+// spec's spelling (buf=65536, not buf=64KiB) are still found on resume.
 func runKey(c results.Cell, rep int, warmup bool) string {
+	if len(c.Knobs) > 0 {
+		knobs := make(map[string]string, len(c.Knobs))
+		for k, v := range c.Knobs {
+			knobs[k] = canonKnob(k, v)
+		}
+		c.Knobs = knobs
+	}
 	return results.BenchName(c) + "#" + strconv.Itoa(rep) + "#" + strconv.FormatBool(warmup)
 }
 
