@@ -16,7 +16,11 @@
 // wrapped with the strategy and the file. (A Static split gives ReadAll,
 // Mmap and Shm one chunk per worker, its whole part: a function that must
 // stop sooner checks the context itself, or the run uses a Dynamic split of
-// smaller segments.) The input must be a regular file
+// smaller segments.) A panic in the function is recovered on its worker,
+// stops every worker as an error does, and once they have all stopped is
+// raised again on the caller's goroutine as a PanicError holding the value
+// and the stack of the panic, so a recover around Run sees it; a nil
+// function is an error before any work. The input must be a regular file
 // whose size is known when it is opened: named pipes, devices, sockets,
 // directories and files on pseudo file systems (/proc, /sys) are refused
 // with one line naming the file, and a file that changes during the run
@@ -113,9 +117,13 @@ type Stats struct {
 // the package documentation for the guarantees). It returns once every
 // worker has stopped, with the run's figures; the first error (fn's, a
 // read's, the context's, a change of the file) wrapped with the strategy
-// and the file, in one line.
+// and the file, in one line. A panic in fn is raised again, as a
+// PanicError, on the caller's goroutine once every worker has stopped.
 func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (Stats, error) {
 	start := time.Now()
+	if fn == nil {
+		return Stats{}, errNilFunc
+	}
 	opt, err := opt.resolved()
 	if err != nil {
 		return Stats{}, err
@@ -158,6 +166,10 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 	}
 	r.total(&st)
 	st.Elapsed = time.Since(start)
+	if r.panic != nil { // every worker has stopped
+		unmap()
+		r.repanic()
+	}
 	if err == nil {
 		err = r.err()
 	}
@@ -188,6 +200,9 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 // free. A memory fault reading data (a mapping whose file shrank) is an
 // error.
 func RunBytes(ctx context.Context, data []byte, opt Options, fn func(Chunk) error) (Stats, error) {
+	if fn == nil {
+		return Stats{}, errNilFunc
+	}
 	opt.Strategy = ReadAll // the options' check needs one; only the split is used
 	opt, err := opt.resolved()
 	if err != nil {
@@ -196,6 +211,7 @@ func RunBytes(ctx context.Context, data []byte, opt Options, fn func(Chunk) erro
 	start := time.Now()
 	r := newRun(ctx, opt, fn)
 	err = r.scan("the data", data, WhileReferenced)
+	r.repanic()
 	st := Stats{Workers: opt.Workers}
 	r.total(&st)
 	st.Elapsed = time.Since(start)
@@ -211,8 +227,8 @@ func RunBytes(ctx context.Context, data []byte, opt Options, fn func(Chunk) erro
 	return st, nil
 }
 
-// errStopped ends a worker's read once the run has failed; it is never
-// returned by Run.
+// errStopped ends a worker's read once the run has failed, and is a call's
+// error when fn panicked; it is never returned by Run.
 var errStopped = errors.New("fanout: stopped")
 
 // run is one Run's shared state: the options, fn, the first failure and
@@ -225,6 +241,7 @@ type run struct {
 	stopped atomic.Bool
 	mu      sync.Mutex
 	first   error
+	panic   *PanicError // the first call of fn that panicked
 	chunks  atomic.Int64
 	bytes   atomic.Int64
 	reads   atomic.Int64
@@ -300,7 +317,10 @@ func (k *worker) deliver(off int64, data []byte, v Validity) bool {
 	}
 	k.chunks++
 	k.bytes += int64(len(data))
-	if err := k.r.fn(Chunk{Worker: k.w, Offset: off, Data: data, Valid: v}); err != nil {
+	if err := k.call(Chunk{Worker: k.w, Offset: off, Data: data, Valid: v}); err != nil {
+		if err == errStopped { // fn panicked: call recorded it
+			return false
+		}
 		k.r.fail(fmt.Errorf("worker %d, chunk at byte %d: %w", k.w, off, err))
 		return false
 	}
