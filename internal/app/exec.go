@@ -85,6 +85,9 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	if o.ExtraWork, err = workload.ParseExtraWork(os.Getenv(workload.ExtraWorkEnv)); err != nil {
 		return usagef("%v", err)
 	}
+	if err := runner.CheckOutputs(o); err != nil {
+		return usagef("%v", err)
+	}
 	rep, runErr := runner.Exec(o)
 	if rep.Answer.Workload != "" { // a run that failed before its answer reports nothing
 		enc := json.NewEncoder(stdout)

@@ -62,3 +62,59 @@ func TestExecRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestExecOutputIsInput: an --answer-out or --profile output that is the
+// input file (its own path, another path to it, a symlink or a hard link
+// to it) is refused before the run, in one line naming the flag, exit 2,
+// and the input is left whole; an output elsewhere is written.
+func TestExecOutputIsInput(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "in.cpu.pprof") // a name --profile in would write
+	data := strings.Repeat("a;1.0\nb;2.0\n", 1000)
+	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	hard := filepath.Join(dir, "hard")
+	if err := os.Link(file, hard); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "answer.txt")
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stderr string // the line's prefix ("": no line)
+	}{
+		{"answer-out the input", []string{"--answer-out", file}, 2, "fanbench exec: flag -answer-out: " + file + " is the input file " + file},
+		{"answer-out another path to it", []string{"--answer-out", filepath.Join(dir, ".", "x", "..", "in.cpu.pprof")}, 2, "fanbench exec: flag -answer-out: "},
+		{"answer-out a symlink to it", []string{"--answer-out", link}, 2, "fanbench exec: flag -answer-out: " + link + " is the input file " + file},
+		{"answer-out a hard link to it", []string{"--answer-out", hard}, 2, "fanbench exec: flag -answer-out: " + hard + " is the input file " + file},
+		{"profile writes the input", []string{"--profile", filepath.Join(dir, "in")}, 2, "fanbench exec: flag -profile: " + file + " is the input file " + file},
+		{"answer-out elsewhere", []string{"--answer-out", other}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "answer-out another path to it" {
+				if err := os.Mkdir(filepath.Join(dir, "x"), 0o755); err != nil && !os.IsExist(err) {
+					t.Fatal(err)
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			status := Run(&stdout, &stderr, append(append([]string{"exec", "--strategy", "ranges", "--workload", "count"}, tt.args...), file))
+			line := stderr.String()
+			if status != tt.status || !strings.HasPrefix(line, tt.stderr) || (tt.stderr != "") != (strings.Count(line, "\n") == 1) || (tt.stderr == "" && line != "") {
+				t.Errorf("exit %d, stderr %q; want exit %d, %q…", status, line, tt.status, tt.stderr)
+			}
+			if got, err := os.ReadFile(file); err != nil || string(got) != data {
+				t.Errorf("input now %d bytes (%v), want its %d bytes unchanged", len(got), err, len(data))
+			}
+		})
+	}
+	if got, err := os.ReadFile(other); err != nil || string(got) != "2000 12000\n" {
+		t.Errorf("answer-out elsewhere: %q, %v; want the count answer 2000 12000 and a newline", got, err)
+	}
+}

@@ -138,10 +138,40 @@ type execRun struct {
 	extra *workload.Extra
 }
 
+// CheckOutputs refuses an output of o (AnswerOut, Profile's two files)
+// that is the input file, by device and inode (os.SameFile: another path
+// to it, a symlink or a hard link to it too), before anything is opened
+// for writing: writing it would destroy the input. The error names the
+// flag; an output that does not exist yet, or cannot be read, is left to
+// its write.
+func CheckOutputs(o ExecOptions) error {
+	in, err := os.Stat(o.Path)
+	if err != nil {
+		return nil // the input policy names it
+	}
+	outs := []struct{ flag, path string }{{"answer-out", o.AnswerOut}}
+	if o.Profile != "" {
+		outs = append(outs, struct{ flag, path string }{"profile", o.Profile + ".cpu.pprof"},
+			struct{ flag, path string }{"profile", o.Profile + ".heap.pprof"})
+	}
+	for _, out := range outs {
+		if out.path == "" {
+			continue
+		}
+		if st, err := os.Stat(out.path); err == nil && os.SameFile(in, st) {
+			return fmt.Errorf("flag -%s: %s is the input file %s (writing it would destroy the input)", out.flag, out.path, o.Path)
+		}
+	}
+	return nil
+}
+
 // prepareExec checks o, refuses what the input policy or the memory guard
 // refuses, and sets rep.Size: everything before anything is allocated.
 func prepareExec(o ExecOptions, rep *ExecReport) (execRun, error) {
 	var x execRun
+	if err := CheckOutputs(o); err != nil {
+		return x, err
+	}
 	if !slices.Contains(strategy.Modes, rep.Mode) {
 		return x, fmt.Errorf("mode %q: want one of %s", string(o.Mode), strategy.ModesText())
 	}
