@@ -2,12 +2,17 @@ package ab
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +20,8 @@ import (
 
 	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -38,6 +45,88 @@ type CalibrateOptions struct {
 	Strategy string
 }
 
+// CalibrationFile records, in a calibration folder, the spec whose cells
+// its comparisons run: the spec's path and the SHA-256 of its text. A
+// sitting with another spec is refused: its comparisons would be pooled
+// with the folder's as if they measured the same cells.
+const CalibrationFile = "calibration.json"
+
+// calibrationRecord is CalibrationFile.
+type calibrationRecord struct {
+	Spec       string `json:"spec"`
+	SpecSHA256 string `json:"spec_sha256"`
+}
+
+// Check refuses a sitting that would report what it never measured, each
+// in one line: a slowdown injected into a strategy that no goroutine-mode
+// cell of the spec uses (extra work is injected in goroutine mode only, so
+// nothing would be; the error names the flag and the spec's strategies),
+// and a calibration folder whose comparisons ran another spec (recorded in
+// CalibrationFile, or, in a folder made before the record, in its
+// comparisons' spec copies; the error names the folder).
+func (o CalibrateOptions) Check() error {
+	spec := o.AB.Spec
+	if o.Comparisons > 0 && slices.ContainsFunc(o.Slowdowns, func(k float64) bool { return k > 0 }) {
+		var strategies []string
+		for _, c := range spec.Cells() {
+			if c.Ref == nil && c.Cell.Mode == strategy.Goroutine.String() && !slices.Contains(strategies, c.Cell.Strategy) {
+				strategies = append(strategies, c.Cell.Strategy)
+			}
+		}
+		if !slices.Contains(strategies, o.Strategy) {
+			has := "none"
+			if len(strategies) > 0 {
+				has = strings.Join(strategies, ", ")
+			}
+			return fmt.Errorf("flag -strategy: %s: no goroutine-mode cell of %s uses it (its goroutine-mode strategies: %s)", o.Strategy, spec.Path, has)
+		}
+	}
+	_, err := o.specRecord()
+	return err
+}
+
+// specRecord is the record of the sitting's spec, checked against the
+// folder's: its CalibrationFile, else the spec copy of each comparison.
+func (o CalibrateOptions) specRecord() (calibrationRecord, error) {
+	src, err := os.ReadFile(o.AB.Spec.Path)
+	if err != nil {
+		return calibrationRecord{}, fmt.Errorf("spec: %w", err)
+	}
+	sum := sha256.Sum256(src)
+	rec := calibrationRecord{Spec: o.AB.Spec.Path, SpecSHA256: hex.EncodeToString(sum[:])}
+	refuse := func(ran, hash string) error {
+		return fmt.Errorf("calibration folder %s: its comparisons ran %s (sha256 %.12s), not %s (sha256 %.12s): use another --dir", o.Dir, ran, hash, rec.Spec, rec.SpecSHA256)
+	}
+	b, err := os.ReadFile(filepath.Join(o.Dir, CalibrationFile))
+	switch {
+	case err == nil:
+		var had calibrationRecord
+		if err := json.Unmarshal(b, &had); err != nil {
+			return rec, fmt.Errorf("%s: %w", filepath.Join(o.Dir, CalibrationFile), err)
+		}
+		if had.SpecSHA256 != rec.SpecSHA256 {
+			return rec, refuse(had.Spec, had.SpecSHA256)
+		}
+		return rec, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return rec, err
+	}
+	copies, err := filepath.Glob(filepath.Join(o.Dir, "*-[0-9][0-9][0-9]", runner.SpecCopyName))
+	if err != nil {
+		return rec, err
+	}
+	for _, c := range copies {
+		b, err := os.ReadFile(c)
+		if err != nil {
+			return rec, err
+		}
+		if sum := sha256.Sum256(b); sum != sha256.Sum256(src) {
+			return rec, refuse(c, hex.EncodeToString(sum[:]))
+		}
+	}
+	return rec, nil
+}
+
 // conditionName is aa for A/A and kN for an injected N% slowdown.
 func conditionName(k float64) string {
 	if k == 0 {
@@ -51,10 +140,24 @@ func conditionName(k float64) string {
 // reaches all of them alike. Each comparison is an ordinary A/B results
 // folder: an interrupted one can be finished with `fanbench ab --resume`.
 func Calibrate(ctx context.Context, o CalibrateOptions) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	rec, err := o.specRecord()
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return fmt.Errorf("calibration folder: %w", err)
 	}
-	b := Build{Rev: o.Binary, Binary: o.Binary}
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, CalibrationFile), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("calibration folder: %w", err)
+	}
+	bin := Build{Rev: o.Binary, Binary: o.Binary}
 	for i := 0; i < o.Comparisons; i++ {
 		for _, k := range o.Slowdowns {
 			name := conditionName(k)
@@ -64,7 +167,7 @@ func Calibrate(ctx context.Context, o CalibrateOptions) error {
 			}
 			ab := o.AB
 			spec := *o.AB.Spec
-			ab.Spec, ab.Base, ab.Head = &spec, b, b
+			ab.Spec, ab.Base, ab.Head = &spec, bin, bin
 			ab.Dir = filepath.Join(o.Dir, fmt.Sprintf("%s-%03d", name, n))
 			if k > 0 {
 				ab.ArmEnv = map[string][]string{ArmHead: {workload.ExtraWorkEnv + "=" + workload.ExtraWork{Strategy: o.Strategy, Percent: k}.String()}}

@@ -64,10 +64,14 @@ func cmdCalibrate(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	co := ab.CalibrateOptions{AB: o, Binary: self, Dir: *dir, Comparisons: *n, Slowdowns: ks, Strategy: *strat}
+	if err := co.Check(); err != nil {
+		return usagef("%v", err)
+	}
 	ctx, stop := signalContext()
 	defer stop()
-	o.Progress, o.Terminal = stderr, isTerminal(stderr)
-	err = ab.Calibrate(ctx, ab.CalibrateOptions{AB: o, Binary: self, Dir: *dir, Comparisons: *n, Slowdowns: ks, Strategy: *strat})
+	co.AB.Progress, co.AB.Terminal = stderr, isTerminal(stderr)
+	err = ab.Calibrate(ctx, co)
 	if err != nil {
 		if ctx.Err() != nil {
 			return &exitError{code: 130, msg: err.Error()}
