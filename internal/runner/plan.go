@@ -198,14 +198,29 @@ func (p *RunPlan) Generate() int64 {
 }
 
 // CheckSpace fails, naming the folder and the figures, when the fixtures to
-// generate do not fit in the free space with generation's reserve.
+// generate do not fit in the free space with generation's reserve, and
+// first when their folder cannot be written (CheckFixtureDir).
 func (p *RunPlan) CheckSpace() error {
+	if err := p.CheckFixtureDir(); err != nil {
+		return err
+	}
 	need := p.Generate()
 	if need == 0 || p.Free < 0 || need+fixture.DiskMargin <= p.Free {
 		return nil
 	}
 	return fmt.Errorf("fixtures to generate need %s (+%s kept in reserve) but %s has only %s free",
 		units.HumanSize(float64(need)), units.HumanSize(fixture.DiskMargin), p.FixtureDir, units.HumanSize(float64(p.Free)))
+}
+
+// CheckFixtureDir checks, writing nothing, that the plan's fixture folder
+// can be written (or made), when the plan needs a fixture (verifying one
+// takes the folder's lock too): checked with the space, before Run makes
+// its results folder, so that an unwritable folder leaves none half made.
+func (p *RunPlan) CheckFixtureDir() error {
+	if len(p.Fixtures) == 0 {
+		return nil
+	}
+	return fixture.CheckWritable(p.FixtureDir)
 }
 
 // pastKey identifies a cell's runs across results folders: its benchmark
@@ -328,7 +343,9 @@ func (p *RunPlan) Write(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s: %s\n", units.FormatSize(f.Size), f.Path, what)
 	}
 	space := "fits"
-	if err := p.CheckSpace(); err != nil {
+	if err := p.CheckFixtureDir(); err != nil {
+		space = "CANNOT BE WRITTEN: " + err.Error()
+	} else if err := p.CheckSpace(); err != nil {
 		space = "DOES NOT FIT: " + err.Error()
 	}
 	fmt.Fprintf(w, "  to generate: %s; %s\n", units.HumanSize(float64(p.Generate())), space)
