@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,17 +80,51 @@ func Resolve(repo, cache, rev string) (Build, error) {
 		var be *BuildError
 		if errors.As(err, &be) {
 			be.Msg = fmt.Sprintf("%s (%s) does not build: %s", rev, commit[:12], be.Msg)
+			return Build{}, err
 		}
-		return Build{}, err
+		return Build{}, fmt.Errorf("build %s (%s): %w", rev, commit[:12], err)
 	}
 	b.Built = true
 	return b, nil
 }
 
+// checkBuildEnv checks what go build needs of the machine, not of the
+// revision: a temporary folder (GOTMPDIR, else TMPDIR) that exists. Its
+// error is no BuildError: the revision is not to blame.
+func checkBuildEnv() error {
+	name, dir := "GOTMPDIR", os.Getenv("GOTMPDIR")
+	if dir == "" {
+		name, dir = "TMPDIR", os.TempDir()
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s %s: %w (go build needs a temporary folder)", name, dir, errors.Unwrap(err))
+	case !st.IsDir():
+		return fmt.Errorf("%s %s: not a directory (go build needs a temporary folder)", name, dir)
+	}
+	return nil
+}
+
 // build compiles commit's ./cmd/fanbench into binary through a temporary
-// git worktree under cache, which it removes again.
-func build(repo, cache, commit, binary string) error {
-	if err := os.MkdirAll(filepath.Dir(binary), 0o755); err != nil {
+// git worktree under cache, which it removes again. A build that fails
+// removes the commit's folder it made. Only a go build that ran and
+// failed is a BuildError (the revision's fault); a missing temporary
+// folder, a worktree git could not add or a go command that could not be
+// started is the machine's.
+func build(repo, cache, commit, binary string) (err error) {
+	if err := checkBuildEnv(); err != nil {
+		return err
+	}
+	dir := filepath.Dir(binary)
+	if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				os.Remove(dir) // only if empty: what another build put there stays
+			}
+		}()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("build cache: %w", err)
 	}
 	wt, err := os.MkdirTemp(cache, ".worktree-"+commit[:12]+"-")
@@ -114,6 +149,10 @@ func build(repo, cache, commit, binary string) error {
 	cmd.Stdout, cmd.Stderr = &outb, &outb
 	if err := cmd.Run(); err != nil {
 		os.Remove(tmp)
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return fmt.Errorf("go build ./cmd/fanbench: %w", err) // not started
+		}
 		return &BuildError{fmt.Sprintf("go build ./cmd/fanbench: %v: %s", err, lastLines(outb.String(), 3))}
 	}
 	if err := os.Rename(tmp, binary); err != nil {

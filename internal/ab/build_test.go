@@ -109,3 +109,60 @@ func TestResolveBuildCache(t *testing.T) {
 		t.Errorf("non-executable file: err = %v", err)
 	}
 }
+
+// TestResolveEnvironmentErrors: a build that fails for the machine's sake
+// (TMPDIR missing, git unable to add the worktree, no go command) is not
+// blamed on the revision: no BuildError, no "does not build", and the
+// error says what failed; a compile error is still the revision's. No
+// failed build leaves its commit's folder in the cache.
+func TestResolveEnvironmentErrors(t *testing.T) {
+	repo, good, bad := tempRepo(t)
+	tmp := t.TempDir()
+	gitBin, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A git that fails to add a worktree and runs every other command.
+	noWorktree := filepath.Join(tmp, "noworktree")
+	os.MkdirAll(noWorktree, 0o755)
+	script := "#!/bin/sh\nif [ \"$3\" = worktree ] && [ \"$4\" = add ]; then echo 'fatal: could not create work tree dir' >&2; exit 128; fi\nexec " + gitBin + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(noWorktree, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A PATH with git and without go.
+	noGo := filepath.Join(tmp, "nogo")
+	os.MkdirAll(noGo, 0o755)
+	if err := os.Symlink(gitBin, filepath.Join(noGo, "git")); err != nil {
+		t.Fatal(err)
+	}
+	path := os.Getenv("PATH")
+	tests := []struct {
+		name, env, value string
+		want             string
+	}{
+		{"TMPDIR missing", "TMPDIR", filepath.Join(tmp, "missing"), "TMPDIR " + filepath.Join(tmp, "missing") + ": "},
+		{"worktree not added", "PATH", noWorktree + ":" + path, "git worktree add " + good + ": "},
+		{"no go command", "PATH", noGo, "go build ./cmd/fanbench: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cache := filepath.Join(t.TempDir(), "cache")
+			t.Setenv(tt.env, tt.value)
+			_, err := Resolve(repo, cache, good)
+			var be *BuildError
+			if err == nil || errors.As(err, &be) || strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %v; want one line with %q, not a BuildError", err, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(cache, good)); err == nil {
+				t.Errorf("the build folder %s was left", filepath.Join(cache, good))
+			}
+		})
+	}
+	cache := filepath.Join(t.TempDir(), "cache")
+	if _, err := Resolve(repo, cache, bad); err == nil {
+		t.Fatal("the bad commit built")
+	}
+	if _, err := os.Stat(filepath.Join(cache, bad)); err == nil {
+		t.Errorf("the bad commit's build folder was left")
+	}
+}
