@@ -44,6 +44,20 @@ func CreateDir(path string) (Dir, error) {
 	return Dir{Path: path}, nil
 }
 
+// CreateNewDir creates the results folder at path (and its parents if
+// needed) for a fresh experiment. The folder itself must not exist: it is
+// made with os.Mkdir, so two experiments never share one folder; when it
+// exists the error wraps fs.ErrExist.
+func CreateNewDir(path string) (Dir, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return Dir{}, fmt.Errorf("create results folder: %w", err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil {
+		return Dir{}, fmt.Errorf("create results folder: %w", err)
+	}
+	return Dir{Path: path}, nil
+}
+
 // RunsPath is the path of the folder's runs.jsonl.
 func (d Dir) RunsPath() string { return filepath.Join(d.Path, RunsFile) }
 

@@ -50,8 +50,9 @@ type Options struct {
 	// A/B comparison plans adjacent pairs, round by round).
 	Plan func(cells []Cell) []Planned
 
-	memAvailable func() int64    // MemAvailable for the memory guard (default: the machine's)
-	beforeRun    func(order int) // test hook: called before each run is launched
+	memAvailable func() int64     // MemAvailable for the memory guard (default: the machine's)
+	now          func() time.Time // the clock that names a new results folder (default time.Now)
+	beforeRun    func(order int)  // test hook: called before each run is launched
 }
 
 // Arm is one build of an A/B comparison.
@@ -189,16 +190,42 @@ func (x *experiment) newPlan() error {
 }
 
 // resultsDir creates the results folder: Options.Dir, or a new
-// ResultsRoot/<experiment>/<UTC time>.
+// ResultsRoot/<experiment>/<UTC time>, made exclusively (newDir).
 func (o Options) resultsDir() (results.Dir, error) {
-	path := o.Dir
-	if path == "" {
-		var err error
-		if path, err = experimentDir(o.ResultsRoot, o.Spec.Name, time.Now()); err != nil {
-			return results.Dir{}, err
+	if o.Dir != "" {
+		return results.CreateDir(o.Dir)
+	}
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
+	base, err := experimentDir(o.ResultsRoot, o.Spec.Name, now())
+	if err != nil {
+		return results.Dir{}, err
+	}
+	return newDir(base)
+}
+
+// maxSameSecond is how many experiments of one name newDir gives folders
+// within one second.
+const maxSameSecond = 999
+
+// newDir creates a fresh results folder named base, or, when a folder of
+// that name exists (another experiment started in the same second),
+// base-002, base-003, ...: three digits, so the names sort in the order
+// the experiments started. A folder is never reused.
+func newDir(base string) (results.Dir, error) {
+	for n := 1; n <= maxSameSecond; n++ {
+		path := base
+		if n > 1 {
+			path = fmt.Sprintf("%s-%03d", base, n)
+		}
+		d, err := results.CreateNewDir(path)
+		if !errors.Is(err, fs.ErrExist) {
+			return d, err
 		}
 	}
-	return results.CreateDir(path)
+	return results.Dir{}, fmt.Errorf("create results folder: %s and %d more folders of the same second exist", base, maxSameSecond-1)
 }
 
 // removeStaleCgroups removes the (empty) run cgroups a driver killed by
