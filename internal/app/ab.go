@@ -89,12 +89,14 @@ func (f abFlags) options(spec *runner.Spec) (ab.Options, error) {
 		MaxPairs: *f.maxPairs, Budget: *f.budget, Force: *f.force}, nil
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM. A closed pipe on stdout
-// (e.g. `| tee` killed by Ctrl-C) must not kill a run or comparison before
-// it records what it has: writes then fail instead.
+// signalContext is cancelled by SIGINT, SIGTERM or SIGHUP (a closed
+// terminal or ssh session): each stops a run or comparison the same way,
+// with what it recorded kept and the --resume command. A closed pipe on
+// stdout (e.g. `| tee` killed by Ctrl-C) must not kill a run or comparison
+// before it records what it has: writes then fail instead.
 func signalContext() (context.Context, context.CancelFunc) {
 	signal.Ignore(syscall.SIGPIPE)
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
 func isTerminal(w io.Writer) bool {

@@ -2,15 +2,12 @@ package app
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"golang.org/x/term"
 
@@ -77,10 +74,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	} else if *dryRun {
 		return usagef("--dry-run plans a new experiment: give a spec file, not --resume")
 	}
-	// A closed pipe on stdout (e.g. `| tee` killed by Ctrl-C) must not kill the
-	// run before it records what it has: writes then fail instead.
-	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	isTerm := false
 	if f, ok := stderr.(*os.File); ok {

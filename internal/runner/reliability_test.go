@@ -567,7 +567,7 @@ func runCgroups(parent string) []string {
 	return m
 }
 
-// TestRunInterruptAndResume sends SIGINT or SIGTERM to fanbench run in the
+// TestRunInterruptAndResume sends SIGINT, SIGTERM or SIGHUP to fanbench run in the
 // middle of an experiment: it exits 130, every child process has ended, no
 // run cgroup is left, runs.jsonl is valid and holds only finished runs;
 // --resume then completes it with exactly the runs (keys and run order) of
@@ -611,7 +611,10 @@ command = [%q, "0.2"]
 	if !slices.Equal(runKeys(e.whole), plannedKeys(t, spec)) {
 		t.Fatalf("uninterrupted run: %v, want the plan %v", runKeys(e.whole), plannedKeys(t, spec))
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	// SIGHUP (a closed terminal or ssh session) is an interruption like
+	// the others: it used to kill run outright (exit 129), leaving its
+	// run cgroup and no resume hint.
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) { e.interrupt(t, sig) })
 	}
 }
