@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/fanbench/fanbench/internal/ab"
 	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/results"
@@ -38,6 +39,9 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	var specPath string
 	switch {
 	case *resume != "" && len(pos) == 0:
+		if err := notARunFolder(*resume); err != nil {
+			return err
+		}
 		specPath = filepath.Join(*resume, runner.SpecCopyName)
 	case *resume == "" && len(pos) == 1:
 		specPath = pos[0]
@@ -89,6 +93,20 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	return runOutcome(stdout, sum, *advisory)
+}
+
+// notARunFolder refuses to resume a folder another command made: an A/B
+// comparison's (ab.json), which run --resume would add runs without an
+// arm to, or a calibration's (its comparisons NAME-NNN/ab.json).
+func notARunFolder(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, ab.StateFile)); err == nil {
+		return usagef("resume %s: a fanbench ab folder, not a run's (use fanbench ab --resume)", dir)
+	}
+	if ms, _ := filepath.Glob(filepath.Join(dir, "*-[0-9][0-9][0-9]", ab.StateFile)); len(ms) > 0 {
+		return usagef("resume %s: a fanbench calibrate folder, not a run's (finish a comparison in it with fanbench ab --resume %s)",
+			dir, filepath.Dir(ms[0]))
+	}
+	return nil
 }
 
 // runOutcome prints what an experiment's run came to (its folder and
