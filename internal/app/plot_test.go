@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,33 @@ func TestPlotCommandBadInput(t *testing.T) {
 		}
 		if len(args) == 2 && args[1] == missing && !strings.Contains(stderr.String(), missing) {
 			t.Errorf("%q: error does not name the folder: %s", args, stderr.String())
+		}
+	}
+}
+
+// TestReportRefusesDamagedRuns: a complete last line of runs.jsonl that is
+// not a record (here a one-character typo) is damage, not a torn write:
+// report and plot fail in one line naming the file and the line, exit 2,
+// instead of leaving the run out without a word.
+func TestReportRefusesDamagedRuns(t *testing.T) {
+	dir := chartFixture(t)
+	runsPath := filepath.Join(dir, "runs.jsonl")
+	b, err := os.ReadFile(runsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := bytes.Count(b, []byte("\n"))
+	first := b[:bytes.IndexByte(b, '\n')+1]
+	typo := bytes.Replace(first, []byte(`"rep":`), []byte(`"rep";`), 1)
+	if err := os.WriteFile(runsPath, append(b, typo...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s:%d: invalid character ';' after object key", runsPath, n+1)
+	for _, cmd := range []string{"report", "plot"} {
+		var stdout, stderr bytes.Buffer
+		code := Run(&stdout, &stderr, []string{cmd, dir, "--out", t.TempDir()})
+		if code != 2 || !strings.Contains(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and one line with %q", cmd, code, stderr.String(), want)
 		}
 	}
 }

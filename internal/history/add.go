@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
@@ -104,8 +105,11 @@ func summarize(resultsDir string) (Entry, *compare.Set, error) {
 // Add summarizes the results folder resultsDir (see Summarize) and appends
 // the entry as one JSON line to the history file at historyPath, creating
 // the file and its folder if needed; the line is synced to disk before Add
-// returns. A torn last line left in the file by an earlier crash is cut off
-// first, so that the new line is not glued to it.
+// returns. A torn last line left in the file by an earlier crash (a last
+// line without its newline that is not an entry) is cut off first, so that
+// the new line is not glued to it; a complete line that is not an entry is
+// an error, and the file is left as it is (see Read). A history file that
+// is a symbolic link is refused.
 //
 // gates, when not empty, is a gate specification as for fanbench compare
 // ("sec/op:+10%,B/s:-10%"). The entry is then compared with the previous
@@ -138,7 +142,14 @@ func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 			return Entry{}, fmt.Errorf("history folder: %w", err)
 		}
 	}
-	f, err := os.OpenFile(historyPath, os.O_RDWR|os.O_CREATE, 0o644)
+	// history.jsonl is committed and shared: never written through a link.
+	if err := results.RefuseLink(historyPath); err != nil {
+		return Entry{}, inputErr("open history: %w", err)
+	}
+	f, err := os.OpenFile(historyPath, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		return Entry{}, inputErr("open history: %w", results.RefuseLink(historyPath))
+	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("open history: %w", err)
 	}
@@ -169,6 +180,10 @@ func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 		return Entry{}, fmt.Errorf("encode history entry: %w", err)
 	}
 	line = append(line, '\n')
+	if goodEnd > 0 && data[goodEnd-1] != '\n' {
+		// The last entry lacks its newline (an editor dropped it): keep it whole.
+		line = append([]byte{'\n'}, line...)
+	}
 	if dropped > 0 || goodEnd < int64(len(data)) {
 		if err := f.Truncate(goodEnd); err != nil {
 			return Entry{}, fmt.Errorf("cut torn last line of %s: %w", historyPath, err)

@@ -105,9 +105,11 @@ func (e Entry) Short() string {
 }
 
 // Read reads every entry of the history file at path, in file order. A torn
-// last line (one without its final newline, or not valid JSON, as a crash
-// mid-append leaves it) is dropped; an unreadable line anywhere else is
-// corruption and makes Read fail with an error naming path:line.
+// last line (one without its final newline that is not an entry, as a
+// crash mid-append leaves it) is dropped; a complete entry whose final
+// newline is missing (an editor may drop it) is kept. Any line that is not
+// an entry and ends in a newline, the last one included, is damage and
+// makes Read fail with an error naming path:line.
 func Read(path string) ([]Entry, error) {
 	entries, _, err := ReadTorn(path)
 	return entries, err
@@ -128,11 +130,11 @@ func ReadTorn(path string) (entries []Entry, dropped int, err error) {
 }
 
 // parse decodes history lines. goodEnd is the offset just after the last
-// line that is kept (where an append may safely start); blank lines are
-// skipped. The last non-blank line is dropped when torn; any other bad line
-// is an error naming name:line.
+// line that is kept (where an append may safely start, after a newline if
+// the kept last line lacks one); blank lines are skipped. Only a last line
+// without its newline may be torn, and is dropped when it is not an entry;
+// any other bad line is an error naming name:line.
 func parse(data []byte, name string) (entries []Entry, goodEnd int64, dropped int, err error) {
-	lastNonSpace := len(bytes.TrimRight(data, " \t\r\n"))
 	lineNo := 0
 	for off := 0; off < len(data); {
 		lineNo++
@@ -152,13 +154,11 @@ func parse(data []byte, name string) (entries []Entry, goodEnd int64, dropped in
 			continue
 		}
 		e, derr := decodeLine(line)
-		if derr == nil && !hasNL {
-			derr = errors.New("no final newline")
-		}
-		if derr != nil {
-			if next >= lastNonSpace {
-				return entries, goodEnd, 1, nil
-			}
+		switch {
+		case derr == nil:
+		case !hasNL:
+			return entries, goodEnd, 1, nil // the torn remains of an append
+		default:
 			return nil, 0, 0, fmt.Errorf("%s:%d: %w", name, lineNo, derr)
 		}
 		entries = append(entries, e)

@@ -263,8 +263,15 @@ func TestTornAndCorrupt(t *testing.T) {
 		{"clean", string(good), 2, 0, ""},
 		{"torn half line", string(good) + lines[0][:len(lines[0])/2], 2, 1, ""},
 		{"torn tail longer than a new line", string(good) + "{\"commit\": \"" + strings.Repeat("x", 50000), 2, 1, ""},
-		{"valid line without newline", string(good) + strings.TrimSuffix(lines[0], "\n"), 2, 1, ""},
-		{"invalid last line", string(good) + "{\"commit\": \n", 2, 1, ""},
+		// A whole entry whose newline an editor dropped is kept.
+		{"valid line without newline", lines[0] + strings.TrimSuffix(lines[1], "\n"), 2, 0, ""},
+		// Only a last line without its newline may be torn: a complete
+		// one that is not an entry (a typo in a committed file) is an
+		// error, and Add neither cuts it nor appends after it.
+		{"invalid last line", string(good) + "{\"commit\": \n", 0, 0, ":3: unexpected end of JSON input"},
+		{"one-character typo in the last line", lines[0] + strings.Replace(lines[1], `"commit":`, `"commit";`, 1), 0, 0,
+			":2: invalid character ';' after object key"},
+		{"torn line then a newline", string(good) + lines[0][:20] + "\n", 0, 0, ":3: "},
 		{"blank tail", string(good) + "   ", 2, 1, ""},
 		{"blank lines", "\n" + lines[0] + "\n\n" + lines[1] + "\n", 2, 0, ""},
 		{"corrupt middle line", lines[0] + "garbage\n" + lines[1], 0, 0, ":2: not a JSON object"},
@@ -281,9 +288,12 @@ func TestTornAndCorrupt(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), path+tt.wantErr) {
 					t.Fatalf("err %v, want %q", err, path+tt.wantErr)
 				}
-				// Add refuses to append to a corrupt file.
+				// Add refuses to append to a corrupt file, and changes nothing.
 				if _, err := Add(path, dirs[2], ""); err == nil {
 					t.Error("Add appended to a corrupt history")
+				}
+				if b, _ := os.ReadFile(path); string(b) != tt.content {
+					t.Errorf("Add changed the corrupt history to %q", b)
 				}
 				return
 			}
@@ -302,6 +312,36 @@ func TestTornAndCorrupt(t *testing.T) {
 	}
 	if _, err := Read(filepath.Join(root, "missing.jsonl")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing history: %v", err)
+	}
+}
+
+// TestAddRefusesLink: a history file that is a symbolic link may lead
+// anywhere: Add refuses it (an *InputError naming it) and its target is
+// not changed, not even a torn tail cut.
+func TestAddRefusesLink(t *testing.T) {
+	root, dirs := three(t)
+	target := filepath.Join(root, "elsewhere.jsonl")
+	addAll(t, target, dirs[:1], "")
+	good, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := string(good) + string(good[:20]) // a torn tail Add would cut
+	if err := os.WriteFile(target, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "history.jsonl")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Add(link, dirs[1], "")
+	var ie *InputError
+	want := "open history: " + link + " is a symbolic link (to " + target + ")"
+	if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Add through a link: %v, want an InputError %q...", err, want)
+	}
+	if b, _ := os.ReadFile(target); string(b) != content {
+		t.Errorf("the link's target changed: %d bytes, was %d", len(b), len(content))
 	}
 }
 

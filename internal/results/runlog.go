@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sync"
+	"syscall"
 )
 
 // RunLog is an open runs.jsonl file to which finished runs are appended.
@@ -22,24 +24,48 @@ type RunLog struct {
 }
 
 // OpenRunLog opens (creating if needed) the runs.jsonl file at path for
-// appending. If the file ends with a torn record (a final line left
-// incomplete or unparsable by a crash), that record is cut off first, so
-// new records never get glued to it; TrimmedBytes reports how much was cut.
+// appending. If the file ends with a torn record (a final line without its
+// newline, as a crash mid-write leaves it), that record is cut off first,
+// so new records never get glued to it; TrimmedBytes reports how much was
+// cut. A complete last line (newline-terminated) that is not a record is
+// not torn but damaged: OpenRunLog fails naming path:line and cuts nothing.
+// A path that is a symbolic link is refused (RefuseLink): fanbench never
+// writes through a link to a file outside its folder.
 func OpenRunLog(path string) (*RunLog, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err := RefuseLink(path); err != nil {
+		return nil, fmt.Errorf("open run log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o644)
+	if errors.Is(err, syscall.ELOOP) { // made a link since RefuseLink looked
+		err = RefuseLink(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open run log: %w", err)
 	}
 	l := &RunLog{f: f, path: path}
 	if err := l.trimTornTail(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("open run log %s: %w", path, err)
+		return nil, fmt.Errorf("open run log: %w", err)
 	}
 	return l, nil
 }
 
-// trimTornTail truncates the file to the end of its last complete, valid
-// JSON line.
+// RefuseLink returns an error when path is a symbolic link, nil when it is
+// anything else or does not exist. The files fanbench appends to or cuts
+// (runs.jsonl, history.jsonl) are its own: a link may lead anywhere, and
+// writing through it would change a file outside the folder.
+func RefuseLink(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return nil
+	}
+	to, _ := os.Readlink(path)
+	return fmt.Errorf("%s is a symbolic link (to %s): fanbench does not write through links; replace it with the file itself", path, to)
+}
+
+// trimTornTail truncates the file to the end of its last complete line
+// when the last line has no newline (a torn write). A complete last line
+// that is not a valid record is an error naming path:line.
 func (l *RunLog) trimTornTail() error {
 	st, err := l.f.Stat()
 	if err != nil {
@@ -58,10 +84,18 @@ func (l *RunLog) trimTornTail() error {
 		return fmt.Errorf("read last line: %w", err)
 	}
 	if bytes.HasSuffix(last, []byte("\n")) {
-		body := bytes.TrimSpace(last)
-		if len(body) == 0 || json.Valid(body) {
+		if len(bytes.TrimSpace(last)) == 0 {
 			return nil
 		}
+		if _, err := decodeRun(last, l.path, 0); err == nil {
+			return nil
+		}
+		n, err := lineNumber(l.f, start)
+		if err != nil {
+			return err
+		}
+		_, err = decodeRun(last, l.path, n) // again, for the message with its line
+		return fmt.Errorf("%w (a complete line, not a torn write: mend or remove it)", err)
 	}
 	if err := l.f.Truncate(start); err != nil {
 		return fmt.Errorf("cut torn last record: %w", err)
@@ -71,6 +105,21 @@ func (l *RunLog) trimTornTail() error {
 	}
 	l.trimmed = size - start
 	return nil
+}
+
+// lineNumber is the number of the line that starts at offset off of f.
+func lineNumber(f *os.File, off int64) (int, error) {
+	n := 1
+	buf := make([]byte, 64<<10)
+	for pos := int64(0); pos < off; {
+		m := min(int64(len(buf)), off-pos)
+		if _, err := f.ReadAt(buf[:m], pos); err != nil {
+			return 0, fmt.Errorf("count lines: %w", err)
+		}
+		n += bytes.Count(buf[:m], []byte("\n"))
+		pos += m
+	}
+	return n, nil
 }
 
 // lastLineStart returns the offset just after the newline that precedes the
@@ -141,10 +190,10 @@ func (l *RunLog) Close() error {
 }
 
 // ReadRuns reads every run recorded in the runs.jsonl file at path, in file
-// order. A torn last line (one without its final newline, or not valid JSON,
-// as a crash mid-write leaves it) is dropped and counted in dropped; an
-// unreadable line anywhere else is corruption and makes ReadRuns fail with
-// an error naming path:line. Blank lines are ignored.
+// order. A torn last line (one without its final newline, as a crash
+// mid-write leaves it) is dropped and counted in dropped; an unreadable
+// complete line anywhere, the last one included, is damage and makes
+// ReadRuns fail with an error naming path:line. Blank lines are ignored.
 func ReadRuns(path string) (runs []Run, dropped int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -152,6 +201,23 @@ func ReadRuns(path string) (runs []Run, dropped int, err error) {
 	}
 	defer f.Close()
 	return readRuns(f, path)
+}
+
+// decodeRun decodes the line numbered n of the runs file name as one Run;
+// errors name name:n.
+func decodeRun(line []byte, name string, n int) (Run, error) {
+	var run Run
+	if trimmed := bytes.TrimSpace(line); len(trimmed) == 0 || trimmed[0] != '{' {
+		return Run{}, fmt.Errorf("%s:%d: not a JSON object", name, n)
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if err := dec.Decode(&run); err != nil {
+		return Run{}, fmt.Errorf("%s:%d: %w", name, n, err)
+	}
+	if dec.More() {
+		return Run{}, fmt.Errorf("%s:%d: more than one JSON value on the line", name, n)
+	}
+	return run, nil
 }
 
 // readRuns is ReadRuns over any reader; name is used in error messages.
@@ -164,20 +230,7 @@ func readRuns(r io.Reader, name string) (runs []Run, dropped int, err error) {
 		lineNo      int
 		blankTail   bool // the input ends with blanks and no newline
 	)
-	decode := func(line []byte, n int) (Run, error) {
-		var run Run
-		if trimmed := bytes.TrimSpace(line); len(trimmed) == 0 || trimmed[0] != '{' {
-			return Run{}, fmt.Errorf("%s:%d: not a JSON object", name, n)
-		}
-		dec := json.NewDecoder(bytes.NewReader(line))
-		if err := dec.Decode(&run); err != nil {
-			return Run{}, fmt.Errorf("%s:%d: %w", name, n, err)
-		}
-		if dec.More() {
-			return Run{}, fmt.Errorf("%s:%d: more than one JSON value on the line", name, n)
-		}
-		return run, nil
-	}
+	decode := func(line []byte, n int) (Run, error) { return decodeRun(line, name, n) }
 	for {
 		line, rerr := br.ReadBytes('\n')
 		if rerr != nil && !errors.Is(rerr, io.EOF) {
@@ -209,9 +262,14 @@ func readRuns(r io.Reader, name string) (runs []Run, dropped int, err error) {
 	torn := blankTail
 	if pending != nil {
 		run, err := decode(pending, pendingLine)
-		if err != nil || !pendingNL {
+		switch {
+		case !pendingNL:
+			// Only a last line without its newline can be a torn write.
 			torn = true
-		} else {
+		case err != nil:
+			// A complete line that does not parse is damage, as anywhere else.
+			return nil, 0, err
+		default:
 			runs = append(runs, run)
 		}
 	}

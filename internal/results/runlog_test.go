@@ -149,10 +149,14 @@ func TestReadRunsTornAndCorrupt(t *testing.T) {
 		{"blank lines ignored", r0 + "\n  \n" + r1 + "\n", 2, 0, ""},
 		{"torn partial JSON", r0 + r1[:len(r1)/2], 1, 1, ""},
 		{"complete JSON but no newline", r0 + strings.TrimSuffix(r1, "\n"), 1, 1, ""},
-		{"invalid last line with newline", r0 + "{\"rep\":\x00\x00\n", 1, 1, ""},
+		// A complete (newline-terminated) last line is never taken for
+		// torn: a record with a typo is an error naming its line.
+		{"invalid last line with newline", r0 + "{\"rep\":\x00\x00\n", 0, 0, RunsFile + ":2: invalid character"},
+		{"one-character typo in the last line", r0 + strings.Replace(r1, `"rep":`, `"rep";`, 1), 0, 0, RunsFile + ":2: invalid character ';'"},
+		{"JSON null last line", r0 + "null\n", 0, 0, RunsFile + ":2: not a JSON object"},
 		{"only a torn line", r0[:10], 0, 1, ""},
 		{"blank fragment after last record", r0 + "   ", 1, 1, ""},
-		{"torn line then blank lines", r0 + r1[:20] + "\n\n", 1, 1, ""},
+		{"cut line then blank lines", r0 + r1[:20] + "\n\n", 0, 0, RunsFile + ":2: invalid character"},
 		{"corrupt middle line", r0 + "{garbage}\n" + r1, 0, 0, RunsFile + ":2:"},
 		{"JSON null in the middle", r0 + "null\n" + r1, 0, 0, RunsFile + ":2: not a JSON object"},
 		{"two values on a middle line", r0 + "{} {}\n" + r1, 0, 0, RunsFile + ":2: more than one"},
@@ -196,7 +200,6 @@ func TestOpenRunLogCutsTornTail(t *testing.T) {
 	}{
 		{"clean", r0 + r1, 0, 2},
 		{"torn", r0 + r1[:30], 30, 1},
-		{"invalid with newline", r0 + "{\"x\n", 4, 1},
 		{"torn only line", r1[:30], 30, 0},
 		{"long last record intact", r0 + rLong, 0, 2},
 		{"long last record torn", r0 + rLong[:150<<10], 150 << 10, 1},
@@ -225,6 +228,56 @@ func TestOpenRunLogCutsTornTail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenRunLogRefusesDamage: a complete last line that is not a record
+// is damage, not a torn write, and a runs.jsonl that is a symbolic link
+// may lead out of the folder: OpenRunLog fails, naming the file (and the
+// line), and changes nothing. Before, it cut the complete line, through
+// the link too.
+func TestOpenRunLogRefusesDamage(t *testing.T) {
+	r0, r1 := marshalLine(t, sampleRun(0)), marshalLine(t, sampleRun(1))
+	for _, tt := range []struct {
+		name, content, want string
+	}{
+		{"invalid with newline", r0 + "{\"x\n", RunsFile + `:2: invalid character '\n' in string literal (a complete line, not a torn write: mend or remove it)`},
+		{"typo in the last record", r0 + r0 + strings.Replace(r1, `"rep":`, `"rep";`, 1), RunsFile + ":3: invalid character ';' after object key"},
+		{"not an object", r0 + "[1]\n", RunsFile + ":2: not a JSON object"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeLines(t, tt.content)
+			l, err := OpenRunLog(path)
+			if err == nil {
+				l.Close()
+				t.Fatal("OpenRunLog succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("OpenRunLog: %v, want one line with %q", err, tt.want)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tt.content {
+				t.Errorf("file changed to %q", b)
+			}
+		})
+	}
+	t.Run("symbolic link", func(t *testing.T) {
+		outside := writeLines(t, r0+r1[:30]) // ends in what would be a torn line
+		path := filepath.Join(t.TempDir(), RunsFile)
+		if err := os.Symlink(outside, path); err != nil {
+			t.Fatal(err)
+		}
+		l, err := OpenRunLog(path)
+		if err == nil {
+			l.Close()
+			t.Fatal("OpenRunLog through a symbolic link succeeded")
+		}
+		want := "open run log: " + path + " is a symbolic link (to " + outside + "): fanbench does not write through links"
+		if !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("OpenRunLog: %v, want %q...", err, want)
+		}
+		if b, _ := os.ReadFile(outside); string(b) != r0+r1[:30] {
+			t.Errorf("the link's target changed: %d bytes", len(b))
+		}
+	})
 }
 
 func FuzzReadRuns(f *testing.F) {

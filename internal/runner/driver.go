@@ -258,6 +258,9 @@ func (x *experiment) resume() error {
 			fmt.Fprintf(o.Progress, "  %s\n", c)
 		}
 	}
+	if err := results.RefuseLink(dir.RunsPath()); err != nil {
+		return fmt.Errorf("resume %s: %w", dir.Path, err)
+	}
 	x.prior, _, err = dir.ReadRuns()
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // none: interrupted before the first run
 		return fmt.Errorf("resume %s: %w", dir.Path, err)

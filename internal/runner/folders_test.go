@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,63 @@ func TestRunsOfOneSecondGetTwoFolders(t *testing.T) {
 				t.Errorf("%s: %v", d, err)
 			}
 		}
+	}
+}
+
+// TestResumeRefusesDamagedRunLog: --resume of a folder whose runs.jsonl
+// ends in a complete line that is not a record, or is a symbolic link to
+// a file outside the folder, fails naming the file (and the line) and
+// changes nothing. Before, the complete line was taken for torn and cut,
+// through the link too.
+func TestResumeRefusesDamagedRunLog(t *testing.T) {
+	spec := mustSpec(t, "name = \"damage\"\nrepetitions = 1\n"+quick+matrixOf(1, "readall"))
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "results")
+	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	runsPath := filepath.Join(dir, results.RunsFile)
+	good := string(mustRead(t, runsPath))
+	// The one record with a one-character typo, newline and all.
+	typo := strings.Replace(good, `"rep":`, `"rep";`, 1)
+	outside := filepath.Join(tmp, "elsewhere.jsonl")
+	for _, tc := range []struct {
+		name    string
+		prepare func(t *testing.T) (check string, want string)
+	}{
+		{"complete garbage last line", func(t *testing.T) (string, string) {
+			writeFile(t, runsPath, good+typo)
+			return runsPath, "resume " + dir + ": " + runsPath + ":2: invalid character ';' after object key"
+		}},
+		{"symbolic link out of the folder", func(t *testing.T) (string, string) {
+			// What would be a torn last line in the target: cut if written through.
+			writeFile(t, outside, good+good[:30])
+			if err := os.Remove(runsPath); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(outside, runsPath); err != nil {
+				t.Fatal(err)
+			}
+			return outside, "resume " + dir + ": " + runsPath + " is a symbolic link (to " + outside + ")"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			check, want := tc.prepare(t)
+			before := string(mustRead(t, check))
+			again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ro := o
+			ro.Spec, ro.Resume = again, true
+			_, err = Run(context.Background(), ro)
+			if err == nil || !strings.HasPrefix(oneLineErr(t, err), want) {
+				t.Errorf("resume: %v, want %q...", err, want)
+			}
+			if after := string(mustRead(t, check)); after != before {
+				t.Errorf("%s changed: %d bytes, was %d", check, len(after), len(before))
+			}
+		})
 	}
 }
