@@ -15,10 +15,6 @@ import (
 // elapsed times are scaled by slow, with 8 repetitions of two cells.
 func historyResults(t *testing.T, root, commit string, slow float64) string {
 	t.Helper()
-	d, err := results.CreateDir(filepath.Join(root, "ci", commit))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var runs []results.Run
 	for _, s := range []string{"ranges", "mmap"} {
 		c := results.Cell{Mode: "goroutine", Strategy: s, Workload: "count", Size: 16 << 20, Workers: 2}
@@ -28,7 +24,18 @@ func historyResults(t *testing.T, root, commit string, slow float64) string {
 				Memory: results.Memory{PeakRSS: 20 << 20}})
 		}
 	}
-	env := results.Environment{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Hostname: "h", Experiment: "ci", Commit: commit}
+	return writeResultsFolder(t, root, commit, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), runs)
+}
+
+// writeResultsFolder writes root/ci/COMMIT with the env.json of commit
+// at time at and the results.bench of runs.
+func writeResultsFolder(t *testing.T, root, commit string, at time.Time, runs []results.Run) string {
+	t.Helper()
+	d, err := results.CreateDir(filepath.Join(root, "ci", commit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := results.Environment{Time: at, Hostname: "h", Experiment: "ci", Commit: commit}
 	if err := d.WriteEnv(env); err != nil {
 		t.Fatal(err)
 	}
@@ -126,5 +133,47 @@ func TestHistoryCommandBadInput(t *testing.T) {
 	data, err := os.ReadFile(hist)
 	if err != nil || strings.Count(string(data), "\n") != 1 {
 		t.Errorf("history after bad input: %d lines, %v", strings.Count(string(data), "\n"), err)
+	}
+}
+
+// allocResults writes a results folder of 8 runs of one cell whose Go
+// runtime was measured, each allocating allocs objects of 64 bytes.
+func allocResults(t *testing.T, root, commit string, hour int, allocs int64) string {
+	t.Helper()
+	c := results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", Size: 16 << 20, Workers: 2}
+	var runs []results.Run
+	for rep := 0; rep < 8; rep++ {
+		runs = append(runs, results.Run{Experiment: "ci", Cell: c, Rep: rep, Status: results.StatusOK,
+			ElapsedSec: 0.01, Bytes: c.Size, Memory: results.Memory{PeakRSS: 20 << 20},
+			Runtime: results.Runtime{AllocBytes: 64 * allocs, AllocObjects: allocs, Measured: true}})
+	}
+	return writeResultsFolder(t, root, commit, time.Date(2026, 1, 1, hour, 0, 0, 0, time.UTC), runs)
+}
+
+// TestGateOnMeasuredZero: a base whose runs allocated nothing (measured:
+// 0 allocs) against a head allocating 2,000 objects per run fails
+// `compare --gate allocs:+2%` and fires `history add --gate allocs:+2%`.
+// Before, the base's zeros were left out of results.bench as "no figure"
+// and compare said PASS.
+func TestGateOnMeasuredZero(t *testing.T) {
+	root := t.TempDir()
+	base := allocResults(t, root, "aaaaaaa1", 0, 0)
+	head := allocResults(t, root, "bbbbbbb2", 1, 2000)
+	var stdout, stderr bytes.Buffer
+	code := Run(&stdout, &stderr, []string{"compare", "--gate", "allocs:+2%",
+		filepath.Join(base, results.BenchFile), filepath.Join(head, results.BenchFile)})
+	if code != 1 {
+		t.Errorf("compare: exit %d, want 1 (the gate fails)\n%s%s", code, stdout.String(), stderr.String())
+	}
+	hist := filepath.Join(root, "history.jsonl")
+	for _, args := range [][]string{{"history", "add", "--history", hist, base}, {"history", "add", "--history", hist, "--gate", "allocs:+2%", head}} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := Run(&stdout, &stderr, args); code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, stderr.String())
+		}
+	}
+	if want := "gate fired: allocs Fanout/mode=goroutine/strategy=mmap/workload=count/size=16MiB/workers=2 +∞%"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("history add --gate:\n%s\nwant %q", stdout.String(), want)
 	}
 }

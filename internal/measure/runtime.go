@@ -102,7 +102,8 @@ func sampleFloat(v metrics.Value) float64 {
 }
 
 // Since returns the runtime figures accumulated from the earlier snapshot b
-// to a: a minus b, field by field.
+// to a: a minus b, field by field, marked as measured (a run that
+// allocated nothing has figures of 0, not none).
 func (a RuntimeSnapshot) Since(b RuntimeSnapshot) results.Runtime {
 	return results.Runtime{
 		AllocBytes:   int64(a.AllocBytes - b.AllocBytes),
@@ -112,5 +113,6 @@ func (a RuntimeSnapshot) Since(b RuntimeSnapshot) results.Runtime {
 		MutexWaitSec: a.MutexWaitSec - b.MutexWaitSec,
 		CPUSec:       a.CPUSec - b.CPUSec,
 		PhaseCPUSec:  a.CPUSec - b.CPUSec + a.ChildrenCPUSec - b.ChildrenCPUSec,
+		Measured:     true,
 	}
 }

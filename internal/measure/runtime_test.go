@@ -33,6 +33,11 @@ func TestReadRuntime(t *testing.T) {
 	if d.GCCPUSec < 0 || d.MutexWaitSec < 0 {
 		t.Errorf("negative CPU/wait: %+v", d)
 	}
+	// Measured even when nothing was allocated between the snapshots: a
+	// run that allocates nothing has figures of 0, not none.
+	if !d.Measured || !after.Since(after).Measured {
+		t.Errorf("Since does not mark its figures measured: %+v", d)
+	}
 	if after.AllocBytes == 0 || after.GCCPUSec <= 0 {
 		t.Errorf("metric not read: %+v", after)
 	}

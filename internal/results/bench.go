@@ -180,10 +180,11 @@ func oneLine(s string) string {
 // benchValues returns the measurements of one successful run: the
 // catalogue's results.bench metrics in catalogue order (sec/op first), then
 // the whole-tree peaks in the run's order of TreePeaks. Figures a run did
-// not measure are left out rather than written as 0 (each entry's value
-// says when it is measured: memory figures that are 0, since no process has
-// zero RSS; runtime figures when no allocation was recorded; wait4 figures
-// when the launcher recorded no wall time). skipped explains values left
+// not measure are left out rather than written as 0, and a figure measured
+// as 0 is written as 0 (each entry's value says when it is measured: memory
+// figures that are 0, since no process has zero RSS; runtime figures when
+// the run measured its Go runtime, Runtime.HasFigures; wait4 figures when
+// the launcher recorded no wall time). skipped explains values left
 // out for another reason.
 func benchValues(r *Run) (vals []benchfmt.Value, skipped []string) {
 	add := func(unit string, v float64) {

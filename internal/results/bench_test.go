@@ -310,3 +310,50 @@ func TestMetricsStrategyCounters(t *testing.T) {
 		t.Errorf("chunks is not a results.bench unit: %v", m)
 	}
 }
+
+// TestMeasuredZeroIsAFigure: a run whose Go runtime was measured and
+// allocated nothing has alloc-B, allocs and gc-cycles of 0 in
+// results.bench and Metrics; only a run that did not measure them (a
+// reference command) lacks them. A record written before Runtime.Measured
+// counts as measured when it recorded any allocation, as before.
+func TestMeasuredZeroIsAFigure(t *testing.T) {
+	const line = "BenchmarkFanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=1 1 0.5 sec/op 2.097152e+06 B/s"
+	for _, tc := range []struct {
+		name string
+		json string // the record's runtime object in runs.jsonl
+		want string // the result line's runtime figures, after sec/op and B/s
+	}{
+		{"measured, allocated nothing", `{"alloc_bytes":0,"alloc_objects":0,"gc_cycles":0,"gc_cpu_sec":0,"measured":true}`,
+			" 0 alloc-B 0 allocs 0 gc-cycles 0 lock-wait-sec\n"},
+		{"measured, allocated", `{"alloc_bytes":4096,"alloc_objects":2,"gc_cycles":1,"gc_cpu_sec":0,"measured":true}`,
+			" 4096 alloc-B 2 allocs 1 gc-cycles 0 lock-wait-sec\n"},
+		{"not measured (a reference command)", `{"alloc_bytes":0,"alloc_objects":0,"gc_cycles":0,"gc_cpu_sec":0}`, "\n"},
+		{"older record that allocated", `{"alloc_bytes":4096,"alloc_objects":2,"gc_cycles":0,"gc_cpu_sec":0}`,
+			" 4096 alloc-B 2 allocs 0 gc-cycles 0 lock-wait-sec\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := `{"cell":{"mode":"goroutine","strategy":"mmap","workload":"count","size":1048576,"size_name":"1MiB","workers":1},` +
+				`"status":"ok","elapsed_sec":0.5,"bytes":1048576,"runtime":` + tc.json + "}\n"
+			runs, dropped, err := ReadRuns(writeLines(t, rec))
+			if err != nil || dropped != 0 || len(runs) != 1 {
+				t.Fatalf("ReadRuns: %d runs, %d dropped, %v", len(runs), dropped, err)
+			}
+			var buf bytes.Buffer
+			if err := WriteBench(&buf, Environment{GOOS: "linux"}, runs); err != nil {
+				t.Fatal(err)
+			}
+			if want := line + tc.want; !strings.Contains(buf.String(), want) {
+				t.Errorf("results.bench:\n%s\nwant the line %q", buf.String(), want)
+			}
+			_, has := Metrics(runs[0])[UnitAllocB]
+			if want := tc.want != "\n"; has != want {
+				t.Errorf("Metrics has %s: %v, want %v", UnitAllocB, has, want)
+			}
+			// A record written now keeps the flag: it reads back the same.
+			again, _, err := readRuns(strings.NewReader(marshalLine(t, runs[0])), "again")
+			if err != nil || len(again) != 1 || again[0].Runtime != runs[0].Runtime {
+				t.Errorf("round trip: %+v, %v; want %+v", again, err, runs[0].Runtime)
+			}
+		})
+	}
+}

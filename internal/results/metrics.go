@@ -171,13 +171,12 @@ func memValue(f func(*Run) int64) func(*Run) (float64, bool) {
 	return func(r *Run) (float64, bool) { v := f(r); return float64(v), v > 0 }
 }
 
-// runtimeValue is a runtime/metrics figure: present when the run recorded
-// any allocation (a run that did not measure the Go heap, like a reference
-// command, has no figure rather than 0).
+// runtimeValue is a runtime/metrics figure: present when the run measured
+// its Go runtime (Runtime.HasFigures), 0 included; a run that did not
+// measure the Go heap, like a reference command, has no figure rather
+// than 0.
 func runtimeValue(f func(*Run) float64) func(*Run) (float64, bool) {
-	return func(r *Run) (float64, bool) {
-		return f(r), r.Runtime.AllocBytes > 0 || r.Runtime.AllocObjects > 0
-	}
+	return func(r *Run) (float64, bool) { return f(r), r.Runtime.HasFigures() }
 }
 
 // usageValue is a wait4 figure: present when the launcher recorded the

@@ -68,6 +68,18 @@ type Runtime struct {
 	// FirstSec is the first iteration's elapsed time. 0: one iteration.
 	Iterations int     `json:"iterations,omitempty"`
 	FirstSec   float64 `json:"first_sec,omitempty"`
+	// Measured is set when these figures were read from the run's Go
+	// runtime, so that a run that allocated nothing has figures of 0
+	// rather than none. A run that did not measure its Go heap (a
+	// reference command) leaves it unset; so do records written before
+	// the field, whose figures count as measured when any is non-zero.
+	Measured bool `json:"measured,omitempty"`
+}
+
+// HasFigures reports whether the runtime figures were measured: Measured,
+// or for an older record without the field, any allocation recorded.
+func (rt Runtime) HasFigures() bool {
+	return rt.Measured || rt.AllocBytes > 0 || rt.AllocObjects > 0
 }
 
 // Usage is what the launcher learns from wait4 about the child it started.

@@ -213,3 +213,35 @@ func TestClaimOnCellWithoutSuccess(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimOnMeasuredZero: a cell whose runs measured their Go runtime and
+// allocated nothing has alloc-B figures of 0, so `alloc-B <= 1024` holds
+// there (it failed: "no alloc-B figure"); a cell that never measured it (a
+// reference command) still has no figure.
+func TestClaimOnMeasuredZero(t *testing.T) {
+	zero := synthRuns("mmap", 1<<20, nil, []int64{mib, mib, mib}, []float64{0.1, 0.1, 0.1})
+	for i := range zero {
+		zero[i].Runtime = results.Runtime{Measured: true}
+	}
+	ref := synthRuns("ref:wc", 1<<20, nil, []int64{mib, mib, mib}, []float64{0.1, 0.1, 0.1})
+	claim := ClaimSpec{Metric: "alloc-B", Op: "<=", Value: val(1024), Stat: "median"}
+	for _, tc := range []struct {
+		name string
+		runs []results.Run
+		pass bool
+	}{
+		{"measured zero", zero, true},
+		{"not measured", ref, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := EvaluateClaims([]ClaimSpec{claim}, tc.runs)
+			if len(vs) != 1 {
+				t.Fatalf("verdicts %+v, want one", vs)
+			}
+			v := vs[0]
+			if v.Pass != tc.pass || tc.pass && (v.Value != 0 || v.Error != "") || !tc.pass && !strings.Contains(v.Error, "alloc-B") {
+				t.Errorf("verdict %+v, want pass %v", v, tc.pass)
+			}
+		})
+	}
+}
