@@ -10,13 +10,14 @@ import (
 
 	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/history"
+	"github.com/fanbench/fanbench/internal/runner"
 )
 
 func init() {
 	register("history", "record results folders in history.jsonl and chart the history (add, plot)", cmdHistory)
 }
 
-const historyUsage = `usage: fanbench history add [--history results/history.jsonl] [--gate SPEC] RESULTS_DIR
+const historyUsage = `usage: fanbench history add [--history results/history.jsonl] [--gate SPEC] [--allow-incomplete] RESULTS_DIR
        fanbench history plot [--history results/history.jsonl] [--out plots/history] [--cells REGEXP] [--max-cells 10] [--metrics sec/op,B/s]`
 
 // cmdHistory is `fanbench history add|plot ...`.
@@ -41,6 +42,7 @@ func historyAdd(stdout, stderr io.Writer, args []string) error {
 	fset := flag.NewFlagSet("history add", flag.ContinueOnError)
 	path := fset.String("history", history.DefaultPath, "history `file` to append to")
 	gate := fset.String("gate", "", "comma-separated `UNIT:±N%` limits checked against the previous entry of the experiment (e.g. 'sec/op:+10%'); a fired gate is recorded, not fatal")
+	allowIncomplete := fset.Bool("allow-incomplete", false, "record a results folder whose experiment has not finished (the entry says so)")
 	pos, err := parseHistoryFlags(fset, stderr, args)
 	if err != nil {
 		return err
@@ -48,7 +50,16 @@ func historyAdd(stdout, stderr io.Writer, args []string) error {
 	if len(pos) != 1 {
 		return usagef("add: want one RESULTS_DIR argument, got %d", len(pos))
 	}
-	e, err := history.Add(*path, pos[0], *gate)
+	st, err := runner.ReadFolderState(pos[0])
+	if err != nil {
+		return usagef("results folder %s: %v", pos[0], err)
+	}
+	incomplete := st.Incomplete()
+	if incomplete != "" && !*allowIncomplete {
+		return usagef("results folder %s: %s: history add records finished experiments (finish it with fanbench run --resume %s, or give --allow-incomplete)",
+			pos[0], incomplete, pos[0])
+	}
+	e, err := history.AddWith(*path, pos[0], history.AddOptions{Gates: *gate, Incomplete: incomplete})
 	if err != nil {
 		var ie *history.InputError
 		switch {
@@ -61,6 +72,9 @@ func historyAdd(stdout, stderr io.Writer, args []string) error {
 	}
 	fmt.Fprintln(stdout, *path)
 	fmt.Fprintf(stdout, "added %s commit %s (%d cells) from %s\n", e.Experiment, e.Short(), len(e.Cells), e.Results)
+	if e.Incomplete != "" {
+		fmt.Fprintf(stdout, "recorded as %s (--allow-incomplete)\n", e.Incomplete)
+	}
 	if e.GateNote != "" {
 		fmt.Fprintf(stdout, "gate %s: %s\n", e.Gate, e.GateNote)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/fanbench/fanbench/internal/cli"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/runner"
 )
 
 func init() {
@@ -33,11 +34,35 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := noteIncomplete(stdout, res); err != nil {
+		return err
+	}
 	paths, err := chart.Report(res, out)
 	for _, p := range paths {
 		fmt.Fprintln(stdout, p)
 	}
 	return err
+}
+
+// noteIncomplete marks the report of an experiment that has not finished:
+// "incomplete: N of M runs" at the top of report.md, index.html and the
+// command's output, and, since the claims are judged only when it
+// finishes, the spec's claims judged on the runs recorded so far.
+func noteIncomplete(stdout io.Writer, res *chart.Results) error {
+	st, err := runner.ReadFolderState(res.Dir)
+	if err != nil {
+		return usagef("results folder %s: %v", res.Dir, err)
+	}
+	why := st.Incomplete()
+	if why == "" {
+		return nil
+	}
+	res.Notice = fmt.Sprintf("%s; the figures and claims are of the runs recorded so far (continue with fanbench run --resume %s)", why, res.Dir)
+	if res.Claims == nil {
+		res.Claims = st.Claims
+	}
+	fmt.Fprintln(stdout, res.Notice)
+	return nil
 }
 
 // loadForCharts parses `NAME RESULTS_DIR [--out DIR]` (flags before or after

@@ -22,6 +22,9 @@ type Results struct {
 	Claims []results.Verdict
 	// Torn counts torn lines ReadRuns dropped from the end of runs.jsonl.
 	Torn int
+	// Notice, when set, is shown at the top of the report (e.g. that the
+	// experiment is incomplete); the caller sets it.
+	Notice string
 }
 
 // Load reads a results folder: runs.jsonl and env.json must exist,

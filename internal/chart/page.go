@@ -17,6 +17,7 @@ import (
 // reportData is what the report templates render: every sentence and
 // number is computed here, the templates only lay them out.
 type reportData struct {
+	Notice     string // shown at the top (Results.Notice)
 	Experiment string
 	Dir        string
 	Machine    string
@@ -154,7 +155,7 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	mem := ChooseMemoryMetric(d)
 	recs := Recommend(d, mem)
 	data := reportData{
-		Experiment: d.Experiment, Dir: res.Dir, Machine: d.Machine.Hardware(), Skipped: d.Skipped,
+		Notice: res.Notice, Experiment: d.Experiment, Dir: res.Dir, Machine: d.Machine.Hardware(), Skipped: d.Skipped,
 		Confidence: fmt.Sprintf("%.0f%%", 100*Confidence), Alpha: fmt.Sprint(Alpha),
 		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: res.Claims != nil,
 	}

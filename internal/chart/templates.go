@@ -46,7 +46,9 @@ const (
 )
 
 var mdTemplate = ttemplate.Must(ttemplate.New("md").Funcs(ttemplate.FuncMap(funcs)).Parse(`# fanbench report: {{mdp .Experiment}}
-
+{{if .Notice}}
+**{{mdp .Notice}}**
+{{end}}
 {{.Runs}} measured runs ({{.Reps}} per cell) · machine: {{mdp .Machine}} · results folder {{code .Dir}}
 {{if .Unverified}}
 **{{mdp .Unverified}}**
@@ -192,7 +194,8 @@ code { overflow-wrap: anywhere; }
 <body>
 <header>
 <h1>fanbench report: {{.Experiment}}</h1>
-<p class="meta">{{.Runs}} measured runs ({{.Reps}} per cell) · machine: {{.Machine}} · results folder <code>{{.Dir}}</code></p>
+{{if .Notice}}<p class="fail"><b>{{.Notice}}</b></p>
+{{end}}<p class="meta">{{.Runs}} measured runs ({{.Reps}} per cell) · machine: {{.Machine}} · results folder <code>{{.Dir}}</code></p>
 {{if .Unverified}}<p class="fail"><b>{{.Unverified}}</b></p>
 {{end}}<nav><a href="#verdict">Verdict</a><a href="#charts">Key charts</a>{{if .Findings}}<a href="#findings">Findings</a>{{end}}<a href="#recommendation">Recommendation</a>{{if .HasClaims}}<a href="#claims">Claims ({{.ClaimsHeld}}/{{len .Claims}} hold)</a>{{end}}{{if .MoreFigures}}<a href="#more-charts">More charts</a>{{end}}<a href="#results">Results tables</a><a href="#environment-and-method">Environment and method</a></nav>
 </header>

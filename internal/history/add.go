@@ -122,6 +122,22 @@ func summarize(resultsDir string) (Entry, *compare.Set, error) {
 // Errors caused by the input (unreadable folder or history, bad gate, a
 // folder whose env.json is already recorded) are *InputError.
 func Add(historyPath, resultsDir string, gates string) (Entry, error) {
+	return AddWith(historyPath, resultsDir, AddOptions{Gates: gates})
+}
+
+// AddOptions are the options of AddWith.
+type AddOptions struct {
+	// Gates is the gate specification, as for Add.
+	Gates string
+	// Incomplete, when the results folder's experiment has not finished,
+	// says so ("incomplete: 34 of 60 runs"); the entry records it.
+	// Callers decide whether such a folder may be added at all.
+	Incomplete string
+}
+
+// AddWith is Add with options.
+func AddWith(historyPath, resultsDir string, o AddOptions) (Entry, error) {
+	gates := o.Gates
 	gs, err := compare.ParseGates(gates)
 	if err != nil {
 		return Entry{}, inputErr("%w %q: %w", ErrGate, gates, err)
@@ -136,6 +152,7 @@ func Add(historyPath, resultsDir string, gates string) (Entry, error) {
 	if len(gs) > 0 {
 		e.Gate = gates
 	}
+	e.Incomplete = o.Incomplete
 
 	if dir := filepath.Dir(historyPath); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

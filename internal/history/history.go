@@ -55,6 +55,10 @@ type Entry struct {
 	// previous entry, one "UNIT CELL CHANGE [DETAIL]" line each (e.g.
 	// "sec/op Fanout/mode=goroutine/... +30.0% p=0.000"); see Entry.Fired.
 	GateFired []string `json:"gate_fired,omitempty"`
+	// Incomplete, for an entry of an experiment that had not finished
+	// (added with AddOptions.Incomplete), says so: "incomplete: 34 of 60
+	// runs". Its medians are of the runs recorded by then.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Fired reports whether the gate fired for unit in the named cell when

@@ -281,7 +281,11 @@ func (x *experiment) saveProvenance() error {
 	if err := os.WriteFile(filepath.Join(x.dir.Path, SpecCopyName), x.spec.src, 0o644); err != nil {
 		return fmt.Errorf("save spec copy: %w", err)
 	}
-	return savePlan(x.dir.Path, x.spec, x.plan.FixtureDir)
+	runs := len(x.plan.Order)
+	if x.o.Plan != nil {
+		runs = 0 // planned round by round (an A/B comparison): not fixed
+	}
+	return savePlan(x.dir.Path, x.spec, x.plan.FixtureDir, runs)
 }
 
 // environment is the folder's environment record: written for a new

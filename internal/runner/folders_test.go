@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -142,4 +143,65 @@ func TestResumeRefusesDamagedRunLog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadFolderState: an experiment interrupted after 3 of its 6 planned
+// runs is "incomplete: 3 of 6 runs", by plan.json's count and, for a
+// folder written before plan.json held it, by the spec copy's cells and
+// the recorded repetitions; its claim, which the driver judges only at
+// the end, is judged on the runs recorded so far. Finished, it is
+// complete and leaves the claims to claims.json.
+func TestReadFolderState(t *testing.T) {
+	spec := mustSpec(t, "name = \"part\"\nrepetitions = 3\nseed = 5\n"+quick+wcReadall+`
+[[claim]]
+text = "readall holds the file"
+metric = "peak-RSS-B"
+where = { strategy = "readall" }
+op = ">="
+value = 1
+`)
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "results")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard,
+		beforeRun: func(order int) {
+			if order == 3 {
+				cancel()
+			}
+		}}
+	if _, err := Run(ctx, o); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("run: %v, want interrupted", err)
+	}
+	check := func(what, want string, claims int) {
+		t.Helper()
+		st, err := ReadFolderState(dir)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if st.Incomplete() != want || len(st.Claims) != claims {
+			t.Errorf("%s: %+v: %q, %d claims; want %q, %d", what, st, st.Incomplete(), len(st.Claims), want, claims)
+		}
+	}
+	check("interrupted", "incomplete: 3 of 6 runs", 1)
+	// A duplicate record (as two runs sharing a folder wrote) counts once.
+	runsPath := filepath.Join(dir, results.RunsFile)
+	raw := mustRead(t, runsPath)
+	writeFile(t, runsPath, string(raw)+string(raw[:bytes.IndexByte(raw, '\n')+1]))
+	check("a duplicate record", "incomplete: 3 of 6 runs", 1)
+	// A folder from before plan.json counted its runs.
+	planPath := filepath.Join(dir, PlanFileName)
+	writeFile(t, planPath, `{"repetitions":3,"warmup":0,"seed":5}`+"\n")
+	check("plan.json without runs", "incomplete: 3 of 6 runs", 1)
+
+	writeFile(t, runsPath, string(raw))
+	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Spec, o.Resume, o.beforeRun = again, true, nil
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	check("finished", "", 0)
 }
