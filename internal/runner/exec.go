@@ -335,6 +335,7 @@ func (x execRun) repeat(o ExecOptions, rep *ExecReport) error {
 		PhaseCPUSec:  per(phaseCPU.Seconds()),
 		Iterations:   n,
 		FirstSec:     rep.ElapsedSec,
+		Measured:     true,
 	}
 	rep.ElapsedSec = per(timed.Seconds())
 	return nil
