@@ -1,7 +1,9 @@
 package measure
 
 import (
+	"runtime"
 	"runtime/metrics"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -38,15 +40,26 @@ type RuntimeSnapshot struct {
 	ChildrenCPUSec float64
 }
 
-// ReadRuntime takes a RuntimeSnapshot of the calling process.
-func ReadRuntime() RuntimeSnapshot {
-	s := []metrics.Sample{
+// samples is ReadRuntime's metrics.Sample slice, kept between calls (under
+// samplesMu) so that reading a snapshot allocates nothing on the heap the
+// snapshot counts.
+var (
+	samplesMu sync.Mutex
+	samples   = []metrics.Sample{
 		{Name: metricAllocBytes},
 		{Name: metricAllocObjects},
 		{Name: metricGCCycles},
 		{Name: metricGCCPU},
 		{Name: metricMutexWait},
 	}
+)
+
+// ReadRuntime takes a RuntimeSnapshot of the calling process. It
+// allocates nothing.
+func ReadRuntime() RuntimeSnapshot {
+	samplesMu.Lock()
+	defer samplesMu.Unlock()
+	s := samples
 	metrics.Read(s)
 	cpu := ProcessCPU().Seconds()
 	return RuntimeSnapshot{
@@ -79,6 +92,35 @@ func ChildrenCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ExactRuntime is ReadRuntime after a garbage collection: the snapshot to
+// start a measured phase from when its allocation counts must be exact.
+//
+// runtime/metrics counts a small object when the span it came from leaves
+// its P's cache (a refill, or the flush at a collection's start), not when
+// it is allocated, so between two plain snapshots the counts move in lumps
+// of a span's objects (16, 504, ~1000, as the runs of one code showed)
+// that depend on what the spans held before. A collection flushes every
+// P's cache: taken after one, at both ends (Exact), the counts are the
+// phase's allocations, object for object.
+func ExactRuntime() RuntimeSnapshot {
+	// Twice: the first collection of a process starts the GC's worker
+	// goroutines, whose own allocations only a second flush counts.
+	runtime.GC()
+	runtime.GC()
+	return ReadRuntime()
+}
+
+// Exact is s with its allocation counts made exact: a collection (which
+// flushes every P's span cache) and the allocation counters read again.
+// The other figures stay s's, read before the collection, so the phase's
+// GC cycles and CPU times do not include it.
+func (s RuntimeSnapshot) Exact() RuntimeSnapshot {
+	runtime.GC()
+	r := ReadRuntime()
+	s.AllocBytes, s.AllocObjects = r.AllocBytes, r.AllocObjects
+	return s
 }
 
 func sampleUint(v metrics.Value) uint64 {

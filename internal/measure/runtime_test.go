@@ -108,3 +108,31 @@ func TestRuntimeCPUSec(t *testing.T) {
 		t.Errorf("sleep: CPUSec %.4f s, want near 0", idle)
 	}
 }
+
+// exactSink keeps TestExactAllocs' objects reachable; its slots exist
+// before the measured allocations, so filling them allocates nothing else.
+var exactSink [10000]*[64]byte
+
+// TestExactAllocs: between ExactRuntime and Exact, the allocation counts
+// include every allocation made: 10,000 objects of 64 bytes are all
+// counted, plus at most a few of the runtime's own (a background
+// goroutine's), where plain snapshots count a small object only when its
+// span leaves the P's cache and so may count none of a phase's
+// allocations yet. Exact's own collection is no GC cycle of the phase.
+func TestExactAllocs(t *testing.T) {
+	ExactRuntime().Exact() // the process's first collections start the GC's workers
+	for trial := range 3 {
+		before := ExactRuntime()
+		for i := range exactSink {
+			exactSink[i] = new([64]byte)
+		}
+		got := ReadRuntime().Exact().Since(before)
+		t.Logf("trial %d: %d objects, %d bytes", trial, got.AllocObjects, got.AllocBytes)
+		if got.AllocObjects < 10000 || got.AllocObjects > 10000+64 || got.AllocBytes < 640000 {
+			t.Errorf("trial %d: %d objects, %d bytes; want 10000 objects (at most 64 more) and at least 640000 bytes", trial, got.AllocObjects, got.AllocBytes)
+		}
+		if got.GCCycles != 0 {
+			t.Errorf("trial %d: %d GC cycles: Exact's own collection counted", trial, got.GCCycles)
+		}
+	}
+}

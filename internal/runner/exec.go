@@ -249,14 +249,14 @@ func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 	if o.Spike > 0 {
 		spike(o.Spike)
 	}
-	before := measure.ReadRuntime()
+	before := measure.ExactRuntime()
 	res, err := x.run(strategy.Job{Path: o.Path, Workload: x.w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak,
 		Command: o.Command, Faults: o.Faults})
 	after := measure.ReadRuntime()
 	if err != nil {
 		return err
 	}
-	rep.Runtime = after.Since(before)
+	rep.Runtime = after.Exact().Since(before)
 	if res.PhaseCPU > 0 {
 		rep.Runtime.PhaseCPUSec = res.PhaseCPU.Seconds()
 	}
@@ -305,7 +305,7 @@ func (x execRun) repeat(o ExecOptions, rep *ExecReport) error {
 	job := strategy.Job{Path: o.Path, Workload: x.w, Workers: o.Workers, Knobs: o.Knobs, Command: o.Command, Faults: o.Faults}
 	var timed, phaseCPU time.Duration
 	n := 0
-	before := measure.ReadRuntime()
+	before := measure.ExactRuntime()
 	for n == 0 || (timed < o.Knobs.MinTime && n < strategy.MaxIterations) {
 		cpu := measure.ProcessCPU() + measure.ChildrenCPU()
 		res, err := x.run(job)
@@ -323,7 +323,7 @@ func (x execRun) repeat(o ExecOptions, rep *ExecReport) error {
 		timed += res.Elapsed
 		n++
 	}
-	all := measure.ReadRuntime().Since(before)
+	all := measure.ReadRuntime().Exact().Since(before)
 	per := func(v float64) float64 { return v / float64(n) }
 	rep.Runtime = results.Runtime{
 		AllocBytes:   int64(math.Round(per(float64(all.AllocBytes)))),
