@@ -4,8 +4,8 @@
 // whole-tree peaks, an external memory sampler of a process tree, and
 // page-cache control (residency, eviction, warming) for warm and cold runs.
 //
-// Everything here is Linux-specific. See /work/shared/DESIGN.md, "Measuring
-// honestly", for why each figure is taken the way it is.
+// Everything here is Linux-specific. See docs/design.md, "Measurement
+// rules", for why each figure is taken the way it is.
 package measure
 
 import (

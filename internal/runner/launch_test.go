@@ -163,7 +163,7 @@ func TestLaunchParentPeakNotInherited(t *testing.T) {
 		t.Errorf("ru_maxrss %s below the child's own VmHWM %s", fmtMiB(out.Usage.MaxRSSRU), fmtMiB(r.HWMAfter))
 	}
 	if out.Usage.MaxRSSRU >= size {
-		t.Logf("ru_maxrss carries the launcher's peak (%s): it is a cross-check only, as DESIGN.md says", fmtMiB(out.Usage.MaxRSSRU))
+		t.Logf("ru_maxrss carries the launcher's peak (%s): it is a cross-check only, as docs/design.md says", fmtMiB(out.Usage.MaxRSSRU))
 	}
 	if peak, ok := cgroupPeak(out); ok && peak.Bytes >= 100*mib {
 		t.Errorf("cgroup tree peak %s: the launcher's memory was charged to the run", fmtMiB(peak.Bytes))
