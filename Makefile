@@ -94,7 +94,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKnobsText -fuzztime $${FUZZTIME:-1m} ./internal/strategy
 	$(GO) test -run '^$$' -fuzz FuzzAnswers -fuzztime $${FUZZTIME:-1m} ./examples/wordfreq
 
-# Generated charts go; plots/readme (the charts the README shows) stays.
+# Generated charts go; plots/readme (the charts README.md and docs/ show) stays.
 clean:
 	rm -rf bin
 	find plots -mindepth 1 -maxdepth 1 ! -name readme -exec rm -rf {} + 2>/dev/null || true

@@ -29,7 +29,7 @@ var publicPackages = []struct{ dir, golden string }{
 // interface methods, in the listing apiListing prints) with its committed
 // golden listing, so that an accidental change of the public surface
 // fails. A deliberate one is made with `go test -run TestExportedAPI
-// -update .` and the diff reviewed (README: Public API).
+// -update .` and the diff reviewed (docs/library.md: Public API).
 func TestExportedAPI(t *testing.T) {
 	for _, p := range publicPackages {
 		t.Run(p.dir, func(t *testing.T) {

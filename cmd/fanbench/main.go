@@ -1,5 +1,5 @@
 // Command fanbench measures how the bytes of one large file should reach
-// many workers: see the README for the subcommands. It is fanbench.Main
+// many workers: see docs/reference.md for the subcommands. It is fanbench.Main
 // with the built-in workloads only.
 package main
 

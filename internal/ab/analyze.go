@@ -21,8 +21,8 @@ const (
 // DefaultGates are the metrics an A/B comparison gates on unless told
 // otherwise: the counts and sizes that do not depend on the machine's
 // speed, tightly. Times are in DefaultReport: the calibration on the
-// project's CI machine kind found no time tolerance it can enforce (README,
-// "What this machine can detect"); a quieter machine can move them here.
+// project's CI machine kind found no time tolerance it can enforce
+// (docs/ci.md, "What this machine can detect"); a quieter machine can move them here.
 const DefaultGates = "allocs:+2%,alloc-B:+2%,gc-cycles:+0%,reads:+0%,copy-B:+0%,peak-RSS-B:+3%,rss-anon-B:+5%"
 
 // DefaultReport are the metrics judged and shown but never failing unless

@@ -264,8 +264,8 @@ func TestBenchstat(t *testing.T) {
 	}
 }
 
-// TestUnitsCatalogue checks Units against the list of units the README's
-// Results section names (written out by hand here), and that a run with
+// TestUnitsCatalogue checks Units against the list of units the Results
+// section of docs/reference.md names (written out by hand here), and that a run with
 // every figure measured writes no unit outside it.
 func TestUnitsCatalogue(t *testing.T) {
 	want := []string{"sec/op", "B/s", "cpu-sec", "phase-cpu-sec", "peak-RSS-B", "peak-PSS-B", "rss-anon-B", "rss-file-B", "pss-anon-B",

@@ -14,8 +14,8 @@ import (
 // (runner's spec validation and formatting), compare and fanbench ab (the
 // worse direction, speed dependence), the charts and the report
 // (internal/chart) and the history (internal/history) all read it; the
-// README's metric table is generated from it (MetricTable, checked by
-// TestREADMEMetrics).
+// metric table of docs/reference.md is generated from it (MetricTable,
+// checked by TestREADMEMetrics).
 //
 // Adding a metric is one entry here (plus the code that measures its value
 // into a Run field).
@@ -91,7 +91,7 @@ const (
 	KindRate              // bytes per second
 )
 
-// Unit is the kind's base unit as the README's table writes it: "s", "B",
+// Unit is the kind's base unit as the docs' metric table writes it: "s", "B",
 // "B/s", or "" for a count.
 func (k Kind) Unit() string {
 	switch k {
@@ -464,7 +464,7 @@ func TreePeakUnit(source string) (unit string, ok bool) {
 	return "", false
 }
 
-// MetricTable is the README's table of the catalogue: name, unit, better
+// MetricTable is docs/reference.md's table of the catalogue: name, unit, better
 // direction, whether results.bench carries it, where it comes from, what
 // it means.
 func MetricTable() string {

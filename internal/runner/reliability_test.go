@@ -2,7 +2,7 @@ package runner
 
 // Reliability: bad input, faults and interruption never lose data, never
 // hang and never take the machine down. Each test here proves one row of
-// the README's reliability table.
+// the reliability table, docs/reliability.md.
 
 import (
 	"bytes"

@@ -25,9 +25,9 @@ import (
 // are all driven by the registry.
 type Knob struct {
 	Name string
-	Help string // flag help and the README's words for it
+	Help string // flag help and the docs' words for it
 	// Strategies name the strategies the knob applies to (nil: all), for
-	// help and the README. Modes name the modes it applies to (nil: both):
+	// help and the docs. Modes name the modes it applies to (nil: both):
 	// a spec that varies it in a matrix of another mode is refused
 	// (AppliesToMode).
 	Strategies []string
@@ -464,7 +464,7 @@ func BindFlags(fs *flag.FlagSet, k *Knobs) {
 	}
 }
 
-// KnobTable is the README's table of the rows (Registry()): name,
+// KnobTable is docs/reference.md's table of the rows (Registry()): name,
 // default, what it applies to, help.
 func KnobTable(rows []Knob) string {
 	var b strings.Builder

@@ -205,7 +205,7 @@ func TestKnobText(t *testing.T) {
 	}
 }
 
-// TestDefaultKnobs: the registry's defaults, as the README states them.
+// TestDefaultKnobs: the registry's defaults, as docs/reference.md states them.
 func TestDefaultKnobs(t *testing.T) {
 	want := Knobs{BufSize: 1 << 20, ChanCap: 4, Pool: true, Advice: "normal", Split: "static", Segment: 8 << 20,
 		Collect: "partials", Batch: 1024, MaxLine: 1 << 20}
@@ -217,9 +217,10 @@ func TestDefaultKnobs(t *testing.T) {
 	}
 }
 
-// TestREADMEKnobs: the README's knob table is the registry's (KnobTable).
+// TestREADMEKnobs: the knob table of docs/reference.md (moved there from
+// the README) is the registry's (KnobTable).
 func TestREADMEKnobs(t *testing.T) {
-	table := testenv.READMESection(t, "../../README.md", "<!-- knobs: generated from the registry by strategy.KnobTable -->\n", "<!-- end of knobs -->\n")
+	table := testenv.READMESection(t, "../../docs/reference.md", "<!-- knobs: generated from the registry by strategy.KnobTable -->\n", "<!-- end of knobs -->\n")
 	// The table shows the product's knobs, not this test binary's probe.
 	rows := slices.DeleteFunc(Registry(), func(n Knob) bool { return n.Name == probeKnob.Name })
 	want := KnobTable(rows)
@@ -227,7 +228,7 @@ func TestREADMEKnobs(t *testing.T) {
 		t.Errorf("KnobTable of %d rows:\n%s", len(rows), want)
 	}
 	if table != want {
-		t.Errorf("README.md's knob table is not the registry's; put this between the markers:\n%s", want)
+		t.Errorf("docs/reference.md's knob table is not the registry's; put this between the markers:\n%s", want)
 	}
 }
 
