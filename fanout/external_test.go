@@ -1,12 +1,12 @@
 package fanout_test
 
 import (
-	"bufio"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fanbench/fanbench/internal/testenv"
 )
 
 // externalMain is a program outside this module that imports fanout and
@@ -53,31 +53,15 @@ func TestExternalModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a Go module (seconds); make test-long runs it")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go: %v", err) // the toolchain that runs these tests is there
-	}
 	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	goVersion := goDirective(t, filepath.Join(root, "go.mod"))
-	dir := t.TempDir()
-	mod := "module example.com/counter\n\ngo " + goVersion + "\n\nrequire github.com/fanbench/fanbench v0.0.0\n\nreplace github.com/fanbench/fanbench => " + root + "\n"
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 1000 lines of 8 bytes and a last one without a newline: 1001 lines.
 	input := strings.Repeat("1234567\n", 1000) + "tail"
-	for name, text := range map[string]string{"go.mod": mod, "go.sum": string(sum), "main.go": externalMain, "input.txt": input} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, goBin, env := testenv.ExternalModule(t, root, "example.com/counter", map[string]string{"main.go": externalMain, "input.txt": input})
 	cmd := exec.Command(goBin, "run", ".", filepath.Join(dir, "input.txt"))
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go run: %v\n%s", err, out)
@@ -86,22 +70,4 @@ func TestExternalModule(t *testing.T) {
 	if string(out) != want {
 		t.Errorf("the external program printed\n%s\nwant\n%s", out, want)
 	}
-}
-
-// goDirective is the go line of a go.mod file.
-func goDirective(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go "); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	t.Fatalf("%s: no go directive", path)
-	return ""
 }
