@@ -238,3 +238,4 @@ func TestSaveAll(t *testing.T) {
 		t.Errorf("folder under a file: paths %q, err %v", paths, err)
 	}
 }
+

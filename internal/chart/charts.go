@@ -81,17 +81,61 @@ func (d *Dataset) subtitle(parts ...string) string {
 // nReps describes the repetition counts of a set of summaries: "6 runs" or "5–6 runs".
 func nReps(ss []results.Summary) string {
 	lo, hi := math.MaxInt, 0
+	withCI, without := 0, 0
 	for _, s := range ss {
 		lo, hi = min(lo, s.N), max(hi, s.N)
+		if s.HasCI() {
+			withCI++
+		} else {
+			without++
+		}
 	}
+	runs := fmt.Sprintf("median of %d runs", lo)
 	switch {
 	case hi == 0:
 		return "no runs"
-	case lo == hi:
-		return fmt.Sprintf("median of %d runs, bars 95%% CI", lo)
-	default:
-		return fmt.Sprintf("median of %d–%d runs, bars 95%% CI", lo, hi)
+	case lo == 1 && hi == 1:
+		runs = "n = 1"
+	case lo != hi:
+		runs = fmt.Sprintf("median of %d–%d runs", lo, hi)
 	}
+	// A caption promises only the intervals it draws: benchmath gives
+	// none below 6 runs at 95%.
+	switch {
+	case without == 0:
+		return runs + ", bars 95% CI"
+	case withCI == 0:
+		return runs + ": no interval"
+	}
+	return runs + ", bars 95% CI where n allows"
+}
+
+// wideRange reports whether the medians of ss span more than 10×: the
+// range at which a chart's y axis goes logarithmic.
+func wideRange(ss []results.Summary) bool {
+	lo, hi := math.Inf(1), 0.0
+	for _, s := range ss {
+		if s.Median > 0 {
+			lo, hi = min(lo, s.Median), max(hi, s.Median)
+		}
+	}
+	return hi > 10*lo
+}
+
+// logAxis makes a a log axis spanning the medians and intervals of ss
+// (in units of unit), with the ticks of a log axis.
+func logAxis(a *plot.Axis, ss []results.Summary, unit float64) {
+	lo, hi := math.Inf(1), 0.0
+	for _, s := range ss {
+		for _, v := range []float64{s.Median, s.Median - s.ErrLow(), s.Median + s.ErrHigh()} {
+			if v > 0 {
+				lo, hi = min(lo, v/unit), max(hi, v/unit)
+			}
+		}
+	}
+	a.Scale = plot.LogScale{}
+	a.Tick.Marker = plot.LogTicks{Prec: -1}
+	a.Min, a.Max = lo/1.25, hi*1.25
 }
 
 // workersWord is "1 worker" or "8 workers".
@@ -258,6 +302,11 @@ func Throughput(d *Dataset) ([]*Figure, error) {
 		})
 		if err != nil {
 			return nil, err
+		}
+		if wideRange(all) {
+			// Lines a decade or more apart would sit on zero on a linear axis.
+			logAxis(&p.Y, all, 1)
+			p.Y.Label.Text = "throughput (GB/s, log scale)"
 		}
 		fig.describeBySize(d, c, "Throughput vs file size", "Bytes processed per second (decimal GB/s) against the fixture size", all)
 		return fig, nil

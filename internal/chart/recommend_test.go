@@ -161,3 +161,33 @@ func TestVerdictNeedsSignificance(t *testing.T) {
 		t.Errorf("wonIn %q, want %q", got, want)
 	}
 }
+
+// TestCaptionAndScale: a caption promises only the intervals drawn
+// (benchmath gives none below 6 runs at 95%), and a y axis goes
+// logarithmic when its medians span more than 10×.
+func TestCaptionAndScale(t *testing.T) {
+	sum := func(n int, med float64, ci bool) results.Summary {
+		s := results.Summary{Median: med, N: n, Lo: math.Inf(-1), Hi: math.Inf(1)}
+		if ci {
+			s.Lo, s.Hi = med*0.9, med*1.1
+		}
+		return s
+	}
+	for _, tt := range []struct {
+		ss   []results.Summary
+		want string
+	}{
+		{[]results.Summary{sum(6, 1, true), sum(6, 2, true)}, "median of 6 runs, bars 95% CI"},
+		{[]results.Summary{sum(1, 1, false), sum(1, 2, false)}, "n = 1: no interval"},
+		{[]results.Summary{sum(3, 1, false)}, "median of 3 runs: no interval"},
+		{[]results.Summary{sum(3, 1, false), sum(6, 2, true)}, "median of 3–6 runs, bars 95% CI where n allows"},
+		{nil, "no runs"},
+	} {
+		if got := nReps(tt.ss); got != tt.want {
+			t.Errorf("nReps = %q, want %q", got, tt.want)
+		}
+	}
+	if !wideRange([]results.Summary{sum(6, 1, true), sum(6, 10.5, true)}) || wideRange([]results.Summary{sum(6, 1, true), sum(6, 9.5, true)}) {
+		t.Error("wideRange: want true above 10× and false below")
+	}
+}
