@@ -238,4 +238,3 @@ func TestSaveAll(t *testing.T) {
 		t.Errorf("folder under a file: paths %q, err %v", paths, err)
 	}
 }
-
