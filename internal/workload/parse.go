@@ -2,6 +2,7 @@ package workload
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -98,19 +99,55 @@ const (
 // may be flagged falsely, so only the lowest set bit is meaningful.
 func zeroLanes(x uint64) uint64 { return (x - lanes1) &^ x & lanes80 }
 
-// The name hash mixes the length and then the name as 8-byte little-endian
-// words, zero-padded: the first two words always (the second is zero for
-// names shorter than 8 bytes), then for names of 16 bytes or more each
-// further full word and a last, partial word of 0..7 bytes (even when
-// empty). Each word is mixed by a multiply, so the top bits depend on every
-// bit: a hash's home slot is its top bits. nameKeys and scan compute it the
-// same way.
-const (
-	hashSeed = 0x243f6a8885a308d3
-	hashMul  = 0x9e3779b97f4a7c15
-)
+// The name hash is keyed by hashKeys, four random words drawn once per
+// process, so that no one who lacks them can pick names that share a slot
+// (a flood of such names makes every lookup walk past all of them:
+// quadratic work). One process shares one key, so that Merge and
+// MergeShard reuse a partial's hashes; nothing outside the process sees a
+// hash (the binary form carries names, not hashes).
+//
+// Each step is mix: the 128-bit product of two keyed words, its halves
+// xored (wyhash's mum), in which a change to either word moves the top bits
+// in a way that depends on the other and so on the key. A name shorter than
+// 16 bytes is one step over its two zero-padded head words, its length in
+// the top byte of the second (which such a name never fills). A longer one
+// takes the two head words, then each further full word, then a last,
+// partial word of 0..7 bytes (even when empty) with the length in its top
+// byte. A hash's home slot is its top bits. nameKeys and scan compute it
+// the same way.
+//
+// The unkeyed hash before it, h = (h^w)*odd over the words, gave
+// 2^(k-1) names of k words one full hash, whatever its start: flipping bit
+// 63 of two words flips bit 63 of the product twice (TestCraftedNamesDoNotFlood).
+var hashKeys = func() (k [4]uint64) {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand: never fails (Go 1.24)
+	for i := range k {
+		k[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	return k
+}()
 
-func hashWord(h, w uint64) uint64 { return (h ^ w) * hashMul }
+// mix folds the 128-bit product of a and b into 64 bits.
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// hashShort is the hash of a name of n < 16 bytes whose head words are
+// key0 and key1.
+func hashShort(key0, key1 uint64, n int) uint64 {
+	return mix(key0^hashKeys[0], key1^hashKeys[1]^uint64(n)<<56)
+}
+
+// hashHead, hashWord and hashTail are the steps of the hash of a name of
+// n >= 16 bytes: its head words, each further full word, its last 0..7
+// bytes.
+func hashHead(key0, key1 uint64) uint64 { return mix(key0^hashKeys[0], key1^hashKeys[2]) }
+func hashWord(h, w uint64) uint64       { return mix(w^hashKeys[1], h^hashKeys[3]) }
+func hashTail(h, tail uint64, n int) uint64 {
+	return mix(tail^hashKeys[1]^uint64(n)<<56, h^hashKeys[3])
+}
 
 // nameKeys returns the hash of name and its first 16 bytes, zero-padded.
 func nameKeys(name []byte) (h, key0, key1 uint64) {
@@ -118,19 +155,19 @@ func nameKeys(name []byte) (h, key0, key1 uint64) {
 	copy(head[:], name)
 	key0 = binary.LittleEndian.Uint64(head[:8])
 	key1 = binary.LittleEndian.Uint64(head[8:])
-	h = hashWord(hashWord(hashSeed^uint64(len(name)), key0), key1)
-	if len(name) >= 16 {
-		j := 16
-		for ; j+8 <= len(name); j += 8 {
-			h = hashWord(h, binary.LittleEndian.Uint64(name[j:]))
-		}
-		var tail uint64
-		for k := len(name) - 1; k >= j; k-- {
-			tail = tail<<8 | uint64(name[k])
-		}
-		h = hashWord(h, tail)
+	if len(name) < 16 {
+		return hashShort(key0, key1, len(name)), key0, key1
 	}
-	return h, key0, key1
+	h = hashHead(key0, key1)
+	j := 16
+	for ; j+8 <= len(name); j += 8 {
+		h = hashWord(h, binary.LittleEndian.Uint64(name[j:]))
+	}
+	var tail uint64
+	for k := len(name) - 1; k >= j; k-- {
+		tail = tail<<8 | uint64(name[k])
+	}
+	return hashTail(h, tail, len(name)), key0, key1
 }
 
 // load reads the 8 bytes at p+i as a little-endian word, without a bounds
@@ -257,10 +294,10 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 		if n < 16 {
 			m := &nameMasks[n]
 			key0, key1 = load(ptr, s)&m[0], load(ptr, s+8)&m[1]
-			h = hashWord(hashWord(hashSeed^uint64(n), key0), key1)
+			h = hashShort(key0, key1, n)
 		} else {
 			key0, key1 = load(ptr, s), load(ptr, s+8)
-			h = hashWord(hashWord(hashSeed^uint64(n), key0), key1)
+			h = hashHead(key0, key1)
 			j := s + 16
 			for ; j+8 <= semi; j += 8 {
 				h = hashWord(h, load(ptr, j))
@@ -269,7 +306,7 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 			if k := semi - j; k > 0 {
 				tail = load(ptr, semi-8) >> (64 - 8*k)
 			}
-			h = hashWord(h, tail)
+			h = hashTail(h, tail, n)
 		}
 
 		// The table.
