@@ -63,7 +63,7 @@ func oldHash(name string) uint64 {
 // a mean probe under 3 and none over 200, through the fast path (scan),
 // addLine, Merge and MergeBinary alike. The bound is on the table's
 // mechanism, not on time. (At half load linear probing's mean successful
-// probe is 1.5; a run of 200 among 8,192 slots has odds far below 1e-9.)
+// probe is 1.5; a run of 200 in a table of 4,096 names has odds far below 1e-9.)
 func TestCraftedNamesDoNotFlood(t *testing.T) {
 	names := craftedNames(13)
 	if len(names) != 4096 {
