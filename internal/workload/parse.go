@@ -111,14 +111,14 @@ func zeroLanes(x uint64) uint64 { return (x - lanes1) &^ x & lanes80 }
 // in a way that depends on the other and so on the key. A name shorter than
 // 16 bytes is one step over its two zero-padded head words, its length in
 // the top byte of the second (which such a name never fills). A longer one
-// takes the two head words, then each further full word, then a last,
-// partial word of 0..7 bytes (even when empty) with the length in its top
-// byte. A hash's home slot is its top bits. nameKeys and scan compute it
+// takes the two head words, then each further 16 bytes, then its last
+// 0..15 bytes zero-padded (even when none) with its length: a step per 16
+// bytes. A hash's home slot is its top bits. nameKeys and scan compute it
 // the same way.
 //
-// The unkeyed hash before it, h = (h^w)*odd over the words, gave
-// 2^(k-1) names of k words one full hash, whatever its start: flipping bit
-// 63 of two words flips bit 63 of the product twice (TestCraftedNamesDoNotFlood).
+// The unkeyed hash before it, h = (h^w)*odd over the words, gave 2^(k-1)
+// names of k words one full hash, whatever its start: flipping bit 63 of
+// two words flips bit 63 of the product twice (TestCraftedNamesDoNotFlood).
 var hashKeys = func() (k [4]uint64) {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand: never fails (Go 1.24)
@@ -140,13 +140,14 @@ func hashShort(key0, key1 uint64, n int) uint64 {
 	return mix(key0^hashKeys[0], key1^hashKeys[1]^uint64(n)<<56)
 }
 
-// hashHead, hashWord and hashTail are the steps of the hash of a name of
-// n >= 16 bytes: its head words, each further full word, its last 0..7
-// bytes.
+// hashHead, hashPair and hashTail are the steps of the hash of a name of
+// n >= 16 bytes: its head words, each further 16 bytes as two words, its
+// last 0..15 bytes as two words zero-padded, the length in the top byte
+// of the second (which those bytes never fill).
 func hashHead(key0, key1 uint64) uint64 { return mix(key0^hashKeys[0], key1^hashKeys[2]) }
-func hashWord(h, w uint64) uint64       { return mix(w^hashKeys[1], h^hashKeys[3]) }
-func hashTail(h, tail uint64, n int) uint64 {
-	return mix(tail^hashKeys[1]^uint64(n)<<56, h^hashKeys[3])
+func hashPair(h, w0, w1 uint64) uint64  { return mix(w0^hashKeys[1], w1^h) }
+func hashTail(h, w0, w1 uint64, n int) uint64 {
+	return mix(w0^hashKeys[1], w1^uint64(n)<<56^h^hashKeys[3])
 }
 
 // nameKeys returns the hash of name and its first 16 bytes, zero-padded.
@@ -160,14 +161,12 @@ func nameKeys(name []byte) (h, key0, key1 uint64) {
 	}
 	h = hashHead(key0, key1)
 	j := 16
-	for ; j+8 <= len(name); j += 8 {
-		h = hashWord(h, binary.LittleEndian.Uint64(name[j:]))
+	for ; j+16 <= len(name); j += 16 {
+		h = hashPair(h, binary.LittleEndian.Uint64(name[j:]), binary.LittleEndian.Uint64(name[j+8:]))
 	}
-	var tail uint64
-	for k := len(name) - 1; k >= j; k-- {
-		tail = tail<<8 | uint64(name[k])
-	}
-	return hashTail(h, tail, len(name)), key0, key1
+	var rest [16]byte
+	copy(rest[:], name[j:])
+	return hashTail(h, binary.LittleEndian.Uint64(rest[:8]), binary.LittleEndian.Uint64(rest[8:]), len(name)), key0, key1
 }
 
 // load reads the 8 bytes at p+i as a little-endian word, without a bounds
@@ -299,14 +298,20 @@ func (p *parsePartial) scan(buf []byte, s int) int {
 			key0, key1 = load(ptr, s), load(ptr, s+8)
 			h = hashHead(key0, key1)
 			j := s + 16
-			for ; j+8 <= semi; j += 8 {
-				h = hashWord(h, load(ptr, j))
+			for ; j+16 <= semi; j += 16 {
+				h = hashPair(h, load(ptr, j), load(ptr, j+8))
 			}
-			var tail uint64 // buf[j:semi], 0..7 bytes
-			if k := semi - j; k > 0 {
-				tail = load(ptr, semi-8) >> (64 - 8*k)
+			// buf[j:semi], 0..15 bytes, as two words: the high bytes
+			// of the name's last word, shifted down (a shift of 64
+			// gives 0).
+			last := load(ptr, semi-8)
+			var w0, w1 uint64
+			if r := uint(semi - j); r >= 8 {
+				w0, w1 = load(ptr, j), last>>(128-8*r)
+			} else {
+				w0 = last >> (64 - 8*r)
 			}
-			h = hashTail(h, tail, n)
+			h = hashTail(h, w0, w1, n)
 		}
 
 		// The table.
@@ -371,7 +376,7 @@ func sameTail(name string, p unsafe.Pointer, i, n int) bool {
 // known-name cost from 24.3 to 18.9 ns a record (BenchmarkParseKnown,
 // docs/parse.md), though it no longer fits the L2 cache. Below 2 MiB of
 // slots it costs at most 1.5 MiB more; from there, where 1,000,000 names
-// would take 1 GiB instead of 128 MiB, half load bounds the memory.
+// would take 512 MiB instead of 128 MiB, half load bounds the memory.
 const sparseSlots = 1 << 15
 
 // full reports whether one more name would put the table over its load.
