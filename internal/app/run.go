@@ -31,6 +31,8 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	advisory := fs.Bool("advisory-claims", false, "report failed claims without failing the command")
 	reps := fs.Int("reps", 0, "override the spec's repetitions")
 	dryRun := fs.Bool("dry-run", false, "print the plan (cells, runs, fixtures against free space, the memory guard's refusals, estimated duration) and write nothing")
+	shardFlag := fs.String("shard", "", "run shard K of N (K from 1 to N) of the spec's runs, for fanbench merge: comparison groups whole, balanced by estimated duration")
+	machine := fs.String("machine", "", "a shard's machine label for fanbench merge (default $"+MachineEnv+", else merge uses env.json's CPU model and cores)")
 	yes := fs.Bool("yes", false, fmt.Sprintf("start a large plan (over %v or %d runs) without asking", runner.ConfirmDuration, runner.ConfirmRuns))
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
@@ -48,6 +50,21 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	default:
 		return usagef("want one spec file, or --resume RESULTS_DIR alone")
 	}
+	var shard *runner.Shard
+	if *shardFlag != "" {
+		if *resume != "" {
+			return usagef("flag --shard: --resume continues the shard its folder records: give --resume alone")
+		}
+		sh, err := runner.ParseShard(*shardFlag)
+		if err != nil {
+			return usagef("flag --shard: %v", err)
+		}
+		shard = &sh
+	}
+	label, err := machineLabel(*machine, shard != nil)
+	if err != nil {
+		return err
+	}
 	spec, err := runner.LoadSpec(specPath)
 	if err != nil {
 		return usagef("%v", err)
@@ -62,7 +79,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	}
 	var plan *runner.RunPlan
 	if *resume == "" {
-		if plan, err = runner.BuildPlan(spec, *fixtures, *resultsRoot, *force, nil); err != nil {
+		if plan, err = buildRunPlan(spec, *fixtures, *resultsRoot, *force, shard); err != nil {
 			return err
 		}
 		if *dryRun {
@@ -85,7 +102,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		isTerm = term.IsTerminal(int(f.Fd()))
 	}
 	sum, err := runner.Run(ctx, runner.Options{Spec: spec, ResultsRoot: *resultsRoot, Dir: *resume, Resume: *resume != "",
-		FixtureDir: *fixtures, Force: *force, RunPlan: plan, Progress: stderr, Terminal: isTerm, Log: stdout})
+		FixtureDir: *fixtures, Force: *force, RunPlan: plan, Progress: stderr, Terminal: isTerm, Log: stdout, Machine: label})
 	if err != nil {
 		if ctx.Err() != nil {
 			return &exitError{code: 130, msg: err.Error()}
@@ -93,6 +110,39 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	return runOutcome(stdout, sum, *advisory)
+}
+
+// MachineEnv names the environment variable that labels a shard's
+// machine when --machine is not given.
+const MachineEnv = "FANBENCH_MACHINE"
+
+// machineLabel is a shard's machine label: flag, else $FANBENCH_MACHINE.
+// A label given with --machine needs --shard (only a shard's folder is
+// merged); one with a control character is refused.
+func machineLabel(flag string, sharded bool) (string, error) {
+	if flag != "" && !sharded {
+		return "", usagef("flag --machine: labels a shard's runs for fanbench merge: give --shard K/N too")
+	}
+	label, from := flag, "flag --machine"
+	if label == "" && sharded {
+		label, from = os.Getenv(MachineEnv), MachineEnv
+	}
+	if strings.ContainsFunc(label, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return "", usagef("%s: %q has a control character", from, label)
+	}
+	return strings.TrimSpace(label), nil
+}
+
+// buildRunPlan is the whole spec's plan, or shard's when it is set (a
+// spec with fewer comparison groups than shards is a usage error).
+func buildRunPlan(spec *runner.Spec, fixtures, resultsRoot string, force bool, shard *runner.Shard) (*runner.RunPlan, error) {
+	if shard == nil {
+		return runner.BuildPlan(spec, fixtures, resultsRoot, force, nil)
+	}
+	if _, err := runner.ShardCells(spec, spec.Cells(), shard.N); err != nil {
+		return nil, usagef("flag --shard: %v", err)
+	}
+	return runner.BuildShardPlan(spec, fixtures, resultsRoot, force, nil, *shard)
 }
 
 // notARunFolder refuses to resume a folder another command made: an A/B

@@ -211,6 +211,19 @@ func (g *cellRuns) figure(metric, stat, where string) (float64, int, error) {
 // The base fields (mode, strategy, workload, size, workers) always take part;
 // knobs only when named in vs; "*" matches anything.
 func vsCell(base results.Cell, vs map[string]any, groups []*cellRuns) (*cellRuns, error) {
+	want := vsWant(base, vs)
+	found := vsCandidates(base, vs, groups)
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no measured cell to compare with (%s)", describe(want))
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("%d cells match the comparison (%s): narrow vs", len(found), describe(want))
+}
+
+// vsWant is the fields of the cell a claim's vs compares base with.
+func vsWant(base results.Cell, vs map[string]any) map[string]string {
 	want := map[string]string{}
 	for _, k := range claimFields {
 		want[k] = field(base, k)
@@ -218,6 +231,13 @@ func vsCell(base results.Cell, vs map[string]any, groups []*cellRuns) (*cellRuns
 	for k, v := range vs {
 		want[k] = normalize(k, v)
 	}
+	return want
+}
+
+// vsCandidates are the groups whose cells match base with vs's overrides
+// applied (vsCell wants exactly one).
+func vsCandidates(base results.Cell, vs map[string]any, groups []*cellRuns) []*cellRuns {
+	want := vsWant(base, vs)
 	var found []*cellRuns
 	for _, g := range groups {
 		ok := true
@@ -231,13 +251,7 @@ func vsCell(base results.Cell, vs map[string]any, groups []*cellRuns) (*cellRuns
 			found = append(found, g)
 		}
 	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("no measured cell to compare with (%s)", describe(want))
-	case 1:
-		return found[0], nil
-	}
-	return nil, fmt.Errorf("%d cells match the comparison (%s): narrow vs", len(found), describe(want))
+	return found
 }
 
 func describe(m map[string]string) string {

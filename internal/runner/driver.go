@@ -42,6 +42,10 @@ type Options struct {
 	Progress    io.Writer // progress display (stderr)
 	Terminal    bool      // Progress is a terminal: draw a bar
 	Log         io.Writer // plain result lines (stdout)
+	// Machine labels a shard's runs (RunPlan.Shard) in its shard.json,
+	// for merge; "" leaves the label to merge (the hardware env.json
+	// describes).
+	Machine string
 
 	// Arms, in an A/B comparison, are the builds that run the planned
 	// runs naming them (Planned.Arm), by arm name; each record names its arm.
@@ -269,7 +273,17 @@ func (x *experiment) resume() error {
 	for _, r := range x.prior {
 		x.done[runKey(r.Cell, r.Rep, r.Warmup)] = true
 	}
-	if x.plan, err = BuildPlan(spec, fixtureDir, "", o.Force, o.memAvailable); err != nil {
+	sh, err := readShardIfAny(dir.Path)
+	if err != nil {
+		return fmt.Errorf("resume %s: %w", dir.Path, err)
+	}
+	if sh == nil {
+		x.plan, err = BuildPlan(spec, fixtureDir, "", o.Force, o.memAvailable)
+	} else {
+		// A shard's folder resumes its own shard of the spec's runs.
+		x.plan, err = BuildShardPlan(spec, fixtureDir, "", o.Force, o.memAvailable, sh.Shard)
+	}
+	if err != nil {
 		return err
 	}
 	return x.plan.CheckSpace()
@@ -280,6 +294,11 @@ func (x *experiment) resume() error {
 func (x *experiment) saveProvenance() error {
 	if err := os.WriteFile(filepath.Join(x.dir.Path, SpecCopyName), x.spec.src, 0o644); err != nil {
 		return fmt.Errorf("save spec copy: %w", err)
+	}
+	if x.plan.Shard != nil {
+		if err := WriteShardRecord(x.dir.Path, x.plan.ShardRecordOf(x.o.Machine)); err != nil {
+			return err
+		}
 	}
 	runs := len(x.plan.Order)
 	if x.o.Plan != nil {

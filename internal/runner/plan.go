@@ -41,7 +41,16 @@ type RunPlan struct {
 	Free int64
 	// Estimate is the expected duration, and how it was obtained.
 	Estimate Estimate
+	// Shard, when set, is the part of the spec's runs the plan holds:
+	// the runs of the cells ShardOf gives it.
+	Shard *Shard
+	// ShardOf is each cell's shard (1 to Shard.N); nil without Shard.
+	ShardOf []int
 }
+
+// InShard reports whether cell i is in the plan's shard (every cell is
+// when the plan is not a shard's).
+func (p *RunPlan) InShard(i int) bool { return p.Shard == nil || p.ShardOf[i] == p.Shard.K }
 
 // FixtureNeed is one generated fixture a plan needs.
 type FixtureNeed struct {
@@ -125,6 +134,17 @@ func (p *RunPlan) RunCount() int {
 // duration is estimated from past results under resultsRoot ("" for none).
 // avail is MemAvailable (nil: the machine's).
 func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail func() int64) (*RunPlan, error) {
+	return buildPlan(spec, fixtureDir, resultsRoot, force, avail, nil)
+}
+
+// BuildShardPlan is BuildPlan for shard sh of the spec's runs: the planned
+// runs of the cells ShardCells gives it, in the order the whole plan has
+// them, with only those cells' fixtures and estimate.
+func BuildShardPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail func() int64, sh Shard) (*RunPlan, error) {
+	return buildPlan(spec, fixtureDir, resultsRoot, force, avail, &sh)
+}
+
+func buildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail func() int64, sh *Shard) (*RunPlan, error) {
 	if avail == nil {
 		avail = memAvailable
 	}
@@ -141,10 +161,21 @@ func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail fun
 		return nil, errors.New(runsText(n, spec.Repetitions, spec.Warmup))
 	}
 	p.Order = Plan(len(p.Cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	if sh != nil {
+		shardOf, err := ShardCells(spec, p.Cells, sh.N)
+		if err != nil {
+			return nil, err
+		}
+		p.Shard, p.ShardOf = sh, shardOf
+		p.Order = slices.DeleteFunc(p.Order, func(o Planned) bool { return !p.InShard(o.Cell) })
+	}
 	p.Skips = make([]string, len(p.Cells))
 	gens := map[fixtureKey]fixture.Generator{}
 	files := map[string]bool{}
 	for i, c := range p.Cells {
+		if !p.InShard(i) {
+			continue
+		}
 		if why := memoryGuard(c, p.MemAvailable, force); why != "" {
 			p.Skips[i] = why
 			continue
@@ -262,14 +293,7 @@ func (p *RunPlan) estimate(past map[string][]float64) Estimate {
 			fromPast[i] = true
 			continue
 		}
-		rate := modelWarmRate
-		if cache == "cold" {
-			rate = modelColdRate
-		}
-		if c.Workload == "parse" {
-			rate = min(rate, modelParseRate)
-		}
-		perCell[i] = modelRunFixed + time.Duration(float64(c.Size)/rate*float64(time.Second))
+		perCell[i] = modelRun(p.Spec, c)
 	}
 	for _, o := range p.Order {
 		if p.Skips[o.Cell] != "" {
@@ -324,7 +348,11 @@ func (p *RunPlan) Write(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "plan: %s (experiment %q)\n", spec.Path, spec.Name)
-	fmt.Fprintf(w, "cells: %d (%d to run, %d refused by the memory guard)\n", len(p.Cells), len(p.Cells)-skipped, skipped)
+	ncells := len(p.Cells)
+	if p.Shard != nil {
+		ncells = p.writeShard(w)
+	}
+	fmt.Fprintf(w, "cells: %d (%d to run, %d refused by the memory guard)\n", ncells, ncells-skipped, skipped)
 	fmt.Fprintf(w, "runs: %d to launch (%d repetitions + %d warm-ups per cell, seed %d)\n",
 		p.RunCount(), spec.Repetitions, spec.Warmup, spec.Seed)
 	free := "free space unknown"

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRunShardErrors: a bad --shard (or --machine) exits 2 with one line
+// naming the flag, before anything is written, dry run or not.
+func TestRunShardErrors(t *testing.T) {
+	good := filepath.Join("..", "..", "experiments", "ci.toml") // 2 comparison groups: count (with wc), parse
+	tests := []struct {
+		name   string
+		args   []string
+		prefix string
+	}{
+		{"0/0", []string{"--shard", "0/0", good}, `flag --shard: "0/0": want K/N`},
+		{"3/2", []string{"--shard", "3/2", good}, `flag --shard: "3/2": want K/N`},
+		{"-1/4", []string{"--shard", "-1/4", good}, `flag --shard: "-1/4": want K/N`},
+		{"a/b", []string{"--shard", "a/b", good}, `flag --shard: "a/b": want K/N`},
+		{"1/0", []string{"--shard", "1/0", good}, `flag --shard: "1/0": want K/N`},
+		{"1/0 dry run", []string{"--dry-run", "--shard", "1/0", good}, `flag --shard: "1/0": want K/N`},
+		{"more shards than groups", []string{"--shard", "1/3", good}, "flag --shard: 3 shards, but the spec has only 2 comparison groups"},
+		{"with resume", []string{"--shard", "1/2", "--resume", filepath.Join("testdata", "run")}, "flag --shard: --resume continues"},
+		{"machine without shard", []string{"--machine", "m1", good}, "flag --machine: labels a shard's runs"},
+		{"machine with a newline", []string{"--machine", "m\n1", "--shard", "1/2", good}, `flag --machine: "m\n1" has a control character`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			resultsRoot, fixtures := filepath.Join(root, "results"), filepath.Join(root, "fx")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"run", "--results", resultsRoot, "--fixtures", fixtures}, tt.args...)
+			if status := Run(&stdout, &stderr, args); status != 2 {
+				t.Errorf("exit status %d, want 2; stderr: %s", status, stderr.String())
+			}
+			got := stderr.String()
+			if !strings.HasPrefix(got, "fanbench run: "+tt.prefix) || strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") {
+				t.Errorf("stderr %q, want one line starting %q", got, "fanbench run: "+tt.prefix)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+			for _, d := range []string{resultsRoot, fixtures} {
+				if _, err := os.Stat(d); !os.IsNotExist(err) {
+					t.Errorf("%s written after a usage error (%v)", d, err)
+				}
+			}
+		})
+	}
+}
+
+// TestRunShardDryRun: --shard K/N --dry-run prints the shard's plan (its
+// shard, the spec's hash, its cells) and writes nothing; the two shards of
+// ci.toml hold its 42 cells between them.
+func TestRunShardDryRun(t *testing.T) {
+	good := filepath.Join("..", "..", "experiments", "ci.toml")
+	root := t.TempDir()
+	total := 0
+	for _, k := range []string{"1/2", "2/2"} {
+		var stdout, stderr bytes.Buffer
+		args := []string{"run", "--dry-run", "--shard", k, "--results", filepath.Join(root, "results"), "--fixtures", filepath.Join(root, "fx"), good}
+		if status := Run(&stdout, &stderr, args); status != 0 {
+			t.Fatalf("exit %d: %s", status, stderr.String())
+		}
+		out := stdout.String()
+		if !strings.Contains(out, "shard: "+k+" of spec sha256:") || !strings.Contains(out, "dry run: nothing was run or written") {
+			t.Errorf("shard %s dry run:\n%s", k, out)
+		}
+		total += strings.Count(out, "\n  Fanout/")
+	}
+	if total != 42 {
+		t.Errorf("the shards list %d cells, want ci.toml's 42 (5 strategies × 2 workloads × 2 sizes × 2 workers + wc's 2)", total)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("a dry run wrote %v", ents)
+	}
+}
