@@ -3,6 +3,8 @@ package app
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/fanbench/fanbench/internal/cli"
 
@@ -57,7 +59,11 @@ func noteIncomplete(stdout io.Writer, res *chart.Results) error {
 	if why == "" {
 		return nil
 	}
-	res.Notice = fmt.Sprintf("%s; the figures and claims are of the runs recorded so far (continue with fanbench run --resume %s)", why, res.Dir)
+	next := "continue with fanbench run --resume " + res.Dir
+	if _, err := os.Stat(filepath.Join(res.Dir, runner.MergeFileName)); err == nil {
+		next = "merged without some shards' runs: finish those shards, then merge again"
+	}
+	res.Notice = fmt.Sprintf("%s; the figures and claims are of the runs recorded so far (%s)", why, next)
 	if res.Claims == nil {
 		res.Claims = st.Claims
 	}

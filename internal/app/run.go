@@ -149,6 +149,9 @@ func buildRunPlan(spec *runner.Spec, fixtures, resultsRoot string, force bool, s
 // comparison's (ab.json), which run --resume would add runs without an
 // arm to, or a calibration's (its comparisons NAME-NNN/ab.json).
 func notARunFolder(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, runner.MergeFileName)); err == nil {
+		return usagef("resume %s: a fanbench merge folder, not a run's (resume the shard's own folder, then merge again)", dir)
+	}
 	if _, err := os.Stat(filepath.Join(dir, ab.StateFile)); err == nil {
 		return usagef("resume %s: a fanbench ab folder, not a run's (use fanbench ab --resume)", dir)
 	}

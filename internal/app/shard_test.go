@@ -79,3 +79,40 @@ func TestRunShardDryRun(t *testing.T) {
 		t.Errorf("a dry run wrote %v", ents)
 	}
 }
+
+// TestMergeUsageErrors: merge's bad input exits 2 in one line naming the
+// flag or folder, and writes no --out folder.
+func TestMergeUsageErrors(t *testing.T) {
+	root := t.TempDir()
+	exists := filepath.Join(root, "exists")
+	if err := os.Mkdir(exists, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(root, "out")
+	runDir := filepath.Join("testdata", "run") // holds specs, no results
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no folders", []string{"merge", "--out", out}, "fanbench merge: want the shard folders to merge"},
+		{"no --out", []string{"merge", exists}, "fanbench merge: flag --out: missing"},
+		{"--out exists", []string{"merge", runDir, "--out", exists}, "fanbench merge: flag --out: " + exists + " exists"},
+		{"not a results folder", []string{"merge", runDir, "--out", out}, "fanbench merge: " + runDir + ": not a fanbench results folder (no readable spec.toml)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if status := Run(&stdout, &stderr, tt.args); status != 2 {
+				t.Errorf("exit status %d, want 2; stderr %s", status, stderr.String())
+			}
+			got := stderr.String()
+			if !strings.HasPrefix(got, tt.want) || strings.Count(got, "\n") != 1 {
+				t.Errorf("stderr %q, want one line starting %q", got, tt.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("--out written after a usage error (%v)", err)
+			}
+		})
+	}
+}

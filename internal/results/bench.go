@@ -50,11 +50,38 @@ func BenchName(c Cell) string {
 	if c.Arm != "" {
 		part("arm", c.Arm)
 	}
-	name := b.String()
+	return noProcsSuffix(b.String())
+}
+
+// noProcsSuffix writes the '-' of a name that would end in "-DIGITS" as
+// U+2212 (−), so that it is not read back as a GOMAXPROCS suffix.
+func noProcsSuffix(name string) string {
 	if i := strings.LastIndexByte(name, '-'); i >= 0 && i < len(name)-1 && allDigits(name[i+1:]) {
 		name = name[:i] + "−" + name[i+1:]
 	}
 	return name
+}
+
+// MachineName is a benchmark name with the name key /machine=LABEL
+// appended: the name of a cell's runs on one machine in a folder that
+// holds several (see Machines).
+func MachineName(name, label string) string {
+	return noProcsSuffix(name + "/machine=" + namePart(label, false))
+}
+
+// Machines are the distinct machine labels of runs (Run.Machine), in the
+// order they first appear; a folder that is not a merge of shards has
+// none.
+func Machines(runs []Run) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r.Machine != "" && !seen[r.Machine] {
+			seen[r.Machine] = true
+			out = append(out, r.Machine)
+		}
+	}
+	return out
 }
 
 func namePart(s string, key bool) string {
@@ -84,14 +111,21 @@ func allDigits(s string) bool {
 // lines with the same name). Runs that failed or were skipped, warm-ups
 // included, and successful runs whose page-cache state missed its target,
 // are reported as "# warning:" lines, which benchmark readers ignore.
+// When the runs hold more than one machine label (a merge of shards run
+// on different machines), each name ends in /machine=LABEL
+// (MachineName), so `benchstat -col /machine` compares the machines.
 func WriteBench(w io.Writer, env Environment, runs []Run) error {
 	cfg := env.benchConfig()
 	bw := benchfmt.NewWriter(w)
 	var warnings []string
 	wrote, noCgroup, firstNote := 0, 0, ""
+	byMachine := len(Machines(runs)) > 1
 	for i := range runs {
 		r := &runs[i]
 		name := BenchName(r.Cell)
+		if byMachine {
+			name = MachineName(name, r.Machine)
+		}
 		if r.CgroupNote != "" && !r.Warmup && r.Status == StatusOK {
 			if noCgroup++; firstNote == "" {
 				firstNote = r.CgroupNote

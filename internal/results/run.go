@@ -156,6 +156,10 @@ type Run struct {
 	// CgroupNote says why a run that asked for a cgroup of its own has no
 	// cgroup tree peak (no permission, no memory controller, ...).
 	CgroupNote string `json:"cgroup_note,omitempty"`
+	// Machine labels the machine that ran the run, in a folder fanbench
+	// merge joined from shards ("" elsewhere): the shard's --machine, else
+	// its env.json's hardware (CPU model and cores).
+	Machine string `json:"machine,omitempty"`
 }
 
 // Verdict is the outcome of one experiment claim in one cell it selects,

@@ -132,15 +132,67 @@ func EvaluateClaims(claims []ClaimSpec, runs []results.Run) []results.Verdict {
 }
 
 func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
+	out := judgeAll(c, groups)
+	if len(out) == 0 {
+		out = append(out, noCell(c))
+	}
+	return out
+}
+
+// judgeAll is claim c's verdict on each cell of groups its where selects.
+func judgeAll(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 	var out []results.Verdict
 	for _, g := range groups {
 		if matches(g.cell, c.Where) {
 			out = append(out, judge(c, g, groups))
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, results.Verdict{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
-			Measured: "no measured cell matches its where clause", Summary: c.Summary})
+	return out
+}
+
+// noCell is the verdict of a claim that selects no measured cell.
+func noCell(c ClaimSpec) results.Verdict {
+	return results.Verdict{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
+		Measured: "no measured cell matches its where clause", Summary: c.Summary}
+}
+
+// EvaluateClaimsByMachine is EvaluateClaims for runs of several machines
+// (results.Machines: a merge of shards): each claim is judged on each
+// machine's runs alone, a cell and the cell its vs names both of that
+// machine, and each verdict names its cell with /machine=LABEL
+// (results.MachineName), the verdicts of one claim together. A machine
+// whose runs the claim selects no cell of adds no verdict (its shard held
+// other cells); a claim that selects none on any machine fails as
+// EvaluateClaims's does. Runs of at most one machine are judged by
+// EvaluateClaims, unchanged.
+func EvaluateClaimsByMachine(claims []ClaimSpec, runs []results.Run) []results.Verdict {
+	machines := results.Machines(runs)
+	if len(machines) <= 1 {
+		return EvaluateClaims(claims, runs)
+	}
+	groups := map[string][]*cellRuns{}
+	for _, m := range machines {
+		var mine []results.Run
+		for _, r := range runs {
+			if r.Machine == m {
+				mine = append(mine, r)
+			}
+		}
+		groups[m] = groupRuns(mine)
+	}
+	var out []results.Verdict
+	for _, c := range claims {
+		n := len(out)
+		for _, m := range machines {
+			for _, v := range judgeAll(c, groups[m]) {
+				v.Cell = results.MachineName(v.Cell, m)
+				v.Claim = c.Text + " [" + v.Cell + "]"
+				out = append(out, v)
+			}
+		}
+		if len(out) == n {
+			out = append(out, noCell(c))
+		}
 	}
 	return out
 }
