@@ -160,7 +160,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		sum.Elapsed = time.Since(start)
 		return sum, fmt.Errorf("interrupted: %d runs recorded in %s; continue with --resume %s", len(all), x.dir.Path, x.dir.Path)
 	}
-	sum.Verdicts = EvaluateClaims(x.spec.Claims, all)
+	// A shard judges the claims on its own cells; merge judges them all.
+	sum.Verdicts = EvaluateClaims(x.plan.shardClaims(), all)
 	if err := x.dir.WriteClaims(sum.Verdicts); err != nil {
 		return sum, err
 	}

@@ -144,7 +144,7 @@ func ReadFolderState(dir string) (FolderState, error) {
 	}
 	_, err = os.Stat(d.ClaimsPath())
 	if st.Incomplete() != "" && len(spec.Claims) > 0 && errors.Is(err, fs.ErrNotExist) {
-		st.Claims = EvaluateClaims(spec.Claims, runs)
+		st.Claims = EvaluateClaims(folderClaims(dir, spec), runs)
 	}
 	return st, nil
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Shard is one of N parts of an experiment's planned runs: K counts from
@@ -270,4 +272,48 @@ func (p *RunPlan) ShardRecordOf(machine string) ShardRecord {
 		}
 	}
 	return rec
+}
+
+// claimsOn are the claims whose where selects one of cells: a shard's
+// folder judges those alone, and merge judges every claim over all the
+// shards' runs.
+func claimsOn(claims []ClaimSpec, cells []results.Cell) []ClaimSpec {
+	var out []ClaimSpec
+	for _, c := range claims {
+		if slices.ContainsFunc(cells, func(cell results.Cell) bool { return matches(cell, c.Where) }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// shardClaims are the spec's claims a shard's folder judges (claimsOn its
+// cells); every claim when the plan is not a shard's.
+func (p *RunPlan) shardClaims() []ClaimSpec {
+	if p.Shard == nil {
+		return p.Spec.Claims
+	}
+	var cells []results.Cell
+	for i, c := range p.Cells {
+		if p.InShard(i) {
+			cells = append(cells, c.Cell)
+		}
+	}
+	return claimsOn(p.Spec.Claims, cells)
+}
+
+// folderClaims are the claims of spec a results folder judges: for a
+// shard's folder (shard.json), those on its recorded cells.
+func folderClaims(dir string, spec *Spec) []ClaimSpec {
+	rec, err := readShardIfAny(dir)
+	if err != nil || rec == nil {
+		return spec.Claims
+	}
+	var cells []results.Cell
+	for _, c := range spec.Cells() {
+		if slices.Contains(rec.Cells, c.Name()) {
+			cells = append(cells, c.Cell)
+		}
+	}
+	return claimsOn(spec.Claims, cells)
 }

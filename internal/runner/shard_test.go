@@ -253,6 +253,20 @@ strategies = ["ranges"]
 workloads = ["count", "parse"]
 sizes = ["64KiB"]
 workers = [1]
+
+[[claim]]
+text = "parse stays under 1 GiB"
+metric = "peak-RSS-B"
+where = { workload = "parse" }
+op = "<"
+value = 1073741824.0
+
+[[claim]]
+text = "count stays under 1 GiB"
+metric = "peak-RSS-B"
+where = { workload = "count" }
+op = "<"
+value = 1073741824.0
 `
 	spec := mustSpec(t, src)
 	tmp := t.TempDir()
@@ -263,8 +277,13 @@ workers = [1]
 	}
 	dirPath := filepath.Join(tmp, "shard2")
 	opts := Options{Spec: spec, Dir: dirPath, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, RunPlan: plan, Machine: "m1"}
-	if _, err := Run(context.Background(), opts); err != nil {
+	sum, err := Run(context.Background(), opts)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The parse claim is judged where its cells ran, on shard 1.
+	if len(sum.Verdicts) != 1 || sum.Verdicts[0].Text != "count stays under 1 GiB" || !sum.Verdicts[0].Pass {
+		t.Errorf("shard 2's verdicts %+v: want the count claim alone, passing", sum.Verdicts)
 	}
 	rec, err := ReadShardRecord(dirPath)
 	if err != nil {
@@ -294,6 +313,12 @@ workers = [1]
 	first, _, _ := strings.Cut(string(b), "\n")
 	if err := os.WriteFile(d.RunsPath(), []byte(first+"\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if err := os.Remove(d.ClaimsPath()); err != nil { // as an interrupted run leaves it
+		t.Fatal(err)
+	}
+	if st, err := ReadFolderState(dirPath); err != nil || len(st.Claims) != 1 || st.Claims[0].Text != "count stays under 1 GiB" {
+		t.Errorf("incomplete shard's claims so far %+v (%v): want the count claim alone", st.Claims, err)
 	}
 	resumed, err := LoadSpec(filepath.Join(dirPath, SpecCopyName))
 	if err != nil {
