@@ -17,14 +17,7 @@ var mergeSpec = `name = "mg"
 repetitions = 2
 warmup = 1
 seed = 9
-` + quick + `
-[[matrix]]
-modes = ["goroutine", "process"]
-strategies = ["readall", "ranges"]
-workloads = ["count", "parse"]
-sizes = ["64KiB"]
-workers = [1]
-
+` + quick + fourFacets + `
 [[claim]]
 text = "ranges needs under readall's peak"
 metric = "peak-RSS-B"
@@ -92,6 +85,21 @@ func writeShards(t *testing.T, root, src string, n int, machine func(k int) stri
 
 func noLabel(int) string { return "" }
 
+// mergeInto merges the shard folders dirs into out, failing the test on
+// an error, and returns the set and the verdicts.
+func mergeInto(t *testing.T, dirs []string, out string) (*MergeSet, []results.Verdict) {
+	t.Helper()
+	m, err := CheckShards(dirs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := m.Write(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, vs
+}
+
 func peak(v int64) func(int) int64 { return func(int) int64 { return v } }
 
 // TestMergeShards: merging the shards gives the whole plan's runs once
@@ -105,15 +113,8 @@ func TestMergeShards(t *testing.T) {
 		root := t.TempDir()
 		dirs := writeShards(t, root, mergeSpec, 3, noLabel, peak(5<<20))
 		slices.Reverse(dirs) // the order given does not matter
-		m, err := CheckShards(dirs, false)
-		if err != nil {
-			t.Fatal(err)
-		}
 		out := filepath.Join(root, "merged")
-		vs, err := m.Write(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, vs := mergeInto(t, dirs, out)
 		runs, _, err := results.ReadRuns(filepath.Join(out, results.RunsFile))
 		if err != nil || len(runs) != len(whole) {
 			t.Fatalf("%d merged runs (%v), want the plan's %d", len(runs), err, len(whole))
@@ -152,14 +153,7 @@ func TestMergeShards(t *testing.T) {
 		// Shard 1 (machine big) measures ranges at 20 MiB, over readall's
 		// 10 MiB: its claim fails there, and holds on small's shards.
 		dirs := writeShards(t, root, mergeSpec, 3, label, func(k int) int64 { return map[bool]int64{true: 20 << 20, false: 5 << 20}[k == 1] })
-		m, err := CheckShards(dirs, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vs, err := m.Write(filepath.Join(root, "merged"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, vs := mergeInto(t, dirs, filepath.Join(root, "merged"))
 		bench, _ := os.ReadFile(filepath.Join(root, "merged", results.BenchFile))
 		lines := strings.Count(string(bench), "\nBenchmark")
 		if lines == 0 || strings.Count(string(bench), "/machine=big ")+strings.Count(string(bench), "/machine=small ") != lines {

@@ -21,21 +21,7 @@ repetitions = 2
 warmup = 1
 seed = 11
 timeout = "1m"
-` + quick + `
-[[matrix]]
-modes = ["goroutine", "process"]
-strategies = ["readall", "ranges"]
-workloads = ["count", "parse"]
-sizes = ["64KiB"]
-workers = [1]
-
-[[claim]]
-text = "ranges stays under 1 GiB"
-metric = "peak-RSS-B"
-where = { strategy = "ranges" }
-op = "<"
-value = 1073741824.0
-
+` + quick + fourFacets + peakClaim("ranges stays under 1 GiB", `{ strategy = "ranges" }`) + `
 [[claim]]
 text = "ranges needs no more than 100x readall's peak"
 metric = "peak-RSS-B"
@@ -77,15 +63,8 @@ func TestShardMergeEndToEnd(t *testing.T) {
 		run(dir, &Shard{K: k, N: 3}, "")
 		shards = append(shards, dir)
 	}
-	m, err := CheckShards(shards, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	merged := filepath.Join(tmp, "merged")
-	verdicts, err := m.Write(merged)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, verdicts := mergeInto(t, shards, merged)
 	wholeRuns, _, err := results.ReadRuns(filepath.Join(whole.Dir, results.RunsFile))
 	if err != nil {
 		t.Fatal(err)
@@ -116,15 +95,8 @@ func TestShardMergeEndToEnd(t *testing.T) {
 	// Shard 3 again, on "another machine": two labels.
 	other := filepath.Join(tmp, "shard3-other")
 	run(other, &Shard{K: 3, N: 3}, "other")
-	m, err = CheckShards([]string{shards[0], shards[1], other}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	two := filepath.Join(tmp, "merged-two")
-	verdicts, err = m.Write(two)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, verdicts := mergeInto(t, []string{shards[0], shards[1], other}, two)
 	if got := m.Machines(); len(got) != 2 || !slices.Contains(got, "other") {
 		t.Fatalf("machines %v, want two, one of them other", got)
 	}

@@ -254,20 +254,7 @@ workloads = ["count", "parse"]
 sizes = ["64KiB"]
 workers = [1]
 
-[[claim]]
-text = "parse stays under 1 GiB"
-metric = "peak-RSS-B"
-where = { workload = "parse" }
-op = "<"
-value = 1073741824.0
-
-[[claim]]
-text = "count stays under 1 GiB"
-metric = "peak-RSS-B"
-where = { workload = "count" }
-op = "<"
-value = 1073741824.0
-`
+` + peakClaim("parse stays under 1 GiB", `{ workload = "parse" }`) + peakClaim("count stays under 1 GiB", `{ workload = "count" }`)
 	spec := mustSpec(t, src)
 	tmp := t.TempDir()
 	fx := filepath.Join(tmp, "fx")
@@ -337,4 +324,21 @@ value = 1073741824.0
 			t.Errorf("resumed shard 2 ran %s", results.BenchName(r.Cell))
 		}
 	}
+}
+
+// fourFacets is a [[matrix]] block of four comparison groups (count and
+// parse, goroutine and process), readall and ranges of 64 KiB in each.
+const fourFacets = `
+[[matrix]]
+modes = ["goroutine", "process"]
+strategies = ["readall", "ranges"]
+workloads = ["count", "parse"]
+sizes = ["64KiB"]
+workers = [1]
+`
+
+// peakClaim is a [[claim]] block: the peak RSS of the cells where (a TOML
+// inline table) selects stays under 1 GiB.
+func peakClaim(text, where string) string {
+	return fmt.Sprintf("\n[[claim]]\ntext = %q\nmetric = \"peak-RSS-B\"\nwhere = %s\nop = \"<\"\nvalue = 1073741824.0\n", text, where)
 }
