@@ -116,3 +116,25 @@ func TestMergeUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeRefusesMergedFolder: a merged folder has no plan of its own
+// to continue (its runs came from several shards): run --resume refuses
+// it, pointing at the shards.
+func TestResumeRefusesMergedFolder(t *testing.T) {
+	dir := t.TempDir()
+	spec, err := os.ReadFile(filepath.Join("..", "..", "experiments", "ci.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"spec.toml": string(spec), "merge.json": "{}\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	status := Run(&stdout, &stderr, []string{"run", "--resume", dir})
+	want := "fanbench run: resume " + dir + ": a fanbench merge folder, not a run's (resume the shard's own folder, then merge again)\n"
+	if status != 2 || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", status, stderr.String(), want)
+	}
+}
