@@ -1,6 +1,6 @@
 // Package ab runs an A/B comparison of two fanbench builds on one machine
 // in one experiment: it builds each git revision once into a cache keyed by
-// commit, runs the spec's cells with both builds in adjacent pairs (random
+// commit and main package, runs the spec's cells with both builds in adjacent pairs (random
 // order within a pair) through the runner, adds pairs to the cells it cannot
 // yet decide while the budget lasts, and judges each cell and metric with
 // internal/paired. It also calibrates what a machine can detect (A/A and
@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -24,6 +26,10 @@ type Build struct {
 	Rev string `json:"rev"`
 	// Commit is the full commit hash Rev resolved to; empty for a binary path.
 	Commit string `json:"commit,omitempty"`
+	// Pkg is the main package built at Commit (./cmd/fanbench, or a
+	// program of the user's own that calls fanbench.Main); empty for a
+	// binary path.
+	Pkg string `json:"pkg,omitempty"`
 	// Binary is the fanbench binary that runs the arm's cells.
 	Binary string `json:"binary"`
 	// Built is set when this invocation compiled the binary (false: cached
@@ -45,14 +51,60 @@ type BuildError struct{ Msg string }
 
 func (e *BuildError) Error() string { return e.Msg }
 
-// BinaryName is the name of a cached build inside its commit's folder.
-const BinaryName = "fanbench"
+// DefaultPackage is the main package a revision is built from unless
+// another is given.
+const DefaultPackage = "./cmd/fanbench"
+
+// CleanPackage checks pkg, the main package to build at each revision: a
+// folder of the repository written as ./DIR (or "."), not a pattern and not
+// leaving the repository. It returns pkg cleaned, in the ./DIR form; ""
+// is DefaultPackage.
+func CleanPackage(pkg string) (string, error) {
+	if pkg == "" {
+		return DefaultPackage, nil
+	}
+	bad := func(why string) (string, error) {
+		return "", &BuildError{fmt.Sprintf("--pkg %q: %s (want the folder of a main package of the repository, like ./cmd/NAME)", pkg, why)}
+	}
+	if pkg != "." && !strings.HasPrefix(pkg, "./") {
+		return bad("not a ./ path")
+	}
+	if strings.Contains(pkg, "...") {
+		return bad("a pattern, not one package")
+	}
+	clean := path.Clean(pkg)
+	if clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsAny(clean, "\\\x00") {
+		return bad("outside the repository")
+	}
+	if clean == "." {
+		return ".", nil
+	}
+	return "./" + clean, nil
+}
+
+// BinaryPath is where the cache keeps commit's build of the main package
+// pkg (as CleanPackage returns it): cache/<commit>/<pkg, escaped>/<name>,
+// e.g. cache/<commit>/cmd%2Ffanbench/fanbench, so that two packages of
+// one commit are two cache entries.
+func BinaryPath(cache, commit, pkg string) string {
+	rel := strings.TrimPrefix(pkg, "./")
+	key, name := url.PathEscape(rel), path.Base(rel)
+	if rel == "." {
+		key, name = "%2E", "main"
+	}
+	return filepath.Join(cache, commit, key, name)
+}
 
 // Resolve turns rev into a runnable build: an existing executable file is
 // used as it is; anything else is a git revision of the repository at repo,
-// built once with `go build ./cmd/fanbench` in a temporary git worktree
-// into cache/<commit>/fanbench and reused from there afterwards.
-func Resolve(repo, cache, rev string) (Build, error) {
+// whose main package pkg ("" for DefaultPackage) is built once with `go
+// build` in a temporary git worktree into the cache (BinaryPath) and reused
+// from there afterwards.
+func Resolve(repo, cache, rev, pkg string) (Build, error) {
+	pkg, err := CleanPackage(pkg)
+	if err != nil {
+		return Build{}, err
+	}
 	if st, err := os.Stat(rev); err == nil && st.Mode().IsRegular() {
 		if st.Mode().Perm()&0o111 == 0 {
 			return Build{}, &BuildError{fmt.Sprintf("%s: a file that is not executable (want a fanbench binary or a git revision)", rev)}
@@ -72,11 +124,11 @@ func Resolve(repo, cache, rev string) (Build, error) {
 	if err != nil {
 		return Build{}, fmt.Errorf("build cache %s: %w", cache, err)
 	}
-	b := Build{Rev: rev, Commit: commit, Binary: filepath.Join(cacheAbs, commit, BinaryName)}
+	b := Build{Rev: rev, Commit: commit, Pkg: pkg, Binary: BinaryPath(cacheAbs, commit, pkg)}
 	if st, err := os.Stat(b.Binary); err == nil && st.Mode().IsRegular() {
 		return b, nil
 	}
-	if err := build(repo, cacheAbs, commit, b.Binary); err != nil {
+	if err := build(repo, cacheAbs, commit, pkg, b.Binary); err != nil {
 		var be *BuildError
 		if errors.As(err, &be) {
 			be.Msg = fmt.Sprintf("%s (%s) does not build: %s", rev, commit[:12], be.Msg)
@@ -106,24 +158,34 @@ func checkBuildEnv() error {
 	return nil
 }
 
-// build compiles commit's ./cmd/fanbench into binary through a temporary
+// build compiles commit's main package pkg into binary through a temporary
 // git worktree under cache, which it removes again. A build that fails
-// removes the commit's folder it made. Only a go build that ran and
+// removes the folders it made for the binary (the commit's, the
+// package's). Only a go build that ran and
 // failed is a BuildError (the revision's fault); a missing temporary
 // folder, a worktree git could not add or a go command that could not be
 // started is the machine's.
-func build(repo, cache, commit, binary string) (err error) {
+func build(repo, cache, commit, pkg, binary string) (err error) {
 	if err := checkBuildEnv(); err != nil {
 		return err
 	}
 	dir := filepath.Dir(binary)
-	if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
-		defer func() {
-			if err != nil {
-				os.Remove(dir) // only if empty: what another build put there stays
-			}
-		}()
+	// The folders between the cache and the binary that do not exist yet,
+	// deepest first: a failed build removes them again.
+	var made []string
+	for d := dir; d != cache && len(d) > len(cache); d = filepath.Dir(d) {
+		if _, serr := os.Stat(d); !errors.Is(serr, fs.ErrNotExist) {
+			break
+		}
+		made = append(made, d)
 	}
+	defer func() {
+		if err != nil {
+			for _, d := range made {
+				os.Remove(d) // only if empty: what another build put there stays
+			}
+		}
+	}()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("build cache: %w", err)
 	}
@@ -142,7 +204,10 @@ func build(repo, cache, commit, binary string) (err error) {
 	// A name of its own, so that two comparisons building the same commit at
 	// once do not write one file; the rename makes either build the binary.
 	tmp := fmt.Sprintf("%s.tmp-%d", binary, os.Getpid())
-	cmd := exec.Command("go", "build", "-o", tmp, "./cmd/fanbench")
+	// -trimpath: the worktree's random path is then in no compiled package,
+	// so the two arms' builds (and every later one) share Go's build cache
+	// for the packages they have in common.
+	cmd := exec.Command("go", "build", "-trimpath", "-o", tmp, pkg)
 	cmd.Dir = wt
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	var outb bytes.Buffer
@@ -151,9 +216,9 @@ func build(repo, cache, commit, binary string) (err error) {
 		os.Remove(tmp)
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) {
-			return fmt.Errorf("go build ./cmd/fanbench: %w", err) // not started
+			return fmt.Errorf("go build %s: %w", pkg, err) // not started
 		}
-		return &BuildError{fmt.Sprintf("go build ./cmd/fanbench: %v: %s", err, lastLines(outb.String(), 3))}
+		return &BuildError{fmt.Sprintf("go build %s: %v: %s", pkg, err, lastLines(outb.String(), 3))}
 	}
 	if err := os.Rename(tmp, binary); err != nil {
 		return fmt.Errorf("build cache: %w", err)

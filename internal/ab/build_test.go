@@ -10,7 +10,8 @@ import (
 )
 
 // tempRepo makes a git repository holding a tiny module whose
-// ./cmd/fanbench builds at the first commit and does not at the second;
+// ./cmd/fanbench builds at the first commit and does not at the second,
+// and a second main package ./tools/other that builds at both;
 // it returns the repository and the two commits.
 func tempRepo(t *testing.T) (repo, good, bad string) {
 	t.Helper()
@@ -38,6 +39,7 @@ func tempRepo(t *testing.T) (repo, good, bad string) {
 	run("git", "init", "-q")
 	write("go.mod", "module example.com/tiny\n\ngo 1.22\n")
 	write("cmd/fanbench/main.go", "package main\n\nfunc main() { println(\"tiny\") }\n")
+	write("tools/other/main.go", "package main\n\nfunc main() { println(\"other\") }\n")
 	run("git", "add", ".")
 	run("git", "commit", "-qm", "builds")
 	good = run("git", "rev-parse", "HEAD")
@@ -51,11 +53,11 @@ func TestResolveBuildCache(t *testing.T) {
 	repo, good, bad := tempRepo(t)
 	cache := filepath.Join(t.TempDir(), "cache")
 
-	b, err := Resolve(repo, cache, "HEAD~1")
+	b, err := Resolve(repo, cache, "HEAD~1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !b.Built || b.Commit != good || b.Binary != filepath.Join(cache, good, BinaryName) {
+	if !b.Built || b.Commit != good || b.Binary != BinaryPath(cache, good, DefaultPackage) {
 		t.Fatalf("first resolve: %+v, want a fresh build of %s in the cache", b, good)
 	}
 	out, err := exec.Command(b.Binary).CombinedOutput()
@@ -65,7 +67,7 @@ func TestResolveBuildCache(t *testing.T) {
 	st1, _ := os.Stat(b.Binary)
 
 	// The same commit by another name: nothing is built, the binary is the same file.
-	b2, err := Resolve(repo, cache, good)
+	b2, err := Resolve(repo, cache, good, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,12 +85,12 @@ func TestResolveBuildCache(t *testing.T) {
 	}
 
 	// A revision that does not build is a BuildError naming it and the compiler's complaint.
-	_, err = Resolve(repo, cache, "HEAD")
+	_, err = Resolve(repo, cache, "HEAD", "")
 	var be *BuildError
 	if !errors.As(err, &be) || !strings.Contains(err.Error(), "HEAD ("+bad[:12]+") does not build") || !strings.Contains(err.Error(), "undefined: undefinedCall") {
 		t.Errorf("bad commit: err = %v, want a BuildError naming the commit and the compile error", err)
 	}
-	if _, err := os.Stat(filepath.Join(cache, bad, BinaryName)); err == nil {
+	if _, err := os.Stat(BinaryPath(cache, bad, DefaultPackage)); err == nil {
 		t.Error("a failed build left a binary in the cache")
 	}
 	if strings.Contains(err.Error(), "\n") {
@@ -96,16 +98,16 @@ func TestResolveBuildCache(t *testing.T) {
 	}
 
 	// An unknown revision, and a binary path.
-	if _, err := Resolve(repo, cache, "no-such-branch"); !errors.As(err, &be) {
+	if _, err := Resolve(repo, cache, "no-such-branch", ""); !errors.As(err, &be) {
 		t.Errorf("unknown revision: err = %v, want a BuildError", err)
 	}
-	b3, err := Resolve(repo, cache, b.Binary)
+	b3, err := Resolve(repo, cache, b.Binary, "")
 	if err != nil || b3.Binary != b.Binary || b3.Commit != "" || b3.Built {
 		t.Errorf("binary path: %+v %v", b3, err)
 	}
 	plain := filepath.Join(t.TempDir(), "notexec")
 	os.WriteFile(plain, []byte("x"), 0o644)
-	if _, err := Resolve(repo, cache, plain); !errors.As(err, &be) || !strings.Contains(err.Error(), "not executable") {
+	if _, err := Resolve(repo, cache, plain, ""); !errors.As(err, &be) || !strings.Contains(err.Error(), "not executable") {
 		t.Errorf("non-executable file: err = %v", err)
 	}
 }
@@ -148,7 +150,7 @@ func TestResolveEnvironmentErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cache := filepath.Join(t.TempDir(), "cache")
 			t.Setenv(tt.env, tt.value)
-			_, err := Resolve(repo, cache, good)
+			_, err := Resolve(repo, cache, good, "")
 			var be *BuildError
 			if err == nil || errors.As(err, &be) || strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %v; want one line with %q, not a BuildError", err, tt.want)
@@ -159,10 +161,77 @@ func TestResolveEnvironmentErrors(t *testing.T) {
 		})
 	}
 	cache := filepath.Join(t.TempDir(), "cache")
-	if _, err := Resolve(repo, cache, bad); err == nil {
+	if _, err := Resolve(repo, cache, bad, ""); err == nil {
 		t.Fatal("the bad commit built")
 	}
 	if _, err := os.Stat(filepath.Join(cache, bad)); err == nil {
 		t.Errorf("the bad commit's build folder was left")
+	}
+}
+
+func TestCleanPackage(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"", DefaultPackage, ""},
+		{"./cmd/fanbench", "./cmd/fanbench", ""},
+		{"./examples/wordfreq/", "./examples/wordfreq", ""},
+		{"./a/../b", "./b", ""},
+		{".", ".", ""},
+		{"cmd/fanbench", "", `--pkg "cmd/fanbench": not a ./ path`},
+		{"github.com/x/y", "", "not a ./ path"},
+		{"./...", "", "a pattern"},
+		{"./../other", "", "outside the repository"},
+		{"/abs/path", "", "not a ./ path"},
+	}
+	for _, tt := range tests {
+		got, err := CleanPackage(tt.in)
+		var be *BuildError
+		switch {
+		case tt.err == "" && (err != nil || got != tt.want):
+			t.Errorf("CleanPackage(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		case tt.err != "" && (!errors.As(err, &be) || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("CleanPackage(%q) error %v; want a BuildError with %q", tt.in, err, tt.err)
+		}
+	}
+}
+
+// TestResolvePackage: the main package is part of the cache key: two
+// packages of one commit are two builds, each reused by name, and a
+// package the commit lacks does not build.
+func TestResolvePackage(t *testing.T) {
+	repo, good, _ := tempRepo(t)
+	cache := filepath.Join(t.TempDir(), "cache")
+	runOut := func(bin string) string {
+		out, err := exec.Command(bin).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v %s", bin, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	def, err := Resolve(repo, cache, good, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Resolve(repo, cache, good, "./tools/other/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOther := filepath.Join(cache, good, "tools%2Fother", "other")
+	if !other.Built || other.Binary != wantOther || other.Pkg != "./tools/other" {
+		t.Fatalf("other package: %+v, want a fresh build at %s", other, wantOther)
+	}
+	if def.Binary == other.Binary || runOut(def.Binary) != "tiny" || runOut(other.Binary) != "other" {
+		t.Errorf("the two packages of one commit share a build: %s, %s", def.Binary, other.Binary)
+	}
+	again, err := Resolve(repo, cache, "HEAD~1", "./tools/other")
+	if err != nil || again.Built || again.Binary != other.Binary {
+		t.Errorf("the other package again: %+v %v, want the cached build", again, err)
+	}
+	_, err = Resolve(repo, cache, good, "./tools/absent")
+	var be *BuildError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "go build ./tools/absent") {
+		t.Errorf("absent package: %v, want a BuildError naming it", err)
+	}
+	if _, err := os.Stat(filepath.Join(cache, good, "tools%2Fabsent")); err == nil {
+		t.Error("the absent package's build folder was left")
 	}
 }

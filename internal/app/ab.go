@@ -106,11 +106,12 @@ func isTerminal(w io.Writer) bool {
 
 func cmdAB(stdout, stderr io.Writer, args []string) error {
 	fs := cli.NewFlagSet("ab", stderr, "usage: fanbench ab [flags] BASE HEAD experiments/NAME.toml\n       fanbench ab --resume RESULTS_DIR\n"+
-		"BASE and HEAD are git revisions of the repository (--repo) or fanbench binaries.\n"+
+		"BASE and HEAD are git revisions of the repository (--repo), built from --pkg, or fanbench binaries.\n"+
 		"Exit status: 0 nothing worse, 1 a gated metric worse beyond its tolerance or a run failed, 2 bad input or a build failed.")
 	f := addABFlags(fs, 10*time.Minute)
 	repo := fs.String("repo", ".", "the git repository BASE and HEAD are revisions of")
-	cache := fs.String("cache", filepath.Join("results", "ab-builds"), "build cache: one folder per commit, reused")
+	cache := fs.String("cache", filepath.Join("results", "ab-builds"), "build cache: one folder per commit and package, reused")
+	pkg := fs.String("pkg", ab.DefaultPackage, "the main `package` built at each revision: ./cmd/fanbench, or a program of your own that calls fanbench.Main")
 	resume := fs.String("resume", "", "continue the interrupted comparison in this results folder")
 	markdown := fs.String("markdown", "", "also write the Markdown report (for a pull request) to this file")
 	pos, err := cli.Parse(fs, args)
@@ -133,8 +134,11 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 		if o, err = f.options(spec); err != nil {
 			return err
 		}
+		if _, err := ab.CleanPackage(*pkg); err != nil {
+			return usagef("%v", err)
+		}
 		for i, b := range []*ab.Build{&o.Base, &o.Head} {
-			if *b, err = ab.Resolve(*repo, *cache, pos[i]); err != nil {
+			if *b, err = ab.Resolve(*repo, *cache, pos[i], *pkg); err != nil {
 				var be *ab.BuildError
 				if errors.As(err, &be) {
 					return usagef("%v", err)

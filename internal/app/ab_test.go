@@ -2,13 +2,17 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"flag"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/ab"
 	"github.com/fanbench/fanbench/internal/runner"
 )
 
@@ -70,5 +74,120 @@ func TestABGateOverridesReport(t *testing.T) {
 	}
 	if strings.Join(gated, ",") != "sec/op:+7%,allocs:+0%" || strings.Join(reported, ",") != "cpu-sec:+10%,minflt:+5%" {
 		t.Errorf("gated %v, reported %v; want sec/op gated and not reported", gated, reported)
+	}
+}
+
+// userRepo makes a git repository of this module's tracked files as they
+// are on disk, committed twice: as they are, then with a bug in
+// examples/wordfreq's counting (each word counted twice). It returns the
+// repository and the two commits.
+func userRepo(t *testing.T) (repo, good, buggy string) {
+	t.Helper()
+	repo = t.TempDir()
+	git := func(dir string, args ...string) string {
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %s: %v", strings.Join(args, " "), err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	root := git(".", "rev-parse", "--show-toplevel")
+	for _, name := range strings.Split(git(root, "ls-files"), "\n") {
+		from, p := filepath.Join(root, name), filepath.Join(repo, name)
+		st, err := os.Lstat(from)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted in the work tree
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(from)
+			if err == nil {
+				err = os.Symlink(target, p)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		b, err := os.ReadFile(from)
+		if err == nil {
+			err = os.WriteFile(p, b, st.Mode().Perm())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	git(repo, "init", "-q")
+	git(repo, "add", ".")
+	git(repo, "commit", "-qm", "as it is")
+	good = git(repo, "rev-parse", "HEAD")
+	src := filepath.Join(repo, "examples", "wordfreq", "wordfreq.go")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const count = "\tif n := p.counts[string(w)]; n != nil {\n\t\t*n++\n"
+	if !bytes.Contains(b, []byte(count)) {
+		t.Fatalf("%s: no %q to break", src, count)
+	}
+	b = bytes.Replace(b, []byte(count), []byte("\tif n := p.counts[string(w)]; n != nil {\n\t\t*n += 2\n"), 1)
+	if err := os.WriteFile(src, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(repo, "commit", "-qam", "count twice")
+	return repo, good, git(repo, "rev-parse", "HEAD")
+}
+
+// TestABUserProgram: `ab --pkg ./examples/wordfreq` builds a user's own
+// program (fanbench.Main with its own workload) at two revisions and runs
+// the spec's wordfreq cells with each: the head revision, whose counting
+// is wrong, fails its runs' answer checks, so the gate fails (exit 1); the
+// build cache keys the builds by commit and package.
+func TestABUserProgram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds examples/wordfreq at two revisions")
+	}
+	repo, good, buggy := userRepo(t)
+	tmp := t.TempDir()
+	cache := filepath.Join(tmp, "cache")
+	// The program that runs ab is the user's own, at the good revision.
+	driver, err := ab.Resolve(repo, cache, good, "./examples/wordfreq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(tmp, "wf.toml")
+	if err := os.WriteFile(spec, []byte("name = \"wf\"\nrepetitions = 2\nwarmup = 0\nseed = 1\ncache = \"warm\"\ntimeout = \"1m\"\nsample_every = \"0s\"\n"+
+		"[[matrix]]\nstrategies = [\"readall\"]\nworkloads = [\"wordfreq\"]\nsizes = [\"64KiB\"]\nworkers = [1]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(driver.Binary, "ab", "--pkg", "./examples/wordfreq", "--cache", cache, "--results", filepath.Join(tmp, "results"),
+		"--fixtures", filepath.Join(tmp, "fx"), "--pairs", "2", "--max-pairs", "2", "--budget", "0", good, buggy, spec)
+	cmd.Dir = repo
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("ab: %v, want exit status 1\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	pkgDir := "examples%2Fwordfreq"
+	for _, want := range []string{
+		"base: cached " + filepath.Join(cache, good, pkgDir, "wordfreq") + "\n",
+		"head: built " + filepath.Join(cache, buggy, pkgDir, "wordfreq") + "\n",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "head rep 0: failed exit status 1: fanbench exec: wrong answer") ||
+		!strings.HasSuffix(out, "verdict: FAIL: no complete pair of runs to compare (2 head runs failed)\n") || strings.Contains(out, "base rep") {
+		t.Errorf("stdout: want the head's runs (only) failed on wrong answers in the verdict:\n%s", out)
 	}
 }
