@@ -9,6 +9,7 @@ package ab
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +19,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Build is one arm's fanbench binary.
@@ -100,7 +102,11 @@ func BinaryPath(cache, commit, pkg string) string {
 // whose main package pkg ("" for DefaultPackage) is built once with `go
 // build` in a temporary git worktree into the cache (BinaryPath) and reused
 // from there afterwards.
-func Resolve(repo, cache, rev, pkg string) (Build, error) {
+//
+// Cancelling ctx stops a build under way: the go command is killed, the
+// temporary worktree and the folders made for the binary are removed, and
+// the error is ctx's.
+func Resolve(ctx context.Context, repo, cache, rev, pkg string) (Build, error) {
 	pkg, err := CleanPackage(pkg)
 	if err != nil {
 		return Build{}, err
@@ -128,7 +134,7 @@ func Resolve(repo, cache, rev, pkg string) (Build, error) {
 	if st, err := os.Stat(b.Binary); err == nil && st.Mode().IsRegular() {
 		return b, nil
 	}
-	if err := build(repo, cacheAbs, commit, pkg, b.Binary); err != nil {
+	if err := build(ctx, repo, cacheAbs, commit, pkg, b.Binary); err != nil {
 		var be *BuildError
 		if errors.As(err, &be) {
 			be.Msg = fmt.Sprintf("%s (%s) does not build: %s", rev, commit[:12], be.Msg)
@@ -165,7 +171,7 @@ func checkBuildEnv() error {
 // failed is a BuildError (the revision's fault); a missing temporary
 // folder, a worktree git could not add or a go command that could not be
 // started is the machine's.
-func build(repo, cache, commit, pkg, binary string) (err error) {
+func build(ctx context.Context, repo, cache, commit, pkg, binary string) (err error) {
 	if err := checkBuildEnv(); err != nil {
 		return err
 	}
@@ -207,13 +213,17 @@ func build(repo, cache, commit, pkg, binary string) (err error) {
 	// -trimpath: the worktree's random path is then in no compiled package,
 	// so the two arms' builds (and every later one) share Go's build cache
 	// for the packages they have in common.
-	cmd := exec.Command("go", "build", "-trimpath", "-o", tmp, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", tmp, pkg)
+	cmd.WaitDelay = 5 * time.Second // the compiler children of a killed go command
 	cmd.Dir = wt
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	var outb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &outb, &outb
 	if err := cmd.Run(); err != nil {
 		os.Remove(tmp)
+		if ctx.Err() != nil {
+			return fmt.Errorf("go build %s: %w", pkg, context.Cause(ctx))
+		}
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) {
 			return fmt.Errorf("go build %s: %w", pkg, err) // not started
@@ -224,6 +234,24 @@ func build(repo, cache, commit, pkg, binary string) (err error) {
 		return fmt.Errorf("build cache: %w", err)
 	}
 	return nil
+}
+
+// Uncommitted lists what repo's work tree holds that no commit does:
+// `git status --porcelain` lines (modified, staged, deleted and untracked
+// files; ignored ones are not listed). ab builds revisions from their
+// commits, so none of it is in either build.
+func Uncommitted(repo string) ([]string, error) {
+	out, err := git(repo, "status", "--porcelain")
+	if err != nil {
+		return nil, err
+	}
+	var changes []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.TrimSpace(l) != "" {
+			changes = append(changes, l)
+		}
+	}
+	return changes, nil
 }
 
 func git(repo string, args ...string) (string, error) {

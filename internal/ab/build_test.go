@@ -1,12 +1,14 @@
 package ab
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tempRepo makes a git repository holding a tiny module whose
@@ -53,7 +55,7 @@ func TestResolveBuildCache(t *testing.T) {
 	repo, good, bad := tempRepo(t)
 	cache := filepath.Join(t.TempDir(), "cache")
 
-	b, err := Resolve(repo, cache, "HEAD~1", "")
+	b, err := Resolve(context.Background(), repo, cache, "HEAD~1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestResolveBuildCache(t *testing.T) {
 	st1, _ := os.Stat(b.Binary)
 
 	// The same commit by another name: nothing is built, the binary is the same file.
-	b2, err := Resolve(repo, cache, good, "")
+	b2, err := Resolve(context.Background(), repo, cache, good, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestResolveBuildCache(t *testing.T) {
 	}
 
 	// A revision that does not build is a BuildError naming it and the compiler's complaint.
-	_, err = Resolve(repo, cache, "HEAD", "")
+	_, err = Resolve(context.Background(), repo, cache, "HEAD", "")
 	var be *BuildError
 	if !errors.As(err, &be) || !strings.Contains(err.Error(), "HEAD ("+bad[:12]+") does not build") || !strings.Contains(err.Error(), "undefined: undefinedCall") {
 		t.Errorf("bad commit: err = %v, want a BuildError naming the commit and the compile error", err)
@@ -98,16 +100,16 @@ func TestResolveBuildCache(t *testing.T) {
 	}
 
 	// An unknown revision, and a binary path.
-	if _, err := Resolve(repo, cache, "no-such-branch", ""); !errors.As(err, &be) {
+	if _, err := Resolve(context.Background(), repo, cache, "no-such-branch", ""); !errors.As(err, &be) {
 		t.Errorf("unknown revision: err = %v, want a BuildError", err)
 	}
-	b3, err := Resolve(repo, cache, b.Binary, "")
+	b3, err := Resolve(context.Background(), repo, cache, b.Binary, "")
 	if err != nil || b3.Binary != b.Binary || b3.Commit != "" || b3.Built {
 		t.Errorf("binary path: %+v %v", b3, err)
 	}
 	plain := filepath.Join(t.TempDir(), "notexec")
 	os.WriteFile(plain, []byte("x"), 0o644)
-	if _, err := Resolve(repo, cache, plain, ""); !errors.As(err, &be) || !strings.Contains(err.Error(), "not executable") {
+	if _, err := Resolve(context.Background(), repo, cache, plain, ""); !errors.As(err, &be) || !strings.Contains(err.Error(), "not executable") {
 		t.Errorf("non-executable file: err = %v", err)
 	}
 }
@@ -150,7 +152,7 @@ func TestResolveEnvironmentErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cache := filepath.Join(t.TempDir(), "cache")
 			t.Setenv(tt.env, tt.value)
-			_, err := Resolve(repo, cache, good, "")
+			_, err := Resolve(context.Background(), repo, cache, good, "")
 			var be *BuildError
 			if err == nil || errors.As(err, &be) || strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %v; want one line with %q, not a BuildError", err, tt.want)
@@ -161,7 +163,7 @@ func TestResolveEnvironmentErrors(t *testing.T) {
 		})
 	}
 	cache := filepath.Join(t.TempDir(), "cache")
-	if _, err := Resolve(repo, cache, bad, ""); err == nil {
+	if _, err := Resolve(context.Background(), repo, cache, bad, ""); err == nil {
 		t.Fatal("the bad commit built")
 	}
 	if _, err := os.Stat(filepath.Join(cache, bad)); err == nil {
@@ -207,11 +209,11 @@ func TestResolvePackage(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	def, err := Resolve(repo, cache, good, "")
+	def, err := Resolve(context.Background(), repo, cache, good, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := Resolve(repo, cache, good, "./tools/other/")
+	other, err := Resolve(context.Background(), repo, cache, good, "./tools/other/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,16 +224,81 @@ func TestResolvePackage(t *testing.T) {
 	if def.Binary == other.Binary || runOut(def.Binary) != "tiny" || runOut(other.Binary) != "other" {
 		t.Errorf("the two packages of one commit share a build: %s, %s", def.Binary, other.Binary)
 	}
-	again, err := Resolve(repo, cache, "HEAD~1", "./tools/other")
+	again, err := Resolve(context.Background(), repo, cache, "HEAD~1", "./tools/other")
 	if err != nil || again.Built || again.Binary != other.Binary {
 		t.Errorf("the other package again: %+v %v, want the cached build", again, err)
 	}
-	_, err = Resolve(repo, cache, good, "./tools/absent")
+	_, err = Resolve(context.Background(), repo, cache, good, "./tools/absent")
 	var be *BuildError
 	if !errors.As(err, &be) || !strings.Contains(err.Error(), "go build ./tools/absent") {
 		t.Errorf("absent package: %v, want a BuildError naming it", err)
 	}
 	if _, err := os.Stat(filepath.Join(cache, good, "tools%2Fabsent")); err == nil {
 		t.Error("the absent package's build folder was left")
+	}
+}
+
+// TestUncommitted lists the work tree's changes no commit holds: none in
+// a clean tree, then a modified and an untracked file.
+func TestUncommitted(t *testing.T) {
+	repo, _, _ := tempRepo(t)
+	if ch, err := Uncommitted(repo); err != nil || len(ch) != 0 {
+		t.Fatalf("clean tree: %q %v, want nothing", ch, err)
+	}
+	os.WriteFile(filepath.Join(repo, "go.mod"), []byte("module example.com/changed\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, "new.txt"), []byte("x"), 0o644)
+	ch, err := Uncommitted(repo)
+	if err != nil || strings.Join(ch, "|") != " M go.mod|?? new.txt" {
+		t.Errorf("dirty tree: %q %v, want the modified go.mod and the untracked new.txt", ch, err)
+	}
+	if _, err := Uncommitted(t.TempDir()); err == nil {
+		t.Error("a folder that is no repository: no error")
+	}
+}
+
+// TestResolveInterrupted: cancelling the context while go build runs
+// stops the build at once and leaves nothing behind: no binary, no
+// folder for it, no temporary worktree on disk or registered in git; the
+// error is the cancellation, not the revision's.
+func TestResolveInterrupted(t *testing.T) {
+	repo, good, _ := tempRepo(t)
+	tmp := t.TempDir()
+	marker := filepath.Join(tmp, "go-started")
+	// A go command that says it started and then takes its time.
+	goDir := filepath.Join(tmp, "slowgo")
+	os.MkdirAll(goDir, 0o755)
+	if err := os.WriteFile(filepath.Join(goDir, "go"), []byte("#!/bin/sh\ntouch "+marker+"\nexec sleep 20\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", goDir+":"+os.Getenv("PATH"))
+	cache := filepath.Join(t.TempDir(), "cache")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := Resolve(ctx, repo, cache, good, ""); done <- err }()
+	for {
+		if _, err := os.Stat(marker); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Resolve returned before go build started: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	err := <-done
+	var be *BuildError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &be) {
+		t.Errorf("err = %v, want the cancellation, not a BuildError", err)
+	}
+	if _, err := os.Stat(filepath.Join(cache, good)); err == nil {
+		t.Errorf("the build folder %s was left", filepath.Join(cache, good))
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, ".worktree-*")); len(left) > 0 {
+		t.Errorf("temporary worktrees left: %v", left)
+	}
+	if wts, _ := git(repo, "worktree", "list", "--porcelain"); strings.Count(wts, "worktree ") != 1 {
+		t.Errorf("worktrees left registered:\n%s", wts)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -118,6 +119,9 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return flagError(err)
 	}
+	// Signals stop a build under way too: it then leaves nothing behind.
+	ctx, stop := signalContext()
+	defer stop()
 	var o ab.Options
 	switch {
 	case *resume != "" && len(pos) == 0:
@@ -138,9 +142,12 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 			return usagef("%v", err)
 		}
 		for i, b := range []*ab.Build{&o.Base, &o.Head} {
-			if *b, err = ab.Resolve(*repo, *cache, pos[i], *pkg); err != nil {
+			if *b, err = ab.Resolve(ctx, *repo, *cache, pos[i], *pkg); err != nil {
 				var be *ab.BuildError
-				if errors.As(err, &be) {
+				switch {
+				case ctx.Err() != nil:
+					return &exitError{code: 130, msg: err.Error()}
+				case errors.As(err, &be):
 					return usagef("%v", err)
 				}
 				return err
@@ -151,12 +158,11 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 			}
 			fmt.Fprintf(stderr, "%s: %s %s\n", []string{"base", "head"}[i], word, b.Binary)
 		}
+		warnUncommitted(stderr, *repo, o.Base, o.Head)
 		o.Dir = filepath.Join(*f.results, "ab-"+spec.Name, time.Now().UTC().Format("20060102T150405Z"))
 	default:
 		return usagef("want BASE HEAD SPEC, or --resume RESULTS_DIR alone")
 	}
-	ctx, stop := signalContext()
-	defer stop()
 	o.Progress, o.Terminal = stderr, isTerminal(stderr)
 	out, err := ab.Run(ctx, o)
 	if err != nil {
@@ -179,4 +185,23 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// warnUncommitted says in one line on stderr when repo's work tree has
+// changes no commit holds and a build was made from a revision: those
+// changes are in neither build.
+func warnUncommitted(stderr io.Writer, repo string, builds ...ab.Build) {
+	if !slices.ContainsFunc(builds, func(b ab.Build) bool { return b.Commit != "" }) {
+		return // two binaries: the work tree is not what is compared
+	}
+	changes, err := ab.Uncommitted(repo)
+	if err != nil || len(changes) == 0 {
+		return
+	}
+	more := ""
+	if len(changes) > 1 {
+		more = fmt.Sprintf(" and %d more", len(changes)-1)
+	}
+	fmt.Fprintf(stderr, "ab: warning: the work tree of %s has uncommitted changes (%s%s): they are in neither build, which are made from the revisions' commits\n",
+		repo, strings.TrimSpace(changes[0]), more)
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"io/fs"
@@ -157,7 +158,7 @@ func TestABUserProgram(t *testing.T) {
 	tmp := t.TempDir()
 	cache := filepath.Join(tmp, "cache")
 	// The program that runs ab is the user's own, at the good revision.
-	driver, err := ab.Resolve(repo, cache, good, "./examples/wordfreq")
+	driver, err := ab.Resolve(context.Background(), repo, cache, good, "./examples/wordfreq")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,5 +190,38 @@ func TestABUserProgram(t *testing.T) {
 	if !strings.Contains(out, "head rep 0: failed exit status 1: fanbench exec: wrong answer") ||
 		!strings.HasSuffix(out, "verdict: FAIL: no complete pair of runs to compare (2 head runs failed)\n") || strings.Contains(out, "base rep") {
 		t.Errorf("stdout: want the head's runs (only) failed on wrong answers in the verdict:\n%s", out)
+	}
+}
+
+// TestWarnUncommitted: ab says in one line when the work tree has changes
+// that neither revision's build holds, and nothing when it is clean or
+// when both arms are binaries.
+func TestWarnUncommitted(t *testing.T) {
+	repo := t.TempDir()
+	for _, args := range [][]string{{"init", "-q"}, {"commit", "-q", "--allow-empty", "-m", "empty"}} {
+		cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	rev := ab.Build{Rev: "HEAD", Commit: strings.Repeat("a", 40)}
+	bin := ab.Build{Rev: "./bin/fanbench", Binary: "/x/bin/fanbench"}
+	warn := func(builds ...ab.Build) string {
+		var b bytes.Buffer
+		warnUncommitted(&b, repo, builds...)
+		return b.String()
+	}
+	if got := warn(bin, rev); got != "" {
+		t.Errorf("clean tree: %q, want nothing", got)
+	}
+	os.WriteFile(filepath.Join(repo, "a.go"), []byte("package a\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, "b.go"), []byte("package a\n"), 0o644)
+	want := "ab: warning: the work tree of " + repo + " has uncommitted changes (?? a.go and 1 more): they are in neither build, which are made from the revisions' commits\n"
+	if got := warn(bin, rev); got != want {
+		t.Errorf("dirty tree:\n got %q\nwant %q", got, want)
+	}
+	if got := warn(bin, bin); got != "" {
+		t.Errorf("two binaries: %q, want nothing", got)
 	}
 }
