@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -239,17 +240,40 @@ func build(ctx context.Context, repo, cache, commit, pkg, binary string) (err er
 // Uncommitted lists what repo's work tree holds that no commit does:
 // `git status --porcelain` lines (modified, staged, deleted and untracked
 // files; ignored ones are not listed). ab builds revisions from their
-// commits, so none of it is in either build.
-func Uncommitted(repo string) ([]string, error) {
+// commits, so none of it is in either build. Untracked entries at, under
+// or above one of the folders skip (ab's own results and build cache, which
+// a repository may not ignore) are left out.
+func Uncommitted(repo string, skip ...string) ([]string, error) {
 	out, err := git(repo, "status", "--porcelain")
 	if err != nil {
 		return nil, err
 	}
+	top, err := git(repo, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, err
+	}
+	var rels []string
+	for _, d := range skip {
+		abs, aerr := filepath.Abs(d)
+		if aerr != nil {
+			continue
+		}
+		if r, rerr := filepath.Rel(strings.TrimSpace(top), abs); rerr == nil && r != "." && !strings.HasPrefix(r, "..") {
+			rels = append(rels, filepath.ToSlash(r))
+		}
+	}
 	var changes []string
 	for _, l := range strings.Split(out, "\n") {
-		if strings.TrimSpace(l) != "" {
-			changes = append(changes, l)
+		if strings.TrimSpace(l) == "" {
+			continue
 		}
+		if p, ok := strings.CutPrefix(l, "?? "); ok && slices.ContainsFunc(rels, func(r string) bool {
+			p = strings.TrimSuffix(p, "/")
+			return p == r || strings.HasPrefix(r, p+"/") || strings.HasPrefix(p, r+"/")
+		}) {
+			continue
+		}
+		changes = append(changes, l)
 	}
 	return changes, nil
 }

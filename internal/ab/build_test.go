@@ -251,6 +251,15 @@ func TestUncommitted(t *testing.T) {
 	if err != nil || strings.Join(ch, "|") != " M go.mod|?? new.txt" {
 		t.Errorf("dirty tree: %q %v, want the modified go.mod and the untracked new.txt", ch, err)
 	}
+	// ab's own folders, untracked, are left out; other untracked ones are not.
+	for _, d := range []string{"results/ab-builds/c", "other"} {
+		os.MkdirAll(filepath.Join(repo, d), 0o755)
+		os.WriteFile(filepath.Join(repo, d, "x"), []byte("x"), 0o644)
+	}
+	ch, err = Uncommitted(repo, filepath.Join(repo, "results", "ab-builds"), filepath.Join(repo, "results"))
+	if err != nil || strings.Join(ch, "|") != " M go.mod|?? new.txt|?? other/" {
+		t.Errorf("with ab's folders: %q %v, want them left out", ch, err)
+	}
 	if _, err := Uncommitted(t.TempDir()); err == nil {
 		t.Error("a folder that is no repository: no error")
 	}

@@ -158,7 +158,7 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 			}
 			fmt.Fprintf(stderr, "%s: %s %s\n", []string{"base", "head"}[i], word, b.Binary)
 		}
-		warnUncommitted(stderr, *repo, o.Base, o.Head)
+		warnUncommitted(stderr, *repo, []string{*cache, *f.results}, o.Base, o.Head)
 		o.Dir = filepath.Join(*f.results, "ab-"+spec.Name, time.Now().UTC().Format("20060102T150405Z"))
 	default:
 		return usagef("want BASE HEAD SPEC, or --resume RESULTS_DIR alone")
@@ -190,11 +190,12 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 // warnUncommitted says in one line on stderr when repo's work tree has
 // changes no commit holds and a build was made from a revision: those
 // changes are in neither build.
-func warnUncommitted(stderr io.Writer, repo string, builds ...ab.Build) {
+// Untracked entries of skip (ab's own folders) do not count.
+func warnUncommitted(stderr io.Writer, repo string, skip []string, builds ...ab.Build) {
 	if !slices.ContainsFunc(builds, func(b ab.Build) bool { return b.Commit != "" }) {
 		return // two binaries: the work tree is not what is compared
 	}
-	changes, err := ab.Uncommitted(repo)
+	changes, err := ab.Uncommitted(repo, skip...)
 	if err != nil || len(changes) == 0 {
 		return
 	}

@@ -209,9 +209,12 @@ func TestWarnUncommitted(t *testing.T) {
 	bin := ab.Build{Rev: "./bin/fanbench", Binary: "/x/bin/fanbench"}
 	warn := func(builds ...ab.Build) string {
 		var b bytes.Buffer
-		warnUncommitted(&b, repo, builds...)
+		warnUncommitted(&b, repo, []string{filepath.Join(repo, "results", "ab-builds"), filepath.Join(repo, "results")}, builds...)
 		return b.String()
 	}
+	// ab's own folders, untracked, do not count.
+	os.MkdirAll(filepath.Join(repo, "results", "ab-builds", "c"), 0o755)
+	os.WriteFile(filepath.Join(repo, "results", "ab-builds", "c", "x"), []byte("x"), 0o644)
 	if got := warn(bin, rev); got != "" {
 		t.Errorf("clean tree: %q, want nothing", got)
 	}
