@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/fanbench/fanbench/internal/cli"
-	"github.com/fanbench/fanbench/internal/results"
 )
 
 // UsageError is a Command failure caused by bad input: a bad flag or
@@ -39,7 +39,7 @@ func Command(stdout, stderr io.Writer, args []string) error {
 	formatFlag := fs.String("format", "text", "output `format`: text, markdown or json")
 	alpha := fs.Float64("alpha", 0.05, "significance level: a change counts only when p < `alpha`")
 	reportOnly := fs.Bool("report-only", false, "print the report and verdict but exit 0 even on regressions")
-	sameMachine := fs.Bool("same-machine", false, "gate times and rates even when OLD and NEW were measured on different machines")
+	sameMachine := fs.Bool("same-machine", false, "gate times, rates and memory even when OLD and NEW were measured on different machines (else only counts gate)")
 	allowMissing := fs.Bool("allow-missing", false, "do not fail when a gated metric is missing on one side for some cells (they are still listed)")
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
@@ -72,17 +72,17 @@ func Command(stdout, stderr io.Writer, args []string) error {
 	}
 	if diff := MachineDiff(old, new); len(diff) > 0 && !*sameMachine {
 		var kept, dropped []string
-		var timeless []Gate
+		var counts []Gate
 		for _, g := range gates {
-			if results.SpeedDependent(g.Unit) {
-				dropped = append(dropped, g.String())
-			} else {
-				timeless = append(timeless, g)
+			if slices.Contains(MachineIndependent, g.Unit) {
+				counts = append(counts, g)
 				kept = append(kept, g.String())
+			} else {
+				dropped = append(dropped, g.String())
 			}
 		}
-		gates = timeless
-		fmt.Fprintf(stdout, "# warning: OLD and NEW come from different machines (%s): times and rates are reported, not gated (not gated: %s; gated: %s); --same-machine gates them too\n",
+		gates = counts
+		fmt.Fprintf(stdout, "# warning: OLD and NEW come from different machines (%s): only counts gate, times, rates and memory are reported (not gated: %s; gated: %s); --same-machine gates them too\n",
 			strings.Join(diff, "; "), orNone(dropped), orNone(kept))
 	}
 	rep, err := Compare(old, new, Options{Gates: gates, Alpha: *alpha, ReportOnly: *reportOnly, AllowMissing: *allowMissing})

@@ -559,14 +559,15 @@ func TestGateFailsOnMissing(t *testing.T) {
 }
 
 // TestCommandOtherMachine: results from different machines (CPU, cores,
-// kernel or Go version) get a "# warning:" line and only counts and
-// memory gate, unless --same-machine.
+// kernel or Go version) get a "# warning:" line and only counts gate
+// (allocations here); time and memory (peak RSS, a figure of the kernel,
+// page size and memory pressure) are reported, unless --same-machine.
 func TestCommandOtherMachine(t *testing.T) {
-	write := func(cpu string, sec, rss float64) string {
+	write := func(cpu string, sec, rss, allocs float64) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "cpu: %s\ncores: 2\nkernel: 6.18\ngo: go1.26.8\n\n", cpu)
 		for i := 0; i < 10; i++ {
-			fmt.Fprintf(&b, "BenchmarkFanout/strategy=mmap 1 %g sec/op %g peak-RSS-B\n", sec*(1+0.001*float64(i)), rss*(1+0.0001*float64(i)))
+			fmt.Fprintf(&b, "BenchmarkFanout/strategy=mmap 1 %g sec/op %g peak-RSS-B %g allocs\n", sec*(1+0.001*float64(i)), rss*(1+0.0001*float64(i)), allocs+float64(i))
 		}
 		p := filepath.Join(t.TempDir(), "results.bench")
 		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
@@ -574,11 +575,14 @@ func TestCommandOtherMachine(t *testing.T) {
 		}
 		return p
 	}
-	base := write("Intel Xeon", 1.0, 1e6)
-	slowerElsewhere := write("AMD EPYC", 1.5, 1e6)   // time +50% on another machine
-	fatterElsewhere := write("AMD EPYC", 1.0, 1.2e6) // memory +20% on another machine
-	slowerHere := write("Intel Xeon", 1.5, 1e6)
-	gate := "sec/op:+10%,peak-RSS-B:+5%"
+	base := write("Intel Xeon", 1.0, 1e6, 1000)
+	slowerElsewhere := write("AMD EPYC", 1.5, 1e6, 1000)   // time +50% on another machine
+	fatterElsewhere := write("AMD EPYC", 1.0, 1.2e6, 1000) // peak RSS +20% on another machine
+	allocsElsewhere := write("AMD EPYC", 1.0, 1e6, 2000)   // allocations ×2 on another machine
+	slowerHere := write("Intel Xeon", 1.5, 1e6, 1000)
+	fatterHere := write("Intel Xeon", 1.0, 1.2e6, 1000)
+	gate := "sec/op:+10%,peak-RSS-B:+5%,allocs:+2%"
+	const warning = `# warning: OLD and NEW come from different machines (cpu: "Intel Xeon" vs "AMD EPYC"): only counts gate, times, rates and memory are reported (not gated: sec/op:+10%,peak-RSS-B:+5%; gated: allocs:+2%); --same-machine gates them too` + "\n"
 	tests := []struct {
 		name       string
 		args       []string
@@ -586,9 +590,12 @@ func TestCommandOtherMachine(t *testing.T) {
 		warning    bool
 	}{
 		{"time on another machine is not gated", []string{base, slowerElsewhere, "--gate", gate}, false, true},
-		{"memory on another machine is gated", []string{base, fatterElsewhere, "--gate", gate}, true, true},
+		{"memory on another machine is not gated", []string{base, fatterElsewhere, "--gate", gate}, false, true},
+		{"allocations on another machine are gated", []string{base, allocsElsewhere, "--gate", gate}, true, true},
 		{"--same-machine gates time", []string{base, slowerElsewhere, "--gate", gate, "--same-machine"}, true, false},
+		{"--same-machine gates memory", []string{base, fatterElsewhere, "--gate", gate, "--same-machine"}, true, false},
 		{"same machine gates time", []string{base, slowerHere, "--gate", gate}, true, false},
+		{"same machine gates memory", []string{base, fatterHere, "--gate", gate}, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -597,8 +604,8 @@ func TestCommandOtherMachine(t *testing.T) {
 			if got := errors.Is(err, ErrRegression); got != tt.regression {
 				t.Errorf("regression = %v (err %v), want %v:\n%s", got, err, tt.regression, stdout.String())
 			}
-			warned := strings.HasPrefix(stdout.String(), `# warning: OLD and NEW come from different machines (cpu: "Intel Xeon" vs "AMD EPYC")`)
-			if warned != tt.warning {
+			warned := strings.HasPrefix(stdout.String(), warning)
+			if warned != tt.warning || (!tt.warning && strings.Contains(stdout.String(), "# warning: OLD and NEW")) {
 				t.Errorf("warning line = %v, want %v:\n%s", warned, tt.warning, stdout.String())
 			}
 		})

@@ -112,6 +112,17 @@ func (s *Set) hasUnit(unit string) bool {
 	return false
 }
 
+// MachineIndependent are the units whose figures are counts of the
+// program's own work, the same on any machine for the same build and
+// input: allocations and allocated bytes, GC cycles, read calls, bytes
+// copied, messages and the bytes they carried. Only these gate when OLD and
+// NEW come from different machines: times and rates depend on the
+// machine's speed and load, and memory figures (resident sets, PSS, the
+// whole-tree peaks, page faults) on its kernel, page size, page cache and
+// memory pressure.
+var MachineIndependent = []string{results.UnitAllocs, results.UnitAllocB, results.UnitGCCycles, results.UnitReads,
+	results.UnitCopyB, results.UnitMessages, results.UnitIPCBytes}
+
 // MachineKeys are the configuration keys that identify the machine a set
 // was measured on: when any differs, its times do not compare.
 var MachineKeys = []string{"cpu", "cores", "kernel", "go"}
