@@ -8,7 +8,7 @@ EXPERIMENT ?= experiments/default.toml
 # how busy the machine is); CLAIMS_FLAGS= makes a failed claim fail the target.
 CLAIMS_FLAGS ?= --advisory-claims
 
-.PHONY: all build test test-long bench bench-suite example fixtures plots baseline compare history fuzz clean
+.PHONY: all build test test-long bench bench-suite example fixtures plots compare history fuzz clean
 
 all: build
 
@@ -62,26 +62,29 @@ fixtures: build
 
 # Charts and the report of the newest results folder (report draws the charts too).
 plots: build
-	@dir=$$(ls -td results/*/*/ | grep -v baselines | head -1); $(FANBENCH) report $$dir
+	@dir=$$(ls -td results/*/*/ | grep -v /ab-builds/ | head -1); $(FANBENCH) report $$dir
 
-# The CI experiment and a comparison against the committed baseline.
-compare: build
-	$(FANBENCH) run --advisory-claims --results results experiments/ci.toml | tee /tmp/fanbench-ci.log; \
-	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-ci.log); \
-	$(FANBENCH) compare $(COMPARE_FLAGS) results/baselines/ci $$dir
-
-baseline: build
-	$(FANBENCH) run --advisory-claims --results /tmp/fanbench-baseline experiments/ci.toml | tee /tmp/fanbench-ci.log; \
-	dir=$$(sed -n 's/^results: \([^ ]*\) .*/\1/p' /tmp/fanbench-ci.log); \
-	rm -rf results/baselines/ci && mkdir -p results/baselines/ci && \
-	cp $$dir/results.bench $$dir/env.json $$dir/claims.json results/baselines/ci/ && echo "baseline: results/baselines/ci"
+# The regression gate (docs/ci.md): BASE against HEAD in one experiment, in
+# adjacent pairs on this machine (fanbench ab); there is no stored baseline,
+# which would have been measured on another machine or at another load.
+# PKG is the main package built at each revision and the program that runs
+# ab (for a program of your own: its folder, and AB_SPEC a spec of its
+# workloads); AB_FLAGS adds flags, e.g. AB_FLAGS="--gate 'allocs:+5%'".
+# Exit 1 when a gated metric is worse, 2 on bad input or a failed build.
+BASE    ?= HEAD~1
+HEAD    ?= HEAD
+PKG     ?= ./cmd/fanbench
+AB_SPEC ?= experiments/ab.toml
+compare:
+	$(GO) build -o bin/ab-driver $(PKG)
+	bin/ab-driver ab --pkg $(PKG) $(AB_FLAGS) $(BASE) $(HEAD) $(AB_SPEC)
 
 # Record the newest results folder in results/history.jsonl, gated against
 # the previous entry of its experiment, and chart the history.
 HISTORY_FLAGS ?= --gate 'sec/op:+10%'
 
 history: build
-	@dir=$$(ls -td results/*/*/ | grep -v baselines | head -1); \
+	@dir=$$(ls -td results/*/*/ | grep -v /ab-builds/ | head -1); \
 	$(FANBENCH) history add $(HISTORY_FLAGS) $$dir && $(FANBENCH) history plot
 
 fuzz:
