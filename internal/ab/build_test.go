@@ -13,7 +13,8 @@ import (
 
 // tempRepo makes a git repository holding a tiny module whose
 // ./cmd/fanbench builds at the first commit and does not at the second,
-// and a second main package ./tools/other that builds at both;
+// and two more main packages, ./tools/other and the module's root, that
+// build at both;
 // it returns the repository and the two commits.
 func tempRepo(t *testing.T) (repo, good, bad string) {
 	t.Helper()
@@ -42,6 +43,7 @@ func tempRepo(t *testing.T) (repo, good, bad string) {
 	write("go.mod", "module example.com/tiny\n\ngo 1.22\n")
 	write("cmd/fanbench/main.go", "package main\n\nfunc main() { println(\"tiny\") }\n")
 	write("tools/other/main.go", "package main\n\nfunc main() { println(\"other\") }\n")
+	write("main.go", "package main\n\nfunc main() { println(\"root\") }\n")
 	run("git", "add", ".")
 	run("git", "commit", "-qm", "builds")
 	good = run("git", "rev-parse", "HEAD")
@@ -223,6 +225,10 @@ func TestResolvePackage(t *testing.T) {
 	}
 	if def.Binary == other.Binary || runOut(def.Binary) != "tiny" || runOut(other.Binary) != "other" {
 		t.Errorf("the two packages of one commit share a build: %s, %s", def.Binary, other.Binary)
+	}
+	root, err := Resolve(context.Background(), repo, cache, good, ".")
+	if err != nil || root.Binary != filepath.Join(cache, good, "%2E", "main") || runOut(root.Binary) != "root" {
+		t.Errorf("the root package: %+v %v", root, err)
 	}
 	again, err := Resolve(context.Background(), repo, cache, "HEAD~1", "./tools/other")
 	if err != nil || again.Built || again.Binary != other.Binary {
