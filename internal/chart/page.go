@@ -157,7 +157,7 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	data := reportData{
 		Notice: res.Notice, Experiment: d.Experiment, Dir: res.Dir, Machine: d.Machine.Hardware(), Skipped: d.Skipped,
 		Confidence: fmt.Sprintf("%.0f%%", 100*Confidence), Alpha: fmt.Sprint(Alpha),
-		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: res.Claims != nil,
+		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: len(res.Claims) > 0,
 	}
 	data.Runs, data.Reps = d.runCounts()
 	data.Unverified = d.unverifiedSentence()

@@ -218,3 +218,31 @@ func TestReportMarkdownGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestReportWithoutClaims: a spec without claims (claims.json holds an
+// empty list) gets no "Claims: 0 of 0 hold" line and no Claims section.
+func TestReportWithoutClaims(t *testing.T) {
+	res, err := goldenResults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Claims = []results.Verdict{}
+	dir := t.TempDir()
+	for _, f := range goldenFigures {
+		if err := os.WriteFile(filepath.Join(dir, f.Name+".png"), []byte("png"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := chart.WriteReport(res, goldenFigures, dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"report.md", "index.html"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := string(b); strings.Contains(s, "0 of 0 hold") || strings.Contains(s, `id="claims"`) || strings.Contains(s, "\n## Claims") {
+			t.Errorf("%s of a spec without claims speaks of claims", name)
+		}
+	}
+}
