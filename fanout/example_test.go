@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/fanbench/fanbench/fanout"
@@ -104,14 +105,18 @@ func ExampleRun_mmap() {
 	// Output: 4 lines
 }
 
-// ExampleRun_chan counts lines with Chan: one reader cuts the file into
-// chunks of 16 bytes (a chunk grows to hold a longer line) and sends them
-// over a channel to the workers.
+// ExampleRun_chan counts lines with Chan: one reader cuts the file, 16
+// lines of 16 bytes, into chunks of 64 bytes (the smallest BufSize; a
+// chunk grows to hold a longer line) and sends them over a channel to the
+// workers.
 func ExampleRun_chan() {
-	path := exampleFile()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("fanout-example-chan-%d.txt", os.Getpid()))
+	if err := os.WriteFile(path, []byte(strings.Repeat("Hamburg;12.0000\n", 16)), 0o644); err != nil {
+		panic(err)
+	}
 	defer os.Remove(path)
 	counts := make([]int, 2)
-	st, err := fanout.Run(context.Background(), path, fanout.Options{Strategy: fanout.Chan, Workers: 2, BufSize: 16, ChanCap: 2},
+	st, err := fanout.Run(context.Background(), path, fanout.Options{Strategy: fanout.Chan, Workers: 2, BufSize: 64, ChanCap: 2},
 		func(c fanout.Chunk) error {
 			counts[c.Worker] += lines(c.Data)
 			return nil
@@ -121,7 +126,7 @@ func ExampleRun_chan() {
 		return
 	}
 	fmt.Println(counts[0]+counts[1], "lines in", st.Chunks, "chunks")
-	// Output: 4 lines in 4 chunks
+	// Output: 16 lines in 4 chunks
 }
 
 // ExampleRun_shm counts lines with Shm, which within one process is

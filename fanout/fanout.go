@@ -41,6 +41,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/split"
+	"github.com/fanbench/fanbench/internal/units"
 )
 
 // Chunk is one call's share of the input: whole lines.
@@ -88,10 +89,39 @@ func (v Validity) String() string {
 	return fmt.Sprintf("Validity(%d)", int(v))
 }
 
-// LineTooLong is the error (found with errors.As) of a line longer than
-// Options.MaxLine under Ranges or Chan. Off is where the line starts in
-// the file, MaxLine the bound it broke.
-type LineTooLong = input.LineTooLong
+// LineTooLong is the error of a line longer than Options.MaxLine under
+// Ranges or Chan, which refuse it rather than grow their buffers without
+// bound. Run returns it as a *LineTooLong, wrapped with the strategy and
+// the file; find it with a pointer target:
+//
+//	var ll *fanout.LineTooLong
+//	if errors.As(err, &ll) {
+//		// ll.Off, ll.MaxLine
+//	}
+//
+// (LineTooLong itself is not an error, so a value target is refused by
+// go vet rather than silently never matching.)
+type LineTooLong struct {
+	// Off is where the line starts: its first byte's offset in the file.
+	Off int64
+	// MaxLine is the bound the line broke: the run's Options.MaxLine
+	// (DefaultMaxLine if that was 0), in bytes, '\n' included.
+	MaxLine int
+}
+
+// Error says where the line starts and the bound it broke.
+func (e *LineTooLong) Error() string {
+	return fmt.Sprintf("the line at byte %d is longer than MaxLine %s (raise Options.MaxLine to read it)", e.Off, units.FormatSize(int64(e.MaxLine)))
+}
+
+// lineTooLong is err, a line reader's (input.RangeReader's or
+// input.Chunker's), as the public *LineTooLong if it is their line error.
+func lineTooLong(err error) error {
+	if ll, ok := err.(input.LineTooLong); ok {
+		return &LineTooLong{Off: ll.Off, MaxLine: ll.MaxLine}
+	}
+	return err
+}
 
 // Stats are what a run did and what it took.
 type Stats struct {
@@ -153,7 +183,8 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 		}
 	case Mmap:
 		var mapped []byte
-		mapped, unmap, err = input.Map(in, opt.Advice, opt.Populate)
+		advice, _ := opt.Advice.madvise() // checked by resolved
+		mapped, unmap, err = input.Map(in, advice, opt.Populate)
 		if err != nil {
 			named, unmap = true, func() error { return nil }
 		} else {
@@ -409,7 +440,7 @@ func (r *run) ranges(in *input.Input) error {
 		})
 		r.reads.Add(rr.Reads - before)
 		if err != nil && !errors.Is(err, errStopped) {
-			r.fail(err)
+			r.fail(lineTooLong(err))
 		}
 		return err == nil
 	})
@@ -446,7 +477,7 @@ func (r *run) chan_(in *input.Input, st *Stats) error {
 		b, err := c.Next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				readErr = err
+				readErr = lineTooLong(err)
 			}
 			break
 		}

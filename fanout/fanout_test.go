@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -363,18 +364,23 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestLineTooLong: under Ranges and Chan a line longer than MaxLine (and
-// than the buffer) fails the run with a LineTooLong saying where it
-// starts; the whole-file strategies take it.
+// than the buffer) fails the run with a *LineTooLong saying where it
+// starts, found by errors.As with a *LineTooLong target as its doc says
+// (the value type is not an error, so the value form cannot silently
+// miss: vet refuses it); the whole-file strategies take the line.
 func TestLineTooLong(t *testing.T) {
+	if reflect.TypeFor[fanout.LineTooLong]().Implements(reflect.TypeFor[error]()) {
+		t.Error("fanout.LineTooLong implements error: errors.As with a value target would compile and miss the *LineTooLong Run returns")
+	}
 	data := "short\n" + strings.Repeat("z", 300) + "\nend\n"
 	path := writeFile(t, data)
 	for _, s := range fanout.Strategies() {
 		rec := newRecorder(1)
 		_, err := fanout.Run(context.Background(), path, fanout.Options{Strategy: s, Workers: 1, BufSize: 64, MaxLine: 128}, rec.fn)
-		var ll fanout.LineTooLong
 		if s == fanout.Ranges || s == fanout.Chan {
+			var ll *fanout.LineTooLong
 			if !errors.As(err, &ll) || ll.Off != 6 || ll.MaxLine != 128 || !strings.Contains(err.Error(), path) {
-				t.Errorf("%s: error %v, want a LineTooLong at byte 6 naming %s", s, err, path)
+				t.Errorf("%s: error %v (errors.As found %+v), want a *LineTooLong at byte 6 naming %s", s, err, ll, path)
 			}
 			continue
 		}
@@ -401,6 +407,11 @@ func TestOptionErrors(t *testing.T) {
 		{fanout.Options{Strategy: fanout.Ranges, Workers: -1}, "fanout: Options.Workers: -1, want at least 0"},
 		{fanout.Options{Strategy: fanout.Chan, ChanCap: -2}, "fanout: Options.ChanCap: -2, want at least -1"},
 		{fanout.Options{Strategy: fanout.Ranges, BufSize: -64}, "fanout: Options.BufSize: -64, want at least 0"},
+		// Below 64 bytes (but not 0, the default) is refused, not raised.
+		{fanout.Options{Strategy: fanout.Ranges, BufSize: 10}, "fanout: BufSize 10 is below the minimum of 64"},
+		{fanout.Options{Strategy: fanout.Chan, BufSize: 63}, "fanout: BufSize 63 is below the minimum of 64"},
+		{fanout.Options{Strategy: fanout.Chan, MaxLine: 1}, "fanout: MaxLine 1 is below the minimum of 64"},
+		{fanout.Options{Strategy: fanout.Ranges, MaxLine: 63}, "fanout: MaxLine 63 is below the minimum of 64"},
 	}
 	for _, c := range cases {
 		_, err := fanout.Run(context.Background(), path, c.opt, func(fanout.Chunk) error { return nil })

@@ -3,6 +3,7 @@ package fanout_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/fanbench/fanbench/fanout"
@@ -15,14 +16,14 @@ func FuzzChunks(f *testing.F) {
 	f.Add([]byte("a\nbb\nccc"), uint8(0), uint8(3), uint16(64), false)
 	f.Add([]byte("\n\n\n"), uint8(1), uint8(7), uint16(1), true)
 	f.Add([]byte("x\r\ny\r\n"), uint8(3), uint8(2), uint16(3), false)
-	f.Add([]byte("long line without a newline, longer than the buffer"), uint8(1), uint8(2), uint16(4), true)
+	f.Add([]byte(strings.Repeat("long line without a newline, longer than the buffer ", 3)), uint8(1), uint8(2), uint16(4), true)
 	f.Add([]byte{}, uint8(2), uint8(1), uint16(0), true)
 	f.Add([]byte("12345678\n12345678\n12345678\n12345678\n"), uint8(3), uint8(4), uint16(9), true)
 	f.Fuzz(func(t *testing.T, data []byte, strategy, workers uint8, buf uint16, dynamic bool) {
 		ss := fanout.Strategies()
 		s := ss[int(strategy)%len(ss)]
 		w := 1 + int(workers)%8
-		opt := fanout.Options{Strategy: s, Workers: w, BufSize: 1 + int(buf)%256, Segment: 1 + int(buf)%128, MaxLine: 1 << 20}
+		opt := fanout.Options{Strategy: s, Workers: w, BufSize: 64 + int(buf)%256, Segment: 1 + int(buf)%128, MaxLine: 1 << 20}
 		if dynamic {
 			opt.Split = fanout.Dynamic
 		}

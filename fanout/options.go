@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/fanbench/fanbench/internal/input"
 )
 
 // Strategy is a way of delivering a file's bytes to the workers. Its text
@@ -26,9 +26,12 @@ const (
 	// Chan has one reader cut the file into newline-aligned chunks and send
 	// them over a bounded channel to the workers.
 	Chan Strategy = "chan"
-	// Shm, in one process, is ReadAll: goroutines share the process's
-	// memory anyway (the harness's process form, a sealed memfd that
-	// worker processes map, has no goroutine counterpart).
+	// Shm, in one process, is ReadAll: Run with Shm does exactly what it
+	// does with ReadAll (Stats.Strategy says Shm), since goroutines share
+	// the process's memory anyway. The name is kept so that the
+	// harness's strategy names are this package's one for one: the
+	// harness's process form of shm, a sealed memfd that worker
+	// processes map, has no goroutine counterpart.
 	Shm Strategy = "shm"
 )
 
@@ -135,15 +138,6 @@ const (
 	HugePage   Advice = "hugepage"   // MADV_HUGEPAGE: transparent huge pages where the file system allows them
 )
 
-// madvise maps each Advice to its madvise(2) value; Advices lists its keys.
-var madvise = map[Advice]int{
-	Normal:     unix.MADV_NORMAL,
-	Sequential: unix.MADV_SEQUENTIAL,
-	Random:     unix.MADV_RANDOM,
-	WillNeed:   unix.MADV_WILLNEED,
-	HugePage:   unix.MADV_HUGEPAGE,
-}
-
 // Advices are the advice values, the default first.
 func Advices() []Advice { return []Advice{Normal, Sequential, Random, WillNeed, HugePage} }
 
@@ -152,7 +146,7 @@ func (a Advice) String() string { return string(a.orDefault()) }
 
 // MarshalText is the advice's name; an unknown advice is an error.
 func (a Advice) MarshalText() ([]byte, error) {
-	if _, err := a.Madvise(); err != nil {
+	if _, err := a.madvise(); err != nil {
 		return nil, err
 	}
 	return []byte(a.orDefault()), nil
@@ -161,17 +155,17 @@ func (a Advice) MarshalText() ([]byte, error) {
 // UnmarshalText reads an advice's name.
 func (a *Advice) UnmarshalText(b []byte) error {
 	v := Advice(b)
-	if _, err := v.Madvise(); err != nil || v == "" {
+	if _, err := v.madvise(); err != nil || v == "" {
 		return fmt.Errorf("fanout: advice %q: want one of %s", string(b), joinNames(Advices()))
 	}
 	*a = v
 	return nil
 }
 
-// Madvise is the advice's madvise(2) value (golang.org/x/sys/unix's
-// MADV_*), or an error for an unknown advice.
-func (a Advice) Madvise() (int, error) {
-	v, ok := madvise[a.orDefault()]
+// madvise is the advice's madvise(2) value (input.Madvise), or an error
+// for an unknown advice.
+func (a Advice) madvise() (int, error) {
+	v, ok := input.Madvise(string(a.orDefault()))
 	if !ok {
 		return 0, fmt.Errorf("fanout: advice %q: want one of %s", string(a), joinNames(Advices()))
 	}
@@ -208,6 +202,10 @@ const (
 	DefaultAdvice  = Normal
 )
 
+// minBuf is the smallest Options.BufSize and Options.MaxLine (but 0, the
+// default): the harness's buf and maxline knobs' minimum too.
+const minBuf = 64
+
 // Unbuffered, as Options.ChanCap, makes Chan's channel unbuffered (a zero
 // ChanCap means DefaultChanCap).
 const Unbuffered = -1
@@ -222,7 +220,7 @@ type Options struct {
 	// runtime.GOMAXPROCS(0).
 	Workers int
 	// BufSize is Ranges' read buffer per worker and Chan's chunk size,
-	// in bytes (0: DefaultBufSize).
+	// in bytes (0: DefaultBufSize); a BufSize below 64 is an error.
 	BufSize int
 	// ChanCap is Chan's channel capacity in chunks (0: DefaultChanCap;
 	// Unbuffered: none).
@@ -238,7 +236,8 @@ type Options struct {
 	// DefaultSegment).
 	Segment int
 	// MaxLine bounds the lines Ranges and Chan take, '\n' included, in
-	// bytes (0: DefaultMaxLine): their buffers grow for a line longer than
+	// bytes (0: DefaultMaxLine; below 64 is an error): their buffers grow
+	// for a line longer than
 	// BufSize up to MaxLine, and a longer line fails the run with a
 	// LineTooLong. It bounds their memory whatever the input: a Ranges
 	// worker holds at most max(BufSize, MaxLine), Chan at most
@@ -251,11 +250,13 @@ type Options struct {
 	// Populate makes Mmap map with MAP_POPULATE: every page is faulted in
 	// at map time.
 	Populate bool
-	// AtPeak, if set, is called once, on Run's goroutine, after every
-	// chunk was delivered and the file was found unchanged, but before Run
-	// releases its memory (buffers, the mapping): the moment to read the
-	// process's memory figures at their peak. It is outside Stats.Elapsed
-	// and is not called when Run fails.
+	// AtPeak is instrumentation, not part of delivery: leave it nil
+	// unless you measure Run's memory. If set, it is called once, on
+	// Run's goroutine, after every chunk was delivered and the file was
+	// found unchanged, but before Run releases its memory (buffers, the
+	// mapping): the moment to read the process's memory figures (RSS,
+	// PSS) at their peak, which is what the fanbench harness uses it for.
+	// It is outside Stats.Elapsed and is not called when Run fails.
 	AtPeak func()
 }
 
@@ -267,7 +268,7 @@ func (o Options) resolved() (Options, error) {
 	if err := o.Split.check(); err != nil {
 		return o, err
 	}
-	if _, err := o.Advice.Madvise(); err != nil {
+	if _, err := o.Advice.madvise(); err != nil {
 		return o, err
 	}
 	for _, f := range []struct {
@@ -275,18 +276,22 @@ func (o Options) resolved() (Options, error) {
 		v    *int
 		def  int
 		min  int
+		// least is the smallest value but 0 (the default) taken.
+		least int
 	}{
-		{"Workers", &o.Workers, runtime.GOMAXPROCS(0), 0},
-		{"BufSize", &o.BufSize, DefaultBufSize, 0},
-		{"ChanCap", &o.ChanCap, DefaultChanCap, Unbuffered},
-		{"Segment", &o.Segment, DefaultSegment, 0},
-		{"MaxLine", &o.MaxLine, DefaultMaxLine, 0},
+		{"Workers", &o.Workers, runtime.GOMAXPROCS(0), 0, 0},
+		{"BufSize", &o.BufSize, DefaultBufSize, 0, minBuf},
+		{"ChanCap", &o.ChanCap, DefaultChanCap, Unbuffered, Unbuffered},
+		{"Segment", &o.Segment, DefaultSegment, 0, 0},
+		{"MaxLine", &o.MaxLine, DefaultMaxLine, 0, minBuf},
 	} {
-		if *f.v < f.min {
+		switch {
+		case *f.v < f.min:
 			return o, fmt.Errorf("fanout: Options.%s: %d, want at least %d", f.name, *f.v, f.min)
-		}
-		if *f.v == 0 {
+		case *f.v == 0:
 			*f.v = f.def
+		case *f.v < f.least:
+			return o, fmt.Errorf("fanout: %s %d is below the minimum of %d", f.name, *f.v, f.least)
 		}
 	}
 	if o.ChanCap == Unbuffered {

@@ -28,22 +28,29 @@ func ReadAll(in *Input) ([]byte, error) {
 	return data, nil
 }
 
-// Advice is a madvise advice that names its unix.MADV_* value, or says
-// why it has none (fanout.Advice).
-type Advice interface {
-	Madvise() (int, error)
+// madvice are the madvise(2) values of the advice names (fanout's Advice
+// values, the mmap strategy's advice knob).
+var madvice = map[string]int{
+	"normal":     unix.MADV_NORMAL,
+	"sequential": unix.MADV_SEQUENTIAL,
+	"random":     unix.MADV_RANDOM,
+	"willneed":   unix.MADV_WILLNEED,
+	"hugepage":   unix.MADV_HUGEPAGE,
+}
+
+// Madvise is the madvise(2) value (unix.MADV_*) of the advice named name
+// (normal, sequential, random, willneed, hugepage); false for any other
+// name.
+func Madvise(name string) (int, bool) {
+	v, ok := madvice[name]
+	return v, ok
 }
 
 // Map maps the whole input (its planned size) read-only and shared, with
-// MAP_POPULATE if populate, and applies adv (MADV_NORMAL is not applied,
-// it is the default). An advice without a value is refused before
-// anything is mapped. The returned unmap must be called; an empty file
-// maps to nil.
-func Map(in *Input, adv Advice, populate bool) (data []byte, unmap func() error, err error) {
-	advice, err := adv.Madvise()
-	if err != nil {
-		return nil, nil, err
-	}
+// MAP_POPULATE if populate, and applies advice, a madvise(2) value
+// (Madvise; MADV_NORMAL is not applied, it is the default). The returned
+// unmap must be called; an empty file maps to nil.
+func Map(in *Input, advice int, populate bool) (data []byte, unmap func() error, err error) {
 	if in.Size == 0 {
 		return nil, func() error { return nil }, nil
 	}

@@ -1,8 +1,11 @@
 package strategy
 
 import (
+	"errors"
 	"fmt"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
@@ -38,7 +41,12 @@ func goroutine(s fanout.Strategy, extra counters) Func {
 	return func(j Job) (Result, error) {
 		return gather(string(s), j, extra, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
 			opt.Strategy = s
-			return fanout.Run(j.ctx(), j.Path, opt, fn)
+			st, err := fanout.Run(j.ctx(), j.Path, opt, fn)
+			var ll *fanout.LineTooLong
+			if errors.As(err, &ll) { // named as the process forms name it: by the maxline knob
+				err = fmt.Errorf("%s %s: %w", s, j.Path, input.LineTooLong{Off: ll.Off, MaxLine: ll.MaxLine})
+			}
+			return st, err
 		})
 	}
 }
@@ -59,7 +67,7 @@ func ceiling(j Job) (Result, error) {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
 	defer in.Close()
-	data, unmap, err := input.Map(in, fanout.Normal, true)
+	data, unmap, err := input.Map(in, unix.MADV_NORMAL, true)
 	if err != nil {
 		return Result{}, in.End(name, err)
 	}

@@ -244,7 +244,11 @@ func (r *workerRun) scanMmap() (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, unmap, err := input.Map(in, r.knobs.Advice, r.knobs.Populate)
+	advice, ok := input.Madvise(r.knobs.Advice.String())
+	if !ok { // the knobs were checked when decoded: not reached
+		return nil, fmt.Errorf("worker %d: advice %q: not a madvise advice", r.index, r.knobs.Advice)
+	}
+	data, unmap, err := input.Map(in, advice, r.knobs.Populate)
 	if err != nil {
 		return nil, fmt.Errorf("worker %d: %w", r.index, err)
 	}
