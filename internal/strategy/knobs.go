@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fanbench/fanbench/fanout"
@@ -39,8 +38,7 @@ type Knob struct {
 	format func(k Knobs) string
 	// check reports k's value of the knob out of range (Validate).
 	check func(k Knobs) error
-	// value is k's typed value of the knob; setDefault stores its default.
-	value      func(k Knobs) any
+	// setDefault stores the knob's default in k.
 	setDefault func(k *Knobs)
 	isBool     bool
 }
@@ -95,34 +93,11 @@ func (n Knob) onlyIn(modes ...Mode) Knob {
 }
 
 // knobOf builds a row for a value of type T kept in the Knobs field that
-// ptr returns (nil: kept by name among the knobs without a field, see
-// NewKnob). parse reads a value (its error is wrapped with the knob's
+// ptr returns. parse reads a value (its error is wrapped with the knob's
 // name and text), format prints it, check reports a value out of range.
 func knobOf[T any](name, help string, strategies []string, modes []Mode, def T, ptr func(*Knobs) *T,
 	parse func(string) (T, error), format func(T) string, check func(T) error) Knob {
-	get := func(k Knobs) T {
-		if ptr != nil {
-			return *ptr(&k)
-		}
-		if k.ext != nil {
-			if v, ok := (*k.ext)[name].(T); ok {
-				return v
-			}
-		}
-		return def
-	}
-	set := func(k *Knobs, v T) {
-		if ptr != nil {
-			*ptr(k) = v
-			return
-		}
-		m := map[string]any{} // copies of a Knobs never share a change
-		if k.ext != nil {
-			m = maps.Clone(*k.ext)
-		}
-		m[name] = v
-		k.ext = &m
-	}
+	get := func(k Knobs) T { return *ptr(&k) }
 	if check == nil {
 		check = func(T) error { return nil }
 	}
@@ -133,36 +108,12 @@ func knobOf[T any](name, help string, strategies []string, modes []Mode, def T, 
 			if err != nil {
 				return nil, nil, err
 			}
-			return func(k *Knobs) { set(k, v) }, func() error { return check(v) }, nil
+			return func(k *Knobs) { *ptr(k) = v }, func() error { return check(v) }, nil
 		},
-		format: func(k Knobs) string { return format(get(k)) },
-		check:  func(k Knobs) error { return check(get(k)) },
-		value:  func(k Knobs) any { return get(k) },
-		setDefault: func(k *Knobs) {
-			if ptr != nil {
-				*ptr(k) = def
-			}
-		},
+		format:     func(k Knobs) string { return format(get(k)) },
+		check:      func(k Knobs) error { return check(get(k)) },
+		setDefault: func(k *Knobs) { *ptr(k) = def },
 	}
-}
-
-// NewKnob is a registry row for a knob of type T without a Knobs field:
-// its value is kept by name (read it with KnobValue), def is its default.
-// Register adds it to the registry.
-func NewKnob[T any](name, help string, def T, parse func(string) (T, error), format func(T) string, check func(T) error) Knob {
-	return knobOf(name, help, nil, nil, def, nil, parse, format, check)
-}
-
-// KnobValue is k's value of the registered knob name (its default if k
-// does not set it); false if no knob of that name and type is registered.
-func KnobValue[T any](k Knobs, name string) (T, bool) {
-	n, ok := LookupKnob(name)
-	if !ok {
-		var zero T
-		return zero, false
-	}
-	v, ok := n.value(k).(T)
-	return v, ok
 }
 
 // sizeKnob is a size in bytes (units.ParseSize text) in [64B, max].
@@ -210,68 +161,67 @@ func nameKnob[T interface {
 		})
 }
 
-var (
-	knobsMu sync.RWMutex
-	// registry is the knob table, in the order lists and help show it.
-	registry = []Knob{
-		sizeKnob("buf", "ranges read buffer / chan chunk size (e.g. 1MiB)", []string{"ranges", "chan"}, fanout.DefaultBufSize,
-			func(k *Knobs) *int { return &k.BufSize }, MaxBuf),
-		intKnob("chancap", "chan: channel capacity in chunks", []string{"chan"}, fanout.DefaultChanCap,
-			func(k *Knobs) *int { return &k.ChanCap }, func(n int) error {
-				switch {
-				case n < 0:
-					return fmt.Errorf("knob chancap: %d is negative", n)
-				case n > MaxChanCap:
-					return fmt.Errorf("knob chancap: %d is over the maximum of %d", n, MaxChanCap)
-				}
-				return nil
-			}),
-		boolKnob("pool", "chan: recycle chunk buffers", []string{"chan"}, fanout.DefaultPool, func(k *Knobs) *bool { return &k.Pool }),
-		nameKnob("advice", "mmap: madvise advice (normal, sequential, random, willneed, hugepage)", []string{"mmap"}, fanout.DefaultAdvice,
-			func(k *Knobs) *fanout.Advice { return &k.Advice }, func(a fanout.Advice) error {
-				return fmt.Errorf("knob advice: %q is not one of %s", string(a), strings.Join(names(fanout.Advices()), ", "))
-			}),
-		boolKnob("populate", "mmap: MAP_POPULATE", []string{"mmap"}, false, func(k *Knobs) *bool { return &k.Populate }),
-		nameKnob("split", "static (a part per worker) or dynamic (segments claimed from a counter; goroutine mode)",
-			[]string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSplit, func(k *Knobs) *fanout.Split { return &k.Split }, func(v fanout.Split) error {
-				return fmt.Errorf("knob split: %q is not static or dynamic", string(v))
-			}),
-		sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSegment,
-			func(k *Knobs) *int { return &k.Segment }, MaxSegment).onlyIn(Goroutine), // process mode splits statically
-		knobOf("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil, nil,
-			collect.Partials, func(k *Knobs) *collect.How { return &k.Collect },
-			func(s string) (collect.How, error) { return collect.How(s), nil }, collect.How.String,
-			func(h collect.How) error { // the text becomes the typed value only if it is one of the values
-				if !h.Valid() {
-					return fmt.Errorf("knob collect: %q is not one of %s", string(h), collect.NamesText())
-				}
-				return nil
-			}),
-		intKnob("batch", "collect (but partials): lines per update (1: one update per record)", nil, collect.DefaultBatch,
-			func(k *Knobs) *int { return &k.Batch }, func(n int) error {
-				switch {
-				case n < 1:
-					return fmt.Errorf("knob batch: %d lines, want at least 1", n)
-				case n > MaxBatch:
-					return fmt.Errorf("knob batch: %d lines is over the maximum of %d", n, MaxBatch)
-				}
-				return nil
-			}),
-		sizeKnob("maxline", "ranges, chan: the longest line taken; a longer one (than buf and maxline) fails the run",
-			[]string{"ranges", "chan"}, fanout.DefaultMaxLine, func(k *Knobs) *int { return &k.MaxLine }, MaxBuf),
-		knobOf("min_time", "repeat the measured phase in one process until this long is timed after the first iteration (e.g. 200ms; 0: once); time, CPU and allocation figures are then per iteration",
-			nil, nil, time.Duration(0), func(k *Knobs) *time.Duration { return &k.MinTime }, time.ParseDuration, time.Duration.String,
-			func(d time.Duration) error {
-				switch {
-				case d < 0:
-					return fmt.Errorf("knob min_time: %v is negative", d)
-				case d > MaxMinTime:
-					return fmt.Errorf("knob min_time: %v is over the maximum of %v", d, MaxMinTime)
-				}
-				return nil
-			}),
-	}
-)
+// registry is the knob table, in the order lists and help show it: a
+// plain table, fixed at build time (a new knob is a row here and a Knobs
+// field).
+var registry = []Knob{
+	sizeKnob("buf", "ranges read buffer / chan chunk size (e.g. 1MiB)", []string{"ranges", "chan"}, fanout.DefaultBufSize,
+		func(k *Knobs) *int { return &k.BufSize }, MaxBuf),
+	intKnob("chancap", "chan: channel capacity in chunks", []string{"chan"}, fanout.DefaultChanCap,
+		func(k *Knobs) *int { return &k.ChanCap }, func(n int) error {
+			switch {
+			case n < 0:
+				return fmt.Errorf("knob chancap: %d is negative", n)
+			case n > MaxChanCap:
+				return fmt.Errorf("knob chancap: %d is over the maximum of %d", n, MaxChanCap)
+			}
+			return nil
+		}),
+	boolKnob("pool", "chan: recycle chunk buffers", []string{"chan"}, fanout.DefaultPool, func(k *Knobs) *bool { return &k.Pool }),
+	nameKnob("advice", "mmap: madvise advice (normal, sequential, random, willneed, hugepage)", []string{"mmap"}, fanout.DefaultAdvice,
+		func(k *Knobs) *fanout.Advice { return &k.Advice }, func(a fanout.Advice) error {
+			return fmt.Errorf("knob advice: %q is not one of %s", string(a), strings.Join(names(fanout.Advices()), ", "))
+		}),
+	boolKnob("populate", "mmap: MAP_POPULATE", []string{"mmap"}, false, func(k *Knobs) *bool { return &k.Populate }),
+	nameKnob("split", "static (a part per worker) or dynamic (segments claimed from a counter; goroutine mode)",
+		[]string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSplit, func(k *Knobs) *fanout.Split { return &k.Split }, func(v fanout.Split) error {
+			return fmt.Errorf("knob split: %q is not static or dynamic", string(v))
+		}),
+	sizeKnob("segment", "dynamic split: segment size", []string{"readall", "ranges", "mmap", "ceiling"}, fanout.DefaultSegment,
+		func(k *Knobs) *int { return &k.Segment }, MaxSegment).onlyIn(Goroutine), // process mode splits statically
+	knobOf("collect", "how results are combined: partials, mutex, sharded (goroutine mode), channel, manager (process mode)", nil, nil,
+		collect.Partials, func(k *Knobs) *collect.How { return &k.Collect },
+		func(s string) (collect.How, error) { return collect.How(s), nil }, collect.How.String,
+		func(h collect.How) error { // the text becomes the typed value only if it is one of the values
+			if !h.Valid() {
+				return fmt.Errorf("knob collect: %q is not one of %s", string(h), collect.NamesText())
+			}
+			return nil
+		}),
+	intKnob("batch", "collect (but partials): lines per update (1: one update per record)", nil, collect.DefaultBatch,
+		func(k *Knobs) *int { return &k.Batch }, func(n int) error {
+			switch {
+			case n < 1:
+				return fmt.Errorf("knob batch: %d lines, want at least 1", n)
+			case n > MaxBatch:
+				return fmt.Errorf("knob batch: %d lines is over the maximum of %d", n, MaxBatch)
+			}
+			return nil
+		}),
+	sizeKnob("maxline", "ranges, chan: the longest line taken; a longer one (than buf and maxline) fails the run",
+		[]string{"ranges", "chan"}, fanout.DefaultMaxLine, func(k *Knobs) *int { return &k.MaxLine }, MaxBuf),
+	knobOf("min_time", "repeat the measured phase in one process until this long is timed after the first iteration (e.g. 200ms; 0: once); time, CPU and allocation figures are then per iteration",
+		nil, nil, time.Duration(0), func(k *Knobs) *time.Duration { return &k.MinTime }, time.ParseDuration, time.Duration.String,
+		func(d time.Duration) error {
+			switch {
+			case d < 0:
+				return fmt.Errorf("knob min_time: %v is negative", d)
+			case d > MaxMinTime:
+				return fmt.Errorf("knob min_time: %v is over the maximum of %v", d, MaxMinTime)
+			}
+			return nil
+		}),
+}
 
 // names are the text forms of vs, in order.
 func names[T ~string](vs []T) []string {
@@ -292,12 +242,8 @@ func DefaultKnobs() Knobs {
 	return k
 }
 
-// Registry is the knob table, in order.
-func Registry() []Knob {
-	knobsMu.RLock()
-	defer knobsMu.RUnlock()
-	return slices.Clone(registry)
-}
+// Registry is the knob table, in order (a copy: the table is fixed).
+func Registry() []Knob { return slices.Clone(registry) }
 
 // KnobNames are the registry's names, in order.
 func KnobNames() []string {
@@ -316,23 +262,6 @@ func LookupKnob(name string) (Knob, bool) {
 		}
 	}
 	return Knob{}, false
-}
-
-// Register adds a row to the registry (a knob made by NewKnob, e.g. by a
-// test) and returns the function that removes it again. A name already
-// taken is an error.
-func Register(n Knob) (func(), error) {
-	knobsMu.Lock()
-	defer knobsMu.Unlock()
-	if slices.ContainsFunc(registry, func(r Knob) bool { return r.Name == n.Name }) {
-		return nil, fmt.Errorf("knob %s: registered twice", n.Name)
-	}
-	registry = append(registry, n)
-	return func() {
-		knobsMu.Lock()
-		defer knobsMu.Unlock()
-		registry = slices.DeleteFunc(registry, func(r Knob) bool { return r.Name == n.Name })
-	}, nil
 }
 
 // Set parses one knob's value into k, naming the knob in an error.

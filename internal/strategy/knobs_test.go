@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -15,28 +14,8 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/testenv"
-	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
 )
-
-// probeKnob is a knob added in one place, this registry row, registered
-// for the whole test binary: the parent's tests and the re-executed
-// binary acting as their process-mode workers (TestMain) both know it.
-// It has no Knobs field and no use; TestRegisteredKnobReachesWorker
-// proves that its value reaches a worker process.
-var probeKnob = NewKnob[int64]("probe", "test only: a size that reaches the workers", 0,
-	units.ParseSize, units.FormatSize, func(n int64) error {
-		if n > 1<<30 {
-			return fmt.Errorf("knob probe: %d bytes is over 1GiB", n)
-		}
-		return nil
-	})
-
-func init() {
-	if _, err := Register(probeKnob); err != nil {
-		panic(err)
-	}
-}
 
 // runWorker starts one worker process (the re-executed test binary) with
 // args and stdin, and returns its report, or its stderr as the error.
@@ -58,23 +37,23 @@ func runWorker(t *testing.T, args []string, stdin string) (workerReport, string)
 	return rep, ""
 }
 
-// TestRegisteredKnobReachesWorker: a knob that is only a registry row
-// (probeKnob) is parsed into its typed value, encoded into the worker's
+// TestKnobReachesWorker: a knob's text (maxline's, a registry row like
+// every knob) is parsed into its typed value, encoded into the worker's
 // argv by workerArgs, decoded by a real worker process into its typed
 // value (3072 bytes, printed back canonically as 3KiB), refused there
 // when bad, and a process form run with it succeeds (the parent checks
 // every worker decoded the knobs it sent).
-func TestRegisteredKnobReachesWorker(t *testing.T) {
+func TestKnobReachesWorker(t *testing.T) {
 	count, _ := workload.Lookup("count")
 	k := DefaultKnobs()
-	if err := k.Set("probe", "3072"); err != nil {
+	if err := k.Set("maxline", "3072"); err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := KnobValue[int64](k, "probe"); !ok || v != 3072 {
-		t.Fatalf("probe = %d, %v; want 3072", v, ok)
+	if k.MaxLine != 3072 {
+		t.Fatalf("maxline = %d, want 3072", k.MaxLine)
 	}
-	if v, _ := KnobValue[int64](DefaultKnobs(), "probe"); v != 0 {
-		t.Errorf("default probe = %d, want 0", v)
+	if d := DefaultKnobs().MaxLine; d != 1<<20 {
+		t.Errorf("default maxline = %d, want 1048576", d)
 	}
 	j := Job{Workload: count, Workers: 1, Knobs: k, Command: testWorkerCommand}
 
@@ -82,20 +61,20 @@ func TestRegisteredKnobReachesWorker(t *testing.T) {
 	if failed != "" {
 		t.Fatalf("worker: %s", failed)
 	}
-	if rep.Knobs["probe"] != "3KiB" || rep.Knobs["buf"] != "1MiB" || rep.Bytes != 6 {
-		t.Errorf("worker decoded probe=%q buf=%q and read %d bytes; want 3KiB, 1MiB, 6", rep.Knobs["probe"], rep.Knobs["buf"], rep.Bytes)
+	if rep.Knobs["maxline"] != "3KiB" || rep.Knobs["buf"] != "1MiB" || rep.Bytes != 6 {
+		t.Errorf("worker decoded maxline=%q buf=%q and read %d bytes; want 3KiB, 1MiB, 6", rep.Knobs["maxline"], rep.Knobs["buf"], rep.Bytes)
 	}
 	// By hand: the worker parses the text itself (3MiB is 3145728 bytes).
 	base := []string{"--role", roleStdin, "--workload", "count", "--index", "0", "--len", "2"}
-	rep, failed = runWorker(t, append(base, "--knobs", `{"probe":"3145728"}`), "a\n")
-	if failed != "" || rep.Knobs["probe"] != "3MiB" || rep.Knobs["chancap"] != "4" {
-		t.Errorf("worker given probe=3145728: %v %q; want probe 3MiB, chancap 4 (the default)", rep.Knobs, failed)
+	rep, failed = runWorker(t, append(base, "--knobs", `{"maxline":"3145728"}`), "a\n")
+	if failed != "" || rep.Knobs["maxline"] != "3MiB" || rep.Knobs["chancap"] != "4" {
+		t.Errorf("worker given maxline=3145728: %v %q; want maxline 3MiB, chancap 4 (the default)", rep.Knobs, failed)
 	}
 	for doc, want := range map[string]string{
-		`{"probe":"lots"}`: `knobs: knob probe="lots": size "lots"`,
-		`{"probe":"2GiB"}`: "knobs: knob probe: 2147483648 bytes is over 1GiB",
-		`{"turbo":"1"}`:    `knobs: unknown knob "turbo"`,
-		`probe=1`:          "knobs: invalid character",
+		`{"maxline":"lots"}`: `knobs: knob maxline="lots": size "lots"`,
+		`{"maxline":"2GiB"}`: "knobs: knob maxline: 2147483648 bytes is over the maximum of 1GiB",
+		`{"turbo":"1"}`:      `knobs: unknown knob "turbo"`,
+		`maxline=1`:          "knobs: invalid character",
 	} {
 		if _, failed := runWorker(t, append(base, "--knobs", doc), "a\n"); !strings.Contains(failed, want) {
 			t.Errorf("worker given %s: %q, want an error holding %q", doc, failed, want)
@@ -110,7 +89,7 @@ func TestRegisteredKnobReachesWorker(t *testing.T) {
 	j.Path, j.Workers = path, 2
 	res, err := rangesProcess(j)
 	if err != nil || res.Answer.Lines != 3 || res.Answer.Bytes != 9 {
-		t.Errorf("ranges process with probe: %+v, %v; want 3 lines, 9 bytes", res.Answer, err)
+		t.Errorf("ranges process with maxline=3KiB: %+v, %v; want 3 lines, 9 bytes", res.Answer, err)
 	}
 	noChildren(t)
 }
@@ -145,7 +124,6 @@ func TestKnobText(t *testing.T) {
 		{"batch", "7", "7", ""},
 		{"maxline", "4096", "4KiB", ""},
 		{"maxline", "63", "", "knob maxline: 63 bytes is below the minimum of 64B"},
-		{"probe", "1024", "1KiB", ""},
 		{"turbo", "1", "", `unknown knob "turbo"`},
 	}
 	for _, c := range cases {
@@ -221,8 +199,7 @@ func TestDefaultKnobs(t *testing.T) {
 // the README) is the registry's (KnobTable).
 func TestREADMEKnobs(t *testing.T) {
 	table := testenv.READMESection(t, "../../docs/reference.md", "<!-- knobs: generated from the registry by strategy.KnobTable -->\n", "<!-- end of knobs -->\n")
-	// The table shows the product's knobs, not this test binary's probe.
-	rows := slices.DeleteFunc(Registry(), func(n Knob) bool { return n.Name == probeKnob.Name })
+	rows := Registry()
 	want := KnobTable(rows)
 	if len(rows) != 11 || !strings.Contains(want, "| `maxline` | 1MiB | ranges, chan | ") || !strings.Contains(want, "| `min_time` | 0s | all strategies | ") {
 		t.Errorf("KnobTable of %d rows:\n%s", len(rows), want)
@@ -256,11 +233,11 @@ func TestWorkerKnobsChecked(t *testing.T) {
 func FuzzKnobsText(f *testing.F) {
 	doc, _ := DefaultKnobs().MarshalText()
 	f.Add(string(doc))
-	f.Add(`{"buf":"64KiB","pool":"false","probe":"3KiB"}`)
+	f.Add(`{"buf":"64KiB","pool":"false","maxline":"3KiB"}`)
 	f.Add(`{"chancap":"-1"}`)
 	f.Add(`{"advice":"sequential","maxline":"1GiB"}`)
 	f.Add(`{}`)
-	f.Add(`probe=1`)
+	f.Add(`maxline=1`)
 	f.Fuzz(func(t *testing.T, doc string) {
 		var k Knobs
 		if k.UnmarshalText([]byte(doc)) != nil {

@@ -48,11 +48,6 @@ type Knobs struct {
 	// and allocation figures are the mean per iteration of the repeats.
 	// Memory figures are the first iteration's. 0 runs the phase once.
 	MinTime time.Duration
-	// ext holds the values of registered knobs without a field of their
-	// own (NewKnob), by name; never changed in place (copy on write). A
-	// pointer, so that Knobs stay comparable with == (which compares the
-	// fields, and of ext its identity: compare Map() to include it).
-	ext *map[string]any
 }
 
 // Upper bounds of the knobs and the worker count: sane limits where the
