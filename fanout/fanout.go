@@ -162,7 +162,7 @@ func Run(ctx context.Context, path string, opt Options, fn func(Chunk) error) (S
 	if err := ctx.Err(); err != nil {
 		return Stats{}, fmt.Errorf("%s %s: %w", name, path, err)
 	}
-	in, err := input.OpenContext(ctx, path)
+	in, err := input.Open(path)
 	if err != nil {
 		return Stats{}, fmt.Errorf("%s: %w", name, err)
 	}

@@ -5,7 +5,6 @@
 package input
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -67,29 +66,6 @@ var pseudoFS = map[int64]string{
 
 // Policy is the reason every refusal gives.
 const Policy = "fanbench measures regular files only, whose size is known before the run"
-
-// openedKey is the context key of WithOpened's function.
-type openedKey struct{}
-
-// WithOpened returns a copy of ctx under which OpenContext calls f with
-// each input it opens, just after the open: the moment for a test to
-// change the file under a run. fanbench itself never sets it.
-func WithOpened(ctx context.Context, f func(in *Input)) context.Context {
-	return context.WithValue(ctx, openedKey{}, f)
-}
-
-// OpenContext is Open, then the function ctx carries from WithOpened, if
-// any.
-func OpenContext(ctx context.Context, path string) (*Input, error) {
-	in, err := Open(path)
-	if err != nil {
-		return nil, err
-	}
-	if f, ok := ctx.Value(openedKey{}).(func(*Input)); ok && f != nil {
-		f(in)
-	}
-	return in, nil
-}
 
 // Open opens path for a run under the input policy, or returns one
 // line naming the file and why it cannot be measured.

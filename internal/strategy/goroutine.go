@@ -41,7 +41,7 @@ func goroutine(s fanout.Strategy, extra counters) Func {
 	return func(j Job) (Result, error) {
 		return gather(string(s), j, extra, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
 			opt.Strategy = s
-			st, err := fanout.Run(j.ctx(), j.Path, opt, fn)
+			st, err := fanout.Run(j.ctx(), j.Path, opt, j.atFirstChunk(fn))
 			var ll *fanout.LineTooLong
 			if errors.As(err, &ll) { // named as the process forms name it: by the maxline knob
 				err = fmt.Errorf("%s %s: %w", s, j.Path, input.LineTooLong{Off: ll.Off, MaxLine: ll.MaxLine})

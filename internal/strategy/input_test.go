@@ -1,7 +1,6 @@
 package strategy
 
 import (
-	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -125,18 +124,18 @@ func TestFileChangesDuringRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			var once sync.Once // the run's first open only
-			ctx := input.WithOpened(context.Background(), func(in *Input) {
+			opened := func(path string) {
 				once.Do(func() {
-					if err := c.change(in.Path); err != nil {
+					if err := c.change(path); err != nil {
 						t.Error(err)
 					}
 				})
-			})
+			}
 			w := parse
 			if strings.HasSuffix(name, "/pread") {
 				w = count // pread's only workload
 			}
-			res, err := run(Job{Path: path, Workload: w, Workers: 3, Knobs: k, Command: testWorkerCommand, Context: ctx})
+			res, err := run(Job{Path: path, Workload: w, Workers: 3, Knobs: k, Command: testWorkerCommand, opened: opened})
 			want := "file " + path + " changed during the run: " + c.want
 			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("%s, %s: answer %v, error %v; want one line with %q", name, c.name, res.Answer, err, want)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fanbench/fanbench/fanout"
@@ -94,9 +95,14 @@ type Job struct {
 	// collector (collect.Config.Faults; nil: none).
 	Faults collect.Faults
 	// Context is the job's context (nil: context.Background()): it cancels
-	// a goroutine form, and its values reach the input policy's open
-	// (input.WithOpened, for the tests that change a file under a run).
+	// a goroutine form.
 	Context context.Context
+	// opened, set only by this package's tests (those that change a file
+	// under a run), is called with the job's path once the run has opened
+	// it: by the forms that open it here just after the open, by the
+	// fanout forms (fanout opens the file itself) just before the first
+	// chunk is delivered, every worker waiting for it (atFirstChunk).
+	opened func(path string)
 }
 
 // ctx is the job's context, context.Background() if it has none.
@@ -107,9 +113,30 @@ func (j Job) ctx() context.Context {
 	return j.Context
 }
 
-// open opens the job's input under the input policy, in the job's context
-// (input.OpenContext).
-func (j Job) open() (*Input, error) { return input.OpenContext(j.ctx(), j.Path) }
+// open opens the job's input under the input policy (then calls
+// j.opened, if set).
+func (j Job) open() (*Input, error) {
+	in, err := input.Open(j.Path)
+	if err == nil && j.opened != nil {
+		j.opened(j.Path)
+	}
+	return in, err
+}
+
+// atFirstChunk is fn, with j.opened, if set, called once before the first
+// chunk is delivered and every call waiting for it to return: for a
+// fanout form, the moment after the open when no worker has read the
+// file's bytes yet (the whole-file ones hold them already).
+func (j Job) atFirstChunk(fn func(fanout.Chunk) error) func(fanout.Chunk) error {
+	if j.opened == nil {
+		return fn
+	}
+	var once sync.Once
+	return func(c fanout.Chunk) error {
+		once.Do(func() { j.opened(j.Path) })
+		return fn(c)
+	}
+}
 
 // atPeak calls j.AtPeak if it is set.
 func (j Job) atPeak() {
