@@ -57,6 +57,9 @@ type Options struct {
 	memAvailable func() int64     // MemAvailable for the memory guard (default: the machine's)
 	now          func() time.Time // the clock that names a new results folder (default time.Now)
 	beforeRun    func(order int)  // test hook: called before each run is launched
+	// newCgroup makes each run's cgroup (nil: measure.NewRunCgroup; a
+	// test plays a machine where none can be made).
+	newCgroup func(name string) (*measure.Cgroup, error)
 }
 
 // Arm is one build of an A/B comparison.
@@ -608,7 +611,7 @@ func newLaunch(o Options, spec *Spec, c Cell, path string, ref inputRef, answerF
 	if c.SampleEvery != nil {
 		l.SampleEvery = *c.SampleEvery
 	}
-	l.MemLimit = spec.MemLimit
+	l.MemLimit, l.newCgroup = spec.MemLimit, o.newCgroup
 	return l
 }
 

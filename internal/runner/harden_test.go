@@ -207,13 +207,12 @@ func TestStaleCgroupRemovedAtStart(t *testing.T) {
 // progress output and one in results.bench, however many runs it has.
 func TestNoCgroupWarnsOnce(t *testing.T) {
 	const why = "no memory cgroup could be made: cgroup v2: permission denied; cgroup v1: permission denied"
-	newRunCgroup = func(string) (*measure.Cgroup, error) { return nil, errors.New(why) }
-	defer func() { newRunCgroup = measure.NewRunCgroup }()
+	noCgroup := func(string) (*measure.Cgroup, error) { return nil, errors.New(why) }
 	tmp := t.TempDir()
 	spec := mustSpec(t, "name = \"nocg\"\nrepetitions = 3\n"+matrix)
 	var progress bytes.Buffer
 	sum, err := Run(context.Background(), Options{Spec: spec, ResultsRoot: filepath.Join(tmp, "r"), FixtureDir: filepath.Join(tmp, "fx"),
-		Self: fanbenchBin(t), Progress: &progress})
+		Self: fanbenchBin(t), Progress: &progress, newCgroup: noCgroup})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,9 @@ type Launch struct {
 	// ProcRoot is the proc filesystem the machine's load is read from
 	// ("": /proc); tests point it at a fixture tree.
 	ProcRoot string
+	// newCgroup makes the run cgroup (nil: measure.NewRunCgroup); tests
+	// set it (through Options) to play a machine where none can be made.
+	newCgroup func(name string) (*measure.Cgroup, error)
 }
 
 // Outcome is what the launcher learned about a finished child.
@@ -77,10 +80,6 @@ func (t *tailBuffer) String() string {
 	}
 	return strings.TrimSpace(string(b))
 }
-
-// newRunCgroup is measure.NewRunCgroup, replaced by tests that need a
-// machine where no cgroup can be made.
-var newRunCgroup = measure.NewRunCgroup
 
 // Run starts the child in its own process group (and cgroup), samples its
 // tree, waits for it with a timeout, and collects wait4's figures. It never
@@ -196,7 +195,11 @@ func (l Launch) command() (*exec.Cmd, *bytes.Buffer, *tailBuffer) {
 // runCgroup makes the run's fresh cgroup with MemLimit as its limit, or
 // says why there is none.
 func (l Launch) runCgroup() (*measure.Cgroup, string) {
-	cg, err := newRunCgroup(measure.RunCgroupName(l.Name))
+	newCgroup := l.newCgroup
+	if newCgroup == nil {
+		newCgroup = measure.NewRunCgroup
+	}
+	cg, err := newCgroup(measure.RunCgroupName(l.Name))
 	if err != nil {
 		return nil, err.Error()
 	}
