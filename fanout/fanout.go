@@ -99,8 +99,9 @@ func (v Validity) String() string {
 //		// ll.Off, ll.MaxLine
 //	}
 //
-// (LineTooLong itself is not an error, so a value target is refused by
-// go vet rather than silently never matching.)
+// LineTooLong itself is not an error: a value target (var ll
+// fanout.LineTooLong) is refused by go vet and makes errors.As panic,
+// rather than silently never matching.
 type LineTooLong struct {
 	// Off is where the line starts: its first byte's offset in the file.
 	Off int64
