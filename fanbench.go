@@ -24,8 +24,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/fanbench/fanbench/internal/app"
+	"github.com/fanbench/fanbench/internal/cli"
 )
 
 // Workload is a computation over the lines of a file, split among workers.
@@ -90,18 +92,22 @@ type Referencer interface {
 // fanbench command line on os.Args, then exits with its status (0 success,
 // 1 a failed run, claim or gate, 2 bad input). An invalid workload name, a
 // built-in workload's name, or a name given twice is an error (exit 2).
-// Main never returns.
+// The program calls itself by the base name of os.Args[0] in its usage,
+// messages and printed commands. Main never returns.
 func Main(workloads ...Workload) {
-	os.Exit(run(os.Stdout, os.Stderr, os.Args[1:], workloads))
+	os.Exit(run(os.Stdout, os.Stderr, os.Args, workloads))
 }
 
-// run is Main without the exit.
+// run is Main without the exit; args[0] is the program.
 func run(stdout, stderr io.Writer, args []string, workloads []Workload) int {
+	if len(args) > 0 {
+		cli.SetProgram(filepath.Base(args[0]))
+	}
 	for _, w := range workloads {
 		if err := register(w); err != nil {
-			fmt.Fprintf(stderr, "fanbench: %v\n", err)
+			fmt.Fprintf(stderr, "%s: %v\n", cli.Program(), err)
 			return 2
 		}
 	}
-	return app.Run(stdout, stderr, args)
+	return app.Run(stdout, stderr, args[min(1, len(args)):])
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -142,7 +143,7 @@ func TestMainRejectsBadWorkloads(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			saveWorkloads(t)
 			var stdout, stderr bytes.Buffer
-			if code := run(&stdout, &stderr, []string{"gen", "--help"}, tt.ws); code != 2 {
+			if code := run(&stdout, &stderr, []string{"fanbench", "gen", "--help"}, tt.ws); code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
 			if stderr.String() != tt.want || stdout.Len() != 0 {
@@ -157,11 +158,42 @@ func TestMainRejectsBadWorkloads(t *testing.T) {
 func TestMainRegisters(t *testing.T) {
 	saveWorkloads(t)
 	var stdout, stderr bytes.Buffer
-	if code := run(&stdout, &stderr, []string{"exec", "--help"}, []Workload{lineLengths{"lens"}}); code != 0 {
+	if code := run(&stdout, &stderr, []string{"fanbench", "exec", "--help"}, []Workload{lineLengths{"lens"}}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "workload: count, lens, none, parse") {
-		t.Errorf("exec --help does not list the workload:\n%s", stderr.String())
+	if !strings.Contains(stdout.String(), "workload: count, lens, none, parse") {
+		t.Errorf("exec --help does not list the workload:\n%s", stdout.String())
+	}
+}
+
+// TestMainNamesItself: a program built with Main calls itself by the base
+// name of os.Args[0] in its usage and its messages, not "fanbench".
+func TestMainNamesItself(t *testing.T) {
+	saveWorkloads(t)
+	t.Cleanup(func() { cli.SetProgram(cli.DefaultProgram) })
+	tests := []struct {
+		args           []string
+		code           int
+		stdout, stderr string // prefixes
+	}{
+		{[]string{"/home/me/bin/wordfreq", "help"}, 0, "usage: wordfreq COMMAND [flags] [args]\n", ""},
+		{[]string{"./wordfreq", "exec", "--help"}, 0, "usage: wordfreq exec --strategy S", ""},
+		{[]string{"wordfreq", "nope"}, 2, "", `wordfreq: unknown command "nope" (run 'wordfreq help')` + "\n"},
+		{[]string{"wordfreq", "exec"}, 2, "", "wordfreq exec: want exactly one FILE argument, got 0\n"},
+		{[]string{"bin/wordfreq"}, 2, "", "usage: wordfreq COMMAND"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		saved := workload.All
+		code := run(&stdout, &stderr, tt.args, []Workload{lineLengths{"lens"}})
+		workload.All = saved // register again next time
+		if code != tt.code || !strings.HasPrefix(stdout.String(), tt.stdout) || !strings.HasPrefix(stderr.String(), tt.stderr) ||
+			(tt.stdout == "") != (stdout.Len() == 0) || (tt.stderr == "") != (stderr.Len() == 0) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q…, %q…", tt.args, code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.stderr)
+		}
+		if strings.Contains(stdout.String()+stderr.String(), "fanbench ") {
+			t.Errorf("%q: the output names fanbench:\n%s%s", tt.args, stdout.String(), stderr.String())
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
@@ -186,7 +187,7 @@ func (st *state) runRound(ctx context.Context, o Options, arms map[string]runner
 	case err == nil:
 		return spent, false, nil
 	case ctx.Err() != nil:
-		return spent, false, fmt.Errorf("interrupted: runs so far kept in %s; continue with --resume %s", o.Dir, o.Dir)
+		return spent, false, fmt.Errorf("interrupted: runs so far kept in %s; continue with %s", o.Dir, cli.Command(cli.Program(), "ab", "--resume", o.Dir))
 	case rctx.Err() != nil:
 		return spent, true, nil
 	default:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/paired"
 )
 
@@ -154,7 +155,8 @@ func (o *Outcome) WriteText(w io.Writer) error {
 	for _, f := range o.Analysis.Failed {
 		fmt.Fprintf(&b, "failed run: %s\n", f)
 	}
-	fmt.Fprintf(&b, "results: %s (%s, %s; compare the arms: benchstat -col /arm %s/results.bench)\n", o.Dir, MarkdownFile, HTMLFile, o.Dir)
+	fmt.Fprintf(&b, "results: %s (%s, %s; compare the arms: %s)\n", o.Dir, MarkdownFile, HTMLFile,
+		cli.Command("benchstat", "-col", "/arm", filepath.Join(o.Dir, "results.bench")))
 	b.WriteString(o.Verdict() + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	register("ab", "compare two builds (git revisions or binaries) in one experiment, in adjacent pairs: the regression gate", cmdAB)
+	register("ab", "compare two builds (revisions or binaries) in paired runs: a gate", cmdAB)
 }
 
 // abFlags are the flags ab and calibrate share.
@@ -106,10 +106,10 @@ func isTerminal(w io.Writer) bool {
 }
 
 func cmdAB(stdout, stderr io.Writer, args []string) error {
-	fs := cli.NewFlagSet("ab", stderr, "usage: fanbench ab [flags] BASE HEAD experiments/NAME.toml\n       fanbench ab --resume RESULTS_DIR\n"+
+	fs := cli.NewFlagSet("ab", stdout, stderr, "usage: fanbench ab [flags] BASE HEAD experiments/NAME.toml\n       fanbench ab --resume RESULTS_DIR\n"+
 		"BASE and HEAD are git revisions of the repository (--repo), built from --pkg, or fanbench binaries.\n"+
 		"Exit status: 0 nothing worse, 1 a gated metric worse beyond its tolerance or a run failed, 2 bad input or a build failed.")
-	f := addABFlags(fs, 10*time.Minute)
+	f := addABFlags(fs.FlagSet, 10*time.Minute)
 	repo := fs.String("repo", ".", "the git repository BASE and HEAD are revisions of")
 	cache := fs.String("cache", filepath.Join("results", "ab-builds"), "build cache: one folder per commit and package, reused")
 	pkg := fs.String("pkg", ab.DefaultPackage, "the main `package` built at each revision: ./cmd/fanbench, or a program of your own that calls fanbench.Main")

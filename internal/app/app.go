@@ -55,22 +55,31 @@ func (e *exitError) Error() string { return e.msg }
 
 // Run executes one fanbench invocation (args without the program name) and
 // returns its exit status: 0 success or help, 1 a failed run, claim or
-// gate, 2 bad input.
+// gate, 2 bad input. It calls itself cli.Program() in its usage and
+// messages.
 func Run(stdout, stderr io.Writer, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && len(args) == 1) {
-		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	prog := cli.Program()
+	if len(args) == 0 {
+		usage(stderr) // a usage error: no command
+		return 2
 	}
-	if args[0] == "help" {
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	case "help":
+		if len(args) == 1 {
+			usage(stdout)
+			return 0
+		}
 		// "fanbench help CMD [SUB]" is "fanbench CMD [SUB] --help".
 		args = append(args[1:], "--help")
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "fanbench: unknown command %q (run 'fanbench help')\n", args[0])
+		fmt.Fprintf(stderr, "%s: unknown command %q (run '%s help')\n", prog, args[0], prog)
 		return 2
 	}
 	err := cmd.run(stdout, stderr, args[1:])
@@ -82,21 +91,22 @@ func Run(stdout, stderr io.Writer, args []string) int {
 	var ee *exitError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "fanbench %s: %s\n", cmd.name, msg)
+		fmt.Fprintf(stderr, "%s %s: %s\n", prog, cmd.name, msg)
 		return 2
 	case errors.As(err, &ee):
 		if ee.msg != "" {
-			fmt.Fprintf(stderr, "fanbench %s: %s\n", cmd.name, msg)
+			fmt.Fprintf(stderr, "%s %s: %s\n", prog, cmd.name, msg)
 		}
 		return ee.code
 	default:
-		fmt.Fprintf(stderr, "fanbench %s: %s\n", cmd.name, msg)
+		fmt.Fprintf(stderr, "%s %s: %s\n", prog, cmd.name, msg)
 		return 1
 	}
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: fanbench COMMAND [flags] [args]")
+	prog := cli.Program()
+	fmt.Fprintf(w, "usage: %s COMMAND [flags] [args]\n", prog)
 	fmt.Fprintln(w, "commands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
@@ -104,6 +114,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, cli.Named(commands[n].summary))
 	}
+	fmt.Fprintf(w, "'%s help COMMAND' lists a command's flags.\n", prog)
 }

@@ -16,14 +16,14 @@ import (
 )
 
 func init() {
-	register("calibrate", "measure what this machine can detect: A/A and injected-slowdown A/A′ comparisons", cmdCalibrate)
+	register("calibrate", "what this machine can detect: A/A and injected-slowdown runs", cmdCalibrate)
 }
 
 func cmdCalibrate(stdout, stderr io.Writer, args []string) error {
-	fs := cli.NewFlagSet("calibrate", stderr, "usage: fanbench calibrate [flags] experiments/NAME.toml\n"+
+	fs := cli.NewFlagSet("calibrate", stdout, stderr, "usage: fanbench calibrate [flags] experiments/NAME.toml\n"+
 		"Adds --comparisons comparisons of each condition (A/A, and A/A′ with each --slowdowns k% injected into\n"+
 		"--strategy) to --dir, then reports over every comparison the folder holds (--comparisons 0: report only).")
-	f := addABFlags(fs, 3*time.Minute)
+	f := addABFlags(fs.FlagSet, 3*time.Minute)
 	dir := fs.String("dir", "", "calibration folder, kept across sittings (default RESULTS/calibrate-NAME)")
 	n := fs.Int("comparisons", 1, "comparisons of each condition to add in this sitting")
 	slow := fs.String("slowdowns", "0,2,5,10", "conditions: 0 is A/A, k > 0 injects k% extra work into --strategy's head arm")

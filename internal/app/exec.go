@@ -20,7 +20,7 @@ func init() {
 }
 
 func cmdExec(stdout, stderr io.Writer, args []string) error {
-	fs := cli.NewFlagSet("exec", stderr, "usage: fanbench exec --strategy S --workload W --workers N [knobs] FILE")
+	fs := cli.NewFlagSet("exec", stdout, stderr, "usage: fanbench exec --strategy S --workload W --workers N [knobs] FILE")
 	var o runner.ExecOptions
 	fs.StringVar(&o.Strategy, "strategy", "", "strategy: readall, ranges, mmap, chan, shm, ceiling")
 	fs.StringVar(&o.Workload, "workload", "count", "workload: "+strings.Join(workload.Names(), ", "))
@@ -33,7 +33,7 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.Profile, "profile", "", "write PREFIX.cpu.pprof and PREFIX.heap.pprof")
 	spikeSize := fs.String("spike", "", "allocate and touch SIZE for 10ms before the work (a short peak for sampler studies)")
 	o.Knobs = strategy.DefaultKnobs()
-	strategy.BindFlags(fs, &o.Knobs) // one flag per registry row
+	strategy.BindFlags(fs.FlagSet, &o.Knobs) // one flag per registry row
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
 		return flagError(err)
@@ -94,6 +94,24 @@ func cmdExec(stdout, stderr io.Writer, args []string) error {
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
+		if w := badLinesWarning(rep.Answer, o.Path); w != "" {
+			fmt.Fprintf(stderr, "%s exec: warning: %s\n", cli.Program(), w)
+		}
 	}
 	return runErr
+}
+
+// badLinesShare is the share of a file's lines that the parse workload may
+// find are not NAME;VALUE records before exec warns: more suggests a file
+// that is not in the format, measured as mostly skipped lines.
+const badLinesShare = 0.01
+
+// badLinesWarning is exec's warning when more than badLinesShare of the
+// lines of file were not records of the parse workload, or "".
+func badLinesWarning(a workload.Answer, file string) string {
+	if a.Workload != "parse" || a.Lines == 0 || float64(a.Bad) <= badLinesShare*float64(a.Lines) {
+		return ""
+	}
+	return fmt.Sprintf("%s: %d of %d lines (%.1f%%) are not NAME;VALUE records, which parse skips (more than %g%%)",
+		file, a.Bad, a.Lines, 100*float64(a.Bad)/float64(a.Lines), 100*badLinesShare)
 }

@@ -17,7 +17,7 @@ func init() {
 }
 
 func cmdGen(stdout, stderr io.Writer, args []string) error {
-	fs := cli.NewFlagSet("gen", stderr, "usage: fanbench gen --size SIZE [--size SIZE ...] [--seed N] [--dir fixtures/data] [--workload W]")
+	fs := cli.NewFlagSet("gen", stdout, stderr, "usage: fanbench gen --size SIZE [--size SIZE ...] [--seed N] [--dir fixtures/data] [--workload W]")
 	var sizes multiFlag
 	fs.Var(&sizes, "size", "fixture size, e.g. 256MiB (repeatable)")
 	seed := fs.Uint64("seed", fixture.DefaultSeed, "generator seed")

@@ -44,7 +44,7 @@ func TestResumeRefusesOtherFolders(t *testing.T) {
 	for _, tc := range []struct {
 		name, dir, folder, want string
 	}{
-		{"ab", abDir, abDir, "fanbench run: resume " + abDir + ": a fanbench ab folder, not a run's (use fanbench ab --resume)\n"},
+		{"ab", abDir, abDir, "fanbench run: resume " + abDir + ": a fanbench ab folder, not a run's (use fanbench ab --resume " + abDir + ")\n"},
 		{"calibrate", calDir, filepath.Join(calDir, "aa-001"), "fanbench run: resume " + calDir +
 			": a fanbench calibrate folder, not a run's (finish a comparison in it with fanbench ab --resume " + filepath.Join(calDir, "aa-001") + ")\n"},
 	} {

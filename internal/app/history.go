@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -14,7 +13,7 @@ import (
 )
 
 func init() {
-	register("history", "record results folders in history.jsonl and chart the history (add, plot)", cmdHistory)
+	register("history", "record results folders in history.jsonl and chart them (add, plot)", cmdHistory)
 }
 
 const historyUsage = `usage: fanbench history add [--history results/history.jsonl] [--gate SPEC] [--allow-incomplete] RESULTS_DIR
@@ -23,7 +22,7 @@ const historyUsage = `usage: fanbench history add [--history results/history.jso
 // cmdHistory is `fanbench history add|plot ...`.
 func cmdHistory(stdout, stderr io.Writer, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a subcommand, add or plot (%s)", strings.ReplaceAll(historyUsage, "\n", ";"))
+		return usagef("want a subcommand, add or plot (%s)", strings.ReplaceAll(cli.Named(historyUsage), "\n", ";"))
 	}
 	switch args[0] {
 	case "add":
@@ -31,19 +30,50 @@ func cmdHistory(stdout, stderr io.Writer, args []string) error {
 	case "plot":
 		return historyPlot(stdout, stderr, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stderr, historyUsage)
+		// The usage of both subcommands, then the flags of each.
+		fmt.Fprintln(stdout, cli.Named(historyUsage))
+		for _, sub := range []string{"add", "plot"} {
+			fs, _ := newHistoryFlags(sub, stdout, stderr)
+			fmt.Fprintf(stdout, "%s flags:\n", fs.Name())
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+		}
 		return cli.ErrHelp
 	}
 	return usagef("unknown subcommand %q: want add or plot", args[0])
 }
 
+// historyFlags are the flags of history add (path, gate,
+// allowIncomplete) and history plot (path, out, cells, maxCells, metrics).
+type historyFlags struct {
+	path, gate, out, cells, metrics *string
+	allowIncomplete                 *bool
+	maxCells                        *int
+}
+
+// newHistoryFlags defines the flags of history SUB, add or plot.
+func newHistoryFlags(sub string, stdout, stderr io.Writer) (*cli.FlagSet, historyFlags) {
+	fset := cli.NewFlagSet("history "+sub, stdout, stderr, historyUsage)
+	var f historyFlags
+	if sub == "add" {
+		f.path = fset.String("history", history.DefaultPath, "history `file` to append to")
+		f.gate = fset.String("gate", "", "comma-separated `UNIT:±N%` limits checked against the previous entry of the experiment (e.g. 'sec/op:+10%'); a fired gate is recorded, not fatal")
+		f.allowIncomplete = fset.Bool("allow-incomplete", false, "record a results folder whose experiment has not finished (the entry says so)")
+		return fset, f
+	}
+	f.path = fset.String("history", history.DefaultPath, "history `file` to chart")
+	f.out = fset.String("out", "plots/history", "output `folder` for the PNG and SVG charts")
+	f.cells = fset.String("cells", "", "`regexp` of the benchmark names to draw (default: workers=2 at the largest size, plus cells whose gate fired)")
+	f.maxCells = fset.Int("max-cells", history.DefaultMaxCells, "draw at most `N` cells per chart")
+	f.metrics = fset.String("metrics", "", "comma-separated `units` to chart (default: "+strings.Join(history.DefaultMetrics, ",")+")")
+	return fset, f
+}
+
 // historyAdd is `fanbench history add [--history FILE] [--gate SPEC] RESULTS_DIR`.
 func historyAdd(stdout, stderr io.Writer, args []string) error {
-	fset := flag.NewFlagSet("history add", flag.ContinueOnError)
-	path := fset.String("history", history.DefaultPath, "history `file` to append to")
-	gate := fset.String("gate", "", "comma-separated `UNIT:±N%` limits checked against the previous entry of the experiment (e.g. 'sec/op:+10%'); a fired gate is recorded, not fatal")
-	allowIncomplete := fset.Bool("allow-incomplete", false, "record a results folder whose experiment has not finished (the entry says so)")
-	pos, err := parseHistoryFlags(fset, stderr, args)
+	fset, f := newHistoryFlags("add", stdout, stderr)
+	path, gate, allowIncomplete := f.path, f.gate, f.allowIncomplete
+	pos, err := parseHistoryFlags(fset, args)
 	if err != nil {
 		return err
 	}
@@ -56,8 +86,8 @@ func historyAdd(stdout, stderr io.Writer, args []string) error {
 	}
 	incomplete := st.Incomplete()
 	if incomplete != "" && !*allowIncomplete {
-		return usagef("results folder %s: %s: history add records finished experiments (finish it with fanbench run --resume %s, or give --allow-incomplete)",
-			pos[0], incomplete, pos[0])
+		return usagef("results folder %s: %s: history add records finished experiments (finish it with %s, or give --allow-incomplete)",
+			pos[0], incomplete, cli.Command(cli.Program(), "run", "--resume", pos[0]))
 	}
 	e, err := history.AddWith(*path, pos[0], history.AddOptions{Gates: *gate, Incomplete: incomplete})
 	if err != nil {
@@ -86,13 +116,9 @@ func historyAdd(stdout, stderr io.Writer, args []string) error {
 
 // historyPlot is `fanbench history plot [--history FILE] [--out DIR] [--cells REGEXP]`.
 func historyPlot(stdout, stderr io.Writer, args []string) error {
-	fset := flag.NewFlagSet("history plot", flag.ContinueOnError)
-	path := fset.String("history", history.DefaultPath, "history `file` to chart")
-	out := fset.String("out", "plots/history", "output `folder` for the PNG and SVG charts")
-	cells := fset.String("cells", "", "`regexp` of the benchmark names to draw (default: workers=2 at the largest size, plus cells whose gate fired)")
-	maxCells := fset.Int("max-cells", history.DefaultMaxCells, "draw at most `N` cells per chart")
-	metrics := fset.String("metrics", "", "comma-separated `units` to chart (default: "+strings.Join(history.DefaultMetrics, ",")+")")
-	pos, err := parseHistoryFlags(fset, stderr, args)
+	fset, f := newHistoryFlags("plot", stdout, stderr)
+	path, out, cells, maxCells, metrics := f.path, f.out, f.cells, f.maxCells, f.metrics
+	pos, err := parseHistoryFlags(fset, args)
 	if err != nil {
 		return err
 	}
@@ -120,7 +146,7 @@ func historyPlot(stdout, stderr io.Writer, args []string) error {
 		return usagef("%v", err)
 	}
 	if torn > 0 {
-		fmt.Fprintf(stderr, "fanbench history: warning: %s: dropped a torn last line\n", *path)
+		fmt.Fprintf(stderr, "%s history: warning: %s: dropped a torn last line\n", cli.Program(), *path)
 	}
 	paths, err := history.Plot(entries, *out, opt)
 	for _, p := range paths {
@@ -142,22 +168,11 @@ func historyPlot(stdout, stderr io.Writer, args []string) error {
 }
 
 // parseHistoryFlags parses flags before or after the positional arguments,
-// which it returns. A bad flag is a one-line usage error; -h prints the
-// usage and flags to stderr.
-func parseHistoryFlags(fset *flag.FlagSet, stderr io.Writer, args []string) ([]string, error) {
-	fset.SetOutput(io.Discard)
-	fset.Usage = func() {
-		fmt.Fprintln(fset.Output(), historyUsage)
-		fset.PrintDefaults()
-	}
+// which it returns. A bad flag is a usage error.
+func parseHistoryFlags(fset *cli.FlagSet, args []string) ([]string, error) {
 	pos, err := cli.Parse(fset, args)
-	if errors.Is(err, cli.ErrHelp) {
-		fset.SetOutput(stderr)
-		fset.Usage()
-		return nil, err
-	}
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, flagError(err)
 	}
 	return pos, nil
 }

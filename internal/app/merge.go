@@ -23,7 +23,7 @@ func init() {
 // folder, its claims judged per machine; failed claims exit 1 unless
 // --advisory-claims.
 func cmdMerge(stdout, stderr io.Writer, args []string) error {
-	flags := cli.NewFlagSet("merge", stderr, "usage: fanbench merge [flags] SHARD_DIR... --out DIR")
+	flags := cli.NewFlagSet("merge", stdout, stderr, "usage: fanbench merge [flags] SHARD_DIR... --out DIR")
 	out := flags.String("out", "", "the merged results folder to write (must not exist)")
 	allowMissing := flags.Bool("allow-missing", false, "merge without absent shards or runs (recorded in merge.json; the folder reads as incomplete)")
 	advisory := flags.Bool("advisory-claims", false, "report failed claims without failing the command")

@@ -14,12 +14,12 @@ import (
 
 func init() {
 	register("plot", "draw charts (PNG and SVG) from a results folder", cmdPlot)
-	register("report", "write charts, report.md and a self-contained index.html from a results folder", cmdReport)
+	register("report", "write charts, report.md and index.html from a results folder", cmdReport)
 }
 
 // cmdPlot is `fanbench plot RESULTS_DIR [--out plots/]`.
 func cmdPlot(stdout, stderr io.Writer, args []string) error {
-	res, out, err := loadForCharts("plot", stderr, args)
+	res, out, err := loadForCharts("plot", stdout, stderr, args)
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func cmdPlot(stdout, stderr io.Writer, args []string) error {
 
 // cmdReport is `fanbench report RESULTS_DIR [--out plots/]`.
 func cmdReport(stdout, stderr io.Writer, args []string) error {
-	res, out, err := loadForCharts("report", stderr, args)
+	res, out, err := loadForCharts("report", stdout, stderr, args)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func noteIncomplete(stdout io.Writer, res *chart.Results) error {
 	if why == "" {
 		return nil
 	}
-	next := "continue with fanbench run --resume " + res.Dir
+	next := "continue with " + cli.Command(cli.Program(), "run", "--resume", res.Dir)
 	if _, err := os.Stat(filepath.Join(res.Dir, runner.MergeFileName)); err == nil {
 		next = "merged without some shards' runs: finish those shards, then merge again"
 	}
@@ -73,8 +73,8 @@ func noteIncomplete(stdout io.Writer, res *chart.Results) error {
 
 // loadForCharts parses `NAME RESULTS_DIR [--out DIR]` (flags before or after
 // the folder) and loads the results folder.
-func loadForCharts(name string, stderr io.Writer, args []string) (*chart.Results, string, error) {
-	fset := cli.NewFlagSet(name, stderr, fmt.Sprintf("usage: fanbench %s RESULTS_DIR [--out plots/]", name))
+func loadForCharts(name string, stdout, stderr io.Writer, args []string) (*chart.Results, string, error) {
+	fset := cli.NewFlagSet(name, stdout, stderr, fmt.Sprintf("usage: fanbench %s RESULTS_DIR [--out plots/]", name))
 	out := fset.String("out", "plots", "output root; charts go to OUT/EXPERIMENT/")
 	pos, err := cli.Parse(fset, args)
 	if err != nil {

@@ -19,11 +19,11 @@ import (
 )
 
 func init() {
-	register("run", "run an experiment spec (experiments/NAME.toml) and write a results folder", cmdRun)
+	register("run", "run an experiment spec (experiments/NAME.toml): a results folder", cmdRun)
 }
 
 func cmdRun(stdout, stderr io.Writer, args []string) error {
-	fs := cli.NewFlagSet("run", stderr, "usage: fanbench run [flags] experiments/NAME.toml\n       fanbench run --resume RESULTS_DIR")
+	fs := cli.NewFlagSet("run", stdout, stderr, "usage: fanbench run [flags] experiments/NAME.toml\n       fanbench run --resume RESULTS_DIR")
 	resultsRoot := fs.String("results", "results", "results root: the folder is ROOT/<experiment>/<UTC time>")
 	fixtures := fs.String("fixtures", fixture.DefaultDir, "fixture folder (--resume uses the one the experiment recorded)")
 	resume := fs.String("resume", "", "continue the interrupted experiment in this results folder")
@@ -153,11 +153,11 @@ func notARunFolder(dir string) error {
 		return usagef("resume %s: a fanbench merge folder, not a run's (resume the shard's own folder, then merge again)", dir)
 	}
 	if _, err := os.Stat(filepath.Join(dir, ab.StateFile)); err == nil {
-		return usagef("resume %s: a fanbench ab folder, not a run's (use fanbench ab --resume)", dir)
+		return usagef("resume %s: a %s ab folder, not a run's (use %s)", dir, cli.Program(), cli.Command(cli.Program(), "ab", "--resume", dir))
 	}
 	if ms, _ := filepath.Glob(filepath.Join(dir, "*-[0-9][0-9][0-9]", ab.StateFile)); len(ms) > 0 {
-		return usagef("resume %s: a fanbench calibrate folder, not a run's (finish a comparison in it with fanbench ab --resume %s)",
-			dir, filepath.Dir(ms[0]))
+		return usagef("resume %s: a %s calibrate folder, not a run's (finish a comparison in it with %s)",
+			dir, cli.Program(), cli.Command(cli.Program(), "ab", "--resume", filepath.Dir(ms[0])))
 	}
 	return nil
 }
@@ -177,7 +177,7 @@ func runOutcome(stdout io.Writer, sum *runner.Summary, advisory bool) error {
 	}
 	groups := results.GroupVerdicts(sum.Verdicts)
 	failedClaims := writeClaimSummary(stdout, groups)
-	fmt.Fprintf(stdout, "compare strategies: go run golang.org/x/perf/cmd/benchstat -col /strategy %s\n", filepath.Join(sum.Dir, "results.bench"))
+	fmt.Fprintf(stdout, "compare strategies: %s\n", cli.Command("go", "run", "golang.org/x/perf/cmd/benchstat", "-col", "/strategy", filepath.Join(sum.Dir, "results.bench")))
 	var errs []error
 	if sum.Failed > 0 {
 		errs = append(errs, fmt.Errorf("%d runs failed (reasons in %s)", sum.Failed, filepath.Join(sum.Dir, "runs.jsonl")))

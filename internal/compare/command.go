@@ -31,9 +31,10 @@ const CommandUsage = "compare OLD NEW [--gate 'sec/op:+10%,peak-RSS-B:+5%'] [--f
 
 // Command runs "fanbench compare": args are OLD and NEW (results folders or
 // .bench files) and flags, in any order. It writes the report to stdout and
-// returns nil, ErrRegression, or a *UsageError; flag help goes to stderr.
+// returns nil, ErrRegression, or a *UsageError; help asked for goes to
+// stdout, the usage after a bad flag to stderr.
 func Command(stdout, stderr io.Writer, args []string) error {
-	fs := cli.NewFlagSet("compare", stderr, "usage: fanbench "+CommandUsage+
+	fs := cli.NewFlagSet("compare", stdout, stderr, "usage: fanbench "+CommandUsage+
 		"\nExit status: 0 pass, 1 a gated metric regressed or is missing on one side, 2 bad input.")
 	gateFlag := fs.String("gate", "", "comma-separated `UNIT:±N%` limits; a gated metric that gets significantly worse by more than N% fails (e.g. 'sec/op:+10%,B/s:-10%')")
 	formatFlag := fs.String("format", "text", "output `format`: text, markdown or json")
@@ -49,7 +50,7 @@ func Command(stdout, stderr io.Writer, args []string) error {
 		return usagef("%v", err)
 	}
 	if len(pos) != 2 {
-		return usagef("want two arguments, OLD and NEW, got %d (usage: fanbench %s)", len(pos), CommandUsage)
+		return usagef("want two arguments, OLD and NEW, got %d (usage: %s %s)", len(pos), cli.Program(), CommandUsage)
 	}
 	gates, err := ParseGates(*gateFlag)
 	if err != nil {

@@ -485,8 +485,8 @@ func TestCommand(t *testing.T) {
 				}
 				return
 			case tt.wantErr == "help":
-				if !errors.Is(err, cli.ErrHelp) || !strings.Contains(stderr.String(), "usage: fanbench compare") {
-					t.Fatalf("err = %v, stderr %q; want cli.ErrHelp and the usage", err, stderr.String())
+				if !errors.Is(err, cli.ErrHelp) || !strings.Contains(stdout.String(), "usage: fanbench compare") || stderr.Len() != 0 {
+					t.Fatalf("err = %v, stdout %q, stderr %q; want cli.ErrHelp and the usage on stdout", err, stdout.String(), stderr.String())
 				}
 				return
 			case tt.wantErr == "regression":

@@ -21,6 +21,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/shirou/gopsutil/v4/mem"
 
+	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/lockfile"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
@@ -129,7 +130,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if x.in, err = prepareInputs(ctx, o, x.plan); err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("interrupted before the first run; continue with --resume %s", x.dir.Path)
+			return nil, fmt.Errorf("interrupted before the first run; continue with %s", resumeCommand(x.dir.Path))
 		}
 		return nil, err
 	}
@@ -161,7 +162,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if interrupted != nil {
 		sum.Elapsed = time.Since(start)
-		return sum, fmt.Errorf("interrupted: %d runs recorded in %s; continue with --resume %s", len(all), x.dir.Path, x.dir.Path)
+		return sum, fmt.Errorf("interrupted: %d runs recorded in %s; continue with %s", len(all), x.dir.Path, resumeCommand(x.dir.Path))
 	}
 	// A shard judges the claims on its own cells; merge judges them all.
 	sum.Verdicts = EvaluateClaims(x.plan.shardClaims(), all)
@@ -888,4 +889,10 @@ func (p *progress) finish() {
 		p.bar.Finish()
 		fmt.Fprintln(p.o.Progress)
 	}
+}
+
+// resumeCommand is the shell command that continues the experiment in
+// dir, quoted for pasting.
+func resumeCommand(dir string) string {
+	return cli.Command(cli.Program(), "run", "--resume", dir)
 }

@@ -669,7 +669,7 @@ func (e sigExperiment) interrupt(t *testing.T, sig syscall.Signal) {
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Errorf("exit status %d after %v, want 130; stderr %s", code, sig, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "interrupted: ") || !strings.Contains(stderr.String(), "continue with --resume "+dir) {
+	if !strings.Contains(stderr.String(), "interrupted: ") || !strings.Contains(stderr.String(), "continue with fanbench run --resume "+dir) {
 		t.Errorf("stderr %q: want how to resume", stderr.String())
 	}
 	e.checkNothingLeft(t, sig, dir, cgBefore, cmd.Process.Pid)
@@ -813,7 +813,7 @@ func TestResumeAfterEarlyInterrupt(t *testing.T) {
 	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Run(ctx, o); err == nil || !strings.Contains(err.Error(), "interrupted before the first run; continue with --resume "+dir) {
+	if _, err := Run(ctx, o); err == nil || !strings.Contains(err.Error(), "interrupted before the first run; continue with fanbench run --resume "+dir) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, results.RunsFile)); !errors.Is(err, os.ErrNotExist) {

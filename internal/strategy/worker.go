@@ -116,14 +116,13 @@ type workerFlags struct {
 	knobs                  Knobs
 }
 
-// parseWorkerFlags parses and checks a worker's flags, and looks up its
-// workload.
-func parseWorkerFlags(args []string) (workerFlags, workload.Workload, error) {
-	var f workerFlags
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+// workerFlagSet defines a worker's flags on a new flag set, storing into
+// f, and returns it with the workload name's flag.
+func workerFlagSet(f *workerFlags) (fs *flag.FlagSet, wname *string) {
+	fs = flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.role, "role", "", "stdin, stream, range, mmap or memfd")
-	wname := fs.String("workload", "", "workload name")
+	wname = fs.String("workload", "", "workload name")
 	fs.IntVar(&f.index, "index", -1, "worker index")
 	fs.StringVar(&f.path, "path", "", "range, mmap: the file")
 	fs.Int64Var(&f.off, "off", 0, "range, mmap, memfd: first byte")
@@ -134,6 +133,23 @@ func parseWorkerFlags(args []string) (workerFlags, workload.Workload, error) {
 	fs.TextVar(&f.knobs, "knobs", f.knobs, "the run's knobs, as Knobs.MarshalText encodes them")
 	fs.IntVar(&f.collectFD, "collect-fd", -1, "collect channel, manager: the inherited pipe or socket")
 	fs.IntVar(&f.workers, "workers", 0, "manager: the number of workers")
+	return fs, wname
+}
+
+// PrintWorkerFlags writes the flags of a process-mode worker (Worker.Main)
+// with their defaults to w.
+func PrintWorkerFlags(w io.Writer) {
+	var f workerFlags
+	fs, _ := workerFlagSet(&f)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// parseWorkerFlags parses and checks a worker's flags, and looks up its
+// workload.
+func parseWorkerFlags(args []string) (workerFlags, workload.Workload, error) {
+	var f workerFlags
+	fs, wname := workerFlagSet(&f)
 	if err := fs.Parse(args); err != nil {
 		return f, workload.Workload{}, fmt.Errorf("worker flags: %w", err)
 	}
