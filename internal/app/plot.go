@@ -43,7 +43,10 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 	for _, p := range paths {
 		fmt.Fprintln(stdout, p)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return chart.WriteSummary(stdout, res, useColor(stdout))
 }
 
 // noteIncomplete marks the report of an experiment that has not finished:

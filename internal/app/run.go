@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fanbench/fanbench/internal/ab"
+	"github.com/fanbench/fanbench/internal/chart"
 	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/results"
@@ -177,6 +178,13 @@ func runOutcome(stdout io.Writer, sum *runner.Summary, advisory bool) error {
 	}
 	groups := results.GroupVerdicts(sum.Verdicts)
 	failedClaims := writeClaimSummary(stdout, groups)
+	if sum.Runs > 0 {
+		if res, err := chart.Load(sum.Dir); err == nil {
+			if err := chart.WriteSummary(stdout, res, useColor(stdout)); err != nil {
+				return err
+			}
+		}
+	}
 	fmt.Fprintf(stdout, "compare strategies: %s\n", cli.Command("go", "run", "golang.org/x/perf/cmd/benchstat", "-col", "/strategy", filepath.Join(sum.Dir, "results.bench")))
 	var errs []error
 	if sum.Failed > 0 {
@@ -194,6 +202,12 @@ func runOutcome(stdout io.Writer, sum *runner.Summary, advisory bool) error {
 		return &exitError{code: 1, msg: errors.Join(errs...).Error()}
 	}
 	return nil
+}
+
+// useColor reports whether output to w may be coloured: w is a terminal
+// and NO_COLOR (https://no-color.org) is unset or empty.
+func useColor(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == ""
 }
 
 // stdin is where `run` reads its confirmation (a variable for tests).

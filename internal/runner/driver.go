@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -847,19 +848,69 @@ type progress struct {
 	n     int
 }
 
+// progressWidth is the widest the progress line may be: it fits an
+// 80-column terminal, so that it redraws in place instead of wrapping.
+const progressWidth = 80
+
+// progressBarWidth is the bar's own width in the progress line.
+const progressBarWidth = 12
+
 func newProgress(o Options, total int) *progress {
 	p := &progress{o: o, total: total}
 	if o.Terminal && o.Progress != nil {
 		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(o.Progress), progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true), progressbar.OptionFullWidth(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true), progressbar.OptionSetWidth(progressBarWidth),
 			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionThrottle(100*time.Millisecond))
 	}
 	return p
 }
 
+// progressRoom is how many columns the progress line leaves for the
+// description of a run among total: the line is "100% |BAR| (N/TOTAL)
+// [ELAPSED:LEFT] DESCRIPTION", the times at most "59m59s" each (longer
+// runs take a column or two from the description: the description keeps
+// a few more columns back than the worst case needs).
+func progressRoom(total int) int {
+	digits := len(strconv.Itoa(total))
+	fixed := len("100% |") + progressBarWidth + len("| (/) ") + 2*digits + len("[59m59s:59m59s] ") + 4
+	return max(progressWidth-fixed, 8)
+}
+
+// shortCellName is the cell in few columns for the progress line:
+// "readall proc 1GiB ×4 #3" (strategy, mode, size, workers, repetition),
+// the workload, arm and knobs that the spec varies after it; cut to room
+// columns.
+func shortCellName(c Cell, rep int, room int) string {
+	parts := []string{c.Strategy}
+	if c.Mode != "" {
+		parts = append(parts, c.Mode[:min(4, len(c.Mode))])
+	}
+	if c.SizeName != "" {
+		parts = append(parts, c.SizeName)
+	}
+	if c.Workers > 0 {
+		parts = append(parts, "×"+strconv.Itoa(c.Workers))
+	}
+	parts = append(parts, "#"+strconv.Itoa(rep))
+	if c.Workload != "" && c.Workload != "count" {
+		parts = append(parts, c.Workload)
+	}
+	if c.Arm != "" {
+		parts = append(parts, c.Arm)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Cell.Knobs)) {
+		parts = append(parts, k+"="+c.Cell.Knobs[k])
+	}
+	r := []rune(strings.Join(parts, " "))
+	if len(r) > room {
+		r = append(r[:room-1], '…')
+	}
+	return string(r)
+}
+
 func (p *progress) describe(c Cell, pl Planned) {
 	if p.bar != nil {
-		p.bar.Describe(fmt.Sprintf("%s rep %d", c.Name(), pl.Rep))
+		p.bar.Describe(shortCellName(c, pl.Rep, progressRoom(p.total)))
 	}
 }
 
