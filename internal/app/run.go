@@ -3,10 +3,12 @@ package app
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -20,24 +22,41 @@ import (
 )
 
 func init() {
-	register("run", "run an experiment spec (experiments/NAME.toml): a results folder", cmdRun)
+	register("run", "run a spec (NAME.toml), or measure your own files (FILE...)", cmdRun)
 }
 
 func cmdRun(stdout, stderr io.Writer, args []string) error {
-	fs := cli.NewFlagSet("run", stdout, stderr, "usage: fanbench run [flags] experiments/NAME.toml\n       fanbench run --resume RESULTS_DIR")
+	fs := cli.NewFlagSet("run", stdout, stderr, "usage: fanbench run [flags] experiments/NAME.toml\n"+
+		"       fanbench run [flags] FILE...\n"+
+		"       fanbench run --resume RESULTS_DIR\n"+
+		"A .toml argument is a spec. Other files are data, measured without a spec\n"+
+		"(quick mode) by --strategies, --workers, --modes and --workloads; the spec\n"+
+		"made from them is saved in the results folder as spec.toml, to run again.")
 	resultsRoot := fs.String("results", "results", "results root: the folder is ROOT/<experiment>/<UTC time>")
 	fixtures := fs.String("fixtures", fixture.DefaultDir, "fixture folder (--resume uses the one the experiment recorded)")
 	resume := fs.String("resume", "", "continue the interrupted experiment in this results folder")
 	force := fs.Bool("force", false, "run cells the memory guard would skip")
 	advisory := fs.Bool("advisory-claims", false, "report failed claims without failing the command")
-	reps := fs.Int("reps", 0, "override the spec's repetitions")
+	reps := fs.Int("reps", 0, fmt.Sprintf("override the spec's repetitions (data files: %d)", quickReps))
 	dryRun := fs.Bool("dry-run", false, "print the plan (cells, runs, fixtures against free space, the memory guard's refusals, estimated duration) and write nothing")
 	shardFlag := fs.String("shard", "", "run shard K of N (K from 1 to N) of the spec's runs, for fanbench merge: comparison groups whole, balanced by estimated duration")
 	machine := fs.String("machine", "", "a shard's machine label for fanbench merge (default $"+MachineEnv+", else merge uses env.json's CPU model and cores)")
 	yes := fs.Bool("yes", false, fmt.Sprintf("start a large plan (over %v or %d runs) without asking", runner.ConfirmDuration, runner.ConfirmRuns))
+	quick := addQuickFlags(fs.FlagSet)
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
 		return flagError(err)
+	}
+	if *reps < 0 {
+		return usagef("flag -reps: %d, want at least 1", *reps)
+	}
+	var specs, data []string
+	for _, p := range pos {
+		if isSpecFile(p) {
+			specs = append(specs, p)
+		} else {
+			data = append(data, p)
+		}
 	}
 	var specPath string
 	switch {
@@ -46,10 +65,22 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 			return err
 		}
 		specPath = filepath.Join(*resume, runner.SpecCopyName)
-	case *resume == "" && len(pos) == 1:
-		specPath = pos[0]
+	case *resume == "" && len(specs) == 1 && len(data) == 0:
+		specPath = specs[0]
+	case *resume == "" && len(specs) > 0 && len(data) > 0:
+		return usagef("%s is a spec (.toml) and %s a data file: give one spec, or data files alone", specs[0], data[0])
+	case *resume == "" && len(specs) == 0 && len(data) > 0:
 	default:
-		return usagef("want one spec file, or --resume RESULTS_DIR alone")
+		return usagef("want one spec file (.toml), data files, or --resume RESULTS_DIR alone")
+	}
+	var given []string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(quickFlagNames, f.Name) {
+			given = append(given, f.Name)
+		}
+	})
+	if specPath != "" && len(given) > 0 {
+		return usagef("flag -%s: for data files, not a spec (a spec's [[matrix]] lists them)", given[0])
 	}
 	var shard *runner.Shard
 	if *shardFlag != "" {
@@ -66,12 +97,18 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec, err := runner.LoadSpec(specPath)
-	if err != nil {
-		return usagef("%v", err)
+	var spec *runner.Spec
+	if specPath == "" {
+		spec, err = quickSpec(data, quick, *reps)
+	} else {
+		spec, err = runner.LoadSpec(specPath)
 	}
-	if *reps < 0 {
-		return usagef("flag -reps: %d, want at least 1", *reps)
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return usagef("%v", err)
 	}
 	if *reps > 0 {
 		if err := spec.SetRepetitions(*reps); err != nil {
@@ -110,7 +147,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		}
 		return err
 	}
-	return runOutcome(stdout, sum, *advisory)
+	return runOutcome(stdout, sum, *advisory, specPath == "")
 }
 
 // MachineEnv names the environment variable that labels a shard's
@@ -164,11 +201,14 @@ func notARunFolder(dir string) error {
 }
 
 // runOutcome prints what an experiment's run came to (its folder and
-// counts, unverified runs, the claims, how to compare) and is its exit: 1
-// when runs failed, when nothing was measured, or when claims failed
-// (unless advisory).
-func runOutcome(stdout io.Writer, sum *runner.Summary, advisory bool) error {
+// counts, for quick mode how to repeat it, unverified runs, the claims,
+// the verdict, how to compare) and is its exit: 1 when runs failed, when
+// nothing was measured, or when claims failed (unless advisory).
+func runOutcome(stdout io.Writer, sum *runner.Summary, advisory, quick bool) error {
 	fmt.Fprintf(stdout, "results: %s (%d runs, %d failed, %d skipped, %.1fs)\n", sum.Dir, sum.Runs, sum.Failed, sum.Skipped, sum.Elapsed.Seconds())
+	if quick {
+		fmt.Fprintf(stdout, "repeat: %s\n", cli.Command(cli.Program(), "run", filepath.Join(sum.Dir, runner.SpecCopyName)))
+	}
 	if sum.Unverified > 0 {
 		fmt.Fprintf(stdout, "UNVERIFIED: %d of %d runs (workload %s: no reference implementation, so their answers were not checked; only that every byte reached the workload once)\n",
 			sum.Unverified, sum.Runs, strings.Join(sum.UnverifiedWorkloads, ", "))

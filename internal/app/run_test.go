@@ -77,8 +77,8 @@ func TestRunUsageErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"no spec", []string{"run"}, "fanbench run: want one spec file, or --resume RESULTS_DIR alone\n"},
-		{"two specs", []string{"run", good, good}, "fanbench run: want one spec file, or --resume RESULTS_DIR alone\n"},
+		{"no spec", []string{"run"}, "fanbench run: want one spec file (.toml), data files, or --resume RESULTS_DIR alone\n"},
+		{"two specs", []string{"run", good, good}, "fanbench run: want one spec file (.toml), data files, or --resume RESULTS_DIR alone\n"},
 		{"negative reps", []string{"run", "--reps", "-1", good}, "fanbench run: flag -reps: -1, want at least 1\n"},
 		{"reps that would exhaust memory", []string{"run", "--reps", "99999999999", good}, "fanbench run: flag -reps: 99999999999, want at most 10000 per cell\n"},
 		{"reps that would exhaust memory, dry run", []string{"run", "--dry-run", "--reps", "1000000000000", good},
