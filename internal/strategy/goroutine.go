@@ -61,32 +61,53 @@ func goroutine(s fanout.Strategy, extra counters) Func {
 // machine (count at 4-16 MiB: mmap at 0.74-0.99 of its phase CPU time),
 // and a ceiling below a delivery strategy is no ceiling.
 func ceiling(j Job) (Result, error) {
-	const name = "ceiling"
-	in, err := j.open()
+	scan, done, err := ceilingLoad(j)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", name, err)
+		return Result{}, err
 	}
-	defer in.Close()
-	data, unmap, err := input.Map(in, unix.MADV_NORMAL, true)
-	if err != nil {
-		return Result{}, in.End(name, err)
-	}
-	cpu := measure.ProcessCPU()
-	res, err := gather(name, j, none, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
-		st, err := fanout.RunBytes(j.ctx(), data, opt, fn)
-		if err != nil {
-			err = fmt.Errorf("%s: %w", name, err)
-		}
-		return st, err
-	})
-	res.PhaseCPU = max(measure.ProcessCPU()-cpu, 1) // never 0: 0 means "the whole call"
-	if uerr := unmap(); uerr != nil && err == nil {
-		err = fmt.Errorf("%s %s: munmap: %w", name, in.Path, uerr)
-	}
-	if err := in.End(name, err); err != nil {
+	res, err := scan()
+	if err := done(err); err != nil {
 		return Result{}, err
 	}
 	return res, nil
+}
+
+// ceilingLoad is the ceiling's Load: it maps the file with every page
+// faulted in, and returns the timed scan over that mapping (which may run
+// again and again) and done, which unmaps it and checks that the file did
+// not change.
+func ceilingLoad(j Job) (scan func() (Result, error), done func(error) error, err error) {
+	const name = "ceiling"
+	in, err := j.open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	data, unmap, err := input.Map(in, unix.MADV_NORMAL, true)
+	if err != nil {
+		err = in.End(name, err)
+		in.Close()
+		return nil, nil, err
+	}
+	scan = func() (Result, error) {
+		cpu := measure.ProcessCPU()
+		res, err := gather(name, j, none, func(opt fanout.Options, fn func(fanout.Chunk) error) (fanout.Stats, error) {
+			st, err := fanout.RunBytes(j.ctx(), data, opt, fn)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", name, err)
+			}
+			return st, err
+		})
+		res.PhaseCPU = max(measure.ProcessCPU()-cpu, 1) // never 0: 0 means "the whole call"
+		return res, err
+	}
+	done = func(err error) error {
+		defer in.Close()
+		if uerr := unmap(); uerr != nil && err == nil {
+			err = fmt.Errorf("%s %s: munmap: %w", name, in.Path, uerr)
+		}
+		return in.End(name, err)
+	}
+	return scan, done, nil
 }
 
 // gather runs deliver with the job's options and a function adding each

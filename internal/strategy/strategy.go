@@ -172,6 +172,13 @@ type Strategy struct {
 	Name      string
 	Doc       string
 	Goroutine Func // workers are goroutines in this process
+	// Load, if set, splits the goroutine form for a benchmark loop: it
+	// does the form's untimed setup once (ceiling: map the file and fault
+	// every page in) and returns the timed part, scan, which may be
+	// called again and again over what was loaded, and done, which
+	// undoes the setup and returns the scans' error (given) or its own.
+	// Goroutine is Load, one scan and done.
+	Load func(Job) (scan func() (Result, error), done func(error) error, err error)
 	// Process runs the workers as child processes (re-executed fanbench
 	// workers, see WorkerMain); nil when the strategy has no process form.
 	Process Func
@@ -307,7 +314,7 @@ var All = []Strategy{
 	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
 		Goroutine: goroutine(fanout.Shm, copied), Process: shmProcess, Peak: shmPeak, Color: "#E69F00", Marker: "cross"},
 	{Name: "ceiling", Doc: "the workload over the file's pages already mapped and faulted in (MAP_POPULATE, not timed): the machine's limit; process mode runs the same goroutine form",
-		Goroutine: ceiling, Process: ceiling, Yardstick: true, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
+		Goroutine: ceiling, Load: ceilingLoad, Process: ceiling, Yardstick: true, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
 	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
 		Goroutine: preadScan, Workloads: []string{"count"}, Collects: []collect.How{collect.Partials}, Yardstick: true, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
 }
