@@ -40,10 +40,11 @@ workers = [2]
 	if _, err := os.Stat(filepath.Join(p.Fixtures(), "fixture-64KiB-seed1.txt")); err != nil {
 		t.Errorf("a workload without a generator did not get the built-in fixture: %v", err)
 	}
-	// exec --verify has nothing to verify against: one line, exit 1.
+	// exec --verify has nothing to verify against: one line, exit 1, naming
+	// the program by its own name (testenv builds it as "program").
 	fx := filepath.Join(p.Fixtures(), "fixture-64KiB-seed1.txt")
 	execOut, err := exec.Command(p.Bin, "exec", "--workload", "bytesum", "--strategy", "ranges", "--verify", fx).CombinedOutput()
-	if code := exitCode(err); code != 1 || !strings.Contains(string(execOut), "fanbench exec: workload bytesum has no reference implementation\n") {
+	if code := exitCode(err); code != 1 || !strings.Contains(string(execOut), "program exec: workload bytesum has no reference implementation\n") {
 		t.Errorf("exec --verify: exit %d, output %q; want 1 and the reason", code, execOut)
 	}
 	runs, _, err := results.ReadRuns(filepath.Join(dir, results.RunsFile))
