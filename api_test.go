@@ -22,6 +22,7 @@ var updateAPI = flag.Bool("update", false, "rewrite testdata/api/*.txt from the 
 var publicPackages = []struct{ dir, golden string }{
 	{".", "testdata/api/fanbench.txt"},
 	{"fanout", "testdata/api/fanout.txt"},
+	{"cmdline", "testdata/api/cmdline.txt"},
 }
 
 // TestExportedAPI compares each public package's exported API (names,

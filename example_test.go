@@ -53,9 +53,9 @@ func (c *lineCount) UnmarshalBinary(b []byte) error {
 // Example shows what the harness does with a Workload: each worker's
 // partial takes chunks of whole lines, partials merge (in process mode
 // through MarshalBinary), and the answer text must equal the reference's.
-// A program hands the workload to Main:
+// A program hands the workload to package cmdline's Main:
 //
-//	func main() { fanbench.Main(lines{}) }
+//	func main() { cmdline.Main(lines{}) }
 func Example() {
 	w := lines{}
 	a, b := w.NewPartial(), w.NewPartial()

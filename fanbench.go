@@ -1,14 +1,18 @@
 // Package fanbench puts a Go program's own per-record work under the
 // fanbench harness: implement Workload (a partial result per worker that
 // takes whole lines, merges with others and prints a canonical answer),
-// and a ten-line main that calls Main gets the whole fanbench command line
-// (gen, exec, run, plot, report, compare, history, ab, calibrate) with the
-// workload selectable in experiment specs (workloads = ["NAME"]), in
-// goroutine and process mode. In process mode the program re-executes
-// itself as each worker (`PROGRAM worker ...`), which runs Main again and
-// so knows the same workloads.
+// and a ten-line main that calls package cmdline's Main gets the whole
+// fanbench command line (gen, exec, run, plot, report, compare, history,
+// ab, calibrate) with the workload selectable in experiment specs
+// (workloads = ["NAME"]), in goroutine and process mode. In process mode
+// the program re-executes itself as each worker (`PROGRAM worker ...`),
+// which runs Main again and so knows the same workloads.
 //
-//	func main() { fanbench.Main(wordfreq.Workload{}) }
+//	func main() { cmdline.Main(wordfreq.Workload{}) }
+//
+// This package itself is light: a program (or test) that uses only its
+// types and Benchmark does not link the command line, the report and its
+// charts (cmdline does).
 //
 // A workload may also implement Generator (its own fixture files; without
 // it the built-in One-Billion-Row-style generator makes them) and
@@ -21,13 +25,7 @@ package fanbench
 
 import (
 	"encoding"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-
-	"github.com/fanbench/fanbench/internal/app"
-	"github.com/fanbench/fanbench/internal/cli"
 )
 
 // Workload is a computation over the lines of a file, split among workers.
@@ -88,26 +86,17 @@ type Referencer interface {
 	Reference(r io.Reader) ([]byte, error)
 }
 
-// Main registers workloads beside fanbench's built-in ones and runs the
-// fanbench command line on os.Args, then exits with its status (0 success,
-// 1 a failed run, claim or gate, 2 bad input). An invalid workload name, a
-// built-in workload's name, or a name given twice is an error (exit 2).
-// The program calls itself by the base name of os.Args[0] in its usage,
-// messages and printed commands. Main never returns.
-func Main(workloads ...Workload) {
-	os.Exit(run(os.Stdout, os.Stderr, os.Args, workloads))
-}
-
-// run is Main without the exit; args[0] is the program.
-func run(stdout, stderr io.Writer, args []string, workloads []Workload) int {
-	if len(args) > 0 {
-		cli.SetProgram(filepath.Base(args[0]))
-	}
+// Register adds workloads beside fanbench's built-in ones, for the
+// command line that package cmdline's Main runs (a program's
+// `cmdline.Main(w)` calls it first). An invalid workload name, a built-in
+// workload's name, a name given twice or a nil workload is an error, and
+// the workloads before it stay registered. Call it before the command line
+// runs, never concurrently with it.
+func Register(workloads ...Workload) error {
 	for _, w := range workloads {
 		if err := register(w); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cli.Program(), err)
-			return 2
+			return err
 		}
 	}
-	return app.Run(stdout, stderr, args[min(1, len(args)):])
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -126,74 +125,37 @@ func saveWorkloads(t *testing.T) {
 	t.Cleanup(func() { workload.All = saved })
 }
 
-// TestMainRejectsBadWorkloads: a bad name, a built-in's name, a name given
-// twice and a nil workload exit 2 with one line naming the problem, before
-// any command runs.
-func TestMainRejectsBadWorkloads(t *testing.T) {
+// TestRegisterRejectsBadWorkloads: a bad name, a built-in's name, a name
+// given twice and a nil workload are refused with an error naming the
+// problem (cmdline.Main prints it as one line and exits 2).
+func TestRegisterRejectsBadWorkloads(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		ws   []Workload
 		want string
 	}{
-		{"built-in", []Workload{lineLengths{"count"}}, `fanbench: workload "count": the name of a built-in workload (built in: count, none, parse); choose another` + "\n"},
-		{"twice", []Workload{lineLengths{"lens"}, lineLengths{"lens"}}, `fanbench: workload "lens": registered twice` + "\n"},
-		{"invalid", []Workload{lineLengths{"Line Lengths"}}, `fanbench: workload name "Line Lengths": want lower-case letters, digits, '-' or '_', starting with a letter, at most 40` + "\n"},
-		{"nil", []Workload{nil}, "fanbench: a nil Workload\n"},
+		{"built-in", []Workload{lineLengths{"count"}}, `workload "count": the name of a built-in workload (built in: count, none, parse); choose another`},
+		{"twice", []Workload{lineLengths{"lens"}, lineLengths{"lens"}}, `workload "lens": registered twice`},
+		{"invalid", []Workload{lineLengths{"Line Lengths"}}, `workload name "Line Lengths": want lower-case letters, digits, '-' or '_', starting with a letter, at most 40`},
+		{"nil", []Workload{nil}, "a nil Workload"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			saveWorkloads(t)
-			var stdout, stderr bytes.Buffer
-			if code := run(&stdout, &stderr, []string{"fanbench", "gen", "--help"}, tt.ws); code != 2 {
-				t.Errorf("exit %d, want 2", code)
-			}
-			if stderr.String() != tt.want || stdout.Len() != 0 {
-				t.Errorf("stderr %q stdout %q, want stderr %q", stderr.String(), stdout.String(), tt.want)
+			if err := Register(tt.ws...); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Register: %v, want %q", err, tt.want)
 			}
 		})
 	}
 }
 
-// TestMainRegisters: a registered workload is one the commands know (exec's
-// --help lists it).
-func TestMainRegisters(t *testing.T) {
+// TestRegister: a registered workload is one the internal table knows.
+func TestRegister(t *testing.T) {
 	saveWorkloads(t)
-	var stdout, stderr bytes.Buffer
-	if code := run(&stdout, &stderr, []string{"fanbench", "exec", "--help"}, []Workload{lineLengths{"lens"}}); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+	if err := Register(lineLengths{"lens"}); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(stdout.String(), "workload: count, lens, none, parse") {
-		t.Errorf("exec --help does not list the workload:\n%s", stdout.String())
-	}
-}
-
-// TestMainNamesItself: a program built with Main calls itself by the base
-// name of os.Args[0] in its usage and its messages, not "fanbench".
-func TestMainNamesItself(t *testing.T) {
-	saveWorkloads(t)
-	t.Cleanup(func() { cli.SetProgram(cli.DefaultProgram) })
-	tests := []struct {
-		args           []string
-		code           int
-		stdout, stderr string // prefixes
-	}{
-		{[]string{"/home/me/bin/wordfreq", "help"}, 0, "usage: wordfreq COMMAND [flags] [args]\n", ""},
-		{[]string{"./wordfreq", "exec", "--help"}, 0, "usage: wordfreq exec --strategy S", ""},
-		{[]string{"wordfreq", "nope"}, 2, "", `wordfreq: unknown command "nope" (run 'wordfreq help')` + "\n"},
-		{[]string{"wordfreq", "exec"}, 2, "", "wordfreq exec: want exactly one FILE argument, got 0\n"},
-		{[]string{"bin/wordfreq"}, 2, "", "usage: wordfreq COMMAND"},
-	}
-	for _, tt := range tests {
-		var stdout, stderr bytes.Buffer
-		saved := workload.All
-		code := run(&stdout, &stderr, tt.args, []Workload{lineLengths{"lens"}})
-		workload.All = saved // register again next time
-		if code != tt.code || !strings.HasPrefix(stdout.String(), tt.stdout) || !strings.HasPrefix(stderr.String(), tt.stderr) ||
-			(tt.stdout == "") != (stdout.Len() == 0) || (tt.stderr == "") != (stderr.Len() == 0) {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q…, %q…", tt.args, code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.stderr)
-		}
-		if strings.Contains(stdout.String()+stderr.String(), "fanbench ") {
-			t.Errorf("%q: the output names fanbench:\n%s%s", tt.args, stdout.String(), stderr.String())
-		}
+	if _, err := workload.Lookup("lens"); err != nil {
+		t.Errorf("lens not registered: %v", err)
 	}
 }
 

@@ -6,6 +6,6 @@
 // See README.md.
 package main
 
-import "github.com/fanbench/fanbench"
+import "github.com/fanbench/fanbench/cmdline"
 
-func main() { fanbench.Main(Workload{}) }
+func main() { cmdline.Main(Workload{}) }

@@ -1,6 +1,6 @@
 // Package app is fanbench's command line: the subcommands (gen, exec, run,
 // plot, report, compare, history, ab, calibrate, merge, worker), one file each,
-// behind Run. cmd/fanbench and fanbench.Main (a user's own binary) are thin
+// behind Run. cmd/fanbench and cmdline.Main (a user's own binary) are thin
 // wrappers over Run, so the golden tests here drive the whole CLI.
 package app
 

@@ -15,7 +15,7 @@ func init() {
 }
 
 // fanbenchModule is fanbench's module path: a user's program built with
-// fanbench.Main has it as a dependency.
+// cmdline.Main has it as a dependency.
 const fanbenchModule = "github.com/fanbench/fanbench"
 
 // readBuildInfo is debug.ReadBuildInfo (a variable for tests).

@@ -4,7 +4,7 @@
 // usage and the flags on stdout and ends the command successfully, and a
 // bad flag prints them on stderr before the command's one-line error. It
 // also knows the program's name (fanbench, or a user's program built with
-// fanbench.Main) and quotes the commands that fanbench prints for a person
+// cmdline.Main) and quotes the commands that fanbench prints for a person
 // to paste into a shell.
 package cli
 
@@ -26,7 +26,7 @@ const DefaultProgram = "fanbench"
 var program = DefaultProgram
 
 // SetProgram sets the name the command line calls itself in usage texts,
-// messages and printed commands: a user's program built with fanbench.Main
+// messages and printed commands: a user's program built with cmdline.Main
 // is not "fanbench". An empty name or "." (no name) keeps the default.
 func SetProgram(name string) {
 	if name == "" || name == "." || name == "/" {

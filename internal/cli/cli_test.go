@@ -75,7 +75,7 @@ func TestParseHelp(t *testing.T) {
 	}
 }
 
-// TestProgramName: a program built with fanbench.Main names itself in
+// TestProgramName: a program built with cmdline.Main names itself in
 // usage texts.
 func TestProgramName(t *testing.T) {
 	defer SetProgram(DefaultProgram)

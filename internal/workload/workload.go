@@ -189,7 +189,7 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
 
 // Register adds a user's workload to All, where specs, exec, worker and
 // the driver find it by name. It is called before anything runs (by
-// fanbench.Main), never concurrently with Lookup. A name that is not
+// cmdline.Main), never concurrently with Lookup. A name that is not
 // lower-case letters, digits, '-' and '_' (starting with a letter, at most
 // 40), that is a built-in workload's, or that is registered already is an
 // error, as is a workload without New.

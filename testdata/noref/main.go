@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/fanbench/fanbench"
+	"github.com/fanbench/fanbench/cmdline"
 )
 
 type bytesum struct{}
@@ -35,4 +36,4 @@ func (s *sum) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-func main() { fanbench.Main(bytesum{}) }
+func main() { cmdline.Main(bytesum{}) }
