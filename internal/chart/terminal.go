@@ -89,7 +89,7 @@ func (s summaryWriter) choice(prefix string, c verdictCell) {
 		s.line(prefix, c.Detail, indent, c.Detail, ansiNone)
 		return
 	}
-	s.line(prefix, c.Winner+", "+c.Detail, indent, prefix+c.Winner, ansiWinner)
+	s.line(prefix, c.Winner+", "+c.Detail, indent, c.Winner, ansiWinner)
 }
 
 // unstable writes the unstable cells, at most maxUnstableLines of them.
