@@ -30,7 +30,7 @@ type Build struct {
 	// Commit is the full commit hash Rev resolved to; empty for a binary path.
 	Commit string `json:"commit,omitempty"`
 	// Pkg is the main package built at Commit (./cmd/fanbench, or a
-	// program of the user's own that calls fanbench.Main); empty for a
+	// program of the user's own that calls cmdline.Main); empty for a
 	// binary path.
 	Pkg string `json:"pkg,omitempty"`
 	// Binary is the fanbench binary that runs the arm's cells.

@@ -112,7 +112,7 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 	f := addABFlags(fs.FlagSet, 10*time.Minute)
 	repo := fs.String("repo", ".", "the git repository BASE and HEAD are revisions of")
 	cache := fs.String("cache", filepath.Join("results", "ab-builds"), "build cache: one folder per commit and package, reused")
-	pkg := fs.String("pkg", ab.DefaultPackage, "the main `package` built at each revision: ./cmd/fanbench, or a program of your own that calls fanbench.Main")
+	pkg := fs.String("pkg", ab.DefaultPackage, "the main `package` built at each revision: ./cmd/fanbench, or a program of your own that calls cmdline.Main")
 	resume := fs.String("resume", "", "continue the interrupted comparison in this results folder")
 	markdown := fs.String("markdown", "", "also write the Markdown report (for a pull request) to this file")
 	pos, err := cli.Parse(fs, args)

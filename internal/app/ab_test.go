@@ -146,7 +146,7 @@ func userRepo(t *testing.T) (repo, good, buggy string) {
 }
 
 // TestABUserProgram: `ab --pkg ./examples/wordfreq` builds a user's own
-// program (fanbench.Main with its own workload) at two revisions and runs
+// program (cmdline.Main with its own workload) at two revisions and runs
 // the spec's wordfreq cells with each: the head revision, whose counting
 // is wrong, fails its runs' answer checks, so the gate fails (exit 1); the
 // build cache keys the builds by commit and package.
