@@ -8,10 +8,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -310,6 +312,11 @@ func ParseSpec(path string, src []byte) (*Spec, error) {
 			if field == "" {
 				field = s.keyAt(line)
 			}
+			if !specKey(field) {
+				// Not a key a spec has: the file may be no spec at all
+				// (a link to a system file), so its text is not echoed.
+				return nil, &SpecError{Path: path, Line: line, Field: "toml", Msg: "not a fanbench spec: " + oneLine(pe.Message)}
+			}
 			return nil, &SpecError{Path: path, Line: line, Field: field, Msg: oneLine(pe.Message)}
 		}
 		// Type mismatches come as "toml: line N (last key "K"): msg".
@@ -329,6 +336,45 @@ func ParseSpec(path string, src []byte) (*Spec, error) {
 	}
 	return s, nil
 }
+
+// specKey reports whether every part of a dotted key is one a spec can
+// hold: a field of the spec or of its blocks, a knob, a strategy or
+// workload name, or an index. A parse error names such a key; any other
+// text of the file is not repeated in an error.
+func specKey(key string) bool {
+	if key == "" {
+		return false
+	}
+	for _, part := range strings.Split(key, ".") {
+		if !specKeys()[strings.Trim(part, `"`)] {
+			if _, err := strconv.Atoi(part); err != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// specKeys are the keys specKey knows, gathered once from the spec types'
+// toml tags, the knob registry and the spec-level knobs.
+var specKeys = sync.OnceValue(func() map[string]bool {
+	keys := map[string]bool{"knobs": true, "where": true, "vs": true}
+	for _, v := range []any{Spec{}, Matrix{}, Reference{}, ClaimSpec{}} {
+		t := reflect.TypeOf(v)
+		for i := range t.NumField() {
+			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); tag != "" && tag != "-" {
+				keys[tag] = true
+			}
+		}
+	}
+	for _, n := range strategy.KnobNames() {
+		keys[n] = true
+	}
+	for _, k := range specKnobs {
+		keys[k.name] = true
+	}
+	return keys
+})
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
@@ -836,6 +882,9 @@ var claimFields = []string{"mode", "strategy", "workload", "size", "workers", "i
 func (s *Spec) resolveFiles(m *Matrix) error {
 	m.inputs = nil
 	for _, f := range m.Files {
+		if strings.TrimSpace(f) == "" {
+			return s.errAt("files", "an empty path: name a file")
+		}
 		abs, err := filepath.Abs(f)
 		if err != nil {
 			return s.errAt("files", "%q: %v", f, err)

@@ -47,6 +47,14 @@ var specErrorTests = []struct {
 		`exp.toml:6: turbo: unknown knob (want one of buf, chancap, pool, advice, populate, split, segment, collect, batch, maxline, min_time, GOGC, GOMEMLIMIT, GOMAXPROCS, sample_every, spike, cache)`},
 	{"bad knob value", "name = \"t\"\n" + matrix + "knobs = { buf = [\"1\"] }\n",
 		`exp.toml:6: buf: knob buf: 1 bytes is below the minimum of 64B`},
+	// A file that is no spec (a link to /etc/shadow, a binary): its text
+	// (here the user name "root") is not echoed as a field.
+	{"not a spec: text", "root:x:19000:0:99999:7:::\ndaemon:*:1\n",
+		`exp.toml:1: toml: not a fanbench spec: expected '.' or '=', but got ':' instead`},
+	{"not a spec: binary", "\x7fELF\x02\x01",
+		`exp.toml:1: toml: not a fanbench spec: TOML files cannot contain control characters: '0x7f'`},
+	{"empty file path", "name = \"t\"\n[[matrix]]\nstrategies = [\"mmap\"]\nsizes = [\"1MiB\"]\nworkers = [1]\nfiles = [\"\"]\n",
+		`exp.toml:6: files: an empty path: name a file`},
 	{"absurd rerun_disturbed", "name = \"t\"\nrerun_disturbed = 1000000000\n" + matrix,
 		`exp.toml:2: rerun_disturbed: 1000000000, want 0 to 5`},
 	{"negative rerun_disturbed", "name = \"t\"\nrerun_disturbed = -1\n" + matrix,
