@@ -11,7 +11,7 @@ import (
 // TestRunShardErrors: a bad --shard (or --machine) exits 2 with one line
 // naming the flag, before anything is written, dry run or not.
 func TestRunShardErrors(t *testing.T) {
-	good := filepath.Join("..", "..", "experiments", "ci.toml") // 2 comparison groups: count (with wc), parse
+	good := filepath.Join("..", "..", "experiments", "ci.toml") // 4 comparison groups: count (with wc) and parse, at 4 and 16 MiB
 	tests := []struct {
 		name   string
 		args   []string
@@ -23,7 +23,7 @@ func TestRunShardErrors(t *testing.T) {
 		{"a/b", []string{"--shard", "a/b", good}, `flag --shard: "a/b": want K/N`},
 		{"1/0", []string{"--shard", "1/0", good}, `flag --shard: "1/0": want K/N`},
 		{"1/0 dry run", []string{"--dry-run", "--shard", "1/0", good}, `flag --shard: "1/0": want K/N`},
-		{"more shards than groups", []string{"--shard", "1/3", good}, "flag --shard: 3 shards, but the spec has only 2 comparison groups"},
+		{"more shards than groups", []string{"--shard", "1/5", good}, "flag --shard: 5 shards, but the spec has only 4 comparison groups"},
 		{"with resume", []string{"--shard", "1/2", "--resume", filepath.Join("testdata", "run")}, "flag --shard: --resume continues"},
 		{"machine without shard", []string{"--machine", "m1", good}, "flag --machine: labels a shard's runs"},
 		{"machine with a newline", []string{"--machine", "m\n1", "--shard", "1/2", good}, `flag --machine: "m\n1" has a control character`},

@@ -105,11 +105,13 @@ func readShardIfAny(dir string) (*ShardRecord, error) {
 
 // CompareGroups partitions the cells into comparison groups: the cells a
 // chart, a verdict or a claim compares on one machine, which a shard keeps
-// together. Cells of one chart facet (workload, mode, page-cache state:
-// every strategy, size, worker count and knob) form a group; a reference
-// command's cells join every goroutine and process facet of their
-// workload and cache state (the chart draws them there); and any two cells
-// a claim's where and vs connect are joined, with their groups. It returns
+// together. Cells of one facet and size (workload, mode, page-cache state,
+// size: every strategy, worker count and knob) form a group, as the
+// verdict compares strategies within a size; a reference command's cells
+// join every goroutine and process group of their workload, cache state
+// and size (the tables set them beside those); and any two cells a
+// claim's where and vs connect are joined, with their groups (a claim
+// across sizes keeps them on one shard). It returns
 // each cell's group number, groups numbered from 0 in order of their first
 // cell, and the number of groups.
 func CompareGroups(spec *Spec, cells []Cell) (group []int, n int) {
@@ -129,7 +131,9 @@ func CompareGroups(spec *Spec, cells []Cell) (group []int, n int) {
 			parent[max(ra, rb)] = min(ra, rb)
 		}
 	}
-	facet := func(c Cell) string { return c.Workload + "\x00" + c.Mode + "\x00" + c.CacheState(spec) }
+	facet := func(c Cell) string {
+		return c.Workload + "\x00" + c.Mode + "\x00" + c.CacheState(spec) + "\x00" + strconv.FormatInt(c.Size, 10)
+	}
 	first := map[string]int{}
 	for i, c := range cells {
 		if j, ok := first[facet(c)]; ok {
@@ -143,7 +147,7 @@ func CompareGroups(spec *Spec, cells []Cell) (group []int, n int) {
 			continue
 		}
 		for j, c := range cells {
-			if c.Mode != "external" && c.Workload == ref.Workload && c.CacheState(spec) == ref.CacheState(spec) {
+			if c.Mode != "external" && c.Workload == ref.Workload && c.CacheState(spec) == ref.CacheState(spec) && c.Size == ref.Size {
 				union(i, j)
 			}
 		}

@@ -53,9 +53,10 @@ func facetMatrix(mode, workload, size string) string {
 	return fmt.Sprintf("\n[[matrix]]\nmodes = [%q]\nstrategies = [\"ranges\"]\nworkloads = [%q]\nsizes = [%q]\nworkers = [1]\n", mode, workload, size)
 }
 
-// TestCompareGroups checks which cells stay together: one chart facet
-// (workload, mode, cache) with all its strategies, sizes and workers; a
-// reference with the facets of its workload; cells a claim's vs connects.
+// TestCompareGroups checks which cells stay together: one facet and size
+// (workload, mode, cache, size) with all its strategies and workers; a
+// reference with the groups of its workload and size; cells a claim's vs
+// connects.
 func TestCompareGroups(t *testing.T) {
 	twoFacets := `name = "g"
 [[matrix]]
@@ -73,9 +74,10 @@ workers = [1, 2]
 		// naming one cell) that must share a group, or must not.
 		together, apart [][2]string
 	}{
-		{"facets by mode", twoFacets, 2,
-			[][2]string{{"mode=goroutine/strategy=readall/workload=count/size=64KiB/workers=1", "mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=2"}},
-			[][2]string{{"mode=goroutine/strategy=readall/workload=count/size=64KiB/workers=1", "mode=process/strategy=readall/workload=count/size=64KiB/workers=1"}}},
+		{"groups by mode and size", twoFacets, 4,
+			[][2]string{{"mode=goroutine/strategy=readall/workload=count/size=64KiB/workers=1", "mode=goroutine/strategy=ranges/workload=count/size=64KiB/workers=2"}},
+			[][2]string{{"mode=goroutine/strategy=readall/workload=count/size=64KiB/workers=1", "mode=process/strategy=readall/workload=count/size=64KiB/workers=1"},
+				{"mode=goroutine/strategy=readall/workload=count/size=64KiB/workers=1", "mode=goroutine/strategy=ranges/workload=count/size=1MiB/workers=2"}}},
 		{"a claim across modes joins them", twoFacets + `
 [[claim]]
 text = "process is no slower than twice goroutine"
@@ -84,13 +86,14 @@ where = { mode = "process", strategy = "ranges", size = "1MiB", workers = 1 }
 vs = { mode = "goroutine" }
 op = "<"
 ratio = 2.0
-`, 1, [][2]string{{"mode=goroutine/strategy=readall/workload=count/size=64KiB/workers=1", "mode=process/strategy=readall/workload=count/size=64KiB/workers=1"}}, nil},
-		{"a reference joins its workload's facets", shardSpec + wcRef + `workload = "count"
+`, 3, [][2]string{{"mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1", "mode=process/strategy=ranges/workload=count/size=1MiB/workers=1"}},
+			[][2]string{{"mode=goroutine/strategy=readall/workload=count/size=64KiB/workers=1", "mode=process/strategy=readall/workload=count/size=64KiB/workers=1"}}},
+		{"a reference joins its workload's groups of its size", shardSpec + wcRef + `workload = "count"
 sizes = ["1MiB"]
 workers = [1]
-`, 3, [][2]string{{"mode=external/strategy=ref:wc", "mode=goroutine/strategy=ranges/workload=count"},
-			{"mode=external/strategy=ref:wc", "mode=process/strategy=ranges/workload=count"}},
-			[][2]string{{"mode=goroutine/strategy=ranges/workload=parse", "mode=process/strategy=ranges/workload=parse"}}},
+`, 4, [][2]string{{"mode=external/strategy=ref:wc", "mode=goroutine/strategy=ranges/workload=count"}},
+			[][2]string{{"mode=external/strategy=ref:wc", "mode=process/strategy=ranges/workload=count"},
+				{"mode=goroutine/strategy=ranges/workload=parse", "mode=process/strategy=ranges/workload=parse"}}},
 		{"cache states apart", `name = "c"
 [[matrix]]
 strategies = ["ranges"]
@@ -99,7 +102,7 @@ workers = [1]
 [matrix.knobs]
 cache = ["warm", "cold"]
 `, 2, nil, [][2]string{{"cache=warm", "cache=cold"}}},
-		{"a claim across sizes stays in its facet", `name = "s"
+		{"a claim across sizes joins them", `name = "s"
 [[matrix]]
 strategies = ["ranges"]
 sizes = ["64KiB", "16MiB"]
@@ -341,4 +344,49 @@ workers = [1]
 // inline table) selects stays under 1 GiB.
 func peakClaim(text, where string) string {
 	return fmt.Sprintf("\n[[claim]]\ntext = %q\nmetric = \"peak-RSS-B\"\nwhere = %s\nop = \"<\"\nvalue = 1073741824.0\n", text, where)
+}
+
+// TestShardWithoutReferenceWorkload: a shard that holds none of a
+// reference command's cells runs (its fixtures and references are of its
+// own cells only). Before, shard 1 below, parse alone, looked up the
+// reference answer of the count cells' fixture, which it never made, and
+// failed with "reference : open : no such file or directory".
+func TestShardWithoutReferenceWorkload(t *testing.T) {
+	src := `name = "shref"
+repetitions = 1
+warmup = 0
+seed = 5
+timeout = "1m"
+` + quick + `
+[[matrix]]
+modes = ["goroutine"]
+strategies = ["ranges"]
+workloads = ["count"]
+sizes = ["64KiB"]
+workers = [1]
+
+[[matrix]]
+modes = ["goroutine"]
+strategies = ["ranges"]
+workloads = ["parse"]
+sizes = ["128KiB"]
+workers = [1]
+` + wcRef + "workload = \"count\"\n"
+	spec := mustSpec(t, src)
+	tmp := t.TempDir()
+	fx := filepath.Join(tmp, "fx")
+	for k := 1; k <= 2; k++ {
+		plan, err := BuildShardPlan(spec, fx, "", false, nil, Shard{K: k, N: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{Spec: spec, Dir: filepath.Join(tmp, fmt.Sprint("shard", k)), FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, RunPlan: plan}
+		sum, err := Run(context.Background(), opts)
+		if err != nil {
+			t.Fatalf("shard %d/2: %v", k, err)
+		}
+		if sum.Runs == 0 || sum.Failed != 0 {
+			t.Errorf("shard %d/2: %d runs, %d failed", k, sum.Runs, sum.Failed)
+		}
+	}
 }
