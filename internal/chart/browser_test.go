@@ -13,8 +13,10 @@ import (
 // a console error or warning, and, at 1280×800, when the verdict and the
 // first key chart are not both wholly on the first screen.
 func TestReportInBrowser(t *testing.T) {
-	ctx := testenv.Browser(t)
+	// The report first: drawing its charts under -race on a loaded machine
+	// takes minutes, which must not count against the browser's deadline.
 	dir, figs := writeReport(t)
+	ctx := testenv.Browser(t)
 	page := "file://" + filepath.Join(dir, "index.html")
 	const verdict, chart = "#verdict table", "#charts figure img"
 	for _, width := range []int64{1280, 800} {

@@ -83,7 +83,9 @@ func Browser(t testing.TB) context.Context {
 		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	// A bound for a hung browser, not a target: a first start after the
+	// install builds the font cache, and a loaded 2-core machine is slow.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
 	if err := chromedp.Do(ctx); err != nil { // start the browser now
 		t.Fatalf("start %s: %v", bin, err)
