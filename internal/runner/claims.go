@@ -89,11 +89,21 @@ func normalize(key string, v any) string {
 
 func matches(c results.Cell, where map[string]any) bool {
 	for k, v := range where {
-		if s := normalize(k, v); s != "*" && field(c, k) != s {
+		if !matchesValue(c, k, v) {
 			return false
 		}
 	}
 	return true
+}
+
+// matchesValue reports whether cell c's k is v, or one of v's values when
+// v is a list (where = { strategy = ["ranges", "mmap"] }); "*" is any.
+func matchesValue(c results.Cell, k string, v any) bool {
+	if list, ok := v.([]any); ok {
+		return slices.ContainsFunc(list, func(e any) bool { return matchesValue(c, k, e) })
+	}
+	s := normalize(k, v)
+	return s == "*" || field(c, k) == s
 }
 
 func (g *cellRuns) stat(metric, stat string) (float64, int, bool) {

@@ -53,6 +53,10 @@ func TestEvaluateClaims(t *testing.T) {
 			1, false, 5 * mib, 5 * mib, ""},
 		{"median of an even count", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">", Value: val(0), Stat: "median"},
 			1, true, 19.5 * mib, 0, ""},
+		// A list selects each cell whose value is one of its values: two
+		// cells here, the worse (readall's median 19.5 MiB) below 20 MiB.
+		{"a list of strategies", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": []any{"readall", "ranges"}}, Op: "<", Value: val(20 * mib), Stat: "median"},
+			2, true, 19.5 * mib, 20 * mib, ""},
 		{"min", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">=", Value: val(18 * mib), Stat: "min"},
 			1, true, 18 * mib, 18 * mib, ""},
 		{"max (warm-up and failed runs left out)", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: "<", Value: val(31 * mib), Stat: "max"},
