@@ -46,8 +46,12 @@ var Builders = []struct {
 	{KindScale, Scale},
 }
 
-// All builds every figure the dataset supports, in report order.
+// All builds every figure the dataset supports, in report order; with
+// several machines, each machine's figures from its own runs, in turn.
 func All(d *Dataset) ([]*Figure, error) {
+	if subs := d.Machines(); len(subs) > 0 {
+		return allByMachine(subs)
+	}
 	var figs []*Figure
 	for _, b := range Builders {
 		fs, err := b.Build(d)

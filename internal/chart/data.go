@@ -20,21 +20,36 @@ const Confidence = results.Confidence
 func Summarize(values []float64) results.Summary { return results.Summarize(values, Confidence) }
 
 // Facet is one chart's slice of the results: a workload in a mode with a
-// page-cache state.
+// page-cache state, on one machine where the results hold several.
 type Facet struct {
 	Workload string
 	Mode     string
 	Cache    string
+	// Machine is the machine label (results.Run.Machine) in a dataset
+	// whose runs carry two or more labels, so that no facet pools runs of
+	// different machines; "" otherwise.
+	Machine string
 }
 
-// Slug is the facet as a file-name fragment: "count_goroutine_warm".
+// Slug is the facet as a file-name fragment: "count_goroutine_warm", with
+// "_machine-LABEL" appended when the facet names a machine.
 func (f Facet) Slug() string {
-	return Slug(f.Workload) + "_" + Slug(f.Mode) + "_" + Slug(f.Cache)
+	s := Slug(f.Workload) + "_" + Slug(f.Mode) + "_" + Slug(f.Cache)
+	if f.Machine != "" {
+		s += "_machine-" + Slug(f.Machine)
+	}
+	return s
 }
 
-// String describes the facet in words for titles.
+// String describes the facet in words for titles: "workload count,
+// goroutine mode, warm cache", after "machine LABEL: " when the facet
+// names a machine.
 func (f Facet) String() string {
-	return fmt.Sprintf("workload %s, %s mode, %s cache", f.Workload, f.Mode, f.Cache)
+	s := fmt.Sprintf("workload %s, %s mode, %s cache", f.Workload, f.Mode, f.Cache)
+	if f.Machine != "" {
+		s = "machine " + f.Machine + ": " + s
+	}
+	return s
 }
 
 // Series identifies one line of a chart: a strategy with one setting of the
@@ -59,12 +74,22 @@ type Point struct {
 }
 
 // Dataset is the successful, non-warm-up runs of one results folder grouped
-// by facet, series and point, ready to chart.
+// by facet, series and point, ready to chart. When the runs carry two or
+// more machine labels (a merge of shards run on different machines), every
+// facet names its machine (Facet.Machine) and Machines holds each
+// machine's runs as a dataset of its own.
 type Dataset struct {
 	Experiment string
 	Machine    results.Machine
+	// Label is the machine label of a dataset of one machine's runs
+	// (Machines); "" otherwise.
+	Label string
 	// Skipped counts runs left out: failed, skipped and warm-up runs.
 	Skipped int
+
+	// byMachine is set when the runs carry two or more machine labels.
+	byMachine bool
+	machines  []*Dataset
 
 	cells map[Facet]map[Series]map[Point][]results.Run
 	// refused holds the memory guard's reason for each cell it refused
@@ -74,10 +99,14 @@ type Dataset struct {
 
 // NewDataset groups runs by cell, keeping only those with status ok that are
 // not warm-up runs. It fails when no run is left or the runs name more than
-// one experiment.
+// one experiment. When the runs carry two or more machine labels, the
+// facets name their machine and Machines holds each machine's dataset
+// (whose Machine is unknown until the caller sets it, as Load does).
 func NewDataset(runs []results.Run, m results.Machine) (*Dataset, error) {
 	d := &Dataset{Machine: m, cells: map[Facet]map[Series]map[Point][]results.Run{},
 		refused: map[Facet]map[Series]map[Point]string{}}
+	labels := results.Machines(runs)
+	d.byMachine = len(labels) > 1
 	for _, r := range runs {
 		if r.Status == results.StatusSkipped && !r.Warmup {
 			d.addRefused(r)
@@ -91,7 +120,7 @@ func NewDataset(runs []results.Run, m results.Machine) (*Dataset, error) {
 		} else if r.Experiment != d.Experiment {
 			return nil, fmt.Errorf("runs of two experiments, %q and %q, in one results set", d.Experiment, r.Experiment)
 		}
-		f := Facet{Workload: r.Cell.Workload, Mode: r.Cell.Mode, Cache: cacheState(r)}
+		f := d.facetOf(r)
 		s := Series{Strategy: r.Cell.Strategy, Knobs: knobString(r.Cell.Knobs)}
 		p := Point{Size: r.Cell.Size, Workers: r.Cell.Workers}
 		if d.cells[f] == nil {
@@ -111,8 +140,41 @@ func NewDataset(runs []results.Run, m results.Machine) (*Dataset, error) {
 	if d.Experiment == "" {
 		d.Experiment = "unnamed"
 	}
+	if d.byMachine {
+		slices.Sort(labels)
+		for _, label := range labels {
+			var own []results.Run
+			for _, r := range runs {
+				if r.Machine == label {
+					own = append(own, r)
+				}
+			}
+			sub, err := NewDataset(own, results.Machine{})
+			if err != nil {
+				continue // a machine without a measured run has nothing to chart or compare
+			}
+			sub.Label = label
+			d.machines = append(d.machines, sub)
+		}
+	}
 	return d, nil
 }
+
+// facetOf is the facet of a run: its machine's where the dataset keeps
+// machines apart.
+func (d *Dataset) facetOf(r results.Run) Facet {
+	f := Facet{Workload: r.Cell.Workload, Mode: r.Cell.Mode, Cache: cacheState(r)}
+	if d.byMachine {
+		f.Machine = r.Machine
+	}
+	return f
+}
+
+// Machines returns, when the runs carry two or more machine labels, each
+// machine's measured runs as a dataset of its own (Label set, facets
+// without Machine), by label; nil otherwise. Charts are drawn from these,
+// so that no chart mixes machines.
+func (d *Dataset) Machines() []*Dataset { return d.machines }
 
 // joinReferences moves reference commands (mode "external") into every
 // goroutine- and process-mode facet of the same workload and cache state, so
@@ -125,7 +187,7 @@ func (d *Dataset) joinReferences() {
 		}
 		joined := false
 		for g := range d.cells {
-			if g.Mode == "external" || g.Workload != f.Workload || g.Cache != f.Cache {
+			if g.Mode == "external" || g.Workload != f.Workload || g.Cache != f.Cache || g.Machine != f.Machine {
 				continue
 			}
 			for s, pts := range series {
@@ -164,7 +226,8 @@ func knobString(k map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// Facets returns the facets in a stable order: by workload, mode, cache.
+// Facets returns the facets in a stable order: by machine, workload, mode,
+// cache.
 func (d *Dataset) Facets() []Facet {
 	fs := make([]Facet, 0, len(d.cells))
 	for f := range d.cells {
@@ -172,6 +235,9 @@ func (d *Dataset) Facets() []Facet {
 	}
 	sort.Slice(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
+		if a.Machine != b.Machine {
+			return a.Machine < b.Machine
+		}
 		if a.Workload != b.Workload {
 			return a.Workload < b.Workload
 		}
@@ -391,7 +457,7 @@ func (d *Dataset) dropUniformKnobs() {
 
 // addRefused records a skipped run's cell and reason.
 func (d *Dataset) addRefused(r results.Run) {
-	f := Facet{Workload: r.Cell.Workload, Mode: r.Cell.Mode, Cache: cacheState(r)}
+	f := d.facetOf(r)
 	s := Series{Strategy: r.Cell.Strategy, Knobs: knobString(r.Cell.Knobs)}
 	if d.refused[f] == nil {
 		d.refused[f] = map[Series]map[Point]string{}

@@ -95,7 +95,7 @@ func TestNewDataset(t *testing.T) {
 	if d.Skipped != 2 {
 		t.Errorf("skipped = %d", d.Skipped)
 	}
-	f := Facet{"count", "goroutine", "warm"}
+	f := Facet{Workload: "count", Mode: "goroutine", Cache: "warm"}
 	ss := d.Series(f)
 	if len(ss) != 1 || ss[0] != (Series{Strategy: "mmap"}) {
 		t.Errorf("series = %+v (a single knob setting is not named)", ss)
@@ -121,7 +121,7 @@ func TestKnobVariantsAreSeparateSeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	var labels []string
-	for _, s := range d.Series(Facet{"count", "goroutine", "warm"}) {
+	for _, s := range d.Series(Facet{Workload: "count", Mode: "goroutine", Cache: "warm"}) {
 		labels = append(labels, s.Label())
 	}
 	if got, want := strings.Join(labels, ";"), "chan (buf=1MiB);chan (buf=64KiB)"; got != want {

@@ -37,6 +37,9 @@ type Figure struct {
 	Legend []LegendEntry
 	// Caption is a sentence for the report saying what the figure shows.
 	Caption string
+	// Machine is the machine label of a figure drawn from one machine's
+	// runs of a folder that holds several (Dataset.Machines); "" otherwise.
+	Machine string
 }
 
 // LegendEntry is one legend item: thumbnails drawn on top of each other and a label.

@@ -18,6 +18,10 @@ type Results struct {
 	Data *Dataset
 	// Env is the environment record (env.json).
 	Env results.Environment
+	// Machines are the machines the runs name (results.Run.Machine), by
+	// label; nil when no run carries a label (a folder not merged from
+	// shards).
+	Machines []MachineInfo
 	// Claims are the experiment's verdicts (claims.json); nil when the folder has none.
 	Claims []results.Verdict
 	// Torn counts torn lines ReadRuns dropped from the end of runs.jsonl.
@@ -50,7 +54,12 @@ func Load(dir string) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", runsPath, err)
 	}
-	res := &Results{Dir: dir, Data: d, Env: env, Torn: torn}
+	machines, err := readMachines(dir, runs)
+	if err != nil {
+		return nil, err
+	}
+	d.setMachines(machines)
+	res := &Results{Dir: dir, Data: d, Env: env, Torn: torn, Machines: machines}
 	claims, err := results.ReadClaims(filepath.Join(dir, results.ClaimsFile))
 	switch {
 	case err == nil:

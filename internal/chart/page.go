@@ -49,6 +49,16 @@ type reportData struct {
 	Tables  []Table
 	Columns []Metric
 	Env     []EnvField
+
+	// Machines is the machines table, when the runs carry machine labels
+	// (a merge of shards), with MachinesNote under it.
+	Machines     []machineRow
+	MachinesNote string
+	// Cross is the view across machines, when the runs name two or more.
+	Cross *crossTable
+	// EnvNote says whose environment record Env is, when the runs name
+	// two or more machines.
+	EnvNote string
 }
 
 // verdictRow is one facet of the verdict table.
@@ -161,8 +171,16 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	}
 	data.Runs, data.Reps = d.runCounts()
 	data.Unverified = d.unverifiedSentence()
+	if len(res.Machines) > 0 {
+		data.Machines, data.MachinesNote = machineRows(res.Machines), machinesNote(res.Machines)
+	}
+	if len(res.Machines) > 1 {
+		data.Machine = fmt.Sprintf("%d machines, %s", len(res.Machines), machineLabels(res.Machines))
+		data.Cross = crossMachines(d, res.Machines)
+		data.EnvNote = "The environment record above is the first shard's env.json; each shard's is kept under shards/, and the machines table gives each machine's CPU, kernel and Go."
+	}
 	verdicts := Verdicts(recs)
-	data.Headline = headline(verdicts)
+	data.Headline = machineHeadline(verdicts)
 	for _, v := range verdicts {
 		data.Verdict = append(data.Verdict, verdictRow{Where: facetWords(v.Facet),
 			Speed:  choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", FormatSeconds),
@@ -198,7 +216,7 @@ func (d *Dataset) runCounts() (runs int, reps string) {
 		for _, s := range d.Series(f) {
 			for _, p := range d.Points(f, s) {
 				rs := d.Runs(f, s, p)
-				key := results.BenchName(rs[0].Cell) + " " + f.Cache
+				key := results.BenchName(rs[0].Cell) + " " + f.Cache + " " + f.Machine
 				if seen[key] {
 					continue
 				}
@@ -217,9 +235,14 @@ func (d *Dataset) runCounts() (runs int, reps string) {
 	return runs, fmt.Sprintf("%d–%d", lo, hi)
 }
 
-// facetWords is a facet in a few words: "count · goroutine · warm cache".
+// facetWords is a facet in a few words: "count · goroutine · warm cache",
+// after "machine LABEL · " when the facet names a machine.
 func facetWords(f Facet) string {
-	return f.Workload + " · " + f.Mode + " · " + f.Cache + " cache"
+	s := f.Workload + " · " + f.Mode + " · " + f.Cache + " cache"
+	if f.Machine != "" {
+		s = "machine " + f.Machine + " · " + s
+	}
+	return s
 }
 
 // headline is the verdict in a sentence or two: one strategy per criterion
@@ -449,12 +472,15 @@ func reportFigures(figs []*Figure, dir string) (key, more []reportFigure, err er
 			more = append(more, rf)
 		}
 	}
-	// Facet by facet: throughput beside memory.
+	// Facet by facet (machine by machine first): throughput beside memory.
 	idx := make([]int, len(keys))
 	for i := range idx {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool {
+		if ma, mb := keys[idx[a]].f.Machine, keys[idx[b]].f.Machine; ma != mb {
+			return ma < mb // machine by machine
+		}
 		fa, fb := strings.TrimPrefix(keys[idx[a]].f.Name, keys[idx[a]].f.Kind), strings.TrimPrefix(keys[idx[b]].f.Name, keys[idx[b]].f.Kind)
 		if fa != fb {
 			return fa < fb
@@ -478,8 +504,12 @@ func embedFigure(f *Figure, dir string) (reportFigure, error) {
 	if err != nil {
 		return reportFigure{}, fmt.Errorf("report: figure %s: %w", f.Name, err)
 	}
+	title := strings.SplitN(f.Title, "\n", 2)[0]
+	if f.Machine != "" {
+		title += " (machine " + f.Machine + ")"
+	}
 	return reportFigure{
-		Title: strings.SplitN(f.Title, "\n", 2)[0], Caption: f.Caption, PNG: f.Name + ".png", SVG: f.Name + ".svg",
+		Title: title, Caption: f.Caption, PNG: f.Name + ".png", SVG: f.Name + ".svg",
 		DataURI: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 	}, nil
 }

@@ -86,7 +86,7 @@ func TestChooseMemoryMetric(t *testing.T) {
 // TestVerdictTie checks choose: with two strategies winning two cells
 // each, the one that won the largest cell is the verdict.
 func TestVerdictTie(t *testing.T) {
-	f := Facet{"count", "goroutine", "warm"}
+	f := Facet{Workload: "count", Mode: "goroutine", Cache: "warm"}
 	mk := func(best string, size int64) Recommendation {
 		return Recommendation{Facet: f, Point: Point{size, 1}, HasFastest: true,
 			Fastest: Pick{Best: Series{Strategy: best}, Next: Series{Strategy: "x"}, Ratio: 2, P: 0.002, Significant: true}}
@@ -104,7 +104,7 @@ func TestVerdictTie(t *testing.T) {
 
 func TestHeadline(t *testing.T) {
 	fv := func(workload, speed string, sw, sc, ss int, mem string, mw, mc, ms int) FacetVerdict {
-		return FacetVerdict{Facet: Facet{workload, "goroutine", "warm"}, HasSpeed: true, HasMemory: true,
+		return FacetVerdict{Facet: Facet{Workload: workload, Mode: "goroutine", Cache: "warm"}, HasSpeed: true, HasMemory: true,
 			Speed:  Choice{Winner: Series{Strategy: speed}, Wins: sw, Cells: sc, Significant: ss},
 			Memory: Choice{Winner: Series{Strategy: mem}, Wins: mw, Cells: mc, Significant: ms}}
 	}
@@ -136,7 +136,7 @@ func TestHeadline(t *testing.T) {
 // whose cells has one names no strategy, in the verdict cell and the
 // headline, and a facet with some says how many cells had none.
 func TestVerdictNeedsSignificance(t *testing.T) {
-	f := Facet{"count", "goroutine", "warm"}
+	f := Facet{Workload: "count", Mode: "goroutine", Cache: "warm"}
 	mk := func(best string, size int64, p float64) Recommendation {
 		return Recommendation{Facet: f, Point: Point{size, 1}, HasFastest: true,
 			Fastest: Pick{Best: Series{Strategy: best}, Next: Series{Strategy: "x"}, Ratio: 1.1, P: p, Significant: p < Alpha}}

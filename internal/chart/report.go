@@ -61,8 +61,12 @@ func Tables(d *Dataset) []Table {
 		})
 		for _, k := range keys {
 			runs := d.Runs(f, k.s, k.p)
+			bench := results.BenchName(runs[0].Cell)
+			if f.Machine != "" {
+				bench = results.MachineName(bench, f.Machine) // as results.bench names it
+			}
 			row := Row{Strategy: k.s.Label(), Size: FormatBytes(float64(k.p.Size)), Workers: k.p.Workers,
-				N: len(runs), Bench: "Benchmark" + results.BenchName(runs[0].Cell)}
+				N: len(runs), Bench: "Benchmark" + bench}
 			for _, c := range Columns {
 				if sum, ok := d.Summary(f, k.s, k.p, c); ok {
 					row.Values = append(row.Values, formatSummary(sum, c.Format))

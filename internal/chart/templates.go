@@ -53,7 +53,15 @@ var mdTemplate = ttemplate.Must(ttemplate.New("md").Funcs(ttemplate.FuncMap(func
 {{if .Unverified}}
 **{{mdp .Unverified}}**
 {{end}}
-## Verdict
+{{if .Machines}}## Machines
+
+| machine | shards | CPU | cores | kernel | Go | measured runs |
+|---|---|---|---|---|---|---|
+{{range .Machines}}| {{md .Label}} | {{.Shards}} | {{md .CPU}} | {{md .Cores}} | {{md .Kernel}} | {{md .Go}} | {{.Runs}} |
+{{end}}
+{{mdp .MachinesNote}}
+
+{{end}}## Verdict
 
 {{mdp .Headline}}
 
@@ -99,7 +107,15 @@ For each cell: the fastest strategy (median time) and the one using least memory
 |---|---|---|---|{{range $.Columns}}---|{{end}}
 {{range .Rows}}| {{md .Strategy}} | {{.Size}} | {{.Workers}} | {{.N}} |{{range .Values}} {{.}} |{{end}}
 {{end}}{{end}}
-## Environment and method
+{{if .Cross}}## Across machines
+
+**Different machines: not paired, no significance test.** {{mdp .Cross.Note}}
+{{if .Cross.Rows}}
+| where | strategy | size | workers |{{range .Cross.Machines}} sec/op on {{md .}} |{{end}}{{range .Cross.Others}} {{md .}} / {{md $.Cross.Base}} |{{end}}
+|---|---|---|---|{{range .Cross.Machines}}---|{{end}}{{range .Cross.Others}}---|{{end}}
+{{range .Cross.Rows}}| {{md .Where}} | {{md .Strategy}} | {{.Size}} | {{.Workers}} |{{range .Medians}} {{.}} |{{end}}{{range .Ratios}} {{.}} |{{end}}
+{{end}}{{end}}
+{{end}}## Environment and method
 
 ` + methodStats + ` Intervals are {{.Confidence}}; {{.Skipped}} failed, skipped or warm-up runs are left out.
 
@@ -110,6 +126,8 @@ For each cell: the fastest strategy (median time) and the one using least memory
 | field | value |
 |---|---|
 {{range .Env}}| {{md .Key}} | {{md .Value}} |
+{{end}}{{if .EnvNote}}
+{{mdp .EnvNote}}
 {{end}}
 {{- define "mdclaims"}}
 | verdict | claim | cells passed | worst margin |
@@ -197,10 +215,19 @@ code { overflow-wrap: anywhere; }
 {{if .Notice}}<p class="fail"><b>{{.Notice}}</b></p>
 {{end}}<p class="meta">{{.Runs}} measured runs ({{.Reps}} per cell) · machine: {{.Machine}} · results folder <code>{{.Dir}}</code></p>
 {{if .Unverified}}<p class="fail"><b>{{.Unverified}}</b></p>
-{{end}}<nav><a href="#verdict">Verdict</a><a href="#charts">Key charts</a>{{if .Findings}}<a href="#findings">Findings</a>{{end}}<a href="#recommendation">Recommendation</a>{{if .HasClaims}}<a href="#claims">Claims ({{.ClaimsHeld}}/{{len .Claims}} hold)</a>{{end}}{{if .MoreFigures}}<a href="#more-charts">More charts</a>{{end}}<a href="#results">Results tables</a><a href="#environment-and-method">Environment and method</a></nav>
+{{end}}<nav>{{if .Machines}}<a href="#machines">Machines</a>{{end}}<a href="#verdict">Verdict</a><a href="#charts">Key charts</a>{{if .Findings}}<a href="#findings">Findings</a>{{end}}<a href="#recommendation">Recommendation</a>{{if .HasClaims}}<a href="#claims">Claims ({{.ClaimsHeld}}/{{len .Claims}} hold)</a>{{end}}{{if .MoreFigures}}<a href="#more-charts">More charts</a>{{end}}<a href="#results">Results tables</a>{{if .Cross}}<a href="#across-machines">Across machines</a>{{end}}<a href="#environment-and-method">Environment and method</a></nav>
 </header>
 
-<section id="verdict">
+{{if .Machines}}<section id="machines">
+<h2>Machines</h2>
+<div class="scroll"><table>
+<tr><th class="l">machine</th><th class="l">shards</th><th class="l">CPU</th><th>cores</th><th class="l">kernel</th><th class="l">Go</th><th>measured runs</th></tr>
+{{range .Machines}}<tr><td class="l">{{.Label}}</td><td class="l">{{.Shards}}</td><td class="l">{{.CPU}}</td><td>{{.Cores}}</td><td class="l">{{.Kernel}}</td><td class="l">{{.Go}}</td><td>{{.Runs}}</td></tr>
+{{end}}</table></div>
+<p class="note">{{.MachinesNote}}</p>
+</section>
+
+{{end}}<section id="verdict">
 <h2>Verdict</h2>
 <p class="lead">{{.Headline}}</p>
 <table class="verdict full">
@@ -254,7 +281,16 @@ code { overflow-wrap: anywhere; }
 </details>
 {{end}}</section>
 
-<section id="environment-and-method">
+{{if .Cross}}<section id="across-machines">
+<h2>Across machines</h2>
+<p><b>Different machines: not paired, no significance test.</b> {{.Cross.Note}}</p>
+{{if .Cross.Rows}}<div class="scroll"><table>
+<tr><th class="l">where</th><th class="l">strategy</th><th>size</th><th>workers</th>{{range .Cross.Machines}}<th>sec/op on {{.}}</th>{{end}}{{range .Cross.Others}}<th>{{.}} / {{$.Cross.Base}}</th>{{end}}</tr>
+{{range .Cross.Rows}}<tr><td class="l">{{.Where}}</td><td class="l">{{.Strategy}}</td><td>{{.Size}}</td><td>{{.Workers}}</td>{{range .Medians}}<td>{{.}}</td>{{end}}{{range .Ratios}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table></div>
+{{end}}</section>
+
+{{end}}<section id="environment-and-method">
 <h2>Environment and method</h2>
 <p>` + methodStats + ` Intervals are {{.Confidence}}; {{.Skipped}} failed, skipped or warm-up runs are left out.</p>
 <p>` + methodTest + `</p>
@@ -262,7 +298,8 @@ code { overflow-wrap: anywhere; }
 <table class="full">
 {{range .Env}}<tr><th class="l">{{.Key}}</th><td class="l">{{.Value}}</td></tr>
 {{end}}</table>
-</section>
+{{if .EnvNote}}<p class="note">{{.EnvNote}}</p>
+{{end}}</section>
 <script>
 // Print every folded detail: the printed report keeps the evidence.
 window.addEventListener("beforeprint", function () {
