@@ -683,14 +683,51 @@ func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, e
 	return len(pss) > 1, nil
 }
 
+// barAxis is the y axis of a bar panel: its title (with the unit), its
+// ticks, and how each bar's value is printed above it.
+type barAxis struct {
+	label  string
+	ticks  UnitTicks
+	format func(float64) string
+}
+
+// bytesAxis is a bar axis of bytes in the binary unit of the highest bar
+// top (B, KiB, MiB or GiB).
+func bytesAxis(label string, top float64) barAxis {
+	u, name := ByteUnit(top)
+	return barAxis{label + " (" + name + ")", UnitTicks{Unit: u}, FormatBytes}
+}
+
+// secondsAxis is a bar axis of durations in seconds, in the unit of the
+// highest bar top (ns, µs, ms or s).
+func secondsAxis(label string, top float64) barAxis {
+	u, name := SecondsUnit(top)
+	return barAxis{label + " (" + name + ")", UnitTicks{Unit: u}, FormatSeconds}
+}
+
+// countAxis is a bar axis of counts, with whole-number ticks.
+func countAxis(label string) barAxis {
+	return barAxis{label, UnitTicks{Integer: true}, func(v float64) string { return trimFloat(v, 3) }}
+}
+
+// barsTop is the highest top of bars (barTop).
+func barsTop(bars []bar) float64 {
+	top := 0.0
+	for _, b := range bars {
+		top = math.Max(top, barTop(b.Sum))
+	}
+	return top
+}
+
 // barPanel makes a bar chart of one metric over strategies, one of panels
-// side by side: bars of the given width, the y axis from zero in unit.
-func barPanel(title, yLabel string, names []string, panels int, bars []bar, width, unit float64) *plot.Plot {
-	p := newPlot(title, "", yLabel)
+// side by side: bars of the given width, the y axis from zero as ax says,
+// each bar labelled with its value.
+func barPanel(title string, ax barAxis, names []string, panels int, bars []bar, width float64) *plot.Plot {
+	p := newPlot(title, "", ax.label)
 	nominalX(p, names, panels)
-	p.Y.Tick.Marker = UnitTicks{Unit: unit}
+	p.Y.Tick.Marker = ax.ticks
 	p.Y.Min = 0
-	p.Add(barSet{Bars: bars, Width: width})
+	p.Add(barSet{Bars: bars, Width: width, Format: ax.format})
 	return p
 }
 
@@ -724,7 +761,6 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 		var names []string
 		var alloc, gc []bar
 		var all []results.Summary
-		var maxAlloc, maxGC float64
 		for _, s := range d.Series(f) {
 			if IsReference(s.Strategy) {
 				continue
@@ -739,20 +775,18 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 			alloc = append(alloc, bar{X: x, Sum: a, Fill: st.Color, Edge: st.Color})
 			gc = append(gc, bar{X: x, Sum: g, Fill: st.Color, Edge: st.Color})
 			all = append(all, a, g)
-			maxAlloc = math.Max(maxAlloc, math.Max(a.Median, a.Hi))
-			maxGC = math.Max(maxGC, g.Median)
 		}
-		if len(names) < 2 || maxAlloc <= 0 && maxGC <= 0 {
+		maxAlloc := barsTop(alloc)
+		if len(names) < 2 || maxAlloc <= 0 && barsTop(gc) <= 0 {
 			return nil, nil
 		}
-		bu, bname := ByteUnit(maxAlloc)
 		who := ""
 		if f.Mode == "process" {
 			who = " (parent)"
 		}
 		fig := newFigure(KindAlloc, f,
-			barPanel("heap allocated"+who, "allocated ("+bname+")", names, 2, alloc, 0.7, bu),
-			barPanel("GC cycles"+who, "GC cycles", names, 2, gc, 0.7, 1))
+			barPanel("heap allocated"+who, bytesAxis("allocated", maxAlloc), names, 2, alloc, 0.7),
+			barPanel("GC cycles"+who, countAxis("GC cycles"), names, 2, gc, 0.7))
 		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
 		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
 		return fig, nil
@@ -812,7 +846,7 @@ func (d *Dataset) modesFigure(workload, cache string) *Figure {
 	if len(series) == 0 {
 		return nil
 	}
-	panels := []modePanel{{"time", "time (s)", MetricTime}}
+	panels := []modePanel{{"time", "time", MetricTime}}
 	mem, haveMem := commonMemoryMetric(cells)
 	if haveMem {
 		panels = append(panels, modePanel{mem.Label, "peak memory", mem.Metric})
@@ -857,20 +891,20 @@ func (d *Dataset) pairPanels(a, b Facet, pt Point, series []Series, panels []mod
 	var plots []*plot.Plot
 	for _, pn := range panels {
 		var bars []bar
-		var top float64
 		for i, s := range series {
 			as, _ := d.Summary(a, s, pt, pn.m)
 			bs, _ := d.Summary(b, s, pt, pn.m)
 			bars = append(bars, barPair(float64(i), StrategyStyle(s.Strategy), as, bs)...)
 			all = append(all, as, bs)
-			top = math.Max(top, math.Max(math.Max(as.Median, as.Hi), math.Max(bs.Median, bs.Hi)))
 		}
-		yLabel, unit := pn.yLabel, 0.0
-		if pn.m.Unit == "B" {
-			bu, bname := ByteUnit(top)
-			yLabel, unit = pn.yLabel+" ("+bname+")", bu
+		ax := countAxis(pn.yLabel)
+		switch pn.m.Unit {
+		case "B":
+			ax = bytesAxis(pn.yLabel, barsTop(bars))
+		case "s":
+			ax = secondsAxis(pn.yLabel, barsTop(bars))
 		}
-		plots = append(plots, barPanel(pn.title, yLabel, names, len(panels), bars, pairWidth, unit))
+		plots = append(plots, barPanel(pn.title, ax, names, len(panels), bars, pairWidth))
 	}
 	return plots, all
 }

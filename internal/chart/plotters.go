@@ -109,9 +109,21 @@ type bar struct {
 
 // barSet draws bars from zero to each median with 95% CI whiskers. Bars are
 // Width data units wide, so grouped bars can be placed by data coordinates.
+// With Format set, each bar carries its median so formatted in small text
+// above it (above its whisker), so a tiny bar beside a tall one is readable.
 type barSet struct {
-	Bars  []bar
-	Width float64
+	Bars   []bar
+	Width  float64
+	Format func(float64) string
+}
+
+// barTop is the height a bar reaches: its interval's top where it has one,
+// else its median (without an interval Hi is +Inf).
+func barTop(s results.Summary) float64 {
+	if s.HasCI() {
+		return math.Max(s.Median, s.Hi)
+	}
+	return s.Median
 }
 
 // Plot implements plot.Plotter.
@@ -135,19 +147,51 @@ func (b barSet) Plot(c draw.Canvas, p *plot.Plot) {
 			c.StrokeLine2(ls, xm-cap, hi, xm+cap, hi)
 		}
 	}
+	b.plotLabels(c, trX, trY)
 }
 
-// DataRange implements plot.DataRanger: from zero to the highest interval end.
+// plotLabels prints each bar's value above it: level, or upright for all
+// bars of the set when any label is wider than its bar, so neighbours do
+// not overlap.
+func (b barSet) plotLabels(c draw.Canvas, trX, trY func(float64) vg.Length) {
+	if b.Format == nil {
+		return
+	}
+	sty := textStyle(tickSize-1.5, false)
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+	labels := make([]string, len(b.Bars))
+	for i, br := range b.Bars {
+		if math.IsNaN(br.Sum.Median) {
+			continue
+		}
+		labels[i] = b.Format(br.Sum.Median)
+		if w := trX(br.X+b.Width/2) - trX(br.X-b.Width/2); sty.Width(labels[i]) > 1.1*w {
+			sty.Rotation = math.Pi / 2
+			sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
+		}
+	}
+	for i, br := range b.Bars {
+		if labels[i] != "" {
+			c.FillText(sty, vg.Point{X: trX(br.X), Y: trY(barTop(br.Sum)) + vg.Points(1.5)}, labels[i])
+		}
+	}
+}
+
+// DataRange implements plot.DataRanger: from zero to the highest interval
+// end, with headroom for the value labels when they are drawn (more for
+// narrow bars, whose labels may stand upright).
 func (b barSet) DataRange() (xmin, xmax, ymin, ymax float64) {
 	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), 0, 0
 	for _, br := range b.Bars {
 		xmin = math.Min(xmin, br.X-b.Width/2)
 		xmax = math.Max(xmax, br.X+b.Width/2)
-		top := br.Sum.Median
-		if br.Sum.HasCI() {
-			top = math.Max(top, br.Sum.Hi)
-		}
-		ymax = math.Max(ymax, top)
+		ymax = math.Max(ymax, barTop(br.Sum))
+	}
+	switch {
+	case b.Format != nil && b.Width < 0.5:
+		ymax *= 1.3
+	case b.Format != nil:
+		ymax *= 1.15
 	}
 	return xmin, xmax, ymin, ymax
 }

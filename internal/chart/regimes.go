@@ -58,7 +58,7 @@ func Cache(d *Dataset) ([]*Figure, error) {
 			if len(names) == 0 {
 				continue
 			}
-			panels = append(panels, barPanel(mode+" mode", "time (s)", names, 2, bars, pairWidth, 0))
+			panels = append(panels, barPanel(mode+" mode", secondsAxis("time", barsTop(bars)), names, 2, bars, pairWidth))
 			where = append(where, fmt.Sprintf("%s with %s", FormatBytes(float64(pt.Size)), workersWord(pt.Workers)))
 			modes = append(modes, mode)
 		}

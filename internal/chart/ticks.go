@@ -47,16 +47,35 @@ func trimFloat(v float64, sig int) string {
 	return s
 }
 
-// ByteUnit picks the binary unit to show byte values up to max in: MiB below
-// 1 GiB, else GiB (KiB below 1 MiB). It returns the unit's size and name.
+// ByteUnit picks the binary unit to show byte values up to max in: the
+// largest of B, KiB, MiB and GiB not above max. It returns the unit's size
+// and name.
 func ByteUnit(max float64) (float64, string) {
 	switch {
 	case max >= GiB:
 		return GiB, "GiB"
 	case max >= MiB:
 		return MiB, "MiB"
-	default:
+	case max >= KiB:
 		return KiB, "KiB"
+	default:
+		return 1, "B"
+	}
+}
+
+// SecondsUnit picks the unit to show durations up to max seconds in: the
+// largest of ns, µs, ms and s not above max. It returns the unit's size in
+// seconds and its name.
+func SecondsUnit(max float64) (float64, string) {
+	switch {
+	case max >= 1:
+		return 1, "s"
+	case max >= 1e-3:
+		return 1e-3, "ms"
+	case max >= 1e-6:
+		return 1e-6, "µs"
+	default:
+		return 1e-9, "ns"
 	}
 }
 
@@ -115,10 +134,12 @@ func log2Ticks(min, max float64, maxLabels int, label func(float64) string) []pl
 
 // UnitTicks marks a linear axis with round numbers of Unit, labelled as
 // plain numbers in that unit (the axis title names the unit), optionally
-// followed by Suffix. Unit 0 means 1.
+// followed by Suffix. Unit 0 means 1. An Integer axis (counts) has ticks
+// at whole numbers of Unit only.
 type UnitTicks struct {
-	Unit   float64
-	Suffix string
+	Unit    float64
+	Suffix  string
+	Integer bool
 }
 
 // Ticks implements plot.Ticker.
@@ -128,7 +149,7 @@ func (t UnitTicks) Ticks(min, max float64) []plot.Tick {
 		u = 1
 	}
 	var ticks []plot.Tick
-	for _, tk := range niceTicks(min/u, max/u, 5) {
+	for _, tk := range niceTicks(min/u, max/u, 5, t.Integer) {
 		if tk.Label != "" {
 			tk.Label += t.Suffix
 		}
@@ -140,8 +161,9 @@ func (t UnitTicks) Ticks(min, max float64) []plot.Tick {
 
 // niceTicks returns about n labelled ticks at round steps (1, 2, 2.5 or 5
 // times a power of ten) covering [min, max], with a minor tick between
-// each pair.
-func niceTicks(min, max float64, n int) []plot.Tick {
+// each pair. With integer set, steps and ticks are whole numbers (no minor
+// tick halfway between steps of 1).
+func niceTicks(min, max float64, n int, integer bool) []plot.Tick {
 	if !(max > min) {
 		return []plot.Tick{{Value: min, Label: trimFloat(min, 6)}}
 	}
@@ -149,10 +171,20 @@ func niceTicks(min, max float64, n int) []plot.Tick {
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	step := 10 * mag
 	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if integer && m*mag != math.Round(m*mag) {
+			continue // 2.5 of a count
+		}
 		if m*mag >= raw {
 			step = m * mag
 			break
 		}
+	}
+	if integer {
+		step = math.Max(1, math.Round(step))
+	}
+	half := step / 2
+	if integer && half != math.Round(half) {
+		half = 0 // no minor tick between whole numbers
 	}
 	var ticks []plot.Tick
 	for i := math.Ceil(min/step - 1e-9); i*step <= max+step*1e-9; i++ {
@@ -161,12 +193,12 @@ func niceTicks(min, max float64, n int) []plot.Tick {
 			v = 0
 		}
 		ticks = append(ticks, plot.Tick{Value: v, Label: trimFloat(v, 6)})
-		if m := v + step/2; m <= max {
+		if m := v + half; half > 0 && m <= max {
 			ticks = append(ticks, plot.Tick{Value: m})
 		}
 	}
-	if first := math.Ceil(min/step-1e-9) * step; first-step/2 >= min {
-		ticks = append(ticks, plot.Tick{Value: first - step/2})
+	if first := math.Ceil(min/step-1e-9) * step; half > 0 && first-half >= min {
+		ticks = append(ticks, plot.Tick{Value: first - half})
 	}
 	return ticks
 }

@@ -1,0 +1,152 @@
+package chart
+
+import (
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
+
+	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/units"
+)
+
+// allocRuns makes n runs of a count cell of strategy with allocs bytes
+// allocated and gcs GC cycles each, and time sec.
+func allocRuns(mode, strategy string, n int, sec float64, allocs, gcs int64) []results.Run {
+	var out []results.Run
+	for i := 0; i < n; i++ {
+		c := results.Cell{Mode: mode, Strategy: strategy, Workload: "count", Size: 12 << 20, SizeName: units.FormatSize(12 << 20),
+			Workers: 2, Knobs: map[string]string{"cache": "warm"}}
+		r := results.Run{Experiment: "axes", Cell: c, Rep: i, Status: results.StatusOK, ElapsedSec: sec,
+			Bytes: 12 << 20, CacheState: "warm", Memory: results.Memory{PeakRSS: 10 << 20}}
+		r.Runtime.AllocBytes, r.Runtime.GCCycles, r.Runtime.Measured = allocs, gcs, true
+		out = append(out, r)
+	}
+	return out
+}
+
+// texts renders a panel onto a recorder and returns every string drawn.
+func texts(t *testing.T, p *plot.Plot) []string {
+	t.Helper()
+	var rec recorder.Canvas
+	p.Draw(draw.NewCanvas(&rec, 4*vg.Inch, 3*vg.Inch))
+	var out []string
+	for _, a := range rec.Actions {
+		if fs, ok := a.(*recorder.FillString); ok {
+			out = append(out, fs.String)
+		}
+	}
+	return out
+}
+
+// figureOf builds the figures of build from runs and returns the one named name.
+func figureOf(t *testing.T, build Builder, runs []results.Run, name string) *Figure {
+	t.Helper()
+	d, err := NewDataset(runs, results.Machine{CPUModel: "synthetic", Cores: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs, err := build(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range figs {
+		if f.Name == name {
+			return f
+		}
+	}
+	t.Fatalf("no figure %s in %v", name, names(figs))
+	return nil
+}
+
+// TestAllocChartUnitsAndLabels: with 3 runs (no interval: Hi is +Inf) of
+// a 12 MiB file the allocation axis is in MiB, not GiB; the GC axis of
+// 0–2 cycles has integer ticks only; each bar carries its value.
+func TestAllocChartUnitsAndLabels(t *testing.T) {
+	var runs []results.Run
+	runs = append(runs, allocRuns("goroutine", "readall", 3, 0.01, 12<<20, 2)...)
+	runs = append(runs, allocRuns("goroutine", "ranges", 3, 0.01, 256<<10, 1)...)
+	runs = append(runs, allocRuns("goroutine", "mmap", 3, 0.01, 512, 0)...)
+	fig := figureOf(t, AllocGC, runs, "alloc_count_goroutine_warm")
+	alloc, gc := fig.Panels[0], fig.Panels[1]
+	if got := alloc.Y.Label.Text; got != "allocated (MiB)" {
+		t.Errorf("alloc axis %q, want allocated (MiB)", got)
+	}
+	for _, tk := range gc.Y.Tick.Marker.Ticks(gc.Y.Min, gc.Y.Max) {
+		if tk.Value != float64(int(tk.Value)) {
+			t.Errorf("GC tick at %g, want integers only", tk.Value)
+		}
+	}
+	all := strings.Join(texts(t, alloc), "|") + "|" + strings.Join(texts(t, gc), "|")
+	for _, want := range []string{"12 MiB", "256 KiB", "512 B", "|2|", "|1|", "|0|"} {
+		if !strings.Contains("|"+all+"|", want) {
+			t.Errorf("no bar label %q among %s", want, all)
+		}
+	}
+}
+
+// TestByteAndTimeUnits: the unit of an axis follows the largest value.
+func TestByteAndTimeUnits(t *testing.T) {
+	for _, tc := range []struct {
+		max  float64
+		want string
+	}{{512, "B"}, {12 << 10, "KiB"}, {12 << 20, "MiB"}, {2 << 30, "GiB"}} {
+		if _, got := ByteUnit(tc.max); got != tc.want {
+			t.Errorf("ByteUnit(%g) = %s, want %s", tc.max, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		max  float64
+		size float64
+		want string
+	}{{300e-9, 1e-9, "ns"}, {40e-6, 1e-6, "µs"}, {0.012, 1e-3, "ms"}, {2.5, 1, "s"}} {
+		if size, got := SecondsUnit(tc.max); got != tc.want || size != tc.size {
+			t.Errorf("SecondsUnit(%g) = %g %s, want %g %s", tc.max, size, got, tc.size, tc.want)
+		}
+	}
+}
+
+// TestIntegerTicks: counts get ticks at whole numbers only, however small
+// the range.
+func TestIntegerTicks(t *testing.T) {
+	for _, tc := range []struct {
+		max  float64
+		want string
+	}{{2.1, "0,1,2"}, {1, "0,1"}, {12, "0,5,10"}} {
+		var labels []string
+		for _, tk := range (UnitTicks{Integer: true}).Ticks(0, tc.max) {
+			if tk.Value != float64(int(tk.Value)) {
+				t.Errorf("max %g: tick at %g", tc.max, tk.Value)
+			}
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		if got := strings.Join(labels, ","); got != tc.want {
+			t.Errorf("max %g: labels %s, want %s", tc.max, got, tc.want)
+		}
+	}
+}
+
+// TestCacheChartTimeUnit: bars of 10–30 ms are on a ms axis, labelled.
+func TestCacheChartTimeUnit(t *testing.T) {
+	var runs []results.Run
+	runs = append(runs, regimeRuns("goroutine", "ranges", "cold", 1<<20, 4, 0.030, 0.031, 0.029)...)
+	runs = append(runs, regimeRuns("goroutine", "ranges", "warm", 1<<20, 4, 0.010, 0.011, 0.009)...)
+	runs = append(runs, regimeRuns("goroutine", "mmap", "cold", 1<<20, 4, 0.020, 0.021, 0.019)...)
+	runs = append(runs, regimeRuns("goroutine", "mmap", "warm", 1<<20, 4, 0.010, 0.011, 0.009)...)
+	fig := figureOf(t, Cache, runs, "cache_count")
+	p := fig.Panels[0]
+	if got := p.Y.Label.Text; got != "time (ms)" {
+		t.Errorf("cache axis %q, want time (ms)", got)
+	}
+	all := "|" + strings.Join(texts(t, p), "|") + "|"
+	for _, want := range []string{"|30 ms|", "|10 ms|", "|20 ms|"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no bar label %q among %s", want, all)
+		}
+	}
+}
