@@ -11,7 +11,9 @@ import (
 
 // TestReportInBrowser loads the A/B page in headless Chromium at 1280 and
 // 800 pixels wide: no horizontal overflow, no console error or warning,
-// and the verdict on the first screen.
+// no table header with a word split across lines ("head/bas/e"), and the
+// verdict on the first screen. It writes a screenshot at each width
+// (ab-1280.png, ab-800.png) into -outdir or the test's temporary directory.
 func TestReportInBrowser(t *testing.T) {
 	ctx := testenv.Browser(t)
 	o := goldenOutcome()
@@ -31,6 +33,7 @@ func TestReportInBrowser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			testenv.SaveScreenshot(t, c, fmt.Sprintf("ab-%d.png", width))
 			for _, p := range c.Problems() {
 				t.Error(p)
 			}

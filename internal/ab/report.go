@@ -249,7 +249,7 @@ func (o *Outcome) WriteHTML(w io.Writer) error {
 <style>
 body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222}
 .verdict{padding:.6em 1em;border-radius:6px;font-weight:600}.pass{background:#e6f4ea}.fail{background:#fce8e6}
-table{border-collapse:collapse;width:100%%;table-layout:fixed}th,td{padding:.25em .4em;border-bottom:1px solid #ddd;text-align:left;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%%;table-layout:fixed}th,td{padding:.25em .4em;border-bottom:1px solid #ddd;text-align:left}td{overflow-wrap:anywhere}th{font-size:.88em;hyphens:none;word-break:keep-all;overflow-wrap:normal}
 td.n{text-align:right;font-variant-numeric:tabular-nums}.worse{color:#b3261e;font-weight:600}.better{color:#137333}.undecided{color:#7a5c00}
 svg{display:block;width:100%%;height:14px}@media print{body{max-width:none}}
 </style></head><body>
@@ -257,7 +257,7 @@ svg{display:block;width:100%%;height:14px}@media print{body{max-width:none}}
 <p class="verdict %s">%s</p>
 <p><b>base</b> %s vs <b>head</b> %s<br>%s</p>
 `, esc(o.Base.Label()), esc(o.Head.Label()), status, esc(strings.TrimPrefix(o.Verdict(), "verdict: ")), esc(o.Base.Label()), esc(o.Head.Label()), esc(o.header()))
-	b.WriteString(`<table><colgroup><col style="width:28%"><col style="width:11%"><col style="width:6%"><col style="width:9%"><col style="width:16%"><col style="width:8%"><col style="width:10%"><col style="width:12%"></colgroup>
+	b.WriteString(`<table><colgroup><col style="width:23%"><col style="width:9%"><col style="width:8%"><col style="width:12%"><col style="width:14%"><col style="width:12%"><col style="width:10%"><col style="width:12%"></colgroup>
 <tr><th>cell</th><th>metric</th><th>pairs</th><th>head/base</th><th>95% interval</th><th>tolerance</th><th>verdict</th><th>interval vs ±tolerance</th></tr>
 `)
 	for _, r := range a.Rows {

@@ -10,8 +10,11 @@ import (
 
 // TestReportInBrowser loads the report in headless Chromium at 1280 and 800
 // pixels wide. It fails on horizontal overflow, an image that does not load,
-// a console error or warning, and, at 1280×800, when the verdict and the
-// first key chart are not both wholly on the first screen.
+// a console error or warning, a table header with a word split across
+// lines (testenv.PageCheck.SplitHeaders), and, at 1280×800, when the
+// verdict and the first key chart are not both wholly on the first screen.
+// It writes a screenshot at each width (report-1280.png, report-800.png)
+// into -outdir or the test's temporary directory.
 func TestReportInBrowser(t *testing.T) {
 	// The report first: drawing its charts under -race on a loaded machine
 	// takes minutes, which must not count against the browser's deadline.
@@ -26,7 +29,11 @@ func TestReportInBrowser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			shot := c.Screenshot
+			c.Screenshot = nil
 			t.Logf("%+v", c)
+			c.Screenshot = shot
+			testenv.SaveScreenshot(t, c, fmt.Sprintf("report-%d.png", width))
 			for _, p := range c.Problems() {
 				t.Error(p)
 			}

@@ -173,9 +173,9 @@ a { color: #0645ad; }
 .note { color: var(--muted); font-size: 0.88em; }
 table { border-collapse: collapse; font-size: 0.88em; margin: 0.3em 0 0.8em; }
 th, td { border: 1px solid var(--line); padding: 0.2em 0.5em; text-align: right; vertical-align: top; }
-th { background: var(--head); font-weight: 600; }
+th { background: var(--head); font-weight: 600; hyphens: none; word-break: keep-all; overflow-wrap: normal; white-space: nowrap; }
 .l { text-align: left; }
-td.l, th.l { overflow-wrap: anywhere; }
+td.l { overflow-wrap: anywhere; }
 table.full { width: 100%; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .pass { color: var(--pass); font-weight: 600; }

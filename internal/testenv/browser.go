@@ -3,7 +3,10 @@ package testenv
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -24,10 +27,41 @@ type PageCheck struct {
 	// Boxes are the first element matching each selector Inspect was asked
 	// about, from the top of the page; a selector matching nothing is absent.
 	Boxes map[string]Box `json:"boxes"`
+	// SplitHeaders lists table headers (th) with a word broken across two
+	// lines ("significa" / "nt"), each as its text; a header may wrap only
+	// between words.
+	SplitHeaders []string `json:"splitHeaders"`
 	// Console holds the errors and warnings the console showed: console.error
 	// and console.warn calls, uncaught exceptions, and browser log entries
 	// such as a resource that failed to load.
 	Console []string `json:"-"`
+	// Screenshot is the whole page as a PNG.
+	Screenshot []byte `json:"-"`
+}
+
+// outDir is where browser tests write their screenshots (SaveScreenshot).
+var outDir = flag.String("outdir", "", "directory for the headless-browser tests' screenshots (default: the test's temporary directory)")
+
+// SaveScreenshot writes the page's screenshot as name (a PNG file name)
+// into -outdir, or the test's temporary directory without it, and logs
+// the path.
+func SaveScreenshot(t testing.TB, c PageCheck, name string) {
+	t.Helper()
+	dir := *outDir
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("-outdir: %v", err)
+	}
+	if len(c.Screenshot) == 0 {
+		t.Errorf("no screenshot for %s", name)
+		return
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, c.Screenshot, 0o644); err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	t.Logf("screenshot: %s", path)
 }
 
 // Box is an element's vertical extent in CSS pixels from the top of the page.
@@ -46,6 +80,9 @@ func (c PageCheck) Problems() []string {
 	if len(c.Broken) > 0 {
 		out = append(out, fmt.Sprintf("images that did not load: %v", c.Broken))
 	}
+	if len(c.SplitHeaders) > 0 {
+		out = append(out, fmt.Sprintf("table headers with a word split across lines: %q", c.SplitHeaders))
+	}
 	for _, m := range c.Console {
 		out = append(out, "console: "+m)
 	}
@@ -63,7 +100,24 @@ const checkJS = `((selectors) => {
   const wide = Array.from(document.querySelectorAll("body *"))
     .filter(e => e.getBoundingClientRect().right > de.clientWidth + 0.5 && !e.closest(".scroll"))
     .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : ""));
+  // A word of a header split across lines has client rects on more than
+  // one line (distinct tops).
+  const split = [];
+  for (const th of document.querySelectorAll("th")) {
+    const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    let broken = false;
+    for (let n = walk.nextNode(); n && !broken; n = walk.nextNode()) {
+      for (const m of n.data.matchAll(/\S+/g)) {
+        const r = document.createRange();
+        r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+        const tops = new Set(Array.from(r.getClientRects()).filter(b => b.width > 0).map(b => Math.round(b.top)));
+        if (tops.size > 1) { broken = true; break; }
+      }
+    }
+    if (broken) split.push(th.textContent.trim());
+  }
   return {
+    splitHeaders: split,
     scrollWidth: de.scrollWidth, clientWidth: de.clientWidth, images: imgs.length,
     broken: imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt || i.src.slice(0, 80)),
     wide: wide, boxes: boxes,
@@ -131,6 +185,9 @@ func Inspect(ctx context.Context, url string, width, height int64, selectors ...
 	var check PageCheck
 	if err == nil {
 		check, err = chromedp.Run(tab, chromedp.Evaluate[PageCheck](fmt.Sprintf(checkJS, sel)))
+	}
+	if err == nil {
+		check.Screenshot, err = chromedp.Run(tab, chromedp.FullScreenshot(100))
 	}
 	time.Sleep(200 * time.Millisecond) // let the last console events arrive
 	stop()
