@@ -150,3 +150,65 @@ func TestCacheChartTimeUnit(t *testing.T) {
 		}
 	}
 }
+
+// sizedRuns makes three runs of a count cell at each size, each taking
+// the time that gives gbps decimal GB/s.
+func sizedRuns(mode, strategy string, gbps float64, sizes ...int64) []results.Run {
+	var out []results.Run
+	for _, size := range sizes {
+		sec := float64(size) / 1e9 / gbps
+		out = append(out, regimeRuns(mode, strategy, "warm", size, 2, sec, sec*1.01, sec*0.99)...)
+	}
+	return out
+}
+
+// TestThroughputSiblingsShareLogAxis: goroutine-mode lines 20× apart need
+// a log axis; the process-mode chart, whose lines are 2× apart, gets one
+// too, so the two charts of the kind read alike. With both within 10×
+// neither is log.
+func TestThroughputSiblingsShareLogAxis(t *testing.T) {
+	sizes := []int64{1 << 20, 16 << 20}
+	for _, tc := range []struct {
+		name     string
+		fastGoro float64
+		wantLog  bool
+	}{{"one wide", 20, true}, {"both narrow", 2, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var runs []results.Run
+			runs = append(runs, sizedRuns("goroutine", "ranges", 1, sizes...)...)
+			runs = append(runs, sizedRuns("goroutine", "mmap", tc.fastGoro, sizes...)...)
+			runs = append(runs, sizedRuns("process", "ranges", 1, sizes...)...)
+			runs = append(runs, sizedRuns("process", "mmap", 2, sizes...)...)
+			for _, name := range []string{"throughput_count_goroutine_warm", "throughput_count_process_warm"} {
+				p := figureOf(t, Throughput, runs, name).Panels[0]
+				_, isLog := p.Y.Scale.(plot.LogScale)
+				if isLog != tc.wantLog {
+					t.Errorf("%s: log y axis %v, want %v (label %q)", name, isLog, tc.wantLog, p.Y.Label.Text)
+				}
+			}
+		})
+	}
+}
+
+// TestEfficiencyLogAxis: shares of the ceiling of 5% and 90% (18× apart)
+// put the efficiency chart on a log axis labelled in percent.
+func TestEfficiencyLogAxis(t *testing.T) {
+	sizes := []int64{1 << 20, 16 << 20}
+	var runs []results.Run
+	runs = append(runs, sizedRuns("goroutine", "ceiling", 10, sizes...)...)
+	runs = append(runs, sizedRuns("goroutine", "ranges", 0.5, sizes...)...)
+	runs = append(runs, sizedRuns("goroutine", "mmap", 9, sizes...)...)
+	p := figureOf(t, Efficiency, runs, "efficiency_count_goroutine_warm").Panels[0]
+	if _, ok := p.Y.Scale.(plot.LogScale); !ok {
+		t.Fatalf("linear y axis (label %q), want log", p.Y.Label.Text)
+	}
+	var labels []string
+	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got := strings.Join(labels, ","); !strings.Contains(got, "10%") || !strings.Contains(got, "100%") {
+		t.Errorf("y ticks %s, want 10%% and 100%% among them", got)
+	}
+}

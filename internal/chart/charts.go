@@ -294,8 +294,10 @@ func perFacet(d *Dataset, build func(c facetAxes) (*Figure, error)) ([]*Figure, 
 
 // Throughput charts throughput against file size, one line per strategy, at
 // the facet's largest worker count. Facets with a single size are skipped.
+// The charts of all facets share their y scale (shareLogY).
 func Throughput(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(c facetAxes) (*Figure, error) {
+	var drawn []yPanel
+	figs, err := perFacet(d, func(c facetAxes) (*Figure, error) {
 		if len(c.sizes) < 2 {
 			return nil, nil
 		}
@@ -307,14 +309,56 @@ func Throughput(d *Dataset) ([]*Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		if wideRange(all) {
-			// Lines a decade or more apart would sit on zero on a linear axis.
-			logAxis(&p.Y, all, 1)
-			p.Y.Label.Text = "throughput (GB/s, log scale)"
-		}
+		drawn = append(drawn, yPanel{p, all})
 		fig.describeBySize(d, c, "Throughput vs file size", "Bytes processed per second (decimal GB/s) against the fixture size", all)
 		return fig, nil
 	})
+	if shareLogY(drawn, plot.LogTicks{Prec: -1}) {
+		for _, yp := range drawn {
+			yp.p.Y.Label.Text = "throughput (GB/s, log scale)"
+		}
+	}
+	return figs, err
+}
+
+// yPanel is a panel of a chart kind and the summaries drawn on it.
+type yPanel struct {
+	p   *plot.Plot
+	all []results.Summary
+}
+
+// shareLogY gives sibling panels (one chart kind across facets) the same
+// y scale: when the medians drawn on any of them span more than 10×
+// (wideRange), lines a decade or more apart would sit on zero on a linear
+// axis, so every panel gets a log axis over its own data (logAxis) with
+// the given ticks. It reports whether it did.
+func shareLogY(panels []yPanel, ticks plot.Ticker) bool {
+	wide := false
+	for _, yp := range panels {
+		wide = wide || wideRange(yp.all)
+	}
+	if !wide {
+		return false
+	}
+	for _, yp := range panels {
+		logAxis(&yp.p.Y, yp.all, 1)
+		yp.p.Y.Tick.Marker = ticks
+	}
+	return true
+}
+
+// percentLogTicks labels a log axis of fractions as percentages ("10%").
+type percentLogTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (percentLogTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = trimFloat(ticks[i].Value*100, 3) + "%"
+		}
+	}
+	return ticks
 }
 
 // memoryLine is one metric of the peak-memory chart and the dashes of its
@@ -548,7 +592,8 @@ func (d *Dataset) ceilingSeries(workload, cache string) (Facet, Series, bool) {
 // largest worker count. Each repetition's throughput is divided by the
 // ceiling's median throughput.
 func Efficiency(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(c facetAxes) (*Figure, error) {
+	var drawn []yPanel
+	figs, err := perFacet(d, func(c facetAxes) (*Figure, error) {
 		cf, cs, ok := d.ceilingSeries(c.f.Workload, c.f.Cache)
 		if !ok || len(c.sizes) < 2 {
 			return nil, nil
@@ -580,9 +625,17 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 		}
 		p.Add(hline{Y: 1, Style: lineStyle(StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
 		p.Y.Max = math.Max(p.Y.Max, 1.1)
+		drawn = append(drawn, yPanel{p, all})
 		fig.describeBySize(d, c, "Share of the ceiling vs file size", "Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers)", all)
 		return fig, nil
 	})
+	if shareLogY(drawn, percentLogTicks{}) {
+		for _, yp := range drawn {
+			yp.p.Y.Label.Text = "throughput as a share of the ceiling (log scale)"
+			yp.p.Y.Max = math.Max(yp.p.Y.Max, 1.25) // the ceiling line
+		}
+	}
+	return figs, err
 }
 
 // timelineRun is the run a memory timeline draws for a series.
