@@ -107,6 +107,15 @@ func TestByteAndTimeUnits(t *testing.T) {
 			t.Errorf("SecondsUnit(%g) = %g %s, want %g %s", tc.max, size, got, tc.size, tc.want)
 		}
 	}
+	// The timeline's axis, from milliseconds.
+	for _, tc := range []struct {
+		maxMs, size float64
+		want        string
+	}{{0.4, 1e-3, "µs"}, {40, 1, "ms"}, {2500, 1000, "s"}} {
+		if size, got := timeUnit(tc.maxMs); got != tc.want || size != tc.size {
+			t.Errorf("timeUnit(%g ms) = %g %s, want %g %s", tc.maxMs, size, got, tc.size, tc.want)
+		}
+	}
 }
 
 // TestIntegerTicks: counts get ticks at whole numbers only, however small

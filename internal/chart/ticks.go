@@ -211,13 +211,18 @@ func (PercentTicks) Ticks(min, max float64) []plot.Tick {
 	return UnitTicks{Unit: 0.01, Suffix: "%"}.Ticks(min, max)
 }
 
-// timeUnit picks seconds or milliseconds for a time axis whose largest value,
-// in milliseconds, is maxMs. It returns milliseconds per unit and the name.
+// timeUnit picks seconds, milliseconds or microseconds for a time axis
+// whose largest value, in milliseconds, is maxMs. It returns milliseconds
+// per unit and the name.
 func timeUnit(maxMs float64) (float64, string) {
-	if maxMs >= 2000 {
+	switch {
+	case maxMs >= 2000:
 		return 1000, "s"
+	case maxMs >= 1:
+		return 1, "ms"
+	default:
+		return 1e-3, "µs"
 	}
-	return 1, "ms"
 }
 
 // FormatSeconds prints a duration in seconds with a fitting unit: "850 µs",
