@@ -357,21 +357,8 @@ repetitions = 1
 warmup = 0
 seed = 5
 timeout = "1m"
-` + quick + `
-[[matrix]]
-modes = ["goroutine"]
-strategies = ["ranges"]
-workloads = ["count"]
-sizes = ["64KiB"]
-workers = [1]
-
-[[matrix]]
-modes = ["goroutine"]
-strategies = ["ranges"]
-workloads = ["parse"]
-sizes = ["128KiB"]
-workers = [1]
-` + wcRef + "workload = \"count\"\n"
+` + quick + facetMatrix("goroutine", "count", "64KiB") + facetMatrix("goroutine", "parse", "128KiB") +
+		wcRef + "workload = \"count\"\n"
 	spec := mustSpec(t, src)
 	tmp := t.TempDir()
 	fx := filepath.Join(tmp, "fx")
