@@ -249,17 +249,16 @@ func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 	if o.Spike > 0 {
 		spike(o.Spike)
 	}
+	job := strategy.Job{Path: o.Path, Workload: x.w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak,
+		Command: o.Command, Faults: o.Faults}
 	before := measure.ExactRuntime()
-	res, err := x.run(strategy.Job{Path: o.Path, Workload: x.w, Workers: o.Workers, Knobs: o.Knobs, AtPeak: atPeak,
-		Command: o.Command, Faults: o.Faults})
+	res, err := x.run(job)
 	after := measure.ReadRuntime()
 	if err != nil {
 		return err
 	}
 	rep.Runtime = after.Exact().Since(before)
-	if res.PhaseCPU > 0 {
-		rep.Runtime.PhaseCPUSec = res.PhaseCPU.Seconds()
-	}
+	rep.Runtime.PhaseCPUSec = phaseCPU(res, rep.Runtime.PhaseCPUSec)
 	rep.Answer, rep.ElapsedSec, rep.Extra = res.Answer, res.Elapsed.Seconds(), res.Extra
 	if x.extra != nil {
 		if x.extra.Bytes() == 0 && rep.Size > 0 {
@@ -272,7 +271,8 @@ func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 		rep.Extra["extra-work-B"] = float64(x.extra.Bytes())
 	}
 	if o.Knobs.MinTime > 0 {
-		if err := x.repeat(o, rep); err != nil {
+		job.AtPeak = nil // reading smaps would add to the repeats' timed work
+		if err := x.repeat(o, job, rep); err != nil {
 			return err
 		}
 	}
@@ -295,25 +295,22 @@ func (x execRun) measure(o ExecOptions, rep *ExecReport) error {
 // repeat runs the measured phase again, as the min_time knob asks, until
 // min_time of it has been timed (at least once, at most
 // strategy.MaxIterations times), after the first iteration that measure
-// recorded. Each answer must equal the first's. The time, CPU and
+// recorded, with job (measure's, without AtPeak). Each answer must equal
+// the first's. The time, CPU and
 // allocation figures become the repeats' mean per iteration, the first
 // iteration's time is kept as FirstSec; the memory figures and the GC
 // cycles stay the first iteration's (AtPeak is not called again: reading
 // smaps would add to the timed work).
-func (x execRun) repeat(o ExecOptions, rep *ExecReport) error {
+func (x execRun) repeat(o ExecOptions, job strategy.Job, rep *ExecReport) error {
 	first := rep.Runtime
-	job := strategy.Job{Path: o.Path, Workload: x.w, Workers: o.Workers, Knobs: o.Knobs, Command: o.Command, Faults: o.Faults}
-	var timed, phaseCPU time.Duration
+	var timed time.Duration
+	var cpuSec float64
 	n := 0
 	before := measure.ExactRuntime()
 	for n == 0 || (timed < o.Knobs.MinTime && n < strategy.MaxIterations) {
-		cpu := measure.ProcessCPU() + measure.ChildrenCPU()
+		start := measure.ProcessCPU() + measure.ChildrenCPU()
 		res, err := x.run(job)
-		if res.PhaseCPU > 0 {
-			phaseCPU += res.PhaseCPU
-		} else {
-			phaseCPU += measure.ProcessCPU() + measure.ChildrenCPU() - cpu
-		}
+		cpuSec += phaseCPU(res, (measure.ProcessCPU() + measure.ChildrenCPU() - start).Seconds())
 		if err != nil {
 			return fmt.Errorf("min_time: iteration %d: %w", n+2, err)
 		}
@@ -332,13 +329,23 @@ func (x execRun) repeat(o ExecOptions, rep *ExecReport) error {
 		GCCPUSec:     per(all.GCCPUSec),
 		MutexWaitSec: per(all.MutexWaitSec),
 		CPUSec:       per(all.CPUSec),
-		PhaseCPUSec:  per(phaseCPU.Seconds()),
+		PhaseCPUSec:  per(cpuSec),
 		Iterations:   n,
 		FirstSec:     rep.ElapsedSec,
 		Measured:     true,
 	}
 	rep.ElapsedSec = per(timed.Seconds())
 	return nil
+}
+
+// phaseCPU is one iteration's phase CPU time in seconds: the form's own
+// figure when it measured one (ceiling: its scan alone), else bracket, the
+// CPU time of the process and its reaped children around the call.
+func phaseCPU(res strategy.Result, bracket float64) float64 {
+	if res.PhaseCPU > 0 {
+		return res.PhaseCPU.Seconds()
+	}
+	return bracket
 }
 
 // finish writes the heap profile and the answer file, then checks the
