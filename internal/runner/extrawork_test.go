@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -42,7 +43,14 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 		peakRSS, rssAnon, minflt float64
 		extraB                   float64
 	}
-	exe := func(s, w, env string) (run, error) {
+	// The CPU comparison runs on 16 MiB: since parse's fast path got
+	// faster, a 4 MiB run's CPU time is about half fixed costs (12-25 ms
+	// plain against 22-25 ms injected, measured), too little work for the
+	// 1.3× below; at 16 MiB it is 30-36 ms against 65-66 ms. The memory
+	// and fault comparisons stay on 4 MiB, where those figures are not
+	// bimodal (at 16 MiB RssAnon sits at 6.3 or 7.4 MB in either kind).
+	cpuPath := genFixture(t, "16MiB")
+	exeOn := func(path, s, w, env string) (run, error) {
 		cmd := exec.Command(self, "exec", "--strategy", s, "--workload", w, "--workers", "2", path)
 		cmd.Env = append(os.Environ(), workload.ExtraWorkEnv+"="+env)
 		out, err := cmd.Output()
@@ -56,6 +64,7 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 		return run{answer: rep.Answer, cpu: rep.Runtime.CPUSec, peakRSS: float64(rep.Memory.PeakRSS), rssAnon: float64(rep.Memory.RSSAnon),
 			minflt: float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Minflt), extraB: rep.Extra["extra-work-B"]}, nil
 	}
+	exe := func(s, w, env string) (run, error) { return exeOn(path, s, w, env) }
 	for _, s := range strategy.All {
 		if s.Goroutine == nil {
 			continue
@@ -125,9 +134,20 @@ func TestExtraWorkTimeOnly(t *testing.T) {
 					t.Errorf("%s: %s with extra work %v, plain %v", name, m.unit, x, p)
 				}
 			}
-			cpu := func(r run) float64 { return r.cpu }
-			if p, x := col(plain, cpu)[0], col(slow, cpu)[0]; w == "parse" && x < 1.3*p {
-				t.Errorf("%s: CPU time with every byte gone over again %.1f ms, plain %.1f ms: want at least 1.3×", name, x*1e3, p*1e3)
+			if w != "parse" {
+				continue
+			}
+			var pc, xc []float64
+			for i := 0; i < 3; i++ {
+				p, perr := exeOn(cpuPath, s.Name, w, "")
+				x, err := exeOn(cpuPath, s.Name, w, s.Name+":100")
+				if perr != nil || err != nil {
+					t.Fatal(errors.Join(perr, err))
+				}
+				pc, xc = append(pc, p.cpu), append(xc, x.cpu)
+			}
+			if p, x := slices.Min(pc), slices.Min(xc); x < 1.3*p {
+				t.Errorf("%s: CPU time with every byte gone over again %.1f ms, plain %.1f ms (16 MiB): want at least 1.3×", name, x*1e3, p*1e3)
 			}
 		}
 	}
