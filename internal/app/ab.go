@@ -115,6 +115,7 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 	pkg := fs.String("pkg", ab.DefaultPackage, "the main `package` built at each revision: ./cmd/fanbench, or a program of your own that calls cmdline.Main")
 	resume := fs.String("resume", "", "continue the interrupted comparison in this results folder")
 	markdown := fs.String("markdown", "", "also write the Markdown report (for a pull request) to this file")
+	requireBase := fs.Bool("require-base", false, "fail (exit 1) if a base run failed: for a pinned base that must run every cell, as .ci/run's drift gate")
 	pos, err := cli.Parse(fs, args)
 	if err != nil {
 		return flagError(err)
@@ -184,7 +185,30 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 	if out.Analysis.Regressed() {
 		return &exitError{code: 1}
 	}
+	if *requireBase {
+		return baseRanAll(out.Analysis)
+	}
 	return nil
+}
+
+// baseRanAll is ab --require-base's check: an error (exit 1) naming the
+// first failed base run if any base run failed. Without it a base that
+// cannot run the spec (a knob or flag it does not know) leaves nothing
+// compared, which is not the head's fault and exits 0; a pinned reference
+// must run every cell, or its gate would pass having compared nothing.
+func baseRanAll(a *ab.Analysis) error {
+	n := len(a.Failed) - a.HeadFailed
+	if n == 0 {
+		return nil
+	}
+	first := ""
+	for _, f := range a.Failed { // "cell arm rep N: status reason"
+		if strings.Contains(f, " "+ab.ArmBase+" rep ") {
+			first = f
+			break
+		}
+	}
+	return &exitError{code: 1, msg: fmt.Sprintf("--require-base: %d base runs failed, first %s", n, first)}
 }
 
 // warnUncommitted says in one line on stderr when repo's work tree has

@@ -229,3 +229,32 @@ func TestWarnUncommitted(t *testing.T) {
 		t.Errorf("two binaries: %q, want nothing", got)
 	}
 }
+
+// TestRequireBase: with --require-base, one failed base run fails the
+// comparison and is named; head failures are the verdict's business, and
+// a base that ran everything passes.
+func TestRequireBase(t *testing.T) {
+	for _, tc := range []struct {
+		failed     []string
+		headFailed int
+		want       string
+	}{
+		{nil, 0, ""},
+		{[]string{"mmap/parse/1GiB/2 head rep 0: failed exit status 1"}, 1, ""},
+		{[]string{"mmap/parse/1GiB/2 head rep 0: failed exit status 1", "mmap/parse/1GiB/2 base rep 3: failed exit status 2: flag provided but not defined: -force"}, 1,
+			"--require-base: 1 base runs failed, first mmap/parse/1GiB/2 base rep 3: failed exit status 2: flag provided but not defined: -force"},
+	} {
+		err := baseRanAll(&ab.Analysis{Failed: tc.failed, HeadFailed: tc.headFailed})
+		got := ""
+		if err != nil {
+			got = err.Error()
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.code != 1 {
+				t.Errorf("%v: want exit status 1", err)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("failed %q: got %q, want %q", tc.failed, got, tc.want)
+		}
+	}
+}

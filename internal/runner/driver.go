@@ -521,11 +521,7 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 		r.Status, r.Reason = results.StatusFailed, fmt.Sprintf(format, args...)
 		return r
 	}
-	avail := o.memAvailable
-	if avail == nil {
-		avail = memAvailable
-	}
-	if why := memoryGuard(c, avail(), o.Force); why != "" {
+	if why := memoryGuard(c, o.available(), o.Force); why != "" {
 		r.Status, r.Reason = results.StatusSkipped, why
 		return r
 	}
@@ -595,10 +591,11 @@ func newLaunch(o Options, spec *Spec, c Cell, path string, ref inputRef, answerF
 		l.Args = expand(c.Ref.Command, path, c)
 	} else {
 		refJSON, _ := json.Marshal(ref.answer)
-		// --force: the driver's memory guard has judged the cell already
-		// (the child's own would judge it again against less memory).
-		l.Args = []string{o.Self, "exec", "--force", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
+		l.Args = []string{o.Self, "exec", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
 			"--workers", strconv.Itoa(c.Workers), "--answer-out", answerFile}
+		if childNeedsForce(c, o) {
+			l.Args = append(l.Args, "--force")
+		}
 		if ref.unverified == "" { // without a reference there is nothing for the run to check itself against
 			l.Args = append(l.Args, "--expect", string(refJSON))
 		}
@@ -748,6 +745,26 @@ func stampOf(path string) (fixtureStamp, error) {
 		return fixtureStamp{}, err
 	}
 	return fixtureStamp{Size: st.Size(), MTime: st.ModTime()}, nil
+}
+
+// available is MemAvailable for the memory guard: o's own source if it has
+// one (tests), else the machine's.
+func (o Options) available() int64 {
+	if o.memAvailable != nil {
+		return o.memAvailable()
+	}
+	return memAvailable()
+}
+
+// childNeedsForce reports whether the exec child of c is handed --force.
+// The driver's memory guard has judged the cell already; the child's own
+// judges it again against what is left when it starts, so it is told to
+// skip that only where it could refuse: when the user forced the run, or
+// the estimate is above half of the guard's share of MemAvailable now.
+// Every other cell's child gets no --force, so an older binary that has no
+// such flag (fanbench ab against a revision before it) runs it.
+func childNeedsForce(c Cell, o Options) bool {
+	return o.Force || memoryGuard(c, o.available()/2, false) != ""
 }
 
 // memoryGuard returns why a cell must not run on a machine with avail bytes

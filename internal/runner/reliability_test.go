@@ -301,12 +301,10 @@ func TestLaunchMemLimitRlimitAS(t *testing.T) {
 	}
 }
 
-// TestMemoryGuard: the guard refuses a cell whose estimated peak endangers
-// the machine (process-mode readall at 16 GiB with 4 workers on 24 GiB of
-// MemAvailable), records it as a skipped run with the reason, yields to
-// --force, and lets small cells through.
-func TestMemoryGuard(t *testing.T) {
-	const machine = 24 << 30
+// guardCells is the memory guard tests' spec: readall and ranges in both
+// modes at 64 KiB and 16 GiB with 4 workers, its cells by mode/strategy/size.
+func guardCells(t *testing.T) (*Spec, map[string]Cell) {
+	t.Helper()
 	spec := mustSpec(t, `name = "guard"
 [[matrix]]
 modes = ["process", "goroutine"]
@@ -318,6 +316,16 @@ workers = [4]
 	for _, c := range spec.Cells() {
 		byName[c.Mode+"/"+c.Strategy+"/"+c.SizeName] = c
 	}
+	return spec, byName
+}
+
+// TestMemoryGuard: the guard refuses a cell whose estimated peak endangers
+// the machine (process-mode readall at 16 GiB with 4 workers on 24 GiB of
+// MemAvailable), records it as a skipped run with the reason, yields to
+// --force, and lets small cells through.
+func TestMemoryGuard(t *testing.T) {
+	const machine = 24 << 30
+	spec, byName := guardCells(t)
 	big := byName["process/readall/16GiB"]
 	if why := memoryGuard(big, machine, false); !strings.HasPrefix(why, "memory guard: estimated peak ") {
 		t.Errorf("process readall 16GiB ×4 on 24GiB: guard %q, want refused", why)
@@ -344,6 +352,36 @@ workers = [4]
 	r = runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{}, "")
 	if r.Status != results.StatusFailed || !strings.HasPrefix(r.Reason, "fixture ") {
 		t.Errorf("forced run: %s %q, want it past the guard", r.Status, r.Reason)
+	}
+}
+
+// TestChildForce: an exec child is handed --force only where its own
+// memory guard could refuse what the driver's passed (the estimate above
+// 40% of MemAvailable) or the user forced the run, so that a binary older
+// than the flag (fanbench ab against 6666af9) runs every ordinary cell.
+func TestChildForce(t *testing.T) {
+	const machine = 24 << 30
+	spec, byName := guardCells(t)
+	for _, tc := range []struct {
+		cell  string
+		force bool // the user's --force
+		want  bool
+	}{
+		{"goroutine/readall/64KiB", false, false},
+		{"goroutine/ranges/16GiB", false, false}, // a 1 MiB buffer per worker
+		{"goroutine/readall/16GiB", false, true}, // 16 GiB of heap: within 80% of 24, above 40%
+		{"process/readall/16GiB", false, true},   // refused by the driver unless forced
+		{"goroutine/readall/64KiB", true, true},
+	} {
+		o := Options{Self: "fanbench", Force: tc.force, memAvailable: func() int64 { return machine }}
+		c, ok := byName[tc.cell]
+		if !ok {
+			t.Fatalf("no cell %s", tc.cell)
+		}
+		l := newLaunch(o, spec, c, "/data/in.txt", inputRef{}, "/tmp/answer")
+		if got := slices.Contains(l.Args, "--force"); got != tc.want {
+			t.Errorf("%s (user --force %v): child args %q: --force %v, want %v", tc.cell, tc.force, l.Args, got, tc.want)
+		}
 	}
 }
 
