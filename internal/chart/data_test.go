@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanbench/fanbench/internal/look"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -186,7 +187,8 @@ func TestTreePeakPreference(t *testing.T) {
 
 func TestStrategyStylesDistinct(t *testing.T) {
 	seen := map[string]string{}
-	for _, s := range strategyOrder {
+	for _, l := range look.Strategies {
+		s := l.Name
 		st := StrategyStyle(s)
 		r, g, b, _ := st.Color.RGBA()
 		key := string(rune(r)) + string(rune(g)) + string(rune(b))

@@ -1,7 +1,6 @@
 package chart
 
 import (
-	"fmt"
 	"hash/fnv"
 	"image/color"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/look"
 )
 
 // Figure geometry and type sizes, chosen to be read at print size in a paper.
@@ -54,37 +53,11 @@ type Style struct {
 	Glyph draw.GlyphDrawer
 }
 
-// strategyStyles are the strategies' chart styles, from the strategy table
-// (strategy.All: each row's Color and Marker), in the table's order, which
-// is the order strategies appear in legends and bar charts.
-var strategyOrder, strategyStyles = tableStyles()
-
-// glyphs are the markers a strategy row may name (strategy.Markers).
-var glyphs = map[string]draw.GlyphDrawer{
-	"circle": draw.CircleGlyph{}, "square": draw.SquareGlyph{}, "triangle": draw.TriangleGlyph{},
-	"pyramid": draw.PyramidGlyph{}, "cross": draw.CrossGlyph{}, "plus": draw.PlusGlyph{},
-	"ring": draw.RingGlyph{}, "box": draw.BoxGlyph{},
-}
-
-// tableStyles reads every strategy row's colour and marker. A row with a
-// colour that is not "#RRGGBB" or a marker not in glyphs is a programming
-// error of the table, caught by the tests (TestStrategyStyles).
-func tableStyles() ([]string, map[string]Style) {
-	var order []string
-	styles := map[string]Style{}
-	for _, st := range strategy.All {
-		var r, g, b uint8
-		if n, err := fmt.Sscanf(st.Color, "#%02x%02x%02x", &r, &g, &b); n != 3 || err != nil || len(st.Color) != 7 {
-			panic(fmt.Sprintf("strategy %s: colour %q is not #RRGGBB", st.Name, st.Color))
-		}
-		glyph, ok := glyphs[st.Marker]
-		if !ok {
-			panic(fmt.Sprintf("strategy %s: unknown marker %q", st.Name, st.Marker))
-		}
-		order = append(order, st.Name)
-		styles[st.Name] = Style{Color: rgb(r, g, b), Glyph: glyph}
-	}
-	return order, styles
+// glyphs are the kit's drawings of the markers (look.Marker), by marker.
+var glyphs = map[look.Marker]draw.GlyphDrawer{
+	look.Circle: draw.CircleGlyph{}, look.Square: draw.SquareGlyph{}, look.Triangle: draw.TriangleGlyph{},
+	look.Pyramid: draw.PyramidGlyph{}, look.Cross: draw.CrossGlyph{}, look.Plus: draw.PlusGlyph{},
+	look.Ring: draw.RingGlyph{}, look.Box: draw.BoxGlyph{},
 }
 
 // otherGlyphs are used, chosen by a hash of the name, for reference commands
@@ -103,8 +76,8 @@ func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0x
 // known strategies, grey for reference commands ("ref:*"), and a stable
 // hash-chosen style for anything else.
 func StrategyStyle(name string) Style {
-	if s, ok := strategyStyles[name]; ok {
-		return s
+	if l, ok := look.Of(name); ok {
+		return Style{Color: l.Color, Glyph: glyphs[l.Marker]}
 	}
 	h := fnv.New32a()
 	h.Write([]byte(name))
@@ -121,18 +94,18 @@ func IsReference(name string) bool { return strings.HasPrefix(name, "ref:") }
 // IsCeiling reports whether a strategy name is the ceiling pseudo-strategy.
 func IsCeiling(name string) bool { return name == "ceiling" }
 
-// strategyRank orders strategies: the table order first, then other
+// strategyRank orders strategies: the strategy table's order (look.Strategies) first, then other
 // strategies, then reference commands, each group alphabetically.
 func strategyRank(name string) int {
-	for i, s := range strategyOrder {
-		if s == name {
+	for i, l := range look.Strategies {
+		if l.Name == name {
 			return i
 		}
 	}
 	if IsReference(name) {
-		return len(strategyOrder) + 2
+		return len(look.Strategies) + 2
 	}
-	return len(strategyOrder) + 1
+	return len(look.Strategies) + 1
 }
 
 // lessStrategy orders two strategy names for legends and tables.

@@ -5,29 +5,33 @@ import (
 
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/look"
 )
 
-// TestStrategyStyles: every row of the strategy table has its own colour
-// and marker, in the table's order; the values are the table's.
+// TestStrategyStyles: every strategy's look has its own colour and
+// marker, drawn as the marker's glyph, in the strategy table's order.
 func TestStrategyStyles(t *testing.T) {
 	seen := map[Style]string{}
-	for i, st := range strategy.All {
-		s, ok := strategyStyles[st.Name]
-		if !ok {
-			t.Errorf("strategy %s has no style", st.Name)
-			continue
+	for i, l := range look.Strategies {
+		s := StrategyStyle(l.Name)
+		if s.Glyph == nil {
+			t.Errorf("strategy %s: marker %d has no glyph", l.Name, l.Marker)
 		}
 		if other, dup := seen[s]; dup {
-			t.Errorf("strategies %s and %s share a style", other, st.Name)
+			t.Errorf("strategies %s and %s share a style", other, l.Name)
 		}
-		seen[s] = st.Name
-		if strategyOrder[i] != st.Name {
-			t.Errorf("order[%d] = %s, want %s", i, strategyOrder[i], st.Name)
+		seen[s] = l.Name
+		if i > 0 && !lessStrategy(look.Strategies[i-1].Name, l.Name) {
+			t.Errorf("%s is not ordered before %s", look.Strategies[i-1].Name, l.Name)
 		}
 	}
-	// Two rows worked out from the table's text: readall "#D55E00" circle,
-	// pread "#56B4E9" ring.
+	for m := look.Circle; m <= look.Box; m++ {
+		if glyphs[m] == nil {
+			t.Errorf("marker %d has no glyph", m)
+		}
+	}
+	// Two rows worked out by hand: readall #D55E00 circle, pread #56B4E9
+	// ring.
 	for name, want := range map[string]Style{
 		"readall": {Color: rgb(0xD5, 0x5E, 0x00), Glyph: draw.CircleGlyph{}},
 		"pread":   {Color: rgb(0x56, 0xB4, 0xE9), Glyph: draw.RingGlyph{}},
