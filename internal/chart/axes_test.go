@@ -112,8 +112,8 @@ func TestByteAndTimeUnits(t *testing.T) {
 		maxMs, size float64
 		want        string
 	}{{0.4, 1e-3, "µs"}, {40, 1, "ms"}, {2500, 1000, "s"}} {
-		if size, got := timeUnit(tc.maxMs); got != tc.want || size != tc.size {
-			t.Errorf("timeUnit(%g ms) = %g %s, want %g %s", tc.maxMs, size, got, tc.size, tc.want)
+		if size, got := TimeUnit(tc.maxMs); got != tc.want || size != tc.size {
+			t.Errorf("TimeUnit(%g ms) = %g %s, want %g %s", tc.maxMs, size, got, tc.size, tc.want)
 		}
 	}
 }

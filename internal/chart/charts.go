@@ -142,8 +142,8 @@ func logAxis(a *plot.Axis, ss []results.Summary, unit float64) {
 	a.Min, a.Max = lo/1.25, hi*1.25
 }
 
-// workersWord is "1 worker" or "8 workers".
-func workersWord(w int) string {
+// WorkersWord is "1 worker" or "8 workers".
+func WorkersWord(w int) string {
 	if w == 1 {
 		return "1 worker"
 	}
@@ -153,7 +153,7 @@ func workersWord(w int) string {
 // seriesEntry is a legend entry for a strategy series drawn as a line with markers.
 func seriesEntry(label string, st Style, thumbs []plot.Thumbnailer) LegendEntry {
 	if thumbs == nil {
-		thumbs = []plot.Thumbnailer{lineThumb(lineStyle(st.Color, 1.2)), glyphThumb(st)}
+		thumbs = []plot.Thumbnailer{LineThumb(LineStyle(st.Color, 1.2)), GlyphThumb(st)}
 	}
 	return LegendEntry{Label: label, Thumbs: thumbs}
 }
@@ -178,15 +178,15 @@ func newFigure(kind string, f Facet, panels ...*plot.Plot) *Figure {
 
 // seriesError wraps err, which drawing series s on the figure returned,
 // with the figure's and the series' names.
-func (fig *Figure) seriesError(s Series, err error) error {
+func seriesError(fig *Figure, s Series, err error) error {
 	return fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
 }
 
 // sizePlot is a panel of yLabel against file size on a log axis spanning
 // sizes (ascending), its y axis from zero with the given ticks.
 func sizePlot(yLabel string, sizes []int64, yTicks plot.Ticker) *plot.Plot {
-	p := newPlot("", "file size (log scale)", yLabel)
-	logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+	p := NewPlot("", "file size (log scale)", yLabel)
+	LogRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
 	p.X.Tick.Marker = Log2BytesTicks{}
 	p.Y.Tick.Marker = yTicks
 	p.Y.Min = 0
@@ -196,8 +196,8 @@ func sizePlot(yLabel string, sizes []int64, yTicks plot.Ticker) *plot.Plot {
 // workersPlot is a panel of yLabel against the worker count on a log axis
 // spanning ws (ascending).
 func workersPlot(yLabel string, ws []int) *plot.Plot {
-	p := newPlot("", "workers (log scale)", yLabel)
-	logRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
+	p := NewPlot("", "workers (log scale)", yLabel)
+	LogRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
 	p.X.Tick.Marker = Log2Ticks{}
 	return p
 }
@@ -213,19 +213,19 @@ func (d *Dataset) linesBySize(fig *Figure, p *plot.Plot, c facetAxes, at func(s 
 	var all []results.Summary
 	for i, s := range series {
 		w := d.pickWorkers(c.f, s, W)
-		var pts errPoints
+		var pts ErrPoints
 		for _, size := range c.sizes {
 			sum, ok := at(s, Point{size, w})
 			if !ok {
 				continue
 			}
 			all = append(all, sum)
-			pts = append(pts, pointOf(dodge(float64(size), i, len(series), 0.05), sum, 1))
+			pts = append(pts, PointOf(Dodge(float64(size), i, len(series), 0.05), sum, 1))
 		}
 		if len(pts) == 0 {
 			continue
 		}
-		if err := fig.addStrategyLine(p, s, workersLabel(s, w, W), pts); err != nil {
+		if err := addStrategyLine(fig, p, s, workersLabel(s, w, W), pts); err != nil {
 			return nil, err
 		}
 	}
@@ -237,19 +237,19 @@ func (d *Dataset) linesBySize(fig *Figure, p *plot.Plot, c facetAxes, at func(s 
 // what the chart shows, caption the sentence that says it, and the two
 // name the facet and the worker count after them; all are the summaries
 // drawn.
-func (fig *Figure) describeBySize(d *Dataset, c facetAxes, title, caption string, all []results.Summary) {
-	with := workersWord(c.largest.Workers)
+func describeBySize(fig *Figure, d *Dataset, c facetAxes, title, caption string, all []results.Summary) {
+	with := WorkersWord(c.largest.Workers)
 	fig.Title = fmt.Sprintf("%s — %s\n%s", title, c.f, d.subtitle(with, nReps(all)))
 	fig.Caption = fmt.Sprintf("%s for %s, with %s.", caption, c.f, with)
 }
 
 // addStrategyLine draws a strategy's series on p as a line with markers
 // and adds it to the figure's legend under label.
-func (fig *Figure) addStrategyLine(p *plot.Plot, s Series, label string, pts errPoints) error {
+func addStrategyLine(fig *Figure, p *plot.Plot, s Series, label string, pts ErrPoints) error {
 	st := StrategyStyle(s.Strategy)
-	th, err := addSeries(p, st, pts, nil)
+	th, err := AddSeries(p, st, pts, nil, 0)
 	if err != nil {
-		return fig.seriesError(s, err)
+		return seriesError(fig, s, err)
 	}
 	fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
 	return nil
@@ -259,7 +259,7 @@ func (fig *Figure) addStrategyLine(p *plot.Plot, s Series, label string, pts err
 // not the chart's W.
 func workersLabel(s Series, w, W int) string {
 	if w != W {
-		return s.Label() + " (" + workersWord(w) + ")"
+		return s.Label() + " (" + WorkersWord(w) + ")"
 	}
 	return s.Label()
 }
@@ -310,7 +310,7 @@ func Throughput(d *Dataset) ([]*Figure, error) {
 			return nil, err
 		}
 		drawn = append(drawn, yPanel{p, all})
-		fig.describeBySize(d, c, "Throughput vs file size", "Bytes processed per second (decimal GB/s) against the fixture size", all)
+		describeBySize(fig, d, c, "Throughput vs file size", "Bytes processed per second (decimal GB/s) against the fixture size", all)
 		return fig, nil
 	})
 	if shareLogY(drawn, plot.LogTicks{Prec: -1}) {
@@ -347,15 +347,15 @@ func shareLogY(panels []yPanel, ticks plot.Ticker) bool {
 	return true
 }
 
-// percentLogTicks labels a log axis of fractions as percentages ("10%").
-type percentLogTicks struct{}
+// PercentLogTicks labels a log axis of fractions as percentages ("10%").
+type PercentLogTicks struct{}
 
 // Ticks implements plot.Ticker.
-func (percentLogTicks) Ticks(min, max float64) []plot.Tick {
+func (PercentLogTicks) Ticks(min, max float64) []plot.Tick {
 	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
 	for i := range ticks {
 		if ticks[i].Label != "" {
-			ticks[i].Label = trimFloat(ticks[i].Value*100, 3) + "%"
+			ticks[i].Label = TrimFloat(ticks[i].Value*100, 3) + "%"
 		}
 	}
 	return ticks
@@ -403,7 +403,7 @@ func (d *Dataset) memoryPlot(c facetAxes, series []Series, size int64, lines []m
 		for _, w := range c.ws {
 			runs := d.Runs(c.f, s, Point{size, w})
 			for _, l := range lines {
-				for _, v := range values(runs, l.m) {
+				for _, v := range l.m.Values(runs) {
 					peak = math.Max(peak, v)
 					low = math.Min(low, v)
 				}
@@ -419,7 +419,7 @@ func (d *Dataset) memoryPlot(c facetAxes, series []Series, size int64, lines []m
 		// Peaks spanning orders of magnitude: a log axis keeps the
 		// small ones readable.
 		p.Y.Label.Text = "peak memory (log scale)"
-		logRange(&p.Y, low, peak)
+		LogRange(&p.Y, low, peak)
 		p.Y.Tick.Marker = Log2BytesTicks{MaxLabels: 7}
 	} else {
 		p.Y.Tick.Marker = UnitTicks{Unit: unit}
@@ -455,18 +455,18 @@ func Memory(d *Dataset) ([]*Figure, error) {
 				if li == 2 && IsReference(s.Strategy) {
 					continue // a reference command has no process tree of its own
 				}
-				var pts errPoints
+				var pts ErrPoints
 				for _, w := range c.ws {
 					if sum, ok := d.Summary(c.f, s, Point{size, w}, l.m); ok {
 						all = append(all, sum)
-						pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
+						pts = append(pts, PointOf(Dodge(float64(w), i, len(series), 0.03), sum, 1))
 					}
 				}
 				if len(pts) == 0 {
 					continue
 				}
-				if _, err := addSeries(p, st, pts, l.dashes); err != nil {
-					return nil, fig.seriesError(s, err)
+				if _, err := AddSeries(p, st, pts, l.dashes, 0); err != nil {
+					return nil, seriesError(fig, s, err)
 				}
 				used[li], drawn = true, true
 			}
@@ -499,7 +499,7 @@ func memoryLegend(f Facet, lines []memoryLine, used []bool, tree MemoryMetric) [
 	var legend []LegendEntry
 	for li, l := range lines {
 		if used[li] {
-			legend = append(legend, LegendEntry{Label: names[li], Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, l.dashes...))}})
+			legend = append(legend, LegendEntry{Label: names[li], Thumbs: []plot.Thumbnailer{LineThumb(LineStyle(color.Gray{Y: 0x50}, 1.2, l.dashes...))}})
 		}
 	}
 	return legend
@@ -522,10 +522,10 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 		var all []results.Summary
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for i, s := range series {
-			var pts errPoints
+			var pts ErrPoints
 			base := math.NaN()
 			for _, w := range ws {
-				t := values(d.Runs(c.f, s, Point{size, w}), MetricTime)
+				t := MetricTime.Values(d.Runs(c.f, s, Point{size, w}))
 				if len(t) == 0 {
 					continue
 				}
@@ -538,13 +538,13 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 				}
 				sum := Summarize(sp)
 				all = append(all, sum)
-				pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
+				pts = append(pts, PointOf(Dodge(float64(w), i, len(series), 0.03), sum, 1))
 				lo, hi = math.Min(lo, sum.Median-sum.ErrLow()), math.Max(hi, sum.Median+sum.ErrHigh())
 			}
 			if len(pts) < 2 {
 				continue
 			}
-			if err := fig.addStrategyLine(p, s, s.Label(), pts); err != nil {
+			if err := addStrategyLine(fig, p, s, s.Label(), pts); err != nil {
 				return nil, err
 			}
 		}
@@ -555,8 +555,8 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 		for _, w := range ws {
 			ideal = append(ideal, plotter.XY{X: float64(w), Y: float64(w) / float64(ws[0])})
 		}
-		ils := lineStyle(color.Gray{Y: 0x70}, 1, vg.Points(5), vg.Points(3))
-		th, err := addPlainLine(p, ideal, ils)
+		ils := LineStyle(color.Gray{Y: 0x70}, 1, vg.Points(5), vg.Points(3))
+		th, err := AddPlainLine(p, ideal, ils)
 		if err != nil {
 			return nil, fmt.Errorf("%s ideal: %w", fig.Name, err)
 		}
@@ -565,7 +565,7 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 		hi = math.Max(hi, float64(ws[len(ws)-1])/float64(ws[0]))
 		p.Y.Min, p.Y.Max = lo/math.Pow(2, 0.25), hi*math.Pow(2, 0.25)
 		fig.Title = fmt.Sprintf("Speed-up vs workers — %s\n%s", c.f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
-		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", workersWord(ws[0]), c.f, FormatBytes(float64(size)))
+		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", WorkersWord(ws[0]), c.f, FormatBytes(float64(size)))
 		return fig, nil
 	})
 }
@@ -608,7 +608,7 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 			if !ok || ceil.Median <= 0 {
 				return results.Summary{}, false
 			}
-			tp := values(d.Runs(c.f, s, pt), MetricThroughput)
+			tp := MetricThroughput.Values(d.Runs(c.f, s, pt))
 			if len(tp) == 0 {
 				return results.Summary{}, false
 			}
@@ -623,13 +623,13 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 		if len(fig.Legend) == 0 {
 			return nil, nil
 		}
-		p.Add(hline{Y: 1, Style: lineStyle(StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
+		p.Add(HLine{Y: 1, Style: LineStyle(StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
 		p.Y.Max = math.Max(p.Y.Max, 1.1)
 		drawn = append(drawn, yPanel{p, all})
-		fig.describeBySize(d, c, "Share of the ceiling vs file size", "Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers)", all)
+		describeBySize(fig, d, c, "Share of the ceiling vs file size", "Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers)", all)
 		return fig, nil
 	})
-	if shareLogY(drawn, percentLogTicks{}) {
+	if shareLogY(drawn, PercentLogTicks{}) {
 		for _, yp := range drawn {
 			yp.p.Y.Label.Text = "throughput as a share of the ceiling (log scale)"
 			yp.p.Y.Max = math.Max(yp.p.Y.Max, 1.25) // the ceiling line
@@ -666,16 +666,16 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		if len(lines) == 0 || maxB == 0 {
 			return nil, nil
 		}
-		tu, tname := timeUnit(maxT)
+		tu, tname := TimeUnit(maxT)
 		bu, bname := ByteUnit(maxB)
-		p := newPlot("", "time since run start ("+tname+")", "whole-tree RSS ("+bname+")")
+		p := NewPlot("", "time since run start ("+tname+")", "whole-tree RSS ("+bname+")")
 		p.X.Tick.Marker = UnitTicks{Unit: 1}
 		p.Y.Tick.Marker = UnitTicks{Unit: bu}
 		p.X.Min, p.Y.Min = 0, 0
 		fig := newFigure(KindTimeline, c.f, p)
 		havePSS := false
 		for _, l := range lines {
-			pss, err := fig.addTimeline(p, l, tu)
+			pss, err := addTimeline(fig, p, l, tu)
 			if err != nil {
 				return nil, err
 			}
@@ -684,16 +684,16 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		if havePSS {
 			p.Y.Label.Text = "whole-tree memory (" + bname + ")"
 			fig.Legend = append(fig.Legend,
-				LegendEntry{Label: "RSS", Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2))}},
-				LegendEntry{Label: "PSS", Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, dashPSS...))}})
+				LegendEntry{Label: "RSS", Thumbs: []plot.Thumbnailer{LineThumb(LineStyle(color.Gray{Y: 0x50}, 1.2))}},
+				LegendEntry{Label: "PSS", Thumbs: []plot.Thumbnailer{LineThumb(LineStyle(color.Gray{Y: 0x50}, 1.2, dashPSS...))}})
 		}
 		every := lines[0].run.SampleEveryMs
 		sampling := "sampled"
 		if every > 0 {
-			sampling = fmt.Sprintf("sampled every %s ms", trimFloat(every, 3))
+			sampling = fmt.Sprintf("sampled every %s ms", TrimFloat(every, 3))
 		}
-		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", c.f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), "median-time run, "+sampling))
-		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", c.f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", c.f, d.subtitle(FormatBytes(float64(pt.Size))+" file", WorkersWord(pt.Workers), "median-time run, "+sampling))
+		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", c.f, FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers))
 		return fig, nil
 	})
 }
@@ -703,7 +703,7 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 // tell strategies apart in grey print), its PSS dashed where it has more
 // than one sample, and adds the run to the legend. It reports whether it
 // drew a PSS line.
-func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, error) {
+func addTimeline(fig *Figure, p *plot.Plot, l timelineRun, tu float64) (bool, error) {
 	st := StrategyStyle(l.s.Strategy)
 	var rss, pss plotter.XYs
 	for _, smp := range l.run.Samples {
@@ -712,12 +712,12 @@ func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, e
 			pss = append(pss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.PSS)})
 		}
 	}
-	line, err := addPlainLine(p, rss, lineStyle(st.Color, 1.2))
+	line, err := AddPlainLine(p, rss, LineStyle(st.Color, 1.2))
 	if err != nil {
-		return false, fig.seriesError(l.s, err)
+		return false, seriesError(fig, l.s, err)
 	}
 	if len(pss) > 1 {
-		if _, err := addPlainLine(p, pss, lineStyle(st.Color, 1, dashPSS...)); err != nil {
+		if _, err := AddPlainLine(p, pss, LineStyle(st.Color, 1, dashPSS...)); err != nil {
 			return false, fmt.Errorf("%s %s PSS: %w", fig.Name, l.s.Label(), err)
 		}
 	}
@@ -760,14 +760,14 @@ func secondsAxis(label string, top float64) barAxis {
 
 // countAxis is a bar axis of counts, with whole-number ticks.
 func countAxis(label string) barAxis {
-	return barAxis{label, UnitTicks{Integer: true}, func(v float64) string { return trimFloat(v, 3) }}
+	return barAxis{label, UnitTicks{Integer: true}, func(v float64) string { return TrimFloat(v, 3) }}
 }
 
-// barsTop is the highest top of bars (barTop).
-func barsTop(bars []bar) float64 {
+// barsTop is the highest top of bars (BarTop).
+func barsTop(bars []Bar) float64 {
 	top := 0.0
 	for _, b := range bars {
-		top = math.Max(top, barTop(b.Sum))
+		top = math.Max(top, BarTop(b.Sum))
 	}
 	return top
 }
@@ -775,12 +775,12 @@ func barsTop(bars []bar) float64 {
 // barPanel makes a bar chart of one metric over strategies, one of panels
 // side by side: bars of the given width, the y axis from zero as ax says,
 // each bar labelled with its value.
-func barPanel(title string, ax barAxis, names []string, panels int, bars []bar, width float64) *plot.Plot {
-	p := newPlot(title, "", ax.label)
-	nominalX(p, names, panels)
+func barPanel(title string, ax barAxis, names []string, panels int, bars []Bar, width float64) *plot.Plot {
+	p := NewPlot(title, "", ax.label)
+	NominalX(p, names, panels)
 	p.Y.Tick.Marker = ax.ticks
 	p.Y.Min = 0
-	p.Add(barSet{Bars: bars, Width: width, Format: ax.format})
+	p.Add(BarSet{Bars: bars, Width: width, Format: ax.format})
 	return p
 }
 
@@ -789,10 +789,10 @@ const pairWidth = 0.36
 
 // barPair is the two bars of a strategy at x comparing two conditions:
 // a dark (left), b light (right).
-func barPair(x float64, st Style, a, b results.Summary) []bar {
-	return []bar{
+func barPair(x float64, st Style, a, b results.Summary) []Bar {
+	return []Bar{
 		{X: x - 0.19, Sum: a, Fill: st.Color, Edge: st.Color},
-		{X: x + 0.19, Sum: b, Fill: tint(st.Color, 0.6), Edge: st.Color},
+		{X: x + 0.19, Sum: b, Fill: Tint(st.Color, 0.6), Edge: st.Color},
 	}
 }
 
@@ -800,8 +800,8 @@ func barPair(x float64, st Style, a, b results.Summary) []bar {
 func pairLegend(dark, light string) []LegendEntry {
 	g := color.Gray{Y: 0x60}
 	return []LegendEntry{
-		{Label: dark, Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
-		{Label: light, Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
+		{Label: dark, Thumbs: []plot.Thumbnailer{BoxThumb{Fill: g, Edge: g}}},
+		{Label: light, Thumbs: []plot.Thumbnailer{BoxThumb{Fill: Tint(g, 0.6), Edge: g}}},
 	}
 }
 
@@ -812,7 +812,7 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 	return perFacet(d, func(c facetAxes) (*Figure, error) {
 		f, pt := c.f, c.largest
 		var names []string
-		var alloc, gc []bar
+		var alloc, gc []Bar
 		var all []results.Summary
 		for _, s := range d.Series(f) {
 			if IsReference(s.Strategy) {
@@ -825,8 +825,8 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 			st := StrategyStyle(s.Strategy)
 			x := float64(len(names))
 			names = append(names, s.Label())
-			alloc = append(alloc, bar{X: x, Sum: a, Fill: st.Color, Edge: st.Color})
-			gc = append(gc, bar{X: x, Sum: g, Fill: st.Color, Edge: st.Color})
+			alloc = append(alloc, Bar{X: x, Sum: a, Fill: st.Color, Edge: st.Color})
+			gc = append(gc, Bar{X: x, Sum: g, Fill: st.Color, Edge: st.Color})
 			all = append(all, a, g)
 		}
 		maxAlloc := barsTop(alloc)
@@ -840,8 +840,8 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 		fig := newFigure(KindAlloc, f,
 			barPanel("heap allocated"+who, bytesAxis("allocated", maxAlloc), names, 2, alloc, 0.7),
 			barPanel("GC cycles"+who, countAxis("GC cycles"), names, 2, gc, 0.7))
-		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
-		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", WorkersWord(pt.Workers), nReps(all)))
+		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers))
 		return fig, nil
 	})
 }
@@ -890,7 +890,7 @@ func (d *Dataset) modesFigure(workload, cache string) *Figure {
 	var cells [][]results.Run
 	for _, s := range d.Series(gf) {
 		g, p := d.Runs(gf, s, pt), d.Runs(pf, s, pt)
-		if len(g) == 0 || len(p) == 0 || len(values(g, MetricTime)) == 0 || len(values(p, MetricTime)) == 0 {
+		if len(g) == 0 || len(p) == 0 || len(MetricTime.Values(g)) == 0 || len(MetricTime.Values(p)) == 0 {
 			continue
 		}
 		series = append(series, s)
@@ -906,7 +906,7 @@ func (d *Dataset) modesFigure(workload, cache string) *Figure {
 	}
 	havePSS := true
 	for _, runs := range cells {
-		havePSS = havePSS && len(values(runs, MetricTreePSS)) > 0
+		havePSS = havePSS && len(MetricTreePSS.Values(runs)) > 0
 	}
 	if havePSS {
 		panels = append(panels, modePanel{MetricTreePSS.Label, "PSS", MetricTreePSS})
@@ -925,9 +925,9 @@ func (d *Dataset) modesFigure(workload, cache string) *Figure {
 	if havePSS {
 		memWords += " Whole-tree PSS is the run's PSS in goroutine mode and the parent's plus each worker's in process mode."
 	}
-	fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", workload, cache, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
+	fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", workload, cache, d.subtitle(FormatBytes(float64(pt.Size))+" file", WorkersWord(pt.Workers), nReps(all)))
 	fig.Caption = fmt.Sprintf("Time and memory of each strategy with goroutine workers (dark) and child-process workers (light) for workload %s, %s cache, on the %s fixture with %s. %s",
-		workload, cache, FormatBytes(float64(pt.Size)), workersWord(pt.Workers), memWords)
+		workload, cache, FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers), memWords)
 	return fig
 }
 
@@ -943,7 +943,7 @@ func (d *Dataset) pairPanels(a, b Facet, pt Point, series []Series, panels []mod
 	var all []results.Summary
 	var plots []*plot.Plot
 	for _, pn := range panels {
-		var bars []bar
+		var bars []Bar
 		for i, s := range series {
 			as, _ := d.Summary(a, s, pt, pn.m)
 			bs, _ := d.Summary(b, s, pt, pn.m)

@@ -128,7 +128,7 @@ func allByMachine(subs []*Dataset) ([]*Figure, error) {
 			return nil, fmt.Errorf("machine %s: %w", sub.Label, err)
 		}
 		for _, f := range fs {
-			f.onMachine(sub, slugs[i])
+			onMachine(f, sub, slugs[i])
 		}
 		figs = append(figs, fs...)
 	}
@@ -139,7 +139,7 @@ func allByMachine(subs []*Dataset) ([]*Figure, error) {
 // gains "_machine-SLUG", its subtitle starts with "machine LABEL" (unless
 // the label is the hardware the subtitle already ends with) and Machine is
 // set.
-func (f *Figure) onMachine(d *Dataset, slug string) {
+func onMachine(f *Figure, d *Dataset, slug string) {
 	f.Name += "_machine-" + slug
 	f.Machine = d.Label
 	if d.Label == d.Machine.Hardware() {
@@ -292,7 +292,7 @@ func crossMachines(d *Dataset, ms []MachineInfo) *crossTable {
 		f0.Machine = ""
 		for _, s := range d.Series(f) {
 			for _, p := range d.Points(f, s) {
-				v := values(d.Runs(f, s, p), MetricTime)
+				v := MetricTime.Values(d.Runs(f, s, p))
 				if len(v) == 0 {
 					continue
 				}
@@ -317,7 +317,7 @@ func crossMachines(d *Dataset, ms []MachineInfo) *crossTable {
 		case a.p.Workers != b.p.Workers:
 			return a.p.Workers < b.p.Workers
 		case a.s.Strategy != b.s.Strategy:
-			return lessStrategy(a.s.Strategy, b.s.Strategy)
+			return LessStrategy(a.s.Strategy, b.s.Strategy)
 		}
 		return a.s.Knobs < b.s.Knobs
 	})

@@ -3,10 +3,7 @@ package chart
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
-
-	"golang.org/x/perf/benchmath"
 
 	"github.com/fanbench/fanbench/internal/results"
 )
@@ -38,9 +35,9 @@ var memoryMetrics = []MemoryMetric{
 	{Metric: catalogued(results.UnitSumHWM)},
 }
 
-// candidates are the series of a facet that can be recommended: strategies,
+// Candidates are the series of a facet that can be recommended: strategies,
 // not the in-memory ceiling or reference commands.
-func (d *Dataset) candidates(f Facet) []Series {
+func (d *Dataset) Candidates(f Facet) []Series {
 	var out []Series
 	for _, s := range d.Series(f) {
 		if !IsCeiling(s.Strategy) && !IsReference(s.Strategy) {
@@ -58,7 +55,7 @@ func (d *Dataset) candidates(f Facet) []Series {
 func ChooseMemoryMetric(d *Dataset) MemoryMetric {
 	var cells, warm [][]results.Run
 	for _, f := range d.Facets() {
-		for _, s := range d.candidates(f) {
+		for _, s := range d.Candidates(f) {
 			for _, p := range d.Points(f, s) {
 				cells = append(cells, d.Runs(f, s, p))
 				if f.Cache != "cold" {
@@ -77,7 +74,7 @@ func ChooseMemoryMetric(d *Dataset) MemoryMetric {
 	for _, m := range memoryMetrics {
 		n := 0
 		for _, runs := range cells {
-			if len(values(runs, m.Metric)) > 0 {
+			if len(m.Metric.Values(runs)) > 0 {
 				n++
 			}
 		}
@@ -115,7 +112,7 @@ func (d *Dataset) pick(f Facet, cands []Series, p Point, m Metric) (Pick, bool) 
 	}
 	var rs []ranked
 	for _, s := range cands {
-		if v := values(d.Runs(f, s, p), m); len(v) > 0 {
+		if v := m.Values(d.Runs(f, s, p)); len(v) > 0 {
 			rs = append(rs, ranked{s, v, Summarize(v)})
 		}
 	}
@@ -129,18 +126,10 @@ func (d *Dataset) pick(f Facet, cands []Series, p Point, m Metric) (Pick, bool) 
 		if rs[0].sum.Median > 0 {
 			out.Ratio = rs[1].sum.Median / rs[0].sum.Median
 		}
-		out.P = mannWhitneyP(rs[0].v, rs[1].v)
+		out.P = results.MannWhitneyP(rs[0].v, rs[1].v)
 		out.Significant = out.P < Alpha
 	}
 	return out, true
-}
-
-// mannWhitneyP is the two-sided Mann-Whitney U p-value of two samples, as
-// benchstat computes it.
-func mannWhitneyP(a, b []float64) float64 {
-	th := &benchmath.Thresholds{CompareAlpha: Alpha}
-	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(a), th), benchmath.NewSample(slices.Clone(b), th))
-	return c.P
 }
 
 // Recommendation is one row of the recommendation table: for one cell of a
@@ -159,7 +148,7 @@ type Recommendation struct {
 func Recommend(d *Dataset, mem MemoryMetric) []Recommendation {
 	var out []Recommendation
 	for _, f := range d.Facets() {
-		cands := d.candidates(f)
+		cands := d.Candidates(f)
 		for _, p := range d.facetPoints(f, cands) {
 			r := Recommendation{Facet: f, Point: p}
 			r.Fastest, r.HasFastest = d.pick(f, cands, p, MetricTime)
@@ -303,5 +292,5 @@ func formatP(p float64) string {
 
 // pointWords is "16 MiB, 2 workers".
 func pointWords(p Point) string {
-	return FormatBytes(float64(p.Size)) + ", " + workersWord(p.Workers)
+	return FormatBytes(float64(p.Size)) + ", " + WorkersWord(p.Workers)
 }

@@ -42,7 +42,7 @@ func Cache(d *Dataset) ([]*Figure, error) {
 				continue
 			}
 			var names []string
-			var bars []bar
+			var bars []Bar
 			for _, s := range d.Series(cf) {
 				if IsCeiling(s.Strategy) || IsReference(s.Strategy) {
 					continue
@@ -59,7 +59,7 @@ func Cache(d *Dataset) ([]*Figure, error) {
 				continue
 			}
 			panels = append(panels, barPanel(mode+" mode", secondsAxis("time", barsTop(bars)), names, 2, bars, pairWidth))
-			where = append(where, fmt.Sprintf("%s with %s", FormatBytes(float64(pt.Size)), workersWord(pt.Workers)))
+			where = append(where, fmt.Sprintf("%s with %s", FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers)))
 			modes = append(modes, mode)
 		}
 		if len(panels) == 0 {
@@ -158,7 +158,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 			if IsCeiling(s.Strategy) {
 				continue
 			}
-			var tpts, mpts errPoints
+			var tpts, mpts ErrPoints
 			for _, size := range sizes {
 				pt := Point{size, W}
 				if why := d.refused[f][s][pt]; why != "" {
@@ -170,14 +170,14 @@ func Scale(d *Dataset) ([]*Figure, error) {
 					continue
 				}
 				all = append(all, t)
-				tpts = append(tpts, pointOf(float64(size), t, 1))
+				tpts = append(tpts, PointOf(float64(size), t, 1))
 				tLo, tHi = math.Min(tLo, t.Median), math.Max(tHi, t.Median)
 				if m, ok := d.Summary(f, s, pt, peak); ok {
-					mpts = append(mpts, pointOf(float64(size), m, 1))
+					mpts = append(mpts, PointOf(float64(size), m, 1))
 					mLo, mHi = math.Min(mLo, m.Median), math.Max(mHi, m.Median)
 				}
 			}
-			if err := fig.addScaleSeries(tp, mp, s, tpts, mpts, refusedSeriesIn(refused, s)); err != nil {
+			if err := addScaleSeries(fig, tp, mp, s, tpts, mpts, refusedSeriesIn(refused, s)); err != nil {
 				return nil, err
 			}
 		}
@@ -193,8 +193,8 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		if err := drawRefusals(fig.Panels, refused); err != nil {
 			return nil, err
 		}
-		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
-		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, workersWord(W))
+		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(WorkersWord(W), nReps(all)))
+		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, WorkersWord(W))
 		return fig, nil
 	})
 }
@@ -203,7 +203,7 @@ func Scale(d *Dataset) ([]*Figure, error) {
 // (tpts) on tp and its peak memory (mpts) on mp, without the lower error
 // bars a log axis cannot draw, and gives it a legend entry with the slope
 // fitted to its times, if it has times or was refused somewhere.
-func (fig *Figure) addScaleSeries(tp, mp *plot.Plot, s Series, tpts, mpts errPoints, refused bool) error {
+func addScaleSeries(fig *Figure, tp, mp *plot.Plot, s Series, tpts, mpts ErrPoints, refused bool) error {
 	st := StrategyStyle(s.Strategy)
 	xs, ys := make([]float64, len(tpts)), make([]float64, len(tpts))
 	for i, p := range tpts {
@@ -216,13 +216,13 @@ func (fig *Figure) addScaleSeries(tp, mp *plot.Plot, s Series, tpts, mpts errPoi
 	var th []plot.Thumbnailer
 	if len(tpts) > 0 {
 		var err error
-		if th, err = addSeries(tp, st, logSafe(tpts), nil); err != nil {
-			return fig.seriesError(s, err)
+		if th, err = AddSeries(tp, st, logSafe(tpts), nil, 0); err != nil {
+			return seriesError(fig, s, err)
 		}
 	}
 	if len(mpts) > 0 {
-		if _, err := addSeries(mp, st, logSafe(mpts), nil); err != nil {
-			return fig.seriesError(s, err)
+		if _, err := AddSeries(mp, st, logSafe(mpts), nil, 0); err != nil {
+			return seriesError(fig, s, err)
 		}
 	}
 	if len(tpts) > 0 || refused {
@@ -234,10 +234,10 @@ func (fig *Figure) addScaleSeries(tp, mp *plot.Plot, s Series, tpts, mpts errPoi
 // scalePlots are the two panels of the scale chart, time and peak memory,
 // both on log axes against file size spanning sizes (ascending).
 func scalePlots(sizes []int64) (tp, mp *plot.Plot) {
-	tp = newPlot("time", "file size (log scale)", "time (s, log scale)")
-	mp = newPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
+	tp = NewPlot("time", "file size (log scale)", "time (s, log scale)")
+	mp = NewPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
 	for _, p := range []*plot.Plot{tp, mp} {
-		logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+		LogRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
 		// Two panels side by side: at most four size labels each, so
 		// that "64 MiB" and "256 MiB" do not run into each other.
 		p.X.Tick.Marker = Log2BytesTicks{MaxLabels: 4}
@@ -297,7 +297,7 @@ func drawRefusals(panels []*plot.Plot, refused []refusal) error {
 				return err
 			}
 			for i := range lb.TextStyle {
-				lb.TextStyle[i] = textStyle(tickSize, false)
+				lb.TextStyle[i] = TextStyle(TickSize, false)
 				lb.TextStyle[i].Color = st.Color
 				lb.TextStyle[i].XAlign = draw.XRight
 				lb.TextStyle[i].YAlign = draw.YCenter
@@ -311,8 +311,8 @@ func drawRefusals(panels []*plot.Plot, refused []refusal) error {
 
 // logSafe drops the lower error bars that reach zero or below, which a log
 // axis cannot draw.
-func logSafe(pts errPoints) errPoints {
-	out := make(errPoints, len(pts))
+func logSafe(pts ErrPoints) ErrPoints {
+	out := make(ErrPoints, len(pts))
 	for i, p := range pts {
 		if p.Lo >= p.Y {
 			p.Lo = 0

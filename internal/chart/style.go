@@ -24,15 +24,15 @@ const (
 
 	titleSize  = 10.5
 	labelSize  = 9.5
-	tickSize   = 8.5
+	TickSize   = 8.5
 	legendSize = 8.5
 )
 
 // sans is the typeface of every text in a figure.
 var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
-// textStyle returns a plain text style in the figure typeface.
-func textStyle(size vg.Length, bold bool) text.Style {
+// TextStyle returns a plain text style in the figure typeface.
+func TextStyle(size vg.Length, bold bool) text.Style {
 	f := sans
 	if bold {
 		f.Weight = stdfnt.WeightBold
@@ -108,8 +108,8 @@ func strategyRank(name string) int {
 	return len(look.Strategies) + 1
 }
 
-// lessStrategy orders two strategy names for legends and tables.
-func lessStrategy(a, b string) bool {
+// LessStrategy orders two strategy names for legends and tables.
+func LessStrategy(a, b string) bool {
 	ra, rb := strategyRank(a), strategyRank(b)
 	if ra != rb {
 		return ra < rb
@@ -117,14 +117,14 @@ func lessStrategy(a, b string) bool {
 	return a < b
 }
 
-// tint mixes c with white: f=0 gives c, f=1 gives white.
-func tint(c color.Color, f float64) color.Color {
+// Tint mixes c with white: f=0 gives c, f=1 gives white.
+func Tint(c color.Color, f float64) color.Color {
 	r, g, b, _ := c.RGBA()
 	mix := func(v uint32) uint8 { return uint8(float64(v>>8)*(1-f) + 255*f) }
 	return color.NRGBA{R: mix(r), G: mix(g), B: mix(b), A: 0xFF}
 }
 
-// lineStyle returns a solid line of the given colour and width in points.
-func lineStyle(c color.Color, width float64, dashes ...vg.Length) draw.LineStyle {
+// LineStyle returns a solid line of the given colour and width in points.
+func LineStyle(c color.Color, width float64, dashes ...vg.Length) draw.LineStyle {
 	return draw.LineStyle{Color: c, Width: vg.Points(width), Dashes: dashes}
 }

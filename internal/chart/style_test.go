@@ -21,7 +21,7 @@ func TestStrategyStyles(t *testing.T) {
 			t.Errorf("strategies %s and %s share a style", other, l.Name)
 		}
 		seen[s] = l.Name
-		if i > 0 && !lessStrategy(look.Strategies[i-1].Name, l.Name) {
+		if i > 0 && !LessStrategy(look.Strategies[i-1].Name, l.Name) {
 			t.Errorf("%s is not ordered before %s", look.Strategies[i-1].Name, l.Name)
 		}
 	}
@@ -40,7 +40,7 @@ func TestStrategyStyles(t *testing.T) {
 			t.Errorf("StrategyStyle(%s) = %+v, want %+v", name, got, want)
 		}
 	}
-	if !lessStrategy("ceiling", "pread") || !lessStrategy("pread", "ref:wc") {
+	if !LessStrategy("ceiling", "pread") || !LessStrategy("pread", "ref:wc") {
 		t.Error("pread is not ordered after ceiling and before the reference commands")
 	}
 }

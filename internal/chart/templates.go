@@ -28,7 +28,7 @@ var funcs = template.FuncMap{
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Sprint(v)
 		}
-		return trimFloat(v, 4)
+		return TrimFloat(v, 4)
 	},
 }
 

@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/fanbench/fanbench/internal/results"
 )
 
 // TerminalWidth is the width the terminal summary fits: every line
@@ -124,12 +122,12 @@ func unstableCells(d *Dataset, mem MemoryMetric) []string {
 			for _, p := range d.Points(f, s) {
 				var why []string
 				for _, m := range []Metric{MetricTime, mem.Metric} {
-					v := values(d.Runs(f, s, p), m)
+					v := m.Values(d.Runs(f, s, p))
 					if len(v) == 0 {
 						continue
 					}
 					sum := Summarize(v)
-					switch spread := halfWidth(sum); {
+					switch spread := sum.RelHalfWidth(); {
 					case math.IsInf(spread, 0):
 						why = append(why, fmt.Sprintf("%s no interval (%d runs)", m.Name, sum.N))
 					case spread > UnstableSpread:
@@ -143,23 +141,6 @@ func unstableCells(d *Dataset, mem MemoryMetric) []string {
 		}
 	}
 	return out
-}
-
-// halfWidth is the larger distance from the median to an end of its
-// interval, as a share of the median: +Inf without an interval, 0 for a
-// zero median with a zero-width interval.
-func halfWidth(s results.Summary) float64 {
-	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo) || math.IsNaN(s.Hi) {
-		return math.Inf(1)
-	}
-	h := math.Max(s.Hi-s.Median, s.Median-s.Lo)
-	if h == 0 {
-		return 0
-	}
-	if s.Median == 0 {
-		return math.Inf(1)
-	}
-	return h / math.Abs(s.Median)
 }
 
 // wrap breaks first+text at spaces into lines of at most width columns
