@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -34,9 +35,9 @@ type Facet struct {
 // Slug is the facet as a file-name fragment: "count_goroutine_warm", with
 // "_machine-LABEL" appended when the facet names a machine.
 func (f Facet) Slug() string {
-	s := Slug(f.Workload) + "_" + Slug(f.Mode) + "_" + Slug(f.Cache)
+	s := plotkit.Slug(f.Workload) + "_" + plotkit.Slug(f.Mode) + "_" + plotkit.Slug(f.Cache)
 	if f.Machine != "" {
-		s += "_machine-" + Slug(f.Machine)
+		s += "_machine-" + plotkit.Slug(f.Machine)
 	}
 	return s
 }
@@ -262,7 +263,7 @@ func (d *Dataset) Series(f Facet) []Series {
 func sortSeries(ss []Series) {
 	sort.Slice(ss, func(i, j int) bool {
 		if ss[i].Strategy != ss[j].Strategy {
-			return LessStrategy(ss[i].Strategy, ss[j].Strategy)
+			return plotkit.LessStrategy(ss[i].Strategy, ss[j].Strategy)
 		}
 		return ss[i].Knobs < ss[j].Knobs
 	})
@@ -364,11 +365,11 @@ func throughputGB() Metric {
 func (m Metric) Format(v float64) string {
 	switch m.Unit {
 	case "s":
-		return FormatSeconds(v)
+		return plotkit.FormatSeconds(v)
 	case "B":
-		return FormatBytes(v)
+		return plotkit.FormatBytes(v)
 	}
-	return TrimFloat(v, 3)
+	return plotkit.TrimFloat(v, 3)
 }
 
 // Values are the metric's figures of runs, in order, leaving out runs

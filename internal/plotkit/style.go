@@ -1,4 +1,4 @@
-package chart
+package plotkit
 
 import (
 	"hash/fnv"
@@ -22,9 +22,12 @@ const (
 	// DPI is the resolution of the PNG files.
 	DPI = 150
 
+	// TickSize is the type size (points) of tick labels; small print in
+	// a plot (a bar's value, a line's label) is a point or two below it.
+	TickSize = 8.5
+
 	titleSize  = 10.5
 	labelSize  = 9.5
-	TickSize   = 8.5
 	legendSize = 8.5
 )
 

@@ -1,4 +1,4 @@
-package chart
+package plotkit
 
 import (
 	"testing"
@@ -42,5 +42,25 @@ func TestStrategyStyles(t *testing.T) {
 	}
 	if !LessStrategy("ceiling", "pread") || !LessStrategy("pread", "ref:wc") {
 		t.Error("pread is not ordered after ceiling and before the reference commands")
+	}
+}
+
+func TestStrategyStylesDistinct(t *testing.T) {
+	seen := map[string]string{}
+	for _, l := range look.Strategies {
+		s := l.Name
+		st := StrategyStyle(s)
+		r, g, b, _ := st.Color.RGBA()
+		key := string(rune(r)) + string(rune(g)) + string(rune(b))
+		if other, ok := seen[key]; ok {
+			t.Errorf("%s and %s share a colour", s, other)
+		}
+		seen[key] = s
+	}
+	if StrategyStyle("ref:wc").Color != grey {
+		t.Error("reference commands must be grey")
+	}
+	if StrategyStyle("ref:wc") != StrategyStyle("ref:wc") {
+		t.Error("styles must be stable")
 	}
 }

@@ -1,4 +1,4 @@
-package chart
+package plotkit
 
 import (
 	"math"
@@ -209,6 +209,20 @@ type PercentTicks struct{}
 // Ticks implements plot.Ticker.
 func (PercentTicks) Ticks(min, max float64) []plot.Tick {
 	return UnitTicks{Unit: 0.01, Suffix: "%"}.Ticks(min, max)
+}
+
+// PercentLogTicks labels a log axis of fractions as percentages ("10%").
+type PercentLogTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (PercentLogTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = TrimFloat(ticks[i].Value*100, 3) + "%"
+		}
+	}
+	return ticks
 }
 
 // TimeUnit picks seconds, milliseconds or microseconds for a time axis
