@@ -19,8 +19,13 @@ type ErrPoint struct{ X, Y, Lo, Hi float64 }
 // ErrPoints adapts []ErrPoint to plotter.XYer and plotter.YErrorer.
 type ErrPoints []ErrPoint
 
-func (e ErrPoints) Len() int                    { return len(e) }
+// Len implements plotter.XYer.
+func (e ErrPoints) Len() int { return len(e) }
+
+// XY implements plotter.XYer: the point's median at X.
 func (e ErrPoints) XY(i int) (float64, float64) { return e[i].X, e[i].Y }
+
+// YError implements plotter.YErrorer: the distances below and above.
 func (e ErrPoints) YError(i int) (float64, float64) {
 	return e[i].Lo, e[i].Hi
 }
