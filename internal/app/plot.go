@@ -9,6 +9,7 @@ import (
 	"github.com/fanbench/fanbench/internal/cli"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/report"
 	"github.com/fanbench/fanbench/internal/runner"
 )
 
@@ -39,14 +40,14 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 	if err := noteIncomplete(stdout, res); err != nil {
 		return err
 	}
-	paths, err := chart.Report(res, out)
+	paths, err := report.Write(res, out)
 	for _, p := range paths {
 		fmt.Fprintln(stdout, p)
 	}
 	if err != nil {
 		return err
 	}
-	return chart.WriteSummary(stdout, res, useColor(stdout))
+	return report.WriteSummary(stdout, res, useColor(stdout))
 }
 
 // noteIncomplete marks the report of an experiment that has not finished:

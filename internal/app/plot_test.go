@@ -30,15 +30,15 @@ func TestPlotCommand(t *testing.T) {
 	if code := Run(&stdout, &stderr, []string{"report", dir, "--out", out}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	// The paths, then the terminal summary (the chart package's golden
+	// The paths, then the terminal summary (the report package's golden
 	// summary of the same synthetic folder; no colour off a terminal).
 	paths, summary, ok := strings.Cut(stdout.String(), "verdict (")
-	golden, err := os.ReadFile(filepath.Join("..", "chart", "testdata", "summary_golden.txt"))
+	golden, err := os.ReadFile(filepath.Join("..", "report", "testdata", "summary_golden.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !ok || "verdict ("+summary != string(golden) {
-		t.Errorf("report's summary differs from ../chart/testdata/summary_golden.txt:\n%s", stdout.String())
+		t.Errorf("report's summary differs from ../report/testdata/summary_golden.txt:\n%s", stdout.String())
 	}
 	lines := strings.Fields(paths)
 	var html, svg bool

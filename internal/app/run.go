@@ -17,6 +17,7 @@ import (
 	"github.com/fanbench/fanbench/internal/chart"
 	"github.com/fanbench/fanbench/internal/cli"
 	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/report"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
 )
@@ -220,7 +221,7 @@ func runOutcome(stdout io.Writer, sum *runner.Summary, advisory, quick bool) err
 	failedClaims := writeClaimSummary(stdout, groups)
 	if sum.Runs > 0 {
 		if res, err := chart.Load(sum.Dir); err == nil {
-			if err := chart.WriteSummary(stdout, res, useColor(stdout)); err != nil {
+			if err := report.WriteSummary(stdout, res, useColor(stdout)); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/recorder"
 
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
 )
@@ -43,7 +44,7 @@ func texts(t *testing.T, p *plot.Plot) []string {
 }
 
 // figureOf builds the figures of build from runs and returns the one named name.
-func figureOf(t *testing.T, build Builder, runs []results.Run, name string) *Figure {
+func figureOf(t *testing.T, build Builder, runs []results.Run, name string) *plotkit.Figure {
 	t.Helper()
 	d, err := NewDataset(runs, results.Machine{CPUModel: "synthetic", Cores: 2})
 	if err != nil {
@@ -94,7 +95,7 @@ func TestByteAndTimeUnits(t *testing.T) {
 		max  float64
 		want string
 	}{{512, "B"}, {12 << 10, "KiB"}, {12 << 20, "MiB"}, {2 << 30, "GiB"}} {
-		if _, got := ByteUnit(tc.max); got != tc.want {
+		if _, got := plotkit.ByteUnit(tc.max); got != tc.want {
 			t.Errorf("ByteUnit(%g) = %s, want %s", tc.max, got, tc.want)
 		}
 	}
@@ -103,7 +104,7 @@ func TestByteAndTimeUnits(t *testing.T) {
 		size float64
 		want string
 	}{{300e-9, 1e-9, "ns"}, {40e-6, 1e-6, "µs"}, {0.012, 1e-3, "ms"}, {2.5, 1, "s"}} {
-		if size, got := SecondsUnit(tc.max); got != tc.want || size != tc.size {
+		if size, got := plotkit.SecondsUnit(tc.max); got != tc.want || size != tc.size {
 			t.Errorf("SecondsUnit(%g) = %g %s, want %g %s", tc.max, size, got, tc.size, tc.want)
 		}
 	}
@@ -112,8 +113,8 @@ func TestByteAndTimeUnits(t *testing.T) {
 		maxMs, size float64
 		want        string
 	}{{0.4, 1e-3, "µs"}, {40, 1, "ms"}, {2500, 1000, "s"}} {
-		if size, got := timeUnit(tc.maxMs); got != tc.want || size != tc.size {
-			t.Errorf("timeUnit(%g ms) = %g %s, want %g %s", tc.maxMs, size, got, tc.size, tc.want)
+		if size, got := plotkit.TimeUnit(tc.maxMs); got != tc.want || size != tc.size {
+			t.Errorf("TimeUnit(%g ms) = %g %s, want %g %s", tc.maxMs, size, got, tc.size, tc.want)
 		}
 	}
 }
@@ -126,7 +127,7 @@ func TestIntegerTicks(t *testing.T) {
 		want string
 	}{{2.1, "0,1,2"}, {1, "0,1"}, {12, "0,5,10"}} {
 		var labels []string
-		for _, tk := range (UnitTicks{Integer: true}).Ticks(0, tc.max) {
+		for _, tk := range (plotkit.UnitTicks{Integer: true}).Ticks(0, tc.max) {
 			if tk.Value != float64(int(tk.Value)) {
 				t.Errorf("max %g: tick at %g", tc.max, tk.Value)
 			}

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -28,7 +29,7 @@ const (
 
 // Builder makes one kind of figure for every facet where it has something
 // to show.
-type Builder func(d *Dataset) ([]*Figure, error)
+type Builder func(d *Dataset) ([]*plotkit.Figure, error)
 
 // Builders lists every chart kind in report order.
 var Builders = []struct {
@@ -48,11 +49,11 @@ var Builders = []struct {
 
 // All builds every figure the dataset supports, in report order; with
 // several machines, each machine's figures from its own runs, in turn.
-func All(d *Dataset) ([]*Figure, error) {
+func All(d *Dataset) ([]*plotkit.Figure, error) {
 	if subs := d.Machines(); len(subs) > 0 {
 		return allByMachine(subs)
 	}
-	var figs []*Figure
+	var figs []*plotkit.Figure
 	for _, b := range Builders {
 		fs, err := b.Build(d)
 		if err != nil {
@@ -142,8 +143,8 @@ func logAxis(a *plot.Axis, ss []results.Summary, unit float64) {
 	a.Min, a.Max = lo/1.25, hi*1.25
 }
 
-// workersWord is "1 worker" or "8 workers".
-func workersWord(w int) string {
+// WorkersWord is "1 worker" or "8 workers".
+func WorkersWord(w int) string {
 	if w == 1 {
 		return "1 worker"
 	}
@@ -151,11 +152,11 @@ func workersWord(w int) string {
 }
 
 // seriesEntry is a legend entry for a strategy series drawn as a line with markers.
-func seriesEntry(label string, st Style, thumbs []plot.Thumbnailer) LegendEntry {
+func seriesEntry(label string, st plotkit.Style, thumbs []plot.Thumbnailer) plotkit.LegendEntry {
 	if thumbs == nil {
-		thumbs = []plot.Thumbnailer{lineThumb(lineStyle(st.Color, 1.2)), glyphThumb(st)}
+		thumbs = []plot.Thumbnailer{plotkit.LineThumb(plotkit.LineStyle(st.Color, 1.2)), plotkit.GlyphThumb(st)}
 	}
-	return LegendEntry{Label: label, Thumbs: thumbs}
+	return plotkit.LegendEntry{Label: label, Thumbs: thumbs}
 }
 
 // pickWorkers returns w if the series has runs at (size, w) for any size,
@@ -172,22 +173,22 @@ func (d *Dataset) pickWorkers(f Facet, s Series, w int) int {
 }
 
 // newFigure is a figure of a kind for one facet, drawing panels.
-func newFigure(kind string, f Facet, panels ...*plot.Plot) *Figure {
-	return &Figure{Name: kind + "_" + f.Slug(), Kind: kind, Panels: panels}
+func newFigure(kind string, f Facet, panels ...*plot.Plot) *plotkit.Figure {
+	return &plotkit.Figure{Name: kind + "_" + f.Slug(), Kind: kind, Panels: panels}
 }
 
 // seriesError wraps err, which drawing series s on the figure returned,
 // with the figure's and the series' names.
-func (fig *Figure) seriesError(s Series, err error) error {
+func seriesError(fig *plotkit.Figure, s Series, err error) error {
 	return fmt.Errorf("%s %s: %w", fig.Name, s.Label(), err)
 }
 
 // sizePlot is a panel of yLabel against file size on a log axis spanning
 // sizes (ascending), its y axis from zero with the given ticks.
 func sizePlot(yLabel string, sizes []int64, yTicks plot.Ticker) *plot.Plot {
-	p := newPlot("", "file size (log scale)", yLabel)
-	logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
-	p.X.Tick.Marker = Log2BytesTicks{}
+	p := plotkit.NewPlot("", "file size (log scale)", yLabel)
+	plotkit.LogRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+	p.X.Tick.Marker = plotkit.Log2BytesTicks{}
 	p.Y.Tick.Marker = yTicks
 	p.Y.Min = 0
 	return p
@@ -196,9 +197,9 @@ func sizePlot(yLabel string, sizes []int64, yTicks plot.Ticker) *plot.Plot {
 // workersPlot is a panel of yLabel against the worker count on a log axis
 // spanning ws (ascending).
 func workersPlot(yLabel string, ws []int) *plot.Plot {
-	p := newPlot("", "workers (log scale)", yLabel)
-	logRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
-	p.X.Tick.Marker = Log2Ticks{}
+	p := plotkit.NewPlot("", "workers (log scale)", yLabel)
+	plotkit.LogRange(&p.X, float64(ws[0]), float64(ws[len(ws)-1]))
+	p.X.Tick.Marker = plotkit.Log2Ticks{}
 	return p
 }
 
@@ -207,25 +208,25 @@ func workersPlot(yLabel string, ws []int) *plot.Plot {
 // when it has no runs there (its label then says which), with its value at
 // each cell from at (false: nothing to draw there). Series are dodged
 // sideways so that their bars do not overlap. It returns the summaries drawn.
-func (d *Dataset) linesBySize(fig *Figure, p *plot.Plot, c facetAxes, at func(s Series, pt Point) (results.Summary, bool)) ([]results.Summary, error) {
+func (d *Dataset) linesBySize(fig *plotkit.Figure, p *plot.Plot, c facetAxes, at func(s Series, pt Point) (results.Summary, bool)) ([]results.Summary, error) {
 	W := c.largest.Workers
 	series := d.Series(c.f)
 	var all []results.Summary
 	for i, s := range series {
 		w := d.pickWorkers(c.f, s, W)
-		var pts errPoints
+		var pts plotkit.ErrPoints
 		for _, size := range c.sizes {
 			sum, ok := at(s, Point{size, w})
 			if !ok {
 				continue
 			}
 			all = append(all, sum)
-			pts = append(pts, pointOf(dodge(float64(size), i, len(series), 0.05), sum, 1))
+			pts = append(pts, plotkit.PointOf(plotkit.Dodge(float64(size), i, len(series), 0.05), sum, 1))
 		}
 		if len(pts) == 0 {
 			continue
 		}
-		if err := fig.addStrategyLine(p, s, workersLabel(s, w, W), pts); err != nil {
+		if err := addStrategyLine(fig, p, s, workersLabel(s, w, W), pts); err != nil {
 			return nil, err
 		}
 	}
@@ -237,19 +238,19 @@ func (d *Dataset) linesBySize(fig *Figure, p *plot.Plot, c facetAxes, at func(s 
 // what the chart shows, caption the sentence that says it, and the two
 // name the facet and the worker count after them; all are the summaries
 // drawn.
-func (fig *Figure) describeBySize(d *Dataset, c facetAxes, title, caption string, all []results.Summary) {
-	with := workersWord(c.largest.Workers)
+func describeBySize(fig *plotkit.Figure, d *Dataset, c facetAxes, title, caption string, all []results.Summary) {
+	with := WorkersWord(c.largest.Workers)
 	fig.Title = fmt.Sprintf("%s — %s\n%s", title, c.f, d.subtitle(with, nReps(all)))
 	fig.Caption = fmt.Sprintf("%s for %s, with %s.", caption, c.f, with)
 }
 
 // addStrategyLine draws a strategy's series on p as a line with markers
 // and adds it to the figure's legend under label.
-func (fig *Figure) addStrategyLine(p *plot.Plot, s Series, label string, pts errPoints) error {
-	st := StrategyStyle(s.Strategy)
-	th, err := addSeries(p, st, pts, nil)
+func addStrategyLine(fig *plotkit.Figure, p *plot.Plot, s Series, label string, pts plotkit.ErrPoints) error {
+	st := plotkit.StrategyStyle(s.Strategy)
+	th, err := plotkit.AddSeries(p, st, pts, nil, 0)
 	if err != nil {
-		return fig.seriesError(s, err)
+		return seriesError(fig, s, err)
 	}
 	fig.Legend = append(fig.Legend, seriesEntry(label, st, th))
 	return nil
@@ -259,7 +260,7 @@ func (fig *Figure) addStrategyLine(p *plot.Plot, s Series, label string, pts err
 // not the chart's W.
 func workersLabel(s Series, w, W int) string {
 	if w != W {
-		return s.Label() + " (" + workersWord(w) + ")"
+		return s.Label() + " (" + WorkersWord(w) + ")"
 	}
 	return s.Label()
 }
@@ -276,8 +277,8 @@ type facetAxes struct {
 
 // perFacet builds at most one figure for each facet, in facet order: build
 // returns nil for a facet with nothing to show.
-func perFacet(d *Dataset, build func(c facetAxes) (*Figure, error)) ([]*Figure, error) {
-	var figs []*Figure
+func perFacet(d *Dataset, build func(c facetAxes) (*plotkit.Figure, error)) ([]*plotkit.Figure, error) {
+	var figs []*plotkit.Figure
 	for _, f := range d.Facets() {
 		c := facetAxes{f: f, sizes: d.Sizes(f), ws: d.Workers(f)}
 		c.largest = Point{c.sizes[len(c.sizes)-1], c.ws[len(c.ws)-1]}
@@ -295,13 +296,13 @@ func perFacet(d *Dataset, build func(c facetAxes) (*Figure, error)) ([]*Figure, 
 // Throughput charts throughput against file size, one line per strategy, at
 // the facet's largest worker count. Facets with a single size are skipped.
 // The charts of all facets share their y scale (shareLogY).
-func Throughput(d *Dataset) ([]*Figure, error) {
+func Throughput(d *Dataset) ([]*plotkit.Figure, error) {
 	var drawn []yPanel
-	figs, err := perFacet(d, func(c facetAxes) (*Figure, error) {
+	figs, err := perFacet(d, func(c facetAxes) (*plotkit.Figure, error) {
 		if len(c.sizes) < 2 {
 			return nil, nil
 		}
-		p := sizePlot("throughput (GB/s)", c.sizes, UnitTicks{})
+		p := sizePlot("throughput (GB/s)", c.sizes, plotkit.UnitTicks{})
 		fig := newFigure(KindThroughput, c.f, p)
 		all, err := d.linesBySize(fig, p, c, func(s Series, pt Point) (results.Summary, bool) {
 			return d.Summary(c.f, s, pt, MetricThroughput)
@@ -310,7 +311,7 @@ func Throughput(d *Dataset) ([]*Figure, error) {
 			return nil, err
 		}
 		drawn = append(drawn, yPanel{p, all})
-		fig.describeBySize(d, c, "Throughput vs file size", "Bytes processed per second (decimal GB/s) against the fixture size", all)
+		describeBySize(fig, d, c, "Throughput vs file size", "Bytes processed per second (decimal GB/s) against the fixture size", all)
 		return fig, nil
 	})
 	if shareLogY(drawn, plot.LogTicks{Prec: -1}) {
@@ -347,20 +348,6 @@ func shareLogY(panels []yPanel, ticks plot.Ticker) bool {
 	return true
 }
 
-// percentLogTicks labels a log axis of fractions as percentages ("10%").
-type percentLogTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (percentLogTicks) Ticks(min, max float64) []plot.Tick {
-	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = trimFloat(ticks[i].Value*100, 3) + "%"
-		}
-	}
-	return ticks
-}
-
 // memoryLine is one metric of the peak-memory chart and the dashes of its
 // lines.
 type memoryLine struct {
@@ -377,7 +364,7 @@ func (d *Dataset) memoryLines(c facetAxes, series []Series, size int64) (lines [
 	var cells [][]results.Run
 	for _, s := range series {
 		for _, w := range c.ws {
-			if runs := d.Runs(c.f, s, Point{size, w}); !IsReference(s.Strategy) && len(runs) > 0 {
+			if runs := d.Runs(c.f, s, Point{size, w}); !plotkit.IsReference(s.Strategy) && len(runs) > 0 {
 				cells = append(cells, runs)
 			}
 		}
@@ -403,7 +390,7 @@ func (d *Dataset) memoryPlot(c facetAxes, series []Series, size int64, lines []m
 		for _, w := range c.ws {
 			runs := d.Runs(c.f, s, Point{size, w})
 			for _, l := range lines {
-				for _, v := range values(runs, l.m) {
+				for _, v := range l.m.Values(runs) {
 					peak = math.Max(peak, v)
 					low = math.Min(low, v)
 				}
@@ -413,16 +400,16 @@ func (d *Dataset) memoryPlot(c facetAxes, series []Series, size int64, lines []m
 	if peak == 0 {
 		return nil
 	}
-	unit, uname := ByteUnit(peak)
+	unit, uname := plotkit.ByteUnit(peak)
 	p := workersPlot("peak memory ("+uname+")", c.ws)
 	if low > 0 && peak/low > 20 {
 		// Peaks spanning orders of magnitude: a log axis keeps the
 		// small ones readable.
 		p.Y.Label.Text = "peak memory (log scale)"
-		logRange(&p.Y, low, peak)
-		p.Y.Tick.Marker = Log2BytesTicks{MaxLabels: 7}
+		plotkit.LogRange(&p.Y, low, peak)
+		p.Y.Tick.Marker = plotkit.Log2BytesTicks{MaxLabels: 7}
 	} else {
-		p.Y.Tick.Marker = UnitTicks{Unit: unit}
+		p.Y.Tick.Marker = plotkit.UnitTicks{Unit: unit}
 		p.Y.Min = 0
 	}
 	return p
@@ -433,8 +420,8 @@ func (d *Dataset) memoryPlot(c facetAxes, series []Series, size int64, lines []m
 // whole process tree's peak (dotted) as one like-for-like figure for every
 // strategy (memoryLines). Each line style is one metric for all
 // strategies. Facets with a single worker count are skipped.
-func Memory(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(c facetAxes) (*Figure, error) {
+func Memory(d *Dataset) ([]*plotkit.Figure, error) {
+	return perFacet(d, func(c facetAxes) (*plotkit.Figure, error) {
 		if len(c.ws) < 2 {
 			return nil, nil
 		}
@@ -449,24 +436,24 @@ func Memory(d *Dataset) ([]*Figure, error) {
 		used := make([]bool, len(lines))
 		var all []results.Summary
 		for i, s := range series {
-			st := StrategyStyle(s.Strategy)
+			st := plotkit.StrategyStyle(s.Strategy)
 			drawn := false
 			for li, l := range lines {
-				if li == 2 && IsReference(s.Strategy) {
+				if li == 2 && plotkit.IsReference(s.Strategy) {
 					continue // a reference command has no process tree of its own
 				}
-				var pts errPoints
+				var pts plotkit.ErrPoints
 				for _, w := range c.ws {
 					if sum, ok := d.Summary(c.f, s, Point{size, w}, l.m); ok {
 						all = append(all, sum)
-						pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
+						pts = append(pts, plotkit.PointOf(plotkit.Dodge(float64(w), i, len(series), 0.03), sum, 1))
 					}
 				}
 				if len(pts) == 0 {
 					continue
 				}
-				if _, err := addSeries(p, st, pts, l.dashes); err != nil {
-					return nil, fig.seriesError(s, err)
+				if _, err := plotkit.AddSeries(p, st, pts, l.dashes, 0); err != nil {
+					return nil, seriesError(fig, s, err)
 				}
 				used[li], drawn = true, true
 			}
@@ -475,7 +462,7 @@ func Memory(d *Dataset) ([]*Figure, error) {
 			}
 		}
 		fig.Legend = append(fig.Legend, memoryLegend(c.f, lines, used, tree)...)
-		fig.Title = fmt.Sprintf("Peak memory vs workers — %s\n%s", c.f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
+		fig.Title = fmt.Sprintf("Peak memory vs workers — %s\n%s", c.f, d.subtitle(plotkit.FormatBytes(float64(size))+" file", nReps(all)))
 		treeWords := ""
 		if haveTree {
 			treeWords = fmt.Sprintf(" The dotted line is the %s for every strategy: %s.", tree.Label, tree.Meaning)
@@ -484,22 +471,22 @@ func Memory(d *Dataset) ([]*Figure, error) {
 		if c.f.Mode == "process" {
 			who = "the parent process's"
 		}
-		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM) and proportional set size (PSS) of %s against the worker count for %s, on the %s fixture.%s", who, c.f, FormatBytes(float64(size)), treeWords)
+		fig.Caption = fmt.Sprintf("Peak resident memory (VmHWM) and proportional set size (PSS) of %s against the worker count for %s, on the %s fixture.%s", who, c.f, plotkit.FormatBytes(float64(size)), treeWords)
 		return fig, nil
 	})
 }
 
 // memoryLegend is the legend of the peak-memory chart's line styles, one
 // grey entry for each metric some line was drawn in.
-func memoryLegend(f Facet, lines []memoryLine, used []bool, tree MemoryMetric) []LegendEntry {
+func memoryLegend(f Facet, lines []memoryLine, used []bool, tree MemoryMetric) []plotkit.LegendEntry {
 	names := []string{MetricPeakRSS.Label + " (VmHWM)", MetricPSS.Label, tree.Label}
 	if f.Mode == "process" {
 		names[0], names[1] = "parent "+MetricPeakRSS.Label, "parent "+MetricPSS.Label
 	}
-	var legend []LegendEntry
+	var legend []plotkit.LegendEntry
 	for li, l := range lines {
 		if used[li] {
-			legend = append(legend, LegendEntry{Label: names[li], Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, l.dashes...))}})
+			legend = append(legend, plotkit.LegendEntry{Label: names[li], Thumbs: []plot.Thumbnailer{plotkit.LineThumb(plotkit.LineStyle(color.Gray{Y: 0x50}, 1.2, l.dashes...))}})
 		}
 	}
 	return legend
@@ -508,24 +495,24 @@ func memoryLegend(f Facet, lines []memoryLine, used []bool, tree MemoryMetric) [
 // Speedup charts each strategy's speed-up against worker count at the
 // facet's largest size: the median time at the smallest worker count
 // divided by each repetition's time at W, with the ideal linear speed-up.
-func Speedup(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(c facetAxes) (*Figure, error) {
+func Speedup(d *Dataset) ([]*plotkit.Figure, error) {
+	return perFacet(d, func(c facetAxes) (*plotkit.Figure, error) {
 		if len(c.ws) < 2 {
 			return nil, nil
 		}
 		ws, size := c.ws, c.largest.Size
 		p := workersPlot("speed-up (×, log scale)", ws)
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = Log2Ticks{}
+		p.Y.Tick.Marker = plotkit.Log2Ticks{}
 		fig := newFigure(KindSpeedup, c.f, p)
 		series := d.Series(c.f)
 		var all []results.Summary
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for i, s := range series {
-			var pts errPoints
+			var pts plotkit.ErrPoints
 			base := math.NaN()
 			for _, w := range ws {
-				t := values(d.Runs(c.f, s, Point{size, w}), MetricTime)
+				t := MetricTime.Values(d.Runs(c.f, s, Point{size, w}))
 				if len(t) == 0 {
 					continue
 				}
@@ -538,13 +525,13 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 				}
 				sum := Summarize(sp)
 				all = append(all, sum)
-				pts = append(pts, pointOf(dodge(float64(w), i, len(series), 0.03), sum, 1))
+				pts = append(pts, plotkit.PointOf(plotkit.Dodge(float64(w), i, len(series), 0.03), sum, 1))
 				lo, hi = math.Min(lo, sum.Median-sum.ErrLow()), math.Max(hi, sum.Median+sum.ErrHigh())
 			}
 			if len(pts) < 2 {
 				continue
 			}
-			if err := fig.addStrategyLine(p, s, s.Label(), pts); err != nil {
+			if err := addStrategyLine(fig, p, s, s.Label(), pts); err != nil {
 				return nil, err
 			}
 		}
@@ -555,17 +542,17 @@ func Speedup(d *Dataset) ([]*Figure, error) {
 		for _, w := range ws {
 			ideal = append(ideal, plotter.XY{X: float64(w), Y: float64(w) / float64(ws[0])})
 		}
-		ils := lineStyle(color.Gray{Y: 0x70}, 1, vg.Points(5), vg.Points(3))
-		th, err := addPlainLine(p, ideal, ils)
+		ils := plotkit.LineStyle(color.Gray{Y: 0x70}, 1, vg.Points(5), vg.Points(3))
+		th, err := plotkit.AddPlainLine(p, ideal, ils)
 		if err != nil {
 			return nil, fmt.Errorf("%s ideal: %w", fig.Name, err)
 		}
-		fig.Legend = append(fig.Legend, LegendEntry{Label: "ideal (linear)", Thumbs: []plot.Thumbnailer{th}})
+		fig.Legend = append(fig.Legend, plotkit.LegendEntry{Label: "ideal (linear)", Thumbs: []plot.Thumbnailer{th}})
 		lo = math.Min(lo, 1)
 		hi = math.Max(hi, float64(ws[len(ws)-1])/float64(ws[0]))
 		p.Y.Min, p.Y.Max = lo/math.Pow(2, 0.25), hi*math.Pow(2, 0.25)
-		fig.Title = fmt.Sprintf("Speed-up vs workers — %s\n%s", c.f, d.subtitle(FormatBytes(float64(size))+" file", nReps(all)))
-		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", workersWord(ws[0]), c.f, FormatBytes(float64(size)))
+		fig.Title = fmt.Sprintf("Speed-up vs workers — %s\n%s", c.f, d.subtitle(plotkit.FormatBytes(float64(size))+" file", nReps(all)))
+		fig.Caption = fmt.Sprintf("Median time at %s divided by the time at each worker count for %s, on the %s fixture; the dashed line is perfect linear scaling.", WorkersWord(ws[0]), c.f, plotkit.FormatBytes(float64(size)))
 		return fig, nil
 	})
 }
@@ -576,7 +563,7 @@ func (d *Dataset) ceilingSeries(workload, cache string) (Facet, Series, bool) {
 	cf := Facet{Workload: workload, Mode: "goroutine", Cache: cache}
 	var found []Series
 	for _, s := range d.Series(cf) {
-		if IsCeiling(s.Strategy) {
+		if plotkit.IsCeiling(s.Strategy) {
 			found = append(found, s)
 		}
 	}
@@ -591,24 +578,24 @@ func (d *Dataset) ceilingSeries(workload, cache string) (Facet, Series, bool) {
 // size and workers, goroutine mode), against file size at the facet's
 // largest worker count. Each repetition's throughput is divided by the
 // ceiling's median throughput.
-func Efficiency(d *Dataset) ([]*Figure, error) {
+func Efficiency(d *Dataset) ([]*plotkit.Figure, error) {
 	var drawn []yPanel
-	figs, err := perFacet(d, func(c facetAxes) (*Figure, error) {
+	figs, err := perFacet(d, func(c facetAxes) (*plotkit.Figure, error) {
 		cf, cs, ok := d.ceilingSeries(c.f.Workload, c.f.Cache)
 		if !ok || len(c.sizes) < 2 {
 			return nil, nil
 		}
-		p := sizePlot("throughput as a share of the ceiling", c.sizes, PercentTicks{})
+		p := sizePlot("throughput as a share of the ceiling", c.sizes, plotkit.PercentTicks{})
 		fig := newFigure(KindEfficiency, c.f, p)
 		all, err := d.linesBySize(fig, p, c, func(s Series, pt Point) (results.Summary, bool) {
-			if IsCeiling(s.Strategy) {
+			if plotkit.IsCeiling(s.Strategy) {
 				return results.Summary{}, false
 			}
 			ceil, ok := d.Summary(cf, cs, pt, MetricThroughput)
 			if !ok || ceil.Median <= 0 {
 				return results.Summary{}, false
 			}
-			tp := values(d.Runs(c.f, s, pt), MetricThroughput)
+			tp := MetricThroughput.Values(d.Runs(c.f, s, pt))
 			if len(tp) == 0 {
 				return results.Summary{}, false
 			}
@@ -623,13 +610,13 @@ func Efficiency(d *Dataset) ([]*Figure, error) {
 		if len(fig.Legend) == 0 {
 			return nil, nil
 		}
-		p.Add(hline{Y: 1, Style: lineStyle(StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
+		p.Add(plotkit.HLine{Y: 1, Style: plotkit.LineStyle(plotkit.StrategyStyle("ceiling").Color, 0.8, vg.Points(5), vg.Points(3)), Label: "ceiling = 100%"})
 		p.Y.Max = math.Max(p.Y.Max, 1.1)
 		drawn = append(drawn, yPanel{p, all})
-		fig.describeBySize(d, c, "Share of the ceiling vs file size", "Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers)", all)
+		describeBySize(fig, d, c, "Share of the ceiling vs file size", "Throughput of each strategy divided by the median throughput of the in-memory ceiling (goroutine mode, same workload, size and workers)", all)
 		return fig, nil
 	})
-	if shareLogY(drawn, percentLogTicks{}) {
+	if shareLogY(drawn, plotkit.PercentLogTicks{}) {
 		for _, yp := range drawn {
 			yp.p.Y.Label.Text = "throughput as a share of the ceiling (log scale)"
 			yp.p.Y.Max = math.Max(yp.p.Y.Max, 1.25) // the ceiling line
@@ -647,8 +634,8 @@ type timelineRun struct {
 // Timeline charts sampled whole-tree RSS over time for the facet's largest
 // size and worker count, one line per strategy, from the repetition with the
 // median time. Facets without sampled runs at that cell are skipped.
-func Timeline(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(c facetAxes) (*Figure, error) {
+func Timeline(d *Dataset) ([]*plotkit.Figure, error) {
+	return perFacet(d, func(c facetAxes) (*plotkit.Figure, error) {
 		pt := c.largest
 		var lines []timelineRun
 		var maxT, maxB float64
@@ -666,16 +653,16 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		if len(lines) == 0 || maxB == 0 {
 			return nil, nil
 		}
-		tu, tname := timeUnit(maxT)
-		bu, bname := ByteUnit(maxB)
-		p := newPlot("", "time since run start ("+tname+")", "whole-tree RSS ("+bname+")")
-		p.X.Tick.Marker = UnitTicks{Unit: 1}
-		p.Y.Tick.Marker = UnitTicks{Unit: bu}
+		tu, tname := plotkit.TimeUnit(maxT)
+		bu, bname := plotkit.ByteUnit(maxB)
+		p := plotkit.NewPlot("", "time since run start ("+tname+")", "whole-tree RSS ("+bname+")")
+		p.X.Tick.Marker = plotkit.UnitTicks{Unit: 1}
+		p.Y.Tick.Marker = plotkit.UnitTicks{Unit: bu}
 		p.X.Min, p.Y.Min = 0, 0
 		fig := newFigure(KindTimeline, c.f, p)
 		havePSS := false
 		for _, l := range lines {
-			pss, err := fig.addTimeline(p, l, tu)
+			pss, err := addTimeline(fig, p, l, tu)
 			if err != nil {
 				return nil, err
 			}
@@ -684,16 +671,16 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 		if havePSS {
 			p.Y.Label.Text = "whole-tree memory (" + bname + ")"
 			fig.Legend = append(fig.Legend,
-				LegendEntry{Label: "RSS", Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2))}},
-				LegendEntry{Label: "PSS", Thumbs: []plot.Thumbnailer{lineThumb(lineStyle(color.Gray{Y: 0x50}, 1.2, dashPSS...))}})
+				plotkit.LegendEntry{Label: "RSS", Thumbs: []plot.Thumbnailer{plotkit.LineThumb(plotkit.LineStyle(color.Gray{Y: 0x50}, 1.2))}},
+				plotkit.LegendEntry{Label: "PSS", Thumbs: []plot.Thumbnailer{plotkit.LineThumb(plotkit.LineStyle(color.Gray{Y: 0x50}, 1.2, dashPSS...))}})
 		}
 		every := lines[0].run.SampleEveryMs
 		sampling := "sampled"
 		if every > 0 {
-			sampling = fmt.Sprintf("sampled every %s ms", trimFloat(every, 3))
+			sampling = fmt.Sprintf("sampled every %s ms", plotkit.TrimFloat(every, 3))
 		}
-		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", c.f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), "median-time run, "+sampling))
-		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", c.f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		fig.Title = fmt.Sprintf("Memory over time — %s\n%s", c.f, d.subtitle(plotkit.FormatBytes(float64(pt.Size))+" file", WorkersWord(pt.Workers), "median-time run, "+sampling))
+		fig.Caption = fmt.Sprintf("Whole-tree resident memory over one run of each strategy (the repetition with the median time) for %s, on the %s fixture with %s; the legend gives each run's measured time.", c.f, plotkit.FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers))
 		return fig, nil
 	})
 }
@@ -703,8 +690,8 @@ func Timeline(d *Dataset) ([]*Figure, error) {
 // tell strategies apart in grey print), its PSS dashed where it has more
 // than one sample, and adds the run to the legend. It reports whether it
 // drew a PSS line.
-func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, error) {
-	st := StrategyStyle(l.s.Strategy)
+func addTimeline(fig *plotkit.Figure, p *plot.Plot, l timelineRun, tu float64) (bool, error) {
+	st := plotkit.StrategyStyle(l.s.Strategy)
 	var rss, pss plotter.XYs
 	for _, smp := range l.run.Samples {
 		rss = append(rss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.RSS)})
@@ -712,12 +699,12 @@ func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, e
 			pss = append(pss, plotter.XY{X: smp.TMs / tu, Y: float64(smp.PSS)})
 		}
 	}
-	line, err := addPlainLine(p, rss, lineStyle(st.Color, 1.2))
+	line, err := plotkit.AddPlainLine(p, rss, plotkit.LineStyle(st.Color, 1.2))
 	if err != nil {
-		return false, fig.seriesError(l.s, err)
+		return false, seriesError(fig, l.s, err)
 	}
 	if len(pss) > 1 {
-		if _, err := addPlainLine(p, pss, lineStyle(st.Color, 1, dashPSS...)); err != nil {
+		if _, err := plotkit.AddPlainLine(p, pss, plotkit.LineStyle(st.Color, 1, dashPSS...)); err != nil {
 			return false, fmt.Errorf("%s %s PSS: %w", fig.Name, l.s.Label(), err)
 		}
 	}
@@ -732,7 +719,7 @@ func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, e
 	}
 	sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
 	p.Add(sc)
-	fig.Legend = append(fig.Legend, seriesEntry(fmt.Sprintf("%s (%s)", l.s.Label(), FormatSeconds(l.run.ElapsedSec)), st, []plot.Thumbnailer{line, sc}))
+	fig.Legend = append(fig.Legend, seriesEntry(fmt.Sprintf("%s (%s)", l.s.Label(), plotkit.FormatSeconds(l.run.ElapsedSec)), st, []plot.Thumbnailer{line, sc}))
 	return len(pss) > 1, nil
 }
 
@@ -740,34 +727,34 @@ func (fig *Figure) addTimeline(p *plot.Plot, l timelineRun, tu float64) (bool, e
 // ticks, and how each bar's value is printed above it.
 type barAxis struct {
 	label  string
-	ticks  UnitTicks
+	ticks  plotkit.UnitTicks
 	format func(float64) string
 }
 
 // bytesAxis is a bar axis of bytes in the binary unit of the highest bar
 // top (B, KiB, MiB or GiB).
 func bytesAxis(label string, top float64) barAxis {
-	u, name := ByteUnit(top)
-	return barAxis{label + " (" + name + ")", UnitTicks{Unit: u}, FormatBytes}
+	u, name := plotkit.ByteUnit(top)
+	return barAxis{label + " (" + name + ")", plotkit.UnitTicks{Unit: u}, plotkit.FormatBytes}
 }
 
 // secondsAxis is a bar axis of durations in seconds, in the unit of the
 // highest bar top (ns, µs, ms or s).
 func secondsAxis(label string, top float64) barAxis {
-	u, name := SecondsUnit(top)
-	return barAxis{label + " (" + name + ")", UnitTicks{Unit: u}, FormatSeconds}
+	u, name := plotkit.SecondsUnit(top)
+	return barAxis{label + " (" + name + ")", plotkit.UnitTicks{Unit: u}, plotkit.FormatSeconds}
 }
 
 // countAxis is a bar axis of counts, with whole-number ticks.
 func countAxis(label string) barAxis {
-	return barAxis{label, UnitTicks{Integer: true}, func(v float64) string { return trimFloat(v, 3) }}
+	return barAxis{label, plotkit.UnitTicks{Integer: true}, func(v float64) string { return plotkit.TrimFloat(v, 3) }}
 }
 
-// barsTop is the highest top of bars (barTop).
-func barsTop(bars []bar) float64 {
+// barsTop is the highest top of bars (BarTop).
+func barsTop(bars []plotkit.Bar) float64 {
 	top := 0.0
 	for _, b := range bars {
-		top = math.Max(top, barTop(b.Sum))
+		top = math.Max(top, plotkit.BarTop(b.Sum))
 	}
 	return top
 }
@@ -775,12 +762,12 @@ func barsTop(bars []bar) float64 {
 // barPanel makes a bar chart of one metric over strategies, one of panels
 // side by side: bars of the given width, the y axis from zero as ax says,
 // each bar labelled with its value.
-func barPanel(title string, ax barAxis, names []string, panels int, bars []bar, width float64) *plot.Plot {
-	p := newPlot(title, "", ax.label)
-	nominalX(p, names, panels)
+func barPanel(title string, ax barAxis, names []string, panels int, bars []plotkit.Bar, width float64) *plot.Plot {
+	p := plotkit.NewPlot(title, "", ax.label)
+	plotkit.NominalX(p, names, panels)
 	p.Y.Tick.Marker = ax.ticks
 	p.Y.Min = 0
-	p.Add(barSet{Bars: bars, Width: width, Format: ax.format})
+	p.Add(plotkit.BarSet{Bars: bars, Width: width, Format: ax.format})
 	return p
 }
 
@@ -789,44 +776,44 @@ const pairWidth = 0.36
 
 // barPair is the two bars of a strategy at x comparing two conditions:
 // a dark (left), b light (right).
-func barPair(x float64, st Style, a, b results.Summary) []bar {
-	return []bar{
+func barPair(x float64, st plotkit.Style, a, b results.Summary) []plotkit.Bar {
+	return []plotkit.Bar{
 		{X: x - 0.19, Sum: a, Fill: st.Color, Edge: st.Color},
-		{X: x + 0.19, Sum: b, Fill: tint(st.Color, 0.6), Edge: st.Color},
+		{X: x + 0.19, Sum: b, Fill: plotkit.Tint(st.Color, 0.6), Edge: st.Color},
 	}
 }
 
 // pairLegend is the legend of barPair's two conditions.
-func pairLegend(dark, light string) []LegendEntry {
+func pairLegend(dark, light string) []plotkit.LegendEntry {
 	g := color.Gray{Y: 0x60}
-	return []LegendEntry{
-		{Label: dark, Thumbs: []plot.Thumbnailer{boxThumb{Fill: g, Edge: g}}},
-		{Label: light, Thumbs: []plot.Thumbnailer{boxThumb{Fill: tint(g, 0.6), Edge: g}}},
+	return []plotkit.LegendEntry{
+		{Label: dark, Thumbs: []plot.Thumbnailer{plotkit.BoxThumb{Fill: g, Edge: g}}},
+		{Label: light, Thumbs: []plot.Thumbnailer{plotkit.BoxThumb{Fill: plotkit.Tint(g, 0.6), Edge: g}}},
 	}
 }
 
 // AllocGC charts the Go heap bytes allocated and the GC cycles of each
 // strategy (reference commands, which are not Go programs, are left out) at
 // the facet's largest size and worker count, as two bar panels.
-func AllocGC(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(c facetAxes) (*Figure, error) {
+func AllocGC(d *Dataset) ([]*plotkit.Figure, error) {
+	return perFacet(d, func(c facetAxes) (*plotkit.Figure, error) {
 		f, pt := c.f, c.largest
 		var names []string
-		var alloc, gc []bar
+		var alloc, gc []plotkit.Bar
 		var all []results.Summary
 		for _, s := range d.Series(f) {
-			if IsReference(s.Strategy) {
+			if plotkit.IsReference(s.Strategy) {
 				continue
 			}
 			a, g, ok := d.bothSummaries(s, pt, measure{f, MetricAlloc}, measure{f, MetricGC})
 			if !ok {
 				continue
 			}
-			st := StrategyStyle(s.Strategy)
+			st := plotkit.StrategyStyle(s.Strategy)
 			x := float64(len(names))
 			names = append(names, s.Label())
-			alloc = append(alloc, bar{X: x, Sum: a, Fill: st.Color, Edge: st.Color})
-			gc = append(gc, bar{X: x, Sum: g, Fill: st.Color, Edge: st.Color})
+			alloc = append(alloc, plotkit.Bar{X: x, Sum: a, Fill: st.Color, Edge: st.Color})
+			gc = append(gc, plotkit.Bar{X: x, Sum: g, Fill: st.Color, Edge: st.Color})
 			all = append(all, a, g)
 		}
 		maxAlloc := barsTop(alloc)
@@ -840,8 +827,8 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 		fig := newFigure(KindAlloc, f,
 			barPanel("heap allocated"+who, bytesAxis("allocated", maxAlloc), names, 2, alloc, 0.7),
 			barPanel("GC cycles"+who, countAxis("GC cycles"), names, 2, gc, 0.7))
-		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
-		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, FormatBytes(float64(pt.Size)), workersWord(pt.Workers))
+		fig.Title = fmt.Sprintf("Allocation and GC — %s\n%s", f, d.subtitle(plotkit.FormatBytes(float64(pt.Size))+" file", WorkersWord(pt.Workers), nReps(all)))
+		fig.Caption = fmt.Sprintf("Go heap bytes allocated (/gc/heap/allocs:bytes) and GC cycles during the measured work for %s, on the %s fixture with %s.", f, plotkit.FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers))
 		return fig, nil
 	})
 }
@@ -853,8 +840,8 @@ func AllocGC(d *Dataset) ([]*Figure, error) {
 // a cgroup), then the whole tree's PSS where every run recorded it. A
 // memory panel no figure covers for all bars is left out, and the caption
 // says so. Workloads measured in one mode only are skipped.
-func Modes(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
+func Modes(d *Dataset) ([]*plotkit.Figure, error) {
+	var figs []*plotkit.Figure
 	seen := map[[2]string]bool{}
 	for _, f := range d.Facets() {
 		key := [2]string{f.Workload, f.Cache}
@@ -879,7 +866,7 @@ type modePanel struct {
 // modesFigure is the modes chart (see Modes) of one workload and cache
 // state, or nil when no strategy was measured in both modes at a point they
 // share.
-func (d *Dataset) modesFigure(workload, cache string) *Figure {
+func (d *Dataset) modesFigure(workload, cache string) *plotkit.Figure {
 	gf := Facet{Workload: workload, Mode: "goroutine", Cache: cache}
 	pf := Facet{Workload: workload, Mode: "process", Cache: cache}
 	pt, ok := sharedPoint(d, gf, pf)
@@ -890,7 +877,7 @@ func (d *Dataset) modesFigure(workload, cache string) *Figure {
 	var cells [][]results.Run
 	for _, s := range d.Series(gf) {
 		g, p := d.Runs(gf, s, pt), d.Runs(pf, s, pt)
-		if len(g) == 0 || len(p) == 0 || len(values(g, MetricTime)) == 0 || len(values(p, MetricTime)) == 0 {
+		if len(g) == 0 || len(p) == 0 || len(MetricTime.Values(g)) == 0 || len(MetricTime.Values(p)) == 0 {
 			continue
 		}
 		series = append(series, s)
@@ -906,14 +893,14 @@ func (d *Dataset) modesFigure(workload, cache string) *Figure {
 	}
 	havePSS := true
 	for _, runs := range cells {
-		havePSS = havePSS && len(values(runs, MetricTreePSS)) > 0
+		havePSS = havePSS && len(MetricTreePSS.Values(runs)) > 0
 	}
 	if havePSS {
 		panels = append(panels, modePanel{MetricTreePSS.Label, "PSS", MetricTreePSS})
 	}
 	plots, all := d.pairPanels(gf, pf, pt, series, panels)
-	fig := &Figure{
-		Name:   KindModes + "_" + Slug(workload) + "_" + Slug(cache),
+	fig := &plotkit.Figure{
+		Name:   KindModes + "_" + plotkit.Slug(workload) + "_" + plotkit.Slug(cache),
 		Kind:   KindModes,
 		Panels: plots,
 		Legend: pairLegend("goroutine mode", "process mode"),
@@ -925,9 +912,9 @@ func (d *Dataset) modesFigure(workload, cache string) *Figure {
 	if havePSS {
 		memWords += " Whole-tree PSS is the run's PSS in goroutine mode and the parent's plus each worker's in process mode."
 	}
-	fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", workload, cache, d.subtitle(FormatBytes(float64(pt.Size))+" file", workersWord(pt.Workers), nReps(all)))
+	fig.Title = fmt.Sprintf("Goroutine vs process mode — workload %s, %s cache\n%s", workload, cache, d.subtitle(plotkit.FormatBytes(float64(pt.Size))+" file", WorkersWord(pt.Workers), nReps(all)))
 	fig.Caption = fmt.Sprintf("Time and memory of each strategy with goroutine workers (dark) and child-process workers (light) for workload %s, %s cache, on the %s fixture with %s. %s",
-		workload, cache, FormatBytes(float64(pt.Size)), workersWord(pt.Workers), memWords)
+		workload, cache, plotkit.FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers), memWords)
 	return fig
 }
 
@@ -943,11 +930,11 @@ func (d *Dataset) pairPanels(a, b Facet, pt Point, series []Series, panels []mod
 	var all []results.Summary
 	var plots []*plot.Plot
 	for _, pn := range panels {
-		var bars []bar
+		var bars []plotkit.Bar
 		for i, s := range series {
 			as, _ := d.Summary(a, s, pt, pn.m)
 			bs, _ := d.Summary(b, s, pt, pn.m)
-			bars = append(bars, barPair(float64(i), StrategyStyle(s.Strategy), as, bs)...)
+			bars = append(bars, barPair(float64(i), plotkit.StrategyStyle(s.Strategy), as, bs)...)
 			all = append(all, as, bs)
 		}
 		ax := countAxis(pn.yLabel)

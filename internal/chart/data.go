@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -34,9 +35,9 @@ type Facet struct {
 // Slug is the facet as a file-name fragment: "count_goroutine_warm", with
 // "_machine-LABEL" appended when the facet names a machine.
 func (f Facet) Slug() string {
-	s := Slug(f.Workload) + "_" + Slug(f.Mode) + "_" + Slug(f.Cache)
+	s := plotkit.Slug(f.Workload) + "_" + plotkit.Slug(f.Mode) + "_" + plotkit.Slug(f.Cache)
 	if f.Machine != "" {
-		s += "_machine-" + Slug(f.Machine)
+		s += "_machine-" + plotkit.Slug(f.Machine)
 	}
 	return s
 }
@@ -262,7 +263,7 @@ func (d *Dataset) Series(f Facet) []Series {
 func sortSeries(ss []Series) {
 	sort.Slice(ss, func(i, j int) bool {
 		if ss[i].Strategy != ss[j].Strategy {
-			return lessStrategy(ss[i].Strategy, ss[j].Strategy)
+			return plotkit.LessStrategy(ss[i].Strategy, ss[j].Strategy)
 		}
 		return ss[i].Knobs < ss[j].Knobs
 	})
@@ -364,15 +365,16 @@ func throughputGB() Metric {
 func (m Metric) Format(v float64) string {
 	switch m.Unit {
 	case "s":
-		return FormatSeconds(v)
+		return plotkit.FormatSeconds(v)
 	case "B":
-		return FormatBytes(v)
+		return plotkit.FormatBytes(v)
 	}
-	return trimFloat(v, 3)
+	return plotkit.TrimFloat(v, 3)
 }
 
-// values extracts a metric from runs, skipping runs that lack it.
-func values(runs []results.Run, m Metric) []float64 {
+// Values are the metric's figures of runs, in order, leaving out runs
+// that lack it (and NaN or infinite figures).
+func (m Metric) Values(runs []results.Run) []float64 {
 	var v []float64
 	for _, r := range runs {
 		if x, ok := m.Of(r); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
@@ -385,7 +387,7 @@ func values(runs []results.Run, m Metric) []float64 {
 // Summary summarizes a metric over one cell's repetitions; ok is false when
 // no repetition has the metric.
 func (d *Dataset) Summary(f Facet, s Series, p Point, m Metric) (results.Summary, bool) {
-	v := values(d.Runs(f, s, p), m)
+	v := m.Values(d.Runs(f, s, p))
 	if len(v) == 0 {
 		return results.Summary{}, false
 	}
@@ -407,7 +409,7 @@ func commonMemoryMetric(cells [][]results.Run) (MemoryMetric, bool) {
 	for _, m := range memoryMetrics {
 		all := len(cells) > 0 && !(cold && m.ChargesColdReads)
 		for _, runs := range cells {
-			if !all || len(values(runs, m.Metric)) == 0 {
+			if !all || len(m.Metric.Values(runs)) == 0 {
 				all = false
 				break
 			}

@@ -5,66 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
-
-func TestLog2BytesTicks(t *testing.T) {
-	var labels []string
-	minor := 0
-	for _, tk := range (Log2BytesTicks{}).Ticks(MiB, GiB) {
-		if tk.Label == "" {
-			minor++
-			continue
-		}
-		labels = append(labels, tk.Label)
-	}
-	if got, want := strings.Join(labels, ","), "1 MiB,4 MiB,16 MiB,64 MiB,256 MiB,1 GiB"; got != want {
-		t.Errorf("labels = %s, want %s", got, want)
-	}
-	if minor != 5 {
-		t.Errorf("minor ticks = %d, want 5", minor)
-	}
-	labels = nil
-	for _, tk := range (Log2BytesTicks{MaxLabels: 4}).Ticks(MiB, GiB) {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
-		}
-	}
-	if got, want := strings.Join(labels, ","), "1 MiB,16 MiB,256 MiB"; got != want {
-		t.Errorf("MaxLabels 4: labels = %s, want %s", got, want)
-	}
-}
-
-func TestUnitTicks(t *testing.T) {
-	var labels []string
-	for _, tk := range (UnitTicks{Unit: GiB}).Ticks(0, 2.1*GiB) {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
-		}
-	}
-	if got, want := strings.Join(labels, ","), "0,0.5,1,1.5,2"; got != want {
-		t.Errorf("labels = %s, want %s", got, want)
-	}
-	for _, tk := range (PercentTicks{}).Ticks(0, 1.1) {
-		if tk.Value == 0.5 && tk.Label != "50%" {
-			t.Errorf("0.5 labelled %q", tk.Label)
-		}
-	}
-}
-
-func TestFormat(t *testing.T) {
-	for _, c := range []struct {
-		got, want string
-	}{
-		{FormatBytes(MiB), "1 MiB"}, {FormatBytes(1.5 * GiB), "1.5 GiB"}, {FormatBytes(300), "300 B"},
-		{FormatBytes(18.04 * MiB), "18 MiB"}, {FormatSeconds(0.0688), "68.8 ms"}, {FormatSeconds(1.523), "1.52 s"},
-		{FormatSeconds(0.00085), "850 µs"},
-	} {
-		if c.got != c.want {
-			t.Errorf("got %q, want %q", c.got, c.want)
-		}
-	}
-}
 
 func TestSummarize(t *testing.T) {
 	s := Summarize([]float64{5, 1, 4, 2, 3, 6})
@@ -84,11 +27,11 @@ func run(strategy string, size int64, workers int, sec float64) results.Run {
 }
 
 func TestNewDataset(t *testing.T) {
-	warm := run("mmap", MiB, 1, 1)
+	warm := run("mmap", plotkit.MiB, 1, 1)
 	warm.Warmup = true
-	failed := run("mmap", MiB, 1, 1)
+	failed := run("mmap", plotkit.MiB, 1, 1)
 	failed.Status = results.StatusFailed
-	d, err := NewDataset([]results.Run{run("mmap", MiB, 1, 2), run("mmap", MiB, 1, 3), warm, failed}, results.Machine{})
+	d, err := NewDataset([]results.Run{run("mmap", plotkit.MiB, 1, 2), run("mmap", plotkit.MiB, 1, 3), warm, failed}, results.Machine{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,21 +43,21 @@ func TestNewDataset(t *testing.T) {
 	if len(ss) != 1 || ss[0] != (Series{Strategy: "mmap"}) {
 		t.Errorf("series = %+v (a single knob setting is not named)", ss)
 	}
-	if n := len(d.Runs(f, ss[0], Point{MiB, 1})); n != 2 {
+	if n := len(d.Runs(f, ss[0], Point{plotkit.MiB, 1})); n != 2 {
 		t.Errorf("runs = %d", n)
 	}
 	if _, err := NewDataset([]results.Run{warm, failed}, results.Machine{}); err == nil {
 		t.Error("no measured runs: want an error")
 	}
-	other := run("mmap", MiB, 1, 1)
+	other := run("mmap", plotkit.MiB, 1, 1)
 	other.Experiment = "f"
-	if _, err := NewDataset([]results.Run{run("mmap", MiB, 1, 1), other}, results.Machine{}); err == nil {
+	if _, err := NewDataset([]results.Run{run("mmap", plotkit.MiB, 1, 1), other}, results.Machine{}); err == nil {
 		t.Error("two experiments: want an error")
 	}
 }
 
 func TestKnobVariantsAreSeparateSeries(t *testing.T) {
-	a, b := run("chan", MiB, 1, 1), run("chan", MiB, 1, 2)
+	a, b := run("chan", plotkit.MiB, 1, 1), run("chan", plotkit.MiB, 1, 2)
 	b.Cell.Knobs = map[string]string{"cache": "warm", "buf": "64KiB"}
 	d, err := NewDataset([]results.Run{a, b}, results.Machine{})
 	if err != nil {
@@ -134,8 +77,8 @@ func TestChartsSkipWithoutVariation(t *testing.T) {
 	var runs []results.Run
 	for _, s := range []string{"mmap", "ranges"} {
 		for i := 0; i < 6; i++ {
-			r := run(s, MiB, 4, 1+float64(i)/100)
-			r.Runtime.AllocBytes, r.Runtime.GCCycles = MiB, 2
+			r := run(s, plotkit.MiB, 4, 1+float64(i)/100)
+			r.Runtime.AllocBytes, r.Runtime.GCCycles = plotkit.MiB, 2
 			runs = append(runs, r)
 		}
 	}
@@ -161,7 +104,7 @@ func TestChartsSkipWithoutVariation(t *testing.T) {
 func TestRepresentative(t *testing.T) {
 	var runs []results.Run
 	for _, sec := range []float64{5, 1, 3, 2, 4, 6} {
-		r := run("mmap", MiB, 1, sec)
+		r := run("mmap", plotkit.MiB, 1, sec)
 		r.Samples = []results.Sample{{TMs: 0, RSS: 1}}
 		runs = append(runs, r)
 	}
@@ -181,24 +124,5 @@ func TestTreePeakPreference(t *testing.T) {
 	}
 	if _, ok := MetricTreePeak.Of(results.Run{}); ok {
 		t.Error("no tree peaks: want false")
-	}
-}
-
-func TestStrategyStylesDistinct(t *testing.T) {
-	seen := map[string]string{}
-	for _, s := range strategyOrder {
-		st := StrategyStyle(s)
-		r, g, b, _ := st.Color.RGBA()
-		key := string(rune(r)) + string(rune(g)) + string(rune(b))
-		if other, ok := seen[key]; ok {
-			t.Errorf("%s and %s share a colour", s, other)
-		}
-		seen[key] = s
-	}
-	if StrategyStyle("ref:wc").Color != grey {
-		t.Error("reference commands must be grey")
-	}
-	if StrategyStyle("ref:wc") != StrategyStyle("ref:wc") {
-		t.Error("styles must be stable")
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"gonum.org/v1/plot/cmpimg"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/chart/synthetic"
 	"github.com/fanbench/fanbench/internal/results"
-	"github.com/fanbench/fanbench/internal/units"
 )
 
 // fixture is the synthetic results folder the golden figures chart,
@@ -86,18 +86,6 @@ func saveFigure(build chart.Builder, runs func() []results.Run, name string) {
 	log.Fatalf("no figure %s", name)
 }
 
-// regimeRuns makes one run per time in secs of a count cell.
-func regimeRuns(mode, strategy, cache string, size int64, secs ...float64) []results.Run {
-	var out []results.Run
-	for i, s := range secs {
-		c := results.Cell{Mode: mode, Strategy: strategy, Workload: "count", Size: size, SizeName: units.FormatSize(size),
-			Workers: 4, Knobs: map[string]string{"cache": cache}}
-		out = append(out, results.Run{Experiment: "regimes", Cell: c, Rep: i, Status: results.StatusOK, ElapsedSec: s,
-			Bytes: size, CacheState: cache, Memory: results.Memory{PeakRSS: 12 << 20}})
-	}
-	return out
-}
-
 // scaleRuns, for the cost against file size on log–log axes, cold cache:
 // ranges at 1 GB/s (slope 1), mmap growing as size^0.9, readall at half
 // ranges' speed and refused by the memory guard at 32 GiB, drawn as
@@ -106,11 +94,11 @@ func scaleRuns() []results.Run {
 	var runs []results.Run
 	for _, size := range []int64{16 << 20, 256 << 20, 4 << 30, 32 << 30} {
 		gb := float64(size) / 1e9
-		runs = append(runs, regimeRuns("goroutine", "ranges", "cold", size, gb, gb*1.02, gb*0.98)...)
+		runs = append(runs, synthetic.CellRuns("goroutine", "ranges", "cold", size, gb, gb*1.02, gb*0.98)...)
 		mm := math.Pow(gb, 0.9)
-		runs = append(runs, regimeRuns("goroutine", "mmap", "cold", size, mm, mm*1.01, mm*0.99)...)
+		runs = append(runs, synthetic.CellRuns("goroutine", "mmap", "cold", size, mm, mm*1.01, mm*0.99)...)
 		if size < 32<<30 {
-			runs = append(runs, regimeRuns("goroutine", "readall", "cold", size, 2*gb, 2*gb, 2.1*gb)...)
+			runs = append(runs, synthetic.CellRuns("goroutine", "readall", "cold", size, 2*gb, 2*gb, 2.1*gb)...)
 		}
 	}
 	return append(runs, results.Run{Experiment: "regimes", Status: results.StatusSkipped,
@@ -129,8 +117,8 @@ func cacheRuns() []results.Run {
 			name       string
 			cold, warm float64
 		}{{"readall", 0.60, 0.25}, {"ranges", 0.30, 0.05}, {"mmap", 0.30, 0.05}} {
-			runs = append(runs, regimeRuns(mode, st.name, "cold", 1<<30, st.cold, st.cold*1.02, st.cold*0.98)...)
-			runs = append(runs, regimeRuns(mode, st.name, "warm", 1<<30, st.warm, st.warm*1.02, st.warm*0.98)...)
+			runs = append(runs, synthetic.CellRuns(mode, st.name, "cold", 1<<30, st.cold, st.cold*1.02, st.cold*0.98)...)
+			runs = append(runs, synthetic.CellRuns(mode, st.name, "warm", 1<<30, st.warm, st.warm*1.02, st.warm*0.98)...)
 		}
 	}
 	return runs

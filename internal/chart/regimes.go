@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -24,8 +25,8 @@ const (
 // grouped bars of time (cold dark, warm light), one panel per mode, at the
 // largest size and worker count measured cold and warm. Workloads measured
 // in one cache state only are skipped.
-func Cache(d *Dataset) ([]*Figure, error) {
-	var figs []*Figure
+func Cache(d *Dataset) ([]*plotkit.Figure, error) {
+	var figs []*plotkit.Figure
 	workloads := map[string]bool{}
 	for _, f := range d.Facets() {
 		workloads[f.Workload] = true
@@ -42,16 +43,16 @@ func Cache(d *Dataset) ([]*Figure, error) {
 				continue
 			}
 			var names []string
-			var bars []bar
+			var bars []plotkit.Bar
 			for _, s := range d.Series(cf) {
-				if IsCeiling(s.Strategy) || IsReference(s.Strategy) {
+				if plotkit.IsCeiling(s.Strategy) || plotkit.IsReference(s.Strategy) {
 					continue
 				}
 				c, w, ok := d.bothSummaries(s, pt, measure{cf, MetricTime}, measure{wf, MetricTime})
 				if !ok {
 					continue
 				}
-				bars = append(bars, barPair(float64(len(names)), StrategyStyle(s.Strategy), c, w)...)
+				bars = append(bars, barPair(float64(len(names)), plotkit.StrategyStyle(s.Strategy), c, w)...)
 				all = append(all, c, w)
 				names = append(names, s.Label())
 			}
@@ -59,7 +60,7 @@ func Cache(d *Dataset) ([]*Figure, error) {
 				continue
 			}
 			panels = append(panels, barPanel(mode+" mode", secondsAxis("time", barsTop(bars)), names, 2, bars, pairWidth))
-			where = append(where, fmt.Sprintf("%s with %s", FormatBytes(float64(pt.Size)), workersWord(pt.Workers)))
+			where = append(where, fmt.Sprintf("%s with %s", plotkit.FormatBytes(float64(pt.Size)), WorkersWord(pt.Workers)))
 			modes = append(modes, mode)
 		}
 		if len(panels) == 0 {
@@ -77,8 +78,8 @@ func Cache(d *Dataset) ([]*Figure, error) {
 			}
 			at = strings.Join(where, "; ")
 		}
-		figs = append(figs, &Figure{
-			Name:   KindCache + "_" + Slug(wl),
+		figs = append(figs, &plotkit.Figure{
+			Name:   KindCache + "_" + plotkit.Slug(wl),
 			Kind:   KindCache,
 			Panels: panels,
 			Legend: pairLegend("cold page cache (evicted, residency checked ≤ 5%)", "warm page cache (pre-read, ≥ 95%)"),
@@ -134,8 +135,8 @@ func FitLogLog(xs, ys []float64) (Fit, bool) {
 // facet's largest worker count. Cells the memory guard
 // refused are drawn as "refused" marks at the top of both panels, with the
 // size they were refused at.
-func Scale(d *Dataset) ([]*Figure, error) {
-	return perFacet(d, func(c facetAxes) (*Figure, error) {
+func Scale(d *Dataset) ([]*plotkit.Figure, error) {
+	return perFacet(d, func(c facetAxes) (*plotkit.Figure, error) {
 		f, W := c.f, c.largest.Workers
 		sizes := d.sizesWithRefused(f)
 		if len(sizes) < 3 {
@@ -155,10 +156,10 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		tLo, tHi, mLo, mHi := math.Inf(1), 0.0, math.Inf(1), 0.0
 		var refused []refusal
 		for _, s := range series {
-			if IsCeiling(s.Strategy) {
+			if plotkit.IsCeiling(s.Strategy) {
 				continue
 			}
-			var tpts, mpts errPoints
+			var tpts, mpts plotkit.ErrPoints
 			for _, size := range sizes {
 				pt := Point{size, W}
 				if why := d.refused[f][s][pt]; why != "" {
@@ -170,14 +171,14 @@ func Scale(d *Dataset) ([]*Figure, error) {
 					continue
 				}
 				all = append(all, t)
-				tpts = append(tpts, pointOf(float64(size), t, 1))
+				tpts = append(tpts, plotkit.PointOf(float64(size), t, 1))
 				tLo, tHi = math.Min(tLo, t.Median), math.Max(tHi, t.Median)
 				if m, ok := d.Summary(f, s, pt, peak); ok {
-					mpts = append(mpts, pointOf(float64(size), m, 1))
+					mpts = append(mpts, plotkit.PointOf(float64(size), m, 1))
 					mLo, mHi = math.Min(mLo, m.Median), math.Max(mHi, m.Median)
 				}
 			}
-			if err := fig.addScaleSeries(tp, mp, s, tpts, mpts, refusedSeriesIn(refused, s)); err != nil {
+			if err := addScaleSeries(fig, tp, mp, s, tpts, mpts, refusedSeriesIn(refused, s)); err != nil {
 				return nil, err
 			}
 		}
@@ -193,8 +194,8 @@ func Scale(d *Dataset) ([]*Figure, error) {
 		if err := drawRefusals(fig.Panels, refused); err != nil {
 			return nil, err
 		}
-		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(workersWord(W), nReps(all)))
-		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, workersWord(W))
+		fig.Title = fmt.Sprintf("Cost vs file size — %s\n%s", f, d.subtitle(WorkersWord(W), nReps(all)))
+		fig.Caption = fmt.Sprintf("Median time and %s against the file size on log–log axes for %s, with %s; the legend gives each strategy's fitted slope (1 = time proportional to size). \"refused\": the memory guard refused the cell at that size (its reason is in runs.jsonl).", what, f, WorkersWord(W))
 		return fig, nil
 	})
 }
@@ -203,8 +204,8 @@ func Scale(d *Dataset) ([]*Figure, error) {
 // (tpts) on tp and its peak memory (mpts) on mp, without the lower error
 // bars a log axis cannot draw, and gives it a legend entry with the slope
 // fitted to its times, if it has times or was refused somewhere.
-func (fig *Figure) addScaleSeries(tp, mp *plot.Plot, s Series, tpts, mpts errPoints, refused bool) error {
-	st := StrategyStyle(s.Strategy)
+func addScaleSeries(fig *plotkit.Figure, tp, mp *plot.Plot, s Series, tpts, mpts plotkit.ErrPoints, refused bool) error {
+	st := plotkit.StrategyStyle(s.Strategy)
 	xs, ys := make([]float64, len(tpts)), make([]float64, len(tpts))
 	for i, p := range tpts {
 		xs[i], ys[i] = p.X, p.Y
@@ -216,13 +217,13 @@ func (fig *Figure) addScaleSeries(tp, mp *plot.Plot, s Series, tpts, mpts errPoi
 	var th []plot.Thumbnailer
 	if len(tpts) > 0 {
 		var err error
-		if th, err = addSeries(tp, st, logSafe(tpts), nil); err != nil {
-			return fig.seriesError(s, err)
+		if th, err = plotkit.AddSeries(tp, st, logSafe(tpts), nil, 0); err != nil {
+			return seriesError(fig, s, err)
 		}
 	}
 	if len(mpts) > 0 {
-		if _, err := addSeries(mp, st, logSafe(mpts), nil); err != nil {
-			return fig.seriesError(s, err)
+		if _, err := plotkit.AddSeries(mp, st, logSafe(mpts), nil, 0); err != nil {
+			return seriesError(fig, s, err)
 		}
 	}
 	if len(tpts) > 0 || refused {
@@ -234,17 +235,17 @@ func (fig *Figure) addScaleSeries(tp, mp *plot.Plot, s Series, tpts, mpts errPoi
 // scalePlots are the two panels of the scale chart, time and peak memory,
 // both on log axes against file size spanning sizes (ascending).
 func scalePlots(sizes []int64) (tp, mp *plot.Plot) {
-	tp = newPlot("time", "file size (log scale)", "time (s, log scale)")
-	mp = newPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
+	tp = plotkit.NewPlot("time", "file size (log scale)", "time (s, log scale)")
+	mp = plotkit.NewPlot("peak memory", "file size (log scale)", "peak memory (log scale)")
 	for _, p := range []*plot.Plot{tp, mp} {
-		logRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
+		plotkit.LogRange(&p.X, float64(sizes[0]), float64(sizes[len(sizes)-1]))
 		// Two panels side by side: at most four size labels each, so
 		// that "64 MiB" and "256 MiB" do not run into each other.
-		p.X.Tick.Marker = Log2BytesTicks{MaxLabels: 4}
+		p.X.Tick.Marker = plotkit.Log2BytesTicks{MaxLabels: 4}
 		p.Y.Scale = plot.LogScale{}
 	}
-	tp.Y.Tick.Marker = Log10Ticks{}
-	mp.Y.Tick.Marker = Log2BytesTicks{}
+	tp.Y.Tick.Marker = plotkit.Log10Ticks{}
+	mp.Y.Tick.Marker = plotkit.Log2BytesTicks{}
 	return tp, mp
 }
 
@@ -256,7 +257,7 @@ func (d *Dataset) scaleMemory(f Facet, series []Series, sizes []int64, W int) (M
 	var cells [][]results.Run
 	for _, s := range series {
 		for _, size := range sizes {
-			if runs := d.Runs(f, s, Point{size, W}); !IsCeiling(s.Strategy) && !IsReference(s.Strategy) && len(runs) > 0 {
+			if runs := d.Runs(f, s, Point{size, W}); !plotkit.IsCeiling(s.Strategy) && !plotkit.IsReference(s.Strategy) && len(runs) > 0 {
 				cells = append(cells, runs)
 			}
 		}
@@ -283,7 +284,7 @@ func drawRefusals(panels []*plot.Plot, refused []refusal) error {
 	}
 	for _, p := range panels {
 		for _, r := range refused {
-			st := StrategyStyle(r.s.Strategy)
+			st := plotkit.StrategyStyle(r.s.Strategy)
 			y := p.Y.Max / math.Pow(1.8, float64(rows[r.s])+1)
 			xy := plotter.XYs{{X: float64(r.size), Y: y}}
 			sc, err := plotter.NewScatter(xy)
@@ -297,7 +298,7 @@ func drawRefusals(panels []*plot.Plot, refused []refusal) error {
 				return err
 			}
 			for i := range lb.TextStyle {
-				lb.TextStyle[i] = textStyle(tickSize, false)
+				lb.TextStyle[i] = plotkit.TextStyle(plotkit.TickSize, false)
 				lb.TextStyle[i].Color = st.Color
 				lb.TextStyle[i].XAlign = draw.XRight
 				lb.TextStyle[i].YAlign = draw.YCenter
@@ -311,8 +312,8 @@ func drawRefusals(panels []*plot.Plot, refused []refusal) error {
 
 // logSafe drops the lower error bars that reach zero or below, which a log
 // axis cannot draw.
-func logSafe(pts errPoints) errPoints {
-	out := make(errPoints, len(pts))
+func logSafe(pts plotkit.ErrPoints) plotkit.ErrPoints {
+	out := make(plotkit.ErrPoints, len(pts))
 	for i, p := range pts {
 		if p.Lo >= p.Y {
 			p.Lo = 0

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
 )
@@ -127,7 +128,7 @@ func TestCacheChart(t *testing.T) {
 	}
 }
 
-func names(figs []*Figure) []string {
+func names(figs []*plotkit.Figure) []string {
 	var out []string
 	for _, f := range figs {
 		out = append(out, f.Name)

@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
 )
@@ -62,7 +62,7 @@ func Plot(entries []Entry, outDir string, opt PlotOptions) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	paths, err := chart.SaveAll(figs, outDir)
+	paths, err := plotkit.SaveAll(figs, outDir)
 	if err != nil {
 		return paths, fmt.Errorf("history plot: %w", err)
 	}
@@ -70,7 +70,7 @@ func Plot(entries []Entry, outDir string, opt PlotOptions) ([]string, error) {
 }
 
 // Figures builds the charts Plot saves, without writing them.
-func Figures(entries []Entry, opt PlotOptions) ([]*chart.Figure, error) {
+func Figures(entries []Entry, opt PlotOptions) ([]*plotkit.Figure, error) {
 	if len(entries) == 0 {
 		return nil, inputErr("history has no entries")
 	}
@@ -85,7 +85,7 @@ func Figures(entries []Entry, opt PlotOptions) ([]*chart.Figure, error) {
 		}
 		byExp[e.Experiment] = append(byExp[e.Experiment], e)
 	}
-	var figs []*chart.Figure
+	var figs []*plotkit.Figure
 	for _, u := range opt.Metrics {
 		if !hasUnitAny(entries, u) {
 			return nil, inputErr("%w: %q is in no history entry", ErrMetric, u)
@@ -221,7 +221,7 @@ func selectCells(ents []Entry, unit string, opt PlotOptions) (shown []string, ma
 // must be left out.
 func minor(cell string) bool {
 	_, v := nameParts(cell)
-	return chart.IsReference(v["strategy"]) || chart.IsCeiling(v["strategy"])
+	return plotkit.IsReference(v["strategy"]) || plotkit.IsCeiling(v["strategy"])
 }
 
 // defaultCells keeps the cells with workers=2 (if any cell has it) at the
@@ -325,10 +325,10 @@ var gateRed = color.NRGBA{R: 0xE0, G: 0x10, B: 0x10, A: 0xFF}
 
 // figure draws one experiment's history of one metric: one line of medians
 // with error bars per cell over the entries, red rings where a gate fired.
-func figure(exp string, ents []Entry, unit string, cells []string, matched int) (*chart.Figure, error) {
+func figure(exp string, ents []Entry, unit string, cells []string, matched int) (*plotkit.Figure, error) {
 	lo, hi := valueRange(ents, cells, unit)
-	factor, axis := chart.AxisScale(unit, hi)
-	p := chart.NewPlot("", commitAxisLabel(ents), axis)
+	factor, axis := plotkit.AxisScale(unit, hi)
+	p := plotkit.NewPlot("", commitAxisLabel(ents), axis)
 	commitTicks(p, ents)
 	scaleY(p, lo/factor, hi/factor)
 
@@ -352,8 +352,8 @@ func figure(exp string, ents []Entry, unit string, cells []string, matched int) 
 	if matched > len(cells) {
 		cellLine += fmt.Sprintf(" · %d of %d cells shown", len(cells), matched)
 	}
-	return &chart.Figure{
-		Name:    chart.Slug(exp) + "_" + chart.Slug(unit),
+	return &plotkit.Figure{
+		Name:    plotkit.Slug(exp) + "_" + plotkit.Slug(unit),
 		Kind:    "history",
 		Title:   fmt.Sprintf("%s history: median %s per commit", exp, unit) + "\n" + machines(ents) + "\n" + cellLine,
 		Panels:  []*plot.Plot{p},
@@ -399,11 +399,11 @@ func commitAxisLabel(ents []Entry) string {
 func scaleY(p *plot.Plot, lo, hi float64) {
 	if lo > 0 && hi/lo > 10 {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = chart.Log10Ticks{}
+		p.Y.Tick.Marker = plotkit.Log10Ticks{}
 		p.Y.Min, p.Y.Max = lo/1.15, hi*1.15
 		return
 	}
-	p.Y.Tick.Marker = chart.UnitTicks{}
+	p.Y.Tick.Marker = plotkit.UnitTicks{}
 	p.Y.Min, p.Y.Max = 0, hi*1.05
 	if hi == 0 {
 		p.Y.Max = 1
@@ -414,8 +414,8 @@ func scaleY(p *plot.Plot, lo, hi float64) {
 // what else tells it apart from cells of the same strategy), nudged
 // sideways so that error bars at one commit do not hide each other. It
 // returns the legend entries and the points where a gate fired.
-func drawCells(p *plot.Plot, ents []Entry, unit string, cells []string, label, variant map[string]string, factor float64) ([]chart.LegendEntry, plotter.XYs, error) {
-	var legend []chart.LegendEntry
+func drawCells(p *plot.Plot, ents []Entry, unit string, cells []string, label, variant map[string]string, factor float64) ([]plotkit.LegendEntry, plotter.XYs, error) {
+	var legend []plotkit.LegendEntry
 	var fired plotter.XYs
 	variants := map[string]int{}
 	step := math.Min(0.05, 0.3/float64(len(cells)))
@@ -431,15 +431,15 @@ func drawCells(p *plot.Plot, ents []Entry, unit string, cells []string, label, v
 		if _, ok := variants[variant[c]]; !ok {
 			variants[variant[c]] = len(variants)
 		}
-		dash := chart.Dashes[variants[variant[c]]%len(chart.Dashes)]
+		dash := plotkit.Dashes[variants[variant[c]]%len(plotkit.Dashes)]
 		dx := (float64(i) - float64(len(cells)-1)/2) * step
-		var pts []chart.ErrPoint
+		var pts []plotkit.ErrPoint
 		for x, e := range ents {
 			s, ok := e.Cells[c][unit]
 			if !ok {
 				continue
 			}
-			pt := chart.PointOf(float64(x)+dx, s, factor)
+			pt := plotkit.PointOf(float64(x)+dx, s, factor)
 			pts = append(pts, pt)
 			if e.Fired(unit, c) {
 				fired = append(fired, plotter.XY{X: pt.X, Y: pt.Y})
@@ -448,25 +448,25 @@ func drawCells(p *plot.Plot, ents []Entry, unit string, cells []string, label, v
 		if len(pts) == 0 {
 			continue
 		}
-		thumbs, err := chart.AddSeries(p, chart.StrategyStyle(strategy), pts, dash, radius)
+		thumbs, err := plotkit.AddSeries(p, plotkit.StrategyStyle(strategy), pts, dash, radius)
 		if err != nil {
 			return nil, nil, err
 		}
-		legend = append(legend, chart.LegendEntry{Label: label[c], Thumbs: thumbs})
+		legend = append(legend, plotkit.LegendEntry{Label: label[c], Thumbs: thumbs})
 	}
 	return legend, fired, nil
 }
 
 // gateRings rings the points where a gate fired and returns their legend
 // entry.
-func gateRings(p *plot.Plot, pts plotter.XYs) (chart.LegendEntry, error) {
+func gateRings(p *plot.Plot, pts plotter.XYs) (plotkit.LegendEntry, error) {
 	rings, err := plotter.NewScatter(pts)
 	if err != nil {
-		return chart.LegendEntry{}, fmt.Errorf("gate rings: %w", err)
+		return plotkit.LegendEntry{}, fmt.Errorf("gate rings: %w", err)
 	}
-	rings.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(6), Shape: chart.Ring{Width: vg.Points(1.5)}}
+	rings.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(6), Shape: plotkit.Ring{Width: vg.Points(1.5)}}
 	p.Add(rings)
-	return chart.LegendEntry{Label: "gate fired", Thumbs: []plot.Thumbnailer{rings}}, nil
+	return plotkit.LegendEntry{Label: "gate fired", Thumbs: []plot.Thumbnailer{rings}}, nil
 }
 
 // machines describes the machines of the entries for a title line.
@@ -497,9 +497,9 @@ func commitTicks(p *plot.Plot, ents []Entry) {
 	for i, e := range ents {
 		shorts[i] = e.Short()
 	}
-	slot := chart.LabelSlot(1, n)
+	slot := plotkit.LabelSlot(1, n)
 	every := 1
-	if chart.WidestLabel(&p.X, shorts) > slot*0.9 {
+	if plotkit.WidestLabel(&p.X, shorts) > slot*0.9 {
 		p.X.Tick.Label.Rotation = math.Pi / 4
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YTop
 		if h := p.X.Tick.Label.Height("0") * 1.6; h > slot {

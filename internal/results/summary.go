@@ -121,3 +121,29 @@ func (s *Summary) UnmarshalJSON(data []byte) error {
 	}
 	return nil
 }
+
+// RelHalfWidth is the larger distance from the median to an end of its
+// interval, as a share of the median: +Inf without an interval (or for a
+// zero median with an interval of some width), 0 for a zero-width
+// interval.
+func (s Summary) RelHalfWidth() float64 {
+	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo) || math.IsNaN(s.Hi) {
+		return math.Inf(1)
+	}
+	h := math.Max(s.Hi-s.Median, s.Median-s.Lo)
+	if h == 0 {
+		return 0
+	}
+	if s.Median == 0 {
+		return math.Inf(1)
+	}
+	return h / math.Abs(s.Median)
+}
+
+// MannWhitneyP is the two-sided Mann–Whitney U p-value of two unpaired
+// samples, as benchstat computes it (benchmath.AssumeNothing); a and b
+// are not modified. Paired samples have their own test (internal/paired).
+func MannWhitneyP(a, b []float64) float64 {
+	th := &benchmath.DefaultThresholds
+	return benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(a), th), benchmath.NewSample(slices.Clone(b), th)).P
+}

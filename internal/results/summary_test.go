@@ -60,3 +60,47 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("Summarize(nil) = %+v", e)
 	}
 }
+
+// TestMannWhitneyP: p-values worked out by hand. Six against six with no
+// overlap is the most extreme of C(12,6) = 924 orderings on each side:
+// p = 2/924; three against three can do no better than 2/20; equal
+// samples give 1.
+func TestMannWhitneyP(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a, b []float64
+		want float64
+	}{
+		{"six apart", []float64{1, 2, 3, 4, 5, 6}, []float64{7, 8, 9, 10, 11, 12}, 2.0 / 924},
+		{"three apart", []float64{1, 2, 3}, []float64{7, 8, 9}, 2.0 / 20},
+		{"the same", []float64{1, 2, 3}, []float64{1, 2, 3}, 1},
+	} {
+		a := append([]float64(nil), tc.a...)
+		if got := MannWhitneyP(a, tc.b); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("%s: p = %v, want %v", tc.name, got, tc.want)
+		}
+		if a[0] != tc.a[0] {
+			t.Errorf("%s: a modified", tc.name)
+		}
+	}
+}
+
+// TestRelHalfWidth: the wider side of the interval over the median.
+func TestRelHalfWidth(t *testing.T) {
+	inf := math.Inf(1)
+	for _, tc := range []struct {
+		s    Summary
+		want float64
+	}{
+		{Summary{Median: 10, Lo: 9, Hi: 13}, 0.3},
+		{Summary{Median: -10, Lo: -12, Hi: -9}, 0.2},
+		{Summary{Median: 10, Lo: math.Inf(-1), Hi: inf}, inf},
+		{Summary{Median: 0, Lo: 0, Hi: 0}, 0},
+		{Summary{Median: 0, Lo: -1, Hi: 1}, inf},
+		{Summary{Median: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}, inf},
+	} {
+		if got := tc.s.RelHalfWidth(); math.Abs(got-tc.want) > 1e-12 && got != tc.want {
+			t.Errorf("%+v: %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/look"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/testenv"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -87,7 +88,7 @@ func TestForm(t *testing.T) {
 			}
 		}
 	}
-	noProc := Strategy{Name: "goroutine-only", Goroutine: All[0].Goroutine}
+	noProc := Strategy{Look: look.Look{Name: "goroutine-only"}, Goroutine: All[0].Goroutine}
 	if _, err := noProc.Form("process"); err == nil || !strings.Contains(err.Error(), "goroutine-only has no mode=process form") {
 		t.Errorf("missing process form: error %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/fanbench/fanbench/fanout"
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/input"
+	"github.com/fanbench/fanbench/internal/look"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -169,7 +170,10 @@ type Func func(j Job) (Result, error)
 
 // Strategy is one row of the table.
 type Strategy struct {
-	Name      string
+	// Look is the strategy's name and how it looks in every chart
+	// (its colour and marker), kept in internal/look so that the charts
+	// read them without linking the strategies.
+	look.Look
 	Doc       string
 	Goroutine Func // workers are goroutines in this process
 	// Load, if set, splits the goroutine form for a benchmark loop: it
@@ -199,14 +203,7 @@ type Strategy struct {
 	// anonymous memory: what the memory guards of run and exec judge by
 	// (use EstimatePeak, which adds exec's spike).
 	Peak func(f Footprint) Estimate
-	// Color and Marker are how the strategy looks in every chart: an RGB
-	// colour "#RRGGBB" (the Okabe–Ito palette, distinguishable with the
-	// common colour-vision deficiencies) and a marker, one of Markers.
-	Color, Marker string
 }
-
-// Markers are the chart markers a strategy row may name.
-var Markers = []string{"circle", "square", "triangle", "pyramid", "cross", "plus", "ring", "box"}
 
 // Runs reports whether the strategy runs the named workload.
 func (s Strategy) Runs(workload string) bool {
@@ -303,20 +300,20 @@ func (s Strategy) Form(mode Mode) (Func, error) {
 // pread-and-scan loop ranges is judged against, goroutine mode and the
 // count workload only.
 var All = []Strategy{
-	{Name: "readall", Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
-		Goroutine: goroutine(fanout.ReadAll, copied), Process: readAllProcess, Peak: wholeFile, Color: "#D55E00", Marker: "circle"},
-	{Name: "ranges", Doc: "each worker preads its own newline-aligned range through a small reusable buffer; process: each child gets path, offset and length",
-		Goroutine: goroutine(fanout.Ranges, preads), Process: rangesProcess, Peak: lineBufs, Color: "#0072B2", Marker: "square"},
-	{Name: "mmap", Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices; process: each child maps the file and scans its range",
-		Goroutine: goroutine(fanout.Mmap, none), Process: mmapProcess, Peak: bufPerWorker, Color: "#009E73", Marker: "triangle"},
-	{Name: "chan", Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers; process: the parent streams chunks into the children's stdin pipes",
-		Goroutine: goroutine(fanout.Chan, chunksCopied), Process: chanProcess, Peak: chunks, Color: "#CC79A7", Marker: "pyramid"},
-	{Name: "shm", Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
-		Goroutine: goroutine(fanout.Shm, copied), Process: shmProcess, Peak: shmPeak, Color: "#E69F00", Marker: "cross"},
-	{Name: "ceiling", Doc: "the workload over the file's pages already mapped and faulted in (MAP_POPULATE, not timed): the machine's limit; process mode runs the same goroutine form",
-		Goroutine: ceiling, Load: ceilingLoad, Process: ceiling, Yardstick: true, Peak: ceilingPeak, Color: "#000000", Marker: "plus"},
-	{Name: "pread", Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
-		Goroutine: preadScan, Workloads: []string{"count"}, Collects: []collect.How{collect.Partials}, Yardstick: true, Peak: bufPerWorker, Color: "#56B4E9", Marker: "ring"},
+	{Look: look.ReadAll, Doc: "read the whole file into one buffer, cut it on newlines into W slices; process: the parent writes each child's part down its stdin pipe (a copy per child)",
+		Goroutine: goroutine(fanout.ReadAll, copied), Process: readAllProcess, Peak: wholeFile},
+	{Look: look.Ranges, Doc: "each worker preads its own newline-aligned range through a small reusable buffer; process: each child gets path, offset and length",
+		Goroutine: goroutine(fanout.Ranges, preads), Process: rangesProcess, Peak: lineBufs},
+	{Look: look.Mmap, Doc: "map the file once (PROT_READ, MAP_SHARED); workers scan sub-slices; process: each child maps the file and scans its range",
+		Goroutine: goroutine(fanout.Mmap, none), Process: mmapProcess, Peak: bufPerWorker},
+	{Look: look.Chan, Doc: "one reader sends newline-aligned chunks over a bounded channel to W workers; process: the parent streams chunks into the children's stdin pipes",
+		Goroutine: goroutine(fanout.Chan, chunksCopied), Process: chanProcess, Peak: chunks},
+	{Look: look.Shm, Doc: "goroutine: read the file into memory once and scan it (as readall); process: the parent copies the file once into a sealed memfd that every child maps",
+		Goroutine: goroutine(fanout.Shm, copied), Process: shmProcess, Peak: shmPeak},
+	{Look: look.Ceiling, Doc: "the workload over the file's pages already mapped and faulted in (MAP_POPULATE, not timed): the machine's limit; process mode runs the same goroutine form",
+		Goroutine: ceiling, Load: ceilingLoad, Process: ceiling, Yardstick: true, Peak: ceilingPeak},
+	{Look: look.Pread, Doc: "yardstick for count: W goroutines pread contiguous byte ranges (not line-aligned) through a buf-sized buffer and count newlines; goroutine mode only",
+		Goroutine: preadScan, Workloads: []string{"count"}, Collects: []collect.How{collect.Partials}, Yardstick: true, Peak: bufPerWorker},
 }
 
 // Lookup finds a strategy by name.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/look"
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
@@ -120,6 +121,35 @@ func TestStrategiesMatchReference(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLooks: the rows of the table are look.Strategies, in order, each
+// with its own colour and marker, so that the charts' legends list the
+// strategies as the table does and no two look alike.
+func TestLooks(t *testing.T) {
+	if len(All) != len(look.Strategies) {
+		t.Fatalf("%d strategies, %d looks", len(All), len(look.Strategies))
+	}
+	type style struct {
+		r, g, b, a uint32
+		m          look.Marker
+	}
+	seen := map[style]string{}
+	for i, s := range All {
+		if s.Look != look.Strategies[i] {
+			t.Errorf("row %d: %s's look %+v, want look.Strategies[%d] %+v", i, s.Name, s.Look, i, look.Strategies[i])
+		}
+		if s.Color == nil || s.Marker == 0 {
+			t.Errorf("%s: colour %v, marker %d: want both", s.Name, s.Color, s.Marker)
+			continue
+		}
+		r, g, b, a := s.Color.RGBA()
+		st := style{r, g, b, a, s.Marker}
+		if other, dup := seen[st]; dup {
+			t.Errorf("strategies %s and %s look alike", other, s.Name)
+		}
+		seen[st] = s.Name
 	}
 }
 

@@ -1,4 +1,4 @@
-package chart
+package plotkit
 
 import (
 	"fmt"
@@ -13,32 +13,33 @@ import (
 	"github.com/fanbench/fanbench/internal/results"
 )
 
-// xyErr is a plotted median with its interval as distances below and above.
-type xyErr struct{ X, Y, Lo, Hi float64 }
+// ErrPoint is a plotted median with its interval as distances below and above.
+type ErrPoint struct{ X, Y, Lo, Hi float64 }
 
-// errPoints adapts []xyErr to plotter.XYer and plotter.YErrorer.
-type errPoints []xyErr
+// ErrPoints adapts []ErrPoint to plotter.XYer and plotter.YErrorer.
+type ErrPoints []ErrPoint
 
-func (e errPoints) Len() int                    { return len(e) }
-func (e errPoints) XY(i int) (float64, float64) { return e[i].X, e[i].Y }
-func (e errPoints) YError(i int) (float64, float64) {
+// Len implements plotter.XYer.
+func (e ErrPoints) Len() int { return len(e) }
+
+// XY implements plotter.XYer: the point's median at X.
+func (e ErrPoints) XY(i int) (float64, float64) { return e[i].X, e[i].Y }
+
+// YError implements plotter.YErrorer: the distances below and above.
+func (e ErrPoints) YError(i int) (float64, float64) {
 	return e[i].Lo, e[i].Hi
 }
 
-// pointOf turns a summary at x into a plotted point, its values divided by
+// PointOf turns a summary at x into a plotted point, its values divided by
 // unit (the display unit's size, 1 for values as they are).
-func pointOf(x float64, s results.Summary, unit float64) xyErr {
-	return xyErr{X: x, Y: s.Median / unit, Lo: s.ErrLow() / unit, Hi: s.ErrHigh() / unit}
+func PointOf(x float64, s results.Summary, unit float64) ErrPoint {
+	return ErrPoint{X: x, Y: s.Median / unit, Lo: s.ErrLow() / unit, Hi: s.ErrHigh() / unit}
 }
 
-// addSeries draws one series as a line through its medians with the
-// strategy's marker and 95% CI error bars, and returns its legend thumbnails.
-func addSeries(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length) ([]plot.Thumbnailer, error) {
-	return addSeriesRadius(p, st, pts, dashes, 0)
-}
-
-// addSeriesRadius is addSeries with markers of the given radius (0: 2.6 points).
-func addSeriesRadius(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length, radius vg.Length) ([]plot.Thumbnailer, error) {
+// AddSeries draws pts as one series in the style st: a line (dashed by
+// dashes) through the medians, markers of the given radius (0: 2.6
+// points) and 95% CI error bars. It returns the series' legend thumbnails.
+func AddSeries(p *plot.Plot, st Style, pts ErrPoints, dashes []vg.Length, radius vg.Length) ([]plot.Thumbnailer, error) {
 	if radius == 0 {
 		radius = vg.Points(2.6)
 	}
@@ -49,7 +50,7 @@ func addSeriesRadius(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length, 
 	if err != nil {
 		return nil, fmt.Errorf("line: %w", err)
 	}
-	line.LineStyle = lineStyle(st.Color, 1.2, dashes...)
+	line.LineStyle = LineStyle(st.Color, 1.2, dashes...)
 	sc, err := plotter.NewScatter(pts)
 	if err != nil {
 		return nil, fmt.Errorf("markers: %w", err)
@@ -59,15 +60,15 @@ func addSeriesRadius(p *plot.Plot, st Style, pts errPoints, dashes []vg.Length, 
 	if err != nil {
 		return nil, fmt.Errorf("error bars: %w", err)
 	}
-	eb.LineStyle = lineStyle(st.Color, 0.8)
+	eb.LineStyle = LineStyle(st.Color, 0.8)
 	eb.CapWidth = vg.Points(4)
 	p.Add(line, eb, sc)
 	return []plot.Thumbnailer{line, sc}, nil
 }
 
-// addPlainLine draws a line without markers or error bars (ideal lines,
+// AddPlainLine draws a line without markers or error bars (ideal lines,
 // timelines) and returns its thumbnail.
-func addPlainLine(p *plot.Plot, xys plotter.XYs, ls draw.LineStyle) (plot.Thumbnailer, error) {
+func AddPlainLine(p *plot.Plot, xys plotter.XYs, ls draw.LineStyle) (plot.Thumbnailer, error) {
 	line, err := plotter.NewLine(xys)
 	if err != nil {
 		return nil, fmt.Errorf("line: %w", err)
@@ -77,49 +78,49 @@ func addPlainLine(p *plot.Plot, xys plotter.XYs, ls draw.LineStyle) (plot.Thumbn
 	return line, nil
 }
 
-// lineThumb is a legend thumbnail of a bare line style.
-func lineThumb(ls draw.LineStyle) plot.Thumbnailer { return &plotter.Line{LineStyle: ls} }
+// LineThumb is a legend thumbnail of a bare line style.
+func LineThumb(ls draw.LineStyle) plot.Thumbnailer { return &plotter.Line{LineStyle: ls} }
 
-// glyphThumb is a legend thumbnail of a marker.
-func glyphThumb(st Style) plot.Thumbnailer {
+// GlyphThumb is a legend thumbnail of a marker.
+func GlyphThumb(st Style) plot.Thumbnailer {
 	return &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}}
 }
 
-// boxThumb is a legend thumbnail of a bar: a filled box with an edge.
-type boxThumb struct{ Fill, Edge color.Color }
+// BoxThumb is a legend thumbnail of a bar: a filled box with an edge.
+type BoxThumb struct{ Fill, Edge color.Color }
 
 // Thumbnail implements plot.Thumbnailer.
-func (b boxThumb) Thumbnail(c *draw.Canvas) {
+func (b BoxThumb) Thumbnail(c *draw.Canvas) {
 	r := vg.Rectangle{
 		Min: vg.Point{X: c.Min.X + vg.Points(3), Y: c.Min.Y},
 		Max: vg.Point{X: c.Max.X - vg.Points(3), Y: c.Max.Y},
 	}
 	c.SetColor(b.Fill)
 	c.Fill(r.Path())
-	c.SetLineStyle(lineStyle(b.Edge, 0.8))
+	c.SetLineStyle(LineStyle(b.Edge, 0.8))
 	c.Stroke(r.Path())
 }
 
-// bar is one bar of a bar chart: a median with its interval.
-type bar struct {
+// Bar is one bar of a bar chart: a median with its interval.
+type Bar struct {
 	X          float64 // centre, in data units
 	Sum        results.Summary
 	Fill, Edge color.Color
 }
 
-// barSet draws bars from zero to each median with 95% CI whiskers. Bars are
+// BarSet draws bars from zero to each median with 95% CI whiskers. Bars are
 // Width data units wide, so grouped bars can be placed by data coordinates.
 // With Format set, each bar carries its median so formatted in small text
 // above it (above its whisker), so a tiny bar beside a tall one is readable.
-type barSet struct {
-	Bars   []bar
+type BarSet struct {
+	Bars   []Bar
 	Width  float64
 	Format func(float64) string
 }
 
-// barTop is the height a bar reaches: its interval's top where it has one,
+// BarTop is the height a bar reaches: its interval's top where it has one,
 // else its median (without an interval Hi is +Inf).
-func barTop(s results.Summary) float64 {
+func BarTop(s results.Summary) float64 {
 	if s.HasCI() {
 		return math.Max(s.Median, s.Hi)
 	}
@@ -127,7 +128,7 @@ func barTop(s results.Summary) float64 {
 }
 
 // Plot implements plot.Plotter.
-func (b barSet) Plot(c draw.Canvas, p *plot.Plot) {
+func (b BarSet) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	for _, br := range b.Bars {
 		x0, x1 := trX(br.X-b.Width/2), trX(br.X+b.Width/2)
@@ -135,13 +136,13 @@ func (b barSet) Plot(c draw.Canvas, p *plot.Plot) {
 		r := vg.Rectangle{Min: vg.Point{X: x0, Y: y0}, Max: vg.Point{X: x1, Y: y1}}
 		c.SetColor(br.Fill)
 		c.Fill(r.Path())
-		c.SetLineStyle(lineStyle(br.Edge, 0.8))
+		c.SetLineStyle(LineStyle(br.Edge, 0.8))
 		c.Stroke(r.Path())
 		if br.Sum.HasCI() && br.Sum.Hi > br.Sum.Lo {
 			xm := trX(br.X)
 			lo, hi := trY(br.Sum.Lo), trY(br.Sum.Hi)
 			cap := (x1 - x0) / 4
-			ls := lineStyle(color.Gray{Y: 0x20}, 0.8)
+			ls := LineStyle(color.Gray{Y: 0x20}, 0.8)
 			c.StrokeLine2(ls, xm, lo, xm, hi)
 			c.StrokeLine2(ls, xm-cap, lo, xm+cap, lo)
 			c.StrokeLine2(ls, xm-cap, hi, xm+cap, hi)
@@ -153,11 +154,11 @@ func (b barSet) Plot(c draw.Canvas, p *plot.Plot) {
 // plotLabels prints each bar's value above it: level, or upright for all
 // bars of the set when any label is wider than its bar, so neighbours do
 // not overlap.
-func (b barSet) plotLabels(c draw.Canvas, trX, trY func(float64) vg.Length) {
+func (b BarSet) plotLabels(c draw.Canvas, trX, trY func(float64) vg.Length) {
 	if b.Format == nil {
 		return
 	}
-	sty := textStyle(tickSize-1.5, false)
+	sty := TextStyle(TickSize-1.5, false)
 	sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
 	labels := make([]string, len(b.Bars))
 	for i, br := range b.Bars {
@@ -172,7 +173,7 @@ func (b barSet) plotLabels(c draw.Canvas, trX, trY func(float64) vg.Length) {
 	}
 	for i, br := range b.Bars {
 		if labels[i] != "" {
-			c.FillText(sty, vg.Point{X: trX(br.X), Y: trY(barTop(br.Sum)) + vg.Points(1.5)}, labels[i])
+			c.FillText(sty, vg.Point{X: trX(br.X), Y: trY(BarTop(br.Sum)) + vg.Points(1.5)}, labels[i])
 		}
 	}
 }
@@ -180,12 +181,12 @@ func (b barSet) plotLabels(c draw.Canvas, trX, trY func(float64) vg.Length) {
 // DataRange implements plot.DataRanger: from zero to the highest interval
 // end, with headroom for the value labels when they are drawn (more for
 // narrow bars, whose labels may stand upright).
-func (b barSet) DataRange() (xmin, xmax, ymin, ymax float64) {
+func (b BarSet) DataRange() (xmin, xmax, ymin, ymax float64) {
 	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), 0, 0
 	for _, br := range b.Bars {
 		xmin = math.Min(xmin, br.X-b.Width/2)
 		xmax = math.Max(xmax, br.X+b.Width/2)
-		ymax = math.Max(ymax, barTop(br.Sum))
+		ymax = math.Max(ymax, BarTop(br.Sum))
 	}
 	switch {
 	case b.Format != nil && b.Width < 0.5:
@@ -196,21 +197,21 @@ func (b barSet) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return xmin, xmax, ymin, ymax
 }
 
-// hline draws a horizontal reference line across the whole data area with a
+// HLine draws a horizontal reference line across the whole data area with a
 // small label at its right end.
-type hline struct {
+type HLine struct {
 	Y     float64
 	Style draw.LineStyle
 	Label string
 }
 
 // Plot implements plot.Plotter.
-func (h hline) Plot(c draw.Canvas, p *plot.Plot) {
+func (h HLine) Plot(c draw.Canvas, p *plot.Plot) {
 	_, trY := p.Transforms(&c)
 	y := trY(h.Y)
 	c.StrokeLine2(h.Style, c.Min.X, y, c.Max.X, y)
 	if h.Label != "" {
-		sty := textStyle(tickSize-0.5, false)
+		sty := TextStyle(TickSize-0.5, false)
 		sty.Color = h.Style.Color
 		sty.XAlign = draw.XRight
 		sty.YAlign = draw.YBottom
@@ -219,14 +220,14 @@ func (h hline) Plot(c draw.Canvas, p *plot.Plot) {
 }
 
 // DataRange implements plot.DataRanger: only the line's height.
-func (h hline) DataRange() (xmin, xmax, ymin, ymax float64) {
+func (h HLine) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return math.Inf(1), math.Inf(-1), h.Y, h.Y
 }
 
-// nominalX labels integer x positions with names, for bar charts in a
+// NominalX labels integer x positions with names, for bar charts in a
 // figure of the given number of panels. Labels too wide for their slot are
 // set smaller and slanted so neighbours do not overlap.
-func nominalX(p *plot.Plot, names []string, panels int) {
+func NominalX(p *plot.Plot, names []string, panels int) {
 	ticks := make([]plot.Tick, len(names))
 	for i, n := range names {
 		ticks[i] = plot.Tick{Value: float64(i), Label: n}
@@ -241,15 +242,15 @@ func nominalX(p *plot.Plot, names []string, panels int) {
 	}
 }
 
-// logRange pads a positive range by a fraction of a power of two on each
+// LogRange pads a positive range by a fraction of a power of two on each
 // side so markers at the ends sit inside the axis.
-func logRange(a *plot.Axis, lo, hi float64) {
+func LogRange(a *plot.Axis, lo, hi float64) {
 	a.Scale = plot.LogScale{}
 	a.Min, a.Max = lo/math.Pow(2, 0.3), hi*math.Pow(2, 0.3)
 }
 
-// dodge shifts series i of n sideways on a log2 axis by a fraction of a
+// Dodge shifts series i of n sideways on a log2 axis by a fraction of a
 // power of two, so error bars at the same x do not hide each other.
-func dodge(x float64, i, n int, step float64) float64 {
+func Dodge(x float64, i, n int, step float64) float64 {
 	return x * math.Pow(2, (float64(i)-float64(n-1)/2)*step)
 }

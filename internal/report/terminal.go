@@ -1,4 +1,4 @@
-package chart
+package report
 
 import (
 	"fmt"
@@ -8,7 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/plotkit"
 )
 
 // TerminalWidth is the width the terminal summary fits: every line
@@ -41,9 +42,9 @@ const (
 // TerminalWidth columns. With color, winners, undecided criteria and the
 // unstable heading are coloured with ANSI escapes (the caller decides:
 // a terminal, no NO_COLOR).
-func WriteSummary(w io.Writer, res *Results, color bool) error {
+func WriteSummary(w io.Writer, res *chart.Results, color bool) error {
 	d := res.Data
-	mem := ChooseMemoryMetric(d)
+	mem := chart.ChooseMemoryMetric(d)
 	verdicts := Verdicts(Recommend(d, mem))
 	var b strings.Builder
 	s := summaryWriter{b: &b, color: color}
@@ -52,8 +53,8 @@ func WriteSummary(w io.Writer, res *Results, color bool) error {
 	}
 	for _, v := range verdicts {
 		s.line("", facetWords(v.Facet), "  ", "")
-		s.choice("  speed:  ", choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", FormatSeconds))
-		s.choice("  memory: ", choiceCell(v.Memory, v.HasMemory, "least", "less", FormatBytes))
+		s.choice("  speed:  ", choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", plotkit.FormatSeconds))
+		s.choice("  memory: ", choiceCell(v.Memory, v.HasMemory, "least", "less", plotkit.FormatBytes))
 	}
 	s.unstable(unstableCells(d, mem))
 	_, err := io.WriteString(w, b.String())
@@ -98,9 +99,9 @@ func (s summaryWriter) unstable(cells []string) {
 		return
 	}
 	head := fmt.Sprintf("unstable: %d cells' %.0f%% interval is wider than ±%.0f%% of the median:",
-		len(cells), 100*Confidence, 100*UnstableSpread)
+		len(cells), 100*chart.Confidence, 100*UnstableSpread)
 	if len(cells) == 1 {
-		head = fmt.Sprintf("unstable: 1 cell's %.0f%% interval is wider than ±%.0f%% of the median:", 100*Confidence, 100*UnstableSpread)
+		head = fmt.Sprintf("unstable: 1 cell's %.0f%% interval is wider than ±%.0f%% of the median:", 100*chart.Confidence, 100*UnstableSpread)
 	}
 	s.line("", head, "  ", "unstable", ansiWarn)
 	for i, c := range cells {
@@ -117,19 +118,19 @@ func (s summaryWriter) unstable(cells []string) {
 // UnstableSpread of its median on either side, or none for lack of runs:
 // "mmap · count · goroutine · warm cache, 64 MiB, 2 workers: sec/op
 // ±35%". Cells are in facet, series and point order.
-func unstableCells(d *Dataset, mem MemoryMetric) []string {
+func unstableCells(d *chart.Dataset, mem chart.MemoryMetric) []string {
 	var out []string
 	for _, f := range d.Facets() {
 		for _, s := range d.Series(f) {
 			for _, p := range d.Points(f, s) {
 				var why []string
-				for _, m := range []Metric{MetricTime, mem.Metric} {
-					v := values(d.Runs(f, s, p), m)
+				for _, m := range []chart.Metric{chart.MetricTime, mem.Metric} {
+					v := m.Values(d.Runs(f, s, p))
 					if len(v) == 0 {
 						continue
 					}
-					sum := Summarize(v)
-					switch spread := halfWidth(sum); {
+					sum := chart.Summarize(v)
+					switch spread := sum.RelHalfWidth(); {
 					case math.IsInf(spread, 0):
 						why = append(why, fmt.Sprintf("%s no interval (%d runs)", m.Name, sum.N))
 					case spread > UnstableSpread:
@@ -143,23 +144,6 @@ func unstableCells(d *Dataset, mem MemoryMetric) []string {
 		}
 	}
 	return out
-}
-
-// halfWidth is the larger distance from the median to an end of its
-// interval, as a share of the median: +Inf without an interval, 0 for a
-// zero median with a zero-width interval.
-func halfWidth(s results.Summary) float64 {
-	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo) || math.IsNaN(s.Hi) {
-		return math.Inf(1)
-	}
-	h := math.Max(s.Hi-s.Median, s.Median-s.Lo)
-	if h == 0 {
-		return 0
-	}
-	if s.Median == 0 {
-		return math.Inf(1)
-	}
-	return h / math.Abs(s.Median)
 }
 
 // wrap breaks first+text at spaces into lines of at most width columns

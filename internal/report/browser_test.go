@@ -1,4 +1,4 @@
-package chart_test
+package report_test
 
 import (
 	"fmt"

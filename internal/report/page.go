@@ -1,4 +1,4 @@
-package chart
+package report
 
 import (
 	"bytes"
@@ -11,13 +11,15 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
 // reportData is what the report templates render: every sentence and
 // number is computed here, the templates only lay them out.
 type reportData struct {
-	Notice     string // shown at the top (Results.Notice)
+	Notice     string // shown at the top (chart.Results.Notice)
 	Experiment string
 	Dir        string
 	Machine    string
@@ -32,7 +34,7 @@ type reportData struct {
 
 	Headline string
 	Verdict  []verdictRow
-	Memory   MemoryMetric
+	Memory   chart.MemoryMetric
 
 	KeyFigures  []reportFigure
 	MoreFigures []reportFigure
@@ -47,7 +49,7 @@ type reportData struct {
 	Others      []claimRow // the other claims, in the claims section
 
 	Tables  []Table
-	Columns []Metric
+	Columns []chart.Metric
 	Env     []EnvField
 
 	// Machines is the machines table, when the runs carry machine labels
@@ -125,13 +127,13 @@ type reportFigure struct {
 
 // unverifiedSentence says how many of the measured runs are unverified and
 // of which workloads, or "" when every run was verified.
-func (d *Dataset) unverifiedSentence() string {
+func unverifiedSentence(d *chart.Dataset) string {
 	n, all := 0, 0
 	var names []string
-	for _, series := range d.cells {
-		for _, points := range series {
-			for _, runs := range points {
-				for _, r := range runs {
+	for _, f := range d.Facets() {
+		for _, s := range d.Series(f) {
+			for _, p := range d.Points(f, s) {
+				for _, r := range d.Runs(f, s, p) {
 					all++
 					if r.Unverified == "" {
 						continue
@@ -153,24 +155,24 @@ func (d *Dataset) unverifiedSentence() string {
 }
 
 // keyKinds are the chart kinds shown right after the verdict.
-var keyKinds = []string{KindThroughput, KindMemory}
+var keyKinds = []string{chart.KindThroughput, chart.KindMemory}
 
 // buildReport computes everything the report shows.
-func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
+func buildReport(res *chart.Results, figs []*plotkit.Figure, dir string) (reportData, error) {
 	d := res.Data
 	env, err := EnvFields(res.Env)
 	if err != nil {
 		return reportData{}, err
 	}
-	mem := ChooseMemoryMetric(d)
+	mem := chart.ChooseMemoryMetric(d)
 	recs := Recommend(d, mem)
 	data := reportData{
 		Notice: res.Notice, Experiment: d.Experiment, Dir: res.Dir, Machine: d.Machine.Hardware(), Skipped: d.Skipped,
-		Confidence: fmt.Sprintf("%.0f%%", 100*Confidence), Alpha: fmt.Sprint(Alpha),
+		Confidence: fmt.Sprintf("%.0f%%", 100*chart.Confidence), Alpha: fmt.Sprint(Alpha),
 		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: len(res.Claims) > 0,
 	}
-	data.Runs, data.Reps = d.runCounts()
-	data.Unverified = d.unverifiedSentence()
+	data.Runs, data.Reps = runCounts(d)
+	data.Unverified = unverifiedSentence(d)
 	if len(res.Machines) > 0 {
 		data.Machines, data.MachinesNote = machineRows(res.Machines), machinesNote(res.Machines)
 	}
@@ -183,8 +185,8 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 	data.Headline = machineHeadline(verdicts)
 	for _, v := range verdicts {
 		data.Verdict = append(data.Verdict, verdictRow{Where: facetWords(v.Facet),
-			Speed:  choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", FormatSeconds),
-			Memory: choiceCell(v.Memory, v.HasMemory, "least", "less", FormatBytes)})
+			Speed:  choiceCell(v.Speed, v.HasSpeed, "fastest", "faster", plotkit.FormatSeconds),
+			Memory: choiceCell(v.Memory, v.HasMemory, "least", "less", plotkit.FormatBytes)})
 	}
 	data.Recommend = recTables(recs)
 	for _, g := range results.GroupVerdicts(res.Claims) {
@@ -209,7 +211,7 @@ func buildReport(res *Results, figs []*Figure, dir string) (reportData, error) {
 }
 
 // runCounts counts the measured runs and describes the repetitions per cell.
-func (d *Dataset) runCounts() (runs int, reps string) {
+func runCounts(d *chart.Dataset) (runs int, reps string) {
 	lo, hi := 0, 0
 	seen := map[string]bool{} // a reference joined into several facets counts once
 	for _, f := range d.Facets() {
@@ -237,7 +239,7 @@ func (d *Dataset) runCounts() (runs int, reps string) {
 
 // facetWords is a facet in a few words: "count · goroutine · warm cache",
 // after "machine LABEL · " when the facet names a machine.
-func facetWords(f Facet) string {
+func facetWords(f chart.Facet) string {
 	s := f.Workload + " · " + f.Mode + " · " + f.Cache + " cache"
 	if f.Machine != "" {
 		s = "machine " + f.Machine + " · " + s
@@ -397,8 +399,8 @@ func recTables(recs []Recommendation) []recTable {
 			out = append(out, recTable{Facet: name})
 		}
 		t := &out[len(out)-1]
-		t.Rows = append(t.Rows, recRow{Size: FormatBytes(float64(r.Point.Size)), Workers: r.Point.Workers,
-			Fast: recPickOf(r.Fastest, r.HasFastest, FormatSeconds), Lean: recPickOf(r.Leanest, r.HasLeanest, FormatBytes)})
+		t.Rows = append(t.Rows, recRow{Size: plotkit.FormatBytes(float64(r.Point.Size)), Workers: r.Point.Workers,
+			Fast: recPickOf(r.Fastest, r.HasFastest, plotkit.FormatSeconds), Lean: recPickOf(r.Leanest, r.HasLeanest, plotkit.FormatBytes)})
 	}
 	return out
 }
@@ -454,9 +456,9 @@ func shortCell(name string) string {
 
 // reportFigures splits the figures into the key ones (throughput and
 // memory, facet by facet) and the rest, reading each PNG to embed it.
-func reportFigures(figs []*Figure, dir string) (key, more []reportFigure, err error) {
+func reportFigures(figs []*plotkit.Figure, dir string) (key, more []reportFigure, err error) {
 	type ranked struct {
-		f    *Figure
+		f    *plotkit.Figure
 		kind int // index in keyKinds, -1 when not a key kind
 	}
 	var keys []ranked
@@ -499,7 +501,7 @@ func reportFigures(figs []*Figure, dir string) (key, more []reportFigure, err er
 }
 
 // embedFigure reads a figure's PNG for a data: URI.
-func embedFigure(f *Figure, dir string) (reportFigure, error) {
+func embedFigure(f *plotkit.Figure, dir string) (reportFigure, error) {
 	png, err := os.ReadFile(filepath.Join(dir, f.Name+".png"))
 	if err != nil {
 		return reportFigure{}, fmt.Errorf("report: figure %s: %w", f.Name, err)
@@ -514,12 +516,24 @@ func embedFigure(f *Figure, dir string) (reportFigure, error) {
 	}, nil
 }
 
-// WriteReport writes report.md and a self-contained index.html to dir,
+// Write saves every figure (as chart.Plot does) and then report.md and
+// index.html beside them, in chart.PlotDir(root, ...). It returns the
+// paths written.
+func Write(res *chart.Results, root string) ([]string, error) {
+	figs, paths, err := chart.Plot(res, root)
+	if err != nil {
+		return paths, err
+	}
+	rp, err := WritePages(res, figs, chart.PlotDir(root, res.Data))
+	return append(paths, rp...), err
+}
+
+// WritePages writes report.md and a self-contained index.html to dir,
 // which must already hold the figures' PNG and SVG files (Figure.Save). The
 // HTML embeds each PNG as a data: URI and links the SVG beside it, so it
 // needs no network and survives being copied alone. It returns the paths
 // written.
-func WriteReport(res *Results, figs []*Figure, dir string) ([]string, error) {
+func WritePages(res *chart.Results, figs []*plotkit.Figure, dir string) ([]string, error) {
 	data, err := buildReport(res, figs, dir)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package chart
+package plotkit
 
 import (
 	"math"
@@ -12,29 +12,6 @@ import (
 
 	"github.com/fanbench/fanbench/internal/results"
 )
-
-// The plotting kit: the pieces that every fanbench figure is made of,
-// exported for the other packages that draw (internal/history), so that all
-// charts share one look and one implementation.
-
-// NewPlot returns a plot styled for fanbench figures (see newPlot): the
-// figure around it draws the title and the legend.
-func NewPlot(title, xLabel, yLabel string) *plot.Plot { return newPlot(title, xLabel, yLabel) }
-
-// ErrPoint is a plotted median at X with its interval as distances Lo below
-// and Hi above Y.
-type ErrPoint = xyErr
-
-// AddSeries draws pts as one series in the style st: a line (dashed by
-// dashes) through the medians, markers of the given radius (0: the default)
-// and 95% CI error bars. It returns the series' legend thumbnails.
-func AddSeries(p *plot.Plot, st Style, pts []ErrPoint, dashes []vg.Length, radius vg.Length) ([]plot.Thumbnailer, error) {
-	return addSeriesRadius(p, st, pts, dashes, radius)
-}
-
-// PointOf is the plotted point of a summary at x, its median and interval
-// divided by unit (the display unit's size, as AxisScale returns it).
-func PointOf(x float64, s results.Summary, unit float64) ErrPoint { return pointOf(x, s, unit) }
 
 // LabelSlot is the width along the x axis of each of n evenly spaced tick
 // labels in one of panels panels side by side: the data area is roughly

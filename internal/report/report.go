@@ -1,4 +1,4 @@
-package chart
+package report
 
 import (
 	"bytes"
@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Columns are the metrics of the results table, in order; each column's
 // title is the metric's label.
-var Columns = []Metric{MetricTime, MetricThroughput, MetricPeakRSS, MetricPSS, MetricTreePeak, MetricAlloc, MetricGC}
+var Columns = []chart.Metric{chart.MetricTime, chart.MetricThroughput, chart.MetricPeakRSS, chart.MetricPSS, chart.MetricTreePeak, chart.MetricAlloc, chart.MetricGC}
 
 // Row is one cell of the results table: a median ± CI per column, "" where
 // the cell lacks the metric.
@@ -26,7 +28,7 @@ type Row struct {
 
 // Table is the results table of one facet.
 type Table struct {
-	Facet Facet
+	Facet chart.Facet
 	Rows  []Row
 }
 
@@ -38,13 +40,13 @@ func formatSummary(s results.Summary, format func(float64) string) string {
 
 // Tables builds the results table of every facet: rows by size, workers,
 // then strategy.
-func Tables(d *Dataset) []Table {
+func Tables(d *chart.Dataset) []Table {
 	var out []Table
 	for _, f := range d.Facets() {
 		t := Table{Facet: f}
 		type key struct {
-			s Series
-			p Point
+			s chart.Series
+			p chart.Point
 		}
 		var keys []key
 		for _, s := range d.Series(f) {
@@ -65,7 +67,7 @@ func Tables(d *Dataset) []Table {
 			if f.Machine != "" {
 				bench = results.MachineName(bench, f.Machine) // as results.bench names it
 			}
-			row := Row{Strategy: k.s.Label(), Size: FormatBytes(float64(k.p.Size)), Workers: k.p.Workers,
+			row := Row{Strategy: k.s.Label(), Size: plotkit.FormatBytes(float64(k.p.Size)), Workers: k.p.Workers,
 				N: len(runs), Bench: "Benchmark" + bench}
 			for _, c := range Columns {
 				if sum, ok := d.Summary(f, k.s, k.p, c); ok {

@@ -1,4 +1,4 @@
-package chart_test
+package report_test
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/chart/synthetic"
+	"github.com/fanbench/fanbench/internal/report"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -39,7 +41,7 @@ func TestSummaryGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	var plain, color bytes.Buffer
-	if err := chart.WriteSummary(&plain, res, false); err != nil {
+	if err := report.WriteSummary(&plain, res, false); err != nil {
 		t.Fatal(err)
 	}
 	golden := "testdata/summary_golden.txt"
@@ -59,7 +61,7 @@ func TestSummaryGolden(t *testing.T) {
 		t.Errorf("escapes in the uncoloured summary")
 	}
 	checkWidth(t, plain.String())
-	if err := chart.WriteSummary(&color, res, true); err != nil {
+	if err := report.WriteSummary(&color, res, true); err != nil {
 		t.Fatal(err)
 	}
 	if !ansi.MatchString(color.String()) || ansi.ReplaceAllString(color.String(), "") != plain.String() {
@@ -74,8 +76,8 @@ func TestSummaryGolden(t *testing.T) {
 // extremes), +100% of its median 1 s: flagged unstable. Its rival's
 // interval [0.98 s, 1.02 s] is ±2%: not flagged.
 func TestSummaryUndecidedAndUnstable(t *testing.T) {
-	runs := append(regimeRuns("goroutine", "ranges", "warm", 1<<30, 1, 1, 1, 1, 1, 2),
-		regimeRuns("goroutine", "mmap", "warm", 1<<30, 1, 1.01, 0.99, 1, 1.02, 0.98)...)
+	runs := append(synthetic.CellRuns("goroutine", "ranges", "warm", 1<<30, 1, 1, 1, 1, 1, 2),
+		synthetic.CellRuns("goroutine", "mmap", "warm", 1<<30, 1, 1.01, 0.99, 1, 1.02, 0.98)...)
 	out, d := summaryOf(t, runs, false)
 	want := "verdict (medians; significant when p < 0.05; memory: " + chart.ChooseMemoryMetric(d).Label + ")\n" +
 		"count · goroutine · warm cache\n" +
@@ -94,7 +96,7 @@ func TestSummaryWidth(t *testing.T) {
 	var runs []results.Run
 	for i, st := range []string{"ranges", "mmap", "readall"} {
 		for k, size := range []int64{1 << 20, 1 << 30, 64 << 30} {
-			rs := regimeRuns("process", st, "cold", size, 1, 1, 1, 1, 1, float64(3+i))
+			rs := synthetic.CellRuns("process", st, "cold", size, 1, 1, 1, 1, 1, float64(3+i))
 			for j := range rs {
 				// Two settings of every knob: each series' label names them all.
 				rs[j].Cell.Knobs = map[string]string{"cache": "cold", "buf": fmt.Sprintf("%dMiB", 1+k%2), "chancap": fmt.Sprint(4096 + k%2),
@@ -118,7 +120,7 @@ func summaryOf(t *testing.T, runs []results.Run, color bool) (string, *chart.Dat
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := chart.WriteSummary(&out, &chart.Results{Data: d}, color); err != nil {
+	if err := report.WriteSummary(&out, &chart.Results{Data: d}, color); err != nil {
 		t.Fatal(err)
 	}
 	return out.String(), d

@@ -1,4 +1,4 @@
-package chart_test
+package report_test
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/plotkit"
+	"github.com/fanbench/fanbench/internal/report"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -37,7 +39,7 @@ func goldenRuns(mode, strategy, workload string, sizeMiB int64, workers int, ms,
 		r := results.Run{
 			Experiment: "golden", Rep: i, Status: results.StatusOK, CacheState: "warm",
 			Cell: results.Cell{Mode: mode, Strategy: strategy, Workload: workload, Size: sizeMiB * mib,
-				SizeName: strings.TrimSuffix(chart.FormatBytes(float64(sizeMiB*mib)), " MiB") + "MiB", Workers: workers},
+				SizeName: strings.TrimSuffix(plotkit.FormatBytes(float64(sizeMiB*mib)), " MiB") + "MiB", Workers: workers},
 			ElapsedSec: ms[i] / 1000, Bytes: sizeMiB * mib,
 		}
 		if peak != nil {
@@ -117,7 +119,7 @@ func goldenResults() (*chart.Results, error) {
 
 // goldenFigures are hand-made figures (the report only needs their names,
 // titles and captions) in the order chart.All gives: kind by kind.
-var goldenFigures = []*chart.Figure{
+var goldenFigures = []*plotkit.Figure{
 	{Name: "throughput_count_goroutine_warm", Kind: chart.KindThroughput, Title: "Throughput — count, goroutine\nsubtitle", Caption: "Bytes per second <i>raw</i>."},
 	{Name: "throughput_count_process_warm", Kind: chart.KindThroughput, Title: "Throughput — count, process", Caption: "Process mode."},
 	{Name: "memory_count_goroutine_warm", Kind: chart.KindMemory, Title: "Peak memory — count, goroutine", Caption: "Peaks."},
@@ -159,7 +161,7 @@ func TestReportMarkdownGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := chart.WriteReport(res, goldenFigures, dir); err != nil {
+	if _, err := report.WritePages(res, goldenFigures, dir); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "report.md"))
@@ -233,7 +235,7 @@ func TestReportWithoutClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := chart.WriteReport(res, goldenFigures, dir); err != nil {
+	if _, err := report.WritePages(res, goldenFigures, dir); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"report.md", "index.html"} {

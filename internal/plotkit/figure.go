@@ -1,4 +1,4 @@
-package chart
+package plotkit
 
 import (
 	"bytes"
@@ -67,9 +67,9 @@ func (f *Figure) Draw(c draw.Canvas) {
 	lines := strings.Split(f.Title, "\n")
 	y := c.Max.Y
 	for i, line := range lines {
-		sty := textStyle(titleSize, i == 0)
+		sty := TextStyle(titleSize, i == 0)
 		if i > 0 {
-			sty = textStyle(legendSize, false)
+			sty = TextStyle(legendSize, false)
 			sty.Color = color.Gray{Y: 0x40}
 		}
 		sty.XAlign = draw.XCenter
@@ -137,7 +137,7 @@ func drawPanel(p *plot.Plot, c draw.Canvas) {
 // drawLegend draws the legend centred along the bottom of c, flowing the
 // entries into as many rows as needed, and returns its height.
 func (f *Figure) drawLegend(c draw.Canvas) vg.Length {
-	sty := textStyle(legendSize, false)
+	sty := TextStyle(legendSize, false)
 	sty.YAlign = draw.YCenter
 	rowH := sty.Rectangle("Mg").Size().Y * 1.5
 	avail := c.Max.X - c.Min.X - 2*vg.Points(legendPad)
@@ -182,7 +182,7 @@ func (f *Figure) drawLegend(c draw.Canvas) vg.Length {
 	box := vg.Rectangle{Min: vg.Point{X: cx - boxW/2, Y: c.Min.Y}, Max: vg.Point{X: cx + boxW/2, Y: c.Min.Y + boxH}}
 	c.SetColor(color.Gray{Y: 0xF6})
 	c.Fill(box.Path())
-	c.SetLineStyle(lineStyle(color.Gray{Y: 0xC8}, 0.5))
+	c.SetLineStyle(LineStyle(color.Gray{Y: 0xC8}, 0.5))
 	c.Stroke(box.Path())
 
 	for i, r := range rows {
@@ -273,19 +273,19 @@ func SaveAll(figs []*Figure, dir string) ([]string, error) {
 	return paths, nil
 }
 
-// newPlot returns a plot styled for fanbench figures: sans-serif type at
+// NewPlot returns a plot styled for fanbench figures: sans-serif type at
 // print sizes, light grid-free axes, no legend (the figure draws it).
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
+func NewPlot(title, xLabel, yLabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
-	p.Title.TextStyle = textStyle(labelSize, true)
+	p.Title.TextStyle = TextStyle(labelSize, true)
 	p.Title.TextStyle.XAlign = draw.XCenter
 	p.Title.TextStyle.YAlign = draw.YTop
 	p.Title.Padding = vg.Points(4)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle = textStyle(labelSize, false)
+		a.Label.TextStyle = TextStyle(labelSize, false)
 		a.Label.Padding = vg.Points(3)
-		a.Tick.Label = textStyle(tickSize, false)
+		a.Tick.Label = TextStyle(TickSize, false)
 		a.Padding = vg.Points(4)
 		a.Tick.Length = vg.Points(4)
 	}
@@ -302,7 +302,7 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p.TextHandler = text.Plain{}
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = nil
-	grid.Horizontal = lineStyle(color.Gray{Y: 0xE4}, 0.5)
+	grid.Horizontal = LineStyle(color.Gray{Y: 0xE4}, 0.5)
 	p.Add(grid)
 	return p
 }

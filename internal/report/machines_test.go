@@ -1,4 +1,4 @@
-package chart_test
+package report_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/report"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -121,7 +122,7 @@ func reportOf(t *testing.T, dir string) (res *chart.Results, out string, paths [
 		t.Fatal(err)
 	}
 	out = t.TempDir()
-	if paths, err = chart.Report(res, out); err != nil {
+	if paths, err = report.Write(res, out); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "golden", "report.md"))
@@ -247,7 +248,7 @@ func TestReportTwoMachines(t *testing.T) {
 	}
 
 	var sum bytes.Buffer
-	if err := chart.WriteSummary(&sum, res, false); err != nil {
+	if err := report.WriteSummary(&sum, res, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"machine alpha · count · goroutine · warm cache\n  speed:  mmap,", "machine beta · count · goroutine · warm cache\n  speed:  ranges,"} {

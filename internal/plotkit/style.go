@@ -1,7 +1,6 @@
-package chart
+package plotkit
 
 import (
-	"fmt"
 	"hash/fnv"
 	"image/color"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/fanbench/fanbench/internal/strategy"
+	"github.com/fanbench/fanbench/internal/look"
 )
 
 // Figure geometry and type sizes, chosen to be read at print size in a paper.
@@ -23,17 +22,20 @@ const (
 	// DPI is the resolution of the PNG files.
 	DPI = 150
 
+	// TickSize is the type size (points) of tick labels; small print in
+	// a plot (a bar's value, a line's label) is a point or two below it.
+	TickSize = 8.5
+
 	titleSize  = 10.5
 	labelSize  = 9.5
-	tickSize   = 8.5
 	legendSize = 8.5
 )
 
 // sans is the typeface of every text in a figure.
 var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
-// textStyle returns a plain text style in the figure typeface.
-func textStyle(size vg.Length, bold bool) text.Style {
+// TextStyle returns a plain text style in the figure typeface.
+func TextStyle(size vg.Length, bold bool) text.Style {
 	f := sans
 	if bold {
 		f.Weight = stdfnt.WeightBold
@@ -54,37 +56,11 @@ type Style struct {
 	Glyph draw.GlyphDrawer
 }
 
-// strategyStyles are the strategies' chart styles, from the strategy table
-// (strategy.All: each row's Color and Marker), in the table's order, which
-// is the order strategies appear in legends and bar charts.
-var strategyOrder, strategyStyles = tableStyles()
-
-// glyphs are the markers a strategy row may name (strategy.Markers).
-var glyphs = map[string]draw.GlyphDrawer{
-	"circle": draw.CircleGlyph{}, "square": draw.SquareGlyph{}, "triangle": draw.TriangleGlyph{},
-	"pyramid": draw.PyramidGlyph{}, "cross": draw.CrossGlyph{}, "plus": draw.PlusGlyph{},
-	"ring": draw.RingGlyph{}, "box": draw.BoxGlyph{},
-}
-
-// tableStyles reads every strategy row's colour and marker. A row with a
-// colour that is not "#RRGGBB" or a marker not in glyphs is a programming
-// error of the table, caught by the tests (TestStrategyStyles).
-func tableStyles() ([]string, map[string]Style) {
-	var order []string
-	styles := map[string]Style{}
-	for _, st := range strategy.All {
-		var r, g, b uint8
-		if n, err := fmt.Sscanf(st.Color, "#%02x%02x%02x", &r, &g, &b); n != 3 || err != nil || len(st.Color) != 7 {
-			panic(fmt.Sprintf("strategy %s: colour %q is not #RRGGBB", st.Name, st.Color))
-		}
-		glyph, ok := glyphs[st.Marker]
-		if !ok {
-			panic(fmt.Sprintf("strategy %s: unknown marker %q", st.Name, st.Marker))
-		}
-		order = append(order, st.Name)
-		styles[st.Name] = Style{Color: rgb(r, g, b), Glyph: glyph}
-	}
-	return order, styles
+// glyphs are the kit's drawings of the markers (look.Marker), by marker.
+var glyphs = map[look.Marker]draw.GlyphDrawer{
+	look.Circle: draw.CircleGlyph{}, look.Square: draw.SquareGlyph{}, look.Triangle: draw.TriangleGlyph{},
+	look.Pyramid: draw.PyramidGlyph{}, look.Cross: draw.CrossGlyph{}, look.Plus: draw.PlusGlyph{},
+	look.Ring: draw.RingGlyph{}, look.Box: draw.BoxGlyph{},
 }
 
 // otherGlyphs are used, chosen by a hash of the name, for reference commands
@@ -103,8 +79,8 @@ func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0x
 // known strategies, grey for reference commands ("ref:*"), and a stable
 // hash-chosen style for anything else.
 func StrategyStyle(name string) Style {
-	if s, ok := strategyStyles[name]; ok {
-		return s
+	if l, ok := look.Of(name); ok {
+		return Style{Color: l.Color, Glyph: glyphs[l.Marker]}
 	}
 	h := fnv.New32a()
 	h.Write([]byte(name))
@@ -121,22 +97,22 @@ func IsReference(name string) bool { return strings.HasPrefix(name, "ref:") }
 // IsCeiling reports whether a strategy name is the ceiling pseudo-strategy.
 func IsCeiling(name string) bool { return name == "ceiling" }
 
-// strategyRank orders strategies: the table order first, then other
+// strategyRank orders strategies: the strategy table's order (look.Strategies) first, then other
 // strategies, then reference commands, each group alphabetically.
 func strategyRank(name string) int {
-	for i, s := range strategyOrder {
-		if s == name {
+	for i, l := range look.Strategies {
+		if l.Name == name {
 			return i
 		}
 	}
 	if IsReference(name) {
-		return len(strategyOrder) + 2
+		return len(look.Strategies) + 2
 	}
-	return len(strategyOrder) + 1
+	return len(look.Strategies) + 1
 }
 
-// lessStrategy orders two strategy names for legends and tables.
-func lessStrategy(a, b string) bool {
+// LessStrategy orders two strategy names for legends and tables.
+func LessStrategy(a, b string) bool {
 	ra, rb := strategyRank(a), strategyRank(b)
 	if ra != rb {
 		return ra < rb
@@ -144,14 +120,14 @@ func lessStrategy(a, b string) bool {
 	return a < b
 }
 
-// tint mixes c with white: f=0 gives c, f=1 gives white.
-func tint(c color.Color, f float64) color.Color {
+// Tint mixes c with white: f=0 gives c, f=1 gives white.
+func Tint(c color.Color, f float64) color.Color {
 	r, g, b, _ := c.RGBA()
 	mix := func(v uint32) uint8 { return uint8(float64(v>>8)*(1-f) + 255*f) }
 	return color.NRGBA{R: mix(r), G: mix(g), B: mix(b), A: 0xFF}
 }
 
-// lineStyle returns a solid line of the given colour and width in points.
-func lineStyle(c color.Color, width float64, dashes ...vg.Length) draw.LineStyle {
+// LineStyle returns a solid line of the given colour and width in points.
+func LineStyle(c color.Color, width float64, dashes ...vg.Length) draw.LineStyle {
 	return draw.LineStyle{Color: c, Width: vg.Points(width), Dashes: dashes}
 }

@@ -1,4 +1,4 @@
-package chart
+package plotkit
 
 import (
 	"math"
@@ -25,14 +25,14 @@ func FormatBytes(b float64) string {
 	}{{"TiB", TiB}, {"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}}
 	for _, u := range units {
 		if math.Abs(b) >= u.size {
-			return trimFloat(b/u.size, 3) + " " + u.name
+			return TrimFloat(b/u.size, 3) + " " + u.name
 		}
 	}
-	return trimFloat(b, 3) + " B"
+	return TrimFloat(b, 3) + " B"
 }
 
-// trimFloat prints v with sig significant digits and no trailing zeros.
-func trimFloat(v float64, sig int) string {
+// TrimFloat prints v with sig significant digits and no trailing zeros.
+func TrimFloat(v float64, sig int) string {
 	if v == 0 {
 		return "0"
 	}
@@ -100,7 +100,7 @@ type Log2Ticks struct {
 
 // Ticks implements plot.Ticker.
 func (t Log2Ticks) Ticks(min, max float64) []plot.Tick {
-	return log2Ticks(min, max, t.MaxLabels, func(v float64) string { return trimFloat(v, 3) })
+	return log2Ticks(min, max, t.MaxLabels, func(v float64) string { return TrimFloat(v, 3) })
 }
 
 func log2Ticks(min, max float64, maxLabels int, label func(float64) string) []plot.Tick {
@@ -165,7 +165,7 @@ func (t UnitTicks) Ticks(min, max float64) []plot.Tick {
 // tick halfway between steps of 1).
 func niceTicks(min, max float64, n int, integer bool) []plot.Tick {
 	if !(max > min) {
-		return []plot.Tick{{Value: min, Label: trimFloat(min, 6)}}
+		return []plot.Tick{{Value: min, Label: TrimFloat(min, 6)}}
 	}
 	raw := (max - min) / float64(n)
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
@@ -192,7 +192,7 @@ func niceTicks(min, max float64, n int, integer bool) []plot.Tick {
 		if math.Abs(v) < step*1e-9 {
 			v = 0
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: trimFloat(v, 6)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: TrimFloat(v, 6)})
 		if m := v + half; half > 0 && m <= max {
 			ticks = append(ticks, plot.Tick{Value: m})
 		}
@@ -211,10 +211,24 @@ func (PercentTicks) Ticks(min, max float64) []plot.Tick {
 	return UnitTicks{Unit: 0.01, Suffix: "%"}.Ticks(min, max)
 }
 
-// timeUnit picks seconds, milliseconds or microseconds for a time axis
+// PercentLogTicks labels a log axis of fractions as percentages ("10%").
+type PercentLogTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (PercentLogTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = TrimFloat(ticks[i].Value*100, 3) + "%"
+		}
+	}
+	return ticks
+}
+
+// TimeUnit picks seconds, milliseconds or microseconds for a time axis
 // whose largest value, in milliseconds, is maxMs. It returns milliseconds
 // per unit and the name.
-func timeUnit(maxMs float64) (float64, string) {
+func TimeUnit(maxMs float64) (float64, string) {
 	switch {
 	case maxMs >= 2000:
 		return 1000, "s"
@@ -232,10 +246,10 @@ func FormatSeconds(s float64) string {
 	case a == 0:
 		return "0 s"
 	case a < 1e-3:
-		return trimFloat(s*1e6, 3) + " µs"
+		return TrimFloat(s*1e6, 3) + " µs"
 	case a < 1:
-		return trimFloat(s*1e3, 3) + " ms"
+		return TrimFloat(s*1e3, 3) + " ms"
 	default:
-		return trimFloat(s, 3) + " s"
+		return TrimFloat(s, 3) + " s"
 	}
 }

@@ -1,13 +1,12 @@
-package chart
+package report
 
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 
-	"golang.org/x/perf/benchmath"
-
+	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
@@ -16,82 +15,10 @@ import (
 // benchstat and fanbench compare use it) gives a p-value below Alpha.
 const Alpha = 0.05
 
-// MemoryMetric is a memory figure that means the same for every strategy
-// in both modes, so the recommendation can compare them like for like. Its
-// Label names it in table headers and its Meaning says in a sentence what
-// it counts (both the catalogue's).
-type MemoryMetric struct {
-	Metric
-	// ChargesColdReads is true for a figure that counts the page cache a
-	// run reads in: with a cold cache it grows with the file for every
-	// strategy alike and says nothing of what the program holds, so it is
-	// not chosen for cells measured cold.
-	ChargesColdReads bool
-}
-
-// memoryMetrics are the like-for-like memory figures in order of
-// preference: the cgroup's peak charge when the machine gives every run a
-// cgroup and the cache was warm, else the sum of every process's VmHWM (in goroutine mode the one
-// process's VmHWM, which is the same sum over a tree of one).
-var memoryMetrics = []MemoryMetric{
-	{Metric: catalogued(results.UnitTreeCgroup), ChargesColdReads: true},
-	{Metric: catalogued(results.UnitSumHWM)},
-}
-
-// candidates are the series of a facet that can be recommended: strategies,
-// not the in-memory ceiling or reference commands.
-func (d *Dataset) candidates(f Facet) []Series {
-	var out []Series
-	for _, s := range d.Series(f) {
-		if !IsCeiling(s.Strategy) && !IsReference(s.Strategy) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// ChooseMemoryMetric picks the first of the like-for-like memory figures
-// that every candidate cell of the dataset has (commonMemoryMetric); when
-// none covers them all, the one covering the most (the earlier on a tie).
-// The warm-cache facets decide where there are any, so that one cold facet
-// does not take the cgroup's figure from the whole report.
-func ChooseMemoryMetric(d *Dataset) MemoryMetric {
-	var cells, warm [][]results.Run
-	for _, f := range d.Facets() {
-		for _, s := range d.candidates(f) {
-			for _, p := range d.Points(f, s) {
-				cells = append(cells, d.Runs(f, s, p))
-				if f.Cache != "cold" {
-					warm = append(warm, d.Runs(f, s, p))
-				}
-			}
-		}
-	}
-	if len(warm) > 0 {
-		cells = warm
-	}
-	if m, ok := commonMemoryMetric(cells); ok {
-		return m
-	}
-	best, bestN := memoryMetrics[0], -1
-	for _, m := range memoryMetrics {
-		n := 0
-		for _, runs := range cells {
-			if len(values(runs, m.Metric)) > 0 {
-				n++
-			}
-		}
-		if n > bestN {
-			best, bestN = m, n
-		}
-	}
-	return best
-}
-
 // Pick is the outcome of one comparison in one cell: the best candidate by
 // a lower-is-better metric, its runner-up and how far apart they are.
 type Pick struct {
-	Best, Next       Series          // Next is the zero Series when Best was alone
+	Best, Next       chart.Series    // Next is the zero chart.Series when Best was alone
 	BestSum, NextSum results.Summary // medians with their intervals
 	// Ratio is the runner-up's median over the best's (≥ 1): how many times
 	// longer the runner-up takes, or how many times more memory it uses.
@@ -107,16 +34,16 @@ func (p Pick) Alone() bool { return p.Next.Strategy == "" }
 
 // pick ranks the candidates with values for m at p by median, lowest first,
 // and compares the first two. ok is false when no candidate has values.
-func (d *Dataset) pick(f Facet, cands []Series, p Point, m Metric) (Pick, bool) {
+func pick(d *chart.Dataset, f chart.Facet, cands []chart.Series, p chart.Point, m chart.Metric) (Pick, bool) {
 	type ranked struct {
-		s   Series
+		s   chart.Series
 		v   []float64
 		sum results.Summary
 	}
 	var rs []ranked
 	for _, s := range cands {
-		if v := values(d.Runs(f, s, p), m); len(v) > 0 {
-			rs = append(rs, ranked{s, v, Summarize(v)})
+		if v := m.Values(d.Runs(f, s, p)); len(v) > 0 {
+			rs = append(rs, ranked{s, v, chart.Summarize(v)})
 		}
 	}
 	if len(rs) == 0 {
@@ -129,26 +56,18 @@ func (d *Dataset) pick(f Facet, cands []Series, p Point, m Metric) (Pick, bool) 
 		if rs[0].sum.Median > 0 {
 			out.Ratio = rs[1].sum.Median / rs[0].sum.Median
 		}
-		out.P = mannWhitneyP(rs[0].v, rs[1].v)
+		out.P = results.MannWhitneyP(rs[0].v, rs[1].v)
 		out.Significant = out.P < Alpha
 	}
 	return out, true
-}
-
-// mannWhitneyP is the two-sided Mann-Whitney U p-value of two samples, as
-// benchstat computes it.
-func mannWhitneyP(a, b []float64) float64 {
-	th := &benchmath.Thresholds{CompareAlpha: Alpha}
-	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(a), th), benchmath.NewSample(slices.Clone(b), th))
-	return c.P
 }
 
 // Recommendation is one row of the recommendation table: for one cell of a
 // facet (a size and a worker count), the fastest strategy and the one using
 // least memory.
 type Recommendation struct {
-	Facet                  Facet
-	Point                  Point
+	Facet                  chart.Facet
+	Point                  chart.Point
 	Fastest, Leanest       Pick
 	HasFastest, HasLeanest bool
 }
@@ -156,14 +75,14 @@ type Recommendation struct {
 // Recommend compares the candidate strategies of every facet at every size
 // and worker count: by median time (sec/op) and by the memory figure mem.
 // Rows are by facet, then size, then workers.
-func Recommend(d *Dataset, mem MemoryMetric) []Recommendation {
+func Recommend(d *chart.Dataset, mem chart.MemoryMetric) []Recommendation {
 	var out []Recommendation
 	for _, f := range d.Facets() {
-		cands := d.candidates(f)
-		for _, p := range d.facetPoints(f, cands) {
+		cands := d.Candidates(f)
+		for _, p := range facetPoints(d, f, cands) {
 			r := Recommendation{Facet: f, Point: p}
-			r.Fastest, r.HasFastest = d.pick(f, cands, p, MetricTime)
-			r.Leanest, r.HasLeanest = d.pick(f, cands, p, mem.Metric)
+			r.Fastest, r.HasFastest = pick(d, f, cands, p, chart.MetricTime)
+			r.Leanest, r.HasLeanest = pick(d, f, cands, p, mem.Metric)
 			if r.HasFastest || r.HasLeanest {
 				out = append(out, r)
 			}
@@ -174,11 +93,11 @@ func Recommend(d *Dataset, mem MemoryMetric) []Recommendation {
 
 // facetPoints lists the points where any of the series has runs, by size
 // then workers.
-func (d *Dataset) facetPoints(f Facet, ss []Series) []Point {
-	var ps []Point
+func facetPoints(d *chart.Dataset, f chart.Facet, ss []chart.Series) []chart.Point {
+	var ps []chart.Point
 	for _, size := range d.Sizes(f) {
 		for _, w := range d.Workers(f) {
-			p := Point{size, w}
+			p := chart.Point{Size: size, Workers: w}
 			for _, s := range ss {
 				if len(d.Runs(f, s, p)) > 0 {
 					ps = append(ps, p)
@@ -196,18 +115,18 @@ func (d *Dataset) facetPoints(f Facet, ss []Series) []Point {
 // measured there); a Choice without a Winner (None) found no significant
 // difference in any of its Cells.
 type Choice struct {
-	Winner      Series
+	Winner      chart.Series
 	Wins, Cells int            // cells the winner won, cells compared
 	Significant int            // cells the winner won with a significant margin
 	Others      map[string]int // other winners' labels and their cell counts
-	At          Point          // the largest cell (size, then workers) the winner won
+	At          chart.Point    // the largest cell (size, then workers) the winner won
 	Pick        Pick           // the comparison in that cell
 }
 
 // FacetVerdict is a facet's one-line answer: which strategy to use for
 // speed and which for memory.
 type FacetVerdict struct {
-	Facet               Facet
+	Facet               chart.Facet
 	Speed, Memory       Choice
 	HasSpeed, HasMemory bool
 }
@@ -237,8 +156,8 @@ func (c Choice) None() bool { return c.Wins == 0 }
 // choose finds the series that won the most rows (on a tie, the one that
 // won the largest cell) and its comparison in the largest row it won.
 func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choice, bool) {
-	wins, sig := map[Series]int{}, map[Series]int{}
-	last := map[Series]int{} // index of the largest row each series won (rows are ascending)
+	wins, sig := map[chart.Series]int{}, map[chart.Series]int{}
+	last := map[chart.Series]int{} // index of the largest row each series won (rows are ascending)
 	cells := 0
 	for i, r := range rows {
 		p, ok := get(r)
@@ -261,7 +180,7 @@ func choose(rows []Recommendation, get func(Recommendation) (Pick, bool)) (Choic
 	if len(wins) == 0 {
 		return Choice{Cells: cells}, true // no significant difference in any cell
 	}
-	var winner Series
+	var winner chart.Series
 	bestN, bestLast := -1, -1
 	for s, n := range wins {
 		if n > bestN || (n == bestN && last[s] > bestLast) {
@@ -302,6 +221,6 @@ func formatP(p float64) string {
 }
 
 // pointWords is "16 MiB, 2 workers".
-func pointWords(p Point) string {
-	return FormatBytes(float64(p.Size)) + ", " + workersWord(p.Workers)
+func pointWords(p chart.Point) string {
+	return plotkit.FormatBytes(float64(p.Size)) + ", " + chart.WorkersWord(p.Workers)
 }
