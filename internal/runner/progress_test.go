@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // TestProgressFits80Columns: the progress line on a terminal, redrawn
@@ -16,7 +17,7 @@ import (
 // it redraws in place instead of wrapping onto new lines.
 func TestProgressFits80Columns(t *testing.T) {
 	var buf bytes.Buffer
-	long := Cell{Cell: results.Cell{Mode: "process", Strategy: "readall", Workload: "parse", Size: 1 << 30, SizeName: "1GiB", Workers: 4096,
+	long := spec.Cell{Cell: results.Cell{Mode: "process", Strategy: "readall", Workload: "parse", Size: 1 << 30, SizeName: "1GiB", Workers: 4096,
 		Arm: "head", Knobs: map[string]string{"buf": "1MiB", "chancap": "4096", "split": "dynamic", "collect": "manager"}}}
 	p := newProgress(Options{Terminal: true, Progress: &buf}, 10000)
 	for i := 0; i < 3; i++ {
@@ -42,7 +43,7 @@ func TestProgressFits80Columns(t *testing.T) {
 
 // TestShortCellName: the progress line's cell description, cut to its room.
 func TestShortCellName(t *testing.T) {
-	c := Cell{Cell: results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", SizeName: "64MiB", Workers: 2}}
+	c := spec.Cell{Cell: results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", SizeName: "64MiB", Workers: 2}}
 	if got, want := shortCellName(c, 3, 40), "mmap goro 64MiB ×2 #3"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

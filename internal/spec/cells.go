@@ -1,9 +1,8 @@
-package runner
+package spec
 
 import (
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"strconv"
@@ -58,7 +57,7 @@ func (c Cell) Name() string { return results.BenchName(c.Cell) }
 // order, without duplicates. The yardsticks (Strategy.Yardstick: ceiling,
 // pread) are not expanded in process mode.
 func (s *Spec) Cells() []Cell {
-	cells, _ := s.cells() // LoadSpec refused a spec whose cells clash
+	cells, _ := s.cells() // Load refused a spec whose cells clash
 	return cells
 }
 
@@ -77,7 +76,7 @@ func (s *Spec) cells() ([]Cell, error) {
 		for _, combo := range knobCombos(m.knobs) {
 			base := Cell{Knobs: strategy.DefaultKnobs()}
 			for _, v := range combo {
-				v.apply(&base) // parsed in LoadSpec
+				v.apply(&base) // parsed in Load
 			}
 			sort.Strings(base.Env)
 			texts := combo.texts()
@@ -251,47 +250,18 @@ func knobText(v any) string {
 	}
 }
 
-// Planned is one run in the experiment's order.
-type Planned struct {
-	Cell   int // index into the cells
-	Rep    int // repetition, from 0; warm-ups count from -Warmup
-	Warmup bool
-	Arm    string // in an A/B comparison, the arm (Options.Arms) that runs it
-}
+// StrategyMode is the cell's mode, typed ("" for a reference command).
+func (c Cell) StrategyMode() strategy.Mode { return c.mode }
 
-// cellOf is the cell p runs, named by its arm.
-func (p Planned) cellOf(cells []Cell) Cell {
-	c := cells[p.Cell]
-	c.Cell.Arm = p.Arm
-	return c
-}
+// Workloader is the cell's workload, looked up when the spec was loaded.
+func (c Cell) Workloader() workload.Workload { return c.workload }
 
-// Plan orders the runs: every cell's warm-up runs first (in cell order),
-// then all measured repetitions interleaved in an order shuffled by seed,
-// so that drift in the machine spreads over all cells instead of biasing one.
-func Plan(ncells, reps, warmup int, seed int64) []Planned {
-	var plan []Planned
-	for w := 0; w < warmup; w++ {
-		for c := 0; c < ncells; c++ {
-			plan = append(plan, Planned{Cell: c, Rep: w - warmup, Warmup: true})
-		}
-	}
-	var measured []Planned
-	for r := 0; r < reps; r++ {
-		for c := 0; c < ncells; c++ {
-			measured = append(measured, Planned{Cell: c, Rep: r})
-		}
-	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x66616e62))
-	rng.Shuffle(len(measured), func(i, j int) { measured[i], measured[j] = measured[j], measured[i] })
-	return append(plan, measured...)
-}
-
-// expand replaces {file}, {size} and {workers} in a reference command.
-func expand(args []string, file string, c Cell) []string {
+// Command is a reference cell's command with {file} (file), {size} and
+// {workers} (the cell's) replaced in every argument.
+func (c Cell) Command(file string) []string {
 	r := strings.NewReplacer("{file}", file, "{size}", strconv.FormatInt(c.Size, 10), "{workers}", strconv.Itoa(c.Workers))
-	out := make([]string, len(args))
-	for i, a := range args {
+	out := make([]string, len(c.Ref.Command))
+	for i, a := range c.Ref.Command {
 		out[i] = r.Replace(a)
 	}
 	return out

@@ -1,4 +1,4 @@
-package runner
+package spec
 
 import (
 	"fmt"
@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
 )
 
 func mustSpec(t *testing.T, src string) *Spec {
 	t.Helper()
-	s, err := ParseSpec("cells.toml", []byte(src))
+	s, err := Parse("cells.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,53 +170,11 @@ workers = [1, 3]
 		t.Fatalf("reference cells:\n got %q\nwant %q", got, want)
 	}
 	last := refs[len(refs)-1]
-	if got, want := expand(last.Ref.Command, "/f.txt", last), []string{"par", "-j3", "--size=2097152", "/f.txt"}; !slices.Equal(got, want) {
+	if got, want := last.Command("/f.txt"), []string{"par", "-j3", "--size=2097152", "/f.txt"}; !slices.Equal(got, want) {
 		t.Errorf("expand: got %q, want %q", got, want)
 	}
 	if refs[0].Ref.Verify != "lines" || refs[0].Ref.Workload != "count" {
 		t.Errorf("wc reference: %+v", *refs[0].Ref)
-	}
-}
-
-func TestPlan(t *testing.T) {
-	const ncells, reps, warmup = 5, 3, 2
-	plan := Plan(ncells, reps, warmup, 42)
-	if len(plan) != ncells*(reps+warmup) {
-		t.Fatalf("%d planned runs, want %d", len(plan), ncells*(reps+warmup))
-	}
-	type key struct{ cell, rep int }
-	seen := map[key]int{}
-	for i, p := range plan {
-		if p.Warmup != (i < ncells*warmup) {
-			t.Errorf("run %d %+v: warm-ups must come first, all of them", i, p)
-		}
-		if p.Warmup != (p.Rep < 0) || p.Rep < -warmup || p.Rep >= reps || p.Cell < 0 || p.Cell >= ncells {
-			t.Errorf("run %d %+v out of range", i, p)
-		}
-		seen[key{p.Cell, p.Rep}]++
-	}
-	for c := 0; c < ncells; c++ {
-		for r := -warmup; r < reps; r++ {
-			if n := seen[key{c, r}]; n != 1 {
-				t.Errorf("cell %d rep %d planned %d times, want once", c, r, n)
-			}
-		}
-	}
-	if again := Plan(ncells, reps, warmup, 42); !reflect.DeepEqual(again, plan) {
-		t.Error("Plan differs for the same seed")
-	}
-	other := Plan(ncells, reps, warmup, 43)
-	if reflect.DeepEqual(other[ncells*warmup:], plan[ncells*warmup:]) {
-		t.Error("Plan is the same for seeds 42 and 43")
-	}
-	// The measured runs are shuffled, not in cell order.
-	inOrder := Plan(ncells, reps, 0, 42)
-	sorted := slices.IsSortedFunc(inOrder, func(a, b Planned) int { return (a.Rep*ncells + a.Cell) - (b.Rep*ncells + b.Cell) })
-	if sorted {
-		t.Error("measured runs are not shuffled")
-	}
-	if p := Plan(0, 6, 1, 1); len(p) != 0 {
-		t.Errorf("no cells: %d runs", len(p))
 	}
 }
 
@@ -251,7 +208,7 @@ knobs = { buf = ["65536"], sample_every = ["7ms"], spike = ["2MiB"], GOMAXPROCS 
 	if args := c.Knobs.Args(); !slices.Equal(args, []string{"--buf=64KiB", "--batch=5"}) {
 		t.Errorf("exec flags %q, want --buf=64KiB and --batch=5 only", args)
 	}
-	if _, err := ParseSpec("cells.toml", []byte(`name = "x"
+	if _, err := Parse("cells.toml", []byte(`name = "x"
 [[matrix]]
 strategies = ["ranges"]
 sizes = ["1MiB"]
@@ -313,24 +270,5 @@ func TestCellsKnobValuesClash(t *testing.T) {
 	want := `cells.toml:2: label: label="a/b" and label="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/label=a_b (a cell name replaces white space and '/' with '_'): rename one`
 	if err == nil || oneLineErr(t, err) != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
-	}
-}
-
-// TestRunKeyCanonicalKnobs: a run recorded under a knob's spelling (by a
-// fanbench that named cells so) is the same planned run on resume.
-func TestRunKeyCanonicalKnobs(t *testing.T) {
-	cell := func(knobs map[string]string) results.Cell {
-		return results.Cell{Mode: "goroutine", Strategy: "ranges", Workload: "count", Size: 1 << 20, SizeName: "1MiB", Workers: 1, Knobs: knobs}
-	}
-	old := cell(map[string]string{"buf": "65536", "GOGC": "0100", "input": "a b.txt"})
-	now := cell(map[string]string{"buf": "64KiB", "GOGC": "100", "input": "a b.txt"})
-	if a, b := runKey(old, 0, false), runKey(now, 0, false); a != b {
-		t.Errorf("run keys differ:\n%s\n%s", a, b)
-	}
-	if old.Knobs["buf"] != "65536" {
-		t.Error("runKey changed the record's knobs")
-	}
-	if runKey(now, 0, false) == runKey(cell(map[string]string{"buf": "1MiB", "GOGC": "100", "input": "a b.txt"}), 0, false) {
-		t.Error("different knob values give one key")
 	}
 }

@@ -1,7 +1,9 @@
-package runner
+package spec
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -55,7 +57,7 @@ type Spec struct {
 
 	Matrix     []Matrix    `toml:"matrix"`
 	References []Reference `toml:"reference"`
-	Claims     []ClaimSpec `toml:"claim"`
+	Claims     []Claim     `toml:"claim"`
 
 	// Path is the spec file the Spec was read from.
 	Path string `toml:"-"`
@@ -97,7 +99,7 @@ type Matrix struct {
 }
 
 // knobValue is one value a spec gives a knob: its canonical text (cell
-// names show it) and what it sets in a cell, parsed once by LoadSpec.
+// names show it) and what it sets in a cell, parsed once by Load.
 type knobValue struct {
 	text  string
 	apply func(*Cell)
@@ -128,11 +130,11 @@ type Reference struct {
 	workload workload.Workload // Workload, looked up when the spec is loaded
 }
 
-// ClaimSpec is an expectation about the experiment's own results: for every
+// Claim is an expectation about the experiment's own results: for every
 // cell matching Where, the Stat (median by default) of Metric compared by Op
 // with a bound: Value, or Ratio × the cell's size (Of = "size"), or Ratio ×
 // the same statistic of the cell obtained by overriding Where's fields with Vs.
-type ClaimSpec struct {
+type Claim struct {
 	Text     string         `toml:"text"`
 	Metric   string         `toml:"metric"`
 	Where    map[string]any `toml:"where"`
@@ -166,15 +168,15 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// SpecError is a problem in a spec file, located at a line.
-type SpecError struct {
+// Error is a problem in a spec file, located at a line.
+type Error struct {
 	Path  string
 	Line  int
 	Field string
 	Msg   string
 }
 
-func (e *SpecError) Error() string {
+func (e *Error) Error() string {
 	loc := e.Path
 	if e.Line > 0 {
 		loc += ":" + strconv.Itoa(e.Line)
@@ -189,7 +191,7 @@ func (e *SpecError) Error() string {
 	return lineBreaks.Replace(fmt.Sprintf("%s: %s", loc, e.Msg))
 }
 
-// lineBreaks keeps a SpecError on one line whatever the spec holds.
+// lineBreaks keeps a Error on one line whatever the spec holds.
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // specKnob is one knob a spec may vary beyond the strategy knobs (the
@@ -287,17 +289,17 @@ func knobNames() []string {
 // isKnob reports whether a spec may vary k.
 func isKnob(k string) bool { return slices.Contains(knobNames(), k) }
 
-// LoadSpec reads and validates a spec file, applying defaults.
-func LoadSpec(path string) (*Spec, error) {
+// Load reads and validates a spec file, applying defaults.
+func Load(path string) (*Spec, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &SpecError{Path: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
 	}
-	return ParseSpec(path, src)
+	return Parse(path, src)
 }
 
-// ParseSpec parses and validates spec text; path names it in errors.
-func ParseSpec(path string, src []byte) (*Spec, error) {
+// Parse parses and validates spec text; path names it in errors.
+func Parse(path string, src []byte) (*Spec, error) {
 	s := &Spec{Path: path, src: src}
 	md, err := toml.Decode(string(src), s)
 	if err != nil {
@@ -315,16 +317,16 @@ func ParseSpec(path string, src []byte) (*Spec, error) {
 			if !specKey(field) {
 				// Not a key a spec has: the file may be no spec at all
 				// (a link to a system file), so its text is not echoed.
-				return nil, &SpecError{Path: path, Line: line, Field: "toml", Msg: "not a fanbench spec: " + oneLine(pe.Message)}
+				return nil, &Error{Path: path, Line: line, Field: "toml", Msg: "not a fanbench spec: " + oneLine(pe.Message)}
 			}
-			return nil, &SpecError{Path: path, Line: line, Field: field, Msg: oneLine(pe.Message)}
+			return nil, &Error{Path: path, Line: line, Field: field, Msg: oneLine(pe.Message)}
 		}
 		// Type mismatches come as "toml: line N (last key "K"): msg".
 		if m := decodeErrRE.FindStringSubmatch(oneLine(err.Error())); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return nil, &SpecError{Path: path, Line: line, Field: m[2], Msg: m[3]}
+			return nil, &Error{Path: path, Line: line, Field: m[2], Msg: m[3]}
 		}
-		return nil, &SpecError{Path: path, Msg: oneLine(err.Error())}
+		return nil, &Error{Path: path, Msg: oneLine(err.Error())}
 	}
 	s.md = md
 	for _, k := range md.Undecoded() {
@@ -359,7 +361,7 @@ func specKey(key string) bool {
 // toml tags, the knob registry and the spec-level knobs.
 var specKeys = sync.OnceValue(func() map[string]bool {
 	keys := map[string]bool{"knobs": true, "where": true, "vs": true}
-	for _, v := range []any{Spec{}, Matrix{}, Reference{}, ClaimSpec{}} {
+	for _, v := range []any{Spec{}, Matrix{}, Reference{}, Claim{}} {
 		t := reflect.TypeOf(v)
 		for i := range t.NumField() {
 			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); tag != "" && tag != "-" {
@@ -459,7 +461,7 @@ func (s *Spec) lineOf(key string) int {
 }
 
 func (s *Spec) errAt(field, format string, args ...any) error {
-	return &SpecError{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // validate checks every field and applies defaults.
@@ -911,7 +913,7 @@ func (s *Spec) resolveFiles(m *Matrix) error {
 	return nil
 }
 
-func (s *Spec) validateClaim(c *ClaimSpec) error {
+func (s *Spec) validateClaim(c *Claim) error {
 	if c.Text == "" {
 		return s.errAt("claim", "a [[claim]] has no text")
 	}
@@ -981,7 +983,7 @@ func (s *Spec) plannedGroups() []*cellRuns {
 // some planned cell and that each selected cell has the one cell its vs
 // compares with: a claim about cells the matrix never makes could only
 // fail after the whole experiment.
-func (s *Spec) claimSelects(c *ClaimSpec, planned []*cellRuns) error {
+func (s *Spec) claimSelects(c *Claim, planned []*cellRuns) error {
 	n := 0
 	for _, g := range planned {
 		if !matches(g.cell, c.Where) {
@@ -1035,3 +1037,40 @@ func canonKnob(key, val string) string {
 	}
 	return val
 }
+
+// Source is the spec's text as it was read: what a results folder keeps
+// as its copy of the spec.
+func (s *Spec) Source() []byte { return s.src }
+
+// SHA256 is the SHA-256 (hex) of the spec's text.
+func (s *Spec) SHA256() string { return SourceSHA256(s.src) }
+
+// SourceSHA256 is the SHA-256 (hex) of a spec's text.
+func SourceSHA256(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
+}
+
+// Inputs are the user's files the matrix names, as found when the spec
+// was loaded.
+func (m Matrix) Inputs() []Input { return m.inputs }
+
+// CheckPlanSize refuses repetitions or warm-ups out of range, or ncells
+// cells × (repetitions + warm-ups) over MaxRuns: the plan's bounds,
+// checked before any plan holds every run.
+func (s *Spec) CheckPlanSize(ncells int) error {
+	if err := checkRepetitions(s.Repetitions); err != nil {
+		return fmt.Errorf("repetitions: %w", err)
+	}
+	if s.Warmup < 0 || s.Warmup > MaxRepetitions {
+		return fmt.Errorf("warmup: %d, want 0 to %d per cell", s.Warmup, MaxRepetitions)
+	}
+	if n := int64(ncells); mulCapped(n, int64(s.Repetitions)+int64(s.Warmup)) > MaxRuns {
+		return errors.New(runsText(n, s.Repetitions, s.Warmup))
+	}
+	return nil
+}
+
+// CanonKnob is a knob value's canonical text, or val itself when key is
+// no knob or val does not parse (a cell of older results).
+func CanonKnob(key, val string) string { return canonKnob(key, val) }
