@@ -69,8 +69,8 @@ func (o CalibrateOptions) Check() error {
 	if o.Comparisons > 0 && slices.ContainsFunc(o.Slowdowns, func(k float64) bool { return k > 0 }) {
 		var strategies []string
 		for _, c := range spec.Cells() {
-			if c.Ref == nil && c.Cell.Mode == strategy.Goroutine.String() && !slices.Contains(strategies, c.Cell.Strategy) {
-				strategies = append(strategies, c.Cell.Strategy)
+			if c.Ref == nil && c.Mode == strategy.Goroutine && !slices.Contains(strategies, c.Strategy) {
+				strategies = append(strategies, c.Strategy)
 			}
 		}
 		if !slices.Contains(strategies, o.Strategy) {

@@ -344,7 +344,7 @@ func (x *experiment) pending() (int, error) {
 		if _, ok := x.o.Arms[p.Arm]; p.Arm != "" && !ok {
 			return 0, fmt.Errorf("planned run of %s names arm %q, which has no build", cells[p.Cell].Name(), p.Arm)
 		}
-		if !x.done[runKey(p.cellOf(cells).Cell, p.Rep, p.Warmup)] {
+		if !x.done[runKey(p.record(cells[p.Cell]), p.Rep, p.Warmup)] {
 			todo++
 		}
 	}
@@ -361,14 +361,14 @@ func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) 
 	all = append([]results.Run(nil), x.prior...)
 	warnedCgroup := false
 	for order, p := range x.plan.Order {
-		c := p.cellOf(x.plan.Cells)
-		if x.done[runKey(c.Cell, p.Rep, p.Warmup)] {
+		c := x.plan.Cells[p.Cell]
+		if x.done[runKey(p.record(c), p.Rep, p.Warmup)] {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return all, err, nil
 		}
-		prog.describe(c, p)
+		prog.describe(p.record(c), p)
 		if x.o.beforeRun != nil {
 			x.o.beforeRun(order)
 		}
@@ -387,7 +387,7 @@ func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) 
 			return all, nil, fmt.Errorf("record run: %w", err)
 		}
 		all = append(all, r)
-		prog.done(c, p, r)
+		prog.done(p.record(c), p, r)
 		if r.CgroupNote != "" && !warnedCgroup {
 			// Once: the reason is the machine's, the same for every run.
 			warnedCgroup = true
@@ -577,7 +577,7 @@ func runOne(ctx context.Context, o Options, sp *spec.Spec, c spec.Cell, p Planne
 // was taken, are checked before every run.
 func inputChanged(c spec.Cell, path string, stamp fixtureStamp) string {
 	what := "fixture"
-	if c.File != "" {
+	if c.File() != "" {
 		what = "input"
 	}
 	if now, err := stampOf(path); err != nil {
@@ -598,7 +598,7 @@ func newLaunch(o Options, sp *spec.Spec, c spec.Cell, path string, ref inputRef,
 		refJSON, _ := json.Marshal(ref.answer)
 		// --force: the driver's memory guard has judged the cell already
 		// (the child's own would judge it again against less memory).
-		l.Args = []string{o.Self, "exec", "--force", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
+		l.Args = []string{o.Self, "exec", "--force", "--mode", c.Mode.String(), "--strategy", c.Strategy, "--workload", c.Workload.Name,
 			"--workers", strconv.Itoa(c.Workers), "--answer-out", answerFile}
 		if ref.unverified == "" { // without a reference there is nothing for the run to check itself against
 			l.Args = append(l.Args, "--expect", string(refJSON))
@@ -770,7 +770,7 @@ func estimatePeak(c spec.Cell) strategy.Estimate {
 	if err != nil {
 		return strategy.Estimate{} // validated in LoadSpec
 	}
-	return s.EstimatePeak(strategy.Footprint{Mode: c.StrategyMode(), Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
+	return s.EstimatePeak(strategy.Footprint{Mode: c.Mode, Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
 		GCOff: slices.Contains(c.Env, "GOGC=off"), Spike: c.Spike})
 }
 
@@ -881,7 +881,7 @@ func progressRoom(total int) int {
 // "readall proc 1GiB ×4 #3" (strategy, mode, size, workers, repetition),
 // the workload, arm and knobs that the spec varies after it; cut to room
 // columns.
-func shortCellName(c spec.Cell, rep int, room int) string {
+func shortCellName(c results.Cell, rep int, room int) string {
 	parts := []string{c.Strategy}
 	if c.Mode != "" {
 		parts = append(parts, c.Mode[:min(4, len(c.Mode))])
@@ -899,8 +899,8 @@ func shortCellName(c spec.Cell, rep int, room int) string {
 	if c.Arm != "" {
 		parts = append(parts, c.Arm)
 	}
-	for _, k := range slices.Sorted(maps.Keys(c.Cell.Knobs)) {
-		parts = append(parts, k+"="+c.Cell.Knobs[k])
+	for _, k := range slices.Sorted(maps.Keys(c.Knobs)) {
+		parts = append(parts, k+"="+c.Knobs[k])
 	}
 	r := []rune(strings.Join(parts, " "))
 	if len(r) > room {
@@ -909,13 +909,16 @@ func shortCellName(c spec.Cell, rep int, room int) string {
 	return string(r)
 }
 
-func (p *progress) describe(c spec.Cell, pl Planned) {
+// describe shows the run pl of the cell recorded as c as the one under way.
+func (p *progress) describe(c results.Cell, pl Planned) {
 	if p.bar != nil {
 		p.bar.Describe(shortCellName(c, pl.Rep, progressRoom(p.total)))
 	}
 }
 
-func (p *progress) done(c spec.Cell, pl Planned, r results.Run) {
+// done counts the run pl of the cell recorded as c, its record r, and
+// logs it.
+func (p *progress) done(c results.Cell, pl Planned, r results.Run) {
 	p.n++
 	if p.bar != nil {
 		p.bar.Add(1)
@@ -932,7 +935,7 @@ func (p *progress) done(c spec.Cell, pl Planned, r results.Run) {
 		kind = "warm-up"
 	}
 	if p.bar == nil {
-		fmt.Fprintf(p.o.Log, "[%d/%d] %s %s %s\n", p.n, p.total, c.Name(), kind, what)
+		fmt.Fprintf(p.o.Log, "[%d/%d] %s %s %s\n", p.n, p.total, results.BenchName(c), kind, what)
 	}
 }
 

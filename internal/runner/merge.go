@@ -136,7 +136,7 @@ func (m *MergeSet) place(shards []*shardFolder, byK map[int]*shardFolder, allowM
 	position := map[string]int{}
 	plannedOf := make([]int, n+1)
 	for i, p := range order {
-		position[runKey(cells[p.Cell].Cell, p.Rep, p.Warmup)] = i
+		position[runKey(cells[p.Cell].Record(), p.Rep, p.Warmup)] = i
 		plannedOf[shardOf[p.Cell]]++
 	}
 	at := map[int]results.Run{}

@@ -123,7 +123,7 @@ func TestMergeShards(t *testing.T) {
 		cells := sp.Cells()
 		for i, r := range runs {
 			p := whole[i]
-			if r.Order != i || runKey(r.Cell, r.Rep, r.Warmup) != runKey(cells[p.Cell].Cell, p.Rep, p.Warmup) {
+			if r.Order != i || runKey(r.Cell, r.Rep, r.Warmup) != runKey(cells[p.Cell].Record(), p.Rep, p.Warmup) {
 				t.Errorf("merged run %d is %s rep %d (order %d), want the plan's %s rep %d", i, results.BenchName(r.Cell), r.Rep, r.Order, cells[p.Cell].Name(), p.Rep)
 			}
 			if r.Machine != "Test CPU, 4 cores" {

@@ -3,6 +3,7 @@ package runner
 import (
 	"math/rand/v2"
 
+	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/spec"
 )
 
@@ -14,11 +15,11 @@ type Planned struct {
 	Arm    string // in an A/B comparison, the arm (Options.Arms) that runs it
 }
 
-// cellOf is the cell p runs, named by its arm.
-func (p Planned) cellOf(cells []spec.Cell) spec.Cell {
-	c := cells[p.Cell]
-	c.Cell.Arm = p.Arm
-	return c
+// record is the record of cell c, the cell p runs, named by p's arm.
+func (p Planned) record(c spec.Cell) results.Cell {
+	r := c.Record()
+	r.Arm = p.Arm
+	return r
 }
 
 // Plan orders the runs: every cell's warm-up runs first (in cell order),

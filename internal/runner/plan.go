@@ -70,7 +70,7 @@ type fixtureKey struct {
 // generatorOf is the generator of the fixtures cell c reads: its
 // workload's own, or the built-in one.
 func generatorOf(c spec.Cell) fixture.Generator {
-	return fixture.GeneratorOf(c.Workloader())
+	return fixture.GeneratorOf(c.Workload)
 }
 
 // Estimate is a plan's expected duration.
@@ -174,8 +174,8 @@ func buildPlan(sp *spec.Spec, fixtureDir, resultsRoot string, force bool, avail 
 			p.Skips[i] = why
 			continue
 		}
-		if c.File != "" {
-			files[c.File] = true
+		if c.File() != "" {
+			files[c.File()] = true
 		} else {
 			g := generatorOf(c)
 			gens[fixtureKey{g.Name, c.Size}] = g
@@ -281,8 +281,8 @@ func (p *RunPlan) estimate(past map[string][]float64) Estimate {
 	perCell := make([]time.Duration, len(p.Cells))
 	fromPast := make([]bool, len(p.Cells))
 	for i, c := range p.Cells {
-		cache := c.CacheState(p.Spec)
-		if v := past[pastKey(c.Cell, cache)]; len(v) > 0 {
+		cache := c.Cache.String()
+		if v := past[pastKey(c.Record(), cache)]; len(v) > 0 {
 			perCell[i] = time.Duration(median(v) * float64(time.Second))
 			fromPast[i] = true
 			continue
@@ -432,13 +432,13 @@ type inputRef struct {
 
 // path is the file cell c reads.
 func (in *inputs) path(c spec.Cell) string {
-	if c.File != "" {
-		return c.File
+	if c.File() != "" {
+		return c.File()
 	}
 	return in.fixtures[fixtureKey{generatorOf(c).Name, c.Size}]
 }
 
-func (in *inputs) refKey(c spec.Cell) string { return in.path(c) + "\x00" + c.Workload }
+func (in *inputs) refKey(c spec.Cell) string { return in.path(c) + "\x00" + c.Workload.Name }
 
 // prepareInputs makes ready the plan's fixtures (only those of cells that
 // run) and user files, with the reference answers the running cells need.
@@ -541,7 +541,7 @@ func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Sto
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		w := c.Workloader()
+		w := c.Workload
 		var ref inputRef
 		var err error
 		if !w.Verifiable() {
@@ -550,7 +550,7 @@ func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Sto
 		} else if f := fixtures[in.path(c)]; f != nil {
 			ref.answer, err = store.Reference(f, w)
 		} else {
-			ref.answer, err = fixture.ReferenceOf(c.File, w)
+			ref.answer, err = fixture.ReferenceOf(c.File(), w)
 			if err == nil {
 				ref.err = notInFormat(c, ref.answer)
 			}
@@ -568,15 +568,15 @@ func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Sto
 // records: a file in which its reference finds no record, or more bad
 // lines than records, is not in its format.
 func notInFormat(c spec.Cell, a workload.Answer) string {
-	if c.Workload != "parse" || (a.Records > 0 && a.Bad <= a.Records) {
+	if c.Workload.Name != "parse" || (a.Records > 0 && a.Bad <= a.Records) {
 		return ""
 	}
 	return fmt.Sprintf("input %s is not in parse's format (name;-12.3 per line): %d records and %d bad lines among %d lines",
-		c.Cell.Knobs[spec.InputKnob], a.Records, a.Bad, a.Lines)
+		c.Input.Name, a.Records, a.Bad, a.Lines)
 }
 
 // newRun is the record of run p of cell c before it starts.
 func newRun(sp *spec.Spec, c spec.Cell, p Planned) results.Run {
-	return results.Run{Experiment: sp.Name, Cell: c.Cell, Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
-		Bytes: c.Size, CacheState: c.CacheState(sp), Residency: -1, SampleEveryMs: float64(sp.SampleEvery.Milliseconds())}
+	return results.Run{Experiment: sp.Name, Cell: p.record(c), Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
+		Bytes: c.Size, CacheState: c.Cache.String(), Residency: -1, SampleEveryMs: float64(sp.SampleEvery.Milliseconds())}
 }

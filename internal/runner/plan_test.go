@@ -154,15 +154,15 @@ func TestPlanEstimateFromPast(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []float64{1, 2, 9} {
-		r := results.Run{Cell: cells[0].Cell, Status: results.StatusOK, CacheState: "warm", Usage: results.Usage{WallSec: s}}
+		r := results.Run{Cell: cells[0].Record(), Status: results.StatusOK, CacheState: "warm", Usage: results.Usage{WallSec: s}}
 		if err := log.Append(r); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A failed run and a run in the other cache state do not count.
 	for _, r := range []results.Run{
-		{Cell: cells[0].Cell, Status: results.StatusFailed, CacheState: "warm", Usage: results.Usage{WallSec: 100}},
-		{Cell: cells[0].Cell, Status: results.StatusOK, CacheState: "cold", Usage: results.Usage{WallSec: 100}},
+		{Cell: cells[0].Record(), Status: results.StatusFailed, CacheState: "warm", Usage: results.Usage{WallSec: 100}},
+		{Cell: cells[0].Record(), Status: results.StatusOK, CacheState: "cold", Usage: results.Usage{WallSec: 100}},
 	} {
 		if err := log.Append(r); err != nil {
 			t.Fatal(err)
@@ -240,15 +240,15 @@ cache = ["cold", "warm"]
 		t.Errorf("cells %v, want %v", got, want)
 	}
 	for _, c := range sp.Cells() {
-		if got := c.CacheState(sp); got != c.Cell.Knobs["cache"] {
+		if got := c.Cache.String(); got != c.Record().Knobs["cache"] {
 			t.Errorf("%s: cache state %q", c.Name(), got)
 		}
 	}
 	// Without the knob anywhere, names stay as they were.
 	plain := mustSpec(t, "name = \"p\"\ncache = \"cold\"\n[[matrix]]\nstrategies = [\"mmap\"]\nsizes = [\"1MiB\"]\nworkers = [4]\n")
 	c := plain.Cells()[0]
-	if c.Name() != "Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4" || c.CacheState(plain) != "cold" {
-		t.Errorf("plain cell %s, cache %s", c.Name(), c.CacheState(plain))
+	if c.Name() != "Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4" || c.Cache != spec.Cold {
+		t.Errorf("plain cell %s, cache %s", c.Name(), c.Cache)
 	}
 }
 
@@ -261,7 +261,7 @@ func TestSummaryClaimsMarkVerdicts(t *testing.T) {
 	}
 	sp := mustSpec(t, "name = \"s\"\n"+matrix+claim("finding", "summary = true\n")+claim("plain", ""))
 	c := sp.Cells()[0]
-	runs := []results.Run{{Cell: c.Cell, Status: results.StatusOK, ElapsedSec: 1}}
+	runs := []results.Run{{Cell: c.Record(), Status: results.StatusOK, ElapsedSec: 1}}
 	v := spec.EvaluateClaims(sp.Claims, runs)
 	if len(v) != 2 || !v[0].Summary || v[1].Summary || !v[0].Pass {
 		t.Errorf("verdicts %+v: want the first marked for the summary, the second not", v)

@@ -92,7 +92,7 @@ func plannedKeys(t *testing.T, sp *spec.Spec) []string {
 	cells := sp.Cells()
 	var keys []string
 	for _, p := range Plan(len(cells), sp.Repetitions, sp.Warmup, sp.Seed) {
-		keys = append(keys, runKey(cells[p.Cell].Cell, p.Rep, p.Warmup))
+		keys = append(keys, runKey(cells[p.Cell].Record(), p.Rep, p.Warmup))
 	}
 	slices.Sort(keys)
 	return keys
@@ -317,7 +317,7 @@ workers = [4]
 `)
 	byName := map[string]spec.Cell{}
 	for _, c := range sp.Cells() {
-		byName[c.Mode+"/"+c.Strategy+"/"+c.SizeName] = c
+		byName[c.Mode.String()+"/"+c.Strategy+"/"+c.Record().SizeName] = c
 	}
 	big := byName["process/readall/16GiB"]
 	if why := memoryGuard(big, machine, false); !strings.HasPrefix(why, "memory guard: estimated peak ") {

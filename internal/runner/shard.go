@@ -125,7 +125,8 @@ func CompareGroups(sp *spec.Spec, cells []spec.Cell) (group []int, n int) {
 		}
 	}
 	facet := func(c spec.Cell) string {
-		return c.Workload + "\x00" + c.Mode + "\x00" + c.CacheState(sp) + "\x00" + strconv.FormatInt(c.Size, 10)
+		r := c.Record()
+		return r.Workload + "\x00" + r.Mode + "\x00" + c.Cache.String() + "\x00" + strconv.FormatInt(c.Size, 10)
 	}
 	first := map[string]int{}
 	for i, c := range cells {
@@ -136,18 +137,18 @@ func CompareGroups(sp *spec.Spec, cells []spec.Cell) (group []int, n int) {
 		}
 	}
 	for i, ref := range cells {
-		if ref.Mode != "external" {
+		if ref.Ref == nil {
 			continue
 		}
 		for j, c := range cells {
-			if c.Mode != "external" && c.Workload == ref.Workload && c.CacheState(sp) == ref.CacheState(sp) && c.Size == ref.Size {
+			if c.Ref == nil && c.Workload.Name == ref.Workload.Name && c.Cache == ref.Cache && c.Size == ref.Size {
 				union(i, j)
 			}
 		}
 	}
 	records := make([]results.Cell, len(cells))
 	for i, c := range cells {
-		records[i] = c.Cell
+		records[i] = c.Record()
 	}
 	for _, cl := range sp.Claims {
 		for i, r := range records {
@@ -176,10 +177,10 @@ func CompareGroups(sp *spec.Spec, cells []spec.Cell) (group []int, n int) {
 // alone, so that every machine splits a spec the same way.
 func modelRun(sp *spec.Spec, c spec.Cell) time.Duration {
 	rate := modelWarmRate
-	if c.CacheState(sp) == "cold" {
+	if c.Cache == spec.Cold {
 		rate = modelColdRate
 	}
-	if c.Workload == "parse" {
+	if c.Workload.Name == "parse" {
 		rate = min(rate, modelParseRate)
 	}
 	return modelRunFixed + time.Duration(float64(c.Size)/rate*float64(time.Second))
@@ -288,7 +289,7 @@ func (p *RunPlan) shardClaims() []spec.Claim {
 	var cells []results.Cell
 	for i, c := range p.Cells {
 		if p.InShard(i) {
-			cells = append(cells, c.Cell)
+			cells = append(cells, c.Record())
 		}
 	}
 	return claimsOn(p.Spec.Claims, cells)
@@ -304,7 +305,7 @@ func folderClaims(dir string, sp *spec.Spec) []spec.Claim {
 	var cells []results.Cell
 	for _, c := range sp.Cells() {
 		if slices.Contains(rec.Cells, c.Name()) {
-			cells = append(cells, c.Cell)
+			cells = append(cells, c.Record())
 		}
 	}
 	return claimsOn(sp.Claims, cells)

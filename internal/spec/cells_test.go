@@ -45,15 +45,16 @@ workers = [1, 2, 4]
 	}
 	count := map[string]int{}
 	for _, c := range cells {
-		count[c.Mode+"/"+c.Strategy]++
+		count[c.Mode.String()+"/"+c.Strategy]++
 		if c.Mode == "process" && c.Strategy == "ceiling" {
 			t.Errorf("ceiling expanded in process mode: %s", c.Name())
 		}
-		if c.Knobs != strategy.DefaultKnobs() || len(c.Cell.Knobs) != 0 || len(c.Env) != 0 {
-			t.Errorf("%s: knobs %+v %v env %v, want defaults and none varied", c.Name(), c.Knobs, c.Cell.Knobs, c.Env)
+		r := c.Record()
+		if c.Knobs != strategy.DefaultKnobs() || len(r.Knobs) != 0 || len(c.Env) != 0 {
+			t.Errorf("%s: knobs %+v %v env %v, want defaults and none varied", c.Name(), c.Knobs, r.Knobs, c.Env)
 		}
-		if c.SizeName != "1MiB" && c.SizeName != "2MiB" || (c.SizeName == "1MiB") != (c.Size == 1<<20) {
-			t.Errorf("%s: size %d %q", c.Name(), c.Size, c.SizeName)
+		if r.SizeName != "1MiB" && r.SizeName != "2MiB" || (r.SizeName == "1MiB") != (c.Size == 1<<20) {
+			t.Errorf("%s: size %d %q", c.Name(), c.Size, r.SizeName)
 		}
 	}
 	want := map[string]int{"goroutine/readall": 12, "goroutine/ceiling": 12, "process/readall": 12}
@@ -80,16 +81,17 @@ knobs = { buf = ["64KiB", "1MiB"], chancap = [1, 8], GOGC = ["off", 100] }
 	}
 	seen := map[string]bool{}
 	for _, c := range cells {
-		combo := fmt.Sprintf("buf=%s chancap=%s GOGC=%s", c.Cell.Knobs["buf"], c.Cell.Knobs["chancap"], c.Cell.Knobs["GOGC"])
+		knobs := c.Record().Knobs
+		combo := fmt.Sprintf("buf=%s chancap=%s GOGC=%s", knobs["buf"], knobs["chancap"], knobs["GOGC"])
 		seen[combo] = true
-		wantBuf := map[string]int{"64KiB": 64 << 10, "1MiB": 1 << 20}[c.Cell.Knobs["buf"]]
-		if c.Knobs.BufSize != wantBuf || fmt.Sprint(c.Knobs.ChanCap) != c.Cell.Knobs["chancap"] {
+		wantBuf := map[string]int{"64KiB": 64 << 10, "1MiB": 1 << 20}[knobs["buf"]]
+		if c.Knobs.BufSize != wantBuf || fmt.Sprint(c.Knobs.ChanCap) != knobs["chancap"] {
 			t.Errorf("%s: strategy knobs %+v do not match %s", c.Name(), c.Knobs, combo)
 		}
-		if want := []string{"GOGC=" + c.Cell.Knobs["GOGC"]}; !slices.Equal(c.Env, want) {
+		if want := []string{"GOGC=" + knobs["GOGC"]}; !slices.Equal(c.Env, want) {
 			t.Errorf("%s: env %v, want %v", c.Name(), c.Env, want)
 		}
-		if !strings.Contains(c.Name(), "/GOGC="+c.Cell.Knobs["GOGC"]) || !strings.Contains(c.Name(), "/buf="+c.Cell.Knobs["buf"]) {
+		if !strings.Contains(c.Name(), "/GOGC="+knobs["GOGC"]) || !strings.Contains(c.Name(), "/buf="+knobs["buf"]) {
 			t.Errorf("name %s does not carry its knobs", c.Name())
 		}
 	}
@@ -255,19 +257,20 @@ where = { buf = "1048576B", GOGC = "100", spike = 2097152 }
 
 // TestCellsKnobValuesClash: two values of a knob that differ only in a
 // character a cell name replaces would be one cell; the spec is refused,
-// naming both (#24). No knob of the registry takes such text (each is a
-// size, a number or a name), so the two cells are made here, from a
-// spec's cell with a knob "label" recorded as "a/b" and as "a b".
+// naming both (#24). No knob takes such text (each is a size, a number
+// or a name, checked), so the two cells are made here, from a spec's
+// cell with its GOGC set to "a/b" and to "a b" past the check.
 func TestCellsKnobValuesClash(t *testing.T) {
 	s := mustSpec(t, "name = \"x\"\n"+matrix)
 	a := s.Cells()[0]
 	b := a
-	a.Cell.Knobs, b.Cell.Knobs = map[string]string{"label": "a/b"}, map[string]string{"label": "a b"}
+	a.varied, b.varied = []string{"GOGC"}, []string{"GOGC"}
+	a.Env, b.Env = []string{"GOGC=a/b"}, []string{"GOGC=a b"}
 	if a.Name() != b.Name() {
 		t.Fatalf("cells %s and %s: want one name", a.Name(), b.Name())
 	}
 	err := s.clash(a, b, block{"matrix", 0}, b.Name())
-	want := `cells.toml:2: label: label="a/b" and label="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/label=a_b (a cell name replaces white space and '/' with '_'): rename one`
+	want := `cells.toml:2: GOGC: GOGC="a/b" and GOGC="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/GOGC=a_b (a cell name replaces white space and '/' with '_'): rename one`
 	if err == nil || oneLineErr(t, err) != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}

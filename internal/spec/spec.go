@@ -40,7 +40,7 @@ type Spec struct {
 	Repetitions int      `toml:"repetitions"`  // per cell; at least 6 gives benchstat a confidence interval
 	Warmup      int      `toml:"warmup"`       // unrecorded-in-statistics runs per cell before the measured ones
 	Seed        int64    `toml:"seed"`         // shuffles the run order; recorded
-	Cache       string   `toml:"cache"`        // warm or cold
+	Cache       Cache    `toml:"cache"`        // warm (the default) or cold
 	Timeout     Duration `toml:"timeout"`      // per run; the whole process group is killed past it
 	SampleEvery Duration `toml:"sample_every"` // RSS sampling interval (0 disables)
 	PSSEvery    Duration `toml:"pss_every"`    // PSS sampling interval (at least 100ms; 0 disables)
@@ -194,6 +194,28 @@ func (e *Error) Error() string {
 // lineBreaks keeps a Error on one line whatever the spec holds.
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
+// Cache is a page-cache state a run starts in.
+type Cache string
+
+// The page-cache states.
+const (
+	Warm Cache = "warm" // pre-read and resident (mincore-checked)
+	Cold Cache = "cold" // dropped (fadvise DONTNEED) before the run
+)
+
+// String is the state's name.
+func (c Cache) String() string { return string(c) }
+
+// UnmarshalText reads warm or cold, refusing any other text.
+func (c *Cache) UnmarshalText(b []byte) error {
+	switch v := Cache(b); v {
+	case Warm, Cold:
+		*c = v
+		return nil
+	}
+	return fmt.Errorf("%q, want warm or cold", b)
+}
+
 // specKnob is one knob a spec may vary beyond the strategy knobs (the
 // registry, strategy.Registry): one row each, with the parser of its text
 // into its canonical text (what cell names show, so that two spellings of
@@ -201,6 +223,8 @@ var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 type specKnob struct {
 	name  string
 	parse func(val string) (canon string, apply func(*Cell), err error)
+	// format is the knob's canonical text in a cell it was applied to.
+	format func(Cell) string
 }
 
 // specKnobs are the environment knobs (GOGC, GOMEMLIMIT, GOMAXPROCS: the
@@ -245,17 +269,18 @@ var specKnobs = []specKnob{
 			err = fmt.Errorf("negative")
 		}
 		return d.String(), func(c *Cell) { c.SampleEvery = &d }, err
-	}},
+	}, func(c Cell) string { return c.SampleEvery.String() }},
 	{"spike", func(v string) (string, func(*Cell), error) {
 		n, err := units.ParseSize(v)
 		return units.FormatSize(n), func(c *Cell) { c.Spike = n }, err
-	}},
+	}, func(c Cell) string { return units.FormatSize(c.Spike) }},
 	{"cache", func(v string) (string, func(*Cell), error) {
-		if v != "warm" && v != "cold" {
+		var state Cache
+		if err := state.UnmarshalText([]byte(v)); err != nil {
 			return "", nil, fmt.Errorf("want warm or cold")
 		}
-		return v, func(*Cell) {}, nil
-	}},
+		return v, func(c *Cell) { c.Cache = state }, nil
+	}, func(c Cell) string { return c.Cache.String() }},
 }
 
 // MaxGOMAXPROCS bounds the GOMAXPROCS knob. Go sets up every P before
@@ -274,6 +299,13 @@ func envKnob(name string, canon func(string) (string, error)) specKnob {
 	return specKnob{name, func(v string) (string, func(*Cell), error) {
 		text, err := canon(v)
 		return text, func(c *Cell) { c.Env = append(c.Env, name+"="+text) }, err
+	}, func(c Cell) string {
+		for _, kv := range c.Env {
+			if v, ok := strings.CutPrefix(kv, name+"="); ok {
+				return v
+			}
+		}
+		return ""
 	}}
 }
 
@@ -655,11 +687,8 @@ func (s *Spec) validateSettings() error {
 	if s.RerunDisturbed < 0 || s.RerunDisturbed > MaxRerunDisturbed {
 		return s.errAt("rerun_disturbed", "%d, want 0 to %d", s.RerunDisturbed, MaxRerunDisturbed)
 	}
-	if s.Cache == "" {
-		s.Cache = "warm"
-	}
-	if s.Cache != "warm" && s.Cache != "cold" {
-		return s.errAt("cache", "%q, want warm or cold", s.Cache)
+	if s.Cache == "" { // the decoder refuses any text but warm or cold
+		s.Cache = Warm
 	}
 	if s.Timeout.Duration == 0 {
 		s.Timeout.Duration = 5 * time.Minute
@@ -974,7 +1003,7 @@ func (s *Spec) validateClaim(c *Claim) error {
 func (s *Spec) plannedGroups() []*cellRuns {
 	var groups []*cellRuns
 	for _, c := range s.Cells() {
-		groups = append(groups, &cellRuns{cell: c.Cell})
+		groups = append(groups, &cellRuns{cell: c.Record()})
 	}
 	return groups
 }
@@ -1024,6 +1053,16 @@ func parseKnob(name, val string) (string, func(*Cell), error) {
 		return "", nil, fmt.Errorf("knob %s=%q: %v", name, val, err)
 	}
 	return text, apply, nil
+}
+
+// formatKnob is the canonical text of knob name (a registry row's
+// Format, or a spec knob's) in cell c.
+func formatKnob(name string, c Cell) string {
+	if n, ok := strategy.LookupKnob(name); ok {
+		return n.Format(c.Knobs)
+	}
+	i := slices.IndexFunc(specKnobs, func(k specKnob) bool { return k.name == name })
+	return specKnobs[i].format(c)
 }
 
 // canonKnob is a knob value's canonical text, or val itself when key is
