@@ -750,8 +750,23 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 	if len(r.Workers) == 0 {
 		r.Workers = []int{1}
 	}
+	if err := s.checkWorkers(r.Workers, fmt.Sprintf("reference %q: ", r.Name)); err != nil {
+		return err
+	}
 	if r.Verify != "" && r.Verify != "lines" {
 		return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
+	}
+	return nil
+}
+
+// checkWorkers refuses a worker count of a block out of the range exec
+// checks too (strategy.CheckWorkers: 1 to strategy.MaxWorkers), its
+// message prefixed by what names the block.
+func (s *Spec) checkWorkers(workers []int, what string) error {
+	for _, w := range workers {
+		if err := strategy.CheckWorkers(w); err != nil {
+			return s.errAt("workers", "%s%s", what, strings.TrimPrefix(err.Error(), "workers: "))
+		}
 	}
 	return nil
 }
@@ -819,13 +834,8 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if len(m.Workers) == 0 {
 		return s.errAt("workers", "missing in a [[matrix]] block")
 	}
-	for _, w := range m.Workers {
-		if w < 1 {
-			return s.errAt("workers", "%d, want at least 1", w)
-		}
-		if w > strategy.MaxWorkers {
-			return s.errAt("workers", "%d, want at most %d", w, strategy.MaxWorkers)
-		}
+	if err := s.checkWorkers(m.Workers, ""); err != nil {
+		return err
 	}
 	m.knobs = map[string][]knobValue{}
 	for k, vals := range m.Knobs {

@@ -141,6 +141,10 @@ var specErrorTests = []struct {
 		`exp.toml:4: sizes: size "0B": want at least 1B`},
 	{"size 0 of a reference", "name = \"t\"\n" + matrix + "[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"{file}\"]\nsizes = [\"0\"]\n",
 		`exp.toml:9: sizes: reference "wc": size "0": want at least 1B`},
+	{"zero workers of a reference", "name = \"t\"\n" + matrix + "[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"{file}\"]\nworkers = [0]\n",
+		`exp.toml:9: workers: reference "wc": 0, want at least 1`},
+	{"workers over the maximum", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [4097]\n",
+		`exp.toml:5: workers: 4097, want at most 4096`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
