@@ -614,7 +614,7 @@ func newLaunch(o Options, sp *spec.Spec, c spec.Cell, path string, ref inputRef,
 	if c.SampleEvery != nil {
 		l.SampleEvery = *c.SampleEvery
 	}
-	l.MemLimit, l.newCgroup = sp.MemLimit, o.newCgroup
+	l.MemLimit, l.newCgroup = int64(sp.MemoryLimit), o.newCgroup
 	return l
 }
 

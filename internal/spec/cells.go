@@ -121,7 +121,7 @@ func (s *Spec) cells() ([]Cell, error) {
 				v.apply(&base) // parsed in Load
 			}
 			sort.Strings(base.Env)
-			for _, mode := range m.modes {
+			for _, mode := range m.Modes {
 				for _, st := range m.Strategies {
 					if row, err := strategy.Lookup(st); err == nil && !expanded(row, mode) {
 						continue // checked at load: every name is a row
@@ -129,7 +129,8 @@ func (s *Spec) cells() ([]Cell, error) {
 					for _, w := range m.workloads {
 						c := base
 						c.Mode, c.Strategy, c.Workload = mode, st, w
-						for _, size := range m.sizes {
+						for _, z := range m.Sizes {
+							size := int64(z)
 							if !sizesSeen[size] {
 								sizesSeen[size] = true
 								allSizes = append(allSizes, size)
@@ -155,8 +156,11 @@ func (s *Spec) cells() ([]Cell, error) {
 		r := &s.References[i]
 		at = block{"reference", i}
 		sizes := allSizes
-		if len(r.sizes) > 0 {
-			sizes = r.sizes
+		if len(r.Sizes) > 0 {
+			sizes = nil
+			for _, z := range r.Sizes {
+				sizes = append(sizes, int64(z))
+			}
 		}
 		for _, size := range sizes {
 			for _, n := range r.Workers {

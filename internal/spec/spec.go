@@ -47,9 +47,8 @@ type Spec struct {
 	FixtureSeed uint64   `toml:"fixture_seed"`
 	Cgroup      *bool    `toml:"cgroup"` // measure each run's tree peak in a fresh cgroup (default true)
 	// MemoryLimit caps each run's memory (e.g. "2GiB"): a cgroup limit, or
-	// RLIMIT_AS when no cgroup can be made. Empty or "0": no limit.
-	MemoryLimit string `toml:"memory_limit"`
-	MemLimit    int64  `toml:"-"` // MemoryLimit in bytes
+	// RLIMIT_AS when no cgroup can be made. Unset or "0": no limit.
+	MemoryLimit ByteLimit `toml:"memory_limit"`
 	// RerunDisturbed is how many more times a run that other work
 	// disturbed (results.Disturbed) is launched again, its record the last
 	// attempt's (0..MaxRerunDisturbed; default 0).
@@ -78,20 +77,18 @@ type block struct {
 // Matrix is one block of cells: the cross product of its lists. A spec's
 // cells are the union of its matrices.
 type Matrix struct {
-	Modes      []string `toml:"modes"`
-	Strategies []string `toml:"strategies"`
-	Workloads  []string `toml:"workloads"`
-	Sizes      []string `toml:"sizes"`
-	Workers    []int    `toml:"workers"`
+	Modes      []strategy.Mode `toml:"modes"` // default: goroutine
+	Strategies []string        `toml:"strategies"`
+	Workloads  []string        `toml:"workloads"`
+	Sizes      []Size          `toml:"sizes"`
+	Workers    []int           `toml:"workers"`
 	// Files names the user's own input files (paths relative to the folder
 	// fanbench runs in), beside or instead of Sizes: each is a cell
 	// dimension, input=NAME (its base name) in benchmark names.
 	Files []string         `toml:"files"`
 	Knobs map[string][]any `toml:"knobs"`
 
-	inputs []Input         // Files, checked and resolved when the spec is loaded
-	sizes  []int64         // Sizes, parsed when the spec is loaded
-	modes  []strategy.Mode // Modes, parsed when the spec is loaded
+	inputs []Input // Files, checked and resolved when the spec is loaded
 	// workloads are Workloads, looked up when the spec is loaded.
 	workloads []workload.Workload
 	// knobs are Knobs' values, parsed when the spec is loaded, by name.
@@ -120,13 +117,12 @@ type Reference struct {
 	Name     string   `toml:"name"`
 	Command  []string `toml:"command"`
 	Workload string   `toml:"workload"` // which workload's table it joins (default count)
-	Sizes    []string `toml:"sizes"`    // default: every size of the matrices
+	Sizes    []Size   `toml:"sizes"`    // default: every size of the matrices
 	Workers  []int    `toml:"workers"`  // default [1]; only meaningful with {workers}
 	// Verify, if "lines", checks that the first number the command prints
 	// equals the fixture's line count.
 	Verify string `toml:"verify"`
 
-	sizes    []int64           // Sizes, parsed when the spec is loaded
 	workload workload.Workload // Workload, looked up when the spec is loaded
 }
 
@@ -193,6 +189,38 @@ func (e *Error) Error() string {
 
 // lineBreaks keeps a Error on one line whatever the spec holds.
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
+
+// Size is a cell's size in bytes, at least 1B: a fixture of no bytes
+// measures nothing, and no chart's log axis can place it. A spec writes
+// it as units.ParseSize text ("64MiB").
+type Size int64
+
+// UnmarshalText reads a size of at least 1B.
+func (z *Size) UnmarshalText(b []byte) error {
+	n, err := parseCellSize(string(b))
+	if err != nil {
+		return err
+	}
+	*z = Size(n)
+	return nil
+}
+
+// ByteLimit is a memory limit in bytes: 0 (none) or at least 16MiB. A
+// spec writes it as units.ParseSize text ("2GiB").
+type ByteLimit int64
+
+// UnmarshalText reads a limit of 0 or at least 16MiB.
+func (l *ByteLimit) UnmarshalText(b []byte) error {
+	n, err := units.ParseSize(string(b))
+	if err != nil {
+		return err
+	}
+	if n > 0 && n < 16<<20 {
+		return fmt.Errorf("%s is below the minimum of 16MiB", b)
+	}
+	*l = ByteLimit(n)
+	return nil
+}
 
 // Cache is a page-cache state a run starts in.
 type Cache string
@@ -331,35 +359,53 @@ func Load(path string) (*Spec, error) {
 }
 
 // Parse parses and validates spec text; path names it in errors.
+//
+// The decoder reads every value into its type (a size, a mode, a
+// duration, a cache state...), so that it reports a bad value with its
+// key. Each [[matrix]], [[reference]] and [[claim]] block is decoded on
+// its own, so that an error in one names its own line: the decoder
+// keeps one position per dotted key, the last block's.
 func Parse(path string, src []byte) (*Spec, error) {
 	s := &Spec{Path: path, src: src}
-	md, err := toml.Decode(string(src), s)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			line := pe.Position.Line
-			if st := pe.Position.Start; st > 0 && st <= len(src) {
-				// The parser counts an offending '\n' as the next line.
-				line = 1 + bytes.Count(src[:st], []byte{'\n'})
-			}
-			field := pe.LastKey
-			if field == "" {
-				field = s.keyAt(line)
-			}
-			if !specKey(field) {
-				// Not a key a spec has: the file may be no spec at all
-				// (a link to a system file), so its text is not echoed.
-				return nil, &Error{Path: path, Line: line, Field: "toml", Msg: "not a fanbench spec: " + oneLine(pe.Message)}
-			}
-			return nil, &Error{Path: path, Line: line, Field: field, Msg: oneLine(pe.Message)}
-		}
-		// Type mismatches come as "toml: line N (last key "K"): msg".
-		if m := decodeErrRE.FindStringSubmatch(oneLine(err.Error())); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, &Error{Path: path, Line: line, Field: m[2], Msg: m[3]}
-		}
-		return nil, &Error{Path: path, Msg: oneLine(err.Error())}
+	var doc struct {
+		Spec
+		Matrix     []toml.Primitive `toml:"matrix"`
+		References []toml.Primitive `toml:"reference"`
+		Claims     []toml.Primitive `toml:"claim"`
 	}
+	md, err := toml.Decode(string(src), &doc)
+	if err != nil {
+		return nil, s.decodeError(err, "")
+	}
+	doc.Spec.Path, doc.Spec.src = path, src
+	*s = doc.Spec
+	s.Matrix = make([]Matrix, len(doc.Matrix))
+	s.References = make([]Reference, len(doc.References))
+	s.Claims = make([]Claim, len(doc.Claims))
+	for _, b := range []struct {
+		kind   string
+		blocks []toml.Primitive
+		into   func(i int) any
+	}{
+		{"matrix", doc.Matrix, func(i int) any { return &s.Matrix[i] }},
+		{"reference", doc.References, func(i int) any { return &s.References[i] }},
+		{"claim", doc.Claims, func(i int) any { return &s.Claims[i] }},
+	} {
+		for i, p := range b.blocks {
+			s.block = block{b.kind, i}
+			if err := md.PrimitiveDecode(p, b.into(i)); err != nil {
+				var ref struct {
+					Name string `toml:"name"`
+				}
+				if b.kind == "reference" && md.PrimitiveDecode(p, &ref) == nil {
+					// A reference's errors name it, as validation's do.
+					return nil, s.decodeError(err, fmt.Sprintf("reference %q: ", ref.Name))
+				}
+				return nil, s.decodeError(err, "")
+			}
+		}
+	}
+	s.block = block{}
 	s.md = md
 	for _, k := range md.Undecoded() {
 		// Knob tables are decoded into maps: their keys are checked below.
@@ -369,6 +415,45 @@ func Parse(path string, src []byte) (*Spec, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// decodeError is the Error of a decoding error: a syntax error or a
+// value its type refuses (a toml.ParseError), or a value of the wrong
+// TOML type. Inside a block (s.block) the line is the key's in that
+// block, and a refused value is named by its key alone (sizes, not
+// matrix.sizes), as validation names it, its message after what.
+func (s *Spec) decodeError(err error, what string) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		if s.block.kind != "" {
+			field := pe.LastKey[strings.LastIndex(pe.LastKey, ".")+1:]
+			return &Error{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: what + oneLine(pe.Message)}
+		}
+		line := pe.Position.Line
+		if st := pe.Position.Start; st > 0 && st <= len(s.src) {
+			// The parser counts an offending '\n' as the next line.
+			line = 1 + bytes.Count(s.src[:st], []byte{'\n'})
+		}
+		field := pe.LastKey
+		if field == "" {
+			field = s.keyAt(line)
+		}
+		if !specKey(field) {
+			// Not a key a spec has: the file may be no spec at all
+			// (a link to a system file), so its text is not echoed.
+			return &Error{Path: s.Path, Line: line, Field: "toml", Msg: "not a fanbench spec: " + oneLine(pe.Message)}
+		}
+		return &Error{Path: s.Path, Line: line, Field: field, Msg: oneLine(pe.Message)}
+	}
+	// Type mismatches come as "toml: line N (last key "K"): msg".
+	if m := decodeErrRE.FindStringSubmatch(oneLine(err.Error())); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		if s.block.kind != "" {
+			line = s.lineOf(m[2])
+		}
+		return &Error{Path: s.Path, Line: line, Field: m[2], Msg: m[3]}
+	}
+	return &Error{Path: s.Path, Msg: oneLine(err.Error())}
 }
 
 // specKey reports whether every part of a dotted key is one a spec can
@@ -580,21 +665,21 @@ func (s *Spec) cellBound() int64 {
 			combos = mulCapped(combos, int64(len(vals)))
 		}
 		pairs := int64(0) // (mode, strategy) pairs that make cells
-		for _, mode := range m.modes {
+		for _, mode := range m.Modes {
 			for _, name := range m.Strategies {
 				if row, err := strategy.Lookup(name); err == nil && expanded(row, mode) {
 					pairs++
 				}
 			}
 		}
-		per := mulCapped(int64(len(m.workloads)), int64(len(m.sizes)+len(m.inputs)))
+		per := mulCapped(int64(len(m.workloads)), int64(len(m.Sizes)+len(m.inputs)))
 		n = addCapped(n, mulCapped(mulCapped(combos, pairs), mulCapped(per, int64(len(m.Workers)))))
-		sizes += int64(len(m.sizes))
+		sizes += int64(len(m.Sizes))
 	}
 	for _, r := range s.References {
 		rs := sizes
-		if len(r.sizes) > 0 {
-			rs = int64(len(r.sizes))
+		if len(r.Sizes) > 0 {
+			rs = int64(len(r.Sizes))
 		}
 		n = addCapped(n, mulCapped(rs, int64(len(r.Workers))))
 	}
@@ -702,16 +787,6 @@ func (s *Spec) validateSettings() error {
 	if s.PSSEvery.Duration > 0 && s.PSSEvery.Duration < 100*time.Millisecond {
 		return s.errAt("pss_every", "%v: smaps_rollup costs milliseconds at GiB RSS, want at least 100ms", s.PSSEvery.Duration)
 	}
-	if s.MemoryLimit != "" {
-		n, err := units.ParseSize(s.MemoryLimit)
-		if err != nil {
-			return s.errAt("memory_limit", "%v", err)
-		}
-		if n > 0 && n < 16<<20 {
-			return s.errAt("memory_limit", "%s is below the minimum of 16MiB", s.MemoryLimit)
-		}
-		s.MemLimit = n
-	}
 	if s.FixtureSeed == 0 {
 		s.FixtureSeed = 1
 	}
@@ -744,9 +819,6 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 		return s.errAt("workload", "reference %q: %v", r.Name, err)
 	}
 	r.workload = w
-	if r.sizes, err = parseEach(r.Sizes, parseCellSize); err != nil {
-		return s.errAt("sizes", "reference %q: %v", r.Name, err)
-	}
 	if len(r.Workers) == 0 {
 		r.Workers = []int{1}
 	}
@@ -797,15 +869,7 @@ func parseEach[T any](texts []string, parse func(string) (T, error)) ([]T, error
 
 func (s *Spec) validateMatrix(m *Matrix) error {
 	if len(m.Modes) == 0 {
-		m.Modes = []string{strategy.Goroutine.String()}
-	}
-	m.modes = nil
-	for _, text := range m.Modes {
-		var mode strategy.Mode
-		if mode.UnmarshalText([]byte(text)) != nil {
-			return s.errAt("modes", "%q, want goroutine or process", text)
-		}
-		m.modes = append(m.modes, mode)
+		m.Modes = []strategy.Mode{strategy.Goroutine}
 	}
 	if len(m.Strategies) == 0 {
 		return s.errAt("strategies", "missing in a [[matrix]] block")
@@ -828,9 +892,6 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if err := s.resolveFiles(m); err != nil {
 		return err
 	}
-	if m.sizes, err = parseEach(m.Sizes, parseCellSize); err != nil {
-		return s.errAt("sizes", "%v", err)
-	}
 	if len(m.Workers) == 0 {
 		return s.errAt("workers", "missing in a [[matrix]] block")
 	}
@@ -846,7 +907,7 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 			return s.errAt(k, "empty list of values")
 		}
 		if n, ok := strategy.LookupKnob(k); ok {
-			for _, mode := range m.modes {
+			for _, mode := range m.Modes {
 				if err := n.CheckMode(mode); err != nil {
 					return s.errAt(k, "%v", err)
 				}
@@ -878,7 +939,7 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 func (s *Spec) checkSupported(m *Matrix) error {
 	base := Cell{Knobs: strategy.DefaultKnobs()}
 	made := false
-	for _, mode := range m.modes {
+	for _, mode := range m.Modes {
 		for _, name := range m.Strategies {
 			row, _ := strategy.Lookup(name) // every name is a row: checked above
 			if !expanded(row, mode) {

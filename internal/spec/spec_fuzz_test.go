@@ -52,7 +52,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if s.Repetitions < 1 || s.Warmup < 0 || (s.Cache != "warm" && s.Cache != "cold") || s.MemLimit < 0 {
+		if s.Repetitions < 1 || s.Warmup < 0 || (s.Cache != "warm" && s.Cache != "cold") || s.MemoryLimit < 0 {
 			t.Fatalf("accepted an invalid spec: %+v", s)
 		}
 		// Cells of an accepted spec expand, when their number is sane.

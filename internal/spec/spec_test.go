@@ -145,6 +145,22 @@ var specErrorTests = []struct {
 		`exp.toml:9: workers: reference "wc": 0, want at least 1`},
 	{"workers over the maximum", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [4097]\n",
 		`exp.toml:5: workers: 4097, want at most 4096`},
+	// Typed values, refused by the decoder, each at its own block's line
+	// (the decoder alone would name the last block's).
+	{"bad size in the first of two matrices", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1GB\"]\nworkers = [1]\n[[matrix]]\nstrategies = [\"ranges\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
+		`exp.toml:4: sizes: size "1GB": want a whole number of B, KiB, MiB, GiB or TiB (e.g. 256MiB)`},
+	{"bad size in the second of two matrices", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n[[matrix]]\nstrategies = [\"ranges\"]\nsizes = [\"1GB\"]\nworkers = [1]\n",
+		`exp.toml:8: sizes: size "1GB": want a whole number of B, KiB, MiB, GiB or TiB (e.g. 256MiB)`},
+	{"TOML type mismatch in the first of two matrices", "name = \"t\"\n[[matrix]]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [\"two\"]\n[[matrix]]\nstrategies = [\"ranges\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
+		`exp.toml:5: matrix.workers: incompatible types: TOML value has type string; destination has type integer`},
+	{"bad mode", "name = \"t\"\n[[matrix]]\nmodes = [\"thread\"]\nstrategies = [\"readall\"]\nsizes = [\"1MiB\"]\nworkers = [1]\n",
+		`exp.toml:3: modes: "thread", want goroutine or process`},
+	{"empty cache", "name = \"t\"\ncache = \"\"\n" + matrix,
+		`exp.toml:2: cache: "", want warm or cold`},
+	{"negative duration", "name = \"t\"\nsample_every = \"-1s\"\n" + matrix,
+		`exp.toml:2: sample_every: duration "-1s": negative`},
+	{"bad size of a reference", "name = \"t\"\n" + matrix + "[[reference]]\nname = \"wc\"\ncommand = [\"wc\", \"{file}\"]\nsizes = [\"big\"]\n",
+		`exp.toml:9: sizes: reference "wc": size "big": want a whole number of B, KiB, MiB, GiB or TiB (e.g. 256MiB)`},
 	{"bad duration", "name = \"t\"\ntimeout = \"5 minutes\"\n" + matrix,
 		`exp.toml:2: timeout: duration "5 minutes": want e.g. 10ms, 30s, 5m`},
 }
@@ -221,10 +237,10 @@ func TestLoadDefaults(t *testing.T) {
 	if m := s.Matrix[0]; len(m.Modes) != 1 || m.Modes[0] != "goroutine" || len(m.Workloads) != 1 || m.Workloads[0] != "count" {
 		t.Errorf("matrix defaults: %+v", m)
 	}
-	if s.MemoryLimit != "" || s.MemLimit != 0 {
-		t.Errorf("default memory limit %q (%d), want none", s.MemoryLimit, s.MemLimit)
+	if s.MemoryLimit != 0 {
+		t.Errorf("default memory limit %d, want none", s.MemoryLimit)
 	}
-	if s, err := Parse("lim.toml", []byte("name = \"lim\"\nmemory_limit = \"2GiB\"\n"+matrix)); err != nil || s.MemLimit != 2<<30 {
+	if s, err := Parse("lim.toml", []byte("name = \"lim\"\nmemory_limit = \"2GiB\"\n"+matrix)); err != nil || s.MemoryLimit != 2<<30 {
 		t.Errorf("memory_limit = \"2GiB\": %v, %+v", err, s)
 	}
 	// sample_every = "0s" given explicitly turns the sampler off.
