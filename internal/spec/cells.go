@@ -98,14 +98,14 @@ func (c Cell) Name() string { return results.BenchName(c.Record()) }
 // order, without duplicates. The yardsticks (Strategy.Yardstick: ceiling,
 // pread) are not expanded in process mode.
 func (s *Spec) Cells() []Cell {
-	cells, _ := s.cells() // Load refused a spec whose cells clash
+	cells, _ := (&loader{Spec: s}).cells() // Load refused a spec whose cells clash
 	return cells
 }
 
 // cells is Cells, and the error of two different cells that would have one
 // name (a name replaces some characters, see results.BenchName): located at
 // the block the second comes from, naming both.
-func (s *Spec) cells() ([]Cell, error) {
+func (s *loader) cells() ([]Cell, error) {
 	var all []Cell
 	var from []block // the block each of all comes from
 	at := block{}
@@ -206,7 +206,7 @@ func identity(c Cell) string {
 // clash is the error of cells a and b, different but both named name, b
 // coming from block at: it names what differs in both (two references'
 // names, two files, two values of a knob).
-func (s *Spec) clash(a, b Cell, at block, name string) error {
+func (s *loader) clash(a, b Cell, at block, name string) error {
 	saved := s.block
 	defer func() { s.block = saved }()
 	s.block = at

@@ -269,7 +269,7 @@ func TestCellsKnobValuesClash(t *testing.T) {
 	if a.Name() != b.Name() {
 		t.Fatalf("cells %s and %s: want one name", a.Name(), b.Name())
 	}
-	err := s.clash(a, b, block{"matrix", 0}, b.Name())
+	err := (&loader{Spec: s}).clash(a, b, block{"matrix", 0}, b.Name())
 	want := `cells.toml:2: GOGC: GOGC="a/b" and GOGC="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/GOGC=a_b (a cell name replaces white space and '/' with '_'): rename one`
 	if err == nil || oneLineErr(t, err) != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)

@@ -61,10 +61,16 @@ type Spec struct {
 	// Path is the spec file the Spec was read from.
 	Path string `toml:"-"`
 	src  []byte
-	md   toml.MetaData // the decoder's: which keys the file sets, at which level
 	// ncells is the number of cells, counted when the spec is loaded.
 	ncells int64
-	block  block // the [[matrix]], [[reference]] or [[claim]] being validated
+}
+
+// loader is a Spec being decoded and validated: what Load needs and the
+// Spec it returns does not keep.
+type loader struct {
+	*Spec
+	md    toml.MetaData // the decoder's: which keys the file sets, at which level
+	block block         // the [[matrix]], [[reference]] or [[claim]] being read; errors point into it
 }
 
 // block names one array-of-tables entry of a spec: errors found while
@@ -366,7 +372,7 @@ func Load(path string) (*Spec, error) {
 // its own, so that an error in one names its own line: the decoder
 // keeps one position per dotted key, the last block's.
 func Parse(path string, src []byte) (*Spec, error) {
-	s := &Spec{Path: path, src: src}
+	s := &loader{Spec: &Spec{Path: path, src: src}}
 	var doc struct {
 		Spec
 		Matrix     []toml.Primitive `toml:"matrix"`
@@ -378,7 +384,7 @@ func Parse(path string, src []byte) (*Spec, error) {
 		return nil, s.decodeError(err, "")
 	}
 	doc.Spec.Path, doc.Spec.src = path, src
-	*s = doc.Spec
+	*s.Spec = doc.Spec
 	s.Matrix = make([]Matrix, len(doc.Matrix))
 	s.References = make([]Reference, len(doc.References))
 	s.Claims = make([]Claim, len(doc.Claims))
@@ -414,7 +420,7 @@ func Parse(path string, src []byte) (*Spec, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return s.Spec, nil
 }
 
 // decodeError is the Error of a decoding error: a syntax error or a
@@ -422,7 +428,7 @@ func Parse(path string, src []byte) (*Spec, error) {
 // TOML type. Inside a block (s.block) the line is the key's in that
 // block, and a refused value is named by its key alone (sizes, not
 // matrix.sizes), as validation names it, its message after what.
-func (s *Spec) decodeError(err error, what string) error {
+func (s *loader) decodeError(err error, what string) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		if s.block.kind != "" {
@@ -505,7 +511,7 @@ var (
 
 // keyAt is the key assigned or the table opened on a line (from 1), for
 // syntax errors that the TOML parser reports without a key.
-func (s *Spec) keyAt(line int) string {
+func (s *loader) keyAt(line int) string {
 	lines := strings.Split(string(s.src), "\n")
 	if line < 1 || line > len(lines) {
 		return ""
@@ -520,7 +526,7 @@ func (s *Spec) keyAt(line int) string {
 // block, or of the top level outside blocks, can be: from a [[kind]]
 // header (the index-th) to the next table header other than a [kind.x]
 // subtable; the top level ends at the first table header.
-func (s *Spec) span(lines []string) (from, to int, ok bool) {
+func (s *loader) span(lines []string) (from, to int, ok bool) {
 	if s.block.kind == "" {
 		for i, l := range lines {
 			if headerRE.MatchString(l) {
@@ -551,7 +557,7 @@ func (s *Spec) span(lines []string) (from, to int, ok bool) {
 // or opened as a table, for error messages. Inside a block (see Spec.block)
 // it looks in that block only, and falls back to the block's header line;
 // an undotted key outside blocks is looked for at the top level only.
-func (s *Spec) lineOf(key string) int {
+func (s *loader) lineOf(key string) int {
 	parts := strings.Split(key, ".")
 	last := parts[len(parts)-1]
 	assign := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(last) + `"?\s*=`)
@@ -577,12 +583,12 @@ func (s *Spec) lineOf(key string) int {
 	return 0
 }
 
-func (s *Spec) errAt(field, format string, args ...any) error {
+func (s *loader) errAt(field, format string, args ...any) error {
 	return &Error{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // validate checks every field and applies defaults.
-func (s *Spec) validate() error {
+func (s *loader) validate() error {
 	if err := s.validateSettings(); err != nil {
 		return err
 	}
@@ -706,8 +712,8 @@ func runsText(cells int64, reps, warmup int) string {
 // making them, at the first [[matrix]]), then the cells themselves, which
 // are also checked for clashes (their runs refused at repetitions if the
 // spec sets it, else at the first [[matrix]]). It records the cell count
-// for SetRepetitions.
-func (s *Spec) checkSize() error {
+// for WithRepetitions.
+func (s *loader) checkSize() error {
 	s.block = block{"matrix", 0}
 	if bound := s.cellBound(); bound > MaxCells {
 		return s.errAt("matrix", "the matrices and references make up to %d cells (before repeated ones merge), over the maximum of %d", bound, MaxCells)
@@ -727,23 +733,25 @@ func (s *Spec) checkSize() error {
 	return nil
 }
 
-// SetRepetitions overrides the spec's repetitions per cell (`run
-// --reps`), refusing a count out of [1, MaxRepetitions] or one that makes
-// the plan more than MaxRuns runs, before any plan is built.
-func (s *Spec) SetRepetitions(n int) error {
+// WithRepetitions is a copy of the spec with n repetitions per cell
+// (`run --reps`), refusing a count out of [1, MaxRepetitions] or one that
+// makes the plan more than MaxRuns runs, before any plan is built. The
+// spec itself is left as loaded.
+func (s *Spec) WithRepetitions(n int) (*Spec, error) {
 	if err := checkRepetitions(n); err != nil {
-		return err
+		return nil, err
 	}
 	if mulCapped(s.ncells, int64(n)+int64(s.Warmup)) > MaxRuns {
-		return errors.New(runsText(s.ncells, n, s.Warmup))
+		return nil, errors.New(runsText(s.ncells, n, s.Warmup))
 	}
-	s.Repetitions = n
-	return nil
+	c := *s
+	c.Repetitions = n
+	return &c, nil
 }
 
 // validateSettings checks the top-level settings and fills in their
 // defaults.
-func (s *Spec) validateSettings() error {
+func (s *loader) validateSettings() error {
 	if s.Name == "" {
 		return s.errAt("name", "missing (give the experiment a name)")
 	}
@@ -799,7 +807,7 @@ func (s *Spec) validateSettings() error {
 
 // validateReference checks the i-th [[reference]] block and fills in its
 // defaults.
-func (s *Spec) validateReference(i int, r *Reference) error {
+func (s *loader) validateReference(i int, r *Reference) error {
 	if r.Name == "" {
 		return s.errAt("reference", "reference %d: name missing", i+1)
 	}
@@ -834,7 +842,7 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 // checkWorkers refuses a worker count of a block out of the range exec
 // checks too (strategy.CheckWorkers: 1 to strategy.MaxWorkers), its
 // message prefixed by what names the block.
-func (s *Spec) checkWorkers(workers []int, what string) error {
+func (s *loader) checkWorkers(workers []int, what string) error {
 	for _, w := range workers {
 		if err := strategy.CheckWorkers(w); err != nil {
 			return s.errAt("workers", "%s%s", what, strings.TrimPrefix(err.Error(), "workers: "))
@@ -867,7 +875,7 @@ func parseEach[T any](texts []string, parse func(string) (T, error)) ([]T, error
 	return out, nil
 }
 
-func (s *Spec) validateMatrix(m *Matrix) error {
+func (s *loader) validateMatrix(m *Matrix) error {
 	if len(m.Modes) == 0 {
 		m.Modes = []strategy.Mode{strategy.Goroutine}
 	}
@@ -936,7 +944,7 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 // the cross product of the knobs is never walked.
 // A matrix that makes no cell at all (only yardsticks, in process mode)
 // is refused too, naming it: a spec that plans no run is a mistake.
-func (s *Spec) checkSupported(m *Matrix) error {
+func (s *loader) checkSupported(m *Matrix) error {
 	base := Cell{Knobs: strategy.DefaultKnobs()}
 	made := false
 	for _, mode := range m.Modes {
@@ -981,7 +989,7 @@ var claimFields = []string{"mode", "strategy", "workload", "size", "workers", "i
 // resolveFiles checks a matrix's files: each must be a readable regular,
 // non-empty file, and two different files may not share a base name (it
 // names their cells).
-func (s *Spec) resolveFiles(m *Matrix) error {
+func (s *loader) resolveFiles(m *Matrix) error {
 	m.inputs = nil
 	for _, f := range m.Files {
 		if strings.TrimSpace(f) == "" {
@@ -1013,7 +1021,7 @@ func (s *Spec) resolveFiles(m *Matrix) error {
 	return nil
 }
 
-func (s *Spec) validateClaim(c *Claim) error {
+func (s *loader) validateClaim(c *Claim) error {
 	if c.Text == "" {
 		return s.errAt("claim", "a [[claim]] has no text")
 	}
@@ -1071,7 +1079,7 @@ func (s *Spec) validateClaim(c *Claim) error {
 }
 
 // plannedGroups is the spec's cells as claims see them, without runs.
-func (s *Spec) plannedGroups() []*cellRuns {
+func (s *loader) plannedGroups() []*cellRuns {
 	var groups []*cellRuns
 	for _, c := range s.Cells() {
 		groups = append(groups, &cellRuns{cell: c.Record()})
@@ -1083,7 +1091,7 @@ func (s *Spec) plannedGroups() []*cellRuns {
 // some planned cell and that each selected cell has the one cell its vs
 // compares with: a claim about cells the matrix never makes could only
 // fail after the whole experiment.
-func (s *Spec) claimSelects(c *Claim, planned []*cellRuns) error {
+func (s *loader) claimSelects(c *Claim, planned []*cellRuns) error {
 	n := 0
 	for _, g := range planned {
 		if !matches(g.cell, c.Where) {
