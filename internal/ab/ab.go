@@ -172,10 +172,10 @@ func (st *state) runRound(ctx context.Context, o Options, arms map[string]runner
 	if budget > 0 {
 		rctx, cancel = context.WithTimeout(ctx, budget-time.Duration(st.SpentNs))
 	}
-	sp := o.Spec
+	sp := *o.Spec // a copy: the caller's spec keeps its claims
 	sp.Claims = nil
 	t0 := time.Now()
-	_, err = runner.Run(rctx, runner.Options{Spec: sp, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
+	_, err = runner.Run(rctx, runner.Options{Spec: &sp, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
 		Self: st.Head.Binary, Force: o.Force, Progress: o.Progress, Terminal: o.Terminal, Log: o.Progress,
 		Arms: arms, Plan: st.plan})
 	cancel()

@@ -112,7 +112,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		return usagef("%v", err)
 	}
 	if *reps > 0 {
-		if err := sp.SetRepetitions(*reps); err != nil {
+		if sp, err = sp.WithRepetitions(*reps); err != nil {
 			return usagef("flag -reps: %v", err)
 		}
 	}

@@ -83,7 +83,7 @@ func TestRunKeyCanonicalKnobs(t *testing.T) {
 }
 
 // TestPlanSizeRefused: a repetition count past MaxRepetitions, or a plan
-// past MaxRuns runs, is refused by --reps (SetRepetitions) and by
+// past MaxRuns runs, is refused by --reps (WithRepetitions) and by
 // BuildPlan before the plan is built: a plan of 10^12 runs would exhaust
 // memory, so only the error can be asserted (#24 class 10).
 func TestPlanSizeRefused(t *testing.T) {
@@ -93,13 +93,15 @@ func TestPlanSizeRefused(t *testing.T) {
 	const overRuns = "101 cells × (10000 repetitions + 0 warm-ups) = 1010000 runs, over the maximum of 1000000"
 	t.Run("moderate", func(t *testing.T) {
 		s := sp(t)
-		if err := s.SetRepetitions(10000); err == nil || err.Error() != overRuns {
-			t.Errorf("SetRepetitions(10000): %v, want %s", err, overRuns)
+		if _, err := s.WithRepetitions(10000); err == nil || err.Error() != overRuns {
+			t.Errorf("WithRepetitions(10000): %v, want %s", err, overRuns)
 		}
-		if err := s.SetRepetitions(9900); err != nil || s.Repetitions != 9900 {
-			t.Errorf("SetRepetitions(9900) (999900 runs): %v, repetitions %d", err, s.Repetitions)
+		if r, err := s.WithRepetitions(9900); err != nil {
+			t.Errorf("WithRepetitions(9900) (999900 runs): %v", err)
+		} else if r.Repetitions != 9900 || s.Repetitions != 6 {
+			t.Errorf("WithRepetitions(9900): repetitions %d, the spec's %d, want 9900 and 6", r.Repetitions, s.Repetitions)
 		}
-		s.Repetitions = 10000 // by hand, past SetRepetitions
+		s.Repetitions = 10000 // by hand, past WithRepetitions
 		if p, err := BuildPlan(s, t.TempDir(), "", false, func() int64 { return 1 << 40 }); err == nil || err.Error() != overRuns {
 			t.Errorf("BuildPlan: %v, want %s", err, overRuns)
 			if p != nil {
@@ -110,8 +112,8 @@ func TestPlanSizeRefused(t *testing.T) {
 	t.Run("huge", func(t *testing.T) {
 		s := sp(t)
 		const want = "1000000000000, want at most 10000 per cell"
-		if err := s.SetRepetitions(1e12); err == nil || err.Error() != want {
-			t.Errorf("SetRepetitions(1e12): %v, want %s", err, want)
+		if _, err := s.WithRepetitions(1e12); err == nil || err.Error() != want {
+			t.Errorf("WithRepetitions(1e12): %v, want %s", err, want)
 		}
 		s.Repetitions = 1e12
 		if _, err := BuildPlan(s, t.TempDir(), "", false, func() int64 { return 1 << 40 }); err == nil || err.Error() != "repetitions: "+want {

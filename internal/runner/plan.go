@@ -149,7 +149,7 @@ func buildPlan(sp *spec.Spec, fixtureDir, resultsRoot string, force bool, avail 
 		avail = memAvailable
 	}
 	p := &RunPlan{Spec: sp, Cells: sp.Cells(), FixtureDir: fixtureDir, MemAvailable: avail()}
-	// spec.Load and SetRepetitions refuse such a plan; a Spec changed by
+	// spec.Load and WithRepetitions refuse such a plan; a Spec changed by
 	// hand is counted here, before the plan holds every run.
 	if err := sp.CheckPlanSize(len(p.Cells)); err != nil {
 		return nil, err
