@@ -178,6 +178,8 @@ type Error struct {
 	Msg   string
 }
 
+// Error is the problem in one line: file:line: field: msg (the line and
+// field when known), line breaks in the spec's text escaped.
 func (e *Error) Error() string {
 	loc := e.Path
 	if e.Line > 0 {
