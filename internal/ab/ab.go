@@ -17,6 +17,7 @@ import (
 	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // StateFile records, in an A/B results folder, everything --resume needs:
@@ -25,7 +26,7 @@ const StateFile = "ab.json"
 
 // Options configure one A/B comparison.
 type Options struct {
-	Spec       *runner.Spec
+	Spec       *spec.Spec
 	Base, Head Build
 	// Dir is the results folder; with Resume, the folder to continue.
 	Dir        string
@@ -171,10 +172,10 @@ func (st *state) runRound(ctx context.Context, o Options, arms map[string]runner
 	if budget > 0 {
 		rctx, cancel = context.WithTimeout(ctx, budget-time.Duration(st.SpentNs))
 	}
-	spec := o.Spec
-	spec.Claims = nil
+	sp := *o.Spec // a copy: the caller's spec keeps its claims
+	sp.Claims = nil
 	t0 := time.Now()
-	_, err = runner.Run(rctx, runner.Options{Spec: spec, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
+	_, err = runner.Run(rctx, runner.Options{Spec: &sp, Dir: o.Dir, Resume: resume, FixtureDir: o.FixtureDir,
 		Self: st.Head.Binary, Force: o.Force, Progress: o.Progress, Terminal: o.Terminal, Log: o.Progress,
 		Arms: arms, Plan: st.plan})
 	cancel()
@@ -297,7 +298,7 @@ func (st *state) save(dir string) error {
 // an order shuffled by the seed, each pair's two runs adjacent in an order
 // drawn from the seed. The same state always gives the same plan, so the
 // runner's resume skips exactly the runs already recorded.
-func (st *state) plan(cells []runner.Cell) []runner.Planned {
+func (st *state) plan(cells []spec.Cell) []runner.Planned {
 	rng := rand.New(rand.NewPCG(uint64(st.Seed), 0x61622d70))
 	idx := map[string]int{}
 	var all []string

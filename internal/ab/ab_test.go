@@ -11,6 +11,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 var fanbenchOnce struct {
@@ -62,7 +63,7 @@ func TestRunAAInterruptResume(t *testing.T) {
 	bin := fanbenchBin(t)
 	tmp := t.TempDir()
 	// Two matrix cells, a reference command and a claim.
-	spec, err := runner.LoadSpec(filepath.Join("testdata", "tiny.toml"))
+	sp, err := spec.Load(filepath.Join("testdata", "tiny.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestRunAAInterruptResume(t *testing.T) {
 	dir := filepath.Join(tmp, "ab")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := Options{Spec: spec, Base: b, Head: b, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Gates: gates,
+	o := Options{Spec: sp, Base: b, Head: b, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Gates: gates,
 		Pairs: 6, Step: 2, MaxPairs: 8, Progress: &cancelAfter{n: 9, cancel: cancel}}
 	if _, err := Run(ctx, o); err == nil || !strings.Contains(err.Error(), "--resume "+dir) {
 		t.Fatalf("interrupted comparison: err = %v, want the --resume command", err)
@@ -83,7 +84,7 @@ func TestRunAAInterruptResume(t *testing.T) {
 		t.Fatalf("%d runs recorded before the interruption, want some but not all", len(runs))
 	}
 
-	spec2, err := runner.LoadSpec(filepath.Join(dir, runner.SpecCopyName))
+	spec2, err := spec.Load(filepath.Join(dir, runner.SpecCopyName))
 	if err != nil {
 		t.Fatal(err)
 	}

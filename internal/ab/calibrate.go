@@ -2,8 +2,6 @@ package ab
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -69,8 +68,8 @@ func (o CalibrateOptions) Check() error {
 	if o.Comparisons > 0 && slices.ContainsFunc(o.Slowdowns, func(k float64) bool { return k > 0 }) {
 		var strategies []string
 		for _, c := range spec.Cells() {
-			if c.Ref == nil && c.Cell.Mode == strategy.Goroutine.String() && !slices.Contains(strategies, c.Cell.Strategy) {
-				strategies = append(strategies, c.Cell.Strategy)
+			if c.Ref == nil && c.Mode == strategy.Goroutine && !slices.Contains(strategies, c.Strategy) {
+				strategies = append(strategies, c.Strategy)
 			}
 		}
 		if !slices.Contains(strategies, o.Strategy) {
@@ -88,12 +87,8 @@ func (o CalibrateOptions) Check() error {
 // specRecord is the record of the sitting's spec, checked against the
 // folder's: its CalibrationFile, else the spec copy of each comparison.
 func (o CalibrateOptions) specRecord() (calibrationRecord, error) {
-	src, err := os.ReadFile(o.AB.Spec.Path)
-	if err != nil {
-		return calibrationRecord{}, fmt.Errorf("spec: %w", err)
-	}
-	sum := sha256.Sum256(src)
-	rec := calibrationRecord{Spec: o.AB.Spec.Path, SpecSHA256: hex.EncodeToString(sum[:])}
+	// The text as loaded, not the file read again: what runs is what was loaded.
+	rec := calibrationRecord{Spec: o.AB.Spec.Path, SpecSHA256: o.AB.Spec.SHA256()}
 	refuse := func(ran, hash string) error {
 		return fmt.Errorf("calibration folder %s: its comparisons ran %s (sha256 %.12s), not %s (sha256 %.12s): use another --dir", o.Dir, ran, hash, rec.Spec, rec.SpecSHA256)
 	}
@@ -120,8 +115,8 @@ func (o CalibrateOptions) specRecord() (calibrationRecord, error) {
 		if err != nil {
 			return rec, err
 		}
-		if sum := sha256.Sum256(b); sum != sha256.Sum256(src) {
-			return rec, refuse(c, hex.EncodeToString(sum[:]))
+		if sum := spec.SourceSHA256(b); sum != rec.SpecSHA256 {
+			return rec, refuse(c, sum)
 		}
 	}
 	return rec, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/fanbench/fanbench/internal/compare"
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 func init() {
@@ -53,7 +54,7 @@ func addABFlags(fs *flag.FlagSet, budget time.Duration) abFlags {
 }
 
 // options turns the shared flags into ab.Options (without builds or folder).
-func (f abFlags) options(spec *runner.Spec) (ab.Options, error) {
+func (f abFlags) options(sp *spec.Spec) (ab.Options, error) {
 	gates, err := compare.ParseGates(*f.gate)
 	if err != nil {
 		return ab.Options{}, usagef("--gate: %v", err)
@@ -81,12 +82,12 @@ func (f abFlags) options(spec *runner.Spec) (ab.Options, error) {
 	}
 	pairs := *f.pairs
 	if pairs == 0 {
-		pairs = spec.Repetitions
+		pairs = sp.Repetitions
 	}
 	if *f.maxPairs < pairs {
 		return ab.Options{}, usagef("--max-pairs %d is below the first round's %d pairs", *f.maxPairs, pairs)
 	}
-	return ab.Options{Spec: spec, FixtureDir: *f.fixtures, Gates: gates, Report: report, Alpha: *f.alpha, Pairs: pairs, Step: *f.step,
+	return ab.Options{Spec: sp, FixtureDir: *f.fixtures, Gates: gates, Report: report, Alpha: *f.alpha, Pairs: pairs, Step: *f.step,
 		MaxPairs: *f.maxPairs, Budget: *f.budget, Force: *f.force}, nil
 }
 
@@ -126,17 +127,17 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 	var o ab.Options
 	switch {
 	case *resume != "" && len(pos) == 0:
-		spec, err := runner.LoadSpec(filepath.Join(*resume, runner.SpecCopyName))
+		sp, err := spec.Load(filepath.Join(*resume, runner.SpecCopyName))
 		if err != nil {
 			return usagef("%v", err)
 		}
-		o = ab.Options{Spec: spec, FixtureDir: *f.fixtures, Force: *f.force, Dir: *resume, Resume: true}
+		o = ab.Options{Spec: sp, FixtureDir: *f.fixtures, Force: *f.force, Dir: *resume, Resume: true}
 	case *resume == "" && len(pos) == 3:
-		spec, err := runner.LoadSpec(pos[2])
+		sp, err := spec.Load(pos[2])
 		if err != nil {
 			return usagef("%v", err)
 		}
-		if o, err = f.options(spec); err != nil {
+		if o, err = f.options(sp); err != nil {
 			return err
 		}
 		if _, err := ab.CleanPackage(*pkg); err != nil {
@@ -160,7 +161,7 @@ func cmdAB(stdout, stderr io.Writer, args []string) error {
 			fmt.Fprintf(stderr, "%s: %s %s\n", []string{"base", "head"}[i], word, b.Binary)
 		}
 		warnUncommitted(stderr, *repo, []string{*cache, *f.results}, o.Base, o.Head)
-		o.Dir = filepath.Join(*f.results, "ab-"+spec.Name, time.Now().UTC().Format("20060102T150405Z"))
+		o.Dir = filepath.Join(*f.results, "ab-"+sp.Name, time.Now().UTC().Format("20060102T150405Z"))
 	default:
 		return usagef("want BASE HEAD SPEC, or --resume RESULTS_DIR alone")
 	}

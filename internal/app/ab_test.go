@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/ab"
-	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // TestABUsageErrors: bad input to ab exits 2 with one line and writes no
@@ -58,11 +58,11 @@ func TestABGateOverridesReport(t *testing.T) {
 	if err := fs.Parse([]string{"--gate", "sec/op:+7%,allocs:+0%"}); err != nil {
 		t.Fatal(err)
 	}
-	spec, err := runner.LoadSpec("../../experiments/ab.toml")
+	sp, err := spec.Load("../../experiments/ab.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := f.options(spec)
+	o, err := f.options(sp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/ab"
 	"github.com/fanbench/fanbench/internal/cli"
-	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 	"github.com/fanbench/fanbench/internal/strategy"
 )
 
@@ -35,11 +35,11 @@ func cmdCalibrate(stdout, stderr io.Writer, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want one spec file")
 	}
-	spec, err := runner.LoadSpec(pos[0])
+	sp, err := spec.Load(pos[0])
 	if err != nil {
 		return usagef("%v", err)
 	}
-	o, err := f.options(spec)
+	o, err := f.options(sp)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func cmdCalibrate(stdout, stderr io.Writer, args []string) error {
 		return usagef("--comparisons %d: want 0 or more", *n)
 	}
 	if *dir == "" {
-		*dir = filepath.Join(*f.results, "calibrate-"+spec.Name)
+		*dir = filepath.Join(*f.results, "calibrate-"+sp.Name)
 	}
 	self, err := selfBinary()
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fanbench/fanbench/internal/cli"
-	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // Quick mode: `fanbench run FILE...` measures the user's own files with a
@@ -60,7 +60,7 @@ func isSpecFile(path string) bool { return strings.EqualFold(filepath.Ext(path),
 // flags' lists and reps repetitions (0: the default); its description is
 // the command that makes it again. A bad list is a usage error naming its
 // flag; a bad file one naming the file.
-func quickSpec(files []string, q quickFlags, reps int) (*runner.Spec, error) {
+func quickSpec(files []string, q quickFlags, reps int) (*spec.Spec, error) {
 	if reps == 0 {
 		reps = quickReps
 	}
@@ -102,16 +102,16 @@ func quickSpec(files []string, q quickFlags, reps int) (*runner.Spec, error) {
 	fmt.Fprintf(&b, "workloads = %s\n", tomlList(list(*q.workloads)))
 	fmt.Fprintf(&b, "workers = [%s]\n", strings.Join(workers, ", "))
 	fmt.Fprintf(&b, "files = %s\n", tomlList(abs))
-	spec, err := runner.ParseSpec(quickSpecPath, []byte(b.String()))
+	sp, err := spec.Parse(quickSpecPath, []byte(b.String()))
 	if err != nil {
 		return nil, quickError(err)
 	}
-	return spec, nil
+	return sp, nil
 }
 
 // quickError names the flag behind an error of the made spec.
 func quickError(err error) error {
-	var se *runner.SpecError
+	var se *spec.Error
 	if !errors.As(err, &se) {
 		return usagef("%v", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/fanbench/fanbench/internal/report"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 func init() {
@@ -98,11 +99,11 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	var spec *runner.Spec
+	var sp *spec.Spec
 	if specPath == "" {
-		spec, err = quickSpec(data, quick, *reps)
+		sp, err = quickSpec(data, quick, *reps)
 	} else {
-		spec, err = runner.LoadSpec(specPath)
+		sp, err = spec.Load(specPath)
 	}
 	if err != nil {
 		var ue *usageError
@@ -112,13 +113,13 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 		return usagef("%v", err)
 	}
 	if *reps > 0 {
-		if err := spec.SetRepetitions(*reps); err != nil {
+		if sp, err = sp.WithRepetitions(*reps); err != nil {
 			return usagef("flag -reps: %v", err)
 		}
 	}
 	var plan *runner.RunPlan
 	if *resume == "" {
-		if plan, err = buildRunPlan(spec, *fixtures, *resultsRoot, *force, shard); err != nil {
+		if plan, err = buildRunPlan(sp, *fixtures, *resultsRoot, *force, shard); err != nil {
 			return err
 		}
 		if *dryRun {
@@ -140,7 +141,7 @@ func cmdRun(stdout, stderr io.Writer, args []string) error {
 	if f, ok := stderr.(*os.File); ok {
 		isTerm = term.IsTerminal(int(f.Fd()))
 	}
-	sum, err := runner.Run(ctx, runner.Options{Spec: spec, ResultsRoot: *resultsRoot, Dir: *resume, Resume: *resume != "",
+	sum, err := runner.Run(ctx, runner.Options{Spec: sp, ResultsRoot: *resultsRoot, Dir: *resume, Resume: *resume != "",
 		FixtureDir: *fixtures, Force: *force, RunPlan: plan, Progress: stderr, Terminal: isTerm, Log: stdout, Machine: label})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -174,14 +175,14 @@ func machineLabel(flag string, sharded bool) (string, error) {
 
 // buildRunPlan is the whole spec's plan, or shard's when it is set (a
 // spec with fewer comparison groups than shards is a usage error).
-func buildRunPlan(spec *runner.Spec, fixtures, resultsRoot string, force bool, shard *runner.Shard) (*runner.RunPlan, error) {
+func buildRunPlan(sp *spec.Spec, fixtures, resultsRoot string, force bool, shard *runner.Shard) (*runner.RunPlan, error) {
 	if shard == nil {
-		return runner.BuildPlan(spec, fixtures, resultsRoot, force, nil)
+		return runner.BuildPlan(sp, fixtures, resultsRoot, force, nil)
 	}
-	if _, err := runner.ShardCells(spec, spec.Cells(), shard.N); err != nil {
+	if _, err := runner.ShardCells(sp, sp.Cells(), shard.N); err != nil {
 		return nil, usagef("flag --shard: %v", err)
 	}
-	return runner.BuildShardPlan(spec, fixtures, resultsRoot, force, nil, *shard)
+	return runner.BuildShardPlan(sp, fixtures, resultsRoot, force, nil, *shard)
 }
 
 // notARunFolder refuses to resume a folder another command made: an A/B

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // TestDriverArms runs an A/B plan: each planned run names an arm, runs that
@@ -16,7 +17,7 @@ import (
 // results.bench name carry the arm.
 func TestDriverArms(t *testing.T) {
 	self := fanbenchBin(t)
-	spec := mustSpec(t, "name = \"arms\"\nrepetitions = 1\nseed = 1\ntimeout = \"1m\"\n"+matrixOf(1, "ranges"))
+	sp := mustSpec(t, "name = \"arms\"\nrepetitions = 1\nseed = 1\ntimeout = \"1m\"\n"+matrixOf(1, "ranges"))
 	tmp := t.TempDir()
 	// The head arm's binary is a wrapper that notes each start in the
 	// file its arm's environment names, then runs fanbench.
@@ -27,7 +28,7 @@ func TestDriverArms(t *testing.T) {
 		t.Fatal(err)
 	}
 	arms := map[string]Arm{"base": {Binary: self}, "head": {Binary: wrapper, Env: []string{"ARM_MARK=" + mark}}}
-	plan := func(cells []Cell) []Planned {
+	plan := func(cells []spec.Cell) []Planned {
 		var p []Planned
 		for rep := 0; rep < 3; rep++ {
 			p = append(p, Planned{Cell: 0, Rep: rep, Arm: "head"}, Planned{Cell: 0, Rep: rep, Arm: "base"})
@@ -35,7 +36,7 @@ func TestDriverArms(t *testing.T) {
 		return p
 	}
 	dirPath := filepath.Join(tmp, "res")
-	o := Options{Spec: spec, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: "/nonexistent",
+	o := Options{Spec: sp, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: "/nonexistent",
 		Progress: io.Discard, Arms: arms, Plan: plan}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
@@ -72,7 +73,7 @@ func TestDriverArms(t *testing.T) {
 	}
 
 	// A plan naming an arm without a build is refused before any run.
-	o.Dir, o.Plan = filepath.Join(tmp, "res2"), func([]Cell) []Planned { return []Planned{{Cell: 0, Arm: "nope"}} }
+	o.Dir, o.Plan = filepath.Join(tmp, "res2"), func([]spec.Cell) []Planned { return []Planned{{Cell: 0, Arm: "nope"}} }
 	if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), `arm "nope"`) {
 		t.Errorf("unknown arm: err = %v", err)
 	}

@@ -87,7 +87,7 @@ func TestLoadSummaryLine(t *testing.T) {
 // else the machine runs).
 func TestRerunDisturbed(t *testing.T) {
 	tmp := t.TempDir()
-	spec := mustSpec(t, `name = "rerun"
+	sp := mustSpec(t, `name = "rerun"
 repetitions = 1
 rerun_disturbed = 2
 `+matrixOf(1, "readall")+`
@@ -106,7 +106,7 @@ command = ["sleep", "0.3"]
 		}()
 	}
 	root := filepath.Join(tmp, "results")
-	sum, err := Run(context.Background(), Options{Spec: spec, Dir: root, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard})
+	sum, err := Run(context.Background(), Options{Spec: sp, Dir: root, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard})
 	stop.Store(true)
 	wg.Wait()
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/fanbench/fanbench/internal/lockfile"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 	"github.com/fanbench/fanbench/internal/strategy"
 	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
@@ -33,7 +34,7 @@ import (
 
 // Options configure one experiment invocation.
 type Options struct {
-	Spec        *Spec
+	Spec        *spec.Spec
 	ResultsRoot string    // results/ : the folder is ResultsRoot/<experiment>/<UTC time>
 	Dir         string    // an explicit results folder (overrides ResultsRoot)
 	Resume      bool      // continue the runs recorded in Dir
@@ -54,7 +55,7 @@ type Options struct {
 	Arms map[string]Arm
 	// Plan, when set, replaces the spec's plan of runs over its cells (an
 	// A/B comparison plans adjacent pairs, round by round).
-	Plan func(cells []Cell) []Planned
+	Plan func(cells []spec.Cell) []Planned
 
 	memAvailable func() int64     // MemAvailable for the memory guard (default: the machine's)
 	now          func() time.Time // the clock that names a new results folder (default time.Now)
@@ -166,7 +167,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return sum, fmt.Errorf("interrupted: %d runs recorded in %s; continue with %s", len(all), x.dir.Path, resumeCommand(x.dir.Path))
 	}
 	// A shard judges the claims on its own cells; merge judges them all.
-	sum.Verdicts = EvaluateClaims(x.plan.shardClaims(), all)
+	sum.Verdicts = spec.EvaluateClaims(x.plan.shardClaims(), all)
 	if err := x.dir.WriteClaims(sum.Verdicts); err != nil {
 		return sum, err
 	}
@@ -177,7 +178,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 // experiment is the state of one Run once its results folder is chosen.
 type experiment struct {
 	o    Options
-	spec *Spec
+	spec *spec.Spec
 	dir  results.Dir
 	plan *RunPlan
 	in   *inputs
@@ -253,17 +254,17 @@ func (o Options) removeStaleCgroups() {
 // resume reads a folder's plan settings and recorded runs, and plans
 // again over the fixture folder it used.
 func (x *experiment) resume() error {
-	o, spec, dir := x.o, x.spec, x.dir
-	fixtureDir, changed, err := loadPlan(dir.Path, spec, o.FixtureDir)
+	o, sp, dir := x.o, x.spec, x.dir
+	fixtureDir, changed, err := loadPlan(dir.Path, sp, o.FixtureDir)
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", dir.Path, err)
 	}
 	for _, c := range changed {
 		fmt.Fprintln(o.Progress, c)
 	}
-	if cmds := commandLines(spec); len(cmds) > 0 {
+	if cmds := commandLines(sp); len(cmds) > 0 {
 		// A spec is code, like a Makefile: say what this one will run.
-		fmt.Fprintf(o.Progress, "resume: %s runs these commands (a spec is code: resume only folders you trust):\n", spec.Path)
+		fmt.Fprintf(o.Progress, "resume: %s runs these commands (a spec is code: resume only folders you trust):\n", sp.Path)
 		for _, c := range cmds {
 			fmt.Fprintf(o.Progress, "  %s\n", c)
 		}
@@ -284,10 +285,10 @@ func (x *experiment) resume() error {
 		return fmt.Errorf("resume %s: %w", dir.Path, err)
 	}
 	if sh == nil {
-		x.plan, err = BuildPlan(spec, fixtureDir, "", o.Force, o.memAvailable)
+		x.plan, err = BuildPlan(sp, fixtureDir, "", o.Force, o.memAvailable)
 	} else {
 		// A shard's folder resumes its own shard of the spec's runs.
-		x.plan, err = BuildShardPlan(spec, fixtureDir, "", o.Force, o.memAvailable, sh.Shard)
+		x.plan, err = BuildShardPlan(sp, fixtureDir, "", o.Force, o.memAvailable, sh.Shard)
 	}
 	if err != nil {
 		return err
@@ -298,7 +299,7 @@ func (x *experiment) resume() error {
 // saveProvenance writes a new folder's spec copy and plan settings, which
 // resume reads.
 func (x *experiment) saveProvenance() error {
-	if err := os.WriteFile(filepath.Join(x.dir.Path, SpecCopyName), x.spec.src, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(x.dir.Path, SpecCopyName), x.spec.Source(), 0o644); err != nil {
 		return fmt.Errorf("save spec copy: %w", err)
 	}
 	if x.plan.Shard != nil {
@@ -343,7 +344,7 @@ func (x *experiment) pending() (int, error) {
 		if _, ok := x.o.Arms[p.Arm]; p.Arm != "" && !ok {
 			return 0, fmt.Errorf("planned run of %s names arm %q, which has no build", cells[p.Cell].Name(), p.Arm)
 		}
-		if !x.done[runKey(p.cellOf(cells).Cell, p.Rep, p.Warmup)] {
+		if !x.done[runKey(p.record(cells[p.Cell]), p.Rep, p.Warmup)] {
 			todo++
 		}
 	}
@@ -360,14 +361,14 @@ func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) 
 	all = append([]results.Run(nil), x.prior...)
 	warnedCgroup := false
 	for order, p := range x.plan.Order {
-		c := p.cellOf(x.plan.Cells)
-		if x.done[runKey(c.Cell, p.Rep, p.Warmup)] {
+		c := x.plan.Cells[p.Cell]
+		if x.done[runKey(p.record(c), p.Rep, p.Warmup)] {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return all, err, nil
 		}
-		prog.describe(c, p)
+		prog.describe(p.record(c), p)
 		if x.o.beforeRun != nil {
 			x.o.beforeRun(order)
 		}
@@ -386,7 +387,7 @@ func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) 
 			return all, nil, fmt.Errorf("record run: %w", err)
 		}
 		all = append(all, r)
-		prog.done(c, p, r)
+		prog.done(p.record(c), p, r)
 		if r.CgroupNote != "" && !warnedCgroup {
 			// Once: the reason is the machine's, the same for every run.
 			warnedCgroup = true
@@ -399,7 +400,7 @@ func (x *experiment) runAll(ctx context.Context, log *results.RunLog, todo int) 
 // runPlanned is the record of the planned run p of cell c, the order-th
 // of the plan: skipped when the plan refused its cell, else launched with
 // its arm's build.
-func (x *experiment) runPlanned(ctx context.Context, order int, c Cell, p Planned) results.Run {
+func (x *experiment) runPlanned(ctx context.Context, order int, c spec.Cell, p Planned) results.Run {
 	var r results.Run
 	if why := x.plan.Skips[p.Cell]; why != "" {
 		r = newRun(x.spec, c, p)
@@ -504,7 +505,7 @@ func runKey(c results.Cell, rep int, warmup bool) string {
 	if len(c.Knobs) > 0 {
 		knobs := make(map[string]string, len(c.Knobs))
 		for k, v := range c.Knobs {
-			knobs[k] = canonKnob(k, v)
+			knobs[k] = spec.CanonKnob(k, v)
 		}
 		c.Knobs = knobs
 	}
@@ -515,8 +516,8 @@ func runKey(c results.Cell, rep int, warmup bool) string {
 // into a record. The run writes its answer's text to answerFile, which the
 // driver checks against ref (verifyAnswer) and removes, or keeps when the
 // answer is wrong.
-func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path string, stamp fixtureStamp, ref inputRef, answerFile string) results.Run {
-	r := newRun(spec, c, p)
+func runOne(ctx context.Context, o Options, sp *spec.Spec, c spec.Cell, p Planned, path string, stamp fixtureStamp, ref inputRef, answerFile string) results.Run {
+	r := newRun(sp, c, p)
 	fail := func(format string, args ...any) results.Run {
 		r.Status, r.Reason = results.StatusFailed, fmt.Sprintf(format, args...)
 		return r
@@ -537,7 +538,7 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 	}
 	r.Residency, r.ResidencyOK = res, ok
 
-	l := newLaunch(o, spec, c, path, ref, answerFile)
+	l := newLaunch(o, sp, c, path, ref, answerFile)
 	if c.SampleEvery != nil {
 		r.SampleEveryMs = float64(l.SampleEvery) / float64(time.Millisecond)
 	}
@@ -570,9 +571,9 @@ func runOne(ctx context.Context, o Options, spec *Spec, c Cell, p Planned, path 
 // inputChanged says why the fixture or input at path may not be measured:
 // a damaged one never is. Its size and mtime, recorded when its checksum
 // was taken, are checked before every run.
-func inputChanged(c Cell, path string, stamp fixtureStamp) string {
+func inputChanged(c spec.Cell, path string, stamp fixtureStamp) string {
 	what := "fixture"
-	if c.File != "" {
+	if c.File() != "" {
 		what = "input"
 	}
 	if now, err := stampOf(path); err != nil {
@@ -585,13 +586,13 @@ func inputChanged(c Cell, path string, stamp fixtureStamp) string {
 
 // newLaunch is the child of one run of c over path: a reference command,
 // or `fanbench exec` told the reference answer and where to write its own.
-func newLaunch(o Options, spec *Spec, c Cell, path string, ref inputRef, answerFile string) Launch {
+func newLaunch(o Options, sp *spec.Spec, c spec.Cell, path string, ref inputRef, answerFile string) Launch {
 	var l Launch
 	if c.Ref != nil {
-		l.Args = expand(c.Ref.Command, path, c)
+		l.Args = c.Command(path)
 	} else {
 		refJSON, _ := json.Marshal(ref.answer)
-		l.Args = []string{o.Self, "exec", "--mode", c.Mode, "--strategy", c.Strategy, "--workload", c.Workload,
+		l.Args = []string{o.Self, "exec", "--mode", c.Mode.String(), "--strategy", c.Strategy, "--workload", c.Workload.Name,
 			"--workers", strconv.Itoa(c.Workers), "--answer-out", answerFile}
 		if childNeedsForce(c, o) {
 			l.Args = append(l.Args, "--force")
@@ -605,19 +606,19 @@ func newLaunch(o Options, spec *Spec, c Cell, path string, ref inputRef, answerF
 		}
 		l.Args = append(l.Args, path)
 	}
-	l.Env, l.Timeout, l.Cgroup, l.Name = c.Env, spec.Timeout.Duration, *spec.Cgroup, c.Strategy
-	l.SampleEvery, l.PSSEvery = spec.SampleEvery.Duration, spec.PSSEvery.Duration
+	l.Env, l.Timeout, l.Cgroup, l.Name = c.Env, sp.Timeout.Duration, *sp.Cgroup, c.Strategy
+	l.SampleEvery, l.PSSEvery = sp.SampleEvery.Duration, sp.PSSEvery.Duration
 	if c.SampleEvery != nil {
 		l.SampleEvery = *c.SampleEvery
 	}
-	l.MemLimit, l.newCgroup = spec.MemLimit, o.newCgroup
+	l.MemLimit, l.newCgroup = int64(sp.MemoryLimit), o.newCgroup
 	return l
 }
 
 // referenceResult records in r what the run of the reference command cr
 // learned: its wall time and, when it is verified by lines, the line count
 // it printed, which must be the reference's.
-func referenceResult(r *results.Run, cr *Reference, ref inputRef, out Outcome) error {
+func referenceResult(r *results.Run, cr *spec.Reference, ref inputRef, out Outcome) error {
 	r.ElapsedSec = out.Usage.WallSec
 	if cr.Verify == "lines" {
 		n, err := firstNumber(out.Stdout)
@@ -763,21 +764,21 @@ func (o Options) available() int64 {
 // the estimate is above half of the guard's share of MemAvailable now.
 // Every other cell's child gets no --force, so an older binary that has no
 // such flag (fanbench ab against a revision before it) runs it.
-func childNeedsForce(c Cell, o Options) bool {
+func childNeedsForce(c spec.Cell, o Options) bool {
 	return o.Force || memoryGuard(c, o.available()/2, false) != ""
 }
 
 // memoryGuard returns why a cell must not run on a machine with avail bytes
 // of MemAvailable (strategy.MemoryGuard: its estimated peak exceeds 80% of
 // it), or "" if it may (or force is set, or avail is unknown).
-func memoryGuard(c Cell, avail int64, force bool) string {
+func memoryGuard(c spec.Cell, avail int64, force bool) string {
 	return strategy.MemoryGuard(estimatePeak(c), avail, force)
 }
 
 // estimatePeak is the cell's memory estimate: its strategy's (the one
 // estimator, strategy.Strategy.EstimatePeak, which exec uses too), or for a
 // reference command a process holding the file.
-func estimatePeak(c Cell) strategy.Estimate {
+func estimatePeak(c spec.Cell) strategy.Estimate {
 	const base = 64 << 20
 	if c.Ref != nil {
 		return strategy.Estimate{Bytes: base + c.Size, Formula: "64MiB + file " + units.FormatSize(c.Size)}
@@ -786,7 +787,7 @@ func estimatePeak(c Cell) strategy.Estimate {
 	if err != nil {
 		return strategy.Estimate{} // validated in LoadSpec
 	}
-	return s.EstimatePeak(strategy.Footprint{Mode: c.mode, Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
+	return s.EstimatePeak(strategy.Footprint{Mode: c.Mode, Size: c.Size, Workers: c.Workers, Knobs: c.Knobs,
 		GCOff: slices.Contains(c.Env, "GOGC=off"), Spike: c.Spike})
 }
 
@@ -897,7 +898,7 @@ func progressRoom(total int) int {
 // "readall proc 1GiB ×4 #3" (strategy, mode, size, workers, repetition),
 // the workload, arm and knobs that the spec varies after it; cut to room
 // columns.
-func shortCellName(c Cell, rep int, room int) string {
+func shortCellName(c results.Cell, rep int, room int) string {
 	parts := []string{c.Strategy}
 	if c.Mode != "" {
 		parts = append(parts, c.Mode[:min(4, len(c.Mode))])
@@ -915,8 +916,8 @@ func shortCellName(c Cell, rep int, room int) string {
 	if c.Arm != "" {
 		parts = append(parts, c.Arm)
 	}
-	for _, k := range slices.Sorted(maps.Keys(c.Cell.Knobs)) {
-		parts = append(parts, k+"="+c.Cell.Knobs[k])
+	for _, k := range slices.Sorted(maps.Keys(c.Knobs)) {
+		parts = append(parts, k+"="+c.Knobs[k])
 	}
 	r := []rune(strings.Join(parts, " "))
 	if len(r) > room {
@@ -925,13 +926,16 @@ func shortCellName(c Cell, rep int, room int) string {
 	return string(r)
 }
 
-func (p *progress) describe(c Cell, pl Planned) {
+// describe shows the run pl of the cell recorded as c as the one under way.
+func (p *progress) describe(c results.Cell, pl Planned) {
 	if p.bar != nil {
 		p.bar.Describe(shortCellName(c, pl.Rep, progressRoom(p.total)))
 	}
 }
 
-func (p *progress) done(c Cell, pl Planned, r results.Run) {
+// done counts the run pl of the cell recorded as c, its record r, and
+// logs it.
+func (p *progress) done(c results.Cell, pl Planned, r results.Run) {
 	p.n++
 	if p.bar != nil {
 		p.bar.Add(1)
@@ -948,7 +952,7 @@ func (p *progress) done(c Cell, pl Planned, r results.Run) {
 		kind = "warm-up"
 	}
 	if p.bar == nil {
-		fmt.Fprintf(p.o.Log, "[%d/%d] %s %s %s\n", p.n, p.total, c.Name(), kind, what)
+		fmt.Fprintf(p.o.Log, "[%d/%d] %s %s %s\n", p.n, p.total, results.BenchName(c), kind, what)
 	}
 }
 
@@ -964,3 +968,6 @@ func (p *progress) finish() {
 func resumeCommand(dir string) string {
 	return cli.Command(cli.Program(), "run", "--resume", dir)
 }
+
+// oneLine is s with its white space runs, line breaks included, one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

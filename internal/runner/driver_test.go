@@ -74,12 +74,12 @@ func runKeys(runs []results.Run) []string {
 // TestDriverEndToEnd runs a tiny experiment through runner.Run: results
 // files, the results-folder lock, and resuming after lost records.
 func TestDriverEndToEnd(t *testing.T) {
-	spec := mustSpec(t, e2eSpec)
+	sp := mustSpec(t, e2eSpec)
 	tmp := t.TempDir()
 	dirPath := filepath.Join(tmp, "results", "e2e", "run1")
-	opts := Options{Spec: spec, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: fanbenchBin(t), Progress: io.Discard}
-	cells := spec.Cells()
-	plan := Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	opts := Options{Spec: sp, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: fanbenchBin(t), Progress: io.Discard}
+	cells := sp.Cells()
+	plan := Plan(len(cells), sp.Repetitions, sp.Warmup, sp.Seed)
 	if len(cells) != 2 || len(plan) != 6 {
 		t.Fatalf("%d cells, %d planned runs; want 2 and 6", len(cells), len(plan))
 	}
@@ -100,7 +100,7 @@ func TestDriverEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs := checkE2ERuns(t, dir, plannedKeys(t, spec), len(cells)*spec.Warmup)
+	runs := checkE2ERuns(t, dir, plannedKeys(t, sp), len(cells)*sp.Warmup)
 	checkE2EBench(t, dir.BenchPath())
 	env, err := dir.ReadEnv()
 	if err != nil {
@@ -303,7 +303,7 @@ func checkResumeAfterLoss(t *testing.T, opts Options, dir results.Dir, runs []re
 // both answers in the reason; the wrong text is kept for inspection.
 func TestDriverVerifiesItself(t *testing.T) {
 	liar := helperBin(t, "./testdata/liar")
-	spec := mustSpec(t, `name = "liar"
+	sp := mustSpec(t, `name = "liar"
 repetitions = 1
 timeout = "1m"
 
@@ -326,7 +326,7 @@ workers = [1]
 			if c.liar == "" {
 				self = fanbenchBin(t)
 			}
-			_, err := Run(context.Background(), Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: self, Progress: io.Discard})
+			_, err := Run(context.Background(), Options{Spec: sp, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: self, Progress: io.Discard})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // TestNewDirNeverReused: a fresh results folder is made exclusively; when
@@ -57,13 +58,13 @@ func TestNewDirNeverReused(t *testing.T) {
 // run, spec copy and plan; the second never appends to the first's
 // runs.jsonl.
 func TestRunsOfOneSecondGetTwoFolders(t *testing.T) {
-	spec := mustSpec(t, "name = \"twice\"\nrepetitions = 1\n"+quick+matrixOf(1, "readall"))
+	sp := mustSpec(t, "name = \"twice\"\nrepetitions = 1\n"+quick+matrixOf(1, "readall"))
 	tmp := t.TempDir()
 	root := filepath.Join(tmp, "results")
 	clock := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	var dirs []string
 	for i := 0; i < 2; i++ {
-		o := Options{Spec: spec, ResultsRoot: root, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard, now: clock}
+		o := Options{Spec: sp, ResultsRoot: root, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard, now: clock}
 		sum, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
@@ -93,10 +94,10 @@ func TestRunsOfOneSecondGetTwoFolders(t *testing.T) {
 // changes nothing. Before, the complete line was taken for torn and cut,
 // through the link too.
 func TestResumeRefusesDamagedRunLog(t *testing.T) {
-	spec := mustSpec(t, "name = \"damage\"\nrepetitions = 1\n"+quick+matrixOf(1, "readall"))
+	sp := mustSpec(t, "name = \"damage\"\nrepetitions = 1\n"+quick+matrixOf(1, "readall"))
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "results")
-	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
+	o := Options{Spec: sp, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
 	if _, err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestResumeRefusesDamagedRunLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			check, want := tc.prepare(t)
 			before := string(mustRead(t, check))
-			again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+			again, err := spec.Load(filepath.Join(dir, SpecCopyName))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +153,7 @@ func TestResumeRefusesDamagedRunLog(t *testing.T) {
 // the end, is judged on the runs recorded so far. Finished, it is
 // complete and leaves the claims to claims.json.
 func TestReadFolderState(t *testing.T) {
-	spec := mustSpec(t, "name = \"part\"\nrepetitions = 3\nseed = 5\n"+quick+wcReadall+`
+	sp := mustSpec(t, "name = \"part\"\nrepetitions = 3\nseed = 5\n"+quick+wcReadall+`
 [[claim]]
 text = "readall holds the file"
 metric = "peak-RSS-B"
@@ -164,7 +165,7 @@ value = 1
 	dir := filepath.Join(tmp, "results")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard,
+	o := Options{Spec: sp, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard,
 		beforeRun: func(order int) {
 			if order == 3 {
 				cancel()
@@ -195,7 +196,7 @@ value = 1
 	check("plan.json without runs", "incomplete: 3 of 6 runs", 1)
 
 	writeFile(t, runsPath, string(raw))
-	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	again, err := spec.Load(filepath.Join(dir, SpecCopyName))
 	if err != nil {
 		t.Fatal(err)
 	}

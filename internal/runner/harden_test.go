@@ -18,6 +18,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // TestRunNameStaysInRoot: a Spec whose name would put its results folder
@@ -32,12 +33,12 @@ func TestRunNameStaysInRoot(t *testing.T) {
 			if err := os.MkdirAll(root, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			spec, err := ParseSpec("s.toml", []byte("name = \"ok\"\n"+matrix))
+			sp, err := spec.Parse("s.toml", []byte("name = \"ok\"\n"+matrix))
 			if err != nil {
 				t.Fatal(err)
 			}
-			spec.Name = name
-			_, err = Run(context.Background(), Options{Spec: spec, ResultsRoot: root, FixtureDir: filepath.Join(tmp, "fx"),
+			sp.Name = name
+			_, err = Run(context.Background(), Options{Spec: sp, ResultsRoot: root, FixtureDir: filepath.Join(tmp, "fx"),
 				Self: "/bin/false", Progress: io.Discard})
 			if err == nil || !strings.Contains(err.Error(), "experiment name") {
 				t.Errorf("Run: %v, want an error naming the experiment name", err)
@@ -60,13 +61,13 @@ func TestRunNameStaysInRoot(t *testing.T) {
 func TestRunsShareFixtureFolder(t *testing.T) {
 	tmp := t.TempDir()
 	fx := filepath.Join(tmp, "fx")
-	spec := writeFile(t, filepath.Join(tmp, "s.toml"), "name = \"share\"\nrepetitions = 2\n[[matrix]]\nstrategies = [\"ranges\"]\nsizes = [\"8MiB\", \"12MiB\"]\nworkers = [1]\n")
+	sp := writeFile(t, filepath.Join(tmp, "s.toml"), "name = \"share\"\nrepetitions = 2\n[[matrix]]\nstrategies = [\"ranges\"]\nsizes = [\"8MiB\", \"12MiB\"]\nworkers = [1]\n")
 	fanbenchBin(t) // build once, before the race
 	res := make([]cliResult, 2)
 	var wg sync.WaitGroup
 	for i := range res {
 		wg.Go(func() {
-			res[i] = runCLI(t, nil, "run", "--results", filepath.Join(tmp, "r"+strconv.Itoa(i)), "--fixtures", fx, spec)
+			res[i] = runCLI(t, nil, "run", "--results", filepath.Join(tmp, "r"+strconv.Itoa(i)), "--fixtures", fx, sp)
 		})
 	}
 	wg.Wait()
@@ -103,7 +104,7 @@ func TestResumeKeepsFixturesShowsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(cwd)
-	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	again, err := spec.Load(filepath.Join(dir, SpecCopyName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +151,9 @@ func TestStaleCgroupRemovedAtStart(t *testing.T) {
 		t.Skip("no run cgroup can be made here")
 	}
 	tmp := t.TempDir()
-	spec := writeFile(t, filepath.Join(tmp, "s.toml"), "name = \"stale\"\nrepetitions = 1\ntimeout = \"30s\"\n"+matrix+
+	sp := writeFile(t, filepath.Join(tmp, "s.toml"), "name = \"stale\"\nrepetitions = 1\ntimeout = \"30s\"\n"+matrix+
 		"[[reference]]\nname = \"nap\"\ncommand = [\"sleep\", \"20\"]\n")
-	cmd := exec.Command(fanbenchBin(t), "run", "--results", filepath.Join(tmp, "r"), "--fixtures", filepath.Join(tmp, "fx"), spec)
+	cmd := exec.Command(fanbenchBin(t), "run", "--results", filepath.Join(tmp, "r"), "--fixtures", filepath.Join(tmp, "fx"), sp)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestStaleCgroupRemovedAtStart(t *testing.T) {
 		}
 	}
 	var progress bytes.Buffer
-	s, err := ParseSpec("s.toml", []byte("name = \"stale\"\nrepetitions = 1\n"+matrix))
+	s, err := spec.Parse("s.toml", []byte("name = \"stale\"\nrepetitions = 1\n"+matrix))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,9 +210,9 @@ func TestNoCgroupWarnsOnce(t *testing.T) {
 	const why = "no memory cgroup could be made: cgroup v2: permission denied; cgroup v1: permission denied"
 	noCgroup := func(string) (*measure.Cgroup, error) { return nil, errors.New(why) }
 	tmp := t.TempDir()
-	spec := mustSpec(t, "name = \"nocg\"\nrepetitions = 3\n"+matrix)
+	sp := mustSpec(t, "name = \"nocg\"\nrepetitions = 3\n"+matrix)
 	var progress bytes.Buffer
-	sum, err := Run(context.Background(), Options{Spec: spec, ResultsRoot: filepath.Join(tmp, "r"), FixtureDir: filepath.Join(tmp, "fx"),
+	sum, err := Run(context.Background(), Options{Spec: sp, ResultsRoot: filepath.Join(tmp, "r"), FixtureDir: filepath.Join(tmp, "fx"),
 		Self: fanbenchBin(t), Progress: &progress, newCgroup: noCgroup})
 	if err != nil {
 		t.Fatal(err)

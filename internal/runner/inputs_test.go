@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // The user files of testdata/inputs, with figures worked out by hand
@@ -38,7 +39,7 @@ func inputPath(t *testing.T, name string) string {
 func TestInputsEndToEnd(t *testing.T) {
 	tmp := t.TempDir()
 	weather, notes := inputPath(t, "weather.txt"), inputPath(t, "notes.csv")
-	spec := writeFile(t, filepath.Join(tmp, "mine.toml"), `name = "mine"
+	sp := writeFile(t, filepath.Join(tmp, "mine.toml"), `name = "mine"
 repetitions = 2
 `+quick+`[[matrix]]
 strategies = ["ranges", "mmap"]
@@ -54,7 +55,7 @@ op = "<"
 value = 1073741824.0
 `)
 	res := filepath.Join(tmp, "res")
-	out := runCLI(t, nil, "run", "--results", res, "--fixtures", filepath.Join(tmp, "fx"), spec)
+	out := runCLI(t, nil, "run", "--results", res, "--fixtures", filepath.Join(tmp, "fx"), sp)
 	if out.code != 1 || !strings.Contains(out.stderr, "4 runs failed") {
 		t.Fatalf("exit %d, stderr %q: want 1 with the 4 parse runs over notes.csv failed", out.code, out.stderr)
 	}
@@ -72,7 +73,7 @@ value = 1073741824.0
 	}
 	wantLines := map[string]int64{"weather.txt": 5, "notes.csv": 4}
 	for _, r := range runs {
-		in := r.Cell.Knobs[InputKnob]
+		in := r.Cell.Knobs[spec.InputKnob]
 		name := results.BenchName(r.Cell)
 		if !strings.HasSuffix(name, "/input="+in) || !strings.Contains(name, "/size=") {
 			t.Errorf("bench name %s lacks size= and input=%s", name, in)
@@ -137,7 +138,7 @@ func checkInputsEnv(t *testing.T, dir, weather, notes string) {
 func TestInputChangedDuringRun(t *testing.T) {
 	tmp := t.TempDir()
 	mine := writeFile(t, filepath.Join(tmp, "data", "my.txt"), "a;1.0\nb;2.0\n")
-	spec := mustSpec(t, `name = "changing"
+	sp := mustSpec(t, `name = "changing"
 repetitions = 4
 `+quick+`[[matrix]]
 strategies = ["ranges"]
@@ -145,7 +146,7 @@ files = ["`+mine+`"]
 workers = [1]
 `)
 	const changeAt = 2
-	o := Options{Spec: spec, Dir: filepath.Join(tmp, "res"), FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
+	o := Options{Spec: sp, Dir: filepath.Join(tmp, "res"), FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
 	o.beforeRun = func(order int) {
 		if order == changeAt {
 			writeFile(t, mine, "a;1.0\nb;2.0\nc;3.0\n")
@@ -187,7 +188,7 @@ func TestSpecFilesErrors(t *testing.T) {
 		{`"` + spaced + `", "` + underscored + `"`, `files: "` + spaced + `" and "` + underscored +
 			`" would both be cell Fanout/mode=goroutine/strategy=ranges/workload=count/size=2B/workers=1/input=a_b.txt (a cell name replaces white space and '/' with '_'): rename one`},
 	} {
-		_, err := ParseSpec("f.toml", []byte("name = \"f\"\n[[matrix]]\nstrategies = [\"ranges\"]\nworkers = [1]\nfiles = ["+tc.files+"]\n"))
+		_, err := spec.Parse("f.toml", []byte("name = \"f\"\n[[matrix]]\nstrategies = [\"ranges\"]\nworkers = [1]\nfiles = ["+tc.files+"]\n"))
 		if err == nil || !strings.Contains(oneLineErr(t, err), tc.want) || !strings.HasPrefix(err.Error(), "f.toml:5: ") {
 			t.Errorf("files = [%s]: error %v, want f.toml:5: …%s", tc.files, err, tc.want)
 		}

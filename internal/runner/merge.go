@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // MergeFileName records, in a folder fanbench merge wrote, the shards it
@@ -60,7 +61,7 @@ type shardFolder struct {
 // MergeSet is shard folders checked to be one experiment's, ready to be
 // written as one results folder.
 type MergeSet struct {
-	spec    *Spec
+	spec    *spec.Spec
 	shards  []*shardFolder // by K
 	runs    []results.Run  // every run, in the whole plan's order, labelled
 	record  MergeRecord
@@ -109,12 +110,12 @@ func CheckShards(dirs []string, allowMissing bool) (*MergeSet, error) {
 		}
 		byK[sf.rec.K] = sf
 	}
-	spec, err := ParseSpec(filepath.Join(first.dir, SpecCopyName), first.spec)
+	sp, err := spec.Parse(filepath.Join(first.dir, SpecCopyName), first.spec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", first.dir, err)
 	}
-	spec.Repetitions, spec.Warmup, spec.Seed = first.plan.Repetitions, first.plan.Warmup, first.plan.Seed
-	m := &MergeSet{spec: spec, record: MergeRecord{SpecSHA256: first.rec.SpecSHA256, N: first.rec.N, AllowMissing: allowMissing}}
+	sp.Repetitions, sp.Warmup, sp.Seed = first.plan.Repetitions, first.plan.Warmup, first.plan.Seed
+	m := &MergeSet{spec: sp, record: MergeRecord{SpecSHA256: first.rec.SpecSHA256, N: first.rec.N, AllowMissing: allowMissing}}
 	if err := m.place(shards, byK, allowMissing); err != nil {
 		return nil, err
 	}
@@ -124,18 +125,18 @@ func CheckShards(dirs []string, allowMissing bool) (*MergeSet, error) {
 // place checks each shard's runs against the whole plan and the shard
 // split, and orders them all by the whole plan.
 func (m *MergeSet) place(shards []*shardFolder, byK map[int]*shardFolder, allowMissing bool) error {
-	spec, n := m.spec, m.record.N
-	cells := spec.Cells()
-	shardOf, err := ShardCells(spec, cells, n)
+	sp, n := m.spec, m.record.N
+	cells := sp.Cells()
+	shardOf, err := ShardCells(sp, cells, n)
 	if err != nil {
 		return fmt.Errorf("%s: %w", shards[0].dir, err)
 	}
-	order := Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	order := Plan(len(cells), sp.Repetitions, sp.Warmup, sp.Seed)
 	m.planned = len(order)
 	position := map[string]int{}
 	plannedOf := make([]int, n+1)
 	for i, p := range order {
-		position[runKey(cells[p.Cell].Cell, p.Rep, p.Warmup)] = i
+		position[runKey(cells[p.Cell].Record(), p.Rep, p.Warmup)] = i
 		plannedOf[shardOf[p.Cell]]++
 	}
 	at := map[int]results.Run{}
@@ -220,7 +221,7 @@ func readShardFolder(dir string) (*shardFolder, error) {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	sf.rec = rec
-	if got := (&Spec{src: sf.spec}).SpecSHA256(); got != rec.SpecSHA256 {
+	if got := spec.SourceSHA256(sf.spec); got != rec.SpecSHA256 {
 		return nil, fmt.Errorf("%s: %s (sha256:%s) is not the spec %s names (sha256:%s)", dir, SpecCopyName, short(got), ShardFileName, short(rec.SpecSHA256))
 	}
 	b, err := os.ReadFile(filepath.Join(dir, PlanFileName))
@@ -272,7 +273,7 @@ func joinShards(ks []int, n int) string {
 func (m *MergeSet) Runs() []results.Run { return m.runs }
 
 // Spec is the experiment's spec, with the shards' plan settings.
-func (m *MergeSet) Spec() *Spec { return m.spec }
+func (m *MergeSet) Spec() *spec.Spec { return m.spec }
 
 // Record is what merge.json records.
 func (m *MergeSet) Record() MergeRecord { return m.record }
@@ -335,7 +336,7 @@ func (m *MergeSet) Write(out string) ([]results.Verdict, error) {
 	if err := d.WriteBench(first.env, m.runs); err != nil {
 		return nil, err
 	}
-	verdicts := EvaluateClaimsByMachine(m.spec.Claims, m.runs)
+	verdicts := spec.EvaluateClaimsByMachine(m.spec.Claims, m.runs)
 	if err := d.WriteClaims(verdicts); err != nil {
 		return nil, err
 	}

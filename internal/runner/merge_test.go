@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // mergeSpec has four comparison groups (count and parse, goroutine and
@@ -36,11 +37,11 @@ func writeShards(t *testing.T, root, src string, n int, machine func(k int) stri
 	t.Helper()
 	var dirs []string
 	for k := 1; k <= n; k++ {
-		spec, err := ParseSpec("spec.toml", []byte(src))
+		sp, err := spec.Parse("spec.toml", []byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := BuildShardPlan(spec, filepath.Join(root, "fx"), "", true, func() int64 { return 0 }, Shard{K: k, N: n})
+		p, err := BuildShardPlan(sp, filepath.Join(root, "fx"), "", true, func() int64 { return 0 }, Shard{K: k, N: n})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,13 +53,13 @@ func writeShards(t *testing.T, root, src string, n int, machine func(k int) stri
 		if err := os.WriteFile(filepath.Join(dir, SpecCopyName), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := savePlan(dir, spec, p.FixtureDir, len(p.Order)); err != nil {
+		if err := savePlan(dir, sp, p.FixtureDir, len(p.Order)); err != nil {
 			t.Fatal(err)
 		}
 		if err := WriteShardRecord(dir, p.ShardRecordOf(machine(k))); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.WriteEnv(results.Environment{CPUModel: "Test CPU", CPUCores: 4, Experiment: spec.Name}); err != nil {
+		if err := d.WriteEnv(results.Environment{CPUModel: "Test CPU", CPUCores: 4, Experiment: sp.Name}); err != nil {
 			t.Fatal(err)
 		}
 		log, err := d.OpenRunLog()
@@ -67,7 +68,7 @@ func writeShards(t *testing.T, root, src string, n int, machine func(k int) stri
 		}
 		for i, o := range p.Order {
 			c := p.Cells[o.Cell]
-			r := newRun(spec, c, o)
+			r := newRun(sp, c, o)
 			r.Order, r.Status, r.Verified, r.ElapsedSec, r.ResidencyOK = i, results.StatusOK, true, 0.01, true
 			r.Memory.PeakRSS = 10 << 20
 			if c.Strategy == "ranges" {
@@ -107,8 +108,8 @@ func peak(v int64) func(int) int64 { return func(int) int64 { return v } }
 // /machine= key for one machine, and one per line for two; the claims
 // are judged per machine.
 func TestMergeShards(t *testing.T) {
-	spec := mustSpec(t, mergeSpec)
-	whole := Plan(len(spec.Cells()), spec.Repetitions, spec.Warmup, spec.Seed)
+	sp := mustSpec(t, mergeSpec)
+	whole := Plan(len(sp.Cells()), sp.Repetitions, sp.Warmup, sp.Seed)
 	t.Run("one machine", func(t *testing.T) {
 		root := t.TempDir()
 		dirs := writeShards(t, root, mergeSpec, 3, noLabel, peak(5<<20))
@@ -119,10 +120,10 @@ func TestMergeShards(t *testing.T) {
 		if err != nil || len(runs) != len(whole) {
 			t.Fatalf("%d merged runs (%v), want the plan's %d", len(runs), err, len(whole))
 		}
-		cells := spec.Cells()
+		cells := sp.Cells()
 		for i, r := range runs {
 			p := whole[i]
-			if r.Order != i || runKey(r.Cell, r.Rep, r.Warmup) != runKey(cells[p.Cell].Cell, p.Rep, p.Warmup) {
+			if r.Order != i || runKey(r.Cell, r.Rep, r.Warmup) != runKey(cells[p.Cell].Record(), p.Rep, p.Warmup) {
 				t.Errorf("merged run %d is %s rep %d (order %d), want the plan's %s rep %d", i, results.BenchName(r.Cell), r.Rep, r.Order, cells[p.Cell].Name(), p.Rep)
 			}
 			if r.Machine != "Test CPU, 4 cores" {

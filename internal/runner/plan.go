@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 	"github.com/fanbench/fanbench/internal/units"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -23,8 +23,8 @@ import (
 // estimate of the time it takes. `fanbench run --dry-run` prints it;
 // Run follows it, so only the fixtures of cells that run are made.
 type RunPlan struct {
-	Spec  *Spec
-	Cells []Cell
+	Spec  *spec.Spec
+	Cells []spec.Cell
 	Order []Planned
 	// Skips holds, per cell, the memory guard's reason for refusing it, or
 	// "" when it runs.
@@ -34,7 +34,7 @@ type RunPlan struct {
 	// Fixtures are the generated fixtures the running cells read, by size.
 	Fixtures []FixtureNeed
 	// Inputs are the user's files the running cells read.
-	Inputs []Input
+	Inputs []spec.Input
 	// FixtureDir is where fixtures are looked for and generated.
 	FixtureDir string
 	// Free is the free space of FixtureDir's file system (-1: unknown).
@@ -69,8 +69,8 @@ type fixtureKey struct {
 
 // generatorOf is the generator of the fixtures cell c reads: its
 // workload's own, or the built-in one.
-func generatorOf(c Cell) fixture.Generator {
-	return fixture.GeneratorOf(c.workload)
+func generatorOf(c spec.Cell) fixture.Generator {
+	return fixture.GeneratorOf(c.Workload)
 }
 
 // Estimate is a plan's expected duration.
@@ -133,36 +133,30 @@ func (p *RunPlan) RunCount() int {
 // fixtures of the cells that run are looked up in fixtureDir, and the
 // duration is estimated from past results under resultsRoot ("" for none).
 // avail is MemAvailable (nil: the machine's).
-func BuildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail func() int64) (*RunPlan, error) {
-	return buildPlan(spec, fixtureDir, resultsRoot, force, avail, nil)
+func BuildPlan(sp *spec.Spec, fixtureDir, resultsRoot string, force bool, avail func() int64) (*RunPlan, error) {
+	return buildPlan(sp, fixtureDir, resultsRoot, force, avail, nil)
 }
 
 // BuildShardPlan is BuildPlan for shard sh of the spec's runs: the planned
 // runs of the cells ShardCells gives it, in the order the whole plan has
 // them, with only those cells' fixtures and estimate.
-func BuildShardPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail func() int64, sh Shard) (*RunPlan, error) {
-	return buildPlan(spec, fixtureDir, resultsRoot, force, avail, &sh)
+func BuildShardPlan(sp *spec.Spec, fixtureDir, resultsRoot string, force bool, avail func() int64, sh Shard) (*RunPlan, error) {
+	return buildPlan(sp, fixtureDir, resultsRoot, force, avail, &sh)
 }
 
-func buildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail func() int64, sh *Shard) (*RunPlan, error) {
+func buildPlan(sp *spec.Spec, fixtureDir, resultsRoot string, force bool, avail func() int64, sh *Shard) (*RunPlan, error) {
 	if avail == nil {
 		avail = memAvailable
 	}
-	p := &RunPlan{Spec: spec, Cells: spec.Cells(), FixtureDir: fixtureDir, MemAvailable: avail()}
-	// LoadSpec and SetRepetitions refuse such a plan; a Spec changed by
+	p := &RunPlan{Spec: sp, Cells: sp.Cells(), FixtureDir: fixtureDir, MemAvailable: avail()}
+	// spec.Load and WithRepetitions refuse such a plan; a Spec changed by
 	// hand is counted here, before the plan holds every run.
-	if err := checkRepetitions(spec.Repetitions); err != nil {
-		return nil, fmt.Errorf("repetitions: %w", err)
+	if err := sp.CheckPlanSize(len(p.Cells)); err != nil {
+		return nil, err
 	}
-	if spec.Warmup < 0 || spec.Warmup > MaxRepetitions {
-		return nil, fmt.Errorf("warmup: %d, want 0 to %d per cell", spec.Warmup, MaxRepetitions)
-	}
-	if n := int64(len(p.Cells)); mulCapped(n, int64(spec.Repetitions)+int64(spec.Warmup)) > MaxRuns {
-		return nil, errors.New(runsText(n, spec.Repetitions, spec.Warmup))
-	}
-	p.Order = Plan(len(p.Cells), spec.Repetitions, spec.Warmup, spec.Seed)
+	p.Order = Plan(len(p.Cells), sp.Repetitions, sp.Warmup, sp.Seed)
 	if sh != nil {
-		shardOf, err := ShardCells(spec, p.Cells, sh.N)
+		shardOf, err := ShardCells(sp, p.Cells, sh.N)
 		if err != nil {
 			return nil, err
 		}
@@ -180,27 +174,27 @@ func buildPlan(spec *Spec, fixtureDir, resultsRoot string, force bool, avail fun
 			p.Skips[i] = why
 			continue
 		}
-		if c.File != "" {
-			files[c.File] = true
+		if c.File() != "" {
+			files[c.File()] = true
 		} else {
 			g := generatorOf(c)
 			gens[fixtureKey{g.Name, c.Size}] = g
 		}
 	}
-	for _, m := range spec.Matrix {
-		for _, in := range m.inputs {
-			if files[in.Path] && !slices.ContainsFunc(p.Inputs, func(o Input) bool { return o.Path == in.Path }) {
+	for _, m := range sp.Matrix {
+		for _, in := range m.Inputs() {
+			if files[in.Path] && !slices.ContainsFunc(p.Inputs, func(o spec.Input) bool { return o.Path == in.Path }) {
 				p.Inputs = append(p.Inputs, in)
 			}
 		}
 	}
 	for k, g := range gens {
-		present, err := fixture.Present(fixtureDir, g, k.size, spec.FixtureSeed)
+		present, err := fixture.Present(fixtureDir, g, k.size, sp.FixtureSeed)
 		if err != nil {
 			return nil, err
 		}
 		p.Fixtures = append(p.Fixtures, FixtureNeed{Generator: g, Size: k.size, Present: present,
-			Path: filepath.Join(fixtureDir, g.FileName(k.size, spec.FixtureSeed))})
+			Path: filepath.Join(fixtureDir, g.FileName(k.size, sp.FixtureSeed))})
 	}
 	sort.Slice(p.Fixtures, func(i, j int) bool {
 		a, b := p.Fixtures[i], p.Fixtures[j]
@@ -287,8 +281,8 @@ func (p *RunPlan) estimate(past map[string][]float64) Estimate {
 	perCell := make([]time.Duration, len(p.Cells))
 	fromPast := make([]bool, len(p.Cells))
 	for i, c := range p.Cells {
-		cache := c.CacheState(p.Spec)
-		if v := past[pastKey(c.Cell, cache)]; len(v) > 0 {
+		cache := c.Cache.String()
+		if v := past[pastKey(c.Record(), cache)]; len(v) > 0 {
 			perCell[i] = time.Duration(median(v) * float64(time.Second))
 			fromPast[i] = true
 			continue
@@ -340,21 +334,21 @@ func roundDuration(d time.Duration) time.Duration {
 // generated against the free space, what the memory guard refuses and why,
 // and how long it is expected to take.
 func (p *RunPlan) Write(w io.Writer) {
-	spec := p.Spec
+	sp := p.Spec
 	skipped := 0
 	for _, s := range p.Skips {
 		if s != "" {
 			skipped++
 		}
 	}
-	fmt.Fprintf(w, "plan: %s (experiment %q)\n", spec.Path, spec.Name)
+	fmt.Fprintf(w, "plan: %s (experiment %q)\n", sp.Path, sp.Name)
 	ncells := len(p.Cells)
 	if p.Shard != nil {
 		ncells = p.writeShard(w)
 	}
 	fmt.Fprintf(w, "cells: %d (%d to run, %d refused by the memory guard)\n", ncells, ncells-skipped, skipped)
 	fmt.Fprintf(w, "runs: %d to launch (%d repetitions + %d warm-ups per cell, seed %d)\n",
-		p.RunCount(), spec.Repetitions, spec.Warmup, spec.Seed)
+		p.RunCount(), sp.Repetitions, sp.Warmup, sp.Seed)
 	free := "free space unknown"
 	if p.Free >= 0 {
 		free = units.HumanSize(float64(p.Free)) + " free"
@@ -437,14 +431,14 @@ type inputRef struct {
 }
 
 // path is the file cell c reads.
-func (in *inputs) path(c Cell) string {
-	if c.File != "" {
-		return c.File
+func (in *inputs) path(c spec.Cell) string {
+	if c.File() != "" {
+		return c.File()
 	}
 	return in.fixtures[fixtureKey{generatorOf(c).Name, c.Size}]
 }
 
-func (in *inputs) refKey(c Cell) string { return in.path(c) + "\x00" + c.Workload }
+func (in *inputs) refKey(c spec.Cell) string { return in.path(c) + "\x00" + c.Workload.Name }
 
 // prepareInputs makes ready the plan's fixtures (only those of cells that
 // run) and user files, with the reference answers the running cells need.
@@ -547,7 +541,7 @@ func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Sto
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		w := c.workload
+		w := c.Workload
 		var ref inputRef
 		var err error
 		if !w.Verifiable() {
@@ -556,7 +550,7 @@ func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Sto
 		} else if f := fixtures[in.path(c)]; f != nil {
 			ref.answer, err = store.Reference(f, w)
 		} else {
-			ref.answer, err = fixture.ReferenceOf(c.File, w)
+			ref.answer, err = fixture.ReferenceOf(c.File(), w)
 			if err == nil {
 				ref.err = notInFormat(c, ref.answer)
 			}
@@ -573,16 +567,16 @@ func (in *inputs) references(ctx context.Context, p *RunPlan, store *fixture.Sto
 // workload, or "" if it can. count takes any file; parse wants name;-12.3
 // records: a file in which its reference finds no record, or more bad
 // lines than records, is not in its format.
-func notInFormat(c Cell, a workload.Answer) string {
-	if c.Workload != "parse" || (a.Records > 0 && a.Bad <= a.Records) {
+func notInFormat(c spec.Cell, a workload.Answer) string {
+	if c.Workload.Name != "parse" || (a.Records > 0 && a.Bad <= a.Records) {
 		return ""
 	}
 	return fmt.Sprintf("input %s is not in parse's format (name;-12.3 per line): %d records and %d bad lines among %d lines",
-		c.Cell.Knobs[InputKnob], a.Records, a.Bad, a.Lines)
+		c.Input.Name, a.Records, a.Bad, a.Lines)
 }
 
 // newRun is the record of run p of cell c before it starts.
-func newRun(spec *Spec, c Cell, p Planned) results.Run {
-	return results.Run{Experiment: spec.Name, Cell: c.Cell, Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
-		Bytes: c.Size, CacheState: c.CacheState(spec), Residency: -1, SampleEveryMs: float64(spec.SampleEvery.Milliseconds())}
+func newRun(sp *spec.Spec, c spec.Cell, p Planned) results.Run {
+	return results.Run{Experiment: sp.Name, Cell: p.record(c), Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
+		Bytes: c.Size, CacheState: c.Cache.String(), Residency: -1, SampleEveryMs: float64(sp.SampleEvery.Milliseconds())}
 }

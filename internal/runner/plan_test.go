@@ -12,6 +12,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // dirEntries lists a folder's entries, failing the test if it is unreadable.
@@ -41,7 +42,7 @@ func TestDryRunBeyondMemory(t *testing.T) {
 		}
 	}
 	// 1024 TiB: beyond any machine's memory and disk.
-	spec := writeFile(t, filepath.Join(tmp, "huge.toml"), `name = "huge"
+	sp := writeFile(t, filepath.Join(tmp, "huge.toml"), `name = "huge"
 repetitions = 2
 cache = "cold"
 [[matrix]]
@@ -50,7 +51,7 @@ strategies = ["readall", "ranges"]
 sizes = ["64KiB", "1024TiB"]
 workers = [4]
 `)
-	out := runCLI(t, nil, "run", "--dry-run", "--fixtures", fx, "--results", res, spec)
+	out := runCLI(t, nil, "run", "--dry-run", "--fixtures", fx, "--results", res, sp)
 	if out.code != 0 {
 		t.Fatalf("exit %d, stderr %q", out.code, out.stderr)
 	}
@@ -80,7 +81,7 @@ workers = [4]
 	}
 	// Without --dry-run the same spec fails on the space check before
 	// anything is generated, in one line.
-	out = runCLI(t, nil, "run", "--yes", "--fixtures", fx, "--results", res, spec)
+	out = runCLI(t, nil, "run", "--yes", "--fixtures", fx, "--results", res, sp)
 	if out.code != 1 || !strings.Contains(out.stderr, "fixtures to generate need ") || strings.Count(out.stderr, "\n") != 1 {
 		t.Errorf("run: exit %d, stderr %q: want 1 and one line about free space", out.code, out.stderr)
 	}
@@ -97,8 +98,8 @@ workers = [4]
 func TestRunConfirmsLargePlans(t *testing.T) {
 	tmp := t.TempDir()
 	res := filepath.Join(tmp, "res")
-	spec := writeFile(t, filepath.Join(tmp, "many.toml"), "name = \"many\"\nrepetitions = 5001\n"+matrixOf(1, "ranges", "mmap"))
-	out := runCLI(t, nil, "run", "--fixtures", filepath.Join(tmp, "fx"), "--results", res, spec)
+	sp := writeFile(t, filepath.Join(tmp, "many.toml"), "name = \"many\"\nrepetitions = 5001\n"+matrixOf(1, "ranges", "mmap"))
+	out := runCLI(t, nil, "run", "--fixtures", filepath.Join(tmp, "fx"), "--results", res, sp)
 	want := "fanbench run: this plan is large (10002 runs, estimated "
 	if out.code != 1 || !strings.HasPrefix(out.stderr, want) || !strings.HasSuffix(out.stderr, "): give --yes to start it (--dry-run shows it)\n") {
 		t.Errorf("exit %d, stderr %q: want 1 and %q…", out.code, out.stderr, want)
@@ -141,8 +142,8 @@ func TestPlanThresholds(t *testing.T) {
 // median of their wall times (here 1, 2 and 9 s: 2 s per run), one without
 // by the rough model (50 ms + 64 KiB at 1 GB/s).
 func TestPlanEstimateFromPast(t *testing.T) {
-	spec := mustSpec(t, "name = \"est\"\nrepetitions = 3\n"+matrixOf(1, "readall", "ranges"))
-	cells := spec.Cells()
+	sp := mustSpec(t, "name = \"est\"\nrepetitions = 3\n"+matrixOf(1, "readall", "ranges"))
+	cells := sp.Cells()
 	root := t.TempDir()
 	past := filepath.Join(root, "other", "20250101T000000Z")
 	if err := os.MkdirAll(past, 0o755); err != nil {
@@ -153,22 +154,22 @@ func TestPlanEstimateFromPast(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []float64{1, 2, 9} {
-		r := results.Run{Cell: cells[0].Cell, Status: results.StatusOK, CacheState: "warm", Usage: results.Usage{WallSec: s}}
+		r := results.Run{Cell: cells[0].Record(), Status: results.StatusOK, CacheState: "warm", Usage: results.Usage{WallSec: s}}
 		if err := log.Append(r); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A failed run and a run in the other cache state do not count.
 	for _, r := range []results.Run{
-		{Cell: cells[0].Cell, Status: results.StatusFailed, CacheState: "warm", Usage: results.Usage{WallSec: 100}},
-		{Cell: cells[0].Cell, Status: results.StatusOK, CacheState: "cold", Usage: results.Usage{WallSec: 100}},
+		{Cell: cells[0].Record(), Status: results.StatusFailed, CacheState: "warm", Usage: results.Usage{WallSec: 100}},
+		{Cell: cells[0].Record(), Status: results.StatusOK, CacheState: "cold", Usage: results.Usage{WallSec: 100}},
 	} {
 		if err := log.Append(r); err != nil {
 			t.Fatal(err)
 		}
 	}
 	log.Close()
-	p, err := BuildPlan(spec, filepath.Join(t.TempDir(), "fx"), root, false, func() int64 { return 1 << 40 })
+	p, err := BuildPlan(sp, filepath.Join(t.TempDir(), "fx"), root, false, func() int64 { return 1 << 40 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func TestPlanEstimateFromPast(t *testing.T) {
 // fixture is made, so a size whose every cell is refused is never
 // generated (nor read), and its runs are recorded as skipped.
 func TestDriverMakesOnlyUsedFixtures(t *testing.T) {
-	spec := mustSpec(t, `name = "onlyused"
+	sp := mustSpec(t, `name = "onlyused"
 repetitions = 1
 `+quick+`[[matrix]]
 strategies = ["readall"]
@@ -193,7 +194,7 @@ workers = [1]
 	fx, dir := filepath.Join(tmp, "fx"), filepath.Join(tmp, "results")
 	// The guard allows 80% of 82 MiB = 65.6 MiB: readall's estimate is
 	// 64 MiB + the size, so 64 KiB runs and 4 MiB is refused.
-	o := Options{Spec: spec, Dir: dir, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard,
+	o := Options{Spec: sp, Dir: dir, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard,
 		memAvailable: func() int64 { return 82 << 20 }}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
@@ -218,7 +219,7 @@ workers = [1]
 // cell names its own (the spec's cache where its block sets none), so cold
 // and warm cells differ in name and a duplicate warm cell is one cell.
 func TestCacheKnobNamesEveryCell(t *testing.T) {
-	spec := mustSpec(t, `name = "c"
+	sp := mustSpec(t, `name = "c"
 cache = "warm"
 [[matrix]]
 strategies = ["mmap"]
@@ -235,19 +236,19 @@ cache = ["cold", "warm"]
 		"Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4/cache=warm",
 		"Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4/cache=cold",
 	}
-	if got := cellNames(spec.Cells()); strings.Join(got, " ") != strings.Join(want, " ") {
+	if got := cellNames(sp.Cells()); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("cells %v, want %v", got, want)
 	}
-	for _, c := range spec.Cells() {
-		if got := c.CacheState(spec); got != c.Cell.Knobs["cache"] {
+	for _, c := range sp.Cells() {
+		if got := c.Cache.String(); got != c.Record().Knobs["cache"] {
 			t.Errorf("%s: cache state %q", c.Name(), got)
 		}
 	}
 	// Without the knob anywhere, names stay as they were.
 	plain := mustSpec(t, "name = \"p\"\ncache = \"cold\"\n[[matrix]]\nstrategies = [\"mmap\"]\nsizes = [\"1MiB\"]\nworkers = [4]\n")
 	c := plain.Cells()[0]
-	if c.Name() != "Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4" || c.CacheState(plain) != "cold" {
-		t.Errorf("plain cell %s, cache %s", c.Name(), c.CacheState(plain))
+	if c.Name() != "Fanout/mode=goroutine/strategy=mmap/workload=count/size=1MiB/workers=4" || c.Cache != spec.Cold {
+		t.Errorf("plain cell %s, cache %s", c.Name(), c.Cache)
 	}
 }
 
@@ -258,10 +259,10 @@ func TestSummaryClaimsMarkVerdicts(t *testing.T) {
 	claim := func(text, mark string) string {
 		return "[[claim]]\ntext = \"" + text + "\"\n" + mark + "metric = \"sec/op\"\nwhere = { strategy = \"readall\" }\nop = \"<\"\nvalue = 10.0\n"
 	}
-	spec := mustSpec(t, "name = \"s\"\n"+matrix+claim("finding", "summary = true\n")+claim("plain", ""))
-	c := spec.Cells()[0]
-	runs := []results.Run{{Cell: c.Cell, Status: results.StatusOK, ElapsedSec: 1}}
-	v := EvaluateClaims(spec.Claims, runs)
+	sp := mustSpec(t, "name = \"s\"\n"+matrix+claim("finding", "summary = true\n")+claim("plain", ""))
+	c := sp.Cells()[0]
+	runs := []results.Run{{Cell: c.Record(), Status: results.StatusOK, ElapsedSec: 1}}
+	v := spec.EvaluateClaims(sp.Claims, runs)
 	if len(v) != 2 || !v[0].Summary || v[1].Summary || !v[0].Pass {
 		t.Errorf("verdicts %+v: want the first marked for the summary, the second not", v)
 	}

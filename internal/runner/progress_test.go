@@ -16,8 +16,8 @@ import (
 // it redraws in place instead of wrapping onto new lines.
 func TestProgressFits80Columns(t *testing.T) {
 	var buf bytes.Buffer
-	long := Cell{Cell: results.Cell{Mode: "process", Strategy: "readall", Workload: "parse", Size: 1 << 30, SizeName: "1GiB", Workers: 4096,
-		Arm: "head", Knobs: map[string]string{"buf": "1MiB", "chancap": "4096", "split": "dynamic", "collect": "manager"}}}
+	long := results.Cell{Mode: "process", Strategy: "readall", Workload: "parse", Size: 1 << 30, SizeName: "1GiB", Workers: 4096,
+		Arm: "head", Knobs: map[string]string{"buf": "1MiB", "chancap": "4096", "split": "dynamic", "collect": "manager"}}
 	p := newProgress(Options{Terminal: true, Progress: &buf}, 10000)
 	for i := 0; i < 3; i++ {
 		p.describe(long, Planned{Rep: 9999})
@@ -42,11 +42,11 @@ func TestProgressFits80Columns(t *testing.T) {
 
 // TestShortCellName: the progress line's cell description, cut to its room.
 func TestShortCellName(t *testing.T) {
-	c := Cell{Cell: results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", SizeName: "64MiB", Workers: 2}}
+	c := results.Cell{Mode: "goroutine", Strategy: "mmap", Workload: "count", SizeName: "64MiB", Workers: 2}
 	if got, want := shortCellName(c, 3, 40), "mmap goro 64MiB ×2 #3"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	c.Cell.Knobs = map[string]string{"buf": "4MiB"}
+	c.Knobs = map[string]string{"buf": "4MiB"}
 	if got, want := shortCellName(c, 3, 20), "mmap goro 64MiB ×2 …"; got != want {
 		t.Errorf("cut: got %q, want %q", got, want)
 	}

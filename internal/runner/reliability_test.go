@@ -22,6 +22,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/fixture"
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 	"github.com/fanbench/fanbench/internal/testenv"
 	"github.com/fanbench/fanbench/internal/workload"
 )
@@ -86,12 +87,12 @@ func readRunsOK(t *testing.T, dir string) ([]results.Run, int) {
 }
 
 // plannedKeys is the set of run keys the spec plans, sorted.
-func plannedKeys(t *testing.T, spec *Spec) []string {
+func plannedKeys(t *testing.T, sp *spec.Spec) []string {
 	t.Helper()
-	cells := spec.Cells()
+	cells := sp.Cells()
 	var keys []string
-	for _, p := range Plan(len(cells), spec.Repetitions, spec.Warmup, spec.Seed) {
-		keys = append(keys, runKey(cells[p.Cell].Cell, p.Rep, p.Warmup))
+	for _, p := range Plan(len(cells), sp.Repetitions, sp.Warmup, sp.Seed) {
+		keys = append(keys, runKey(cells[p.Cell].Record(), p.Rep, p.Warmup))
 	}
 	slices.Sort(keys)
 	return keys
@@ -107,7 +108,7 @@ func TestDriverFixtureChanged(t *testing.T) {
 repetitions = 4
 timeout = "30s"
 ` + quick + wcReadall
-	spec, err := ParseSpec("fixchange.toml", []byte(src))
+	sp, err := spec.Parse("fixchange.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,9 +118,9 @@ timeout = "30s"
 			tmp := t.TempDir()
 			fx := filepath.Join(tmp, "fixtures")
 			dir := filepath.Join(tmp, "results")
-			path := filepath.Join(fx, fixture.FileName(64<<10, spec.FixtureSeed))
+			path := filepath.Join(fx, fixture.FileName(64<<10, sp.FixtureSeed))
 			const changeAt = 3 // order of the first run after the change
-			o := Options{Spec: spec, Dir: dir, FixtureDir: fx, Self: self, Progress: io.Discard}
+			o := Options{Spec: sp, Dir: dir, FixtureDir: fx, Self: self, Progress: io.Discard}
 			o.beforeRun = func(order int) {
 				if order != changeAt {
 					return
@@ -157,7 +158,7 @@ timeout = "30s"
 			// The next experiment finds the damage by checksum and
 			// regenerates the fixture before any run.
 			var progress bytes.Buffer
-			o2 := Options{Spec: spec, Dir: filepath.Join(tmp, "results2"), FixtureDir: fx, Self: self, Progress: &progress}
+			o2 := Options{Spec: sp, Dir: filepath.Join(tmp, "results2"), FixtureDir: fx, Self: self, Progress: &progress}
 			sum2, err := Run(context.Background(), o2)
 			if err != nil {
 				t.Fatal(err)
@@ -303,20 +304,20 @@ func TestLaunchMemLimitRlimitAS(t *testing.T) {
 
 // guardCells is the memory guard tests' spec: readall and ranges in both
 // modes at 64 KiB and 16 GiB with 4 workers, its cells by mode/strategy/size.
-func guardCells(t *testing.T) (*Spec, map[string]Cell) {
+func guardCells(t *testing.T) (*spec.Spec, map[string]spec.Cell) {
 	t.Helper()
-	spec := mustSpec(t, `name = "guard"
+	sp := mustSpec(t, `name = "guard"
 [[matrix]]
 modes = ["process", "goroutine"]
 strategies = ["readall", "ranges"]
 sizes = ["64KiB", "16GiB"]
 workers = [4]
 `)
-	byName := map[string]Cell{}
-	for _, c := range spec.Cells() {
-		byName[c.Mode+"/"+c.Strategy+"/"+c.SizeName] = c
+	byName := map[string]spec.Cell{}
+	for _, c := range sp.Cells() {
+		byName[c.Mode.String()+"/"+c.Strategy+"/"+c.Record().SizeName] = c
 	}
-	return spec, byName
+	return sp, byName
 }
 
 // TestMemoryGuard: the guard refuses a cell whose estimated peak endangers
@@ -325,7 +326,7 @@ workers = [4]
 // --force, and lets small cells through.
 func TestMemoryGuard(t *testing.T) {
 	const machine = 24 << 30
-	spec, byName := guardCells(t)
+	sp, byName := guardCells(t)
 	big := byName["process/readall/16GiB"]
 	if why := memoryGuard(big, machine, false); !strings.HasPrefix(why, "memory guard: estimated peak ") {
 		t.Errorf("process readall 16GiB ×4 on 24GiB: guard %q, want refused", why)
@@ -344,12 +345,12 @@ func TestMemoryGuard(t *testing.T) {
 	// (here to the fixture check, as no 16 GiB fixture exists).
 	o := Options{memAvailable: func() int64 { return machine }}
 	absent := filepath.Join(t.TempDir(), "absent")
-	r := runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{}, "")
+	r := runOne(context.Background(), o, sp, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{}, "")
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "exceeds 80% of MemAvailable 24 GiB (use --force to run it)") {
 		t.Errorf("guarded run: %s %q", r.Status, r.Reason)
 	}
 	o.Force = true
-	r = runOne(context.Background(), o, spec, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{}, "")
+	r = runOne(context.Background(), o, sp, big, Planned{Rep: 0}, absent, fixtureStamp{}, inputRef{}, "")
 	if r.Status != results.StatusFailed || !strings.HasPrefix(r.Reason, "fixture ") {
 		t.Errorf("forced run: %s %q, want it past the guard", r.Status, r.Reason)
 	}
@@ -361,7 +362,7 @@ func TestMemoryGuard(t *testing.T) {
 // than the flag (fanbench ab against 6666af9) runs every ordinary cell.
 func TestChildForce(t *testing.T) {
 	const machine = 24 << 30
-	spec, byName := guardCells(t)
+	sp, byName := guardCells(t)
 	for _, tc := range []struct {
 		cell  string
 		force bool // the user's --force
@@ -378,7 +379,7 @@ func TestChildForce(t *testing.T) {
 		if !ok {
 			t.Fatalf("no cell %s", tc.cell)
 		}
-		l := newLaunch(o, spec, c, "/data/in.txt", inputRef{}, "/tmp/answer")
+		l := newLaunch(o, sp, c, "/data/in.txt", inputRef{}, "/tmp/answer")
 		if got := slices.Contains(l.Args, "--force"); got != tc.want {
 			t.Errorf("%s (user --force %v): child args %q: --force %v, want %v", tc.cell, tc.force, l.Args, got, tc.want)
 		}
@@ -388,10 +389,10 @@ func TestChildForce(t *testing.T) {
 // TestDriverMemoryGuardRecordsSkips: cells refused by the guard are written
 // to runs.jsonl as skipped runs, with the reason, and counted as skipped.
 func TestDriverMemoryGuardRecordsSkips(t *testing.T) {
-	spec := mustSpec(t, "name = \"guardrun\"\nrepetitions = 2\n"+quick+matrixOf(1, "readall"))
+	sp := mustSpec(t, "name = \"guardrun\"\nrepetitions = 2\n"+quick+matrixOf(1, "readall"))
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "results")
-	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard,
+	o := Options{Spec: sp, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard,
 		memAvailable: func() int64 { return 64 << 20 }}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
@@ -473,14 +474,14 @@ seed = 5
 pss_every = "0s"
 ` + quick + wcReadall
 	specPath := writeFile(t, filepath.Join(tmp, "full.toml"), src)
-	spec, err := LoadSpec(specPath)
+	sp, err := spec.Load(specPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The fixture and its reference exist before, as in a real run where
 	// the disk fills up during the experiment.
 	fx := filepath.Join(tmp, "fx")
-	makeFixture(t, fx, 64<<10, spec.FixtureSeed)
+	makeFixture(t, fx, 64<<10, sp.FixtureSeed)
 
 	// A free run sizes the records: the limit falls in the middle of the
 	// sixth one.
@@ -536,8 +537,8 @@ pss_every = "0s"
 		t.Fatalf("resume: exit %d: %s", res.code, res.stderr)
 	}
 	after, dropped := readRunsOK(t, dir)
-	if dropped != 0 || !slices.Equal(runKeys(after), plannedKeys(t, spec)) {
-		t.Errorf("after resume: %d dropped, runs\n%v\nwant the plan\n%v", dropped, runKeys(after), plannedKeys(t, spec))
+	if dropped != 0 || !slices.Equal(runKeys(after), plannedKeys(t, sp)) {
+		t.Errorf("after resume: %d dropped, runs\n%v\nwant the plan\n%v", dropped, runKeys(after), plannedKeys(t, sp))
 	}
 	if !bytes.HasPrefix(mustRead(t, runsPath), whole) {
 		t.Error("resume rewrote the records kept from before the disk filled")
@@ -635,7 +636,7 @@ sample_every = "5ms"
 name = "nap"
 command = [%q, "0.2"]
 `, nap))
-	spec, err := LoadSpec(e.specPath)
+	sp, err := spec.Load(e.specPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -646,8 +647,8 @@ command = [%q, "0.2"]
 		t.Fatalf("uninterrupted run: exit %d: %s", whole.code, whole.stderr)
 	}
 	e.whole, _ = readRunsOK(t, onlyFolder(t, filepath.Join(tmp, "whole"), "sig"))
-	if !slices.Equal(runKeys(e.whole), plannedKeys(t, spec)) {
-		t.Fatalf("uninterrupted run: %v, want the plan %v", runKeys(e.whole), plannedKeys(t, spec))
+	if !slices.Equal(runKeys(e.whole), plannedKeys(t, sp)) {
+		t.Fatalf("uninterrupted run: %v, want the plan %v", runKeys(e.whole), plannedKeys(t, sp))
 	}
 	// SIGHUP (a closed terminal or ssh session) is an interruption like
 	// the others: it used to kill run outright (exit 129), leaving its
@@ -802,16 +803,16 @@ func TestResumeKeepsRecordedPlan(t *testing.T) {
 repetitions = 3
 seed = 9
 ` + quick + wcReadall
-	spec := mustSpec(t, src)
-	spec.Repetitions = 2 // as fanbench run --reps 2 does
+	sp := mustSpec(t, src)
+	sp.Repetitions = 2 // as fanbench run --reps 2 does
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "results")
-	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
+	o := Options{Spec: sp, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
 	if _, err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	first, _ := readRunsOK(t, dir)
-	want := plannedKeys(t, spec)
+	want := plannedKeys(t, sp)
 	if len(first) != 4 || !slices.Equal(runKeys(first), want) {
 		t.Fatalf("first run: %v, want %v", runKeys(first), want)
 	}
@@ -821,7 +822,7 @@ seed = 9
 	if err := os.WriteFile(filepath.Join(dir, results.RunsFile), raw[:cut], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	again, err := spec.Load(filepath.Join(dir, SpecCopyName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -845,10 +846,10 @@ seed = 9
 // TestResumeAfterEarlyInterrupt: an experiment interrupted before its first
 // run (here: before fixtures) leaves a folder that --resume completes.
 func TestResumeAfterEarlyInterrupt(t *testing.T) {
-	spec := mustSpec(t, "name = \"early\"\nrepetitions = 2\n"+quick+wcReadall)
+	sp := mustSpec(t, "name = \"early\"\nrepetitions = 2\n"+quick+wcReadall)
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "results")
-	o := Options{Spec: spec, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
+	o := Options{Spec: sp, Dir: dir, FixtureDir: filepath.Join(tmp, "fx"), Self: fanbenchBin(t), Progress: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := Run(ctx, o); err == nil || !strings.Contains(err.Error(), "interrupted before the first run; continue with fanbench run --resume "+dir) {
@@ -857,7 +858,7 @@ func TestResumeAfterEarlyInterrupt(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, results.RunsFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("runs.jsonl: %v, want none yet", err)
 	}
-	again, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	again, err := spec.Load(filepath.Join(dir, SpecCopyName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -867,7 +868,7 @@ func TestResumeAfterEarlyInterrupt(t *testing.T) {
 		t.Fatalf("resume: %v", err)
 	}
 	runs, _ := readRunsOK(t, dir)
-	if sum.Runs != 4 || !slices.Equal(runKeys(runs), plannedKeys(t, spec)) {
+	if sum.Runs != 4 || !slices.Equal(runKeys(runs), plannedKeys(t, sp)) {
 		t.Errorf("after resume: %+v, runs %v", *sum, runKeys(runs))
 	}
 	if _, err := results.ReadEnv(filepath.Join(dir, results.EnvFile)); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // PlanFileName records, in each results folder, the settings that decide
@@ -35,7 +36,7 @@ type planSettings struct {
 
 // savePlan writes the spec's plan settings, the fixture folder and the
 // number of planned runs (0: not fixed) into the results folder dir.
-func savePlan(dir string, s *Spec, fixtureDir string, runs int) error {
+func savePlan(dir string, s *spec.Spec, fixtureDir string, runs int) error {
 	abs, err := filepath.Abs(fixtureDir)
 	if err != nil {
 		return fmt.Errorf("save plan settings: %w", err)
@@ -51,7 +52,7 @@ func savePlan(dir string, s *Spec, fixtureDir string, runs int) error {
 // fixture folder to use (the recorded one, else fixtureDir) and lines
 // saying which settings differ from s's or fixtureDir. A folder from before
 // plan.json keeps s's settings and fixtureDir.
-func loadPlan(dir string, s *Spec, fixtureDir string) (useDir string, changed []string, err error) {
+func loadPlan(dir string, s *spec.Spec, fixtureDir string) (useDir string, changed []string, err error) {
 	b, err := os.ReadFile(filepath.Join(dir, PlanFileName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return fixtureDir, nil, nil
@@ -135,23 +136,23 @@ func ReadFolderState(dir string) (FolderState, error) {
 		return FolderState{}, fmt.Errorf("%s: not valid plan settings: %w", filepath.Join(dir, PlanFileName), err)
 	}
 	st.Planned = p.Runs
-	spec, err := LoadSpec(filepath.Join(dir, SpecCopyName))
+	sp, err := spec.Load(filepath.Join(dir, SpecCopyName))
 	if err != nil {
 		return st, nil // no spec to count or judge by: the plan's count alone
 	}
 	if st.Planned == 0 {
-		st.Planned = len(spec.Cells()) * (p.Repetitions + p.Warmup)
+		st.Planned = len(sp.Cells()) * (p.Repetitions + p.Warmup)
 	}
 	_, err = os.Stat(d.ClaimsPath())
-	if st.Incomplete() != "" && len(spec.Claims) > 0 && errors.Is(err, fs.ErrNotExist) {
-		st.Claims = EvaluateClaims(folderClaims(dir, spec), runs)
+	if st.Incomplete() != "" && len(sp.Claims) > 0 && errors.Is(err, fs.ErrNotExist) {
+		st.Claims = spec.EvaluateClaims(folderClaims(dir, sp), runs)
 	}
 	return st, nil
 }
 
 // commandLines lists the external commands (reference commands) a spec
 // runs, one per line, as they are written in it.
-func commandLines(s *Spec) []string {
+func commandLines(s *spec.Spec) []string {
 	var out []string
 	for _, r := range s.References {
 		args := make([]string, len(r.Command))

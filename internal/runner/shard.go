@@ -1,8 +1,6 @@
 package runner
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 // Shard is one of N parts of an experiment's planned runs: K counts from
@@ -56,12 +55,6 @@ type ShardRecord struct {
 	Machine string `json:"machine,omitempty"`
 	// Cells are the benchmark names of the shard's cells, in spec order.
 	Cells []string `json:"cells"`
-}
-
-// SpecSHA256 is the SHA-256 (hex) of the spec's text.
-func (s *Spec) SpecSHA256() string {
-	sum := sha256.Sum256(s.src)
-	return hex.EncodeToString(sum[:])
 }
 
 // WriteShardRecord writes dir's shard.json.
@@ -114,7 +107,7 @@ func readShardIfAny(dir string) (*ShardRecord, error) {
 // across sizes keeps them on one shard). It returns
 // each cell's group number, groups numbered from 0 in order of their first
 // cell, and the number of groups.
-func CompareGroups(spec *Spec, cells []Cell) (group []int, n int) {
+func CompareGroups(sp *spec.Spec, cells []spec.Cell) (group []int, n int) {
 	parent := make([]int, len(cells))
 	for i := range parent {
 		parent[i] = i
@@ -131,8 +124,9 @@ func CompareGroups(spec *Spec, cells []Cell) (group []int, n int) {
 			parent[max(ra, rb)] = min(ra, rb)
 		}
 	}
-	facet := func(c Cell) string {
-		return c.Workload + "\x00" + c.Mode + "\x00" + c.CacheState(spec) + "\x00" + strconv.FormatInt(c.Size, 10)
+	facet := func(c spec.Cell) string {
+		r := c.Record()
+		return r.Workload + "\x00" + r.Mode + "\x00" + c.Cache.String() + "\x00" + strconv.FormatInt(c.Size, 10)
 	}
 	first := map[string]int{}
 	for i, c := range cells {
@@ -143,31 +137,26 @@ func CompareGroups(spec *Spec, cells []Cell) (group []int, n int) {
 		}
 	}
 	for i, ref := range cells {
-		if ref.Mode != "external" {
+		if ref.Ref == nil {
 			continue
 		}
 		for j, c := range cells {
-			if c.Mode != "external" && c.Workload == ref.Workload && c.CacheState(spec) == ref.CacheState(spec) && c.Size == ref.Size {
+			if c.Ref == nil && c.Workload.Name == ref.Workload.Name && c.Cache == ref.Cache && c.Size == ref.Size {
 				union(i, j)
 			}
 		}
 	}
-	planned := make([]*cellRuns, len(cells))
-	index := map[*cellRuns]int{}
+	records := make([]results.Cell, len(cells))
 	for i, c := range cells {
-		planned[i] = &cellRuns{cell: c.Cell}
-		index[planned[i]] = i
+		records[i] = c.Record()
 	}
-	for _, cl := range spec.Claims {
-		if len(cl.Vs) == 0 {
-			continue
-		}
-		for i, g := range planned {
-			if !matches(g.cell, cl.Where) {
+	for _, cl := range sp.Claims {
+		for i, r := range records {
+			if !cl.Selects(r) {
 				continue
 			}
-			for _, o := range vsCandidates(g.cell, cl.Vs, planned) {
-				union(i, index[o])
+			for _, j := range cl.Compared(r, records) {
+				union(i, j)
 			}
 		}
 	}
@@ -186,12 +175,12 @@ func CompareGroups(spec *Spec, cells []Cell) (group []int, n int) {
 // modelRun is the rough model's duration of one run of cell c (see
 // RoughModel): what shards are balanced by, since it depends on the spec
 // alone, so that every machine splits a spec the same way.
-func modelRun(spec *Spec, c Cell) time.Duration {
+func modelRun(sp *spec.Spec, c spec.Cell) time.Duration {
 	rate := modelWarmRate
-	if c.CacheState(spec) == "cold" {
+	if c.Cache == spec.Cold {
 		rate = modelColdRate
 	}
-	if c.Workload == "parse" {
+	if c.Workload.Name == "parse" {
 		rate = min(rate, modelParseRate)
 	}
 	return modelRunFixed + time.Duration(float64(c.Size)/rate*float64(time.Second))
@@ -205,14 +194,14 @@ func modelRun(spec *Spec, c Cell) time.Duration {
 // depends on the spec alone, not on the machine or past results, so every
 // runner of a shard computes the same split. It refuses more shards than
 // groups: a shard would have nothing to run.
-func ShardCells(spec *Spec, cells []Cell, n int) ([]int, error) {
-	group, ngroups := CompareGroups(spec, cells)
+func ShardCells(sp *spec.Spec, cells []spec.Cell, n int) ([]int, error) {
+	group, ngroups := CompareGroups(sp, cells)
 	if n > ngroups {
 		return nil, fmt.Errorf("%d shards, but the spec has only %d comparison groups (the cells one chart or claim compares stay on one shard): give at most %d", n, ngroups, ngroups)
 	}
 	weight := make([]time.Duration, ngroups)
 	for i, c := range cells {
-		weight[group[i]] += modelRun(spec, c)
+		weight[group[i]] += modelRun(sp, c)
 	}
 	order := make([]int, ngroups)
 	for i := range order {
@@ -259,7 +248,7 @@ func (p *RunPlan) writeShard(w io.Writer) int {
 		}
 	}
 	fmt.Fprintf(w, "shard: %s of spec sha256:%s: %d of %d comparison groups, %d of %d cells:\n",
-		p.Shard, p.Spec.SpecSHA256(), len(groups), ngroups, len(names), len(p.Cells))
+		p.Shard, p.Spec.SHA256(), len(groups), ngroups, len(names), len(p.Cells))
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
@@ -269,7 +258,7 @@ func (p *RunPlan) writeShard(w io.Writer) int {
 // ShardRecordOf is the shard record of a plan built by BuildShardPlan,
 // labelled with machine ("" for none).
 func (p *RunPlan) ShardRecordOf(machine string) ShardRecord {
-	rec := ShardRecord{Shard: *p.Shard, SpecSHA256: p.Spec.SpecSHA256(), Machine: machine, Cells: []string{}}
+	rec := ShardRecord{Shard: *p.Shard, SpecSHA256: p.Spec.SHA256(), Machine: machine, Cells: []string{}}
 	for i, c := range p.Cells {
 		if p.InShard(i) {
 			rec.Cells = append(rec.Cells, c.Name())
@@ -281,10 +270,10 @@ func (p *RunPlan) ShardRecordOf(machine string) ShardRecord {
 // claimsOn are the claims whose where selects one of cells: a shard's
 // folder judges those alone, and merge judges every claim over all the
 // shards' runs.
-func claimsOn(claims []ClaimSpec, cells []results.Cell) []ClaimSpec {
-	var out []ClaimSpec
+func claimsOn(claims []spec.Claim, cells []results.Cell) []spec.Claim {
+	var out []spec.Claim
 	for _, c := range claims {
-		if slices.ContainsFunc(cells, func(cell results.Cell) bool { return matches(cell, c.Where) }) {
+		if slices.ContainsFunc(cells, func(cell results.Cell) bool { return c.Selects(cell) }) {
 			out = append(out, c)
 		}
 	}
@@ -293,14 +282,14 @@ func claimsOn(claims []ClaimSpec, cells []results.Cell) []ClaimSpec {
 
 // shardClaims are the spec's claims a shard's folder judges (claimsOn its
 // cells); every claim when the plan is not a shard's.
-func (p *RunPlan) shardClaims() []ClaimSpec {
+func (p *RunPlan) shardClaims() []spec.Claim {
 	if p.Shard == nil {
 		return p.Spec.Claims
 	}
 	var cells []results.Cell
 	for i, c := range p.Cells {
 		if p.InShard(i) {
-			cells = append(cells, c.Cell)
+			cells = append(cells, c.Record())
 		}
 	}
 	return claimsOn(p.Spec.Claims, cells)
@@ -308,16 +297,16 @@ func (p *RunPlan) shardClaims() []ClaimSpec {
 
 // folderClaims are the claims of spec a results folder judges: for a
 // shard's folder (shard.json), those on its recorded cells.
-func folderClaims(dir string, spec *Spec) []ClaimSpec {
+func folderClaims(dir string, sp *spec.Spec) []spec.Claim {
 	rec, err := readShardIfAny(dir)
 	if err != nil || rec == nil {
-		return spec.Claims
+		return sp.Claims
 	}
 	var cells []results.Cell
-	for _, c := range spec.Cells() {
+	for _, c := range sp.Cells() {
 		if slices.Contains(rec.Cells, c.Name()) {
-			cells = append(cells, c.Cell)
+			cells = append(cells, c.Record())
 		}
 	}
-	return claimsOn(spec.Claims, cells)
+	return claimsOn(sp.Claims, cells)
 }

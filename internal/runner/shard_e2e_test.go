@@ -41,10 +41,10 @@ func TestShardMergeEndToEnd(t *testing.T) {
 	fx := filepath.Join(tmp, "fx")
 	run := func(dir string, sh *Shard, machine string) *Summary {
 		t.Helper()
-		spec := mustSpec(t, e2eShardSpec)
-		o := Options{Spec: spec, Dir: dir, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, Machine: machine}
+		sp := mustSpec(t, e2eShardSpec)
+		o := Options{Spec: sp, Dir: dir, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, Machine: machine}
 		if sh != nil {
-			p, err := BuildShardPlan(spec, fx, "", false, nil, *sh)
+			p, err := BuildShardPlan(sp, fx, "", false, nil, *sh)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/results"
+	"github.com/fanbench/fanbench/internal/spec"
 )
 
 func TestParseShard(t *testing.T) {
@@ -118,14 +119,14 @@ ratio = 1.0
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := mustSpec(t, tt.src)
-			cells := spec.Cells()
-			group, n := CompareGroups(spec, cells)
+			sp := mustSpec(t, tt.src)
+			cells := sp.Cells()
+			group, n := CompareGroups(sp, cells)
 			if n != tt.want {
 				t.Errorf("%d groups, want %d: %v", n, tt.want, group)
 			}
 			find := func(frag string) int {
-				i := slices.IndexFunc(cells, func(c Cell) bool { return strings.Contains(c.Name(), frag) })
+				i := slices.IndexFunc(cells, func(c spec.Cell) bool { return strings.Contains(c.Name(), frag) })
 				if i < 0 {
 					t.Fatalf("no cell named like %q in %v", frag, cellNames(cells))
 				}
@@ -152,8 +153,8 @@ ratio = 1.0
 // count·goroutine 51.05 → shard 2 (206.96 < 259.72). A split by count
 // would put two cells in each.
 func TestShardCellsByDuration(t *testing.T) {
-	spec := mustSpec(t, shardSpec)
-	cells := spec.Cells()
+	sp := mustSpec(t, shardSpec)
+	cells := sp.Cells()
 	tests := []struct {
 		n    int
 		want map[string]int // cell name fragment → shard
@@ -171,7 +172,7 @@ func TestShardCellsByDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.n), func(t *testing.T) {
-			got, err := ShardCells(spec, cells, tt.n)
+			got, err := ShardCells(sp, cells, tt.n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,7 +185,7 @@ func TestShardCellsByDuration(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ShardCells(spec, cells, 5); err == nil || !strings.Contains(err.Error(), "only 4 comparison groups") {
+	if _, err := ShardCells(sp, cells, 5); err == nil || !strings.Contains(err.Error(), "only 4 comparison groups") {
 		t.Errorf("5 shards of 4 groups: %v, want a refusal", err)
 	}
 }
@@ -193,9 +194,9 @@ func TestShardCellsByDuration(t *testing.T) {
 // plan exactly once, each in the whole plan's order, with only their own
 // cells' fixtures.
 func TestShardPlansCoverThePlan(t *testing.T) {
-	spec := mustSpec(t, shardSpec)
+	sp := mustSpec(t, shardSpec)
 	fx := filepath.Join(t.TempDir(), "fx")
-	all, err := BuildPlan(spec, fx, "", true, func() int64 { return 0 })
+	all, err := BuildPlan(sp, fx, "", true, func() int64 { return 0 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func TestShardPlansCoverThePlan(t *testing.T) {
 	seen := map[string]int{}
 	const n = 3
 	for k := 1; k <= n; k++ {
-		p, err := BuildShardPlan(spec, fx, "", true, func() int64 { return 0 }, Shard{K: k, N: n})
+		p, err := BuildShardPlan(sp, fx, "", true, func() int64 { return 0 }, Shard{K: k, N: n})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +227,7 @@ func TestShardPlansCoverThePlan(t *testing.T) {
 		}
 		var b strings.Builder
 		p.Write(&b)
-		if !strings.Contains(b.String(), fmt.Sprintf("shard: %d/%d of spec sha256:%s", k, n, spec.SpecSHA256())) {
+		if !strings.Contains(b.String(), fmt.Sprintf("shard: %d/%d of spec sha256:%s", k, n, sp.SHA256())) {
 			t.Errorf("shard %d's dry run does not name its shard:\n%s", k, b.String())
 		}
 	}
@@ -258,15 +259,15 @@ sizes = ["64KiB"]
 workers = [1]
 
 ` + peakClaim("parse stays under 1 GiB", `{ workload = "parse" }`) + peakClaim("count stays under 1 GiB", `{ workload = "count" }`)
-	spec := mustSpec(t, src)
+	sp := mustSpec(t, src)
 	tmp := t.TempDir()
 	fx := filepath.Join(tmp, "fx")
-	plan, err := BuildShardPlan(spec, fx, "", false, nil, Shard{K: 2, N: 2})
+	plan, err := BuildShardPlan(sp, fx, "", false, nil, Shard{K: 2, N: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dirPath := filepath.Join(tmp, "shard2")
-	opts := Options{Spec: spec, Dir: dirPath, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, RunPlan: plan, Machine: "m1"}
+	opts := Options{Spec: sp, Dir: dirPath, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, RunPlan: plan, Machine: "m1"}
 	sum, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +283,7 @@ workers = [1]
 	// The model has parse (0.5 GB/s) slower than count (1 GB/s): parse's
 	// facet goes to shard 1, count's to 2.
 	wantCell := "Fanout/mode=goroutine/strategy=ranges/workload=count/size=64KiB/workers=1"
-	if rec.Shard != (Shard{2, 2}) || rec.SpecSHA256 != spec.SpecSHA256() || rec.Machine != "m1" || !slices.Equal(rec.Cells, []string{wantCell}) {
+	if rec.Shard != (Shard{2, 2}) || rec.SpecSHA256 != sp.SHA256() || rec.Machine != "m1" || !slices.Equal(rec.Cells, []string{wantCell}) {
 		t.Errorf("shard.json: shard %s, spec %s, machine %q, cells %v", rec.Shard, rec.SpecSHA256, rec.Machine, rec.Cells)
 	}
 	d := results.Dir{Path: dirPath}
@@ -310,7 +311,7 @@ workers = [1]
 	if st, err := ReadFolderState(dirPath); err != nil || len(st.Claims) != 1 || st.Claims[0].Text != "count stays under 1 GiB" {
 		t.Errorf("incomplete shard's claims so far %+v (%v): want the count claim alone", st.Claims, err)
 	}
-	resumed, err := LoadSpec(filepath.Join(dirPath, SpecCopyName))
+	resumed, err := spec.Load(filepath.Join(dirPath, SpecCopyName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,15 +360,15 @@ seed = 5
 timeout = "1m"
 ` + quick + facetMatrix("goroutine", "count", "64KiB") + facetMatrix("goroutine", "parse", "128KiB") +
 		wcRef + "workload = \"count\"\n"
-	spec := mustSpec(t, src)
+	sp := mustSpec(t, src)
 	tmp := t.TempDir()
 	fx := filepath.Join(tmp, "fx")
 	for k := 1; k <= 2; k++ {
-		plan, err := BuildShardPlan(spec, fx, "", false, nil, Shard{K: k, N: 2})
+		plan, err := BuildShardPlan(sp, fx, "", false, nil, Shard{K: k, N: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := Options{Spec: spec, Dir: filepath.Join(tmp, fmt.Sprint("shard", k)), FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, RunPlan: plan}
+		opts := Options{Spec: sp, Dir: filepath.Join(tmp, fmt.Sprint("shard", k)), FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, RunPlan: plan}
 		sum, err := Run(context.Background(), opts)
 		if err != nil {
 			t.Fatalf("shard %d/2: %v", k, err)

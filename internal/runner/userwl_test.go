@@ -25,7 +25,7 @@ func TestPlanFixturesByGenerator(t *testing.T) {
 	if err := workload.Register(workload.Workload{Name: "nogen", New: count.New}); err != nil {
 		t.Fatal(err)
 	}
-	spec := mustSpec(t, `name = "gens"
+	sp := mustSpec(t, `name = "gens"
 repetitions = 1
 [[matrix]]
 strategies = ["ranges"]
@@ -34,7 +34,7 @@ sizes = ["64KiB", "1MiB"]
 workers = [1]
 `)
 	fx := t.TempDir()
-	p, err := BuildPlan(spec, fx, "", false, func() int64 { return 8 << 30 })
+	p, err := BuildPlan(sp, fx, "", false, func() int64 { return 8 << 30 })
 	if err != nil {
 		t.Fatal(err)
 	}

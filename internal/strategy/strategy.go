@@ -260,7 +260,7 @@ func (m Mode) MarshalText() ([]byte, error) { return []byte(m), nil }
 func (m *Mode) UnmarshalText(b []byte) error {
 	v := Mode(b)
 	if !slices.Contains(Modes, v) {
-		return fmt.Errorf("mode %q: want one of %s", b, ModesText())
+		return fmt.Errorf("%q, want %s", b, strings.Join(names(Modes), " or "))
 	}
 	*m = v
 	return nil

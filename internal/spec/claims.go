@@ -1,4 +1,4 @@
-package runner
+package spec
 
 import (
 	"errors"
@@ -132,7 +132,7 @@ func (g *cellRuns) stat(metric, stat string) (float64, int, bool) {
 
 // EvaluateClaims judges each claim against the runs: a claim holds when it
 // holds for every cell its Where selects, and fails when it selects none.
-func EvaluateClaims(claims []ClaimSpec, runs []results.Run) []results.Verdict {
+func EvaluateClaims(claims []Claim, runs []results.Run) []results.Verdict {
 	groups := groupRuns(runs)
 	var out []results.Verdict
 	for _, c := range claims {
@@ -141,7 +141,7 @@ func EvaluateClaims(claims []ClaimSpec, runs []results.Run) []results.Verdict {
 	return out
 }
 
-func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
+func evaluate(c Claim, groups []*cellRuns) []results.Verdict {
 	out := judgeAll(c, groups)
 	if len(out) == 0 {
 		out = append(out, noCell(c))
@@ -150,7 +150,7 @@ func evaluate(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 }
 
 // judgeAll is claim c's verdict on each cell of groups its where selects.
-func judgeAll(c ClaimSpec, groups []*cellRuns) []results.Verdict {
+func judgeAll(c Claim, groups []*cellRuns) []results.Verdict {
 	var out []results.Verdict
 	for _, g := range groups {
 		if matches(g.cell, c.Where) {
@@ -161,7 +161,7 @@ func judgeAll(c ClaimSpec, groups []*cellRuns) []results.Verdict {
 }
 
 // noCell is the verdict of a claim that selects no measured cell.
-func noCell(c ClaimSpec) results.Verdict {
+func noCell(c Claim) results.Verdict {
 	return results.Verdict{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
 		Measured: "no measured cell matches its where clause", Summary: c.Summary}
 }
@@ -175,7 +175,7 @@ func noCell(c ClaimSpec) results.Verdict {
 // other cells); a claim that selects none on any machine fails as
 // EvaluateClaims's does. Runs of at most one machine are judged by
 // EvaluateClaims, unchanged.
-func EvaluateClaimsByMachine(claims []ClaimSpec, runs []results.Run) []results.Verdict {
+func EvaluateClaimsByMachine(claims []Claim, runs []results.Run) []results.Verdict {
 	machines := results.Machines(runs)
 	if len(machines) <= 1 {
 		return EvaluateClaims(claims, runs)
@@ -208,7 +208,7 @@ func EvaluateClaimsByMachine(claims []ClaimSpec, runs []results.Run) []results.V
 }
 
 // judge is the verdict of claim c on the cell of g.
-func judge(c ClaimSpec, g *cellRuns, groups []*cellRuns) results.Verdict {
+func judge(c Claim, g *cellRuns, groups []*cellRuns) results.Verdict {
 	cell := results.BenchName(g.cell)
 	v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Summary}
 	val, n, err := g.figure(c.Metric, c.Stat, "this cell")
@@ -230,7 +230,7 @@ func judge(c ClaimSpec, g *cellRuns, groups []*cellRuns) results.Verdict {
 // out: a value, a ratio of the cell's size, or a ratio of a figure of the
 // cell its vs names (g itself when the claim compares two metrics of one
 // cell).
-func limit(c ClaimSpec, g *cellRuns, groups []*cellRuns) (float64, string, error) {
+func limit(c Claim, g *cellRuns, groups []*cellRuns) (float64, string, error) {
 	switch {
 	case c.Value != nil:
 		return *c.Value, formatMetric(c.Metric, *c.Value), nil
@@ -357,4 +357,26 @@ func formatMetric(metric string, v float64) string {
 		return fmt.Sprintf("%.4g", v)
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// Selects reports whether the claim's where clause selects cell c.
+func (c Claim) Selects(cell results.Cell) bool { return matches(cell, c.Where) }
+
+// Compared are the indices of the cells of cells that the claim's vs
+// compares base with (one, in a spec that loaded; none without vs).
+func (c Claim) Compared(base results.Cell, cells []results.Cell) []int {
+	if len(c.Vs) == 0 {
+		return nil
+	}
+	groups := make([]*cellRuns, len(cells))
+	index := map[*cellRuns]int{}
+	for i, cell := range cells {
+		groups[i] = &cellRuns{cell: cell}
+		index[groups[i]] = i
+	}
+	var out []int
+	for _, g := range vsCandidates(base, c.Vs, groups) {
+		out = append(out, index[g])
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package runner
+package spec
 
 import (
 	"strings"
@@ -34,58 +34,64 @@ func claimRuns() []results.Run {
 	return append(runs, w, f)
 }
 
+// within reports whether got is within tol of want.
+func within(got, want, tol float64) bool { return got >= want-tol && got <= want+tol }
+
+// mib is a mebibyte.
+const mib = 1 << 20
+
 func val(v float64) *float64 { return &v }
 
 func TestEvaluateClaims(t *testing.T) {
 	runs := claimRuns()
 	tests := []struct {
 		name      string
-		claim     ClaimSpec
+		claim     Claim
 		n         int
 		pass      bool
 		value     float64
 		limit     float64
 		errSubstr string
 	}{
-		{"value bound holds", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<=", Value: val(5 * mib), Stat: "median"},
+		{"value bound holds", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<=", Value: val(5 * mib), Stat: "median"},
 			1, true, 5 * mib, 5 * mib, ""},
-		{"value bound fails", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<", Value: val(5 * mib), Stat: "median"},
+		{"value bound fails", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<", Value: val(5 * mib), Stat: "median"},
 			1, false, 5 * mib, 5 * mib, ""},
-		{"median of an even count", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">", Value: val(0), Stat: "median"},
+		{"median of an even count", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">", Value: val(0), Stat: "median"},
 			1, true, 19.5 * mib, 0, ""},
 		// A list selects each cell whose value is one of its values: two
 		// cells here, the worse (readall's median 19.5 MiB) below 20 MiB.
-		{"a list of strategies", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": []any{"readall", "ranges"}}, Op: "<", Value: val(20 * mib), Stat: "median"},
+		{"a list of strategies", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": []any{"readall", "ranges"}}, Op: "<", Value: val(20 * mib), Stat: "median"},
 			2, true, 19.5 * mib, 20 * mib, ""},
-		{"min", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">=", Value: val(18 * mib), Stat: "min"},
+		{"min", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: ">=", Value: val(18 * mib), Stat: "min"},
 			1, true, 18 * mib, 18 * mib, ""},
-		{"max (warm-up and failed runs left out)", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: "<", Value: val(31 * mib), Stat: "max"},
+		{"max (warm-up and failed runs left out)", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall"}, Op: "<", Value: val(31 * mib), Stat: "max"},
 			1, true, 30 * mib, 31 * mib, ""},
-		{"min of sec/op", ClaimSpec{Metric: "sec/op", Where: map[string]any{"strategy": "readall"}, Op: "<", Value: val(0.15), Stat: "min"},
+		{"min of sec/op", Claim{Metric: "sec/op", Where: map[string]any{"strategy": "readall"}, Op: "<", Value: val(0.15), Stat: "min"},
 			1, true, 0.1, 0.15, ""},
-		{"of size", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall", "size": "16384KiB"}, Of: "size", Op: ">=", Ratio: 1.2, Stat: "median"},
+		{"of size", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "readall", "size": "16384KiB"}, Of: "size", Op: ">=", Ratio: 1.2, Stat: "median"},
 			1, true, 19.5 * mib, 1.2 * 16 * mib, ""},
-		{"of size fails", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Of: "size", Op: ">=", Ratio: 0.9, Stat: "median"},
+		{"of size fails", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Of: "size", Op: ">=", Ratio: 0.9, Stat: "median"},
 			1, false, 5 * mib, 0.9 * 16 * mib, ""},
-		{"vs another cell", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 0.3, Stat: "median"},
+		{"vs another cell", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 0.3, Stat: "median"},
 			1, true, 5 * mib, 0.3 * 19.5 * mib, ""},
-		{"vs another cell fails", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 0.2, Stat: "median"},
+		{"vs another cell fails", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 0.2, Stat: "median"},
 			1, false, 5 * mib, 0.2 * 19.5 * mib, ""},
-		{"vs with another metric", ClaimSpec{Metric: "sec/op", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "sec/op", Op: "<=", Ratio: 1, Stat: "max"},
+		{"vs with another metric", Claim{Metric: "sec/op", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "readall"}, VsMetric: "sec/op", Op: "<=", Ratio: 1, Stat: "max"},
 			1, true, 0.2, 0.4, ""},
-		{"where matches every cell", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"workers": 2}, Op: "<", Value: val(25 * mib), Stat: "median"},
+		{"where matches every cell", Claim{Metric: "peak-RSS-B", Where: map[string]any{"workers": 2}, Op: "<", Value: val(25 * mib), Stat: "median"},
 			2, true, 0, 25 * mib, ""},
-		{"where matches nothing", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "mmap"}, Op: "<", Value: val(1), Stat: "median"},
+		{"where matches nothing", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "mmap"}, Op: "<", Value: val(1), Stat: "median"},
 			1, false, 0, 0, "no measured cell matches"},
-		{"vs matches nothing", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "mmap"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"},
+		{"vs matches nothing", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "mmap"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"},
 			1, false, 0, 0, "no measured cell to compare with"},
-		{"metric not measured", ClaimSpec{Metric: "peak-PSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<", Value: val(1), Stat: "median"},
+		{"metric not measured", Claim{Metric: "peak-PSS-B", Where: map[string]any{"strategy": "ranges"}, Op: "<", Value: val(1), Stat: "median"},
 			1, false, 0, 0, "no peak-PSS-B figure"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.claim.Text = tt.name
-			vs := EvaluateClaims([]ClaimSpec{tt.claim}, runs)
+			vs := EvaluateClaims([]Claim{tt.claim}, runs)
 			if len(vs) != tt.n {
 				t.Fatalf("%d verdicts, want %d: %+v", len(vs), tt.n, vs)
 			}
@@ -126,22 +132,22 @@ func TestEvaluateClaimsAmbiguousVs(t *testing.T) {
 	runs = append(runs, synthRuns("ranges", size, nil, []int64{4 * mib}, []float64{0.2})...)
 	runs = append(runs, synthRuns("readall", size, map[string]string{"GOGC": "off"}, []int64{40 * mib}, []float64{0.2})...)
 	runs = append(runs, synthRuns("readall", size, map[string]string{"GOGC": "100"}, []int64{20 * mib}, []float64{0.2})...)
-	c := ClaimSpec{Text: "ranges under readall", Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"},
+	c := Claim{Text: "ranges under readall", Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"},
 		Vs: map[string]any{"strategy": "readall"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"}
-	vs := EvaluateClaims([]ClaimSpec{c}, runs)
+	vs := EvaluateClaims([]Claim{c}, runs)
 	if len(vs) != 1 || vs[0].Pass || !strings.Contains(vs[0].Error, "2 cells match the comparison") {
 		t.Fatalf("ambiguous vs: %+v", vs)
 	}
 	// Naming the knob in vs makes it unambiguous.
 	c.Vs = map[string]any{"strategy": "readall", "GOGC": "100"}
-	vs = EvaluateClaims([]ClaimSpec{c}, runs)
+	vs = EvaluateClaims([]Claim{c}, runs)
 	if len(vs) != 1 || !vs[0].Pass || vs[0].Error != "" || vs[0].Limit != 20*mib {
 		t.Fatalf("vs with GOGC=100: %+v", vs)
 	}
 }
 
 // TestClaimsFromSpec evaluates the claims as a spec states them (defaults
-// applied by ParseSpec), the way the driver does.
+// applied by Parse), the way the driver does.
 func TestClaimsFromSpec(t *testing.T) {
 	s := mustSpec(t, `name = "x"
 [[matrix]]
@@ -193,18 +199,18 @@ func TestClaimOnCellWithoutSuccess(t *testing.T) {
 	why := "no successful run of " + chanCell + " (2 failed or skipped; the first failed: exit status 2: boom)"
 	tests := []struct {
 		name  string
-		claim ClaimSpec
+		claim Claim
 		want  map[string]string // cell → error ("" for a verdict that holds)
 	}{
-		{"where selects it", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"workers": 2}, Op: "<", Value: val(25 * mib), Stat: "median"},
+		{"where selects it", Claim{Metric: "peak-RSS-B", Where: map[string]any{"workers": 2}, Op: "<", Value: val(25 * mib), Stat: "median"},
 			map[string]string{"Fanout/mode=goroutine/strategy=ranges/workload=count/size=16MiB/workers=2": "", chanCell: why}},
-		{"vs names it", ClaimSpec{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "chan"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"},
+		{"vs names it", Claim{Metric: "peak-RSS-B", Where: map[string]any{"strategy": "ranges"}, Vs: map[string]any{"strategy": "chan"}, VsMetric: "peak-RSS-B", Op: "<", Ratio: 1, Stat: "median"},
 			map[string]string{"Fanout/mode=goroutine/strategy=ranges/workload=count/size=16MiB/workers=2": why}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.claim.Text = tt.name
-			vs := EvaluateClaims([]ClaimSpec{tt.claim}, runs)
+			vs := EvaluateClaims([]Claim{tt.claim}, runs)
 			if len(vs) != len(tt.want) {
 				t.Fatalf("%d verdicts, want %d: %+v", len(vs), len(tt.want), vs)
 			}
@@ -228,7 +234,7 @@ func TestClaimOnMeasuredZero(t *testing.T) {
 		zero[i].Runtime = results.Runtime{Measured: true}
 	}
 	ref := synthRuns("ref:wc", 1<<20, nil, []int64{mib, mib, mib}, []float64{0.1, 0.1, 0.1})
-	claim := ClaimSpec{Metric: "alloc-B", Op: "<=", Value: val(1024), Stat: "median"}
+	claim := Claim{Metric: "alloc-B", Op: "<=", Value: val(1024), Stat: "median"}
 	for _, tc := range []struct {
 		name string
 		runs []results.Run
@@ -238,7 +244,7 @@ func TestClaimOnMeasuredZero(t *testing.T) {
 		{"not measured", ref, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			vs := EvaluateClaims([]ClaimSpec{claim}, tc.runs)
+			vs := EvaluateClaims([]Claim{claim}, tc.runs)
 			if len(vs) != 1 {
 				t.Fatalf("verdicts %+v, want one", vs)
 			}

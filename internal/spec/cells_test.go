@@ -1,4 +1,4 @@
-package runner
+package spec
 
 import (
 	"fmt"
@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
 )
 
 func mustSpec(t *testing.T, src string) *Spec {
 	t.Helper()
-	s, err := ParseSpec("cells.toml", []byte(src))
+	s, err := Parse("cells.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,15 +45,16 @@ workers = [1, 2, 4]
 	}
 	count := map[string]int{}
 	for _, c := range cells {
-		count[c.Mode+"/"+c.Strategy]++
+		count[c.Mode.String()+"/"+c.Strategy]++
 		if c.Mode == "process" && c.Strategy == "ceiling" {
 			t.Errorf("ceiling expanded in process mode: %s", c.Name())
 		}
-		if c.Knobs != strategy.DefaultKnobs() || len(c.Cell.Knobs) != 0 || len(c.Env) != 0 {
-			t.Errorf("%s: knobs %+v %v env %v, want defaults and none varied", c.Name(), c.Knobs, c.Cell.Knobs, c.Env)
+		r := c.Record()
+		if c.Knobs != strategy.DefaultKnobs() || len(r.Knobs) != 0 || len(c.Env) != 0 {
+			t.Errorf("%s: knobs %+v %v env %v, want defaults and none varied", c.Name(), c.Knobs, r.Knobs, c.Env)
 		}
-		if c.SizeName != "1MiB" && c.SizeName != "2MiB" || (c.SizeName == "1MiB") != (c.Size == 1<<20) {
-			t.Errorf("%s: size %d %q", c.Name(), c.Size, c.SizeName)
+		if r.SizeName != "1MiB" && r.SizeName != "2MiB" || (r.SizeName == "1MiB") != (c.Size == 1<<20) {
+			t.Errorf("%s: size %d %q", c.Name(), c.Size, r.SizeName)
 		}
 	}
 	want := map[string]int{"goroutine/readall": 12, "goroutine/ceiling": 12, "process/readall": 12}
@@ -81,16 +81,17 @@ knobs = { buf = ["64KiB", "1MiB"], chancap = [1, 8], GOGC = ["off", 100] }
 	}
 	seen := map[string]bool{}
 	for _, c := range cells {
-		combo := fmt.Sprintf("buf=%s chancap=%s GOGC=%s", c.Cell.Knobs["buf"], c.Cell.Knobs["chancap"], c.Cell.Knobs["GOGC"])
+		knobs := c.Record().Knobs
+		combo := fmt.Sprintf("buf=%s chancap=%s GOGC=%s", knobs["buf"], knobs["chancap"], knobs["GOGC"])
 		seen[combo] = true
-		wantBuf := map[string]int{"64KiB": 64 << 10, "1MiB": 1 << 20}[c.Cell.Knobs["buf"]]
-		if c.Knobs.BufSize != wantBuf || fmt.Sprint(c.Knobs.ChanCap) != c.Cell.Knobs["chancap"] {
+		wantBuf := map[string]int{"64KiB": 64 << 10, "1MiB": 1 << 20}[knobs["buf"]]
+		if c.Knobs.BufSize != wantBuf || fmt.Sprint(c.Knobs.ChanCap) != knobs["chancap"] {
 			t.Errorf("%s: strategy knobs %+v do not match %s", c.Name(), c.Knobs, combo)
 		}
-		if want := []string{"GOGC=" + c.Cell.Knobs["GOGC"]}; !slices.Equal(c.Env, want) {
+		if want := []string{"GOGC=" + knobs["GOGC"]}; !slices.Equal(c.Env, want) {
 			t.Errorf("%s: env %v, want %v", c.Name(), c.Env, want)
 		}
-		if !strings.Contains(c.Name(), "/GOGC="+c.Cell.Knobs["GOGC"]) || !strings.Contains(c.Name(), "/buf="+c.Cell.Knobs["buf"]) {
+		if !strings.Contains(c.Name(), "/GOGC="+knobs["GOGC"]) || !strings.Contains(c.Name(), "/buf="+knobs["buf"]) {
 			t.Errorf("name %s does not carry its knobs", c.Name())
 		}
 	}
@@ -171,53 +172,11 @@ workers = [1, 3]
 		t.Fatalf("reference cells:\n got %q\nwant %q", got, want)
 	}
 	last := refs[len(refs)-1]
-	if got, want := expand(last.Ref.Command, "/f.txt", last), []string{"par", "-j3", "--size=2097152", "/f.txt"}; !slices.Equal(got, want) {
+	if got, want := last.Command("/f.txt"), []string{"par", "-j3", "--size=2097152", "/f.txt"}; !slices.Equal(got, want) {
 		t.Errorf("expand: got %q, want %q", got, want)
 	}
 	if refs[0].Ref.Verify != "lines" || refs[0].Ref.Workload != "count" {
 		t.Errorf("wc reference: %+v", *refs[0].Ref)
-	}
-}
-
-func TestPlan(t *testing.T) {
-	const ncells, reps, warmup = 5, 3, 2
-	plan := Plan(ncells, reps, warmup, 42)
-	if len(plan) != ncells*(reps+warmup) {
-		t.Fatalf("%d planned runs, want %d", len(plan), ncells*(reps+warmup))
-	}
-	type key struct{ cell, rep int }
-	seen := map[key]int{}
-	for i, p := range plan {
-		if p.Warmup != (i < ncells*warmup) {
-			t.Errorf("run %d %+v: warm-ups must come first, all of them", i, p)
-		}
-		if p.Warmup != (p.Rep < 0) || p.Rep < -warmup || p.Rep >= reps || p.Cell < 0 || p.Cell >= ncells {
-			t.Errorf("run %d %+v out of range", i, p)
-		}
-		seen[key{p.Cell, p.Rep}]++
-	}
-	for c := 0; c < ncells; c++ {
-		for r := -warmup; r < reps; r++ {
-			if n := seen[key{c, r}]; n != 1 {
-				t.Errorf("cell %d rep %d planned %d times, want once", c, r, n)
-			}
-		}
-	}
-	if again := Plan(ncells, reps, warmup, 42); !reflect.DeepEqual(again, plan) {
-		t.Error("Plan differs for the same seed")
-	}
-	other := Plan(ncells, reps, warmup, 43)
-	if reflect.DeepEqual(other[ncells*warmup:], plan[ncells*warmup:]) {
-		t.Error("Plan is the same for seeds 42 and 43")
-	}
-	// The measured runs are shuffled, not in cell order.
-	inOrder := Plan(ncells, reps, 0, 42)
-	sorted := slices.IsSortedFunc(inOrder, func(a, b Planned) int { return (a.Rep*ncells + a.Cell) - (b.Rep*ncells + b.Cell) })
-	if sorted {
-		t.Error("measured runs are not shuffled")
-	}
-	if p := Plan(0, 6, 1, 1); len(p) != 0 {
-		t.Errorf("no cells: %d runs", len(p))
 	}
 }
 
@@ -251,7 +210,7 @@ knobs = { buf = ["65536"], sample_every = ["7ms"], spike = ["2MiB"], GOMAXPROCS 
 	if args := c.Knobs.Args(); !slices.Equal(args, []string{"--buf=64KiB", "--batch=5"}) {
 		t.Errorf("exec flags %q, want --buf=64KiB and --batch=5 only", args)
 	}
-	if _, err := ParseSpec("cells.toml", []byte(`name = "x"
+	if _, err := Parse("cells.toml", []byte(`name = "x"
 [[matrix]]
 strategies = ["ranges"]
 sizes = ["1MiB"]
@@ -298,39 +257,21 @@ where = { buf = "1048576B", GOGC = "100", spike = 2097152 }
 
 // TestCellsKnobValuesClash: two values of a knob that differ only in a
 // character a cell name replaces would be one cell; the spec is refused,
-// naming both (#24). No knob of the registry takes such text (each is a
-// size, a number or a name), so the two cells are made here, from a
-// spec's cell with a knob "label" recorded as "a/b" and as "a b".
+// naming both (#24). No knob takes such text (each is a size, a number
+// or a name, checked), so the two cells are made here, from a spec's
+// cell with its GOGC set to "a/b" and to "a b" past the check.
 func TestCellsKnobValuesClash(t *testing.T) {
 	s := mustSpec(t, "name = \"x\"\n"+matrix)
 	a := s.Cells()[0]
 	b := a
-	a.Cell.Knobs, b.Cell.Knobs = map[string]string{"label": "a/b"}, map[string]string{"label": "a b"}
+	a.varied, b.varied = []string{"GOGC"}, []string{"GOGC"}
+	a.Env, b.Env = []string{"GOGC=a/b"}, []string{"GOGC=a b"}
 	if a.Name() != b.Name() {
 		t.Fatalf("cells %s and %s: want one name", a.Name(), b.Name())
 	}
-	err := s.clash(a, b, block{"matrix", 0}, b.Name())
-	want := `cells.toml:2: label: label="a/b" and label="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/label=a_b (a cell name replaces white space and '/' with '_'): rename one`
+	err := (&loader{Spec: s}).clash(a, b, block{"matrix", 0}, b.Name())
+	want := `cells.toml:2: GOGC: GOGC="a/b" and GOGC="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/GOGC=a_b (a cell name replaces white space and '/' with '_'): rename one`
 	if err == nil || oneLineErr(t, err) != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
-	}
-}
-
-// TestRunKeyCanonicalKnobs: a run recorded under a knob's spelling (by a
-// fanbench that named cells so) is the same planned run on resume.
-func TestRunKeyCanonicalKnobs(t *testing.T) {
-	cell := func(knobs map[string]string) results.Cell {
-		return results.Cell{Mode: "goroutine", Strategy: "ranges", Workload: "count", Size: 1 << 20, SizeName: "1MiB", Workers: 1, Knobs: knobs}
-	}
-	old := cell(map[string]string{"buf": "65536", "GOGC": "0100", "input": "a b.txt"})
-	now := cell(map[string]string{"buf": "64KiB", "GOGC": "100", "input": "a b.txt"})
-	if a, b := runKey(old, 0, false), runKey(now, 0, false); a != b {
-		t.Errorf("run keys differ:\n%s\n%s", a, b)
-	}
-	if old.Knobs["buf"] != "65536" {
-		t.Error("runKey changed the record's knobs")
-	}
-	if runKey(now, 0, false) == runKey(cell(map[string]string{"buf": "1MiB", "GOGC": "100", "input": "a b.txt"}), 0, false) {
-		t.Error("different knob values give one key")
 	}
 }

@@ -1,9 +1,8 @@
-package runner
+package spec
 
 import (
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"strconv"
@@ -16,56 +15,97 @@ import (
 	"github.com/fanbench/fanbench/internal/workload"
 )
 
-// Cell is one point of the matrix with everything needed to launch it.
+// Cell is one point of the matrix with everything needed to launch it,
+// each dimension typed; its record in results (Record) and its name are
+// derived from these fields.
 type Cell struct {
-	results.Cell
-	Knobs strategy.Knobs // the strategy knobs in full (Cell.Knobs holds only those the spec varies)
-	Env   []string       // GOGC=..., GOMEMLIMIT=..., GOMAXPROCS=... for the run's process
+	// Mode is the mode it runs in ("" for a reference command, which
+	// its record names mode=external).
+	Mode     strategy.Mode
+	Strategy string // a strategy's name, or ref:NAME for a reference command
+	Workload workload.Workload
+	Size     int64 // bytes of its input
+	Workers  int
+	// Input is the user's file the cell reads; nil for a generated
+	// fixture of Size bytes.
+	Input *Input
 	Ref   *Reference     // set for a reference command
-	// mode is Cell.Mode typed, both set from the spec's parsed modes ("" for
-	// a reference command).
-	mode strategy.Mode
-	// workload is Cell.Workload looked up, both set from the spec's parsed
-	// workloads (a reference command's too).
-	workload workload.Workload
-	// File is the user's input file the cell reads (Knobs["input"] names
-	// it); "" for a generated fixture of the cell's size.
-	File string
+	Knobs strategy.Knobs // the strategy knobs in full
+	Env   []string       // GOGC=..., GOMEMLIMIT=..., GOMAXPROCS=... for the run's process, sorted
 	// SampleEvery, if set, is the cell's sample_every knob: its RSS
 	// sampling interval instead of the spec's.
 	SampleEvery *time.Duration
 	// Spike is the cell's spike knob: bytes exec allocates and touches
 	// before the measured work (0: none).
 	Spike int64
+	// Cache is the page-cache state the cell runs in: its cache knob's,
+	// or else the spec's.
+	Cache Cache
+	// varied are the knobs the cell's matrix varies, sorted: its record
+	// names each by its canonical text.
+	varied []string
+	// nameCache: some cell of the spec varies the cache state, so every
+	// cell's record names its own, and cold and warm cells are told apart
+	// alike in names and claims.
+	nameCache bool
 }
 
 // InputKnob is the cell knob naming a user's input file.
 const InputKnob = "input"
 
-// CacheState is the page-cache state the cell runs in: its cache knob, or
-// else the spec's.
-func (c Cell) CacheState(spec *Spec) string {
-	if v := c.Cell.Knobs["cache"]; v != "" {
-		return v
+// External is the mode a reference command's record names.
+const External = "external"
+
+// File is the path of the user's file the cell reads ("" for a generated
+// fixture).
+func (c Cell) File() string {
+	if c.Input == nil {
+		return ""
 	}
-	return spec.Cache
+	return c.Input.Path
+}
+
+// Record is the cell as results record it: the knobs its matrix varies in
+// their canonical text (the registry's Knob.Format of the typed value, so
+// that spellings of one value are one cell), its input's name and, where
+// some cell of the spec varies it, its cache state.
+func (c Cell) Record() results.Cell {
+	r := results.Cell{Mode: c.Mode.String(), Strategy: c.Strategy, Workload: c.Workload.Name,
+		Size: c.Size, SizeName: units.FormatSize(c.Size), Workers: c.Workers}
+	if c.Ref != nil {
+		r.Mode = External
+	}
+	if len(c.varied) == 0 && c.Input == nil && !c.nameCache {
+		return r
+	}
+	r.Knobs = map[string]string{}
+	for _, k := range c.varied {
+		r.Knobs[k] = formatKnob(k, c)
+	}
+	if c.Input != nil {
+		r.Knobs[InputKnob] = c.Input.Name
+	}
+	if c.nameCache {
+		r.Knobs["cache"] = c.Cache.String()
+	}
+	return r
 }
 
 // Name is the cell's benchmark name.
-func (c Cell) Name() string { return results.BenchName(c.Cell) }
+func (c Cell) Name() string { return results.BenchName(c.Record()) }
 
 // Cells expands the spec's matrices and references into cells, in a stable
 // order, without duplicates. The yardsticks (Strategy.Yardstick: ceiling,
 // pread) are not expanded in process mode.
 func (s *Spec) Cells() []Cell {
-	cells, _ := s.cells() // LoadSpec refused a spec whose cells clash
+	cells, _ := (&loader{Spec: s}).cells() // Load refused a spec whose cells clash
 	return cells
 }
 
 // cells is Cells, and the error of two different cells that would have one
 // name (a name replaces some characters, see results.BenchName): located at
 // the block the second comes from, naming both.
-func (s *Spec) cells() ([]Cell, error) {
+func (s *loader) cells() ([]Cell, error) {
 	var all []Cell
 	var from []block // the block each of all comes from
 	at := block{}
@@ -74,44 +114,37 @@ func (s *Spec) cells() ([]Cell, error) {
 	var allSizes []int64
 	for i, m := range s.Matrix {
 		at = block{"matrix", i}
+		varied := slices.Sorted(maps.Keys(m.knobs))
 		for _, combo := range knobCombos(m.knobs) {
-			base := Cell{Knobs: strategy.DefaultKnobs()}
+			base := Cell{Knobs: strategy.DefaultKnobs(), Cache: s.Cache, varied: varied}
 			for _, v := range combo {
-				v.apply(&base) // parsed in LoadSpec
+				v.apply(&base) // parsed in Load
 			}
 			sort.Strings(base.Env)
-			texts := combo.texts()
-			for _, mode := range m.modes {
-				cell := func(w workload.Workload, rc results.Cell, file string) Cell {
-					c := base
-					c.Cell, c.File, c.mode, c.workload = rc, file, mode, w
-					c.Cell.Mode, c.Cell.Workload = mode.String(), w.Name
-					return c
-				}
+			for _, mode := range m.Modes {
 				for _, st := range m.Strategies {
 					if row, err := strategy.Lookup(st); err == nil && !expanded(row, mode) {
 						continue // checked at load: every name is a row
 					}
 					for _, w := range m.workloads {
-						for _, size := range m.sizes {
+						c := base
+						c.Mode, c.Strategy, c.Workload = mode, st, w
+						for _, z := range m.Sizes {
+							size := int64(z)
 							if !sizesSeen[size] {
 								sizesSeen[size] = true
 								allSizes = append(allSizes, size)
 							}
 							for _, n := range m.Workers {
-								add(cell(w, results.Cell{Strategy: st, Size: size,
-									SizeName: units.FormatSize(size), Workers: n, Knobs: texts}, ""))
+								c.Size, c.Workers = size, n
+								add(c)
 							}
 						}
-						for _, in := range m.inputs {
-							withInput := maps.Clone(texts)
-							if withInput == nil {
-								withInput = map[string]string{}
-							}
-							withInput[InputKnob] = in.Name
+						for k := range m.inputs {
+							c.Input, c.Size = &m.inputs[k], m.inputs[k].Size
 							for _, n := range m.Workers {
-								add(cell(w, results.Cell{Strategy: st, Size: in.Size,
-									SizeName: units.FormatSize(in.Size), Workers: n, Knobs: withInput}, in.Path))
+								c.Workers = n
+								add(c)
 							}
 						}
 					}
@@ -123,29 +156,26 @@ func (s *Spec) cells() ([]Cell, error) {
 		r := &s.References[i]
 		at = block{"reference", i}
 		sizes := allSizes
-		if len(r.sizes) > 0 {
-			sizes = r.sizes
+		if len(r.Sizes) > 0 {
+			sizes = nil
+			for _, z := range r.Sizes {
+				sizes = append(sizes, int64(z))
+			}
 		}
 		for _, size := range sizes {
 			for _, n := range r.Workers {
-				add(Cell{Cell: results.Cell{Mode: "external", Strategy: "ref:" + r.Name, Workload: r.Workload,
-					Size: size, SizeName: units.FormatSize(size), Workers: n}, Knobs: strategy.DefaultKnobs(), Ref: r, workload: r.workload})
+				add(Cell{Strategy: "ref:" + r.Name, Workload: r.workload, Size: size, Workers: n,
+					Knobs: strategy.DefaultKnobs(), Cache: s.Cache, Ref: r})
 			}
 		}
 	}
 	// Where some cells vary the cache state, every cell names its own, so
 	// that cold and warm cells are told apart alike in names and claims.
-	named := slices.ContainsFunc(all, func(c Cell) bool { return c.Cell.Knobs["cache"] != "" })
+	named := slices.ContainsFunc(all, func(c Cell) bool { return slices.Contains(c.varied, "cache") })
 	var cells []Cell
 	seen := map[string]int{} // name → index in cells
 	for i, c := range all {
-		if named && c.Cell.Knobs["cache"] == "" {
-			c.Cell.Knobs = maps.Clone(c.Cell.Knobs)
-			if c.Cell.Knobs == nil {
-				c.Cell.Knobs = map[string]string{}
-			}
-			c.Cell.Knobs["cache"] = s.Cache
-		}
+		c.nameCache = named && !slices.Contains(c.varied, "cache")
 		n := c.Name()
 		j, dup := seen[n]
 		if !dup {
@@ -164,10 +194,11 @@ func (s *Spec) cells() ([]Cell, error) {
 // character: two cells of one identity are one cell (a matrix may repeat
 // another's), two of one name but not one identity clash.
 func identity(c Cell) string {
+	r := c.Record()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%d\x00%d", c.Mode, c.Strategy, c.Workload, c.Size, c.Workers)
-	for _, k := range slices.Sorted(maps.Keys(c.Cell.Knobs)) {
-		fmt.Fprintf(&b, "\x00%s=%s", k, c.Cell.Knobs[k])
+	fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%d\x00%d", r.Mode, r.Strategy, r.Workload, r.Size, r.Workers)
+	for _, k := range slices.Sorted(maps.Keys(r.Knobs)) {
+		fmt.Fprintf(&b, "\x00%s=%s", k, r.Knobs[k])
 	}
 	return b.String()
 }
@@ -175,7 +206,7 @@ func identity(c Cell) string {
 // clash is the error of cells a and b, different but both named name, b
 // coming from block at: it names what differs in both (two references'
 // names, two files, two values of a knob).
-func (s *Spec) clash(a, b Cell, at block, name string) error {
+func (s *loader) clash(a, b Cell, at block, name string) error {
 	saved := s.block
 	defer func() { s.block = saved }()
 	s.block = at
@@ -183,11 +214,12 @@ func (s *Spec) clash(a, b Cell, at block, name string) error {
 	switch {
 	case a.Strategy != b.Strategy && a.Ref != nil && b.Ref != nil:
 		field, what = "name", fmt.Sprintf("references %q and %q", a.Ref.Name, b.Ref.Name)
-	case a.File != b.File:
-		field, what = "files", fmt.Sprintf("%q and %q", a.File, b.File)
+	case a.File() != b.File():
+		field, what = "files", fmt.Sprintf("%q and %q", a.File(), b.File())
 	default:
-		for _, k := range slices.Sorted(maps.Keys(b.Cell.Knobs)) {
-			if va, vb := a.Cell.Knobs[k], b.Cell.Knobs[k]; va != vb {
+		ka, kb := a.Record().Knobs, b.Record().Knobs
+		for _, k := range slices.Sorted(maps.Keys(kb)) {
+			if va, vb := ka[k], kb[k]; va != vb {
 				field, what = k, fmt.Sprintf("%s=%q and %s=%q", k, va, k, vb)
 				break
 			}
@@ -205,18 +237,6 @@ func expanded(row strategy.Strategy, mode strategy.Mode) bool {
 
 // combo is one choice of a value per knob, by name.
 type combo map[string]knobValue
-
-// texts are the combo's values' canonical texts (nil for no knobs).
-func (c combo) texts() map[string]string {
-	if len(c) == 0 {
-		return nil
-	}
-	m := map[string]string{}
-	for k, v := range c {
-		m[k] = v.text
-	}
-	return m
-}
 
 // knobCombos is the cross product of the knob lists (one empty combo if none).
 func knobCombos(knobs map[string][]knobValue) []combo {
@@ -251,47 +271,12 @@ func knobText(v any) string {
 	}
 }
 
-// Planned is one run in the experiment's order.
-type Planned struct {
-	Cell   int // index into the cells
-	Rep    int // repetition, from 0; warm-ups count from -Warmup
-	Warmup bool
-	Arm    string // in an A/B comparison, the arm (Options.Arms) that runs it
-}
-
-// cellOf is the cell p runs, named by its arm.
-func (p Planned) cellOf(cells []Cell) Cell {
-	c := cells[p.Cell]
-	c.Cell.Arm = p.Arm
-	return c
-}
-
-// Plan orders the runs: every cell's warm-up runs first (in cell order),
-// then all measured repetitions interleaved in an order shuffled by seed,
-// so that drift in the machine spreads over all cells instead of biasing one.
-func Plan(ncells, reps, warmup int, seed int64) []Planned {
-	var plan []Planned
-	for w := 0; w < warmup; w++ {
-		for c := 0; c < ncells; c++ {
-			plan = append(plan, Planned{Cell: c, Rep: w - warmup, Warmup: true})
-		}
-	}
-	var measured []Planned
-	for r := 0; r < reps; r++ {
-		for c := 0; c < ncells; c++ {
-			measured = append(measured, Planned{Cell: c, Rep: r})
-		}
-	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x66616e62))
-	rng.Shuffle(len(measured), func(i, j int) { measured[i], measured[j] = measured[j], measured[i] })
-	return append(plan, measured...)
-}
-
-// expand replaces {file}, {size} and {workers} in a reference command.
-func expand(args []string, file string, c Cell) []string {
+// Command is a reference cell's command with {file} (file), {size} and
+// {workers} (the cell's) replaced in every argument.
+func (c Cell) Command(file string) []string {
 	r := strings.NewReplacer("{file}", file, "{size}", strconv.FormatInt(c.Size, 10), "{workers}", strconv.Itoa(c.Workers))
-	out := make([]string, len(args))
-	for i, a := range args {
+	out := make([]string, len(c.Ref.Command))
+	for i, a := range c.Ref.Command {
 		out[i] = r.Replace(a)
 	}
 	return out

@@ -1,7 +1,9 @@
-package runner
+package spec
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -38,16 +40,15 @@ type Spec struct {
 	Repetitions int      `toml:"repetitions"`  // per cell; at least 6 gives benchstat a confidence interval
 	Warmup      int      `toml:"warmup"`       // unrecorded-in-statistics runs per cell before the measured ones
 	Seed        int64    `toml:"seed"`         // shuffles the run order; recorded
-	Cache       string   `toml:"cache"`        // warm or cold
+	Cache       Cache    `toml:"cache"`        // warm (the default) or cold
 	Timeout     Duration `toml:"timeout"`      // per run; the whole process group is killed past it
 	SampleEvery Duration `toml:"sample_every"` // RSS sampling interval (0 disables)
 	PSSEvery    Duration `toml:"pss_every"`    // PSS sampling interval (at least 100ms; 0 disables)
 	FixtureSeed uint64   `toml:"fixture_seed"`
 	Cgroup      *bool    `toml:"cgroup"` // measure each run's tree peak in a fresh cgroup (default true)
 	// MemoryLimit caps each run's memory (e.g. "2GiB"): a cgroup limit, or
-	// RLIMIT_AS when no cgroup can be made. Empty or "0": no limit.
-	MemoryLimit string `toml:"memory_limit"`
-	MemLimit    int64  `toml:"-"` // MemoryLimit in bytes
+	// RLIMIT_AS when no cgroup can be made. Unset or "0": no limit.
+	MemoryLimit ByteLimit `toml:"memory_limit"`
 	// RerunDisturbed is how many more times a run that other work
 	// disturbed (results.Disturbed) is launched again, its record the last
 	// attempt's (0..MaxRerunDisturbed; default 0).
@@ -55,15 +56,21 @@ type Spec struct {
 
 	Matrix     []Matrix    `toml:"matrix"`
 	References []Reference `toml:"reference"`
-	Claims     []ClaimSpec `toml:"claim"`
+	Claims     []Claim     `toml:"claim"`
 
 	// Path is the spec file the Spec was read from.
 	Path string `toml:"-"`
 	src  []byte
-	md   toml.MetaData // the decoder's: which keys the file sets, at which level
 	// ncells is the number of cells, counted when the spec is loaded.
 	ncells int64
-	block  block // the [[matrix]], [[reference]] or [[claim]] being validated
+}
+
+// loader is a Spec being decoded and validated: what Load needs and the
+// Spec it returns does not keep.
+type loader struct {
+	*Spec
+	md    toml.MetaData // the decoder's: which keys the file sets, at which level
+	block block         // the [[matrix]], [[reference]] or [[claim]] being read; errors point into it
 }
 
 // block names one array-of-tables entry of a spec: errors found while
@@ -76,20 +83,18 @@ type block struct {
 // Matrix is one block of cells: the cross product of its lists. A spec's
 // cells are the union of its matrices.
 type Matrix struct {
-	Modes      []string `toml:"modes"`
-	Strategies []string `toml:"strategies"`
-	Workloads  []string `toml:"workloads"`
-	Sizes      []string `toml:"sizes"`
-	Workers    []int    `toml:"workers"`
+	Modes      []strategy.Mode `toml:"modes"` // default: goroutine
+	Strategies []string        `toml:"strategies"`
+	Workloads  []string        `toml:"workloads"`
+	Sizes      []Size          `toml:"sizes"`
+	Workers    []int           `toml:"workers"`
 	// Files names the user's own input files (paths relative to the folder
 	// fanbench runs in), beside or instead of Sizes: each is a cell
 	// dimension, input=NAME (its base name) in benchmark names.
 	Files []string         `toml:"files"`
 	Knobs map[string][]any `toml:"knobs"`
 
-	inputs []Input         // Files, checked and resolved when the spec is loaded
-	sizes  []int64         // Sizes, parsed when the spec is loaded
-	modes  []strategy.Mode // Modes, parsed when the spec is loaded
+	inputs []Input // Files, checked and resolved when the spec is loaded
 	// workloads are Workloads, looked up when the spec is loaded.
 	workloads []workload.Workload
 	// knobs are Knobs' values, parsed when the spec is loaded, by name.
@@ -97,7 +102,7 @@ type Matrix struct {
 }
 
 // knobValue is one value a spec gives a knob: its canonical text (cell
-// names show it) and what it sets in a cell, parsed once by LoadSpec.
+// names show it) and what it sets in a cell, parsed once by Load.
 type knobValue struct {
 	text  string
 	apply func(*Cell)
@@ -118,21 +123,20 @@ type Reference struct {
 	Name     string   `toml:"name"`
 	Command  []string `toml:"command"`
 	Workload string   `toml:"workload"` // which workload's table it joins (default count)
-	Sizes    []string `toml:"sizes"`    // default: every size of the matrices
+	Sizes    []Size   `toml:"sizes"`    // default: every size of the matrices
 	Workers  []int    `toml:"workers"`  // default [1]; only meaningful with {workers}
 	// Verify, if "lines", checks that the first number the command prints
 	// equals the fixture's line count.
 	Verify string `toml:"verify"`
 
-	sizes    []int64           // Sizes, parsed when the spec is loaded
 	workload workload.Workload // Workload, looked up when the spec is loaded
 }
 
-// ClaimSpec is an expectation about the experiment's own results: for every
+// Claim is an expectation about the experiment's own results: for every
 // cell matching Where, the Stat (median by default) of Metric compared by Op
 // with a bound: Value, or Ratio × the cell's size (Of = "size"), or Ratio ×
 // the same statistic of the cell obtained by overriding Where's fields with Vs.
-type ClaimSpec struct {
+type Claim struct {
 	Text     string         `toml:"text"`
 	Metric   string         `toml:"metric"`
 	Where    map[string]any `toml:"where"`
@@ -166,15 +170,17 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// SpecError is a problem in a spec file, located at a line.
-type SpecError struct {
+// Error is a problem in a spec file, located at a line.
+type Error struct {
 	Path  string
 	Line  int
 	Field string
 	Msg   string
 }
 
-func (e *SpecError) Error() string {
+// Error is the problem in one line: file:line: field: msg (the line and
+// field when known), line breaks in the spec's text escaped.
+func (e *Error) Error() string {
 	loc := e.Path
 	if e.Line > 0 {
 		loc += ":" + strconv.Itoa(e.Line)
@@ -189,8 +195,62 @@ func (e *SpecError) Error() string {
 	return lineBreaks.Replace(fmt.Sprintf("%s: %s", loc, e.Msg))
 }
 
-// lineBreaks keeps a SpecError on one line whatever the spec holds.
+// lineBreaks keeps a Error on one line whatever the spec holds.
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
+
+// Size is a cell's size in bytes, at least 1B: a fixture of no bytes
+// measures nothing, and no chart's log axis can place it. A spec writes
+// it as units.ParseSize text ("64MiB").
+type Size int64
+
+// UnmarshalText reads a size of at least 1B.
+func (z *Size) UnmarshalText(b []byte) error {
+	n, err := parseCellSize(string(b))
+	if err != nil {
+		return err
+	}
+	*z = Size(n)
+	return nil
+}
+
+// ByteLimit is a memory limit in bytes: 0 (none) or at least 16MiB. A
+// spec writes it as units.ParseSize text ("2GiB").
+type ByteLimit int64
+
+// UnmarshalText reads a limit of 0 or at least 16MiB.
+func (l *ByteLimit) UnmarshalText(b []byte) error {
+	n, err := units.ParseSize(string(b))
+	if err != nil {
+		return err
+	}
+	if n > 0 && n < 16<<20 {
+		return fmt.Errorf("%s is below the minimum of 16MiB", b)
+	}
+	*l = ByteLimit(n)
+	return nil
+}
+
+// Cache is a page-cache state a run starts in.
+type Cache string
+
+// The page-cache states.
+const (
+	Warm Cache = "warm" // pre-read and resident (mincore-checked)
+	Cold Cache = "cold" // dropped (fadvise DONTNEED) before the run
+)
+
+// String is the state's name.
+func (c Cache) String() string { return string(c) }
+
+// UnmarshalText reads warm or cold, refusing any other text.
+func (c *Cache) UnmarshalText(b []byte) error {
+	switch v := Cache(b); v {
+	case Warm, Cold:
+		*c = v
+		return nil
+	}
+	return fmt.Errorf("%q, want warm or cold", b)
+}
 
 // specKnob is one knob a spec may vary beyond the strategy knobs (the
 // registry, strategy.Registry): one row each, with the parser of its text
@@ -199,6 +259,8 @@ var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 type specKnob struct {
 	name  string
 	parse func(val string) (canon string, apply func(*Cell), err error)
+	// format is the knob's canonical text in a cell it was applied to.
+	format func(Cell) string
 }
 
 // specKnobs are the environment knobs (GOGC, GOMEMLIMIT, GOMAXPROCS: the
@@ -243,17 +305,18 @@ var specKnobs = []specKnob{
 			err = fmt.Errorf("negative")
 		}
 		return d.String(), func(c *Cell) { c.SampleEvery = &d }, err
-	}},
+	}, func(c Cell) string { return c.SampleEvery.String() }},
 	{"spike", func(v string) (string, func(*Cell), error) {
 		n, err := units.ParseSize(v)
 		return units.FormatSize(n), func(c *Cell) { c.Spike = n }, err
-	}},
+	}, func(c Cell) string { return units.FormatSize(c.Spike) }},
 	{"cache", func(v string) (string, func(*Cell), error) {
-		if v != "warm" && v != "cold" {
+		var state Cache
+		if err := state.UnmarshalText([]byte(v)); err != nil {
 			return "", nil, fmt.Errorf("want warm or cold")
 		}
-		return v, func(*Cell) {}, nil
-	}},
+		return v, func(c *Cell) { c.Cache = state }, nil
+	}, func(c Cell) string { return c.Cache.String() }},
 }
 
 // MaxGOMAXPROCS bounds the GOMAXPROCS knob. Go sets up every P before
@@ -272,6 +335,13 @@ func envKnob(name string, canon func(string) (string, error)) specKnob {
 	return specKnob{name, func(v string) (string, func(*Cell), error) {
 		text, err := canon(v)
 		return text, func(c *Cell) { c.Env = append(c.Env, name+"="+text) }, err
+	}, func(c Cell) string {
+		for _, kv := range c.Env {
+			if v, ok := strings.CutPrefix(kv, name+"="); ok {
+				return v
+			}
+		}
+		return ""
 	}}
 }
 
@@ -287,45 +357,63 @@ func knobNames() []string {
 // isKnob reports whether a spec may vary k.
 func isKnob(k string) bool { return slices.Contains(knobNames(), k) }
 
-// LoadSpec reads and validates a spec file, applying defaults.
-func LoadSpec(path string) (*Spec, error) {
+// Load reads and validates a spec file, applying defaults.
+func Load(path string) (*Spec, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &SpecError{Path: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
 	}
-	return ParseSpec(path, src)
+	return Parse(path, src)
 }
 
-// ParseSpec parses and validates spec text; path names it in errors.
-func ParseSpec(path string, src []byte) (*Spec, error) {
-	s := &Spec{Path: path, src: src}
-	md, err := toml.Decode(string(src), s)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			line := pe.Position.Line
-			if st := pe.Position.Start; st > 0 && st <= len(src) {
-				// The parser counts an offending '\n' as the next line.
-				line = 1 + bytes.Count(src[:st], []byte{'\n'})
-			}
-			field := pe.LastKey
-			if field == "" {
-				field = s.keyAt(line)
-			}
-			if !specKey(field) {
-				// Not a key a spec has: the file may be no spec at all
-				// (a link to a system file), so its text is not echoed.
-				return nil, &SpecError{Path: path, Line: line, Field: "toml", Msg: "not a fanbench spec: " + oneLine(pe.Message)}
-			}
-			return nil, &SpecError{Path: path, Line: line, Field: field, Msg: oneLine(pe.Message)}
-		}
-		// Type mismatches come as "toml: line N (last key "K"): msg".
-		if m := decodeErrRE.FindStringSubmatch(oneLine(err.Error())); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, &SpecError{Path: path, Line: line, Field: m[2], Msg: m[3]}
-		}
-		return nil, &SpecError{Path: path, Msg: oneLine(err.Error())}
+// Parse parses and validates spec text; path names it in errors.
+//
+// The decoder reads every value into its type (a size, a mode, a
+// duration, a cache state...), so that it reports a bad value with its
+// key. Each [[matrix]], [[reference]] and [[claim]] block is decoded on
+// its own, so that an error in one names its own line: the decoder
+// keeps one position per dotted key, the last block's.
+func Parse(path string, src []byte) (*Spec, error) {
+	s := &loader{Spec: &Spec{Path: path, src: src}}
+	var doc struct {
+		Spec
+		Matrix     []toml.Primitive `toml:"matrix"`
+		References []toml.Primitive `toml:"reference"`
+		Claims     []toml.Primitive `toml:"claim"`
 	}
+	md, err := toml.Decode(string(src), &doc)
+	if err != nil {
+		return nil, s.decodeError(err, "")
+	}
+	doc.Spec.Path, doc.Spec.src = path, src
+	*s.Spec = doc.Spec
+	s.Matrix = make([]Matrix, len(doc.Matrix))
+	s.References = make([]Reference, len(doc.References))
+	s.Claims = make([]Claim, len(doc.Claims))
+	for _, b := range []struct {
+		kind   string
+		blocks []toml.Primitive
+		into   func(i int) any
+	}{
+		{"matrix", doc.Matrix, func(i int) any { return &s.Matrix[i] }},
+		{"reference", doc.References, func(i int) any { return &s.References[i] }},
+		{"claim", doc.Claims, func(i int) any { return &s.Claims[i] }},
+	} {
+		for i, p := range b.blocks {
+			s.block = block{b.kind, i}
+			if err := md.PrimitiveDecode(p, b.into(i)); err != nil {
+				var ref struct {
+					Name string `toml:"name"`
+				}
+				if b.kind == "reference" && md.PrimitiveDecode(p, &ref) == nil {
+					// A reference's errors name it, as validation's do.
+					return nil, s.decodeError(err, fmt.Sprintf("reference %q: ", ref.Name))
+				}
+				return nil, s.decodeError(err, "")
+			}
+		}
+	}
+	s.block = block{}
 	s.md = md
 	for _, k := range md.Undecoded() {
 		// Knob tables are decoded into maps: their keys are checked below.
@@ -334,7 +422,46 @@ func ParseSpec(path string, src []byte) (*Spec, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return s.Spec, nil
+}
+
+// decodeError is the Error of a decoding error: a syntax error or a
+// value its type refuses (a toml.ParseError), or a value of the wrong
+// TOML type. Inside a block (s.block) the line is the key's in that
+// block, and a refused value is named by its key alone (sizes, not
+// matrix.sizes), as validation names it, its message after what.
+func (s *loader) decodeError(err error, what string) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		if s.block.kind != "" {
+			field := pe.LastKey[strings.LastIndex(pe.LastKey, ".")+1:]
+			return &Error{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: what + oneLine(pe.Message)}
+		}
+		line := pe.Position.Line
+		if st := pe.Position.Start; st > 0 && st <= len(s.src) {
+			// The parser counts an offending '\n' as the next line.
+			line = 1 + bytes.Count(s.src[:st], []byte{'\n'})
+		}
+		field := pe.LastKey
+		if field == "" {
+			field = s.keyAt(line)
+		}
+		if !specKey(field) {
+			// Not a key a spec has: the file may be no spec at all
+			// (a link to a system file), so its text is not echoed.
+			return &Error{Path: s.Path, Line: line, Field: "toml", Msg: "not a fanbench spec: " + oneLine(pe.Message)}
+		}
+		return &Error{Path: s.Path, Line: line, Field: field, Msg: oneLine(pe.Message)}
+	}
+	// Type mismatches come as "toml: line N (last key "K"): msg".
+	if m := decodeErrRE.FindStringSubmatch(oneLine(err.Error())); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		if s.block.kind != "" {
+			line = s.lineOf(m[2])
+		}
+		return &Error{Path: s.Path, Line: line, Field: m[2], Msg: m[3]}
+	}
+	return &Error{Path: s.Path, Msg: oneLine(err.Error())}
 }
 
 // specKey reports whether every part of a dotted key is one a spec can
@@ -359,7 +486,7 @@ func specKey(key string) bool {
 // toml tags, the knob registry and the spec-level knobs.
 var specKeys = sync.OnceValue(func() map[string]bool {
 	keys := map[string]bool{"knobs": true, "where": true, "vs": true}
-	for _, v := range []any{Spec{}, Matrix{}, Reference{}, ClaimSpec{}} {
+	for _, v := range []any{Spec{}, Matrix{}, Reference{}, Claim{}} {
 		t := reflect.TypeOf(v)
 		for i := range t.NumField() {
 			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); tag != "" && tag != "-" {
@@ -386,7 +513,7 @@ var (
 
 // keyAt is the key assigned or the table opened on a line (from 1), for
 // syntax errors that the TOML parser reports without a key.
-func (s *Spec) keyAt(line int) string {
+func (s *loader) keyAt(line int) string {
 	lines := strings.Split(string(s.src), "\n")
 	if line < 1 || line > len(lines) {
 		return ""
@@ -401,7 +528,7 @@ func (s *Spec) keyAt(line int) string {
 // block, or of the top level outside blocks, can be: from a [[kind]]
 // header (the index-th) to the next table header other than a [kind.x]
 // subtable; the top level ends at the first table header.
-func (s *Spec) span(lines []string) (from, to int, ok bool) {
+func (s *loader) span(lines []string) (from, to int, ok bool) {
 	if s.block.kind == "" {
 		for i, l := range lines {
 			if headerRE.MatchString(l) {
@@ -432,7 +559,7 @@ func (s *Spec) span(lines []string) (from, to int, ok bool) {
 // or opened as a table, for error messages. Inside a block (see Spec.block)
 // it looks in that block only, and falls back to the block's header line;
 // an undotted key outside blocks is looked for at the top level only.
-func (s *Spec) lineOf(key string) int {
+func (s *loader) lineOf(key string) int {
 	parts := strings.Split(key, ".")
 	last := parts[len(parts)-1]
 	assign := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(last) + `"?\s*=`)
@@ -458,12 +585,12 @@ func (s *Spec) lineOf(key string) int {
 	return 0
 }
 
-func (s *Spec) errAt(field, format string, args ...any) error {
-	return &SpecError{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+func (s *loader) errAt(field, format string, args ...any) error {
+	return &Error{Path: s.Path, Line: s.lineOf(field), Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // validate checks every field and applies defaults.
-func (s *Spec) validate() error {
+func (s *loader) validate() error {
 	if err := s.validateSettings(); err != nil {
 		return err
 	}
@@ -546,21 +673,21 @@ func (s *Spec) cellBound() int64 {
 			combos = mulCapped(combos, int64(len(vals)))
 		}
 		pairs := int64(0) // (mode, strategy) pairs that make cells
-		for _, mode := range m.modes {
+		for _, mode := range m.Modes {
 			for _, name := range m.Strategies {
 				if row, err := strategy.Lookup(name); err == nil && expanded(row, mode) {
 					pairs++
 				}
 			}
 		}
-		per := mulCapped(int64(len(m.workloads)), int64(len(m.sizes)+len(m.inputs)))
+		per := mulCapped(int64(len(m.workloads)), int64(len(m.Sizes)+len(m.inputs)))
 		n = addCapped(n, mulCapped(mulCapped(combos, pairs), mulCapped(per, int64(len(m.Workers)))))
-		sizes += int64(len(m.sizes))
+		sizes += int64(len(m.Sizes))
 	}
 	for _, r := range s.References {
 		rs := sizes
-		if len(r.sizes) > 0 {
-			rs = int64(len(r.sizes))
+		if len(r.Sizes) > 0 {
+			rs = int64(len(r.Sizes))
 		}
 		n = addCapped(n, mulCapped(rs, int64(len(r.Workers))))
 	}
@@ -587,8 +714,8 @@ func runsText(cells int64, reps, warmup int) string {
 // making them, at the first [[matrix]]), then the cells themselves, which
 // are also checked for clashes (their runs refused at repetitions if the
 // spec sets it, else at the first [[matrix]]). It records the cell count
-// for SetRepetitions.
-func (s *Spec) checkSize() error {
+// for WithRepetitions.
+func (s *loader) checkSize() error {
 	s.block = block{"matrix", 0}
 	if bound := s.cellBound(); bound > MaxCells {
 		return s.errAt("matrix", "the matrices and references make up to %d cells (before repeated ones merge), over the maximum of %d", bound, MaxCells)
@@ -608,23 +735,25 @@ func (s *Spec) checkSize() error {
 	return nil
 }
 
-// SetRepetitions overrides the spec's repetitions per cell (`run
-// --reps`), refusing a count out of [1, MaxRepetitions] or one that makes
-// the plan more than MaxRuns runs, before any plan is built.
-func (s *Spec) SetRepetitions(n int) error {
+// WithRepetitions is a copy of the spec with n repetitions per cell
+// (`run --reps`), refusing a count out of [1, MaxRepetitions] or one that
+// makes the plan more than MaxRuns runs, before any plan is built. The
+// spec itself is left as loaded.
+func (s *Spec) WithRepetitions(n int) (*Spec, error) {
 	if err := checkRepetitions(n); err != nil {
-		return err
+		return nil, err
 	}
 	if mulCapped(s.ncells, int64(n)+int64(s.Warmup)) > MaxRuns {
-		return errors.New(runsText(s.ncells, n, s.Warmup))
+		return nil, errors.New(runsText(s.ncells, n, s.Warmup))
 	}
-	s.Repetitions = n
-	return nil
+	c := *s
+	c.Repetitions = n
+	return &c, nil
 }
 
 // validateSettings checks the top-level settings and fills in their
 // defaults.
-func (s *Spec) validateSettings() error {
+func (s *loader) validateSettings() error {
 	if s.Name == "" {
 		return s.errAt("name", "missing (give the experiment a name)")
 	}
@@ -653,11 +782,8 @@ func (s *Spec) validateSettings() error {
 	if s.RerunDisturbed < 0 || s.RerunDisturbed > MaxRerunDisturbed {
 		return s.errAt("rerun_disturbed", "%d, want 0 to %d", s.RerunDisturbed, MaxRerunDisturbed)
 	}
-	if s.Cache == "" {
-		s.Cache = "warm"
-	}
-	if s.Cache != "warm" && s.Cache != "cold" {
-		return s.errAt("cache", "%q, want warm or cold", s.Cache)
+	if s.Cache == "" { // the decoder refuses any text but warm or cold
+		s.Cache = Warm
 	}
 	if s.Timeout.Duration == 0 {
 		s.Timeout.Duration = 5 * time.Minute
@@ -671,16 +797,6 @@ func (s *Spec) validateSettings() error {
 	if s.PSSEvery.Duration > 0 && s.PSSEvery.Duration < 100*time.Millisecond {
 		return s.errAt("pss_every", "%v: smaps_rollup costs milliseconds at GiB RSS, want at least 100ms", s.PSSEvery.Duration)
 	}
-	if s.MemoryLimit != "" {
-		n, err := units.ParseSize(s.MemoryLimit)
-		if err != nil {
-			return s.errAt("memory_limit", "%v", err)
-		}
-		if n > 0 && n < 16<<20 {
-			return s.errAt("memory_limit", "%s is below the minimum of 16MiB", s.MemoryLimit)
-		}
-		s.MemLimit = n
-	}
 	if s.FixtureSeed == 0 {
 		s.FixtureSeed = 1
 	}
@@ -693,7 +809,7 @@ func (s *Spec) validateSettings() error {
 
 // validateReference checks the i-th [[reference]] block and fills in its
 // defaults.
-func (s *Spec) validateReference(i int, r *Reference) error {
+func (s *loader) validateReference(i int, r *Reference) error {
 	if r.Name == "" {
 		return s.errAt("reference", "reference %d: name missing", i+1)
 	}
@@ -713,14 +829,26 @@ func (s *Spec) validateReference(i int, r *Reference) error {
 		return s.errAt("workload", "reference %q: %v", r.Name, err)
 	}
 	r.workload = w
-	if r.sizes, err = parseEach(r.Sizes, parseCellSize); err != nil {
-		return s.errAt("sizes", "reference %q: %v", r.Name, err)
-	}
 	if len(r.Workers) == 0 {
 		r.Workers = []int{1}
 	}
+	if err := s.checkWorkers(r.Workers, fmt.Sprintf("reference %q: ", r.Name)); err != nil {
+		return err
+	}
 	if r.Verify != "" && r.Verify != "lines" {
 		return s.errAt("verify", "reference %q: %q, want lines or nothing", r.Name, r.Verify)
+	}
+	return nil
+}
+
+// checkWorkers refuses a worker count of a block out of the range exec
+// checks too (strategy.CheckWorkers: 1 to strategy.MaxWorkers), its
+// message prefixed by what names the block.
+func (s *loader) checkWorkers(workers []int, what string) error {
+	for _, w := range workers {
+		if err := strategy.CheckWorkers(w); err != nil {
+			return s.errAt("workers", "%s%s", what, strings.TrimPrefix(err.Error(), "workers: "))
+		}
 	}
 	return nil
 }
@@ -749,17 +877,9 @@ func parseEach[T any](texts []string, parse func(string) (T, error)) ([]T, error
 	return out, nil
 }
 
-func (s *Spec) validateMatrix(m *Matrix) error {
+func (s *loader) validateMatrix(m *Matrix) error {
 	if len(m.Modes) == 0 {
-		m.Modes = []string{strategy.Goroutine.String()}
-	}
-	m.modes = nil
-	for _, text := range m.Modes {
-		var mode strategy.Mode
-		if mode.UnmarshalText([]byte(text)) != nil {
-			return s.errAt("modes", "%q, want goroutine or process", text)
-		}
-		m.modes = append(m.modes, mode)
+		m.Modes = []strategy.Mode{strategy.Goroutine}
 	}
 	if len(m.Strategies) == 0 {
 		return s.errAt("strategies", "missing in a [[matrix]] block")
@@ -782,19 +902,11 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 	if err := s.resolveFiles(m); err != nil {
 		return err
 	}
-	if m.sizes, err = parseEach(m.Sizes, parseCellSize); err != nil {
-		return s.errAt("sizes", "%v", err)
-	}
 	if len(m.Workers) == 0 {
 		return s.errAt("workers", "missing in a [[matrix]] block")
 	}
-	for _, w := range m.Workers {
-		if w < 1 {
-			return s.errAt("workers", "%d, want at least 1", w)
-		}
-		if w > strategy.MaxWorkers {
-			return s.errAt("workers", "%d, want at most %d", w, strategy.MaxWorkers)
-		}
+	if err := s.checkWorkers(m.Workers, ""); err != nil {
+		return err
 	}
 	m.knobs = map[string][]knobValue{}
 	for k, vals := range m.Knobs {
@@ -805,7 +917,7 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 			return s.errAt(k, "empty list of values")
 		}
 		if n, ok := strategy.LookupKnob(k); ok {
-			for _, mode := range m.modes {
+			for _, mode := range m.Modes {
 				if err := n.CheckMode(mode); err != nil {
 					return s.errAt(k, "%v", err)
 				}
@@ -834,10 +946,10 @@ func (s *Spec) validateMatrix(m *Matrix) error {
 // the cross product of the knobs is never walked.
 // A matrix that makes no cell at all (only yardsticks, in process mode)
 // is refused too, naming it: a spec that plans no run is a mistake.
-func (s *Spec) checkSupported(m *Matrix) error {
+func (s *loader) checkSupported(m *Matrix) error {
 	base := Cell{Knobs: strategy.DefaultKnobs()}
 	made := false
-	for _, mode := range m.modes {
+	for _, mode := range m.Modes {
 		for _, name := range m.Strategies {
 			row, _ := strategy.Lookup(name) // every name is a row: checked above
 			if !expanded(row, mode) {
@@ -879,7 +991,7 @@ var claimFields = []string{"mode", "strategy", "workload", "size", "workers", "i
 // resolveFiles checks a matrix's files: each must be a readable regular,
 // non-empty file, and two different files may not share a base name (it
 // names their cells).
-func (s *Spec) resolveFiles(m *Matrix) error {
+func (s *loader) resolveFiles(m *Matrix) error {
 	m.inputs = nil
 	for _, f := range m.Files {
 		if strings.TrimSpace(f) == "" {
@@ -911,7 +1023,7 @@ func (s *Spec) resolveFiles(m *Matrix) error {
 	return nil
 }
 
-func (s *Spec) validateClaim(c *ClaimSpec) error {
+func (s *loader) validateClaim(c *Claim) error {
 	if c.Text == "" {
 		return s.errAt("claim", "a [[claim]] has no text")
 	}
@@ -969,10 +1081,10 @@ func (s *Spec) validateClaim(c *ClaimSpec) error {
 }
 
 // plannedGroups is the spec's cells as claims see them, without runs.
-func (s *Spec) plannedGroups() []*cellRuns {
+func (s *loader) plannedGroups() []*cellRuns {
 	var groups []*cellRuns
 	for _, c := range s.Cells() {
-		groups = append(groups, &cellRuns{cell: c.Cell})
+		groups = append(groups, &cellRuns{cell: c.Record()})
 	}
 	return groups
 }
@@ -981,7 +1093,7 @@ func (s *Spec) plannedGroups() []*cellRuns {
 // some planned cell and that each selected cell has the one cell its vs
 // compares with: a claim about cells the matrix never makes could only
 // fail after the whole experiment.
-func (s *Spec) claimSelects(c *ClaimSpec, planned []*cellRuns) error {
+func (s *loader) claimSelects(c *Claim, planned []*cellRuns) error {
 	n := 0
 	for _, g := range planned {
 		if !matches(g.cell, c.Where) {
@@ -1024,6 +1136,16 @@ func parseKnob(name, val string) (string, func(*Cell), error) {
 	return text, apply, nil
 }
 
+// formatKnob is the canonical text of knob name (a registry row's
+// Format, or a spec knob's) in cell c.
+func formatKnob(name string, c Cell) string {
+	if n, ok := strategy.LookupKnob(name); ok {
+		return n.Format(c.Knobs)
+	}
+	i := slices.IndexFunc(specKnobs, func(k specKnob) bool { return k.name == name })
+	return specKnobs[i].format(c)
+}
+
 // canonKnob is a knob value's canonical text, or val itself when key is
 // no knob or val does not parse (a claim's "*", a cell of older results).
 func canonKnob(key, val string) string {
@@ -1035,3 +1157,40 @@ func canonKnob(key, val string) string {
 	}
 	return val
 }
+
+// Source is the spec's text as it was read: what a results folder keeps
+// as its copy of the spec.
+func (s *Spec) Source() []byte { return s.src }
+
+// SHA256 is the SHA-256 (hex) of the spec's text.
+func (s *Spec) SHA256() string { return SourceSHA256(s.src) }
+
+// SourceSHA256 is the SHA-256 (hex) of a spec's text.
+func SourceSHA256(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
+}
+
+// Inputs are the user's files the matrix names, as found when the spec
+// was loaded.
+func (m Matrix) Inputs() []Input { return m.inputs }
+
+// CheckPlanSize refuses repetitions or warm-ups out of range, or ncells
+// cells × (repetitions + warm-ups) over MaxRuns: the plan's bounds,
+// checked before any plan holds every run.
+func (s *Spec) CheckPlanSize(ncells int) error {
+	if err := checkRepetitions(s.Repetitions); err != nil {
+		return fmt.Errorf("repetitions: %w", err)
+	}
+	if s.Warmup < 0 || s.Warmup > MaxRepetitions {
+		return fmt.Errorf("warmup: %d, want 0 to %d per cell", s.Warmup, MaxRepetitions)
+	}
+	if n := int64(ncells); mulCapped(n, int64(s.Repetitions)+int64(s.Warmup)) > MaxRuns {
+		return errors.New(runsText(n, s.Repetitions, s.Warmup))
+	}
+	return nil
+}
+
+// CanonKnob is a knob value's canonical text, or val itself when key is
+// no knob or val does not parse (a cell of older results).
+func CanonKnob(key, val string) string { return canonKnob(key, val) }

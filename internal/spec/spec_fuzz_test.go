@@ -1,4 +1,4 @@
-package runner
+package spec
 
 import (
 	"errors"
@@ -8,12 +8,12 @@ import (
 	"testing"
 )
 
-// FuzzParseSpec: whatever the spec text, ParseSpec does not panic, and it
+// FuzzParse: whatever the spec text, Parse does not panic, and it
 // either accepts the spec (whose cells then expand) or returns a
-// *SpecError whose message is one line naming the file. The seed corpus is
+// *Error whose message is one line naming the file. The seed corpus is
 // the committed experiments, the bad specs of the CLI tests and the
 // table of spec errors.
-func FuzzParseSpec(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	var seeds []string
 	for _, pattern := range []string{"../../experiments/*.toml", "../../internal/app/testdata/run/*.toml"} {
 		paths, _ := filepath.Glob(pattern)
@@ -29,16 +29,16 @@ func FuzzParseSpec(f *testing.F) {
 	for _, tt := range specErrorTests {
 		seeds = append(seeds, tt.src)
 	}
-	seeds = append(seeds, e2eSpec, "name = \"m\"\nmemory_limit = \"2GiB\"\n"+matrix)
+	seeds = append(seeds, "name = \"m\"\nmemory_limit = \"2GiB\"\n"+matrix)
 	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		s, err := ParseSpec("fuzz.toml", []byte(src))
+		s, err := Parse("fuzz.toml", []byte(src))
 		if err != nil {
-			var se *SpecError
+			var se *Error
 			if !errors.As(err, &se) {
-				t.Fatalf("error %T is not a *SpecError: %v", err, err)
+				t.Fatalf("error %T is not a *Error: %v", err, err)
 			}
 			msg := err.Error()
 			if strings.ContainsAny(msg, "\n\r") {
@@ -52,7 +52,7 @@ func FuzzParseSpec(f *testing.F) {
 			}
 			return
 		}
-		if s.Repetitions < 1 || s.Warmup < 0 || (s.Cache != "warm" && s.Cache != "cold") || s.MemLimit < 0 {
+		if s.Repetitions < 1 || s.Warmup < 0 || (s.Cache != "warm" && s.Cache != "cold") || s.MemoryLimit < 0 {
 			t.Fatalf("accepted an invalid spec: %+v", s)
 		}
 		// Cells of an accepted spec expand, when their number is sane.
