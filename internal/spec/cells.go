@@ -112,6 +112,8 @@ func (s *loader) cells() ([]Cell, error) {
 	add := func(c Cell) { all, from = append(all, c), append(from, at) }
 	sizesSeen := map[int64]bool{}
 	var allSizes []int64
+	inputsSeen := map[string]bool{}
+	var allInputs []*Input
 	for i, m := range s.Matrix {
 		at = block{"matrix", i}
 		varied := slices.Sorted(maps.Keys(m.knobs))
@@ -142,6 +144,10 @@ func (s *loader) cells() ([]Cell, error) {
 						}
 						for k := range m.inputs {
 							c.Input, c.Size = &m.inputs[k], m.inputs[k].Size
+							if !inputsSeen[c.Input.Name] {
+								inputsSeen[c.Input.Name] = true
+								allInputs = append(allInputs, c.Input)
+							}
 							for _, n := range m.Workers {
 								c.Workers = n
 								add(c)
@@ -155,9 +161,11 @@ func (s *loader) cells() ([]Cell, error) {
 	for i := range s.References {
 		r := &s.References[i]
 		at = block{"reference", i}
-		sizes := allSizes
+		// A reference runs on every size and every user file of the
+		// matrices, or on its own sizes alone.
+		sizes, inputs := allSizes, allInputs
 		if len(r.Sizes) > 0 {
-			sizes = nil
+			sizes, inputs = nil, nil
 			for _, z := range r.Sizes {
 				sizes = append(sizes, int64(z))
 			}
@@ -165,6 +173,12 @@ func (s *loader) cells() ([]Cell, error) {
 		for _, size := range sizes {
 			for _, n := range r.Workers {
 				add(Cell{Strategy: "ref:" + r.Name, Workload: r.workload, Size: size, Workers: n,
+					Knobs: strategy.DefaultKnobs(), Cache: s.Cache, Ref: r})
+			}
+		}
+		for _, in := range inputs {
+			for _, n := range r.Workers {
+				add(Cell{Strategy: "ref:" + r.Name, Workload: r.workload, Size: in.Size, Input: in, Workers: n,
 					Knobs: strategy.DefaultKnobs(), Cache: s.Cache, Ref: r})
 			}
 		}

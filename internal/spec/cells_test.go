@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -273,5 +274,58 @@ func TestCellsKnobValuesClash(t *testing.T) {
 	want := `cells.toml:2: GOGC: GOGC="a/b" and GOGC="a b" would both be cell Fanout/mode=goroutine/strategy=readall/workload=count/size=1MiB/workers=1/GOGC=a_b (a cell name replaces white space and '/' with '_'): rename one`
 	if err == nil || oneLineErr(t, err) != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestReferenceOnFiles: a reference without sizes of its own runs on every
+// size and every user file of the matrices, each file once however many
+// matrices name it; one with sizes runs on those alone. (It used to get no
+// cell at all from a spec of files only, so a peer program added to such a
+// spec silently never ran.)
+func TestReferenceOnFiles(t *testing.T) {
+	dir := t.TempDir()
+	a, b := dir+"/a.txt", dir+"/b.txt"
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("x;1.0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := mustSpec(t, `name = "x"
+[[matrix]]
+strategies = ["mmap"]
+workloads = ["parse"]
+files = ["`+a+`", "`+b+`"]
+workers = [2]
+[[matrix]]
+strategies = ["ranges"]
+workloads = ["parse"]
+sizes = ["1MiB"]
+files = ["`+a+`"]
+workers = [2]
+[[reference]]
+name = "peer"
+command = ["peer", "{file}"]
+workload = "parse"
+workers = [2]
+[[reference]]
+name = "sized"
+command = ["sized", "{file}"]
+workload = "parse"
+sizes = ["4MiB"]
+`)
+	var got []string
+	for _, c := range s.Cells() {
+		if c.Ref != nil {
+			got = append(got, c.Name()+" "+strings.Join(c.Command(c.File()), " "))
+		}
+	}
+	want := []string{
+		"Fanout/mode=external/strategy=ref:peer/workload=parse/size=1MiB/workers=2 peer ",
+		"Fanout/mode=external/strategy=ref:peer/workload=parse/size=6B/workers=2/input=a.txt peer " + a,
+		"Fanout/mode=external/strategy=ref:peer/workload=parse/size=6B/workers=2/input=b.txt peer " + b,
+		"Fanout/mode=external/strategy=ref:sized/workload=parse/size=4MiB/workers=1 sized ",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("reference cells:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

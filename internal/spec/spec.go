@@ -123,7 +123,7 @@ type Reference struct {
 	Name     string   `toml:"name"`
 	Command  []string `toml:"command"`
 	Workload string   `toml:"workload"` // which workload's table it joins (default count)
-	Sizes    []Size   `toml:"sizes"`    // default: every size of the matrices
+	Sizes    []Size   `toml:"sizes"`    // default: every size and user file of the matrices
 	Workers  []int    `toml:"workers"`  // default [1]; only meaningful with {workers}
 	// Verify, if "lines", checks that the first number the command prints
 	// equals the fixture's line count.
