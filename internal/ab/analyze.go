@@ -118,7 +118,7 @@ func Analyze(runs []results.Run, gates, report []compare.Gate, alpha float64) (*
 			if len(ratios) == 0 {
 				continue
 			}
-			res, err := paired.Analyze(ratios, g.Tolerance, compare.LowerIsWorse(g.Unit), Confidence)
+			res, err := paired.Analyze(ratios, g.Tolerance, results.IsHigherBetter(g.Unit), Confidence)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", shortName(cell), g.Unit, err)
 			}

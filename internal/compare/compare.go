@@ -250,7 +250,7 @@ func RelChange(old, new float64) float64 {
 // worse reports whether a relative change delta of unit is a worsening
 // beyond tol.
 func worse(unit string, delta, tol float64) bool {
-	if LowerIsWorse(unit) {
+	if results.IsHigherBetter(unit) {
 		return delta < -tol
 	}
 	return delta > tol

@@ -411,7 +411,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Pass:         !r.Failed(), ReportOnly: r.ReportOnly, Verdict: strings.TrimPrefix(r.Verdict(), "verdict: ")}
 	for _, g := range r.Gates {
 		worse := "higher"
-		if LowerIsWorse(g.Unit) {
+		if results.IsHigherBetter(g.Unit) {
 			worse = "lower"
 		}
 		jr.Gates = append(jr.Gates, jsonGate{Unit: g.Unit, TolerancePct: g.Tolerance * 100, Worse: worse})

@@ -20,17 +20,11 @@ type Gate struct {
 	Tolerance float64
 }
 
-// LowerIsWorse reports whether a decrease of unit is a worsening: the
-// metric catalogue's better direction (results.IsHigherBetter), true for
-// rates (B/s, and any unit ending in "/s"), false for times, sizes and
-// counts.
-func LowerIsWorse(unit string) bool { return results.IsHigherBetter(unit) }
-
 // String writes the gate as it is given on the command line, with the sign
 // of the worse direction: "sec/op:+10%", "B/s:-10%".
 func (g Gate) String() string {
 	sign := "+"
-	if LowerIsWorse(g.Unit) {
+	if results.IsHigherBetter(g.Unit) {
 		sign = "-"
 	}
 	// Rounded to 1e-9 so that 0.07 (7%) prints as 7, not 7.000000000000001.
@@ -83,7 +77,7 @@ func parseGate(tok string) (Gate, error) {
 	if err != nil || num == "" || num[0] == '+' || num[0] == '-' || math.IsInf(pct, 0) || math.IsNaN(pct) {
 		return Gate{}, fmt.Errorf("tolerance %q is not a number", lim)
 	}
-	lowerWorse := LowerIsWorse(unit)
+	lowerWorse := results.IsHigherBetter(unit)
 	switch {
 	case sign == '+' && lowerWorse:
 		return Gate{}, fmt.Errorf("%s is worse when lower: write %s:-%s%%", unit, unit, num)

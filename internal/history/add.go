@@ -296,7 +296,7 @@ func mediansOnly(e *Entry, prev *Entry, gates []compare.Gate) error {
 			}
 			d := compare.RelChange(before.Median, cur.Median)
 			worse := d > g.Tolerance
-			if compare.LowerIsWorse(g.Unit) {
+			if results.IsHigherBetter(g.Unit) {
 				worse = d < -g.Tolerance
 			}
 			if worse {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fanbench/fanbench/internal/collect"
 	"github.com/fanbench/fanbench/internal/fixture"
+	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/measure"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/strategy"
@@ -194,9 +195,9 @@ func prepareExec(o ExecOptions, rep *ExecReport) (execRun, error) {
 	if x.w, err = workload.Lookup(o.Workload); err != nil {
 		return x, err
 	}
-	// The input policy (strategy.OpenInput) refuses what cannot be
+	// The input policy (input.Open) refuses what cannot be
 	// measured before anything runs, --verify's reference included.
-	in, err := strategy.OpenInput(o.Path)
+	in, err := input.Open(o.Path)
 	if err != nil {
 		return x, err
 	}

@@ -156,7 +156,7 @@ func TestInputUnchanged(t *testing.T) {
 	if err := os.WriteFile(path, []byte("a;1.0\nb;2.0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := OpenInput(path)
+	in, err := input.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

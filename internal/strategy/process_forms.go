@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/split"
 )
@@ -51,7 +52,7 @@ func readAllProcess(j Job) (Result, error) {
 
 // openProcessInput refuses what process mode cannot do, then starts the
 // run's clock and opens the input; the caller closes it.
-func openProcessInput(name string, j Job) (*Input, time.Time, error) {
+func openProcessInput(name string, j Job) (*input.Input, time.Time, error) {
 	if err := processKnobs(name, j); err != nil {
 		return nil, time.Time{}, err
 	}
@@ -123,7 +124,7 @@ func chanProcess(j Job) (Result, error) {
 	}
 	defer in.Close()
 	ch := make(chan []byte, j.Knobs.ChanCap)
-	c := &Chunker{R: in.Reader(), Size: j.Knobs.BufSize, MaxLine: j.Knobs.MaxLine}
+	c := &input.Chunker{R: in.Reader(), Size: j.Knobs.BufSize, MaxLine: j.Knobs.MaxLine}
 	if j.Knobs.Pool {
 		c.Free = make(chan []byte, j.Knobs.ChanCap+j.Workers+1)
 	}
@@ -174,7 +175,7 @@ func chanProcess(j Job) (Result, error) {
 
 // result ends a process form run over in: the input's end-of-run check
 // (Input.End, with the run's err), then AtPeak, then the result.
-func (pr processRun) result(name string, j Job, in *Input, elapsed time.Duration, err error) (Result, error) {
+func (pr processRun) result(name string, j Job, in *input.Input, elapsed time.Duration, err error) (Result, error) {
 	if err := in.End(name, err); err != nil {
 		return Result{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fanbench/fanbench/internal/input"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/split"
 	"golang.org/x/sys/unix"
@@ -50,7 +51,7 @@ func shmProcess(j Job) (Result, error) {
 // inputToMemfd copies the input (its planned size) into a new sealed
 // memfd through a buffer of bufSize bytes and returns the memfd
 // (close-on-exec; ExtraFiles clears that in the children).
-func inputToMemfd(in *Input, bufSize int) (*os.File, error) {
+func inputToMemfd(in *input.Input, bufSize int) (*os.File, error) {
 	fd, err := unix.MemfdCreate("fanbench-shm", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, fmt.Errorf("memfd_create: %w", err)

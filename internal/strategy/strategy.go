@@ -116,7 +116,7 @@ func (j Job) ctx() context.Context {
 
 // open opens the job's input under the input policy (then calls
 // j.opened, if set).
-func (j Job) open() (*Input, error) {
+func (j Job) open() (*input.Input, error) {
 	in, err := input.Open(j.Path)
 	if err == nil && j.opened != nil {
 		j.opened(j.Path)

@@ -175,7 +175,7 @@ type workerRun struct {
 	stdin io.Reader
 	add   func([]byte) // hands a chunk to the workload's sink
 	rep   workerReport
-	in    *Input // range, mmap: the file, closed after the report
+	in    *input.Input // range, mmap: the file, closed after the report
 }
 
 // closeInput closes the worker's file, if it opened one.
@@ -221,7 +221,7 @@ func (r *workerRun) readStdin() (func() error, error) {
 
 // readStream cuts newline-aligned chunks from stdin until it ends.
 func (r *workerRun) readStream() (func() error, error) {
-	c := &Chunker{R: r.stdin, Size: r.knobs.BufSize, MaxLine: r.knobs.MaxLine}
+	c := &input.Chunker{R: r.stdin, Size: r.knobs.BufSize, MaxLine: r.knobs.MaxLine}
 	if r.knobs.Pool {
 		c.Free = make(chan []byte, 1)
 	}
@@ -246,7 +246,7 @@ func (r *workerRun) readRange() (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	rr := RangeReader{File: in.File, Buf: input.RangeBuf(r.knobs.BufSize, r.length), MaxLine: r.knobs.MaxLine}
+	rr := input.RangeReader{File: in.File, Buf: input.RangeBuf(r.knobs.BufSize, r.length), MaxLine: r.knobs.MaxLine}
 	if err := rr.Read(split.Range{Off: r.off, Len: r.length}, r.add); err != nil {
 		return nil, fmt.Errorf("worker %d: %s: %w", r.index, r.path, err)
 	}
@@ -298,7 +298,7 @@ func (r *workerRun) scanMemfd() (func() error, error) {
 
 // open opens the worker's file (plannedInput), kept until the report is
 // written.
-func (r *workerRun) open() (*Input, error) {
+func (r *workerRun) open() (*input.Input, error) {
 	in, err := plannedInput(r.path, r.size)
 	if err != nil {
 		return nil, fmt.Errorf("worker %d: %w", r.index, err)
@@ -309,8 +309,8 @@ func (r *workerRun) open() (*Input, error) {
 
 // plannedInput opens a worker's file under the input policy and checks
 // that it still has the size the parent planned with.
-func plannedInput(path string, planned int64) (*Input, error) {
-	in, err := OpenInput(path)
+func plannedInput(path string, planned int64) (*input.Input, error) {
+	in, err := input.Open(path)
 	if err != nil {
 		return nil, err
 	}
