@@ -115,7 +115,7 @@ func TestVersion(t *testing.T) {
 func TestPrintedCommandsQuoted(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "my results", "x")
 	var stdout bytes.Buffer
-	if err := runOutcome(&stdout, &runner.Summary{Dir: dir, Runs: 1}, false, false); err != nil {
+	if err := runOutcome(&stdout, &runner.Totals{Dir: dir, Runs: 1}, false, false); err != nil {
 		t.Fatal(err)
 	}
 	want := "compare strategies: go run golang.org/x/perf/cmd/benchstat -col /strategy '" + filepath.Join(dir, "results.bench") + "'\n"

@@ -206,7 +206,7 @@ func notARunFolder(dir string) error {
 // counts, for quick mode how to repeat it, unverified runs, the claims,
 // the verdict, how to compare) and is its exit: 1 when runs failed, when
 // nothing was measured, or when claims failed (unless advisory).
-func runOutcome(stdout io.Writer, sum *runner.Summary, advisory, quick bool) error {
+func runOutcome(stdout io.Writer, sum *runner.Totals, advisory, quick bool) error {
 	fmt.Fprintf(stdout, "results: %s (%d runs, %d failed, %d skipped, %.1fs)\n", sum.Dir, sum.Runs, sum.Failed, sum.Skipped, sum.Elapsed.Seconds())
 	if quick {
 		fmt.Fprintf(stdout, "repeat: %s\n", cli.Command(cli.Program(), "run", filepath.Join(sum.Dir, runner.SpecCopyName)))

@@ -107,7 +107,7 @@ func TestRunUsageErrors(t *testing.T) {
 // TestClaimSummary checks the terminal summary: one line per claim, the
 // failed cells under a claim that failed, nothing more.
 func TestClaimSummary(t *testing.T) {
-	vs := []results.Verdict{
+	vs := []results.ClaimResult{
 		{Text: "readall holds the file", Cell: "Fanout/size=4MiB", Op: ">=", Pass: true, Value: 5, Limit: 4, Measured: "m1"},
 		{Text: "readall holds the file", Cell: "Fanout/size=16MiB", Op: ">=", Pass: true, Value: 17, Limit: 16, Measured: "m2"},
 		{Text: "ranges is lean", Cell: "Fanout/size=4MiB", Op: "<", Pass: true, Value: 1, Limit: 2, Measured: "m3"},

@@ -23,7 +23,7 @@ type Results struct {
 	// shards).
 	Machines []MachineInfo
 	// Claims are the experiment's verdicts (claims.json); nil when the folder has none.
-	Claims []results.Verdict
+	Claims []results.ClaimResult
 	// Torn counts torn lines ReadRuns dropped from the end of runs.jsonl.
 	Torn int
 	// Notice, when set, is shown at the top of the report (e.g. that the

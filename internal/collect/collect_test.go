@@ -191,7 +191,7 @@ func TestPanicHoldingLock(t *testing.T) {
 
 // launchExec runs this test binary as `fanbench exec` with o through
 // runner.Launch, with the fault injected and a timeout.
-func launchExec(t *testing.T, o runner.ExecOptions, fault string, timeout time.Duration) runner.Outcome {
+func launchExec(t *testing.T, o runner.ExecOptions, fault string, timeout time.Duration) runner.Exit {
 	t.Helper()
 	b, err := json.Marshal(o)
 	if err != nil {

@@ -98,7 +98,7 @@ func goldenResults() (*chart.Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	claims := []results.Verdict{
+	claims := []results.ClaimResult{
 		{Text: "readall holds the <b>whole</b> file | in memory", Cell: "Fanout/mode=goroutine/strategy=readall/workload=count/size=4MiB/workers=1",
 			Op: ">=", Pass: true, Value: 6 * mib, Limit: 0.9 * 4 * mib, Measured: "median peak-RSS-B = 6 MiB >= 0.9 × size"},
 		{Text: "readall holds the <b>whole</b> file | in memory", Cell: "Fanout/mode=goroutine/strategy=readall/workload=count/size=4MiB/workers=2",
@@ -228,7 +228,7 @@ func TestReportWithoutClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Claims = []results.Verdict{}
+	res.Claims = []results.ClaimResult{}
 	dir := t.TempDir()
 	for _, f := range goldenFigures {
 		if err := os.WriteFile(filepath.Join(dir, f.Name+".png"), []byte("png"), 0o644); err != nil {

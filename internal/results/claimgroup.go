@@ -10,7 +10,7 @@ import (
 // (Value−Limit)/|Limit| for ">=" and ">", (Limit−Value)/|Limit| for "<="
 // and "<". It is NaN when the verdict has an error, no comparison or a zero
 // limit.
-func (v Verdict) Margin() float64 {
+func (v ClaimResult) Margin() float64 {
 	if v.Error != "" || v.Limit == 0 || math.IsNaN(v.Value) || math.IsNaN(v.Limit) {
 		return math.NaN()
 	}
@@ -26,8 +26,8 @@ func (v Verdict) Margin() float64 {
 // ClaimGroup is one claim of an experiment with its verdicts, one for each
 // cell the claim selects.
 type ClaimGroup struct {
-	Text     string    // the claim as the spec states it
-	Verdicts []Verdict // in the order they were judged
+	Text     string        // the claim as the spec states it
+	Verdicts []ClaimResult // in the order they were judged
 }
 
 // Passed counts the cells where the claim held.
@@ -59,7 +59,7 @@ func (g ClaimGroup) Errors() int {
 // Worst is the verdict closest to failing, or furthest past it: the
 // smallest margin among the judged cells. ok is false when no cell has a
 // margin (every one is an error or has a zero limit).
-func (g ClaimGroup) Worst() (v Verdict, ok bool) {
+func (g ClaimGroup) Worst() (v ClaimResult, ok bool) {
 	best := math.Inf(1)
 	for _, c := range g.Verdicts {
 		if m := c.Margin(); !math.IsNaN(m) && m < best {
@@ -70,8 +70,8 @@ func (g ClaimGroup) Worst() (v Verdict, ok bool) {
 }
 
 // Failures are the verdicts that did not hold, errors included.
-func (g ClaimGroup) Failures() []Verdict {
-	var out []Verdict
+func (g ClaimGroup) Failures() []ClaimResult {
+	var out []ClaimResult
 	for _, v := range g.Verdicts {
 		if !v.Pass {
 			out = append(out, v)
@@ -84,19 +84,19 @@ func (g ClaimGroup) Failures() []Verdict {
 // Text (the order EvaluateClaims writes them in) form one group. A verdict
 // without Text (claims.json from before Text existed) is a group of its own,
 // named by Claim.
-func GroupVerdicts(vs []Verdict) []ClaimGroup {
+func GroupVerdicts(vs []ClaimResult) []ClaimGroup {
 	var out []ClaimGroup
 	for _, v := range vs {
 		text := v.Text
 		if text == "" {
-			out = append(out, ClaimGroup{Text: v.Claim, Verdicts: []Verdict{v}})
+			out = append(out, ClaimGroup{Text: v.Claim, Verdicts: []ClaimResult{v}})
 			continue
 		}
 		if n := len(out); n > 0 && out[n-1].Text == text && out[n-1].Verdicts[0].Text != "" {
 			out[n-1].Verdicts = append(out[n-1].Verdicts, v)
 			continue
 		}
-		out = append(out, ClaimGroup{Text: text, Verdicts: []Verdict{v}})
+		out = append(out, ClaimGroup{Text: text, Verdicts: []ClaimResult{v}})
 	}
 	return out
 }

@@ -8,17 +8,17 @@ import (
 func TestVerdictMargin(t *testing.T) {
 	tests := []struct {
 		name string
-		v    Verdict
+		v    ClaimResult
 		want float64 // worked out by hand
 	}{
-		{"at least, with slack", Verdict{Op: ">=", Value: 12, Limit: 10}, 0.2},
-		{"at least, short", Verdict{Op: ">", Value: 9, Limit: 10}, -0.1},
-		{"at most, with slack", Verdict{Op: "<=", Value: 6, Limit: 8}, 0.25},
-		{"at most, over", Verdict{Op: "<", Value: 10, Limit: 8}, -0.25},
-		{"negative limit", Verdict{Op: ">=", Value: -1, Limit: -2}, 0.5},
-		{"zero limit", Verdict{Op: ">=", Value: 1, Limit: 0}, math.NaN()},
-		{"error", Verdict{Op: ">=", Value: 1, Limit: 1, Error: "no figure"}, math.NaN()},
-		{"no op", Verdict{Value: 1, Limit: 2}, math.NaN()},
+		{"at least, with slack", ClaimResult{Op: ">=", Value: 12, Limit: 10}, 0.2},
+		{"at least, short", ClaimResult{Op: ">", Value: 9, Limit: 10}, -0.1},
+		{"at most, with slack", ClaimResult{Op: "<=", Value: 6, Limit: 8}, 0.25},
+		{"at most, over", ClaimResult{Op: "<", Value: 10, Limit: 8}, -0.25},
+		{"negative limit", ClaimResult{Op: ">=", Value: -1, Limit: -2}, 0.5},
+		{"zero limit", ClaimResult{Op: ">=", Value: 1, Limit: 0}, math.NaN()},
+		{"error", ClaimResult{Op: ">=", Value: 1, Limit: 1, Error: "no figure"}, math.NaN()},
+		{"no op", ClaimResult{Value: 1, Limit: 2}, math.NaN()},
 	}
 	for _, tt := range tests {
 		got := tt.v.Margin()
@@ -29,7 +29,7 @@ func TestVerdictMargin(t *testing.T) {
 }
 
 func TestGroupVerdicts(t *testing.T) {
-	vs := []Verdict{
+	vs := []ClaimResult{
 		{Text: "a", Cell: "c1", Op: ">=", Pass: true, Value: 15, Limit: 10},
 		{Text: "a", Cell: "c2", Op: ">=", Pass: true, Value: 11, Limit: 10},
 		{Text: "b", Cell: "c1", Op: "<", Pass: false, Value: 12, Limit: 10},

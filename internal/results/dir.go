@@ -83,10 +83,10 @@ func (d Dir) WriteEnv(env Environment) error { return WriteEnv(d.EnvPath(), env)
 func (d Dir) ReadEnv() (Environment, error) { return ReadEnv(d.EnvPath()) }
 
 // WriteClaims writes the folder's claims.json.
-func (d Dir) WriteClaims(v []Verdict) error { return WriteClaims(d.ClaimsPath(), v) }
+func (d Dir) WriteClaims(v []ClaimResult) error { return WriteClaims(d.ClaimsPath(), v) }
 
 // ReadClaims reads the folder's claims.json.
-func (d Dir) ReadClaims() ([]Verdict, error) { return ReadClaims(d.ClaimsPath()) }
+func (d Dir) ReadClaims() ([]ClaimResult, error) { return ReadClaims(d.ClaimsPath()) }
 
 // WriteBench writes the folder's results.bench from env and runs,
 // atomically.

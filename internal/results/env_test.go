@@ -103,7 +103,7 @@ func TestDirFiles(t *testing.T) {
 		t.Errorf("env round trip:\n got %+v, %v\nwant %+v", got, err, env)
 	}
 
-	claims := []Verdict{{Claim: "mmap peak-PSS < readall peak-PSS", Pass: true, Measured: "0.3 GiB vs 1.4 GiB", Value: 0.3, Limit: 1.4},
+	claims := []ClaimResult{{Claim: "mmap peak-PSS < readall peak-PSS", Pass: true, Measured: "0.3 GiB vs 1.4 GiB", Value: 0.3, Limit: 1.4},
 		{Claim: "broken", Error: "no such metric"}}
 	if err := d.WriteClaims(claims); err != nil {
 		t.Fatal(err)

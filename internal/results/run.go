@@ -162,9 +162,9 @@ type Run struct {
 	Machine string `json:"machine,omitempty"`
 }
 
-// Verdict is the outcome of one experiment claim in one cell it selects,
+// ClaimResult is the outcome of one experiment claim in one cell it selects,
 // written to claims.json.
-type Verdict struct {
+type ClaimResult struct {
 	Claim    string  `json:"claim"`    // the claim as the spec states it, with the cell in brackets
 	Text     string  `json:"text"`     // the claim as the spec states it, without the cell
 	Cell     string  `json:"cell"`     // the cell's benchmark name; "" when the claim selected none

@@ -71,8 +71,9 @@ type Arm struct {
 	Env    []string // extra environment of its runs (KEY=VALUE)
 }
 
-// Summary is what an experiment produced.
-type Summary struct {
+// Totals is what an experiment produced: its results folder, the counts of
+// its runs, how busy the machine was, its claims' results and its duration.
+type Totals struct {
 	Dir     string
 	Runs    int
 	Failed  int
@@ -83,7 +84,7 @@ type Summary struct {
 	UnverifiedWorkloads []string
 	// Load is how busy the machine was over the measured runs.
 	Load     LoadSummary
-	Verdicts []results.Verdict
+	Verdicts []results.ClaimResult
 	Elapsed  time.Duration
 }
 
@@ -93,7 +94,7 @@ const SpecCopyName = "spec.toml"
 // Run executes an experiment: fixtures, references, the planned runs (each a
 // fresh child process), results files and claims. Results are appended run by
 // run, so an interruption loses at most the run under way.
-func Run(ctx context.Context, o Options) (*Summary, error) {
+func Run(ctx context.Context, o Options) (*Totals, error) {
 	start := time.Now()
 	if o.Self == "" {
 		self, err := os.Executable()
@@ -153,7 +154,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 
-	sum := &Summary{Dir: x.dir.Path}
+	sum := &Totals{Dir: x.dir.Path}
 	all, interrupted, err := x.runAll(ctx, log, todo)
 	if err != nil {
 		return sum, err
@@ -419,7 +420,7 @@ func (x *experiment) runPlanned(ctx context.Context, order int, c spec.Cell, p P
 }
 
 // count adds the measured runs of all (warm-ups aside) to s by status.
-func (s *Summary) count(all []results.Run) {
+func (s *Totals) count(all []results.Run) {
 	for _, r := range all {
 		switch {
 		case r.Warmup:
@@ -618,7 +619,7 @@ func newLaunch(o Options, sp *spec.Spec, c spec.Cell, path string, ref inputRef,
 // referenceResult records in r what the run of the reference command cr
 // learned: its wall time and, when it is verified by lines, the line count
 // it printed, which must be the reference's.
-func referenceResult(r *results.Run, cr *spec.Reference, ref inputRef, out Outcome) error {
+func referenceResult(r *results.Run, cr *spec.Reference, ref inputRef, out Exit) error {
 	r.ElapsedSec = out.Usage.WallSec
 	if cr.Verify == "lines" {
 		n, err := firstNumber(out.Stdout)
@@ -632,7 +633,7 @@ func referenceResult(r *results.Run, cr *spec.Reference, ref inputRef, out Outco
 
 // execResult records in r the report an exec child printed, and checks its
 // answer (and the text it wrote to answerFile) against the reference.
-func execResult(r *results.Run, ref inputRef, out Outcome, answerFile string) error {
+func execResult(r *results.Run, ref inputRef, out Exit, answerFile string) error {
 	var rep ExecReport
 	if err := json.Unmarshal(lastJSONLine(out.Stdout), &rep); err != nil {
 		return fmt.Errorf("exec printed no report: %w", err)
@@ -671,7 +672,7 @@ func execResult(r *results.Run, ref inputRef, out Outcome, answerFile string) er
 // reference's digest. The file is removed when both hold and kept for
 // inspection when not; the error names both answers.
 func verifyAnswer(ref, reported workload.Answer, textFile string) error {
-	ref, reported = ref.Summary(), reported.Summary()
+	ref, reported = ref.WithoutText(), reported.WithoutText()
 	if reported != ref {
 		return fmt.Errorf("wrong answer: the run reported %v, the reference is %v (its text: %s)", reported, ref, textFile)
 	}

@@ -122,13 +122,13 @@ func TestDriverEndToEnd(t *testing.T) {
 // runHoldingLock runs the experiment of opts; while it holds the folder
 // (blocked in its first log line), a second run on the same folder must
 // fail. It returns the first run's summary and log lines.
-func runHoldingLock(t *testing.T, opts Options) (*Summary, []string) {
+func runHoldingLock(t *testing.T, opts Options) (*Totals, []string) {
 	t.Helper()
 	log1 := newGate()
 	o1 := opts
 	o1.Log = log1
 	type result struct {
-		sum *Summary
+		sum *Totals
 		err error
 	}
 	done := make(chan result, 1)

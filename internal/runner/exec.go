@@ -316,7 +316,7 @@ func (x execRun) repeat(o ExecOptions, job strategy.Job, rep *ExecReport) error 
 			return fmt.Errorf("min_time: iteration %d: %w", n+2, err)
 		}
 		if res.Answer != rep.Answer {
-			return fmt.Errorf("min_time: iteration %d answered %v, the first %v", n+2, res.Answer.Summary(), rep.Answer.Summary())
+			return fmt.Errorf("min_time: iteration %d answered %v, the first %v", n+2, res.Answer.WithoutText(), rep.Answer.WithoutText())
 		}
 		timed += res.Elapsed
 		n++
@@ -374,9 +374,9 @@ func (x execRun) finish(o ExecOptions, rep *ExecReport) error {
 		rep.Reference = &ref
 	}
 	if rep.Reference != nil {
-		ref := rep.Reference.Summary()
+		ref := rep.Reference.WithoutText()
 		rep.Reference = &ref
-		rep.Verified = ref == rep.Answer.Summary()
+		rep.Verified = ref == rep.Answer.WithoutText()
 		if !rep.Verified {
 			return fmt.Errorf("wrong answer: got %v, reference %v", rep.Answer, ref)
 		}

@@ -40,8 +40,8 @@ type Launch struct {
 	newCgroup func(name string) (*measure.Cgroup, error)
 }
 
-// Outcome is what the launcher learned about a finished child.
-type Outcome struct {
+// Exit is what the launcher learned about a finished child.
+type Exit struct {
 	Stdout     []byte
 	StderrTail string
 	Usage      results.Usage
@@ -84,8 +84,8 @@ func (t *tailBuffer) String() string {
 // Run starts the child in its own process group (and cgroup), samples its
 // tree, waits for it with a timeout, and collects wait4's figures. It never
 // leaves the child's process group or cgroup behind.
-func (l Launch) Run(ctx context.Context) Outcome {
-	var out Outcome
+func (l Launch) Run(ctx context.Context) Exit {
+	var out Exit
 	if l.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, l.Timeout)

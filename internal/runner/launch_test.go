@@ -34,7 +34,7 @@ type toucherReport struct {
 	Cgroup     string `json:"cgroup"`
 }
 
-func parseToucher(t *testing.T, out Outcome) toucherReport {
+func parseToucher(t *testing.T, out Exit) toucherReport {
 	t.Helper()
 	var r toucherReport
 	line := lastJSONLine(out.Stdout)
@@ -47,7 +47,7 @@ func parseToucher(t *testing.T, out Outcome) toucherReport {
 	return r
 }
 
-func cgroupPeak(out Outcome) (results.TreePeak, bool) {
+func cgroupPeak(out Exit) (results.TreePeak, bool) {
 	for _, p := range out.TreePeaks {
 		if strings.HasPrefix(p.Source, "cgroup-") {
 			return p, true

@@ -286,7 +286,7 @@ func (m *MergeSet) Record() MergeRecord { return m.record }
 // shard's env.json, shard.json and plan.json under shards/, merge.json,
 // results.bench and claims.json (judged per machine). It returns the
 // verdicts.
-func (m *MergeSet) Write(out string) ([]results.Verdict, error) {
+func (m *MergeSet) Write(out string) ([]results.ClaimResult, error) {
 	d, err := results.CreateNewDir(out)
 	if err != nil {
 		return nil, err

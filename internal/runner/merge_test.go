@@ -88,7 +88,7 @@ func noLabel(int) string { return "" }
 
 // mergeInto merges the shard folders dirs into out, failing the test on
 // an error, and returns the set and the verdicts.
-func mergeInto(t *testing.T, dirs []string, out string) (*MergeSet, []results.Verdict) {
+func mergeInto(t *testing.T, dirs []string, out string) (*MergeSet, []results.ClaimResult) {
 	t.Helper()
 	m, err := CheckShards(dirs, false)
 	if err != nil {
@@ -135,7 +135,7 @@ func TestMergeShards(t *testing.T) {
 			t.Errorf("one machine's results.bench names machines:\n%s", bench)
 		}
 		// 4 ranges cells (2 workloads × 2 modes), each 5 MiB < 10 MiB.
-		if len(vs) != 4 || slices.ContainsFunc(vs, func(v results.Verdict) bool { return !v.Pass || strings.Contains(v.Cell, "machine=") }) {
+		if len(vs) != 4 || slices.ContainsFunc(vs, func(v results.ClaimResult) bool { return !v.Pass || strings.Contains(v.Cell, "machine=") }) {
 			t.Errorf("verdicts %+v: want 4 passing, no machine in their cells", vs)
 		}
 		for _, f := range []string{SpecCopyName, PlanFileName, MergeFileName, results.EnvFile, results.ClaimsFile,

@@ -40,7 +40,7 @@ type RunPlan struct {
 	// Free is the free space of FixtureDir's file system (-1: unknown).
 	Free int64
 	// Estimate is the expected duration, and how it was obtained.
-	Estimate Estimate
+	Estimate DurationEstimate
 	// Shard, when set, is the part of the spec's runs the plan holds:
 	// the runs of the cells ShardOf gives it.
 	Shard *Shard
@@ -73,8 +73,8 @@ func generatorOf(c spec.Cell) fixture.Generator {
 	return fixture.GeneratorOf(c.Workload)
 }
 
-// Estimate is a plan's expected duration.
-type Estimate struct {
+// DurationEstimate is a plan's expected duration.
+type DurationEstimate struct {
 	Runs     time.Duration // the measured and warm-up runs that are not skipped
 	Prepare  time.Duration // generating and verifying fixtures, reference answers
 	FromPast int           // runs estimated from past results of the same cell
@@ -82,7 +82,7 @@ type Estimate struct {
 }
 
 // Total is the whole estimated duration.
-func (e Estimate) Total() time.Duration { return e.Runs + e.Prepare }
+func (e DurationEstimate) Total() time.Duration { return e.Runs + e.Prepare }
 
 // Thresholds above which `fanbench run` asks before it starts.
 const (
@@ -276,8 +276,8 @@ func pastWallTimes(root string) map[string][]float64 {
 	return out
 }
 
-func (p *RunPlan) estimate(past map[string][]float64) Estimate {
-	var e Estimate
+func (p *RunPlan) estimate(past map[string][]float64) DurationEstimate {
+	var e DurationEstimate
 	perCell := make([]time.Duration, len(p.Cells))
 	fromPast := make([]bool, len(p.Cells))
 	for i, c := range p.Cells {

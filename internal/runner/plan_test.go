@@ -127,7 +127,7 @@ func TestPlanThresholds(t *testing.T) {
 		{"over an hour", 61, time.Minute, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &RunPlan{Skips: []string{""}, Estimate: Estimate{Runs: time.Duration(tc.runs) * tc.each}}
+			p := &RunPlan{Skips: []string{""}, Estimate: DurationEstimate{Runs: time.Duration(tc.runs) * tc.each}}
 			for range tc.runs {
 				p.Order = append(p.Order, Planned{})
 			}

@@ -89,7 +89,7 @@ type FolderState struct {
 	// Claims are, for an unfinished experiment (which has no claims.json:
 	// the driver writes it at the end), the spec's claims judged on the
 	// runs recorded so far; nil when the spec has none or it finished.
-	Claims []results.Verdict
+	Claims []results.ClaimResult
 }
 
 // Incomplete is "incomplete: N of M runs" when the folder records fewer

@@ -39,7 +39,7 @@ ratio = 100.0
 func TestShardMergeEndToEnd(t *testing.T) {
 	tmp := t.TempDir()
 	fx := filepath.Join(tmp, "fx")
-	run := func(dir string, sh *Shard, machine string) *Summary {
+	run := func(dir string, sh *Shard, machine string) *Totals {
 		t.Helper()
 		sp := mustSpec(t, e2eShardSpec)
 		o := Options{Spec: sp, Dir: dir, FixtureDir: fx, Self: fanbenchBin(t), Progress: io.Discard, Machine: machine}
@@ -129,7 +129,7 @@ func TestShardMergeEndToEnd(t *testing.T) {
 }
 
 // verdictKeys are the verdicts' claims, cells and outcomes, sorted.
-func verdictKeys(vs []results.Verdict) []string {
+func verdictKeys(vs []results.ClaimResult) []string {
 	var out []string
 	for _, v := range vs {
 		out = append(out, fmt.Sprintf("%s|%s|%v", v.Text, v.Cell, v.Pass))

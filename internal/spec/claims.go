@@ -132,16 +132,16 @@ func (g *cellRuns) stat(metric, stat string) (float64, int, bool) {
 
 // EvaluateClaims judges each claim against the runs: a claim holds when it
 // holds for every cell its Where selects, and fails when it selects none.
-func EvaluateClaims(claims []Claim, runs []results.Run) []results.Verdict {
+func EvaluateClaims(claims []Claim, runs []results.Run) []results.ClaimResult {
 	groups := groupRuns(runs)
-	var out []results.Verdict
+	var out []results.ClaimResult
 	for _, c := range claims {
 		out = append(out, evaluate(c, groups)...)
 	}
 	return out
 }
 
-func evaluate(c Claim, groups []*cellRuns) []results.Verdict {
+func evaluate(c Claim, groups []*cellRuns) []results.ClaimResult {
 	out := judgeAll(c, groups)
 	if len(out) == 0 {
 		out = append(out, noCell(c))
@@ -150,8 +150,8 @@ func evaluate(c Claim, groups []*cellRuns) []results.Verdict {
 }
 
 // judgeAll is claim c's verdict on each cell of groups its where selects.
-func judgeAll(c Claim, groups []*cellRuns) []results.Verdict {
-	var out []results.Verdict
+func judgeAll(c Claim, groups []*cellRuns) []results.ClaimResult {
+	var out []results.ClaimResult
 	for _, g := range groups {
 		if matches(g.cell, c.Where) {
 			out = append(out, judge(c, g, groups))
@@ -161,9 +161,9 @@ func judgeAll(c Claim, groups []*cellRuns) []results.Verdict {
 }
 
 // noCell is the verdict of a claim that selects no measured cell.
-func noCell(c Claim) results.Verdict {
-	return results.Verdict{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
-		Measured: "no measured cell matches its where clause", Summary: c.Summary}
+func noCell(c Claim) results.ClaimResult {
+	return results.ClaimResult{Claim: c.Text, Text: c.Text, Op: c.Op, Error: "no measured cell matches its where clause",
+		Measured: "no measured cell matches its where clause", Summary: c.Finding}
 }
 
 // EvaluateClaimsByMachine is EvaluateClaims for runs of several machines
@@ -175,7 +175,7 @@ func noCell(c Claim) results.Verdict {
 // other cells); a claim that selects none on any machine fails as
 // EvaluateClaims's does. Runs of at most one machine are judged by
 // EvaluateClaims, unchanged.
-func EvaluateClaimsByMachine(claims []Claim, runs []results.Run) []results.Verdict {
+func EvaluateClaimsByMachine(claims []Claim, runs []results.Run) []results.ClaimResult {
 	machines := results.Machines(runs)
 	if len(machines) <= 1 {
 		return EvaluateClaims(claims, runs)
@@ -190,7 +190,7 @@ func EvaluateClaimsByMachine(claims []Claim, runs []results.Run) []results.Verdi
 		}
 		groups[m] = groupRuns(mine)
 	}
-	var out []results.Verdict
+	var out []results.ClaimResult
 	for _, c := range claims {
 		n := len(out)
 		for _, m := range machines {
@@ -208,9 +208,9 @@ func EvaluateClaimsByMachine(claims []Claim, runs []results.Run) []results.Verdi
 }
 
 // judge is the verdict of claim c on the cell of g.
-func judge(c Claim, g *cellRuns, groups []*cellRuns) results.Verdict {
+func judge(c Claim, g *cellRuns, groups []*cellRuns) results.ClaimResult {
 	cell := results.BenchName(g.cell)
-	v := results.Verdict{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Summary}
+	v := results.ClaimResult{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Finding}
 	val, n, err := g.figure(c.Metric, c.Stat, "this cell")
 	var boundText string
 	if err == nil {

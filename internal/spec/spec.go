@@ -147,9 +147,9 @@ type Claim struct {
 	Ratio    float64        `toml:"ratio"`
 	Value    *float64       `toml:"value"`
 	Stat     string         `toml:"stat"`
-	// Summary marks a claim as one of the experiment's findings: the
+	// Finding marks a claim as one of the experiment's findings: the
 	// report's summary states its verdict with the figures.
-	Summary bool `toml:"summary"`
+	Finding bool `toml:"summary"`
 	// sameCell: vs_metric without vs compares two metrics of the same cell.
 	sameCell bool
 }

@@ -35,9 +35,9 @@ type Answer struct {
 	Text string `json:"-"`
 }
 
-// Summary is the answer without its text: what a report carries, and what
+// WithoutText is the answer without its text: what a report carries, and what
 // a reported answer is compared on.
-func (a Answer) Summary() Answer {
+func (a Answer) WithoutText() Answer {
 	a.Text = ""
 	return a
 }

@@ -184,7 +184,7 @@ func Write(dir string) error {
 	if err := results.WriteEnv(filepath.Join(dir, "env.json"), environment()); err != nil {
 		return fmt.Errorf("synthetic results: %w", err)
 	}
-	claims := []results.Verdict{
+	claims := []results.ClaimResult{
 		{Claim: "ranges peak RSS at 1GiB/8 workers < 0.1 × readall", Pass: true, Measured: "ranges 17 MiB vs readall 1.0 GiB (ratio 0.016)", Value: 0.016, Limit: 0.1},
 		{Claim: "mmap PSS in process mode < readall tree peak / 4", Pass: true, Measured: "mmap tree 185 MiB vs readall 2.1 GiB", Value: 0.086, Limit: 0.25},
 		{Claim: "chan throughput ≥ 80% of ceiling at 1GiB/8 workers", Pass: false, Measured: "chan 2.2 GB/s vs ceiling 14.3 GB/s (15%)", Value: 0.15, Limit: 0.8},
