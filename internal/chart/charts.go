@@ -351,7 +351,7 @@ func shareLogY(panels []yPanel, ticks plot.Ticker) bool {
 // memoryLine is one metric of the peak-memory chart and the dashes of its
 // lines.
 type memoryLine struct {
-	m      Metric
+	m      DisplayMetric
 	dashes []vg.Length
 }
 
@@ -377,7 +377,7 @@ func (d *Dataset) memoryLines(c facetAxes, series []Series, size int64) (lines [
 	if !ok {
 		return lines, MemoryMetric{}, false
 	}
-	return append(lines, memoryLine{tree.Metric, dashTree}), tree, true
+	return append(lines, memoryLine{tree.DisplayMetric, dashTree}), tree, true
 }
 
 // memoryPlot is the panel of the peak-memory chart for the series at size
@@ -860,7 +860,7 @@ func Modes(d *Dataset) ([]*plotkit.Figure, error) {
 // and its axis title (without the unit).
 type modePanel struct {
 	title, yLabel string
-	m             Metric
+	m             DisplayMetric
 }
 
 // modesFigure is the modes chart (see Modes) of one workload and cache
@@ -889,7 +889,7 @@ func (d *Dataset) modesFigure(workload, cache string) *plotkit.Figure {
 	panels := []modePanel{{"time", "time", MetricTime}}
 	mem, haveMem := commonMemoryMetric(cells)
 	if haveMem {
-		panels = append(panels, modePanel{mem.Label, "peak memory", mem.Metric})
+		panels = append(panels, modePanel{mem.Label, "peak memory", mem.DisplayMetric})
 	}
 	havePSS := true
 	for _, runs := range cells {
@@ -952,7 +952,7 @@ func (d *Dataset) pairPanels(a, b Facet, pt Point, series []Series, panels []mod
 // measure is a metric in one facet.
 type measure struct {
 	f Facet
-	m Metric
+	m DisplayMetric
 }
 
 // bothSummaries returns series s's summaries at pt in the measures a and b,

@@ -309,10 +309,10 @@ func distinctOf[T cmp.Ordered, V any](series map[Series]map[Point]V, of func(Poi
 	return slices.Sorted(maps.Keys(set))
 }
 
-// Metric is an entry of the metric catalogue (results.Catalogue) as the
+// DisplayMetric is an entry of the metric catalogue (results.Catalogue) as the
 // charts and tables draw it: the catalogue's name, label, meaning and
 // value, in a display unit.
-type Metric struct {
+type DisplayMetric struct {
 	results.Metric
 	// Unit is the display unit: "s", "GB/s", "B", "" for counts.
 	Unit string
@@ -321,7 +321,7 @@ type Metric struct {
 }
 
 // Of is the run's figure in the display unit, false when the run lacks it.
-func (m Metric) Of(r results.Run) (float64, bool) {
+func (m DisplayMetric) Of(r results.Run) (float64, bool) {
 	v, ok := m.Metric.Of(r)
 	if ok && m.per != 0 {
 		v /= m.per
@@ -330,9 +330,9 @@ func (m Metric) Of(r results.Run) (float64, bool) {
 }
 
 // catalogued is the catalogue's metric name in its own unit.
-func catalogued(name string) Metric {
+func catalogued(name string) DisplayMetric {
 	m := results.MustLookup(name)
-	return Metric{Metric: m, Unit: m.Kind.Unit()}
+	return DisplayMetric{Metric: m, Unit: m.Kind.Unit()}
 }
 
 // The metrics fanbench charts and tabulates, each the catalogue's figure
@@ -354,7 +354,7 @@ var (
 )
 
 // throughputGB is the catalogue's B/s in decimal GB/s.
-func throughputGB() Metric {
+func throughputGB() DisplayMetric {
 	m := catalogued(results.UnitBytesPerS)
 	m.Label, m.Unit, m.per = "GB/s", "GB/s", 1e9
 	return m
@@ -362,7 +362,7 @@ func throughputGB() Metric {
 
 // Format prints a value of the metric in its display unit: seconds and
 // bytes humanly, anything else to three significant digits.
-func (m Metric) Format(v float64) string {
+func (m DisplayMetric) Format(v float64) string {
 	switch m.Unit {
 	case "s":
 		return plotkit.FormatSeconds(v)
@@ -374,7 +374,7 @@ func (m Metric) Format(v float64) string {
 
 // Values are the metric's figures of runs, in order, leaving out runs
 // that lack it (and NaN or infinite figures).
-func (m Metric) Values(runs []results.Run) []float64 {
+func (m DisplayMetric) Values(runs []results.Run) []float64 {
 	var v []float64
 	for _, r := range runs {
 		if x, ok := m.Of(r); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
@@ -386,7 +386,7 @@ func (m Metric) Values(runs []results.Run) []float64 {
 
 // Summary summarizes a metric over one cell's repetitions; ok is false when
 // no repetition has the metric.
-func (d *Dataset) Summary(f Facet, s Series, p Point, m Metric) (results.Summary, bool) {
+func (d *Dataset) Summary(f Facet, s Series, p Point, m DisplayMetric) (results.Summary, bool) {
 	v := m.Values(d.Runs(f, s, p))
 	if len(v) == 0 {
 		return results.Summary{}, false
@@ -409,7 +409,7 @@ func commonMemoryMetric(cells [][]results.Run) (MemoryMetric, bool) {
 	for _, m := range memoryMetrics {
 		all := len(cells) > 0 && !(cold && m.ChargesColdReads)
 		for _, runs := range cells {
-			if !all || len(m.Metric.Values(runs)) == 0 {
+			if !all || len(m.DisplayMetric.Values(runs)) == 0 {
 				all = false
 				break
 			}

@@ -10,7 +10,7 @@ import (
 // Label names it in table headers and its Meaning says in a sentence what
 // it counts (both the catalogue's).
 type MemoryMetric struct {
-	Metric
+	DisplayMetric
 	// ChargesColdReads is true for a figure that counts the page cache a
 	// run reads in: with a cold cache it grows with the file for every
 	// strategy alike and says nothing of what the program holds, so it is
@@ -23,8 +23,8 @@ type MemoryMetric struct {
 // cgroup and the cache was warm, else the sum of every process's VmHWM (in goroutine mode the one
 // process's VmHWM, which is the same sum over a tree of one).
 var memoryMetrics = []MemoryMetric{
-	{Metric: catalogued(results.UnitTreeCgroup), ChargesColdReads: true},
-	{Metric: catalogued(results.UnitSumHWM)},
+	{DisplayMetric: catalogued(results.UnitTreeCgroup), ChargesColdReads: true},
+	{DisplayMetric: catalogued(results.UnitSumHWM)},
 }
 
 // Candidates are the series of a facet that can be recommended: strategies,
@@ -66,7 +66,7 @@ func ChooseMemoryMetric(d *Dataset) MemoryMetric {
 	for _, m := range memoryMetrics {
 		n := 0
 		for _, runs := range cells {
-			if len(m.Metric.Values(runs)) > 0 {
+			if len(m.DisplayMetric.Values(runs)) > 0 {
 				n++
 			}
 		}

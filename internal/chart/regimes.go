@@ -253,7 +253,7 @@ func scalePlots(sizes []int64) (tp, mp *plot.Plot) {
 // strategy at W over sizes, and the caption's words for it: the first
 // like-for-like one all its cells have (ceiling and reference commands
 // aside), else each (parent) process's VmHWM.
-func (d *Dataset) scaleMemory(f Facet, series []Series, sizes []int64, W int) (Metric, string) {
+func (d *Dataset) scaleMemory(f Facet, series []Series, sizes []int64, W int) (DisplayMetric, string) {
 	var cells [][]results.Run
 	for _, s := range series {
 		for _, size := range sizes {
@@ -263,7 +263,7 @@ func (d *Dataset) scaleMemory(f Facet, series []Series, sizes []int64, W int) (M
 		}
 	}
 	if m, ok := commonMemoryMetric(cells); ok {
-		return m.Metric, m.Label
+		return m.DisplayMetric, m.Label
 	}
 	what := MetricPeakRSS.Label + " (VmHWM)"
 	if f.Mode == "process" {

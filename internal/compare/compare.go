@@ -72,8 +72,8 @@ type Geomean struct {
 	Delta float64
 }
 
-// Metric is the comparison of one unit across all benchmarks.
-type Metric struct {
+// UnitComparison is the comparison of one unit across all benchmarks.
+type UnitComparison struct {
 	// Unit is the metric's unit.
 	Unit string
 	// Gate is the metric's gate, or nil if it is not gated.
@@ -96,7 +96,7 @@ type Report struct {
 	// ReportOnly is Options.ReportOnly.
 	ReportOnly bool
 	// Metrics has one entry per unit, in order of first appearance.
-	Metrics []Metric
+	Metrics []UnitComparison
 	// MissingInNew lists the benchmarks OLD has and NEW lacks entirely.
 	MissingInNew []string
 	// NewInNew lists the benchmarks only NEW has.
@@ -180,7 +180,7 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 
 	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
 	for _, unit := range units {
-		m := Metric{Unit: unit, Gate: gates[unit]}
+		m := UnitComparison{Unit: unit, Gate: gates[unit]}
 		for _, name := range names {
 			ov, nv := old.samples[name][unit], new.samples[name][unit]
 			if len(ov) == 0 && len(nv) == 0 {

@@ -53,7 +53,7 @@ type cells struct {
 
 // tableCells renders a metric's rows, with the values of the metric in a
 // common scale, as benchstat does.
-func (r *Report) tableCells(m *Metric) (rows []cells, geo *cells) {
+func (r *Report) tableCells(m *UnitComparison) (rows []cells, geo *cells) {
 	var centers []float64
 	for _, row := range m.Rows {
 		for _, s := range []*results.Summary{row.Old, row.New} {
@@ -113,7 +113,7 @@ func (r *Report) tableCells(m *Metric) (rows []cells, geo *cells) {
 }
 
 // missingGate is the gate column of a row that has metric m on one side only.
-func (r *Report) missingGate(m *Metric) string {
+func (r *Report) missingGate(m *UnitComparison) string {
 	switch {
 	case m.Gate == nil:
 		return ""
@@ -124,7 +124,7 @@ func (r *Report) missingGate(m *Metric) string {
 }
 
 // metricTitle is "sec/op" or "sec/op (gate: +10%)".
-func metricTitle(m *Metric) string {
+func metricTitle(m *UnitComparison) string {
 	if m.Gate == nil {
 		return m.Unit
 	}
@@ -133,7 +133,7 @@ func metricTitle(m *Metric) string {
 
 // notes returns a metric's distinct notes, each with the number of rows
 // it applies to, in order of first appearance.
-func notes(m *Metric) []string {
+func notes(m *UnitComparison) []string {
 	var order []string
 	count := map[string]int{}
 	for _, row := range m.Rows {

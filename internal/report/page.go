@@ -49,7 +49,7 @@ type reportData struct {
 	Others      []claimRow // the other claims, in the claims section
 
 	Tables  []Table
-	Columns []chart.Metric
+	Columns []chart.DisplayMetric
 	Env     []EnvField
 
 	// Machines is the machines table, when the runs carry machine labels

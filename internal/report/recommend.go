@@ -34,7 +34,7 @@ func (p Pick) Alone() bool { return p.Next.Strategy == "" }
 
 // pick ranks the candidates with values for m at p by median, lowest first,
 // and compares the first two. ok is false when no candidate has values.
-func pick(d *chart.Dataset, f chart.Facet, cands []chart.Series, p chart.Point, m chart.Metric) (Pick, bool) {
+func pick(d *chart.Dataset, f chart.Facet, cands []chart.Series, p chart.Point, m chart.DisplayMetric) (Pick, bool) {
 	type ranked struct {
 		s   chart.Series
 		v   []float64
@@ -82,7 +82,7 @@ func Recommend(d *chart.Dataset, mem chart.MemoryMetric) []Recommendation {
 		for _, p := range facetPoints(d, f, cands) {
 			r := Recommendation{Facet: f, Point: p}
 			r.Fastest, r.HasFastest = pick(d, f, cands, p, chart.MetricTime)
-			r.Leanest, r.HasLeanest = pick(d, f, cands, p, mem.Metric)
+			r.Leanest, r.HasLeanest = pick(d, f, cands, p, mem.DisplayMetric)
 			if r.HasFastest || r.HasLeanest {
 				out = append(out, r)
 			}

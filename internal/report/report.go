@@ -13,11 +13,11 @@ import (
 
 // Columns are the metrics of the results table, in order; each column's
 // title is the metric's label.
-var Columns = []chart.Metric{chart.MetricTime, chart.MetricThroughput, chart.MetricPeakRSS, chart.MetricPSS, chart.MetricTreePeak, chart.MetricAlloc, chart.MetricGC}
+var Columns = []chart.DisplayMetric{chart.MetricTime, chart.MetricThroughput, chart.MetricPeakRSS, chart.MetricPSS, chart.MetricTreePeak, chart.MetricAlloc, chart.MetricGC}
 
-// Row is one cell of the results table: a median ± CI per column, "" where
+// TableRow is one cell of the results table: a median ± CI per column, "" where
 // the cell lacks the metric.
-type Row struct {
+type TableRow struct {
 	Strategy string
 	Size     string
 	Workers  int
@@ -29,7 +29,7 @@ type Row struct {
 // Table is the results table of one facet.
 type Table struct {
 	Facet chart.Facet
-	Rows  []Row
+	Rows  []TableRow
 }
 
 // formatSummary prints a median with its interval in the benchstat style:
@@ -67,7 +67,7 @@ func Tables(d *chart.Dataset) []Table {
 			if f.Machine != "" {
 				bench = results.MachineName(bench, f.Machine) // as results.bench names it
 			}
-			row := Row{Strategy: k.s.Label(), Size: plotkit.FormatBytes(float64(k.p.Size)), Workers: k.p.Workers,
+			row := TableRow{Strategy: k.s.Label(), Size: plotkit.FormatBytes(float64(k.p.Size)), Workers: k.p.Workers,
 				N: len(runs), Bench: "Benchmark" + bench}
 			for _, c := range Columns {
 				if sum, ok := d.Summary(f, k.s, k.p, c); ok {

@@ -124,7 +124,7 @@ func unstableCells(d *chart.Dataset, mem chart.MemoryMetric) []string {
 		for _, s := range d.Series(f) {
 			for _, p := range d.Points(f, s) {
 				var why []string
-				for _, m := range []chart.Metric{chart.MetricTime, mem.Metric} {
+				for _, m := range []chart.DisplayMetric{chart.MetricTime, mem.DisplayMetric} {
 					v := m.Values(d.Runs(f, s, p))
 					if len(v) == 0 {
 						continue

@@ -34,7 +34,7 @@ type RunPlan struct {
 	// Fixtures are the generated fixtures the running cells read, by size.
 	Fixtures []FixtureNeed
 	// Inputs are the user's files the running cells read.
-	Inputs []spec.Input
+	Inputs []spec.UserFile
 	// FixtureDir is where fixtures are looked for and generated.
 	FixtureDir string
 	// Free is the free space of FixtureDir's file system (-1: unknown).
@@ -183,7 +183,7 @@ func buildPlan(sp *spec.Spec, fixtureDir, resultsRoot string, force bool, avail 
 	}
 	for _, m := range sp.Matrix {
 		for _, in := range m.Inputs() {
-			if files[in.Path] && !slices.ContainsFunc(p.Inputs, func(o spec.Input) bool { return o.Path == in.Path }) {
+			if files[in.Path] && !slices.ContainsFunc(p.Inputs, func(o spec.UserFile) bool { return o.Path == in.Path }) {
 				p.Inputs = append(p.Inputs, in)
 			}
 		}

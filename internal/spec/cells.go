@@ -28,7 +28,7 @@ type Cell struct {
 	Workers  int
 	// Input is the user's file the cell reads; nil for a generated
 	// fixture of Size bytes.
-	Input *Input
+	Input *UserFile
 	Ref   *Reference     // set for a reference command
 	Knobs strategy.Knobs // the strategy knobs in full
 	Env   []string       // GOGC=..., GOMEMLIMIT=..., GOMAXPROCS=... for the run's process, sorted
@@ -113,7 +113,7 @@ func (s *loader) cells() ([]Cell, error) {
 	sizesSeen := map[int64]bool{}
 	var allSizes []int64
 	inputsSeen := map[string]bool{}
-	var allInputs []*Input
+	var allInputs []*UserFile
 	for i, m := range s.Matrix {
 		at = block{"matrix", i}
 		varied := slices.Sorted(maps.Keys(m.knobs))

@@ -94,7 +94,7 @@ type Matrix struct {
 	Files []string         `toml:"files"`
 	Knobs map[string][]any `toml:"knobs"`
 
-	inputs []Input // Files, checked and resolved when the spec is loaded
+	inputs []UserFile // Files, checked and resolved when the spec is loaded
 	// workloads are Workloads, looked up when the spec is loaded.
 	workloads []workload.Workload
 	// knobs are Knobs' values, parsed when the spec is loaded, by name.
@@ -108,9 +108,9 @@ type knobValue struct {
 	apply func(*Cell)
 }
 
-// Input is one of the user's own files named by a matrix's files list, as
+// UserFile is one of the user's own files named by a matrix's files list, as
 // found when the spec was loaded.
-type Input struct {
+type UserFile struct {
 	Name string // base name: the input=NAME part of benchmark names
 	Path string // absolute path
 	Size int64  // bytes when the spec was loaded
@@ -1010,7 +1010,7 @@ func (s *loader) resolveFiles(m *Matrix) error {
 		case st.Size() == 0:
 			return s.errAt("files", "%q: empty file", f)
 		}
-		in := Input{Name: filepath.Base(abs), Path: abs, Size: st.Size()}
+		in := UserFile{Name: filepath.Base(abs), Path: abs, Size: st.Size()}
 		for _, mm := range s.Matrix {
 			for _, o := range mm.inputs {
 				if o.Name == in.Name && o.Path != in.Path {
@@ -1173,7 +1173,7 @@ func SourceSHA256(src []byte) string {
 
 // Inputs are the user's files the matrix names, as found when the spec
 // was loaded.
-func (m Matrix) Inputs() []Input { return m.inputs }
+func (m Matrix) Inputs() []UserFile { return m.inputs }
 
 // CheckPlanSize refuses repetitions or warm-ups out of range, or ncells
 // cells × (repetitions + warm-ups) over MaxRuns: the plan's bounds,
