@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.uber.org/goleak"
 )
 
 // FanbenchCommand is the name under which a test binary that calls Main
@@ -32,10 +33,11 @@ type RunFunc func(stdout, stderr io.Writer, args []string) int
 // running run. Started any other way with FANBENCH_WORKER=1 the binary
 // is the worker w (ServeWorker, when w is not nil). GORACE gets
 // atexit_sleep_ms=0, so that under -race no child sleeps a second before
-// it exits. after, when not nil, runs after the tests passed and may fail
-// them (a goroutine leak check) with a non-zero status. Main never
+// it exits. after, when not nil, runs after the tests with their exit
+// status and returns the binary's (a goroutine leak check may fail
+// tests that passed). Main never
 // returns.
-func Main(m *testing.M, run RunFunc, w Worker, after func() int) {
+func Main(m *testing.M, run RunFunc, w Worker, after func(code int) int) {
 	if filepath.Base(os.Args[0]) != FanbenchCommand {
 		if w != nil {
 			ServeWorker(w)
@@ -50,7 +52,7 @@ func Main(m *testing.M, run RunFunc, w Worker, after func() int) {
 // tests runs the tests once testscript has put FanbenchCommand in PATH.
 type tests struct {
 	m     *testing.M
-	after func() int
+	after func(code int) int
 }
 
 // Run records where FanbenchCommand is, then runs the tests and after.
@@ -62,8 +64,8 @@ func (t tests) Run() int {
 	}
 	fanbenchPath = p
 	code := t.m.Run()
-	if code == 0 && t.after != nil {
-		code = t.after()
+	if t.after != nil {
+		code = t.after(code)
 	}
 	return code
 }
@@ -97,4 +99,17 @@ func Scripts(t *testing.T, update bool, setup func(*testscript.Env) error) {
 		Setup:               setup,
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"status": status},
 	})
+}
+
+// NoLeaks is an after for Main: tests that passed fail (status 1) when a
+// goroutine outlives them (goleak.Find).
+func NoLeaks(code int) int {
+	if code != 0 {
+		return code
+	}
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintf(os.Stderr, "goroutines left after the tests: %v\n", err)
+		return 1
+	}
+	return 0
 }
