@@ -41,13 +41,10 @@ func TestREADMEExample(t *testing.T) {
 	}
 	// Four lines, the longest 4 bytes, the last without a newline.
 	input := "ab\n\ncdef\ng"
-	dir, goBin, env := testenv.ExternalModule(t, root, "example.com/linelen", map[string]string{"main.go": src, "input.txt": input})
-	bin := filepath.Join(dir, "linelen")
-	build := exec.Command(goBin, "build", "-o", bin, ".")
-	build.Dir, build.Env = dir, env
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build of README.md's example: %v\n%s", err, out)
-	}
+	// A user's program in a module of its own: the one test here that
+	// needs go build (testenv.Build).
+	dir, _, env := testenv.ExternalModule(t, root, "example.com/linelen", map[string]string{"main.go": src, "input.txt": input})
+	bin := testenv.Build(t, dir, ".", env, filepath.Join(dir, "linelen"))
 	const want = "4 lines, longest 4 bytes\n"
 	for _, mode := range []string{"goroutine", "process"} {
 		answer := filepath.Join(dir, "answer-"+mode+".txt")

@@ -3,7 +3,6 @@ package ab
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,35 +11,13 @@ import (
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/runner"
 	"github.com/fanbench/fanbench/internal/spec"
+	"github.com/fanbench/fanbench/internal/testenv"
 )
 
-var fanbenchOnce struct {
-	sync.Once
-	path string
-	err  error
-}
-
-// fanbenchBin builds this repository's fanbench once for the tests.
-func fanbenchBin(t *testing.T) string {
-	t.Helper()
-	fanbenchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "fanbench-ab-test-")
-		if err != nil {
-			fanbenchOnce.err = err
-			return
-		}
-		fanbenchOnce.path = filepath.Join(dir, "fanbench")
-		out, err := exec.Command("go", "build", "-o", fanbenchOnce.path, "github.com/fanbench/fanbench/cmd/fanbench").CombinedOutput()
-		if err != nil {
-			fanbenchOnce.err = err
-			t.Logf("%s", out)
-		}
-	})
-	if fanbenchOnce.err != nil {
-		t.Fatal(fanbenchOnce.err)
-	}
-	return fanbenchOnce.path
-}
+// fanbenchBin is fanbench for both arms of the tests' comparisons: this
+// test binary, which TestMain (testenv.Main) runs as fanbench when it is
+// started by that name.
+func fanbenchBin(t *testing.T) string { return testenv.Fanbench(t) }
 
 // cancelAfter cancels its context once n lines were written to it.
 type cancelAfter struct {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,42 +12,6 @@ import (
 
 	"github.com/fanbench/fanbench/internal/runner"
 )
-
-var updateCLI = flag.Bool("update-cli", false, "rewrite testdata/cli/*.stdout and *.stderr")
-
-// TestHelpStreams: help asked for (help, --help, -h; CMD --help, help CMD)
-// goes to stdout and exits 0; after a usage error (no command, a bad flag)
-// the usage goes to stderr, the error line last, and the exit is 2.
-// Golden files testdata/cli/NAME.stdout and NAME.stderr.
-func TestHelpStreams(t *testing.T) {
-	tests := []struct {
-		name   string
-		args   []string
-		status int
-	}{
-		{"help", []string{"help"}, 0},
-		{"help", []string{"--help"}, 0},
-		{"help", []string{"-h"}, 0},
-		{"no-command", nil, 2},
-		{"unknown-command", []string{"nope"}, 2},
-		{"history-help", []string{"history", "--help"}, 0},
-		{"history-help", []string{"help", "history"}, 0},
-		{"worker-help", []string{"worker", "--help"}, 0},
-		{"run-bad-flag", []string{"run", "--bogus", "x.toml"}, 2},
-		{"version-help", []string{"version", "--help"}, 0},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(append([]string{tt.name}, tt.args...), " "), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if status := Run(&stdout, &stderr, tt.args); status != tt.status {
-				t.Errorf("exit status %d, want %d", status, tt.status)
-			}
-			base := filepath.Join("testdata", "cli", tt.name)
-			checkGolden(t, base+".stdout", stdout.Bytes(), *updateCLI, "update-cli")
-			checkGolden(t, base+".stderr", stderr.Bytes(), *updateCLI, "update-cli")
-		})
-	}
-}
 
 // TestEveryCommandListsFlags: CMD --help prints, on stdout alone, the
 // command's usage and every one of its flags, for every command.

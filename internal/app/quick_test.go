@@ -3,14 +3,8 @@ package app
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
-
-	"github.com/fanbench/fanbench/internal/runner"
-	"github.com/fanbench/fanbench/internal/testenv"
 )
 
 // TestRunQuickUsageErrors: quick mode's mistakes (a spec mixed with data
@@ -61,73 +55,5 @@ func TestRunQuickUsageErrors(t *testing.T) {
 				t.Errorf("results root not empty: %v", ents)
 			}
 		})
-	}
-}
-
-// TestRunQuick: `fanbench run FILE` with flags measures the file in a
-// results folder like a spec's, prints how to repeat it, and the spec it
-// saved there (spec.toml, worked out here by hand) runs again as a spec.
-func TestRunQuick(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds cmd/fanbench and runs 8 measured runs")
-	}
-	p := testenv.BuildProgram(t, "../../cmd/fanbench")
-	dataDir := filepath.Join(p.Tmp, "my data")
-	if err := os.Mkdir(dataDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(dataDir, "weather.txt")
-	if err := os.WriteFile(data, []byte(strings.Repeat("Oslo;1.5\nLima;-2.0\n", 500)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Join(p.Tmp, "results")
-	run := func(args ...string) string {
-		t.Helper()
-		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(p.Bin, append([]string{"run", "--results", root, "--fixtures", p.Fixtures()}, args...)...)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("%v: %v\nstdout %s\nstderr %s", args, err, stdout.String(), stderr.String())
-		}
-		return stdout.String()
-	}
-	out := run("--strategies", "readall,mmap", "--workers", "1,2", "--reps", "2", data)
-	m := regexp.MustCompile(`(?m)^results: (\S+) \(8 runs, 0 failed, 0 skipped, `).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no results line of 8 runs:\n%s", out)
-	}
-	dir := m[1]
-	if filepath.Dir(dir) != filepath.Join(root, "quick") {
-		t.Errorf("results folder %s, want one under %s", dir, filepath.Join(root, "quick"))
-	}
-	specCopy := filepath.Join(dir, runner.SpecCopyName)
-	if want := "\nrepeat: program run " + specCopy + "\n"; !strings.Contains(out, want) {
-		t.Errorf("no repeat line %q:\n%s", want, out)
-	}
-	if !strings.Contains(out, "\nverdict (") {
-		t.Errorf("no verdict:\n%s", out)
-	}
-	got, err := os.ReadFile(specCopy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `# Made by program run from its flags (quick mode); run this file to repeat it.
-name = "quick"
-description = "program run --strategies readall,mmap --workers 1,2 --modes goroutine --workloads count --reps 2 '` + data + `'"
-repetitions = 2
-
-[[matrix]]
-modes = ["goroutine"]
-strategies = ["readall", "mmap"]
-workloads = ["count"]
-workers = [1, 2]
-files = ["` + data + `"]
-`
-	if string(got) != want {
-		t.Errorf("spec.toml:\n%s\nwant:\n%s", got, want)
-	}
-	// The saved spec runs as a spec: the same 8 runs, into a new folder.
-	if again := run(specCopy); !regexp.MustCompile(`(?m)^results: \S+ \(8 runs, 0 failed, 0 skipped, `).MatchString(again) || strings.Contains(again, "\nrepeat: ") {
-		t.Errorf("running the saved spec:\n%s", again)
 	}
 }

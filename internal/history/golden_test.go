@@ -1,6 +1,7 @@
 package history
 
 import (
+	"flag"
 	"log"
 	"math"
 	"testing"
@@ -10,6 +11,11 @@ import (
 
 	"github.com/fanbench/fanbench/internal/results"
 )
+
+// update is the package's one flag for its golden files: go test -update
+// rewrites testdata/*_golden.* (it sets cmpimg's -regen, which gonum
+// registers and which does the same).
+var update = flag.Bool("update", false, "rewrite testdata/*_golden.* (as cmpimg's -regen)")
 
 // goldenEntries is a hand-made history of eight commits of two cells on
 // one machine: cell ranges slows down by 30% at the fifth commit (where its
@@ -68,7 +74,10 @@ func saveGolden() {
 }
 
 // TestGolden compares the chart with the committed reference; go test
-// -regen rewrites testdata/*_golden.*.
+// -update rewrites testdata/*_golden.*.
 func TestGolden(t *testing.T) {
+	if *update {
+		*cmpimg.GenerateTestData = true
+	}
 	cmpimg.CheckPlot(saveGolden, t, "ci_sec_per_op.png", "ci_sec_per_op.svg")
 }

@@ -19,11 +19,26 @@ type Program struct {
 func BuildProgram(t testing.TB, pkg string) Program {
 	t.Helper()
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "program")
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+	return Program{Bin: Build(t, "", pkg, nil, filepath.Join(tmp, "program")), Tmp: tmp}
+}
+
+// Build is the one place a test builds a program with go build, for the
+// programs that are not fanbench (which the test binary is: Main): a
+// user's program, with its own workloads, or another module's. It builds
+// the main package pkg in the folder dir ("": the test's) under env (nil:
+// this process's) into bin, and returns bin.
+func Build(t testing.TB, dir, pkg string, env []string, bin string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go: %v", err) // the toolchain that runs these tests is there
+	}
+	cmd := exec.Command(goBin, "build", "-o", bin, pkg)
+	cmd.Dir, cmd.Env = dir, env
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
-	return Program{Bin: bin, Tmp: tmp}
+	return bin
 }
 
 // RunSpec runs `PROGRAM run` over spec with results and fixtures under the

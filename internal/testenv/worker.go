@@ -14,8 +14,14 @@ import (
 // worker does not sleep a second before it exits.
 func WorkerCommand(args []string) (*exec.Cmd, error) {
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	cmd.Env = append(os.Environ(), "FANBENCH_WORKER=1", "GORACE="+noExitSleep())
 	return cmd, nil
+}
+
+// noExitSleep is GORACE with atexit_sleep_ms=0 added: a process built
+// with -race then exits at once instead of sleeping a second first.
+func noExitSleep() string {
+	return strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
 }
 
 // Worker is what ServeWorker runs: a process-mode worker's main over its
