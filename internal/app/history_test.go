@@ -36,7 +36,7 @@ func writeResultsFolder(t *testing.T, root, commit string, at time.Time, runs []
 		t.Fatal(err)
 	}
 	env := results.Environment{Time: at, Hostname: "h", Experiment: "ci", Commit: commit}
-	if err := d.WriteEnv(env); err != nil {
+	if err := results.WriteEnv(d.EnvPath(), env); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.WriteBench(env, runs); err != nil {

@@ -45,7 +45,7 @@ value = 1
 			t.Fatal(err)
 		}
 	}
-	log, err := d.OpenRunLog()
+	log, err := results.OpenRunLog(d.RunsPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ value = 1
 		runs = append(runs, r)
 	}
 	env := results.Environment{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Hostname: "h", Experiment: "part", Commit: "ccccccc3"}
-	if err := d.WriteEnv(env); err != nil {
+	if err := results.WriteEnv(d.EnvPath(), env); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.WriteBench(env, runs); err != nil {

@@ -65,7 +65,7 @@ func summarize(resultsDir string) (Entry, *compare.Set, error) {
 	if err != nil {
 		return Entry{}, nil, inputErr("results folder %s: %w", resultsDir, err)
 	}
-	env, err := dir.ReadEnv()
+	env, err := results.ReadEnv(dir.EnvPath())
 	if err != nil {
 		return Entry{}, nil, inputErr("results folder %s: %w", resultsDir, err)
 	}

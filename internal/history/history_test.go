@@ -59,7 +59,7 @@ func writeResults(t *testing.T, root, name, commit string, at time.Time, runs []
 		t.Fatal(err)
 	}
 	env := results.Environment{Time: at, Hostname: "ci-host", Experiment: "ci", CPUModel: "Test CPU 9000", CPUCores: 4, Commit: commit}
-	if err := d.WriteEnv(env); err != nil {
+	if err := results.WriteEnv(d.EnvPath(), env); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.WriteBench(env, runs); err != nil {

@@ -36,10 +36,10 @@ func writeMerged(t *testing.T, runs []results.Run, shards []shardEnv) string {
 	envOf := func(s shardEnv) results.Environment {
 		return results.Environment{GoVersion: s.goVer, GOOS: "linux", GOARCH: "amd64", Kernel: s.kernel, CPUModel: s.cpu, CPUCores: s.cores}
 	}
-	if err := d.WriteEnv(envOf(shards[0])); err != nil {
+	if err := results.WriteEnv(d.EnvPath(), envOf(shards[0])); err != nil {
 		t.Fatal(err)
 	}
-	log, err := d.OpenRunLog()
+	log, err := results.OpenRunLog(d.RunsPath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,24 +70,6 @@ func (d Dir) EnvPath() string { return filepath.Join(d.Path, EnvFile) }
 // ClaimsPath is the path of the folder's claims.json.
 func (d Dir) ClaimsPath() string { return filepath.Join(d.Path, ClaimsFile) }
 
-// OpenRunLog opens the folder's runs.jsonl for appending.
-func (d Dir) OpenRunLog() (*RunLog, error) { return OpenRunLog(d.RunsPath()) }
-
-// ReadRuns reads the folder's runs.jsonl (see ReadRuns).
-func (d Dir) ReadRuns() (runs []Run, dropped int, err error) { return ReadRuns(d.RunsPath()) }
-
-// WriteEnv writes the folder's env.json.
-func (d Dir) WriteEnv(env Environment) error { return WriteEnv(d.EnvPath(), env) }
-
-// ReadEnv reads the folder's env.json.
-func (d Dir) ReadEnv() (Environment, error) { return ReadEnv(d.EnvPath()) }
-
-// WriteClaims writes the folder's claims.json.
-func (d Dir) WriteClaims(v []ClaimResult) error { return WriteClaims(d.ClaimsPath(), v) }
-
-// ReadClaims reads the folder's claims.json.
-func (d Dir) ReadClaims() ([]ClaimResult, error) { return ReadClaims(d.ClaimsPath()) }
-
 // WriteBench writes the folder's results.bench from env and runs,
 // atomically.
 func (d Dir) WriteBench(env Environment, runs []Run) error {
@@ -105,11 +87,11 @@ func (d Dir) WriteBench(env Environment, runs []Run) error {
 // env.json (an absent env.json gives an empty environment). It returns the
 // number of torn records dropped from the end of runs.jsonl.
 func (d Dir) RenderBench() (dropped int, err error) {
-	runs, dropped, err := d.ReadRuns()
+	runs, dropped, err := ReadRuns(d.RunsPath())
 	if err != nil {
 		return 0, err
 	}
-	env, err := d.ReadEnv()
+	env, err := ReadEnv(d.EnvPath())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return dropped, err
 	}

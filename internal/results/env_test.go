@@ -95,24 +95,24 @@ func TestDirFiles(t *testing.T) {
 	}
 
 	env := testEnv()
-	if err := d.WriteEnv(env); err != nil {
+	if err := WriteEnv(d.EnvPath(), env); err != nil {
 		t.Fatal(err)
 	}
-	got, err := d.ReadEnv()
+	got, err := ReadEnv(d.EnvPath())
 	if err != nil || !reflect.DeepEqual(got, env) {
 		t.Errorf("env round trip:\n got %+v, %v\nwant %+v", got, err, env)
 	}
 
 	claims := []ClaimResult{{Claim: "mmap peak-PSS < readall peak-PSS", Pass: true, Measured: "0.3 GiB vs 1.4 GiB", Value: 0.3, Limit: 1.4},
 		{Claim: "broken", Error: "no such metric"}}
-	if err := d.WriteClaims(claims); err != nil {
+	if err := WriteClaims(d.ClaimsPath(), claims); err != nil {
 		t.Fatal(err)
 	}
-	gotClaims, err := d.ReadClaims()
+	gotClaims, err := ReadClaims(d.ClaimsPath())
 	if err != nil || !reflect.DeepEqual(gotClaims, claims) {
 		t.Errorf("claims round trip: %+v, %v", gotClaims, err)
 	}
-	if err := d.WriteClaims(nil); err != nil {
+	if err := WriteClaims(d.ClaimsPath(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(d.ClaimsPath()); strings.TrimSpace(string(data)) != "[]" {
@@ -120,7 +120,7 @@ func TestDirFiles(t *testing.T) {
 	}
 
 	// RenderBench rebuilds results.bench from runs.jsonl and env.json.
-	l, err := d.OpenRunLog()
+	l, err := OpenRunLog(d.RunsPath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func TestDriverArms(t *testing.T) {
 		t.Errorf("head binary started %d times, want 3", n)
 	}
 	dir, _ := results.OpenDir(dirPath)
-	runs, _, err := dir.ReadRuns()
+	runs, _, err := results.ReadRuns(dir.RunsPath())
 	if err != nil {
 		t.Fatal(err)
 	}

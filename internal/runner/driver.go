@@ -141,7 +141,7 @@ func Run(ctx context.Context, o Options) (*Totals, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := x.dir.OpenRunLog()
+	log, err := results.OpenRunLog(x.dir.RunsPath())
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func Run(ctx context.Context, o Options) (*Totals, error) {
 	}
 	// A shard judges the claims on its own cells; merge judges them all.
 	sum.Verdicts = spec.EvaluateClaims(x.plan.shardClaims(), all)
-	if err := x.dir.WriteClaims(sum.Verdicts); err != nil {
+	if err := results.WriteClaims(x.dir.ClaimsPath(), sum.Verdicts); err != nil {
 		return sum, err
 	}
 	sum.Elapsed = time.Since(start)
@@ -273,7 +273,7 @@ func (x *experiment) resume() error {
 	if err := results.RefuseLink(dir.RunsPath()); err != nil {
 		return fmt.Errorf("resume %s: %w", dir.Path, err)
 	}
-	x.prior, _, err = dir.ReadRuns()
+	x.prior, _, err = results.ReadRuns(dir.RunsPath())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // none: interrupted before the first run
 		return fmt.Errorf("resume %s: %w", dir.Path, err)
 	}
@@ -329,11 +329,11 @@ func (x *experiment) environment() (results.Environment, error) {
 		env.Fixtures[i].Input = in.names[env.Fixtures[i].Path]
 	}
 	if x.o.Resume {
-		if old, err := x.dir.ReadEnv(); err == nil {
+		if old, err := results.ReadEnv(x.dir.EnvPath()); err == nil {
 			return old, nil
 		}
 	}
-	return env, x.dir.WriteEnv(env)
+	return env, results.WriteEnv(x.dir.EnvPath(), env)
 }
 
 // pending counts the planned runs not yet recorded, and refuses a run

@@ -102,14 +102,14 @@ func TestDriverEndToEnd(t *testing.T) {
 	}
 	runs := checkE2ERuns(t, dir, plannedKeys(t, sp), len(cells)*sp.Warmup)
 	checkE2EBench(t, dir.BenchPath())
-	env, err := dir.ReadEnv()
+	env, err := results.ReadEnv(dir.EnvPath())
 	if err != nil {
 		t.Fatalf("env.json: %v", err)
 	}
 	if env.Experiment != "e2e" || env.Seed == nil || *env.Seed != 7 {
 		t.Errorf("env.json: experiment %q seed %v", env.Experiment, env.Seed)
 	}
-	verdicts, err := dir.ReadClaims()
+	verdicts, err := results.ReadClaims(dir.ClaimsPath())
 	if err != nil || len(verdicts) != 1 || !verdicts[0].Pass {
 		t.Errorf("claims.json: %+v, %v", verdicts, err)
 	}
@@ -162,7 +162,7 @@ func runHoldingLock(t *testing.T, opts Options) (*Totals, []string) {
 // first, some memory sampled. It returns the runs.
 func checkE2ERuns(t *testing.T, dir results.Dir, wantKeys []string, warmups int) []results.Run {
 	t.Helper()
-	runs, dropped, err := dir.ReadRuns()
+	runs, dropped, err := results.ReadRuns(dir.RunsPath())
 	if err != nil || dropped != 0 {
 		t.Fatalf("runs.jsonl: %v, %d dropped", err, dropped)
 	}
@@ -277,7 +277,7 @@ func checkResumeAfterLoss(t *testing.T, opts Options, dir results.Dir, runs []re
 	if len(relog) != 3 {
 		t.Errorf("resume ran %d runs, want 3:\n%s", len(relog), strings.Join(relog, "\n"))
 	}
-	after, _, err := dir.ReadRuns()
+	after, _, err := results.ReadRuns(dir.RunsPath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -232,10 +232,10 @@ func readShardFolder(dir string) (*shardFolder, error) {
 		return nil, fmt.Errorf("%s: not valid plan settings", filepath.Join(dir, PlanFileName))
 	}
 	d := results.Dir{Path: dir}
-	if sf.env, err = d.ReadEnv(); err != nil {
+	if sf.env, err = results.ReadEnv(d.EnvPath()); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	if sf.runs, _, err = d.ReadRuns(); err != nil {
+	if sf.runs, _, err = results.ReadRuns(d.RunsPath()); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	for _, r := range sf.runs {
@@ -317,10 +317,10 @@ func (m *MergeSet) Write(out string) ([]results.ClaimResult, error) {
 	if err := os.WriteFile(filepath.Join(out, MergeFileName), append(b, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	if err := d.WriteEnv(first.env); err != nil {
+	if err := results.WriteEnv(d.EnvPath(), first.env); err != nil {
 		return nil, err
 	}
-	log, err := d.OpenRunLog()
+	log, err := results.OpenRunLog(d.RunsPath())
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +337,7 @@ func (m *MergeSet) Write(out string) ([]results.ClaimResult, error) {
 		return nil, err
 	}
 	verdicts := spec.EvaluateClaimsByMachine(m.spec.Claims, m.runs)
-	if err := d.WriteClaims(verdicts); err != nil {
+	if err := results.WriteClaims(d.ClaimsPath(), verdicts); err != nil {
 		return nil, err
 	}
 	return verdicts, nil

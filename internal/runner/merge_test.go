@@ -59,10 +59,10 @@ func writeShards(t *testing.T, root, src string, n int, machine func(k int) stri
 		if err := WriteShardRecord(dir, p.ShardRecordOf(machine(k))); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.WriteEnv(results.Environment{CPUModel: "Test CPU", CPUCores: 4, Experiment: sp.Name}); err != nil {
+		if err := results.WriteEnv(d.EnvPath(), results.Environment{CPUModel: "Test CPU", CPUCores: 4, Experiment: sp.Name}); err != nil {
 			t.Fatal(err)
 		}
-		log, err := d.OpenRunLog()
+		log, err := results.OpenRunLog(d.RunsPath())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -109,7 +109,7 @@ func (s FolderState) Incomplete() string {
 // arm) plans as it goes: its plan is unknown.
 func ReadFolderState(dir string) (FolderState, error) {
 	d := results.Dir{Path: dir}
-	runs, _, err := d.ReadRuns()
+	runs, _, err := results.ReadRuns(d.RunsPath())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return FolderState{}, err
 	}

@@ -287,7 +287,7 @@ workers = [1]
 		t.Errorf("shard.json: shard %s, spec %s, machine %q, cells %v", rec.Shard, rec.SpecSHA256, rec.Machine, rec.Cells)
 	}
 	d := results.Dir{Path: dirPath}
-	runs, _, err := d.ReadRuns()
+	runs, _, err := results.ReadRuns(d.RunsPath())
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("%d runs (%v), want shard 2's 2", len(runs), err)
 	}
@@ -319,7 +319,7 @@ workers = [1]
 	if _, err := Run(context.Background(), ropts); err != nil {
 		t.Fatal(err)
 	}
-	runs, _, err = d.ReadRuns()
+	runs, _, err = results.ReadRuns(d.RunsPath())
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("after resume %d runs (%v), want 2", len(runs), err)
 	}
