@@ -126,6 +126,22 @@ var goldenFigures = []*plotkit.Figure{
 	{Name: "speedup_count_goroutine_warm", Kind: chart.KindSpeedup, Title: "Speed-up — count, goroutine", Caption: "Speed-up."},
 }
 
+// writeGoldenPages writes res's pages with the golden figures (stand-in
+// PNGs) into a new folder and returns it.
+func writeGoldenPages(t *testing.T, res *chart.Results) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range goldenFigures {
+		if err := os.WriteFile(filepath.Join(dir, f.Name+".png"), []byte("png"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := report.WritePages(res, goldenFigures, dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // TestReportMarkdownGolden renders report.md from goldenResults and
 // compares it with testdata/report_golden.md, whose figures were checked by
 // hand:
@@ -155,15 +171,7 @@ func TestReportMarkdownGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	for _, f := range goldenFigures {
-		if err := os.WriteFile(filepath.Join(dir, f.Name+".png"), []byte("png"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := report.WritePages(res, goldenFigures, dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeGoldenPages(t, res)
 	got, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -229,15 +237,7 @@ func TestReportWithoutClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Claims = []results.ClaimResult{}
-	dir := t.TempDir()
-	for _, f := range goldenFigures {
-		if err := os.WriteFile(filepath.Join(dir, f.Name+".png"), []byte("png"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := report.WritePages(res, goldenFigures, dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeGoldenPages(t, res)
 	for _, name := range []string{"report.md", "index.html"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
