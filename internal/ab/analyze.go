@@ -78,9 +78,11 @@ type Analysis struct {
 	// Pairs is the number of complete pairs per cell.
 	Pairs map[string]int
 	// Failed lists the runs that failed, as "cell arm rep: reason";
-	// HeadFailed counts those of the head arm.
-	Failed     []string
-	HeadFailed int
+	// HeadFailed counts those of the head arm, and FirstBaseFailure is
+	// the first of the base arm's lines ("" if no base run failed).
+	Failed           []string
+	HeadFailed       int
+	FirstBaseFailure string
 	// HeadMissing lists the gated figures the base measured in some pair
 	// of a cell and the head did not, as "cell unit": a gate cannot pass
 	// on what the head no longer reports.
@@ -159,8 +161,11 @@ func (a *Analysis) pairRuns(runs []results.Run) pairing {
 		name := results.BenchName(c)
 		if r.Status != results.StatusOK {
 			a.Failed = append(a.Failed, fmt.Sprintf("%s %s rep %d: %s %s", shortName(name), r.Cell.Arm, r.Rep, r.Status, r.Reason))
-			if r.Cell.Arm == ArmHead {
+			switch {
+			case r.Cell.Arm == ArmHead:
 				a.HeadFailed++
+			case a.FirstBaseFailure == "":
+				a.FirstBaseFailure = a.Failed[len(a.Failed)-1]
 			}
 			continue
 		}

@@ -264,6 +264,9 @@ func TestBaseFailuresAreNotRegressions(t *testing.T) {
 	}
 	a := analyze(t, runs, "sec/op:+10%")
 	o := &Outcome{Analysis: a}
+	if want := "goroutine/mmap/count/1B/1w base rep 0: failed exit status 2: flag provided but not defined: -newknob"; a.FirstBaseFailure != want {
+		t.Errorf("first base failure %q, want %q", a.FirstBaseFailure, want)
+	}
 	if a.Regressed() || a.HeadFailed != 0 || len(a.Failed) != 6 || !strings.HasPrefix(o.Verdict(), "verdict: UNDECIDED: nothing compared: 6 base runs failed") {
 		t.Errorf("regressed %v, head failed %d, failed %d, verdict %q", a.Regressed(), a.HeadFailed, len(a.Failed), o.Verdict())
 	}

@@ -202,14 +202,7 @@ func baseRanAll(a *ab.Analysis) error {
 	if n == 0 {
 		return nil
 	}
-	first := ""
-	for _, f := range a.Failed { // "cell arm rep N: status reason"
-		if strings.Contains(f, " "+ab.ArmBase+" rep ") {
-			first = f
-			break
-		}
-	}
-	return &exitError{code: 1, msg: fmt.Sprintf("--require-base: %d base runs failed, first %s", n, first)}
+	return &exitError{code: 1, msg: fmt.Sprintf("--require-base: %d base runs failed, first %s", n, a.FirstBaseFailure)}
 }
 
 // warnUncommitted says in one line on stderr when repo's work tree has

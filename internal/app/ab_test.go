@@ -244,7 +244,11 @@ func TestRequireBase(t *testing.T) {
 		{[]string{"mmap/parse/1GiB/2 head rep 0: failed exit status 1", "mmap/parse/1GiB/2 base rep 3: failed exit status 2: flag provided but not defined: -force"}, 1,
 			"--require-base: 1 base runs failed, first mmap/parse/1GiB/2 base rep 3: failed exit status 2: flag provided but not defined: -force"},
 	} {
-		err := baseRanAll(&ab.Analysis{Failed: tc.failed, HeadFailed: tc.headFailed})
+		a := &ab.Analysis{Failed: tc.failed, HeadFailed: tc.headFailed}
+		if n := len(tc.failed); n > tc.headFailed {
+			a.FirstBaseFailure = tc.failed[n-1] // the one base line of these cases
+		}
+		err := baseRanAll(a)
 		got := ""
 		if err != nil {
 			got = err.Error()
