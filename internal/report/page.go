@@ -372,9 +372,9 @@ func versus(p Pick, more string) string {
 	}
 	s := fmt.Sprintf("%s %s than %s", formatRatio(p.Ratio), more, p.Next.Label())
 	if p.Significant {
-		return s + " (" + formatP(p.P) + ")"
+		return s + " (" + p.testText() + ")"
 	}
-	return s + ", not significant (" + formatP(p.P) + ")"
+	return s + ", not significant (" + p.testText() + ")"
 }
 
 // choiceCell is one criterion's verdict cell: "fastest in 3 of 4 cells; at
@@ -414,9 +414,9 @@ func recPickOf(p Pick, ok bool, format func(float64) string) recPick {
 		out.Next = formatRatio(p.Ratio) + " " + p.Next.Label()
 		out.Significant = p.Significant
 		if p.Significant {
-			out.Test = "yes, " + formatP(p.P)
+			out.Test = "yes, " + p.testText()
 		} else {
-			out.Test = "no, " + formatP(p.P)
+			out.Test = "no, " + p.testText()
 		}
 	}
 	return out

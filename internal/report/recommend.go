@@ -3,17 +3,30 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/fanbench/fanbench/internal/chart"
+	"github.com/fanbench/fanbench/internal/paired"
 	"github.com/fanbench/fanbench/internal/plotkit"
 	"github.com/fanbench/fanbench/internal/results"
 )
 
 // Alpha is the significance level of the report's comparisons: a difference
-// is significant when the Mann-Whitney U test (benchmath.AssumeNothing, as
-// benchstat and fanbench compare use it) gives a p-value below Alpha.
+// is significant when its test gives a p-value below Alpha. The test pairs
+// the two strategies' runs by block (results.Run.Block: the runs of one
+// repetition that ran moments apart, so the machine's load of that moment
+// is common to both) when at least MinPairs blocks hold both, and takes
+// Wilcoxon's signed-rank test of the per-block log ratios, two-sided;
+// otherwise (a fanbench that did not plan in blocks, too few repetitions)
+// the Mann-Whitney U test of the two samples (benchmath.AssumeNothing, as
+// benchstat and fanbench compare use it).
 const Alpha = 0.05
+
+// MinPairs is the fewest blocks a paired comparison needs: with n pairs
+// the two-sided signed-rank test cannot go below 2^(1-n), which must be
+// under Alpha.
+const MinPairs = paired.MinPairs
 
 // Pick is the outcome of one comparison in one cell: the best candidate by
 // a lower-is-better metric, its runner-up and how far apart they are.
@@ -23,8 +36,11 @@ type Pick struct {
 	// Ratio is the runner-up's median over the best's (≥ 1): how many times
 	// longer the runner-up takes, or how many times more memory it uses.
 	Ratio float64
-	// P is the Mann-Whitney U p-value of the two samples; NaN without a runner-up.
+	// P is the test's p-value (see Alpha); NaN without a runner-up.
 	P float64
+	// Pairs is the number of blocks the paired test compared; 0 when the
+	// samples were compared unpaired (Mann-Whitney U).
+	Pairs int
 	// Significant is P < Alpha.
 	Significant bool
 }
@@ -56,10 +72,75 @@ func pick(d *chart.Dataset, f chart.Facet, cands []chart.Series, p chart.Point, 
 		if rs[0].sum.Median > 0 {
 			out.Ratio = rs[1].sum.Median / rs[0].sum.Median
 		}
-		out.P = results.MannWhitneyP(rs[0].v, rs[1].v)
-		out.Significant = out.P < Alpha
+		if logs := blockLogRatios(d.Runs(f, rs[0].s, p), d.Runs(f, rs[1].s, p), m); len(logs) >= MinPairs {
+			// The runner-up must be the slower in the pairs too: a
+			// two-sided test against the medians' order is no win.
+			out.P, out.Pairs = twoSidedSignedRank(logs), len(logs)
+			out.Significant = out.P < Alpha && medianOf(logs) > 0
+		} else {
+			out.P = results.MannWhitneyP(rs[0].v, rs[1].v)
+			out.Significant = out.P < Alpha
+		}
 	}
 	return out, true
+}
+
+// blockLogRatios pairs the runs of best and next by block and returns
+// log(next/best) of m for every block where both have a positive figure;
+// none when either has a run outside any block.
+func blockLogRatios(best, next []results.Run, m chart.DisplayMetric) []float64 {
+	byBlock := map[int]float64{}
+	for _, r := range best {
+		if r.Block == 0 {
+			return nil
+		}
+		if v := m.Values([]results.Run{r}); len(v) == 1 && v[0] > 0 {
+			byBlock[r.Block] = v[0]
+		}
+	}
+	var logs []float64
+	for _, r := range next {
+		if r.Block == 0 {
+			return nil
+		}
+		b, ok := byBlock[r.Block]
+		if v := m.Values([]results.Run{r}); ok && len(v) == 1 && v[0] > 0 {
+			logs = append(logs, math.Log(v[0]/b))
+		}
+	}
+	return logs
+}
+
+// twoSidedSignedRank is the two-sided p-value of Wilcoxon's signed-rank
+// test that x is centred on 0.
+func twoSidedSignedRank(x []float64) float64 {
+	neg := make([]float64, len(x))
+	for i, v := range x {
+		neg[i] = -v
+	}
+	return min(1, 2*min(paired.SignedRankP(x), paired.SignedRankP(neg)))
+}
+
+// medianOf is the median of x (NaN for none).
+func medianOf(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	s := slices.Sorted(slices.Values(x))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// testText is how the comparison was tested: "p=0.031, 6 pairs" or, for
+// unpaired samples, "p=0.002".
+func (p Pick) testText() string {
+	if p.Pairs > 0 {
+		return fmt.Sprintf("%s, %d pairs", formatP(p.P), p.Pairs)
+	}
+	return formatP(p.P)
 }
 
 // Recommendation is one row of the recommendation table: for one cell of a

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"math"
 	"testing"
 
 	"github.com/fanbench/fanbench/internal/chart"
 	"github.com/fanbench/fanbench/internal/plotkit"
+	"github.com/fanbench/fanbench/internal/results"
 )
 
 // TestVerdictTie checks choose: with two strategies winning two cells
@@ -83,5 +85,67 @@ func TestVerdictNeedsSignificance(t *testing.T) {
 	}
 	if got, want := wonIn(c), "in 2 of 3 cells (no significant difference in 1)"; got != want {
 		t.Errorf("wonIn %q, want %q", got, want)
+	}
+}
+
+// TestPickPaired: runs of two strategies planned in blocks are compared
+// in pairs. The machine's load multiplies both strategies' times alike
+// in each block (1× to 5×), and B is 10% slower than A in every one:
+// the samples overlap (Mann-Whitney cannot tell them apart), the pairs
+// agree in sign all six times, whose two-sided signed-rank p-value is
+// 2·2⁻⁶ = 0.03125 (each sign equally likely: the all-positive outcome has
+// probability 1/64, doubled for two sides).
+func TestPickPaired(t *testing.T) {
+	load := []float64{1, 3, 1.5, 5, 2, 4}
+	runsOf := func(blocks int, blocked bool) []results.Run {
+		var runs []results.Run
+		for i := 0; i < blocks; i++ {
+			for _, s := range []struct {
+				name   string
+				factor float64
+			}{{"A", 1}, {"B", 1.1}} {
+				r := results.Run{Experiment: "t", Status: results.StatusOK, Rep: i, ElapsedSec: s.factor * load[i], Bytes: 1 << 20,
+					Cell: results.Cell{Mode: "goroutine", Strategy: s.name, Workload: "count", Size: 1 << 20, SizeName: "1MiB", Workers: 1}}
+				if blocked {
+					r.Block = i + 1
+				}
+				runs = append(runs, r)
+			}
+		}
+		return runs
+	}
+	tests := []struct {
+		name        string
+		runs        []results.Run
+		pairs       int
+		p           float64 // exact, or <0: only above Alpha
+		significant bool
+	}{
+		{"six blocks", runsOf(6, true), 6, 0.03125, true},
+		{"unblocked: Mann-Whitney", runsOf(6, false), 0, -1, false},
+		{"five blocks: too few pairs, Mann-Whitney", runsOf(5, true), 0, -1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := chart.NewDataset(tt.runs, results.Machine{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := d.Facets()[0]
+			p, ok := pick(d, f, d.Series(f), chart.Point{Size: 1 << 20, Workers: 1}, chart.MetricTime)
+			if !ok {
+				t.Fatal("no pick")
+			}
+			if p.Best.Strategy != "A" || p.Next.Strategy != "B" || p.Pairs != tt.pairs || p.Significant != tt.significant {
+				t.Errorf("pick %s over %s, %d pairs, significant %v (p=%g); want A over B, %d pairs, significant %v",
+					p.Best.Strategy, p.Next.Strategy, p.Pairs, p.Significant, p.P, tt.pairs, tt.significant)
+			}
+			if tt.p >= 0 && math.Abs(p.P-tt.p) > 1e-12 {
+				t.Errorf("p = %g, want %g", p.P, tt.p)
+			}
+			if tt.p < 0 && p.P < Alpha {
+				t.Errorf("p = %g, want at least %g (the samples overlap)", p.P, Alpha)
+			}
+		})
 	}
 }

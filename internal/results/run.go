@@ -113,10 +113,16 @@ type TreePeak struct {
 
 // Run is one repetition of one cell: one line of runs.jsonl.
 type Run struct {
-	Experiment string    `json:"experiment"`
-	Cell       Cell      `json:"cell"`
-	Rep        int       `json:"rep"`   // repetition index within the cell, from 0
-	Order      int       `json:"order"` // position in the shuffled run order
+	Experiment string `json:"experiment"`
+	Cell       Cell   `json:"cell"`
+	Rep        int    `json:"rep"`   // repetition index within the cell, from 0
+	Order      int    `json:"order"` // position in the shuffled run order
+	// Block is the block of adjacent runs (from 1) the run belongs to: one
+	// repetition of every cell it is compared with, run one after another,
+	// so that runs of equal Block pair (the load of that moment common to
+	// both). 0 for a warm-up, an A/B comparison's run and the runs of a
+	// fanbench that did not plan in blocks.
+	Block      int       `json:"block,omitempty"`
 	Warmup     bool      `json:"warmup,omitempty"`
 	Status     string    `json:"status"`
 	Reason     string    `json:"reason,omitempty"`
@@ -165,15 +171,18 @@ type Run struct {
 // ClaimResult is the outcome of one experiment claim in one cell it selects,
 // written to claims.json.
 type ClaimResult struct {
-	Claim    string  `json:"claim"`    // the claim as the spec states it, with the cell in brackets
-	Text     string  `json:"text"`     // the claim as the spec states it, without the cell
-	Cell     string  `json:"cell"`     // the cell's benchmark name; "" when the claim selected none
-	Op       string  `json:"op"`       // the comparison: ">=", ">", "<=" or "<"
-	Pass     bool    `json:"pass"`     // whether it held
-	Measured string  `json:"measured"` // the figures it was judged on, in words
-	Value    float64 `json:"value"`    // the measured left-hand side
-	Limit    float64 `json:"limit"`    // the bound it was compared with
-	Error    string  `json:"error,omitempty"`
+	Claim    string `json:"claim"`    // the claim as the spec states it, with the cell in brackets
+	Text     string `json:"text"`     // the claim as the spec states it, without the cell
+	Cell     string `json:"cell"`     // the cell's benchmark name; "" when the claim selected none
+	Op       string `json:"op"`       // the comparison: ">=", ">", "<=" or "<"
+	Pass     bool   `json:"pass"`     // whether it held
+	Measured string `json:"measured"` // the figures it was judged on, in words
+	// Value is the measured left-hand side and Limit the bound it was
+	// compared with; for a claim judged in pairs of adjacent runs, the
+	// median per-pair ratio and the claim's ratio.
+	Value float64 `json:"value"`
+	Limit float64 `json:"limit"`
+	Error string  `json:"error,omitempty"`
 	// Summary marks the claim as one of the experiment's findings, which
 	// the report's summary states.
 	Summary bool `json:"summary,omitempty"`

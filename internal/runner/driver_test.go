@@ -79,7 +79,7 @@ func TestDriverEndToEnd(t *testing.T) {
 	dirPath := filepath.Join(tmp, "results", "e2e", "run1")
 	opts := Options{Spec: sp, Dir: dirPath, FixtureDir: filepath.Join(tmp, "fixtures"), Self: fanbenchBin(t), Progress: io.Discard}
 	cells := sp.Cells()
-	plan := Plan(len(cells), sp.Repetitions, sp.Warmup, sp.Seed)
+	plan := Plan(PairGroups(cells), sp.Repetitions, sp.Warmup, sp.Seed)
 	if len(cells) != 2 || len(plan) != 6 {
 		t.Fatalf("%d cells, %d planned runs; want 2 and 6", len(cells), len(plan))
 	}

@@ -131,7 +131,7 @@ func (m *MergeSet) place(shards []*shardFolder, byK map[int]*shardFolder, allowM
 	if err != nil {
 		return fmt.Errorf("%s: %w", shards[0].dir, err)
 	}
-	order := Plan(len(cells), sp.Repetitions, sp.Warmup, sp.Seed)
+	order := Plan(PairGroups(cells), sp.Repetitions, sp.Warmup, sp.Seed)
 	m.planned = len(order)
 	position := map[string]int{}
 	plannedOf := make([]int, n+1)

@@ -109,7 +109,7 @@ func peak(v int64) func(int) int64 { return func(int) int64 { return v } }
 // are judged per machine.
 func TestMergeShards(t *testing.T) {
 	sp := mustSpec(t, mergeSpec)
-	whole := Plan(len(sp.Cells()), sp.Repetitions, sp.Warmup, sp.Seed)
+	whole := Plan(PairGroups(sp.Cells()), sp.Repetitions, sp.Warmup, sp.Seed)
 	t.Run("one machine", func(t *testing.T) {
 		root := t.TempDir()
 		dirs := writeShards(t, root, mergeSpec, 3, noLabel, peak(5<<20))

@@ -22,8 +22,10 @@ func mustSpec(t *testing.T, src string) *spec.Spec {
 }
 
 func TestPlan(t *testing.T) {
+	// Five cells in two pair groups: cells 0, 2, 3 pair, and 1, 4.
+	group := []int{0, 1, 0, 0, 1}
 	const ncells, reps, warmup = 5, 3, 2
-	plan := Plan(ncells, reps, warmup, 42)
+	plan := Plan(group, reps, warmup, 42)
 	if len(plan) != ncells*(reps+warmup) {
 		t.Fatalf("%d planned runs, want %d", len(plan), ncells*(reps+warmup))
 	}
@@ -36,6 +38,9 @@ func TestPlan(t *testing.T) {
 		if p.Warmup != (p.Rep < 0) || p.Rep < -warmup || p.Rep >= reps || p.Cell < 0 || p.Cell >= ncells {
 			t.Errorf("run %d %+v out of range", i, p)
 		}
+		if p.Warmup != (p.Block == 0) {
+			t.Errorf("run %d %+v: a measured run has a block, a warm-up none", i, p)
+		}
 		seen[key{p.Cell, p.Rep}]++
 	}
 	for c := 0; c < ncells; c++ {
@@ -45,21 +50,114 @@ func TestPlan(t *testing.T) {
 			}
 		}
 	}
-	if again := Plan(ncells, reps, warmup, 42); !reflect.DeepEqual(again, plan) {
+	// Blocks: 2 groups × 3 reps = 6, numbered 1 to 6 in plan order, each
+	// contiguous, holding one repetition of every cell of one group.
+	measured := plan[ncells*warmup:]
+	var blocks [][]Planned
+	for i, p := range measured {
+		if i == 0 || p.Block != measured[i-1].Block {
+			if p.Block != len(blocks)+1 {
+				t.Fatalf("run %d %+v: block %d follows block %d (blocks must be contiguous, numbered in order)", i, p, p.Block, len(blocks))
+			}
+			blocks = append(blocks, nil)
+		}
+		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], p)
+	}
+	if len(blocks) != 6 {
+		t.Fatalf("%d blocks, want 6", len(blocks))
+	}
+	for _, b := range blocks {
+		var cells []int
+		for _, p := range b {
+			if p.Rep != b[0].Rep {
+				t.Errorf("block %d mixes repetitions: %+v", b[0].Block, b)
+			}
+			cells = append(cells, p.Cell)
+		}
+		slices.Sort(cells)
+		if !slices.Equal(cells, []int{0, 2, 3}) && !slices.Equal(cells, []int{1, 4}) {
+			t.Errorf("block %d holds cells %v, want one group's: [0 2 3] or [1 4]", b[0].Block, cells)
+		}
+	}
+	if again := Plan(group, reps, warmup, 42); !reflect.DeepEqual(again, plan) {
 		t.Error("Plan differs for the same seed")
 	}
-	other := Plan(ncells, reps, warmup, 43)
+	other := Plan(group, reps, warmup, 43)
 	if reflect.DeepEqual(other[ncells*warmup:], plan[ncells*warmup:]) {
 		t.Error("Plan is the same for seeds 42 and 43")
 	}
-	// The measured runs are shuffled, not in cell order.
-	inOrder := Plan(ncells, reps, 0, 42)
-	sorted := slices.IsSortedFunc(inOrder, func(a, b Planned) int { return (a.Rep*ncells + a.Cell) - (b.Rep*ncells + b.Cell) })
-	if sorted {
-		t.Error("measured runs are not shuffled")
+	// Blocks and the cells within them are shuffled: over 20 seeds, the
+	// first block is not always group 0's first repetition, and within a
+	// block of cells 0, 2, 3 they do not always run in cell order.
+	firstMoved, withinMoved := false, false
+	for seed := int64(1); seed <= 20; seed++ {
+		p := Plan(group, reps, 0, seed)
+		if p[0].Rep != 0 || (p[0].Cell != 0 && p[0].Cell != 2 && p[0].Cell != 3) {
+			firstMoved = true
+		}
+		for i := 0; i+2 < len(p); i++ {
+			if p[i].Block == p[i+2].Block && len(group) > 0 && group[p[i].Cell] == 0 && !(p[i].Cell < p[i+1].Cell && p[i+1].Cell < p[i+2].Cell) {
+				withinMoved = true
+			}
+		}
 	}
-	if p := Plan(0, 6, 1, 1); len(p) != 0 {
+	if !firstMoved || !withinMoved {
+		t.Errorf("not shuffled over 20 seeds: blocks moved %v, cells within a block moved %v", firstMoved, withinMoved)
+	}
+	if p := Plan(nil, 6, 1, 1); len(p) != 0 {
 		t.Errorf("no cells: %d runs", len(p))
+	}
+}
+
+// TestPairGroups: cells pair when they differ only in strategy and knobs.
+func TestPairGroups(t *testing.T) {
+	sp := mustSpec(t, `name = "t"
+[[matrix]]
+strategies = ["readall", "mmap"]
+workloads = ["count", "parse"]
+sizes = ["1MiB", "2MiB"]
+workers = [1, 2]
+knobs = { buf = ["64KiB", "1MiB"] }
+[[matrix]]
+modes = ["process"]
+strategies = ["mmap"]
+sizes = ["1MiB"]
+workers = [1]
+`)
+	cells := sp.Cells()
+	group := PairGroups(cells)
+	type point struct {
+		mode, workload string
+		size           int64
+		workers        int
+	}
+	want := map[point]int{} // each point's group, the first time it is seen
+	members := map[int]int{}
+	for i, c := range cells {
+		r := c.Record()
+		p := point{r.Mode, r.Workload, c.Size, c.Workers}
+		g, ok := want[p]
+		if !ok {
+			want[p] = group[i]
+			g = group[i]
+		}
+		if group[i] != g {
+			t.Errorf("cell %s: group %d, want %d (the group of its point %+v)", c.Name(), group[i], g, p)
+		}
+		members[group[i]]++
+	}
+	// 2 workloads × 2 sizes × 2 worker counts goroutine points, 1 process point.
+	if len(want) != 9 || len(members) != 9 {
+		t.Fatalf("%d points, %d groups; want 9 of each", len(want), len(members))
+	}
+	for p, g := range want {
+		n := 4 // 2 strategies × 2 buf values
+		if p.mode == "process" {
+			n = 1 // one strategy, the default buf
+		}
+		if members[g] != n {
+			t.Errorf("point %+v: %d cells in its group, want %d", p, members[g], n)
+		}
 	}
 }
 

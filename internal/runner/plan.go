@@ -154,7 +154,7 @@ func buildPlan(sp *spec.Spec, fixtureDir, resultsRoot string, force bool, avail 
 	if err := sp.CheckPlanSize(len(p.Cells)); err != nil {
 		return nil, err
 	}
-	p.Order = Plan(len(p.Cells), sp.Repetitions, sp.Warmup, sp.Seed)
+	p.Order = Plan(PairGroups(p.Cells), sp.Repetitions, sp.Warmup, sp.Seed)
 	if sh != nil {
 		shardOf, err := ShardCells(sp, p.Cells, sh.N)
 		if err != nil {
@@ -577,6 +577,6 @@ func notInFormat(c spec.Cell, a workload.Answer) string {
 
 // newRun is the record of run p of cell c before it starts.
 func newRun(sp *spec.Spec, c spec.Cell, p Planned) results.Run {
-	return results.Run{Experiment: sp.Name, Cell: p.record(c), Rep: p.Rep, Warmup: p.Warmup, Start: time.Now().UTC(),
+	return results.Run{Experiment: sp.Name, Cell: p.record(c), Rep: p.Rep, Block: p.Block, Warmup: p.Warmup, Start: time.Now().UTC(),
 		Bytes: c.Size, CacheState: c.Cache.String(), Residency: -1, SampleEveryMs: float64(sp.SampleEvery.Milliseconds())}
 }

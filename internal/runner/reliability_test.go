@@ -91,7 +91,7 @@ func plannedKeys(t *testing.T, sp *spec.Spec) []string {
 	t.Helper()
 	cells := sp.Cells()
 	var keys []string
-	for _, p := range Plan(len(cells), sp.Repetitions, sp.Warmup, sp.Seed) {
+	for _, p := range Plan(PairGroups(cells), sp.Repetitions, sp.Warmup, sp.Seed) {
 		keys = append(keys, runKey(cells[p.Cell].Record(), p.Rep, p.Warmup))
 	}
 	slices.Sort(keys)

@@ -211,6 +211,10 @@ func EvaluateClaimsByMachine(claims []Claim, runs []results.Run) []results.Claim
 func judge(c Claim, g *cellRuns, groups []*cellRuns) results.ClaimResult {
 	cell := results.BenchName(g.cell)
 	v := results.ClaimResult{Claim: c.Text + " [" + cell + "]", Text: c.Text, Cell: cell, Op: c.Op, Summary: c.Finding}
+	if pv, ok := judgePaired(c, g, groups); ok {
+		pv.Claim, pv.Text, pv.Cell, pv.Op, pv.Summary = v.Claim, v.Text, v.Cell, v.Op, v.Summary
+		return pv
+	}
 	val, n, err := g.figure(c.Metric, c.Stat, "this cell")
 	var boundText string
 	if err == nil {
@@ -224,6 +228,60 @@ func judge(c Claim, g *cellRuns, groups []*cellRuns) results.ClaimResult {
 	v.Pass = compareOp(val, c.Op, v.Limit)
 	v.Measured = fmt.Sprintf("%s %s = %s (n=%d) %s %s", c.Stat, c.Metric, formatMetric(c.Metric, val), n, c.Op, boundText)
 	return v
+}
+
+// MinPairs is the fewest blocks of adjacent runs (results.Run.Block) two
+// cells must share for a claim comparing them to be judged in pairs.
+const MinPairs = 6
+
+// judgePaired judges a claim that compares g's median with a ratio of
+// another cell's, when the two cells ran in blocks (every run of both has
+// one) and share at least MinPairs of them: the claim's ratio is then
+// compared with the median over the shared blocks of the per-block ratio
+// (g's figure over the other cell's, each block's two runs moments
+// apart), so load that comes and goes slows both sides of each ratio
+// alike. The verdict's Value is that median ratio and its Limit the
+// claim's. ok is false when the claim or the runs do not pair.
+func judgePaired(c Claim, g *cellRuns, groups []*cellRuns) (results.ClaimResult, bool) {
+	if c.Value != nil || c.Of == "size" || c.sameCell || c.Stat != "median" || g.noRuns() != "" {
+		return results.ClaimResult{}, false
+	}
+	other, err := vsCell(g.cell, c.Vs, groups)
+	if err != nil || other.noRuns() != "" {
+		return results.ClaimResult{}, false
+	}
+	byBlock := map[int]float64{}
+	for _, r := range other.runs {
+		if r.Block == 0 {
+			return results.ClaimResult{}, false
+		}
+		if v, ok := results.Metrics(r)[c.VsMetric]; ok && v > 0 && !math.IsInf(v, 0) {
+			byBlock[r.Block] = v
+		}
+	}
+	var ratios []float64
+	for _, r := range g.runs {
+		if r.Block == 0 {
+			return results.ClaimResult{}, false
+		}
+		v, ok := results.Metrics(r)[c.Metric]
+		if b, in := byBlock[r.Block]; ok && in && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			ratios = append(ratios, v/b)
+		}
+	}
+	if len(ratios) < MinPairs {
+		return results.ClaimResult{}, false
+	}
+	sort.Float64s(ratios)
+	n := len(ratios)
+	rho := ratios[n/2]
+	if n%2 == 0 {
+		rho = (ratios[n/2-1] + ratios[n/2]) / 2
+	}
+	v := results.ClaimResult{Value: rho, Limit: c.Ratio, Pass: compareOp(rho, c.Op, c.Ratio)}
+	v.Measured = fmt.Sprintf("median of %d paired ratios %s / %s of %s = %.3g (adjacent runs, per block) %s %g",
+		n, c.Metric, c.VsMetric, results.BenchName(other.cell), rho, c.Op, c.Ratio)
+	return v, true
 }
 
 // limit is the bound claim c sets for the cell of g, and how it was worked

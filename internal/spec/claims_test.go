@@ -255,3 +255,57 @@ func TestClaimOnMeasuredZero(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimPaired: a claim comparing two cells that ran in shared blocks
+// is judged on the median of the per-block ratios. mmap's per-block time
+// ratios to the ceiling are 1.0, 1.1, 1.2, 1.3, 1.4 and 2.0 (median 1.25);
+// the medians of the two cells' times give 4.4/3.5 = 1.257 instead. So
+// "mmap within 1.255× of the ceiling" holds in pairs and fails unpaired.
+func TestClaimPaired(t *testing.T) {
+	const size = 16 << 20
+	ceiling := []float64{1, 2, 3, 4, 5, 6}
+	ratios := []float64{1.0, 1.1, 1.2, 1.3, 1.4, 2.0}
+	mmap := make([]float64, len(ceiling))
+	for i := range ceiling {
+		mmap[i] = ceiling[i] * ratios[i]
+	}
+	peaks := []int64{1, 1, 1, 1, 1, 1}
+	c := Claim{Text: "mmap near the ceiling", Metric: "sec/op", VsMetric: "sec/op", Where: map[string]any{"strategy": "mmap"},
+		Vs: map[string]any{"strategy": "ceiling"}, Op: "<=", Ratio: 1.255, Stat: "median"}
+	runsOf := func(blocks []int) []results.Run {
+		rs := append(synthRuns("mmap", size, nil, peaks, mmap), synthRuns("ceiling", size, nil, peaks, ceiling)...)
+		for i := range rs {
+			rs[i].Block = blocks[i%len(ceiling)]
+		}
+		return rs
+	}
+	tests := []struct {
+		name   string
+		blocks []int
+		pass   bool
+		value  float64
+		text   string
+	}{
+		{"paired", []int{1, 2, 3, 4, 5, 6}, true, 1.25, "median of 6 paired ratios"},
+		{"unblocked", []int{0, 0, 0, 0, 0, 0}, false, 4.4, "median sec/op"},
+		{"the other cell's runs in other blocks", []int{1, 2, 3, 4, 5, 6}, false, 4.4, "median sec/op"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs := runsOf(tt.blocks)
+			if tt.name == "the other cell's runs in other blocks" {
+				for i := len(ceiling); i < len(runs); i++ {
+					runs[i].Block += 10
+				}
+			}
+			vs := EvaluateClaims([]Claim{c}, runs)
+			if len(vs) != 1 {
+				t.Fatalf("%d verdicts", len(vs))
+			}
+			v := vs[0]
+			if v.Pass != tt.pass || !within(v.Value, tt.value, 1e-9) || !strings.Contains(v.Measured, tt.text) || v.Error != "" {
+				t.Errorf("pass %v, value %g, measured %q, error %q; want pass %v, value %g, %q", v.Pass, v.Value, v.Measured, v.Error, tt.pass, tt.value, tt.text)
+			}
+		})
+	}
+}
