@@ -80,14 +80,15 @@ func Plan(group []int, reps, warmup int, seed int64) []Planned {
 
 // PairGroups numbers the cells that pair with each other, from 0 in order
 // of their first cell: cells that differ only in strategy and knobs (the
-// series a verdict or a claim compares at one point), that is of one
-// workload, mode, page-cache state, input, size and worker count.
+// series a verdict compares at one point; the page-cache state is a knob
+// here, so that a claim comparing a cold cell with its warm twin pairs
+// too), that is of one workload, mode, input, size and worker count.
 func PairGroups(cells []spec.Cell) []int {
 	group := make([]int, len(cells))
 	first := map[string]int{}
 	for i, c := range cells {
 		r := c.Record()
-		k := r.Workload + "\x00" + r.Mode + "\x00" + c.Cache.String() + "\x00" + c.File() + "\x00" +
+		k := r.Workload + "\x00" + r.Mode + "\x00" + c.File() + "\x00" +
 			strconv.FormatInt(c.Size, 10) + "\x00" + strconv.Itoa(c.Workers)
 		g, ok := first[k]
 		if !ok {
