@@ -24,6 +24,9 @@ type reportData struct {
 	Dir        string
 	Machine    string
 	Runs       int // measured runs the report is computed from
+	// Load is how busy the machine was over those runs
+	// (results.LoadSummary.Sentence); "" without load figures.
+	Load       string
 	Reps       string
 	Skipped    int
 	Confidence string
@@ -171,7 +174,9 @@ func buildReport(res *chart.Results, figs []*plotkit.Figure, dir string) (report
 		Confidence: fmt.Sprintf("%.0f%%", 100*chart.Confidence), Alpha: fmt.Sprint(Alpha),
 		Memory: mem, Tables: Tables(d), Columns: Columns, Env: env, HasClaims: len(res.Claims) > 0,
 	}
-	data.Runs, data.Reps = runCounts(d)
+	var load results.LoadSummary
+	data.Runs, data.Reps, load = runCounts(d)
+	data.Load = load.Sentence()
 	data.Unverified = unverifiedSentence(d)
 	if len(res.Machines) > 0 {
 		data.Machines, data.MachinesNote = machineRows(res.Machines), machinesNote(res.Machines)
@@ -211,7 +216,7 @@ func buildReport(res *chart.Results, figs []*plotkit.Figure, dir string) (report
 }
 
 // runCounts counts the measured runs and describes the repetitions per cell.
-func runCounts(d *chart.Dataset) (runs int, reps string) {
+func runCounts(d *chart.Dataset) (runs int, reps string, load results.LoadSummary) {
 	lo, hi := 0, 0
 	seen := map[string]bool{} // a reference joined into several facets counts once
 	for _, f := range d.Facets() {
@@ -224,6 +229,9 @@ func runCounts(d *chart.Dataset) (runs int, reps string) {
 				}
 				seen[key] = true
 				runs += len(rs)
+				for _, r := range rs {
+					load.Add(r)
+				}
 				if lo == 0 || len(rs) < lo {
 					lo = len(rs)
 				}
@@ -232,9 +240,9 @@ func runCounts(d *chart.Dataset) (runs int, reps string) {
 		}
 	}
 	if lo == hi {
-		return runs, fmt.Sprint(lo)
+		return runs, fmt.Sprint(lo), load
 	}
-	return runs, fmt.Sprintf("%d–%d", lo, hi)
+	return runs, fmt.Sprintf("%d–%d", lo, hi), load
 }
 
 // facetWords is a facet in a few words: "count · goroutine · warm cache",

@@ -248,3 +248,37 @@ func TestReportWithoutClaims(t *testing.T) {
 		}
 	}
 }
+
+// TestReportStatesLoad: the report's opening says how busy the machine
+// was over the runs it is computed from: 12 runs, of which 4 were
+// disturbed and 1 run again, load average up to 7.5 on 2 CPUs (a third
+// of the runs disturbed is more than a quarter: busy).
+func TestReportStatesLoad(t *testing.T) {
+	var runs []results.Run
+	runs = append(runs, goldenRuns("goroutine", "mmap", "count", 4, 1, seq(1, 0.02), mibs(2))...)
+	runs = append(runs, goldenRuns("goroutine", "ranges", "count", 4, 1, seq(2, 0.02), mibs(3))...)
+	for i := range runs {
+		runs[i].Load = &results.Load{LoadStart: 1 + float64(i)/2, LoadEnd: 1, CPUs: 2, Disturbed: i%3 == 0}
+	}
+	runs[3].Attempts = 2
+	d, err := chart.NewDataset(runs, results.Machine{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeGoldenPages(t, &chart.Results{Dir: "results/load/1", Data: d})
+	const want = "The machine was busy while it ran, so times carry its load: 4 of 12 measured runs were disturbed " +
+		"(other processes took more than 25% of the CPUs' time during them), 1 was run again; the load average reached 6.5 on 2 CPUs."
+	for _, name := range []string{"report.md", "index.html"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if name == "index.html" {
+			s = strings.ReplaceAll(s, "&#39;", "'")
+		}
+		if i, v := strings.Index(s, want), strings.Index(s, "Verdict"); i < 0 || v < 0 || i > v {
+			t.Errorf("%s: the load sentence is missing or below the verdict; want before it:\n%s", name, want)
+		}
+	}
+}

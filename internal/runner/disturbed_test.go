@@ -5,7 +5,6 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,32 +49,6 @@ func TestMachineLoad(t *testing.T) {
 	}
 	if l := (machineReading{}).since(at(1, 0, 1), u, 0); l != nil {
 		t.Errorf("a failed reading gave %+v, want no load", *l)
-	}
-}
-
-// TestLoadSummaryLine: the summary counts disturbed and re-run runs and
-// says the machine was busy when over a quarter of the runs were
-// disturbed; every line fits 80 columns.
-func TestLoadSummaryLine(t *testing.T) {
-	run := func(disturbed bool, attempts int, load float64) results.Run {
-		return results.Run{Attempts: attempts, Load: &results.Load{LoadStart: load, LoadEnd: load / 2, CPUs: 2, Disturbed: disturbed}}
-	}
-	var s LoadSummary
-	if s.Line() != "" {
-		t.Errorf("no load figures: %q, want nothing", s.Line())
-	}
-	for _, r := range []results.Run{run(true, 3, 8.5), run(false, 0, 1), run(false, 2, 2), {}} {
-		s.add(r)
-	}
-	want := "machine: 1 of 3 runs disturbed (others took >25% of the CPUs), 2 re-run\n" +
-		"machine: load average up to 8.5 on 2 CPUs; busy: times carry its load"
-	if got := s.Line(); got != want {
-		t.Errorf("line\n%s\nwant\n%s", got, want)
-	}
-	for _, l := range strings.Split(s.Line(), "\n") {
-		if len(l) > 80 {
-			t.Errorf("%d columns: %q", len(l), l)
-		}
 	}
 }
 

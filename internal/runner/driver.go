@@ -83,7 +83,7 @@ type Totals struct {
 	Unverified          int
 	UnverifiedWorkloads []string
 	// Load is how busy the machine was over the measured runs.
-	Load     LoadSummary
+	Load     results.LoadSummary
 	Verdicts []results.ClaimResult
 	Elapsed  time.Duration
 }
@@ -430,7 +430,7 @@ func (s *Totals) count(all []results.Run) {
 			s.Skipped++
 		default:
 			s.Runs++
-			s.Load.add(r)
+			s.Load.Add(r)
 			if r.Unverified != "" {
 				s.Unverified++
 				if !slices.Contains(s.UnverifiedWorkloads, r.Cell.Workload) {
@@ -439,49 +439,6 @@ func (s *Totals) count(all []results.Run) {
 			}
 		}
 	}
-}
-
-// LoadSummary is how busy the machine was over an experiment's measured
-// runs (results.Load of each).
-type LoadSummary struct {
-	Measured  int     // runs with a load figure
-	Disturbed int     // of them, disturbed by the rule of results.Disturbed
-	Rerun     int     // runs launched again because they were disturbed
-	MaxLoad   float64 // the highest 1-minute load average seen at a run's start or end
-	CPUs      int
-}
-
-func (s *LoadSummary) add(r results.Run) {
-	if r.Attempts > 1 {
-		s.Rerun++
-	}
-	if r.Load == nil {
-		return
-	}
-	s.Measured++
-	if r.Load.Disturbed {
-		s.Disturbed++
-	}
-	s.MaxLoad = max(s.MaxLoad, r.Load.LoadStart, r.Load.LoadEnd)
-	s.CPUs = max(s.CPUs, r.Load.CPUs)
-}
-
-// Line is the summary's lines about the machine's load (each under 80
-// columns), or "" when no run has a load figure: how many runs other work
-// disturbed, how many were run again, and the highest load average.
-func (s LoadSummary) Line() string {
-	if s.Measured == 0 {
-		return ""
-	}
-	line := fmt.Sprintf("machine: %d of %d runs disturbed (others took >%.0f%% of the CPUs)", s.Disturbed, s.Measured, 100*results.DisturbedOtherShare)
-	if s.Rerun > 0 {
-		line += fmt.Sprintf(", %d re-run", s.Rerun)
-	}
-	line += fmt.Sprintf("\nmachine: load average up to %.1f on %d CPUs", s.MaxLoad, s.CPUs)
-	if s.Disturbed*4 > s.Measured {
-		line += "; busy: times carry its load"
-	}
-	return line
 }
 
 // experimentDir is the results folder ROOT/NAME/<UTC time> of an
