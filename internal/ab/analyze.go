@@ -327,7 +327,7 @@ func (a *Analysis) Regressed() bool {
 // Method says, in one line, how the verdicts were reached.
 func (a *Analysis) Method() string {
 	m := "per-pair head/base ratios; Hodges–Lehmann estimate with an exact Wilcoxon signed-rank " +
-		strconv.Itoa(int(Confidence*100)) + "% interval; worse = one-sided signed-rank test beyond the tolerance, " +
+		strconv.Itoa(int(Confidence*100)) + "% interval; worse = significantly worse (one-sided signed-rank) and estimated beyond the tolerance, " +
 		fmt.Sprintf("false alarms controlled over all %d gated cell×metric tests at family α = %g", len(a.Gated()), a.Alpha)
 	time := 0
 	for _, r := range a.Gated() {

@@ -241,10 +241,44 @@ func TestCountsIdentical(t *testing.T) {
 	}
 }
 
+// TestWorseNeedsSignificanceAndSize: worse is a significant worsening
+// whose estimate is beyond the tolerance (5% here), worked by hand:
+//   - ratios 1.10, 1.09, 1.08, 1.04, 1.03, 1.02: every pair worse, so the
+//     one-sided signed-rank p is 2⁻⁶ = 1/64; the Hodges–Lehmann estimate
+//     is the 11th of the 21 Walsh averages of the logs, √(1.09·1.03) =
+//     1.0596 > 1.05: worse. (Asking the pairs to clear +5% instead, three
+//     of six do, with ranks 3, 5, 6 of the distances from log 1.05: p =
+//     P(T ≥ 14) = 18/64 = 0.28, undecided.)
+//   - six ratios of 1.03: p = 1/64 again, but +3% is within the tolerance,
+//     and so is the interval [1.03, 1.03]: same.
+//   - six ratios of 0.94 (6% better): p = 1, the interval below 1/1.05:
+//     better.
+func TestWorseNeedsSignificanceAndSize(t *testing.T) {
+	tests := []struct {
+		ratios []float64
+		ratio  float64
+		want   Verdict
+	}{
+		{[]float64{1.10, 1.09, 1.08, 1.04, 1.03, 1.02}, math.Sqrt(1.09 * 1.03), Worse},
+		{[]float64{1.03, 1.03, 1.03, 1.03, 1.03, 1.03}, 1.03, Same},
+		{[]float64{0.94, 0.94, 0.94, 0.94, 0.94, 0.94}, 0.94, Better},
+	}
+	for _, tt := range tests {
+		r := judgeOne(t, tt.ratios, 0.05, false)
+		if r.Verdict != tt.want || math.Abs(r.Ratio-tt.ratio) > 1e-9 {
+			t.Errorf("%v: %v, ratio %.4f (p=%v); want %v, ratio %.4f", tt.ratios, r.Verdict, r.Ratio, r.P, tt.want, tt.ratio)
+		}
+		if tt.want != Better && math.Abs(r.P-1.0/64) > 1e-12 {
+			t.Errorf("%v: p = %v, want 1/64", tt.ratios, r.P)
+		}
+	}
+}
+
 func TestFamilyCorrection(t *testing.T) {
-	// One result with p = 0.02 alone is worse; in a family of 10 with
-	// otherwise p = 0.5 Holm adjusts it to 0.2: not worse.
-	mk := func(p float64) *Result { return &Result{N: 10, Lo: 0.9, Hi: 1.2, Ratio: 1.05, Tolerance: 0.05, P: p} }
+	// One result with p = 0.02 (and an estimate of +8%, beyond the 5%
+	// tolerance) alone is worse; in a family of 10 with otherwise p = 0.5
+	// Holm adjusts it to 0.2: not worse.
+	mk := func(p float64) *Result { return &Result{N: 10, Lo: 0.9, Hi: 1.2, Ratio: 1.08, Tolerance: 0.05, P: p} }
 	alone := mk(0.02)
 	if err := Judge([]*Result{alone}, 0.05); err != nil {
 		t.Fatal(err)
