@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 
 	"github.com/fanbench/fanbench/internal/chart"
@@ -76,7 +75,7 @@ func pick(d *chart.Dataset, f chart.Facet, cands []chart.Series, p chart.Point, 
 			// The runner-up must be the slower in the pairs too: a
 			// two-sided test against the medians' order is no win.
 			out.P, out.Pairs = twoSidedSignedRank(logs), len(logs)
-			out.Significant = out.P < Alpha && medianOf(logs) > 0
+			out.Significant = out.P < Alpha && results.Median(logs) > 0
 		} else {
 			out.P = results.MannWhitneyP(rs[0].v, rs[1].v)
 			out.Significant = out.P < Alpha
@@ -85,27 +84,18 @@ func pick(d *chart.Dataset, f chart.Facet, cands []chart.Series, p chart.Point, 
 	return out, true
 }
 
-// blockLogRatios pairs the runs of best and next by block and returns
-// log(next/best) of m for every block where both have a positive figure;
-// none when either has a run outside any block.
+// blockLogRatios pairs the runs of best and next by block
+// (results.PairByBlock) and returns log(next/best) of m for every pair
+// where both have a positive, finite figure; none when either has a run
+// outside any block.
 func blockLogRatios(best, next []results.Run, m chart.DisplayMetric) []float64 {
-	byBlock := map[int]float64{}
-	for _, r := range best {
-		if r.Block == 0 {
-			return nil
-		}
-		if v := m.Values([]results.Run{r}); len(v) == 1 && v[0] > 0 {
-			byBlock[r.Block] = v[0]
-		}
-	}
+	pairs, _ := results.PairByBlock(best, next)
 	var logs []float64
-	for _, r := range next {
-		if r.Block == 0 {
-			return nil
-		}
-		b, ok := byBlock[r.Block]
-		if v := m.Values([]results.Run{r}); ok && len(v) == 1 && v[0] > 0 {
-			logs = append(logs, math.Log(v[0]/b))
+	for _, pr := range pairs {
+		b, okb := m.Of(pr[0])
+		n, okn := m.Of(pr[1])
+		if okb && okn && b > 0 && n > 0 && !math.IsInf(b, 0) && !math.IsInf(n, 0) {
+			logs = append(logs, math.Log(n/b))
 		}
 	}
 	return logs
@@ -119,19 +109,6 @@ func twoSidedSignedRank(x []float64) float64 {
 		neg[i] = -v
 	}
 	return min(1, 2*min(paired.SignedRankP(x), paired.SignedRankP(neg)))
-}
-
-// medianOf is the median of x (NaN for none).
-func medianOf(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	s := slices.Sorted(slices.Values(x))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // testText is how the comparison was tested: "p=0.031, 6 pairs" or, for

@@ -28,6 +28,10 @@ func (s *LoadSummary) Add(r Run) {
 	s.CPUs = max(s.CPUs, r.Load.CPUs)
 }
 
+// Busy reports whether more than a quarter of the runs were disturbed:
+// then the summary says the times carry the machine's load.
+func (s LoadSummary) Busy() bool { return s.Disturbed*4 > s.Measured }
+
 // Line is the summary's lines about the machine's load (each under 80
 // columns), or "" when no run has a load figure: how many runs other work
 // disturbed, how many were run again, and the highest load average.
@@ -40,7 +44,7 @@ func (s LoadSummary) Line() string {
 		line += fmt.Sprintf(", %d re-run", s.Rerun)
 	}
 	line += fmt.Sprintf("\nmachine: load average up to %.1f on %d CPUs", s.MaxLoad, s.CPUs)
-	if s.Disturbed*4 > s.Measured {
+	if s.Busy() {
 		line += "; busy: times carry its load"
 	}
 	return line
@@ -53,9 +57,8 @@ func (s LoadSummary) Sentence() string {
 	if s.Measured == 0 {
 		return ""
 	}
-	busy := s.Disturbed*4 > s.Measured
 	out := "Machine load: "
-	if busy {
+	if s.Busy() {
 		out = "The machine was busy while it ran, so times carry its load: "
 	}
 	out += fmt.Sprintf("%d of %d measured runs were disturbed (other processes took more than %.0f%% of the CPUs' time during them)",

@@ -283,7 +283,7 @@ func (p *RunPlan) estimate(past map[string][]float64) DurationEstimate {
 	for i, c := range p.Cells {
 		cache := c.Cache.String()
 		if v := past[pastKey(c.Record(), cache)]; len(v) > 0 {
-			perCell[i] = time.Duration(median(v) * float64(time.Second))
+			perCell[i] = time.Duration(results.Median(v) * float64(time.Second))
 			fromPast[i] = true
 			continue
 		}
@@ -310,16 +310,6 @@ func (p *RunPlan) estimate(past map[string][]float64) DurationEstimate {
 		e.Prepare += time.Duration(float64(in.Size) / modelReadRate * float64(time.Second))
 	}
 	return e
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // roundDuration rounds d for people: to seconds under an hour, else to minutes.

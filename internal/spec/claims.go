@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fanbench/fanbench/internal/paired"
 	"github.com/fanbench/fanbench/internal/results"
 	"github.com/fanbench/fanbench/internal/units"
 )
@@ -230,13 +231,9 @@ func judge(c Claim, g *cellRuns, groups []*cellRuns) results.ClaimResult {
 	return v
 }
 
-// MinPairs is the fewest blocks of adjacent runs (results.Run.Block) two
-// cells must share for a claim comparing them to be judged in pairs.
-const MinPairs = 6
-
 // judgePaired judges a claim that compares g's median with a ratio of
 // another cell's, when the two cells ran in blocks (every run of both has
-// one) and share at least MinPairs of them: the claim's ratio is then
+// one) and share at least paired.MinPairs of them: the claim's ratio is then
 // compared with the median over the shared blocks of the per-block ratio
 // (g's figure over the other cell's, each block's two runs moments
 // apart), so load that comes and goes slows both sides of each ratio
@@ -250,34 +247,23 @@ func judgePaired(c Claim, g *cellRuns, groups []*cellRuns) (results.ClaimResult,
 	if err != nil || other.noRuns() != "" {
 		return results.ClaimResult{}, false
 	}
-	byBlock := map[int]float64{}
-	for _, r := range other.runs {
-		if r.Block == 0 {
-			return results.ClaimResult{}, false
-		}
-		if v, ok := results.Metrics(r)[c.VsMetric]; ok && v > 0 && !math.IsInf(v, 0) {
-			byBlock[r.Block] = v
-		}
+	pairs, ok := results.PairByBlock(other.runs, g.runs)
+	if !ok {
+		return results.ClaimResult{}, false
 	}
 	var ratios []float64
-	for _, r := range g.runs {
-		if r.Block == 0 {
-			return results.ClaimResult{}, false
-		}
-		v, ok := results.Metrics(r)[c.Metric]
-		if b, in := byBlock[r.Block]; ok && in && !math.IsNaN(v) && !math.IsInf(v, 0) {
+	for _, pr := range pairs {
+		b, okb := results.Metrics(pr[0])[c.VsMetric]
+		v, okv := results.Metrics(pr[1])[c.Metric]
+		if okb && okv && b > 0 && !math.IsInf(b, 0) && !math.IsNaN(v) && !math.IsInf(v, 0) {
 			ratios = append(ratios, v/b)
 		}
 	}
-	if len(ratios) < MinPairs {
+	n := len(ratios)
+	if n < paired.MinPairs {
 		return results.ClaimResult{}, false
 	}
-	sort.Float64s(ratios)
-	n := len(ratios)
-	rho := ratios[n/2]
-	if n%2 == 0 {
-		rho = (ratios[n/2-1] + ratios[n/2]) / 2
-	}
+	rho := results.Median(ratios)
 	v := results.ClaimResult{Value: rho, Limit: c.Ratio, Pass: compareOp(rho, c.Op, c.Ratio)}
 	v.Measured = fmt.Sprintf("median of %d paired ratios %s / %s of %s = %.3g (adjacent runs, per block) %s %g",
 		n, c.Metric, c.VsMetric, results.BenchName(other.cell), rho, c.Op, c.Ratio)
